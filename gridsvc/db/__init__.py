@@ -1,0 +1,1 @@
+"""Database access: engine, the private local cluster, models and migrations."""

@@ -1,0 +1,57 @@
+"""Domain errors. Lower layers raise these; the API turns them into HTTP answers in one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GridsvcError(Exception):
+    """Base of every error gridsvc reports to a user."""
+
+
+class DatabaseUnavailable(GridsvcError):
+    """The database could not be reached, created or started."""
+
+
+class NotFound(GridsvcError):
+    """An object asked for by code or id does not exist."""
+
+
+class InvalidInput(GridsvcError):
+    """A request or option is malformed."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, named so a person can find and fix it."""
+
+    layer: str
+    feature: str | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = [f"layer {self.layer!r}"]
+        if self.feature is not None:
+            where.append(f"feature {self.feature}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.reason}"
+
+
+class ImportRejected(GridsvcError):
+    """An import found problems; nothing was written."""
+
+    max_listed = 20
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        lines = [str(p) for p in problems[: self.max_listed]]
+        more = len(problems) - len(lines)
+        if more > 0:
+            lines.append(f"... and {more} more")
+        super().__init__(
+            f"{source}: import rejected, nothing was changed ({len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''}):\n  " + "\n  ".join(lines)
+        )

@@ -1,0 +1,31 @@
+"""Typed settings: the only reader of the environment (prefix ``GRIDSVC_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "gridsvc"
+
+
+class Settings(BaseSettings):
+    """Everything gridsvc can be configured with.
+
+    ``database_url`` selects an existing PostgreSQL + PostGIS; without it gridsvc runs a private
+    PostGIS cluster under ``home``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GRIDSVC_", extra="ignore")
+
+    database_url: str | None = None
+    home: Path = Field(default_factory=_default_home)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    maps_dir: Path = Path("maps/out")
+    # The OS user that runs the private cluster when gridsvc itself runs as root.
+    cluster_user: str = "postgres"
+    api_max_features: int = 50_000
