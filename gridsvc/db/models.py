@@ -136,6 +136,7 @@ class Building(Base):
     full_members: Mapped[int | None] = mapped_column(Integer)
     probationary_members: Mapped[int | None] = mapped_column(Integer)
     osm_id: Mapped[str | None] = mapped_column(Text)
+    building_type: Mapped[str | None] = mapped_column(Text)  # as the source says, e.g. OSM building=*
     geom = mapped_column(_geometry("GEOMETRY"), nullable=False)
     rep_point = mapped_column(_geometry("POINT"), nullable=False)
     source: Mapped[str] = mapped_column(String(16), server_default="import")

@@ -45,6 +45,7 @@ def upgrade() -> None:
     sa.Column('full_members', sa.Integer(), nullable=True),
     sa.Column('probationary_members', sa.Integer(), nullable=True),
     sa.Column('osm_id', sa.Text(), nullable=True),
+    sa.Column('building_type', sa.Text(), nullable=True),
     sa.Column('geom', geoalchemy2.types.Geometry(srid=4490, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
     sa.Column('rep_point', geoalchemy2.types.Geometry(geometry_type='POINT', srid=4490, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
     sa.Column('source', sa.String(length=16), server_default='import', nullable=False),

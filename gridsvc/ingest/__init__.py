@@ -1,0 +1,1 @@
+"""Readers for the exchange GeoPackage and building footprints (OSM, GeoJSON, Shapefile, GeoPackage)."""

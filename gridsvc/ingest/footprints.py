@@ -1,0 +1,164 @@
+"""Building footprints from OSM XML/PBF, GeoJSON, Shapefile or GeoPackage, through pyogrio/GDAL.
+
+OSM: every feature of GDAL's ``multipolygons`` layer with a ``building`` tag becomes a building,
+keeping its OSM id, name, building type, ``building:levels`` as floors, and a ``use`` derived from
+its tags; ``highway`` lines become roads. Other files: one polygon or point layer whose columns
+are matched by name (``id``, ``use``, ``name``, ``floors``...).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from gridsvc.dataset import Dataset
+from gridsvc.errors import ImportRejected, Problem
+from gridsvc.ingest.buildings import complete_buildings
+from gridsvc.ingest.exchange import typed_layer
+from gridsvc.ingest.schema import BUILDINGS, ROADS
+
+OSM_SUFFIXES = (".osm", ".pbf", ".osm.pbf", ".osm.xml")
+
+_RESIDENTIAL = {"residential", "apartments", "house", "detached", "dormitory", "terrace",
+                "semidetached_house", "bungalow", "villa"}
+_COMMERCIAL = {"commercial", "retail", "supermarket", "kiosk", "hotel", "shop", "mall"}
+_PUBLIC = {"school", "university", "college", "kindergarten", "hospital", "civic", "public",
+           "government", "church", "temple", "mosque", "train_station", "transportation", "stadium",
+           "sports_hall", "library", "museum", "fire_station", "police"}
+_OFFICE = {"office"}
+_PUBLIC_AMENITIES = {"school", "university", "college", "kindergarten", "hospital", "clinic",
+                     "library", "townhall", "police", "fire_station", "community_centre", "theatre"}
+_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
+
+
+def is_osm_file(path: Path) -> bool:
+    name = path.name.lower()
+    return any(name.endswith(s) for s in OSM_SUFFIXES)
+
+
+def parse_other_tags(value) -> dict[str, str]:
+    """GDAL's ``other_tags`` hstore text as a dict: ``"a"=>"1","b"=>"2"`` → {a: 1, b: 2}."""
+    if not isinstance(value, str):
+        return {}
+    return {k: v for k, v in _TAG.findall(value)}
+
+
+def osm_use(building: str | None, tags: dict[str, str]) -> str:
+    """The exchange-format ``use`` of an OSM building, from its most specific tags."""
+    kind = (tags.get("building:use") or building or "").lower()
+    if kind in _RESIDENTIAL:
+        return "residential"
+    if kind in _OFFICE or tags.get("office"):
+        return "office"
+    if kind in _COMMERCIAL or tags.get("shop"):
+        return "commercial"
+    if kind in _PUBLIC or tags.get("amenity") in _PUBLIC_AMENITIES:
+        return "public"
+    return "other"
+
+
+def _levels(value: str | None) -> int | None:
+    if not value:
+        return None
+    match = re.match(r"\s*(\d+)", value)
+    return int(match.group(1)) if match else None
+
+
+def read_osm(path: Path) -> Dataset:
+    raw = pyogrio.read_dataframe(path, layer="multipolygons", fid_as_index=True)
+    raw = raw[raw["building"].notna()]
+    tags = [parse_other_tags(t) for t in raw.get("other_tags", pd.Series(index=raw.index)).tolist()]
+    for i, extra in zip(raw.index, tags, strict=True):
+        for key in ("amenity", "shop", "office"):
+            if key in raw.columns and isinstance(raw.at[i, key], str):
+                extra.setdefault(key, raw.at[i, key])
+    way = raw["osm_way_id"].astype("string")
+    rel = raw["osm_id"].astype("string")
+    osm_id = np.where(way.notna(), "way/" + way.fillna(""), "relation/" + rel.fillna(""))
+    frame = gpd.GeoDataFrame({
+        "id": ["osm-" + o.replace("/", "-") for o in osm_id],
+        "use": [osm_use(b, t) for b, t in zip(raw["building"], tags, strict=True)],
+        "name": raw["name"],
+        "address": [_address(t) for t in tags],
+        "floors": pd.array([_levels(t.get("building:levels")) for t in tags], dtype="Int64"),
+        "osm_id": osm_id,
+        "building_type": raw["building"],
+    }, geometry=raw.geometry, crs=raw.crs, index=raw.index)
+    dataset = Dataset(source="osm")
+    dataset.layers["buildings"] = _checked(frame, BUILDINGS, path, None)
+    roads = read_osm_roads(path)
+    if roads is not None and len(roads):
+        dataset.layers["roads"] = _checked(roads, ROADS, path, None)
+    dataset.notes.append(f"{len(frame)} buildings from OSM; © OpenStreetMap contributors (ODbL)")
+    return dataset
+
+
+def _address(tags: dict[str, str]) -> str | None:
+    parts = [tags.get(k) for k in ("addr:city", "addr:district", "addr:street", "addr:housenumber")]
+    text = "".join(p for p in parts if p)
+    return text or None
+
+
+def read_osm_roads(path: Path) -> gpd.GeoDataFrame | None:
+    raw = pyogrio.read_dataframe(path, layer="lines", fid_as_index=True)
+    if "highway" not in raw.columns:
+        return None
+    raw = raw[raw["highway"].notna()]
+    return gpd.GeoDataFrame({
+        "id": ["osm-way-" + str(o) for o in raw["osm_id"]],
+        "name": raw["name"],
+        "kind": raw["highway"],
+    }, geometry=raw.geometry, crs=raw.crs, index=raw.index)
+
+
+_COLUMN_ALIASES = {
+    "id": ("id", "ID", "bldg_id", "building_id", "osm_id", "OBJECTID", "fid"),
+    "use": ("use", "USE", "building_use", "usage", "building", "type"),
+    "name": ("name", "NAME", "名称"),
+    "address": ("address", "addr", "地址"),
+    "floors": ("floors", "FLOORS", "building:levels", "levels", "层数"),
+    "units": ("units", "单元数"),
+    "households": ("households", "户数"),
+    "residents": ("residents", "人口"),
+    "osm_id": ("osm_id",),
+}
+
+
+def read_footprint_file(path: Path, datum: str | None, layer: str | None = None) -> Dataset:
+    """Buildings from the one (or the named) polygon/point layer of a GIS file."""
+    layers = pyogrio.list_layers(path)
+    if layer is None:
+        usable = [str(name) for name, geom in layers if geom and ("Polygon" in geom or "Point" in geom)]
+        if not usable:
+            raise ImportRejected(str(path), [Problem(str(path), None, "geometry",
+                                                     "no polygon or point layer to read buildings from")])
+        layer = usable[0]
+    raw = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
+    frame = gpd.GeoDataFrame(index=raw.index, geometry=raw.geometry, crs=raw.crs)
+    for target, names in _COLUMN_ALIASES.items():
+        found = next((n for n in names if n in raw.columns), None)
+        if found is not None:
+            frame[target] = raw[found].to_numpy()
+    if "id" not in frame.columns:
+        frame["id"] = [f"{path.stem}-{fid}" for fid in raw.index]
+    if "use" not in frame.columns:
+        frame["use"] = "residential"
+    else:
+        frame["use"] = [u if u in BUILDINGS.column("use").choices else osm_use(u, {})
+                        for u in frame["use"].astype("string").fillna("")]
+    dataset = Dataset(source="import")
+    dataset.layers["buildings"] = _checked(frame, BUILDINGS, path, datum, layer_name=layer)
+    return dataset
+
+
+def _checked(frame: gpd.GeoDataFrame, layer, path: Path, datum: str | None,
+             layer_name: str | None = None) -> gpd.GeoDataFrame:
+    typed, problems, _ = typed_layer(frame, layer, datum, repair=True)
+    if problems:
+        raise ImportRejected(str(path), problems)
+    return complete_buildings(typed) if layer is BUILDINGS else typed

@@ -1,0 +1,83 @@
+"""References between layers: every code or id a row names must exist in the file or the database."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gridsvc.dataset import Dataset
+from gridsvc.errors import Problem
+
+# Which layer's key a reference points at, by the name of the key set.
+KEY_SETS = {
+    "community": ("communities", "code"),
+    "grid": ("grids", "code"),
+    "building": ("buildings", "id"),
+    "organization": ("organizations", "id"),
+    "party_org": ("party_orgs", "id"),
+    "staff": ("staff", "id"),
+}
+
+
+def known_keys(dataset: Dataset, existing: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Keys in the file together with those already stored."""
+    keys = {}
+    for kind, (layer, column) in KEY_SETS.items():
+        in_file = dataset.get(layer)
+        file_keys = set(in_file[column].dropna()) if in_file is not None else set()
+        keys[kind] = file_keys | existing.get(kind, set())
+    return keys
+
+
+def check_references(dataset: Dataset, existing: dict[str, set[str]]) -> list[Problem]:
+    keys = known_keys(dataset, existing)
+    problems: list[Problem] = []
+    problems += _grids(dataset.get("grids"), keys)
+    problems += _simple(dataset.get("organizations"), "organizations", "building_id", "building", keys)
+    problems += _simple(dataset.get("party_orgs"), "party_orgs", "parent_id", "party_org", keys)
+    problems += _simple(dataset.get("party_org_scope"), "party_org_scope", "party_org_id", "party_org", keys)
+    problems += _targets(dataset.get("party_org_scope"), "party_org_scope", keys)
+    problems += _simple(dataset.get("assignments"), "assignments", "staff_id", "staff", keys)
+    problems += _targets(dataset.get("assignments"), "assignments", keys)
+    return problems
+
+
+def _names(df: pd.DataFrame) -> pd.Series:
+    return df.attrs.get("feature_names", pd.Series([f"#{i}" for i in df.index], index=df.index))
+
+
+def _grids(grids: pd.DataFrame | None, keys: dict[str, set[str]]) -> list[Problem]:
+    if grids is None:
+        return []
+    names = _names(grids)
+    problems = []
+    for i, code, community in zip(grids.index, grids["code"], grids["community_code"], strict=True):
+        if community not in keys["community"]:
+            problems.append(Problem("grids", names.loc[i], "community_code",
+                                    f"unknown community {community}"))
+        elif not code.startswith(community):
+            problems.append(Problem("grids", names.loc[i], "code",
+                                    f"grid code {code} does not start with its community code {community}"))
+    return problems
+
+
+def _simple(df: pd.DataFrame | None, layer: str, column: str, kind: str,
+            keys: dict[str, set[str]]) -> list[Problem]:
+    if df is None or column not in df.columns:
+        return []
+    names = _names(df)
+    values = df[column]
+    bad = values.notna() & ~values.isin(keys[kind])
+    label = kind.replace("_", " ")
+    return [Problem(layer, names.loc[i], column, f"unknown {label} {values.loc[i]!r}")
+            for i in df.index[bad]]
+
+
+def _targets(df: pd.DataFrame | None, layer: str, keys: dict[str, set[str]]) -> list[Problem]:
+    if df is None:
+        return []
+    names = _names(df)
+    problems = []
+    for i, kind, target in zip(df.index, df["target_type"], df["target_id"], strict=True):
+        if kind in keys and target not in keys[kind]:
+            problems.append(Problem(layer, names.loc[i], "target_id", f"unknown {kind} {target!r}"))
+    return problems

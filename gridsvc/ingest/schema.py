@@ -1,0 +1,169 @@
+"""The exchange GeoPackage's layers and columns (exchange-format.md), as data.
+
+One description serves the importer (what to check), the exporter (what to write) and the demo
+generator (what to fill).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gridsvc.db.models import (
+    ASSIGNMENT_TARGETS, BUILDING_USES, GRID_LAYERS, ORG_KINDS, PARTY_ORG_KINDS, SCOPE_TARGETS,
+    SOURCES, STAFF_ROLES,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # text | int | bool | date
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    pattern: str | None = None  # regular expression a text value must match in full
+    describe: str = ""  # how the pattern reads to a person
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    geometry: tuple[str, ...] | None  # allowed geometry types; None for attribute tables
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # what makes a row unique (re-import updates by it)
+    optional_geometry: bool = False
+    extra: tuple[Column, ...] = field(default=())  # columns gridsvc itself adds on export
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in (*self.columns, *self.extra):
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+SOURCE = Column("source", "text", choices=SOURCES)
+
+COMMUNITIES = Layer(
+    "communities", POLYGONAL,
+    (
+        Column("code", "text", True, pattern=r"\d{12}", describe="12 digits"),
+        Column("name", "text", True),
+        Column("street_code", "text", True, pattern=r"\d{9}", describe="9 digits"),
+        Column("street_name", "text", True),
+        Column("district_code", "text", True, pattern=r"\d{6}", describe="6 digits"),
+        Column("district_name", "text", True),
+    ),
+    key=("code",), extra=(SOURCE,),
+)
+
+GRIDS = Layer(
+    "grids", POLYGONAL,
+    (
+        Column("code", "text", True, pattern=r"\d{15}", describe="15 digits"),
+        Column("layer", "text", True, choices=GRID_LAYERS),
+        Column("community_code", "text", True, pattern=r"\d{12}", describe="12 digits"),
+        Column("name", "text"),
+        Column("urban", "bool"),
+    ),
+    key=("code",), extra=(Column("valid_from", "date"), SOURCE),
+)
+
+BUILDINGS = Layer(
+    "buildings", (*POLYGONAL, "Point"),
+    (
+        Column("id", "text", True),
+        Column("use", "text", True, choices=BUILDING_USES),
+        Column("name", "text"),
+        Column("address", "text"),
+        Column("floors", "int"),
+        Column("units", "int"),
+        Column("households", "int"),
+        Column("residents", "int"),
+        Column("full_members", "int"),
+        Column("probationary_members", "int"),
+        Column("osm_id", "text"),
+    ),
+    key=("id",),
+    extra=(Column("building_type", "text"), Column("households_estimated", "bool"), SOURCE),
+)
+
+ORGANIZATIONS = Layer(
+    "organizations", ("Point",),
+    (
+        Column("id", "text", True),
+        Column("name", "text", True),
+        Column("kind", "text", True, choices=ORG_KINDS),
+        Column("employees", "int"),
+        Column("full_members", "int"),
+        Column("has_union", "bool"),
+        Column("has_youth_league", "bool"),
+        Column("building_id", "text"),
+    ),
+    key=("id",), extra=(SOURCE,),
+)
+
+PARTY_ORGS = Layer(
+    "party_orgs", None,
+    (
+        Column("id", "text", True),
+        Column("name", "text", True),
+        Column("kind", "text", True, choices=PARTY_ORG_KINDS),
+        Column("parent_id", "text"),
+        Column("full_members", "int"),
+        Column("probationary_members", "int"),
+        Column("founded", "date"),
+    ),
+    key=("id",), extra=(SOURCE,),
+)
+
+PARTY_ORG_SCOPE = Layer(
+    "party_org_scope", None,
+    (
+        Column("party_org_id", "text", True),
+        Column("target_type", "text", True, choices=SCOPE_TARGETS),
+        Column("target_id", "text", True),
+        Column("own", "bool"),
+    ),
+    key=("party_org_id", "target_type", "target_id"),
+)
+
+STAFF = Layer(
+    "staff", None,
+    (
+        Column("id", "text", True),
+        Column("name", "text", True),
+        Column("role", "text", True, choices=STAFF_ROLES),
+        Column("fulltime", "bool"),
+        Column("phone", "text"),
+    ),
+    key=("id",), extra=(SOURCE,),
+)
+
+ASSIGNMENTS = Layer(
+    "assignments", None,
+    (
+        Column("staff_id", "text", True),
+        Column("target_type", "text", True, choices=ASSIGNMENT_TARGETS),
+        Column("target_id", "text", True),
+        Column("start_date", "date"),
+        Column("end_date", "date"),
+    ),
+    key=("staff_id", "target_type", "target_id", "start_date"),
+)
+
+ROADS = Layer(
+    "roads", ("LineString", "MultiLineString"),
+    (Column("id", "text", True), Column("name", "text"), Column("kind", "text")),
+    key=("id",), extra=(SOURCE,),
+)
+
+# In dependency order: a layer may refer only to layers before it (or to itself).
+LAYERS: tuple[Layer, ...] = (
+    COMMUNITIES, GRIDS, BUILDINGS, ORGANIZATIONS, PARTY_ORGS, PARTY_ORG_SCOPE, STAFF, ASSIGNMENTS,
+    ROADS,
+)
+LAYER_BY_NAME = {layer.name: layer for layer in LAYERS}

@@ -1,0 +1,114 @@
+"""Column values on the way in: typed, checked, and every bad value named."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from gridsvc.errors import Problem
+from gridsvc.ingest.schema import Column, Layer
+
+_TRUE = {"true", "t", "yes", "y", "1", "是"}
+_FALSE = {"false", "f", "no", "n", "0", "否"}
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    if value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a code stored as a number in a spreadsheet-made file
+    return str(value).strip()
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("a yes/no value where a whole number belongs")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"{value!r} is not a whole number")
+        number = int(value)
+    else:
+        text = str(value).strip()
+        if not re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+            raise ValueError(f"{value!r} is not a whole number")
+        number = int(float(text))
+    if number < 0:
+        raise ValueError(f"{number} is negative")
+    return number
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{value!r} is not true/false")
+
+
+def _to_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "text": _to_text, "int": _to_int, "bool": _to_bool, "date": _to_date,
+}
+
+
+def convert_column(
+    values: pd.Series, column: Column, layer: Layer, feature_names: pd.Series
+) -> tuple[list[Any], list[Problem]]:
+    """Convert one column; return the values (None for blanks) and the problems found."""
+    convert = _CONVERTERS[column.type]
+    out: list[Any] = []
+    problems: list[Problem] = []
+    for value, feature in zip(values.tolist(), feature_names.tolist(), strict=True):
+        if _blank(value):
+            if column.required:
+                problems.append(Problem(layer.name, feature, column.name, "required value is empty"))
+            out.append(None)
+            continue
+        try:
+            converted = convert(value)
+        except ValueError as exc:
+            problems.append(Problem(layer.name, feature, column.name, str(exc)))
+            out.append(None)
+            continue
+        reason = _check_text(converted, column) if column.type == "text" else None
+        if reason:
+            problems.append(Problem(layer.name, feature, column.name, reason))
+        out.append(converted)
+    return out, problems
+
+
+def _check_text(value: str, column: Column) -> str | None:
+    if column.choices is not None and value not in column.choices:
+        return f"{value!r} is not one of {', '.join(column.choices)}"
+    if column.pattern is not None and not re.fullmatch(column.pattern, value):
+        return f"{value!r} is not a valid code ({column.describe})"
+    return None

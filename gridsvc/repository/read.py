@@ -1,0 +1,182 @@
+"""Reading from PostGIS: keys for reference checks, exchange layers for export, API selections.
+
+Geometry leaves the database as WKB and becomes GeoDataFrames in EPSG:4490.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, text
+
+from gridsvc.dataset import Dataset
+
+_KEY_QUERIES = {
+    "community": "SELECT code FROM areas WHERE level = 'community'",
+    "grid": "SELECT code FROM grids WHERE valid_to IS NULL",
+    "building": "SELECT id FROM buildings",
+    "organization": "SELECT id FROM organizations",
+    "party_org": "SELECT id FROM party_orgs",
+    "staff": "SELECT id FROM staff",
+}
+
+
+def existing_keys(conn: Connection) -> dict[str, set[str]]:
+    return {kind: set(conn.execute(text(sql)).scalars()) for kind, sql in _KEY_QUERIES.items()}
+
+
+def frame(conn: Connection, sql: str, params: dict | None = None, geometry: str | None = "geom") -> pd.DataFrame:
+    """Run ``sql``; with ``geometry`` the named column arrives as WKB and becomes the geometry."""
+    result = conn.execute(text(sql), params or {})
+    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    if geometry is None:
+        return df
+    geoms = shapely.from_wkb(df.pop(geometry).to_numpy()) if len(df) else []
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=4490, index=df.index))
+
+
+_CURRENT_GRID = "g.valid_to IS NULL"
+_GRID_AT = "g.valid_from <= :on AND (g.valid_to IS NULL OR g.valid_to > :on)"
+
+EXPORT_SQL = {
+    "communities": """
+        SELECT c.code, c.name, s.code AS street_code, s.name AS street_name,
+               d.code AS district_code, d.name AS district_name, c.source, ST_AsBinary(c.geom) AS geom
+        FROM areas c JOIN areas s ON s.code = c.parent_code JOIN areas d ON d.code = s.parent_code
+        WHERE c.level = 'community' ORDER BY c.code""",
+    "grids": f"""
+        SELECT g.code, g.layer, g.community_code, g.name, g.urban, g.valid_from, g.source,
+               ST_AsBinary(g.geom) AS geom
+        FROM grids g WHERE {_CURRENT_GRID} ORDER BY g.code""",
+    "buildings": """
+        SELECT id, use, name, address, floors, units, households, residents, full_members,
+               probationary_members, osm_id, building_type, households_estimated, source,
+               ST_AsBinary(geom) AS geom
+        FROM buildings ORDER BY id""",
+    "organizations": """
+        SELECT id, name, kind, employees, full_members, has_union, has_youth_league, building_id, source,
+               ST_AsBinary(geom) AS geom
+        FROM organizations ORDER BY id""",
+    "party_orgs": """SELECT id, name, kind, parent_id, full_members, probationary_members, founded, source
+                     FROM party_orgs ORDER BY id""",
+    "party_org_scope": """SELECT party_org_id, target_type, target_id, own FROM party_org_scopes
+                          ORDER BY party_org_id, target_type, target_id""",
+    "staff": "SELECT id, name, role, fulltime, phone, source FROM staff ORDER BY id",
+    "assignments": """SELECT staff_id, target_type, target_id, start_date, end_date FROM assignments
+                      ORDER BY staff_id, target_type, target_id, start_date NULLS FIRST""",
+    "roads": "SELECT id, name, kind, source, ST_AsBinary(geom) AS geom FROM roads ORDER BY id",
+}
+GEOMETRY_LAYERS = {"communities", "grids", "buildings", "organizations", "roads"}
+
+
+def read_dataset(conn: Connection) -> Dataset:
+    """Everything stored, as exchange layers (empty layers left out)."""
+    dataset = Dataset()
+    for name, sql in EXPORT_SQL.items():
+        df = frame(conn, sql, geometry="geom" if name in GEOMETRY_LAYERS else None)
+        if len(df):
+            dataset.layers[name] = df
+    return dataset
+
+
+@dataclass(frozen=True)
+class BBox:
+    west: float
+    south: float
+    east: float
+    north: float
+
+    def params(self) -> dict[str, float]:
+        return {"west": self.west, "south": self.south, "east": self.east, "north": self.north}
+
+
+_ENVELOPE = "ST_MakeEnvelope(:west, :south, :east, :north, 4490)"
+
+
+def areas(conn: Connection, level: str | None = None, parent: str | None = None) -> gpd.GeoDataFrame:
+    where, params = ["true"], {}
+    if level:
+        where.append("level = :level")
+        params["level"] = level
+    if parent:
+        where.append("parent_code = :parent")
+        params["parent"] = parent
+    sql = f"""SELECT code, level, name, parent_code, source, ST_AsBinary(geom) AS geom FROM areas
+              WHERE {' AND '.join(where)} ORDER BY code"""
+    return frame(conn, sql, params)
+
+
+def grids(conn: Connection, *, layer: str | None = None, community: str | None = None,
+          bbox: BBox | None = None, on: dt.date | None = None, limit: int | None = None) -> gpd.GeoDataFrame:
+    """Grids current today, or valid on date ``on``, filtered by layer, community and bbox."""
+    where = [_GRID_AT if on else _CURRENT_GRID]
+    params: dict = {"on": on} if on else {}
+    if layer:
+        where.append("g.layer = :layer")
+        params["layer"] = layer
+    if community:
+        where.append("g.community_code LIKE :community")
+        params["community"] = community + "%"
+    if bbox:
+        where.append(f"g.geom && {_ENVELOPE}")
+        params |= bbox.params()
+    sql = f"""SELECT g.code, g.layer, g.community_code, g.name, g.urban, g.valid_from, g.valid_to,
+                     g.source, ST_AsBinary(g.geom) AS geom
+              FROM grids g WHERE {' AND '.join(where)} ORDER BY g.code"""
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return frame(conn, sql, params)
+
+
+def buildings(conn: Connection, *, grid: str | None = None, community: str | None = None,
+              bbox: BBox | None = None, limit: int | None = None, offset: int = 0) -> gpd.GeoDataFrame:
+    """Buildings by grid (rep. point inside the current grid), community or bbox."""
+    where, params = ["true"], {}
+    if grid:
+        where.append("""ST_Intersects(b.rep_point,
+                        (SELECT g.geom FROM grids g WHERE g.code = :grid AND g.valid_to IS NULL))""")
+        params["grid"] = grid
+    if community:
+        where.append("""ST_Intersects(b.rep_point, (SELECT a.geom FROM areas a WHERE a.code = :community))""")
+        params["community"] = community
+    if bbox:
+        where.append(f"b.geom && {_ENVELOPE}")
+        params |= bbox.params()
+    sql = f"""SELECT b.id, b.name, b.address, b.use, b.floors, b.units, b.households,
+                     b.households_estimated, b.residents, b.full_members, b.probationary_members,
+                     b.osm_id, b.building_type, b.source, ST_AsBinary(b.geom) AS geom
+              FROM buildings b WHERE {' AND '.join(where)} ORDER BY b.id"""
+    if limit:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    return frame(conn, sql, params)
+
+
+def table_rows(conn: Connection, layer: str) -> pd.DataFrame:
+    """An attribute layer (party_orgs, party_org_scope, staff, assignments) as rows."""
+    return frame(conn, EXPORT_SQL[layer], geometry=None)
+
+
+def area_exists(conn: Connection, code: str) -> bool:
+    return conn.scalar(text("SELECT 1 FROM areas WHERE code = :c"), {"c": code}) is not None
+
+
+def grid_exists(conn: Connection, code: str) -> bool:
+    return conn.scalar(text("SELECT 1 FROM grids WHERE code = :c AND valid_to IS NULL"), {"c": code}) is not None
+
+
+def row_counts(conn: Connection) -> dict[str, int]:
+    tables = ["areas", "grids", "buildings", "organizations", "party_orgs", "party_org_scopes",
+              "staff", "assignments", "roads"]
+    return {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}
+
+
+def generated_data_present(conn: Connection) -> bool:
+    """True when anything stored was generated (maps and reports must then say so)."""
+    return bool(conn.scalar(text(
+        "SELECT EXISTS (SELECT 1 FROM areas WHERE source = 'generated')"
+        " OR EXISTS (SELECT 1 FROM grids WHERE source = 'generated')"
+        " OR EXISTS (SELECT 1 FROM buildings WHERE source = 'generated')")))

@@ -1,0 +1,232 @@
+"""Writing a :class:`Dataset` into PostGIS: COPY into a staging table, then one upsert per table.
+
+The upsert only touches rows that differ (``IS DISTINCT FROM``), so writing the same data twice
+changes nothing; the counts say what was inserted, updated and left as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, text
+
+from gridsvc.dataset import Dataset
+
+COPY_CHUNK_ROWS = 20_000
+
+
+@dataclass
+class Counts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.inserted + self.updated
+
+    def __str__(self) -> str:
+        return f"{self.inserted} new, {self.updated} updated, {self.unchanged} unchanged"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    table: str
+    columns: tuple[str, ...]
+    conflict: str  # ON CONFLICT target
+    geometry: tuple[str, ...] = ()
+    fixed: tuple[str, ...] = ()  # set on insert, never updated (e.g. valid_from)
+
+
+AREAS = TableSpec("areas", ("code", "level", "name", "parent_code", "geom", "source"), "(code)", ("geom",))
+# Street and district boundaries are derived from their communities, never imported.
+UPPER_AREAS = TableSpec(AREAS.table, AREAS.columns, AREAS.conflict, AREAS.geometry, fixed=("geom",))
+GRIDS = TableSpec(
+    "grids", ("code", "layer", "community_code", "name", "urban", "geom", "valid_from", "source"),
+    "(code) WHERE valid_to IS NULL", ("geom",), fixed=("valid_from",),
+)
+BUILDINGS = TableSpec(
+    "buildings",
+    ("id", "name", "address", "use", "floors", "units", "households", "households_estimated",
+     "residents", "full_members", "probationary_members", "osm_id", "building_type", "geom", "rep_point", "source"),
+    "(id)", ("geom", "rep_point"),
+)
+ORGANIZATIONS = TableSpec(
+    "organizations",
+    ("id", "name", "kind", "employees", "full_members", "has_union", "has_youth_league",
+     "building_id", "geom", "source"),
+    "(id)", ("geom",),
+)
+PARTY_ORGS = TableSpec(
+    "party_orgs",
+    ("id", "name", "kind", "parent_id", "full_members", "probationary_members", "founded", "source"),
+    "(id)",
+)
+SCOPES = TableSpec("party_org_scopes", ("party_org_id", "target_type", "target_id", "own"),
+                   "(party_org_id, target_type, target_id)")
+STAFF = TableSpec("staff", ("id", "name", "role", "fulltime", "phone", "source"), "(id)")
+ASSIGNMENTS = TableSpec("assignments", ("staff_id", "target_type", "target_id", "start_date", "end_date"),
+                        "(staff_id, target_type, target_id, start_date)")
+ROADS = TableSpec("roads", ("id", "name", "kind", "geom", "source"), "(id)", ("geom",))
+
+# Exchange layer -> table, in an order that satisfies foreign keys.
+LAYER_TABLES: tuple[tuple[str, TableSpec], ...] = (
+    ("grids", GRIDS), ("buildings", BUILDINGS), ("organizations", ORGANIZATIONS),
+    ("party_orgs", PARTY_ORGS), ("party_org_scope", SCOPES), ("staff", STAFF),
+    ("assignments", ASSIGNMENTS), ("roads", ROADS),
+)
+
+Progress = Callable[[str, int], None]
+
+
+def write_dataset(conn: Connection, dataset: Dataset, progress: Progress | None = None) -> dict[str, Counts]:
+    """Upsert every layer of ``dataset``; the caller owns the transaction."""
+    counts: dict[str, Counts] = {}
+    if "communities" in dataset:
+        counts["areas"] = _write_areas(conn, dataset.layers["communities"], dataset.source)
+    for layer, spec in LAYER_TABLES:
+        frame = dataset.get(layer)
+        if frame is None or frame.empty:
+            continue
+        frame = frame.rename(columns={"geometry": "geom"})
+        if spec.table in ("grids", "roads"):
+            frame = frame.assign(geom=to_multi(frame["geom"].to_numpy()))
+        if "source" in spec.columns:
+            frame = _with_source(frame, dataset.source)
+        counts[spec.table] = upsert(conn, spec, frame, progress)
+    return counts
+
+
+def _with_source(frame: pd.DataFrame, default: str) -> pd.DataFrame:
+    frame = frame.copy()
+    if "source" not in frame.columns:
+        frame["source"] = default
+    else:
+        frame["source"] = frame["source"].fillna(default)
+    return frame
+
+
+def _write_areas(conn: Connection, communities: pd.DataFrame, source: str) -> Counts:
+    districts = communities.drop_duplicates("district_code")
+    streets = communities.drop_duplicates("street_code")
+    areas = pd.concat([
+        pd.DataFrame({"code": districts["district_code"], "level": "district",
+                      "name": districts["district_name"], "parent_code": None, "geom": None}),
+        pd.DataFrame({"code": streets["street_code"], "level": "street",
+                      "name": streets["street_name"], "parent_code": streets["district_code"], "geom": None}),
+        pd.DataFrame({"code": communities["code"], "level": "community", "name": communities["name"],
+                      "parent_code": communities["street_code"],
+                      "geom": to_multi(communities.geometry.values.to_numpy())}),
+    ], ignore_index=True)
+    areas = _with_source(areas, source)
+    if "source" in communities.columns:
+        by_code = dict(zip(communities["code"], communities["source"].fillna(source), strict=True))
+        areas["source"] = [by_code.get(c, s) for c, s in zip(areas["code"], areas["source"], strict=True)]
+    upper = areas["level"] != "community"
+    counts = upsert(conn, UPPER_AREAS, areas[upper])
+    counts_c = upsert(conn, AREAS, areas[~upper])
+    _derive_upper_boundaries(conn, sorted(set(streets["street_code"])), sorted(set(districts["district_code"])))
+    return Counts(counts.inserted + counts_c.inserted, counts.updated + counts_c.updated,
+                  counts.unchanged + counts_c.unchanged)
+
+
+def to_multi(geoms: np.ndarray) -> np.ndarray:
+    """Polygons as one-part MultiPolygons, lines as MultiLineStrings; multi types unchanged."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    types = shapely.get_type_id(geoms)
+    polygon, line = types == 3, types == 1
+    if polygon.any():
+        geoms[polygon] = [shapely.MultiPolygon([g]) for g in geoms[polygon]]
+    if line.any():
+        geoms[line] = [shapely.MultiLineString([g]) for g in geoms[line]]
+    return geoms
+
+
+def _derive_upper_boundaries(conn: Connection, streets: list[str], districts: list[str]) -> None:
+    sql = text("""
+        UPDATE areas AS p SET geom = u.geom
+        FROM (SELECT parent_code, ST_Multi(ST_Union(geom)) AS geom FROM areas
+              WHERE parent_code = ANY(:codes) AND geom IS NOT NULL GROUP BY parent_code) AS u
+        WHERE p.code = u.parent_code AND p.geom IS DISTINCT FROM u.geom
+    """)
+    conn.execute(sql, {"codes": streets})
+    conn.execute(sql, {"codes": districts})
+
+
+def upsert(conn: Connection, spec: TableSpec, frame: pd.DataFrame, progress: Progress | None = None) -> Counts:
+    """COPY ``frame`` into a staging table and merge it into ``spec.table`` in one statement."""
+    columns = [c for c in spec.columns if c in frame.columns]
+    stage = f"_stage_{spec.table}"
+    listed = ", ".join(f'"{c}"' for c in columns)
+    conn.execute(text(f"DROP TABLE IF EXISTS {stage}"))
+    conn.execute(text(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {listed} FROM {spec.table} WITH NO DATA"))
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        for start in range(0, len(frame), COPY_CHUNK_ROWS):
+            chunk = frame.iloc[start:start + COPY_CHUNK_ROWS]
+            with cur.copy(f"COPY {stage} ({listed}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(_csv(chunk, columns, spec.geometry))
+            if progress:
+                progress(spec.table, len(chunk))
+    return _merge(conn, spec, columns, stage, len(frame))
+
+
+def _merge(conn: Connection, spec: TableSpec, columns: list[str], stage: str, total: int) -> Counts:
+    listed = ", ".join(f'"{c}"' for c in columns)
+    selected = ", ".join(
+        "coalesce(valid_from, current_date)" if c == "valid_from" else f'"{c}"' for c in columns
+    )
+    key_columns = {c.strip() for c in spec.conflict.split(")")[0].strip("( ").split(",")}
+    updatable = [c for c in columns if c not in key_columns and c not in spec.fixed]
+    if updatable:
+        assign = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updatable)
+        old = ", ".join(f't."{c}"' for c in updatable)
+        new = ", ".join(f'EXCLUDED."{c}"' for c in updatable)
+        action = f"DO UPDATE SET {assign} WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
+    else:
+        action = "DO NOTHING"
+    sql = f"""
+        WITH up AS (
+            INSERT INTO {spec.table} AS t ({listed}) SELECT {selected} FROM {stage}
+            ON CONFLICT {spec.conflict} {action}
+            RETURNING (xmax = 0) AS inserted)
+        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
+    """
+    inserted, updated = conn.execute(text(sql)).one()
+    return Counts(inserted, updated, total - inserted - updated)
+
+
+def _csv(frame: pd.DataFrame, columns: list[str], geometry: tuple[str, ...]) -> str:
+    out = {}
+    for c in columns:
+        values = frame[c]
+        if c in geometry:
+            geoms = np.asarray(values, dtype=object)
+            present = ~shapely.is_missing(geoms)
+            hexed = np.full(len(geoms), None, dtype=object)
+            hexed[present] = shapely.to_wkb(shapely.set_srid(geoms[present], 4490), hex=True, include_srid=True)
+            out[c] = pd.Series(hexed, dtype=object, index=frame.index)
+        else:
+            out[c] = pd.Series([_cell(v) for v in values.tolist()], dtype=object, index=frame.index)
+    buffer = io.StringIO()
+    pd.DataFrame(out).to_csv(buffer, header=False, index=False, quoting=csv.QUOTE_MINIMAL, na_rep="")
+    return buffer.getvalue()
+
+
+def _cell(value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "t" if value else "f"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,91 @@
+"""Operations the CLI and the API share: import, export, demo build, inventory."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, text
+
+from gridsvc.dataset import Dataset
+from gridsvc.errors import ImportRejected, InvalidInput
+from gridsvc.ingest.exchange import is_exchange_file, read_exchange
+from gridsvc.ingest.export import write_exchange
+from gridsvc.ingest.footprints import is_osm_file, read_footprint_file, read_osm
+from gridsvc.ingest.references import check_references
+from gridsvc.repository import read as repo
+from gridsvc.repository.write import Counts, Progress, write_dataset
+
+READABLE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".osm", ".pbf", ".fgb", ".zip")
+
+
+@dataclass
+class ImportResult:
+    source: str
+    counts: dict[str, Counts]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return sum(c.changed for c in self.counts.values())
+
+
+def read_file(path: Path, datum: str | None = None, layer: str | None = None) -> Dataset:
+    """Read and check ``path`` by its kind: exchange GeoPackage, OSM, or other footprints."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file")
+    if not path.name.lower().endswith(READABLE_SUFFIXES):
+        raise InvalidInput(f"{path}: unknown file kind; gridsvc reads {', '.join(READABLE_SUFFIXES)}")
+    if is_osm_file(path):
+        return read_osm(path)
+    if is_exchange_file(path):
+        return read_exchange(path, datum)
+    return read_footprint_file(path, datum, layer)
+
+
+def import_dataset(engine: Engine, dataset: Dataset, name: str, sha256: str | None = None,
+                   progress: Progress | None = None) -> ImportResult:
+    """Check references against the database and write ``dataset``, all or nothing."""
+    with engine.begin() as conn:
+        problems = check_references(dataset, repo.existing_keys(conn))
+        if problems:
+            raise ImportRejected(name, problems)
+        counts = write_dataset(conn, dataset, progress)
+        result = ImportResult(name, counts, list(dataset.notes))
+        if result.changed:
+            _record(conn, name, sha256, dataset.source, counts)
+    return result
+
+
+def import_file(engine: Engine, path: Path, datum: str | None = None, layer: str | None = None,
+                progress: Progress | None = None) -> ImportResult:
+    dataset = read_file(path, datum, layer)
+    return import_dataset(engine, dataset, str(path), _sha256(Path(path)), progress)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _record(conn: Connection, name: str, sha256: str | None, kind: str, counts: dict[str, Counts]) -> None:
+    summary = json.dumps({t: vars(c) for t, c in counts.items()}, ensure_ascii=False)
+    conn.execute(text("INSERT INTO imports (source_name, sha256, kind, summary) VALUES (:n, :s, :k, :m)"),
+                 {"n": name, "s": sha256, "k": kind, "m": summary})
+
+
+def export_file(engine: Engine, path: Path) -> dict[str, int]:
+    with engine.connect() as conn:
+        dataset = repo.read_dataset(conn)
+    return write_exchange(dataset, Path(path))
+
+
+def inventory(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return repo.row_counts(conn)
