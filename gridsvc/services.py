@@ -89,3 +89,15 @@ def export_file(engine: Engine, path: Path) -> dict[str, int]:
 def inventory(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return repo.row_counts(conn)
+
+
+def build_demo(engine: Engine, seed: int, osm: Path | None = None,
+               progress: Progress | None = None) -> tuple[ImportResult, "Demo"]:
+    """Generate the demo district (on OSM footprints when given) and store it."""
+    from gridsvc.demo import build_demo as generate
+    from gridsvc.ingest.exchange import validate_dataset
+
+    demo = generate(seed, osm)
+    name = f"demo seed={seed}" + (f" osm={osm}" if osm else "")
+    dataset = validate_dataset(demo.dataset, name)
+    return import_dataset(engine, dataset, name, None, progress), demo

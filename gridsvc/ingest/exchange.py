@@ -148,3 +148,25 @@ def _community_hierarchy(df: pd.DataFrame) -> list[Problem]:
             problems.append(Problem("communities", None, f"{level}_name",
                                     f"{level} {code} is given different names: {', '.join(listed)}"))
     return problems
+
+
+def validate_dataset(dataset: Dataset, name: str) -> Dataset:
+    """Type and check a dataset built in memory (the demo) exactly as a file would be."""
+    checked = Dataset(source=dataset.source, notes=list(dataset.notes))
+    problems: list[Problem] = []
+    for layer in LAYERS:
+        raw = dataset.get(layer.name)
+        if raw is None:
+            continue
+        raw = raw.reset_index(drop=True)
+        raw.index = raw.index + 1
+        frame, layer_problems, _ = typed_layer(raw, layer, None)
+        problems += layer_problems
+        if frame is not None:
+            checked.layers[layer.name] = frame
+    problems += check_within_file(checked)
+    if problems:
+        raise ImportRejected(name, problems)
+    if "buildings" in checked.layers:
+        checked.layers["buildings"] = complete_buildings(checked.layers["buildings"])
+    return checked

@@ -110,11 +110,15 @@ def areas(conn: Connection, level: str | None = None, parent: str | None = None)
     return frame(conn, sql, params)
 
 
-def grids(conn: Connection, *, layer: str | None = None, community: str | None = None,
-          bbox: BBox | None = None, on: dt.date | None = None, limit: int | None = None) -> gpd.GeoDataFrame:
-    """Grids current today, or valid on date ``on``, filtered by layer, community and bbox."""
+def grids(conn: Connection, *, code: str | None = None, layer: str | None = None,
+          community: str | None = None, bbox: BBox | None = None, on: dt.date | None = None,
+          limit: int | None = None) -> gpd.GeoDataFrame:
+    """Grids current today, or valid on date ``on``, filtered by code, layer, community and bbox."""
     where = [_GRID_AT if on else _CURRENT_GRID]
     params: dict = {"on": on} if on else {}
+    if code:
+        where.append("g.code = :code")
+        params["code"] = code
     if layer:
         where.append("g.layer = :layer")
         params["layer"] = layer
@@ -180,3 +184,44 @@ def generated_data_present(conn: Connection) -> bool:
         "SELECT EXISTS (SELECT 1 FROM areas WHERE source = 'generated')"
         " OR EXISTS (SELECT 1 FROM grids WHERE source = 'generated')"
         " OR EXISTS (SELECT 1 FROM buildings WHERE source = 'generated')")))
+
+
+def party_orgs(conn: Connection, kind: str | None = None) -> list[dict]:
+    """Party organizations with their scope (what each covers)."""
+    sql = """
+        SELECT p.id, p.name, p.kind, p.parent_id, p.full_members, p.probationary_members, p.founded,
+               p.source,
+               coalesce(json_agg(json_build_object('target_type', s.target_type, 'target_id', s.target_id,
+                                                   'own', s.own) ORDER BY s.target_type, s.target_id)
+                        FILTER (WHERE s.id IS NOT NULL), '[]') AS scope
+        FROM party_orgs p LEFT JOIN party_org_scopes s ON s.party_org_id = p.id
+        WHERE (CAST(:kind AS text) IS NULL OR p.kind = :kind)
+        GROUP BY p.id ORDER BY p.id"""
+    return [dict(r._mapping) for r in conn.execute(text(sql), {"kind": kind})]
+
+
+def organizations(conn: Connection, kind: str | None = None) -> list[dict]:
+    sql = """SELECT id, name, kind, employees, full_members, has_union, has_youth_league, building_id,
+                    source, ST_X(geom) AS lon, ST_Y(geom) AS lat
+             FROM organizations WHERE (CAST(:kind AS text) IS NULL OR kind = :kind) ORDER BY id"""
+    return [dict(r._mapping) for r in conn.execute(text(sql), {"kind": kind})]
+
+
+def staff(conn: Connection, *, role: str | None = None, grid: str | None = None,
+          active_on: dt.date | None = None) -> list[dict]:
+    """Staff with their assignments; ``grid`` keeps those assigned to that grid,
+    ``active_on`` keeps assignments active on that date (no end, or an end after it)."""
+    sql = """
+        SELECT st.id, st.name, st.role, st.fulltime, st.phone, st.source,
+               coalesce(json_agg(json_build_object('target_type', a.target_type, 'target_id', a.target_id,
+                                                   'start_date', a.start_date, 'end_date', a.end_date)
+                                 ORDER BY a.start_date) FILTER (WHERE a.id IS NOT NULL), '[]') AS assignments
+        FROM staff st
+        LEFT JOIN assignments a ON a.staff_id = st.id
+             AND (CAST(:on AS date) IS NULL OR a.end_date IS NULL OR a.end_date > :on)
+        WHERE (CAST(:role AS text) IS NULL OR st.role = :role)
+          AND (CAST(:grid AS text) IS NULL OR EXISTS (
+                SELECT 1 FROM assignments g WHERE g.staff_id = st.id AND g.target_type = 'grid'
+                AND g.target_id = :grid))
+        GROUP BY st.id ORDER BY st.id"""
+    return [dict(r._mapping) for r in conn.execute(text(sql), {"role": role, "grid": grid, "on": active_on})]

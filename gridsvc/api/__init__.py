@@ -1,0 +1,35 @@
+"""The HTTP API: ``create_app(settings)`` builds a FastAPI app; routes stay thin."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gridsvc import __version__
+from gridsvc.api import errors, routes
+from gridsvc.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The gridsvc API. The database engine is made on startup (starting the private PostGIS if needed)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from gridsvc.db.engine import make_engine
+
+        app.state.engine = make_engine(settings)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="gridsvc",
+        version=__version__,
+        description="网格化管理服务: grids (网格), buildings (楼栋), Party organizations, staff and their coverage.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(routes.router)
+    return app

@@ -1,0 +1,115 @@
+"""API routes: parse the request, call the repository, shape the answer. Nothing more."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import Connection
+
+from gridsvc.api.geojson import feature_collection, json_value
+from gridsvc.db.engine import current_revision
+from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.privacy import mask_phone
+from gridsvc.repository import read as repo
+
+router = APIRouter(prefix="/api")
+
+
+def get_conn(request: Request) -> Iterator[Connection]:
+    with request.app.state.engine.connect() as conn:
+        yield conn
+
+
+ConnDep = Annotated[Connection, Depends(get_conn)]
+Layer = Literal["party", "governance", "unified"]
+BBoxText = Annotated[str | None, Query(description="west,south,east,north in lon/lat (EPSG:4490)",
+                                       examples=["117.25,31.85,117.30,31.86"])]
+
+
+def parse_bbox(value: str | None) -> repo.BBox | None:
+    if value is None:
+        return None
+    parts = value.split(",")
+    try:
+        west, south, east, north = (float(p) for p in parts)
+    except ValueError:
+        raise InvalidInput(f"bbox should be four numbers west,south,east,north; got {value!r}") from None
+    if not (west < east and south < north and -180 <= west <= 180 and -90 <= south <= 90
+            and -180 <= east <= 180 and -90 <= north <= 90):
+        raise InvalidInput(f"bbox {value!r} is not a lon/lat box with west < east and south < north")
+    return repo.BBox(west, south, east, north)
+
+
+@router.get("/health")
+def health(request: Request, conn: ConnDep) -> dict:
+    """Whether the service and its database answer."""
+    return {"status": "ok", "database": "ok", "migration": current_revision(request.app.state.engine)}
+
+
+@router.get("/areas", summary="Districts, streets and communities as GeoJSON")
+def areas(conn: ConnDep, level: Literal["district", "street", "community"] | None = None,
+          parent: str | None = None) -> dict:
+    return feature_collection(repo.areas(conn, level, parent), "code")
+
+
+@router.get("/grids", summary="Grids as GeoJSON, by layer, community and bbox")
+def grids(request: Request, conn: ConnDep, layer: Layer | None = None,
+          community: Annotated[str | None, Query(pattern=r"^\d{6,12}$",
+                                                 description="community code (or a street/district prefix)")] = None,
+          bbox: BBoxText = None,
+          on: Annotated[dt.date | None, Query(description="grids valid on this date (history)")] = None) -> dict:
+    limit = request.app.state.settings.api_max_features
+    gdf = repo.grids(conn, layer=layer, community=community, bbox=parse_bbox(bbox), on=on, limit=limit)
+    return feature_collection(gdf, "code")
+
+
+@router.get("/grids/{code}", summary="One current grid as a GeoJSON Feature")
+def grid(conn: ConnDep, code: str) -> dict:
+    found = repo.grids(conn, code=code)
+    if found.empty:
+        raise NotFound(f"no current grid with code {code!r}")
+    return feature_collection(found, "code")["features"][0]
+
+
+@router.get("/buildings", summary="Buildings as GeoJSON, by grid, community or bbox")
+def buildings(request: Request, conn: ConnDep,
+              grid: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+              community: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+              bbox: BBoxText = None,
+              limit: Annotated[int | None, Query(ge=1)] = None,
+              offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+    """Paged by ``limit``/``offset`` (at most GRIDSVC_API_MAX_FEATURES per page); large areas
+    belong on vector tiles, not in one GeoJSON."""
+    if grid and not repo.grid_exists(conn, grid):
+        raise NotFound(f"no current grid with code {grid!r}")
+    if community and not repo.area_exists(conn, community):
+        raise NotFound(f"no community with code {community!r}")
+    cap = request.app.state.settings.api_max_features
+    limit = min(limit or cap, cap)
+    gdf = repo.buildings(conn, grid=grid, community=community, bbox=parse_bbox(bbox), limit=limit + 1, offset=offset)
+    more = len(gdf) > limit
+    return feature_collection(gdf.iloc[:limit], "id", limit=limit, offset=offset, more=more)
+
+
+@router.get("/party-orgs", summary="Party organizations with their scope")
+def party_orgs(conn: ConnDep, kind: Literal["committee", "general_branch", "branch", "joint_branch", "group"]
+               | None = None) -> list[dict]:
+    return [{k: json_value(v) for k, v in row.items()} for row in repo.party_orgs(conn, kind)]
+
+
+@router.get("/organizations", summary="两新组织 and resident units")
+def organizations(conn: ConnDep, kind: str | None = None) -> list[dict]:
+    return [{k: json_value(v) for k, v in row.items()} for row in repo.organizations(conn, kind)]
+
+
+@router.get("/staff", summary="Grid staff with their assignments (phone numbers masked)")
+def staff(conn: ConnDep, role: Literal["grid_leader", "grid_worker", "building_leader", "liaison"] | None = None,
+          grid: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+          active: Annotated[bool, Query(description="only assignments active today")] = False) -> list[dict]:
+    rows = repo.staff(conn, role=role, grid=grid, active_on=dt.date.today() if active else None)
+    for row in rows:
+        row["phone"] = mask_phone(row["phone"])
+    return [{k: json_value(v) for k, v in row.items()} for row in rows]

@@ -1,0 +1,212 @@
+"""The ``gridsvc`` command line: thin over :mod:`gridsvc.services`."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from gridsvc import services
+from gridsvc.analysis.crs import DATUMS
+from gridsvc.errors import GridsvcError
+from gridsvc.settings import Settings
+
+
+def _fail_cleanly(func):
+    """Domain errors end the command with their message and exit code 2, not a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except GridsvcError as exc:
+            click.echo(f"gridsvc: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+class RowProgress:
+    """A progress bar over rows written, shown on a terminal only."""
+
+    def __init__(self, total: int | None, label: str):
+        self.bar = tqdm(total=total, desc=label, unit=" rows", disable=None, file=sys.stderr)
+
+    def __call__(self, table: str, rows: int) -> None:
+        self.bar.set_postfix_str(table)
+        self.bar.update(rows)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _engine(settings: Settings):
+    from gridsvc.db.engine import make_engine
+
+    return make_engine(settings)
+
+
+@click.group()
+@click.version_option(package_name="gridsvc")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """gridsvc — 网格化管理: grids, buildings, Party organizations and staff in PostGIS.
+
+    Without GRIDSVC_DATABASE_URL a private PostGIS is created and started under GRIDSVC_HOME.
+    """
+    ctx.obj = Settings()
+
+
+@main.group()
+def db() -> None:
+    """The database: status, start, stop, reset."""
+
+
+@db.command("status")
+@click.pass_obj
+@_fail_cleanly
+def db_status(settings: Settings) -> None:
+    """Where the database is, whether it runs, its migration and row counts."""
+    from gridsvc.db.engine import current_revision, local_cluster
+
+    if settings.database_url:
+        click.echo(f"database: {settings.database_url} (GRIDSVC_DATABASE_URL)")
+    else:
+        cluster = local_cluster(settings)
+        state = "running" if cluster.running() else ("stopped" if cluster.initialized() else "not created")
+        click.echo(f"database: private PostGIS under {cluster.home} ({state})")
+        if state != "running":
+            return
+    engine = _engine(settings)
+    click.echo(f"migration: {current_revision(engine)}")
+    for table, count in services.inventory(engine).items():
+        click.echo(f"  {table:<18}{count:>9}")
+
+
+@db.command("start")
+@click.pass_obj
+@_fail_cleanly
+def db_start(settings: Settings) -> None:
+    """Create (first time) and start the private PostGIS, and apply migrations."""
+    _engine(settings)
+    click.echo("database ready")
+
+
+@db.command("stop")
+@click.pass_obj
+@_fail_cleanly
+def db_stop(settings: Settings) -> None:
+    """Stop the private PostGIS (nothing to do with GRIDSVC_DATABASE_URL)."""
+    from gridsvc.db.engine import local_cluster
+
+    if settings.database_url:
+        click.echo("GRIDSVC_DATABASE_URL is set: that database is not gridsvc's to stop")
+        return
+    stopped = local_cluster(settings).stop()
+    click.echo("stopped" if stopped else "not running")
+
+
+@db.command("reset")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+@_fail_cleanly
+def db_reset(settings: Settings, yes: bool) -> None:
+    """Delete every gridsvc table and row, and migrate afresh."""
+    from gridsvc.db.engine import downgrade, upgrade
+
+    if not yes:
+        click.confirm("Delete all gridsvc data in this database?", abort=True)
+    engine = _engine(settings)
+    downgrade(engine, "base")
+    upgrade(engine)
+    click.echo("database reset: empty and migrated")
+
+
+def _print_result(result: services.ImportResult) -> None:
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    for table, counts in result.counts.items():
+        click.echo(f"  {table:<18}{counts}")
+    click.echo("imported" if result.changed else "nothing changed: the database already holds this data")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--datum", type=click.Choice(DATUMS), default=None,
+              help="Datum of lon/lat coordinates (gcj02 for AMap/Tencent, bd09 for Baidu).")
+@click.option("--layer", default=None, help="Layer to read footprints from (non-exchange files).")
+@click.pass_obj
+@_fail_cleanly
+def import_(settings: Settings, file: Path, datum: str | None, layer: str | None) -> None:
+    """Import an exchange GeoPackage, or building footprints (OSM, GeoJSON, Shapefile, GeoPackage).
+
+    All or nothing: any problem is reported with layer, feature and column, and nothing is stored.
+    """
+    click.echo(f"reading {file} ...", err=True)
+    dataset = services.read_file(file, datum, layer)
+    progress = RowProgress(sum(dataset.rows().values()), "importing")
+    try:
+        result = services.import_dataset(_engine(settings), dataset, str(file), None, progress)
+    finally:
+        progress.close()
+    _print_result(result)
+
+
+@main.command("export")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_obj
+@_fail_cleanly
+def export(settings: Settings, file: Path) -> None:
+    """Write everything stored to an exchange GeoPackage (EPSG:4490)."""
+    if file.suffix.lower() != ".gpkg":
+        raise click.BadParameter(f"the file name should end in .gpkg, got {file.name!r}", param_hint="FILE")
+    written = services.export_file(_engine(settings), file)
+    for layer, rows in written.items():
+        click.echo(f"  {layer:<18}{rows:>9}")
+    click.echo(f"wrote {file}")
+
+
+@main.command()
+@click.option("--osm", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Lay the overlay on the real footprints of this OSM file.")
+@click.option("--seed", type=int, default=20240501, show_default=True)
+@click.pass_obj
+@_fail_cleanly
+def demo(settings: Settings, osm: Path | None, seed: int) -> None:
+    """Build the demo district: generated communities, grids, organizations, staff and planted gaps."""
+    engine = _engine(settings)
+    click.echo("generating the demo district (all data generated; 生成数据) ...", err=True)
+    progress = RowProgress(None, "storing")
+    try:
+        result, demo_ = services.build_demo(engine, seed, osm, progress)
+    finally:
+        progress.close()
+    _print_result(result)
+    click.echo(f"demo district {demo_.district_code}; planted gaps (埋设的问题):")
+    for kind, items in demo_.plants.items.items():
+        first = items[0]
+        click.echo(f"  {kind:<24}{len(items):>4}  e.g. {first[0]}: {first[1]}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (GRIDSVC_HOST, default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (GRIDSVC_PORT, default 8000).")
+@click.pass_obj
+@_fail_cleanly
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Serve the API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from gridsvc.api import create_app
+
+    settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v})
+    app = create_app(settings)
+    click.echo(f"serving on http://{settings.host}:{settings.port}  (API docs: /docs)", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()
