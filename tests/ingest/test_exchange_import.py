@@ -1,0 +1,138 @@
+"""Importing and exporting the exchange GeoPackage: counts, idempotence, round trip."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from sqlalchemy import text
+
+from gridsvc import services
+from gridsvc.ingest.schema import LAYER_BY_NAME
+from tests import scenes
+from tests.conftest import fingerprint
+
+
+@pytest.fixture
+def small_file(tmp_path):
+    return scenes.write(tmp_path / "small.gpkg")
+
+
+def test_import_stores_every_layer(db, small_file):
+    result = services.import_file(db, small_file)
+    inserted = {table: c.inserted for table, c in result.counts.items()}
+    assert inserted == {"areas": 4, "grids": 5, "buildings": 6, "organizations": 2, "party_orgs": 4,
+                        "party_org_scopes": 4, "staff": 4, "assignments": 4}
+    with db.connect() as conn:
+        levels = dict(conn.execute(text("SELECT level, count(*) FROM areas GROUP BY level")).all())
+        assert levels == {"district": 1, "street": 1, "community": 2}
+        # the street's boundary is the union of its two communities: 400 m × 200 m
+        area = conn.scalar(text(f"SELECT ST_Area(ST_Transform(geom, 4549)) FROM areas WHERE code = '{scenes.STREET}'"))
+        assert area == pytest.approx(80_000, rel=0.01)
+        srids = conn.execute(text("SELECT DISTINCT ST_SRID(geom) FROM grids UNION SELECT DISTINCT ST_SRID(geom) FROM buildings")).scalars().all()
+        assert srids == [4490]
+
+
+def test_missing_households_are_estimated_and_marked(db, small_file):
+    services.import_file(db, small_file)
+    with db.connect() as conn:
+        rows = dict(conn.execute(text("SELECT id, households || '/' || households_estimated FROM buildings")).all())
+    assert rows["b5"] == "24/true"  # 6 floors × 2 units × 2
+    assert rows["b1"] == "40/false"
+    assert rows["b4"] is None  # an office has no households to estimate
+
+
+def test_reimport_changes_nothing(db, small_file):
+    services.import_file(db, small_file)
+    before = fingerprint(db)
+    again = services.import_file(db, small_file)
+    assert again.changed == 0
+    assert all(c.unchanged > 0 and c.changed == 0 for c in again.counts.values())
+    assert fingerprint(db) == before  # not even the import log grew
+
+
+def test_later_file_updates_rows_by_key(db, tmp_path, small_file):
+    services.import_file(db, small_file)
+    frames = scenes.layers()
+    frames["buildings"].loc[frames["buildings"]["id"] == "b2", "full_members"] = 5
+    result = services.import_file(db, scenes.write(tmp_path / "later.gpkg", frames))
+    assert result.counts["buildings"].updated == 1 and result.counts["buildings"].unchanged == 5
+    with db.connect() as conn:
+        assert conn.scalar(text("SELECT full_members FROM buildings WHERE id = 'b2'")) == 5
+
+
+def _metric(geoms) -> np.ndarray:
+    return gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=4490).to_crs(4549).values.to_numpy()
+
+
+def test_export_round_trips_rows_and_geometries(db, small_file, tmp_path):
+    services.import_file(db, small_file)
+    out = tmp_path / "out.gpkg"
+    services.export_file(db, out)
+    for name, original in scenes.layers().items():
+        exported = pyogrio.read_dataframe(out, layer=name)
+        key = list(LAYER_BY_NAME[name].key)
+        original = original.sort_values(key, na_position="first").reset_index(drop=True)
+        exported = exported.sort_values(key, na_position="first").reset_index(drop=True)
+        assert len(exported) == len(original), name
+        for column in original.columns:
+            if column == "geometry":
+                continue
+            a = original[column].astype("string").fillna("").str.replace(r"\.0$", "", regex=True)
+            b = exported[column].astype("string").fillna("").str.replace(r"\.0$", "", regex=True)
+            if column in ("fulltime", "has_union", "has_youth_league", "own"):
+                a, b = (x.str.lower().replace({"1": "true", "0": "false"}) for x in (a, b))
+            if column in ("households",):  # the estimate fills what the file left empty
+                mask = a != ""
+                a, b = a[mask], b[mask]
+            assert a.tolist() == b.tolist(), f"{name}.{column}"
+        if "geometry" in original:
+            distances = shapely.hausdorff_distance(_metric(original.geometry.values), _metric(exported.geometry.values))
+            assert distances.max() < 0.01, f"{name}: geometry moved {distances.max():.4f} m"
+    # and the export reads back in as the very same data
+    before = fingerprint(db)
+    assert services.import_file(db, out).changed == 0
+    assert fingerprint(db) == before
+
+
+def test_building_points_are_kept_as_points(db, small_file):
+    services.import_file(db, small_file)
+    with db.connect() as conn:
+        kinds = dict(conn.execute(text("SELECT id, GeometryType(geom) FROM buildings")).all())
+    assert kinds["b3"] == "POINT" and kinds["b1"] == "POLYGON"
+
+
+def test_import_log_records_changes(db, small_file):
+    services.import_file(db, small_file)
+    with db.connect() as conn:
+        rows = conn.execute(text("SELECT source_name, sha256, kind FROM imports")).all()
+    assert len(rows) == 1 and rows[0][0].endswith("small.gpkg") and len(rows[0][1]) == 64
+
+
+def test_datum_option_shifts_gcj02_back(db, tmp_path):
+    """A footprint drawn on AMap (GCJ-02) lands where the WGS84 original is, within 0.5 m."""
+    from gridsvc.analysis.crs import wgs84_to_datum
+
+    truth = scenes.box(0, 0, 30, 20)
+    shifted = wgs84_to_datum([truth], "gcj02")[0]
+    path = tmp_path / "amap.geojson"
+    gpd.GeoDataFrame({"id": ["amap-1"], "use": ["residential"]}, geometry=[shifted], crs=4326).to_file(path)
+    services.import_file(db, path, datum="gcj02")
+    with db.connect() as conn:
+        stored = shapely.from_wkb(conn.scalar(text("SELECT ST_AsBinary(geom) FROM buildings WHERE id = 'amap-1'")))
+    assert shapely.hausdorff_distance(_metric([stored])[0], _metric([truth])[0]) < 0.5
+    assert shapely.hausdorff_distance(_metric([shifted])[0], _metric([truth])[0]) > 100
+
+
+def test_footprint_file_columns_matched_by_name(db, tmp_path):
+    path = tmp_path / "survey.geojson"
+    gpd.GeoDataFrame({"ID": ["s-1", "s-2"], "层数": [12, 3], "use": ["residential", "shop"]},
+                     geometry=[scenes.box(0, 0, 20, 20), scenes.box(50, 0, 70, 20)], crs=4326).to_file(path)
+    services.import_file(db, path)
+    with db.connect() as conn:
+        rows = {r[0]: r[1:] for r in conn.execute(text("SELECT id, floors, use FROM buildings"))}
+    assert rows == {"s-1": (12, "residential"), "s-2": (3, "commercial")}
+

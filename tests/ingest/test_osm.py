@@ -1,0 +1,55 @@
+"""Real OSM footprints (../shared/data/osm): exactly what GDAL reads, with their tags."""
+
+from __future__ import annotations
+
+import pyogrio
+from sqlalchemy import text
+
+from gridsvc import services
+from gridsvc.ingest.footprints import osm_use, parse_other_tags
+
+
+def test_osm_import_stores_exactly_gdal_building_polygons(db, osm_file):
+    gdal = pyogrio.read_dataframe(osm_file, layer="multipolygons", columns=["building", "osm_id", "osm_way_id"])
+    expected = gdal[gdal["building"].notna()]
+    result = services.import_file(db, osm_file)
+    assert result.counts["buildings"].inserted == len(expected)
+    with db.connect() as conn:
+        stored = set(conn.execute(text("SELECT osm_id FROM buildings WHERE source = 'osm'")).scalars())
+        assert conn.scalar(text("SELECT count(*) FROM buildings")) == len(expected)
+        kinds = set(conn.execute(text("SELECT DISTINCT GeometryType(geom) FROM buildings")).scalars())
+    ways = {f"way/{w}" for w in expected["osm_way_id"].dropna()}
+    relations = {f"relation/{r}" for r in expected.loc[expected["osm_way_id"].isna(), "osm_id"]}
+    assert stored == ways | relations
+    assert kinds <= {"POLYGON", "MULTIPOLYGON"}
+
+
+def test_osm_keeps_levels_names_types_and_use(db, osm_file):
+    services.import_file(db, osm_file)
+    gdal = pyogrio.read_dataframe(osm_file, layer="multipolygons", columns=["building", "other_tags", "name"])
+    gdal = gdal[gdal["building"].notna()]
+    with_levels = sum("building:levels" in parse_other_tags(t) for t in gdal["other_tags"])
+    with db.connect() as conn:
+        assert conn.scalar(text("SELECT count(floors) FROM buildings")) == with_levels
+        assert conn.scalar(text("SELECT count(name) FROM buildings")) == gdal["name"].notna().sum()
+        types = dict(conn.execute(text("SELECT building_type, count(*) FROM buildings GROUP BY 1")).all())
+        uses = dict(conn.execute(text("SELECT use, count(*) FROM buildings GROUP BY 1")).all())
+        roads = conn.scalar(text("SELECT count(*) FROM roads"))
+    assert types == gdal["building"].value_counts().to_dict()
+    assert uses["residential"] >= types["residential"] + types["apartments"]
+    assert uses["public"] >= types["school"] + types["hospital"]
+    assert roads > 0
+
+
+def test_osm_reimport_changes_nothing(db, osm_file):
+    services.import_file(db, osm_file)
+    assert services.import_file(db, osm_file).changed == 0
+
+
+def test_other_tags_and_use():
+    tags = parse_other_tags('"building:levels"=>"4","name:en"=>"A \\"quoted\\" name"')
+    assert tags["building:levels"] == "4"
+    assert osm_use("yes", {"shop": "mall"}) == "commercial"
+    assert osm_use("yes", {"amenity": "school"}) == "public"
+    assert osm_use("apartments", {}) == "residential"
+    assert osm_use("yes", {}) == "other"
