@@ -54,7 +54,7 @@ def read_exchange(path: Path, datum: str | None = None) -> Dataset:
 
 
 def read_layer(path: Path, layer: Layer, datum: str | None) -> tuple[pd.DataFrame | None, list[Problem], list[str]]:
-    raw = pyogrio.read_dataframe(path, layer=layer.name, fid_as_index=True)
+    raw = pyogrio.read_dataframe(path, layer=layer.name, fid_as_index=True, use_arrow=True)
     return typed_layer(raw, layer, datum)
 
 

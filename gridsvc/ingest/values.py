@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gridsvc.errors import Problem
@@ -83,7 +84,14 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 def convert_column(
     values: pd.Series, column: Column, layer: Layer, feature_names: pd.Series
 ) -> tuple[list[Any], list[Problem]]:
-    """Convert one column; return the values (None for blanks) and the problems found."""
+    """Convert one column; return the values (None for blanks) and the problems found.
+
+    A column that is already clean takes a vectorized path; any other goes value by value so
+    that each problem can be named.
+    """
+    fast = _fast_convert(values, column)
+    if fast is not None:
+        return fast, []
     convert = _CONVERTERS[column.type]
     out: list[Any] = []
     problems: list[Problem] = []
@@ -112,3 +120,49 @@ def _check_text(value: str, column: Column) -> str | None:
     if column.pattern is not None and not re.fullmatch(column.pattern, value):
         return f"{value!r} is not a valid code ({column.describe})"
     return None
+
+
+def _fast_convert(values: pd.Series, column: Column):
+    """The converted values when the whole column is clean, else None."""
+    if column.required and values.isna().any():
+        return None
+    if column.type == "int":
+        return _fast_int(values)
+    if column.type == "bool" and pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("boolean").array
+    if column.type == "text":
+        return _fast_text(values, column)
+    return None
+
+
+def _fast_int(values: pd.Series):
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    if pd.api.types.is_integer_dtype(values.dtype):
+        ints = values.astype("Int64")
+    elif pd.api.types.is_float_dtype(values.dtype):
+        floats = values.to_numpy(dtype=float, na_value=np.nan)
+        present = floats[~np.isnan(floats)]
+        if (present % 1 != 0).any():
+            return None
+        ints = values.astype("Int64")
+    else:
+        return None
+    return None if (ints.fillna(0) < 0).any() else ints.array
+
+
+def _fast_text(values: pd.Series, column: Column):
+    present = values.notna().to_numpy()
+    kept = values[present]
+    if pd.api.types.infer_dtype(kept, skipna=False) not in ("string", "empty"):
+        return None
+    kept = kept.str.strip()
+    if (kept == "").any():
+        return None
+    if column.choices is not None and not kept.isin(column.choices).all():
+        return None
+    if column.pattern is not None and not kept.str.fullmatch(column.pattern).all():
+        return None
+    out = np.full(len(values), None, dtype=object)
+    out[present] = kept.to_numpy(dtype=object)
+    return out

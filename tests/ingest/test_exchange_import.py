@@ -136,3 +136,28 @@ def test_footprint_file_columns_matched_by_name(db, tmp_path):
         rows = {r[0]: r[1:] for r in conn.execute(text("SELECT id, floors, use FROM buildings"))}
     assert rows == {"s-1": (12, "residential"), "s-2": (3, "commercial")}
 
+
+
+def test_empty_yes_no_cells_take_their_defaults(db, tmp_path):
+    frames = scenes.layers()
+    frames["grids"]["urban"] = pd.array([True, None, False, None, None], dtype="boolean")
+    services.import_file(db, scenes.write(tmp_path / "urban.gpkg", frames))
+    with db.connect() as conn:
+        urban = dict(conn.execute(text("SELECT name, urban FROM grids")).all())
+    assert urban == {"G1": True, "G2": True, "P1": False, "P2": True, "U1": True}
+
+
+def test_bulk_load_into_empty_and_filled_tables(db, monkeypatch, small_file):
+    """The bulk paths (direct COPY into an empty table; merge with indexes rebuilt) store the same rows."""
+    from gridsvc.repository import write
+
+    monkeypatch.setattr(write, "BULK_ROWS", 2)
+    first = services.import_file(db, small_file)
+    assert first.counts["buildings"].inserted == 6
+    before = fingerprint(db)
+    assert services.import_file(db, small_file).changed == 0
+    assert fingerprint(db) == before
+    with db.connect() as conn:
+        gist = conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'buildings' "
+                                 "AND indexdef LIKE '%gist%' ORDER BY 1")).scalars().all()
+    assert gist == ["buildings_geom_gist", "buildings_rep_point_gist"]
