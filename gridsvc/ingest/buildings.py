@@ -5,7 +5,6 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.crs import metric_crs_for
@@ -47,5 +46,5 @@ def complete_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         households[needs] = estimate_households(out.loc[needs]).to_numpy()
     out["households"] = households
     out["households_estimated"] = needs | np.asarray(already, dtype=bool)
-    out["rep_point"] = shapely.set_srid(representative_points(out.geometry.values.to_numpy()), 4490)
+    out["rep_point"] = representative_points(out.geometry.values.to_numpy())
     return out

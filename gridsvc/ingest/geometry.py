@@ -50,7 +50,7 @@ def to_storage(
         return lonlat, problems
     if datum is not None:
         lonlat = datum_to_wgs84(lonlat, datum)
-    return shapely.set_srid(lonlat, 4490), []
+    return lonlat, []  # the frame carries EPSG:4490; the writer stamps the SRID into EWKB
 
 
 def _check_shapes(geoms: np.ndarray, layer: Layer, features: pd.Series, repair: bool) -> list[Problem]:

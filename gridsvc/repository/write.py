@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import shapely
 from psycopg.copy import QueuedLibpqWriter
@@ -265,15 +266,22 @@ def _csv(frame: pd.DataFrame, columns: list[str], geometry: tuple[str, ...]) -> 
     return sink.getvalue().to_pybytes()
 
 
+def ewkb_hex(geoms: np.ndarray, srid: int = 4490) -> pa.Array:
+    """2-D geometries as hex EWKB with ``srid``, as PostGIS reads them; missing ones as null.
+
+    GEOS writes little-endian WKB (``01``, then the type as 4 bytes); EWKB sets the SRID flag in
+    the type's last byte and puts the SRID right after it. Patching that header in one vectorized
+    step is much cheaper than giving every geometry an SRID first.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    wkb = pa.array(shapely.to_wkb(geoms, hex=True, output_dimension=2, byte_order=1), type=pa.string())
+    srid_hex = srid.to_bytes(4, "little").hex().upper()
+    return pc.utf8_replace_slice(wkb, start=8, stop=10, replacement="20" + srid_hex)
+
+
 def _arrow_column(values: pd.Series, is_geometry: bool) -> pa.Array:
     if is_geometry:
-        geoms = np.asarray(values, dtype=object)
-        present = ~shapely.is_missing(geoms)
-        hexed = np.full(len(geoms), None, dtype=object)
-        hexed[present] = shapely.to_wkb(shapely.set_srid(geoms[present], 4490), hex=True, include_srid=True)
-        return pa.array(hexed, type=pa.string())
+        return ewkb_hex(values.to_numpy())
     if pd.api.types.is_float_dtype(values.dtype):  # whole numbers that lost their type to a NaN
         values = values.astype("Int64")
-    if values.dtype == object:
-        values = values.map(lambda v: None if v is None or v is pd.NA or v != v else v)
     return pa.array(values, from_pandas=True)
