@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=_default_home)
     host: str = "127.0.0.1"
     port: int = 8000
-    maps_dir: Path = Path("maps/out")
+    maps_dir: Path = Path("maps")
     # The OS user that runs the private cluster when gridsvc itself runs as root.
     cluster_user: str = "postgres"
     api_max_features: int = 50_000
