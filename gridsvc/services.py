@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
 
@@ -17,6 +18,9 @@ from gridsvc.ingest.footprints import is_osm_file, read_footprint_file, read_osm
 from gridsvc.ingest.references import check_references
 from gridsvc.repository import read as repo
 from gridsvc.repository.write import Counts, Progress, write_dataset
+
+if TYPE_CHECKING:
+    from gridsvc.demo import Demo
 
 READABLE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".osm", ".pbf", ".fgb", ".zip")
 
@@ -92,7 +96,7 @@ def inventory(engine: Engine) -> dict[str, int]:
 
 
 def build_demo(engine: Engine, seed: int, osm: Path | None = None,
-               progress: Progress | None = None) -> tuple[ImportResult, "Demo"]:
+               progress: Progress | None = None) -> tuple[ImportResult, Demo]:
     """Generate the demo district (on OSM footprints when given) and store it."""
     from gridsvc.demo import build_demo as generate
     from gridsvc.ingest.exchange import validate_dataset

@@ -20,7 +20,13 @@ from gridsvc.analysis.assignment import assign_to_polygons, representative_point
 from gridsvc.analysis.crs import metric_epsg
 from gridsvc.dataset import Dataset
 from gridsvc.demo import layout, organize
-from gridsvc.demo.overlay import Plants, building_attributes, community_of, grid_layers, number_grids
+from gridsvc.demo.overlay import (
+    Plants,
+    building_attributes,
+    community_of,
+    grid_layers,
+    number_grids,
+)
 from gridsvc.demo.people import COMMUNITY_NAMES, STREET_NAMES
 
 SYNTHETIC_ORIGIN = (117.250, 31.850)  # lon/lat of the generated district's south-west corner

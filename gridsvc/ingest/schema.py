@@ -9,8 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gridsvc.db.models import (
-    ASSIGNMENT_TARGETS, BUILDING_USES, GRID_LAYERS, ORG_KINDS, PARTY_ORG_KINDS, SCOPE_TARGETS,
-    SOURCES, STAFF_ROLES,
+    ASSIGNMENT_TARGETS,
+    BUILDING_USES,
+    GRID_LAYERS,
+    ORG_KINDS,
+    PARTY_ORG_KINDS,
+    SCOPE_TARGETS,
+    SOURCES,
+    STAFF_ROLES,
 )
 
 

@@ -8,7 +8,13 @@ import shapely
 from pyproj import Geod
 
 from gridsvc.analysis.crs import (
-    bd09_to_gcj02, datum_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84, metric_epsg, wgs84_to_datum, wgs84_to_gcj02,
+    bd09_to_gcj02,
+    datum_to_wgs84,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    metric_epsg,
+    wgs84_to_datum,
+    wgs84_to_gcj02,
 )
 
 GEOD = Geod(ellps="WGS84")
