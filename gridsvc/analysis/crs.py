@@ -118,25 +118,32 @@ def _apply_xy(geoms: np.ndarray, func) -> np.ndarray:
     return shapely.transform(geoms, transform)
 
 
-def datum_to_wgs84(geoms, datum: str) -> np.ndarray:
-    """Geometries in lon/lat of ``datum`` as WGS84/CGCS2000 lon/lat."""
+def _bd09_to_wgs84(lon, lat):
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+def _wgs84_to_bd09(lon, lat):
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
+# datum -> (to WGS84, from WGS84); WGS84 and CGCS2000 are treated as equal (centimetres apart).
+_CONVERSIONS = {"gcj02": (gcj02_to_wgs84, wgs84_to_gcj02), "bd09": (_bd09_to_wgs84, _wgs84_to_bd09)}
+
+
+def _convert(geoms, datum: str, direction: int) -> np.ndarray:
     geoms = np.asarray(geoms)
     if datum in ("wgs84", "cgcs2000"):
         return geoms
-    if datum == "gcj02":
-        return _apply_xy(geoms, gcj02_to_wgs84)
-    if datum == "bd09":
-        return _apply_xy(geoms, lambda x, y: gcj02_to_wgs84(*bd09_to_gcj02(x, y)))
-    raise ValueError(f"unknown datum {datum!r}; expected one of {', '.join(DATUMS)}")
+    if datum not in _CONVERSIONS:
+        raise ValueError(f"unknown datum {datum!r}; expected one of {', '.join(DATUMS)}")
+    return _apply_xy(geoms, _CONVERSIONS[datum][direction])
+
+
+def datum_to_wgs84(geoms, datum: str) -> np.ndarray:
+    """Geometries in lon/lat of ``datum`` as WGS84/CGCS2000 lon/lat."""
+    return _convert(geoms, datum, 0)
 
 
 def wgs84_to_datum(geoms, datum: str) -> np.ndarray:
     """The inverse of :func:`datum_to_wgs84`: e.g. to draw on AMap (GCJ-02) base maps."""
-    geoms = np.asarray(geoms)
-    if datum in ("wgs84", "cgcs2000"):
-        return geoms
-    if datum == "gcj02":
-        return _apply_xy(geoms, wgs84_to_gcj02)
-    if datum == "bd09":
-        return _apply_xy(geoms, lambda x, y: gcj02_to_bd09(*wgs84_to_gcj02(x, y)))
-    raise ValueError(f"unknown datum {datum!r}; expected one of {', '.join(DATUMS)}")
+    return _convert(geoms, datum, 1)
