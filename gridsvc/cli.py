@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from pathlib import Path
 
@@ -189,6 +190,48 @@ def demo(settings: Settings, osm: Path | None, seed: int) -> None:
     for kind, items in demo_.plants.items.items():
         first = items[0]
         click.echo(f"  {kind:<24}{len(items):>4}  e.g. {first[0]}: {first[1]}")
+
+
+@main.command("coverage")
+@click.option("--area", default=None, help="District, street, community or grid code (default: every district).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+@_fail_cleanly
+def coverage_(settings: Settings, area: str | None, fmt: str) -> None:
+    """Organization and work coverage (组织覆盖, 工作覆盖) per area, rolled up by sums."""
+    from gridsvc.textual import coverage_text
+
+    cov = services.coverage(_engine(settings), area)
+    tree = cov.tree(area)
+    if fmt == "json":
+        click.echo(json.dumps(tree, ensure_ascii=False, indent=2))
+        return
+    for node in tree if isinstance(tree, list) else [tree]:
+        click.echo(coverage_text(node, cov.scene.generated))
+
+
+@main.command("gaps")
+@click.option("--area", default=None, help="District, street, community or grid code.")
+@click.option("--kind", default=None, help="Only this kind of gap, e.g. no_grid_leader.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "geojson"]), default="table", show_default=True)
+@click.pass_obj
+@_fail_cleanly
+def gaps_(settings: Settings, area: str | None, kind: str | None, fmt: str) -> None:
+    """The coverage gaps (问题清单), most severe first, each with a sentence for the grid leader."""
+    from gridsvc.analysis.gaps import GAP_KIND
+    from gridsvc.textual import gaps_text
+
+    if kind is not None and kind not in GAP_KIND:
+        raise click.BadParameter(f"{kind!r}; expected one of {', '.join(GAP_KIND)}", param_hint="--kind")
+    cov = services.coverage(_engine(settings), area)
+    gaps = cov.gap_list(area, kind)
+    if fmt == "geojson":
+        click.echo(gaps.to_json(ensure_ascii=False, drop_id=True))
+    elif fmt == "json":
+        records = gaps.drop(columns="geometry").astype(object).where(gaps.drop(columns="geometry").notna(), None)
+        click.echo(json.dumps(records.to_dict("records"), ensure_ascii=False, indent=2))
+    else:
+        click.echo(gaps_text(gaps, cov.scene.generated))
 
 
 @main.command()

@@ -105,3 +105,21 @@ def build_demo(engine: Engine, seed: int, osm: Path | None = None,
     name = f"demo seed={seed}" + (f" osm={osm}" if osm else "")
     dataset = validate_dataset(demo.dataset, name)
     return import_dataset(engine, dataset, name, None, progress), demo
+
+
+def coverage(engine: Engine, area: str | None = None, as_of=None):
+    """The coverage of ``area`` (any level; None: everything stored)."""
+    from gridsvc.analysis.coverage import compute_coverage, level_of
+    from gridsvc.errors import NotFound
+    from gridsvc.repository.scene import load_scene
+
+    if area is not None:
+        try:
+            level_of(area)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+    with engine.connect() as conn:
+        if area is not None and not (repo.area_exists(conn, area) or repo.grid_exists(conn, area)):
+            raise NotFound(f"no district, street, community or grid with code {area!r}")
+        scene = load_scene(conn, area, as_of)
+    return compute_coverage(scene)

@@ -46,3 +46,48 @@ def assign_to_polygons(points, polygons) -> np.ndarray:
     first = np.unique(point_idx, return_index=True)[1]
     out[point_idx[first]] = poly_idx[first]
     return out
+
+
+def outside_fraction(footprints, grids) -> np.ndarray:
+    """Share of each footprint's area lying outside the matching grid (pairwise, metric CRS).
+
+    Points, and buildings without a grid (``None``), get 0.
+
+    >>> import shapely
+    >>> outside_fraction([shapely.box(0, 0, 10, 10)], [shapely.box(0, 0, 8, 10)]).round(2).tolist()
+    [0.2]
+    """
+    footprints = np.asarray(footprints, dtype=object)
+    grids = np.asarray(grids, dtype=object)
+    out = np.zeros(len(footprints))
+    has_area = ~shapely.is_missing(grids) & (shapely.get_type_id(footprints) != 0)
+    if not has_area.any():
+        return out
+    b, g = footprints[has_area], grids[has_area]
+    shapely.prepare(g)
+    inside = shapely.contains(g, b)
+    fraction = np.zeros(len(b))
+    cut = ~inside
+    if cut.any():
+        area = shapely.area(b[cut])
+        kept = shapely.area(shapely.intersection(b[cut], g[cut]))
+        fraction[cut] = np.where(area > 0, 1 - kept / np.where(area > 0, area, 1), 0)
+    out[has_area] = np.clip(fraction, 0, 1)
+    return out
+
+
+def assign_buildings(rep_points, footprints_m, grid_codes, grid_geoms, grid_geoms_m,
+                     split_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """Grid code (or None) of each building, and whether it is split (domain.md rule 5).
+
+    ``rep_points`` and ``grid_geoms`` are in one CRS (lon/lat), ``footprints_m`` and
+    ``grid_geoms_m`` in the metric CRS where areas are measured.
+    """
+    where = assign_to_polygons(rep_points, grid_geoms)
+    assigned = where >= 0
+    codes = np.full(len(where), None, dtype=object)
+    codes[assigned] = np.asarray(grid_codes, dtype=object)[where[assigned]]
+    matched = np.full(len(where), None, dtype=object)
+    matched[assigned] = np.asarray(grid_geoms_m, dtype=object)[where[assigned]]
+    split = outside_fraction(footprints_m, matched) > split_fraction
+    return codes, split

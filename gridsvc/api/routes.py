@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import Connection
 
+from gridsvc import services
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.db.engine import current_revision
 from gridsvc.errors import InvalidInput, NotFound
@@ -113,3 +114,52 @@ def staff(conn: ConnDep, role: Literal["grid_leader", "grid_worker", "building_l
     for row in rows:
         row["phone"] = mask_phone(row["phone"])
     return [{k: json_value(v) for k, v in row.items()} for row in rows]
+
+
+GapKind = Literal[
+    "building_no_grid", "grid_gap_area", "grid_overlap", "grid_outside_community", "bad_grid_code",
+    "split_building", "household_band", "no_grid_branch", "multiple_grid_branches", "building_group_missing",
+    "org_should_build", "org_no_work_coverage", "no_grid_leader", "multiple_grid_leaders", "no_grid_worker",
+    "no_fulltime_worker", "worker_overloaded", "no_building_leader"]
+AreaCode = Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12}|\d{15})$",
+                               description="district (6), street (9), community (12) or grid (15 digits)")]
+
+
+@router.get("/coverage/{area_code}", summary="Coverage tree of an area (domain.md §5)")
+def coverage(request: Request, area_code: AreaCode) -> dict:
+    """One node per area — ``area``, ``metrics`` {key: {value, numerator, denominator}}, ``children`` —
+    down to the grids; rates are sums of numerators over sums of denominators, null when nothing counts."""
+    cov = services.coverage(request.app.state.engine, area_code)
+    return cov.tree(area_code) | {"generated": cov.scene.generated}
+
+
+@router.get("/gaps", summary="Coverage gaps as GeoJSON, most severe first")
+def gaps(request: Request,
+         area: Annotated[str | None, Query(pattern=r"^(\d{6}|\d{9}|\d{12}|\d{15})$")] = None,
+         kind: GapKind | None = None,
+         severity: Literal["high", "medium", "low"] | None = None) -> dict:
+    cov = services.coverage(request.app.state.engine, area)
+    found = cov.gap_list(area, kind)
+    if severity:
+        found = found[found["severity"] == severity]
+    return feature_collection(found.assign(id=range(1, len(found) + 1)), "id", generated=cov.scene.generated)
+
+
+@router.get("/grids/{code}/coverage", summary="One grid: metrics, buildings with status, staff, gaps")
+def grid_coverage(request: Request, conn: ConnDep,
+                  code: Annotated[str, Path(pattern=r"^\d{15}$")]) -> dict:
+    if not repo.grid_exists(conn, code):
+        raise NotFound(f"no current grid with code {code!r}")
+    cov = services.coverage(request.app.state.engine, code)
+    node = cov.tree(code)
+    buildings = cov.grid_buildings(code)
+    staff_rows = repo.staff(conn, grid=code, active_on=cov.scene.as_of)
+    for row in staff_rows:
+        row["phone"] = mask_phone(row["phone"])
+    columns = ["id", "status", "residential", "households", "full_members", "eligible", "covered", "has_leader"]
+    return {
+        "area": node["area"], "metrics": node["metrics"], "generated": cov.scene.generated,
+        "buildings": [{k: json_value(v) for k, v in r.items()} for r in buildings[columns].to_dict("records")],
+        "staff": [{k: json_value(v) for k, v in r.items()} for r in staff_rows if r["assignments"]],
+        "gaps": feature_collection(cov.gap_list(code).assign(id=lambda g: range(1, len(g) + 1)), "id"),
+    }

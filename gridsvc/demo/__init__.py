@@ -99,6 +99,7 @@ def _overlay(buildings, roads, kinds, crs, bounds, district, rng) -> Demo:
     b["x"], b["y"] = xy[:, 0], xy[:, 1]
     communities, rects = _communities(bounds, district, None if district == SYNTHETIC_DISTRICT else b)
     b["community"] = communities["code"].to_numpy()[community_of(representative_points(b.geometry.values), rects)]
+    b["name"] = _building_names(b, communities)
     grid_rows = []
     for i, c in communities.iterrows():
         mine = b[b["community"] == c["code"]]
@@ -119,6 +120,15 @@ def _overlay(buildings, roads, kinds, crs, bounds, district, rng) -> Demo:
     organize.staff(rows, communities, grids, b, plants, rng)
     dataset = _assemble(communities, rects, grids, b, orgs, rows, roads, crs)
     return Demo(dataset, plants, district[0])
+
+
+def _building_names(b: gpd.GeoDataFrame, communities: pd.DataFrame) -> pd.Series:
+    """Real names where the footprints have them; else '春晖社区12号楼', numbered per community."""
+    names = dict(zip(communities["code"], communities["name"], strict=True))
+    number = b.groupby("community").cumcount() + 1
+    made = [f"{names.get(c, '')}{n}号楼" for c, n in zip(b["community"], number, strict=True)]
+    existing = b["name"] if "name" in b else pd.Series(None, index=b.index)
+    return existing.where(existing.notna(), pd.Series(made, index=b.index))
 
 
 def _communities(bounds, district, buildings=None) -> tuple[pd.DataFrame, list]:

@@ -1,0 +1,175 @@
+"""Coverage of a scene: metrics at every level, the gap list, one grid's detail.
+
+>>> # cov = compute_coverage(scene); cov.tree("320199"); cov.gap_list(kind="no_grid_leader")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from gridsvc.analysis import gaps as gap_rules
+from gridsvc.analysis.metrics import CODE_LENGTH, LEVELS, METRICS, as_json, level_figures
+from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Scene, Thresholds
+from gridsvc.analysis.topology import community_topology
+from gridsvc.analysis.units import (
+    Units,
+    building_units,
+    organization_units,
+    party_grid_units,
+    staff_grid_units,
+)
+
+BUILDING_STATUS = ("eligible_uncovered", "no_building_leader", "covered", "fine")
+
+
+def level_of(code: str) -> str:
+    for level, length in CODE_LENGTH.items():
+        if len(code) == length:
+            return level
+    raise ValueError(f"{code!r} is not an area or grid code (6, 9, 12 or 15 digits)")
+
+
+def building_status(buildings: pd.DataFrame) -> pd.Series:
+    """What a grid leader's map shows per building, problems first (one of BUILDING_STATUS)."""
+    return pd.Series(np.select(
+        [buildings["eligible"] & ~buildings["covered"], buildings["residential"] & ~buildings["has_leader"],
+         buildings["covered"]],
+        ["eligible_uncovered", "no_building_leader", "covered"], default="fine"), index=buildings.index)
+
+
+@dataclass
+class Coverage:
+    scene: Scene
+    units: Units
+    topology: pd.DataFrame
+    figures: dict[str, dict[str, dict]]  # level -> code -> metrics JSON
+    gaps: gpd.GeoDataFrame
+
+    # -- the tree ------------------------------------------------------------------------------
+    def tree(self, code: str | None = None) -> dict | list[dict]:
+        """The node of ``code`` with its descendants; without a code, every district."""
+        if code is None:
+            return [self.tree(d) for d in sorted(self.scene.communities["district_code"].unique())]
+        if code not in self._names():
+            raise KeyError(code)
+        return self._node(code)
+
+    def _node(self, code: str) -> dict:
+        level = level_of(code)
+        area = {"code": code, "level": level, "name": self._names()[code]}
+        if level == "grid":
+            area["layer"] = self._grid_layer()[code]
+        return {"area": area, "metrics": self.metrics(code),
+                "children": [self._node(c) for c in self.children(code)]}
+
+    def metrics(self, code: str) -> dict:
+        level = level_of(code)
+        found = self.figures[level].get(code, {})
+        return {key: found.get(key, _empty(key)) for key in self._keys(level, code)}
+
+    def _keys(self, level: str, code: str) -> list[str]:
+        if level == "grid":
+            layer = self._grid_layer()[code]
+            return [m.key for m in METRICS if m.grid and _side(m) in _sides(layer)]
+        keys = []
+        for m in METRICS:
+            keys += [f"{m.key}.max", f"{m.key}.median"] if m.kind == "per_worker" else [m.key]
+        return keys
+
+    def children(self, code: str) -> list[str]:
+        level = level_of(code)
+        c = self.scene.communities
+        if level == "district":
+            return sorted(c.loc[c["district_code"] == code, "street_code"].unique())
+        if level == "street":
+            return sorted(c.loc[c["street_code"] == code, "code"])
+        if level == "community":
+            return sorted(self.scene.grids.loc[self.scene.grids["community_code"] == code, "code"])
+        return []
+
+    def _names(self) -> dict[str, str]:
+        if not hasattr(self, "_name_cache"):
+            c = self.scene.communities
+            names = dict(zip(c["district_code"], c["district_name"], strict=True))
+            names |= dict(zip(c["street_code"], c["street_name"], strict=True))
+            names |= dict(zip(c["code"], c["name"], strict=True))
+            names |= dict(zip(self.scene.grids["code"], self.scene.grids["name"].fillna(""), strict=True))
+            self._name_cache = names
+        return self._name_cache
+
+    def _grid_layer(self) -> dict[str, str]:
+        return dict(zip(self.scene.grids["code"], self.scene.grids["layer"], strict=True))
+
+    # -- gaps and one grid ---------------------------------------------------------------------
+    def gap_list(self, area: str | None = None, kind: str | None = None) -> gpd.GeoDataFrame:
+        g = self.gaps
+        if area:
+            g = g[g["grid"] == area] if level_of(area) == "grid" else g[g["community"].str.startswith(area)]
+        if kind:
+            g = g[g["kind"] == kind]
+        return g
+
+    def grid_buildings(self, code: str) -> pd.DataFrame:
+        """The buildings of grid ``code`` (on its side or sides) with their status."""
+        b = self.units.buildings
+        layer = self._grid_layer()[code]
+        mine = np.zeros(len(b), dtype=bool)
+        for side in _sides(layer):
+            mine |= (b[f"{side}_grid"] == code).to_numpy()
+        out = b[mine].copy()
+        out["status"] = building_status(out)
+        return out
+
+
+def _side(metric) -> str:
+    return "party" if metric.grid == "party_grid" or metric.table == "party_grids" else "governance"
+
+
+def _sides(layer: str) -> tuple[str, ...]:
+    return {"party": ("party",), "governance": ("governance",), "unified": ("party", "governance")}[layer]
+
+
+def _empty(key: str) -> dict:
+    counted = key.startswith(("gap_area", "overlap_area", "buildings_"))
+    return {"value": 0 if counted else None, "numerator": None if counted or "." in key else 0,
+            "denominator": None if counted or "." in key else 0}
+
+
+def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Coverage:
+    """Everything domain.md §4–5 asks of ``scene``."""
+    t = thresholds or Thresholds()
+    buildings_m = scene.buildings.geometry.to_crs(scene.crs)
+    grids_m = scene.grids.to_crs(scene.crs)
+    buildings = building_units(scene, t, buildings_m, grids_m.geometry)
+    units = Units(buildings, organization_units(scene, t), party_grid_units(scene, buildings),
+                  staff_grid_units(scene, buildings))
+    topology, problems = community_topology(scene.communities.to_crs(scene.crs), grids_m, t)
+    tables = {"buildings": units.buildings, "organizations": units.organizations,
+              "party_grids": units.party_grids, "staff_grids": units.staff_grids, "topology": topology}
+    figures = {}
+    for level in LEVELS:
+        frame = level_figures(tables, level)
+        figures[level] = {code: as_json(group) for code, group in frame.groupby("code", sort=False)}
+    namer = gap_rules.Namer(scene)
+    to_lonlat = _to_lonlat(scene)
+    rows = (gap_rules.topology_gaps(problems, to_lonlat, namer) + gap_rules.building_gaps(units, scene, namer, t)
+            + gap_rules.organization_gaps(units, scene, namer) + gap_rules.grid_gaps(units, scene, namer, t))
+    return Coverage(scene, units, topology, figures, gap_rules.gap_frame(rows))
+
+
+def _to_lonlat(scene: Scene):
+    transformer = Transformer.from_crs(scene.crs, 4490, always_xy=True)
+
+    def convert(geom):
+        return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+    return convert
+
+
+__all__ = ["Coverage", "compute_coverage", "building_status", "level_of", "PARTY_SIDE", "STAFF_SIDE"]

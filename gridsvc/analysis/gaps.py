@@ -1,0 +1,196 @@
+"""The typed gap list: one row per gap, with a sentence a grid leader understands.
+
+Each kind's severity and wording are defined here once; the rows are read off the unit tables
+and the topology records, so a gap and the metric it lowers always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gridsvc.analysis.scene import Scene, Thresholds
+from gridsvc.analysis.units import Units
+
+SIDE_LABEL = {"party": "党建", "governance": "治理", None: ""}
+SEVERITY_LABEL = {"high": "高", "medium": "中", "low": "低"}
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class GapKind:
+    kind: str
+    severity: str
+    label: str
+    object_type: str  # building, grid, community, organization
+
+
+GAP_KINDS: tuple[GapKind, ...] = (
+    GapKind("building_no_grid", "high", "楼栋不在网格内", "building"),
+    GapKind("grid_gap_area", "medium", "网格空白区域", "community"),
+    GapKind("grid_overlap", "medium", "网格重叠", "grid"),
+    GapKind("grid_outside_community", "medium", "网格超出社区边界", "grid"),
+    GapKind("bad_grid_code", "high", "网格编码不规范", "grid"),
+    GapKind("split_building", "low", "楼栋被网格线切分", "building"),
+    GapKind("household_band", "low", "网格户数超出标准", "grid"),
+    GapKind("no_grid_branch", "high", "网格未建党支部", "grid"),
+    GapKind("multiple_grid_branches", "medium", "网格有多个党支部", "grid"),
+    GapKind("building_group_missing", "medium", "楼栋党小组应建未建", "building"),
+    GapKind("org_should_build", "high", "组织应建未建党组织", "organization"),
+    GapKind("org_no_work_coverage", "high", "组织工作未覆盖", "organization"),
+    GapKind("no_grid_leader", "high", "网格无网格长", "grid"),
+    GapKind("multiple_grid_leaders", "medium", "网格有多名网格长", "grid"),
+    GapKind("no_grid_worker", "high", "网格无网格员", "grid"),
+    GapKind("no_fulltime_worker", "medium", "网格无专职网格员", "grid"),
+    GapKind("worker_overloaded", "medium", "专职网格员服务户数超标", "grid"),
+    GapKind("no_building_leader", "low", "楼栋无楼栋长", "building"),
+)
+GAP_KIND = {k.kind: k for k in GAP_KINDS}
+COLUMNS = ["kind", "severity", "layer", "district", "street", "community", "grid", "object_type",
+           "object_id", "message", "geometry"]
+
+
+class Namer:
+    """Readable names for codes and ids in sentences: '春晖社区党建网格001', '3号楼（b3）'."""
+
+    def __init__(self, scene: Scene):
+        self.grids = dict(zip(scene.grids["code"], scene.grids["name"].fillna(""), strict=True))
+        self.communities = dict(zip(scene.communities["code"], scene.communities["name"], strict=True))
+        self.buildings = dict(zip(scene.buildings["id"], scene.buildings["name"], strict=True))
+        self.orgs = dict(zip(scene.organizations["id"], scene.organizations["name"], strict=True))
+
+    def grid(self, code) -> str:
+        name = self.grids.get(code) or ""
+        return f"{name}（{code}）" if name else f"网格{code}"
+
+    def community(self, code) -> str:
+        return self.communities.get(code) or f"社区{code}"
+
+    def building(self, id_) -> str:
+        name = self.buildings.get(id_)
+        return f"{name}（{id_}）" if isinstance(name, str) and name else f"楼栋{id_}"
+
+    def org(self, id_) -> str:
+        return self.orgs.get(id_) or f"组织{id_}"
+
+
+def _row(kind: str, community, grid, object_id, message: str, geometry, layer=None) -> dict:
+    return {"kind": kind, "severity": GAP_KIND[kind].severity, "layer": layer, "community": community,
+            "grid": grid, "object_type": GAP_KIND[kind].object_type, "object_id": object_id,
+            "message": message, "geometry": geometry}
+
+
+def topology_gaps(problems: list[dict], to_lonlat, n: Namer) -> list[dict]:
+    rows = []
+    for p in problems:
+        side = SIDE_LABEL[p["side"]]
+        geom = to_lonlat(p["geometry"])
+        if p["kind"] == "grid_gap_area":
+            text = f"{n.community(p['community'])}{side}网格之间有约{p['area_m2']:.0f}平方米未划入任何网格，请补划。"
+            rows.append(_row("grid_gap_area", p["community"], None, p["community"], text, geom, p["side"]))
+        elif p["kind"] == "grid_overlap":
+            text = f"{n.grid(p['grid'])}与{n.grid(p['other'])}重叠约{p['area_m2']:.0f}平方米，请调整边界。"
+            rows.append(_row("grid_overlap", p["community"], p["grid"], p["grid"], text, geom, p["side"]))
+        elif p["kind"] == "grid_outside_community":
+            text = f"{n.grid(p['grid'])}有约{p['area_m2']:.0f}平方米超出{n.community(p['community'])}边界。"
+            rows.append(_row("grid_outside_community", p["community"], p["grid"], p["grid"], text, geom, p["side"]))
+        elif p["kind"] == "bad_grid_code":
+            text = f"网格编码{p['grid']}不规范：应为15位数字，前12位为所属社区编码{p['community']}。"
+            rows.append(_row("bad_grid_code", p["community"], p["grid"], p["grid"], text, geom, p["side"]))
+    return rows
+
+
+def building_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]:
+    b = units.buildings
+    geom = dict(zip(scene.buildings["id"], scene.buildings.geometry, strict=True))
+    rows = []
+    for side in ("party", "governance"):
+        label = SIDE_LABEL[side]
+        for r in b[b[f"{side}_unassigned"] & b["community"].notna()].itertuples():
+            rows.append(_row("building_no_grid", r.community, None, r.id,
+                             f"{n.building(r.id)}不在任何{label}网格内，请划入相邻网格。", geom[r.id], side))
+        for r in b[b[f"{side}_split"]].itertuples():
+            grid = getattr(r, f"{side}_grid")
+            rows.append(_row("split_building", r.community, grid, r.id,
+                             f"{n.building(r.id)}被{n.grid(grid)}的边界切开，超过{t.split_fraction:.0%}的面积在网格外。",
+                             geom[r.id], side))
+    for r in b[b["eligible"] & ~b["covered"]].itertuples():
+        rows.append(_row("building_group_missing", r.community, r.party_grid, r.id,
+                         f"{n.building(r.id)}住有正式党员{r.full_members}名，应建未建楼栋党小组。", geom[r.id], "party"))
+    for r in b[b["residential"] & ~b["has_leader"]].itertuples():
+        rows.append(_row("no_building_leader", r.community, r.governance_grid, r.id,
+                         f"{n.building(r.id)}没有在岗楼栋长。", geom[r.id], "governance"))
+    return rows
+
+
+def organization_gaps(units: Units, scene: Scene, n: Namer) -> list[dict]:
+    o = units.organizations
+    geom = dict(zip(scene.organizations["id"], scene.organizations.geometry, strict=True))
+    rows = []
+    for r in o[o["should_build"] & ~o["own"]].itertuples():
+        rows.append(_row("org_should_build", r.community, r.party_grid, r.id,
+                         f"{n.org(r.id)}有正式党员{r.full_members}名，应单独建立党组织。", geom[r.id], "party"))
+    for r in o[~o["work_covered"]].itertuples():
+        rows.append(_row("org_no_work_coverage", r.community, r.party_grid, r.id,
+                         f"{n.org(r.id)}既无党组织，也无党建指导员、工会或团组织，工作未覆盖。", geom[r.id], "party"))
+    return rows
+
+
+def grid_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]:
+    geom = dict(zip(scene.grids["code"], scene.grids.geometry, strict=True))
+    rows = []
+    for r in units.party_grids.itertuples():
+        if r.branches == 0:
+            rows.append(_row("no_grid_branch", r.community, r.grid, r.grid, f"{n.grid(r.grid)}尚未建立网格党支部。",
+                             geom[r.grid], "party"))
+        elif r.branches > 1:
+            rows.append(_row("multiple_grid_branches", r.community, r.grid, r.grid,
+                             f"{n.grid(r.grid)}有{r.branches}个网格党支部，应为一个。", geom[r.grid], "party"))
+    rows += _band(units.party_grids, "party", n, t, geom)
+    for r in units.staff_grids.itertuples():
+        rows += _staff_rows(r, n, t, geom[r.grid])
+    rows += _band(units.staff_grids[units.staff_grids["layer"] != "unified"], "governance", n, t, geom)
+    return rows
+
+
+def _band(grids: pd.DataFrame, side: str, n: Namer, t: Thresholds, geom: dict) -> list[dict]:
+    out = grids[(grids["households"] < t.households_min) | (grids["households"] > t.households_max)]
+    return [_row("household_band", r.community, r.grid, r.grid,
+                 f"{n.grid(r.grid)}有{r.households}户，不在{t.households_min}–{t.households_max}户的标准范围内。",
+                 geom[r.grid], None if r.layer == "unified" else side) for r in out.itertuples()]
+
+
+def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
+    rows = []
+    if r.leaders == 0:
+        rows.append(_row("no_grid_leader", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格长。", geometry))
+    elif r.leaders > 1:
+        rows.append(_row("multiple_grid_leaders", r.community, r.grid, r.grid,
+                         f"{n.grid(r.grid)}有{r.leaders}名在岗网格长，应为一名。", geometry))
+    if r.workers == 0:
+        rows.append(_row("no_grid_worker", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格员。", geometry))
+    elif r.fulltime_workers == 0 and r.urban:
+        rows.append(_row("no_fulltime_worker", r.community, r.grid, r.grid,
+                         f"{n.grid(r.grid)}只有兼职网格员，城市网格应至少配备一名专职网格员。", geometry))
+    if r.fulltime_workers > 0 and r.households / r.fulltime_workers > t.households_per_fulltime_worker:
+        per = r.households / r.fulltime_workers
+        rows.append(_row("worker_overloaded", r.community, r.grid, r.grid,
+                         f"{n.grid(r.grid)}每名专职网格员服务{per:.0f}户，超过{t.households_per_fulltime_worker}户。",
+                         geometry))
+    return rows
+
+
+def gap_frame(rows: list[dict]) -> gpd.GeoDataFrame:
+    """Rows as a GeoDataFrame (EPSG:4490), most severe first, then by place."""
+    frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("district", "street")])
+    frame.insert(3, "street", frame["community"].str[:9])
+    frame.insert(3, "district", frame["community"].str[:6])
+    frame["_order"] = frame["severity"].map(SEVERITY_ORDER)
+    kinds = {k.kind: i for i, k in enumerate(GAP_KINDS)}
+    frame["_kind"] = frame["kind"].map(kinds)
+    frame = frame.sort_values(["_order", "_kind", "community", "grid", "object_id"], na_position="first")
+    frame = frame.drop(columns=["_order", "_kind"]).reset_index(drop=True)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(np.asarray(frame["geometry"], dtype=object), crs=4490))

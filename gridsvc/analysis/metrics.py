@@ -1,0 +1,129 @@
+"""Every metric of domain.md §5, defined once, and its roll-up grid → community → street → district.
+
+A metric is a numerator column and a denominator column of one unit table; a level's figure is
+their sums over the units in the area (never an average of rates), and a rate with a zero
+denominator is None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
+LEVELS = ("district", "street", "community", "grid")
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str  # what users read (Chinese)
+    table: str  # unit table: buildings, organizations, party_grids, staff_grids, topology
+    grid: str | None  # the unit table's column naming the grid; None: community level and up
+    numerator: str
+    denominator: str | None = None
+    kind: str = "rate"  # rate | count | per_worker
+    family: str = "organization"  # organization (组织覆盖) | work (工作覆盖) | spatial
+
+
+def _spatial(name: str, label: str, table: str, column: str) -> list[Metric]:
+    side_labels = {"party": "党建网格", "governance": "治理网格"}
+    return [Metric(f"{name}.{side}", label.format(side=side_labels[side]), table, None, column.format(side=side),
+                   kind="count", family="spatial") for side in ("party", "governance")]
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("grid_branch_coverage", "网格党支部覆盖率", "party_grids", "grid", "has_branch", "one"),
+    Metric("building_group_coverage", "楼栋党小组应建已建率", "buildings", "party_grid", "eligible_covered", "eligible"),
+    Metric("member_coverage", "党员覆盖率", "buildings", "party_grid", "covered_members", "full_members"),
+    Metric("org_should_build_rate", "两新组织应建已建率", "organizations", "party_grid", "should_build_own", "should_build"),
+    Metric("org_own_rate", "单独组建率", "organizations", "party_grid", "own", "one"),
+    Metric("org_coverage", "组织覆盖率", "organizations", "party_grid", "party_covered", "one"),
+    Metric("org_work_coverage", "工作覆盖率", "organizations", "party_grid", "work_covered", "one", family="work"),
+    Metric("grid_leader_coverage", "网格长配备率", "staff_grids", "grid", "one_leader", "one", family="work"),
+    Metric("grid_worker_coverage", "网格员配备率", "staff_grids", "grid", "has_worker", "one", family="work"),
+    Metric("building_leader_coverage", "楼栋长覆盖率", "buildings", "governance_grid", "has_leader", "residential",
+           family="work"),
+    Metric("households_per_fulltime_worker", "每名专职网格员服务户数", "staff_grids", "grid", "households",
+           "fulltime_workers", kind="per_worker", family="work"),
+    *_spatial("gap_area_m2", "{side}空白面积(㎡)", "topology", "gap_area_m2.{side}"),
+    *_spatial("overlap_area_m2", "{side}重叠面积(㎡)", "topology", "overlap_area_m2.{side}"),
+    *_spatial("buildings_unassigned", "不在{side}内的楼栋", "buildings", "{side}_unassigned"),
+    *_spatial("buildings_split", "被{side}边界切开的楼栋", "buildings", "{side}_split"),
+)
+METRIC_BY_KEY = {m.key: m for m in METRICS}
+LABELS = {m.key: m.label for m in METRICS} | {
+    "households_per_fulltime_worker.max": "每名专职网格员服务户数（最多）",
+    "households_per_fulltime_worker.median": "每名专职网格员服务户数（中位）",
+}
+
+
+def area_codes(communities: pd.Series, level: str) -> pd.Series:
+    """The code at ``level`` of each community code (its prefix)."""
+    return communities.str[: CODE_LENGTH[level]]
+
+
+def level_figures(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
+    """One row per (area code, metric key) with numerator, denominator and value at ``level``."""
+    frames = []
+    for metric in METRICS:
+        table = tables[metric.table]
+        if level == "grid":
+            if metric.grid is None:
+                continue
+            keys = table[metric.grid]
+        else:
+            keys = area_codes(table["community"], level)
+        frames.append(_figures(metric, table, keys))
+        if metric.kind == "per_worker" and level != "grid":
+            frames[-1] = _per_worker_stats(metric, table, keys)
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return out.dropna(subset=["code"])
+
+
+def _figures(metric: Metric, table: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
+    columns = [metric.numerator] + ([metric.denominator] if metric.denominator else [])
+    sums = table[columns].astype(float).groupby(keys.to_numpy()).sum()
+    numerator = sums[metric.numerator]
+    if metric.kind == "count":
+        return pd.DataFrame({"code": sums.index, "key": metric.key, "numerator": np.nan,
+                             "denominator": np.nan, "value": numerator.to_numpy()})
+    denominator = sums[metric.denominator]
+    value = numerator / denominator.where(denominator > 0)
+    return pd.DataFrame({"code": sums.index, "key": metric.key, "numerator": numerator.to_numpy(),
+                         "denominator": denominator.to_numpy(), "value": value.to_numpy()})
+
+
+def _per_worker_stats(metric: Metric, table: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
+    """Households per full-time worker above grid level: the maximum and median over grids."""
+    ratio = table[metric.numerator] / table[metric.denominator].where(table[metric.denominator] > 0)
+    grouped = ratio.groupby(keys.to_numpy())
+    rows = []
+    for stat in ("max", "median"):
+        values = getattr(grouped, stat)()
+        rows.append(pd.DataFrame({"code": values.index, "key": f"{metric.key}.{stat}", "numerator": np.nan,
+                                  "denominator": np.nan, "value": values.to_numpy()}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def as_json(figures: pd.DataFrame) -> dict[str, dict]:
+    """``{key: {value, numerator, denominator}}`` with None for missing, ints for counts of things."""
+    out = {}
+    for key, num, den, value in figures[["key", "numerator", "denominator", "value"]].itertuples(index=False):
+        metric = METRIC_BY_KEY.get(key)
+        whole = metric is not None and metric.kind == "count" and not key.startswith(("gap_", "overlap_"))
+        out[key] = {"value": _number(value, whole), "numerator": _number(num, True),
+                    "denominator": _number(den, True)}
+    return out
+
+
+def _number(x, whole: bool):
+    """JSON number: None for missing; counts of things as int; rates and areas as rounded floats."""
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return None
+    x = float(x)
+    if whole and x.is_integer():
+        return int(x)
+    return round(x, 6)

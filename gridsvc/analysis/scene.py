@@ -1,0 +1,68 @@
+"""What coverage is computed from: plain GeoDataFrames, with the thresholds of domain.md §4.
+
+A :class:`Scene` is filled by the repository (or drawn by hand in tests); analysis never reads
+a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+PARTY_SIDE = ("party", "unified")  # Party-organization rules apply to these layers
+STAFF_SIDE = ("governance", "unified")  # staff rules apply to these layers
+SIDES = {"party": PARTY_SIDE, "governance": STAFF_SIDE}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Configurable limits, with the defaults of domain.md §4."""
+
+    overlap_m2: float = 1.0  # rule 1: tolerated overlap per pair of grids
+    gap_width_m: float = 1.0  # rule 2: narrower gaps are slivers, not gaps
+    outside_m2: float = 1.0  # rule 3: tolerated area of a grid outside its community
+    households_min: int = 300  # rule 4
+    households_max: int = 500
+    split_fraction: float = 0.05  # rule 5: a building is split when more lies outside its grid
+    building_group_min_members: int = 3  # rule 8
+    org_should_build_members: int = 3  # rule 6
+    households_per_fulltime_worker: int = 500  # rule 12
+
+
+@dataclass
+class Scene:
+    """Everything coverage needs for some areas, in EPSG:4490 (``crs`` is the metric CRS).
+
+    - ``communities``: code, name, street_code, street_name, district_code, district_name, geometry
+    - ``grids``: code, layer, community_code, name, urban, geometry (current grids)
+    - ``buildings``: id, name, use, households, full_members, geometry, rep_point
+    - ``organizations``: id, name, kind, full_members, has_union, has_youth_league, geometry
+    - ``party_orgs``: id, name, kind; ``scopes``: party_org_id, target_type, target_id, own
+    - ``staff``: id, name, role, fulltime, phone; ``assignments``: staff_id, target_type,
+      target_id, start_date, end_date
+    """
+
+    communities: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    organizations: gpd.GeoDataFrame
+    party_orgs: pd.DataFrame
+    scopes: pd.DataFrame
+    staff: pd.DataFrame
+    assignments: pd.DataFrame
+    crs: CRS
+    as_of: dt.date = field(default_factory=dt.date.today)
+    generated: bool = False
+
+    def active_assignments(self) -> pd.DataFrame:
+        """Assignments active on ``as_of``: started (or no start) and not ended (domain.md §5)."""
+        a = self.assignments
+        start = pd.to_datetime(a["start_date"]).dt.date
+        end = pd.to_datetime(a["end_date"]).dt.date
+        started = a["start_date"].isna() | (start <= self.as_of)
+        running = a["end_date"].isna() | (end > self.as_of)
+        return a[started & running]

@@ -1,0 +1,151 @@
+"""Unit tables: one row per building, organization, Party-side grid and staff-side grid, with the
+facts the rules of domain.md §4 ask about each. Every metric and every gap is read off these.
+
+Each row names its ``community`` and its grid(s), so any level's figure is a group-by sum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gridsvc.analysis.assignment import assign_buildings, assign_to_polygons
+from gridsvc.analysis.scene import PARTY_SIDE, SIDES, STAFF_SIDE, Scene, Thresholds
+
+# domain.md rule 8: which Party organizations cover a building they name in their scope
+BUILDING_COVERING_KINDS = ("group", "branch", "joint_branch")
+# rule 9: the kinds that count as a grid's branch
+GRID_BRANCH_KINDS = ("branch", "general_branch")
+
+
+@dataclass
+class Units:
+    buildings: pd.DataFrame
+    organizations: pd.DataFrame
+    party_grids: pd.DataFrame
+    staff_grids: pd.DataFrame
+
+
+def building_units(scene: Scene, thresholds: Thresholds, buildings_m: gpd.GeoSeries,
+                   grids_m: gpd.GeoSeries) -> pd.DataFrame:
+    """Per building: community, grid and split flag per side, and the Party/staff facts."""
+    b = scene.buildings
+    rep = b["rep_point"].to_numpy()
+    communities = scene.communities
+    where = assign_to_polygons(rep, communities.geometry.values)
+    out = pd.DataFrame({
+        "id": b["id"].to_numpy(),
+        "community": np.where(where >= 0, communities["code"].to_numpy()[np.maximum(where, 0)], None),
+    })
+    grids = scene.grids
+    for side, layers in SIDES.items():
+        mask = grids["layer"].isin(layers).to_numpy()
+        codes, split = assign_buildings(rep, buildings_m.values, grids["code"].to_numpy()[mask],
+                                        grids.geometry.values[mask], grids_m.values[mask],
+                                        thresholds.split_fraction)
+        out[f"{side}_grid"], out[f"{side}_split"] = codes, split
+        out[f"{side}_unassigned"] = pd.isna(codes)
+    residential = (b["use"] == "residential").to_numpy()
+    members = b["full_members"].fillna(0).to_numpy(dtype=int)
+    covered = b["id"].isin(_covered_building_ids(scene)).to_numpy()
+    out["residential"] = residential
+    out["households"] = b["households"].fillna(0).to_numpy(dtype=int)
+    out["full_members"] = np.where(residential, members, 0)
+    out["eligible"] = residential & (members >= thresholds.building_group_min_members)
+    out["covered"] = covered
+    out["eligible_covered"] = out["eligible"] & covered
+    out["covered_members"] = np.where(covered, out["full_members"], 0)
+    leaders = _assigned(scene, "building_leader", "building")
+    out["building_leaders"] = out["id"].map(leaders).fillna(0).astype(int).to_numpy()
+    out["has_leader"] = residential & (out["building_leaders"] > 0)
+    return out
+
+
+def _covered_building_ids(scene: Scene) -> set[str]:
+    covering = scene.party_orgs.loc[scene.party_orgs["kind"].isin(BUILDING_COVERING_KINDS), "id"]
+    s = scene.scopes
+    return set(s.loc[(s["target_type"] == "building") & s["party_org_id"].isin(covering), "target_id"])
+
+
+def _assigned(scene: Scene, role: str, target_type: str, fulltime: bool | None = None) -> pd.Series:
+    """How many active staff of ``role`` each target has."""
+    staff = scene.staff[scene.staff["role"] == role]
+    if fulltime is not None:
+        staff = staff[staff["fulltime"].fillna(False).astype(bool) == fulltime]
+    a = scene.active_assignments()
+    a = a[(a["target_type"] == target_type) & a["staff_id"].isin(staff["id"])]
+    return a.drop_duplicates(["staff_id", "target_id"]).groupby("target_id").size()
+
+
+def organization_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
+    """Per organization: community, Party-side grid, own/joint Party organization, work coverage."""
+    o = scene.organizations
+    points = o.geometry.values
+    where = assign_to_polygons(points, scene.communities.geometry.values)
+    party = scene.grids[scene.grids["layer"].isin(PARTY_SIDE)]
+    in_grid = assign_to_polygons(points, party.geometry.values)
+    own, joint = _org_party(scene)
+    out = pd.DataFrame({
+        "id": o["id"].to_numpy(),
+        "community": np.where(where >= 0, scene.communities["code"].to_numpy()[np.maximum(where, 0)], None),
+        "party_grid": np.where(in_grid >= 0, party["code"].to_numpy()[np.maximum(in_grid, 0)], None),
+        "full_members": o["full_members"].fillna(0).to_numpy(dtype=int),
+        "one": 1,
+    })
+    out["should_build"] = out["full_members"] >= thresholds.org_should_build_members
+    out["own"] = out["id"].isin(own)
+    out["joint"] = out["id"].isin(joint) & ~out["own"]
+    out["should_build_own"] = out["should_build"] & out["own"]
+    out["party_covered"] = out["own"] | out["joint"]
+    liaison = _assigned(scene, "liaison", "organization")
+    out["liaisons"] = out["id"].map(liaison).fillna(0).astype(int).to_numpy()
+    union = o["has_union"].fillna(False).astype(bool).to_numpy()
+    league = o["has_youth_league"].fillna(False).astype(bool).to_numpy()
+    out["work_covered"] = out["party_covered"] | (out["liaisons"] > 0) | union | league
+    return out
+
+
+def _org_party(scene: Scene) -> tuple[set[str], set[str]]:
+    """Organizations with their own Party organization, and those in a joint one.
+
+    ``own`` in the scope decides; where it is empty, a joint branch is joint and anything else own.
+    """
+    s = scene.scopes[scene.scopes["target_type"] == "organization"]
+    kinds = s["party_org_id"].map(scene.party_orgs.set_index("id")["kind"])
+    own_flag = s["own"].astype("boolean")
+    is_own = own_flag.fillna(kinds != "joint_branch").astype(bool)
+    return set(s.loc[is_own, "target_id"]), set(s.loc[~is_own, "target_id"])
+
+
+def party_grid_units(scene: Scene, buildings: pd.DataFrame) -> pd.DataFrame:
+    """Per Party-side grid: how many grid branches name it, and its households."""
+    grids = scene.grids[scene.grids["layer"].isin(PARTY_SIDE)]
+    branches = scene.party_orgs.loc[scene.party_orgs["kind"].isin(GRID_BRANCH_KINDS), "id"]
+    s = scene.scopes
+    named = s[(s["target_type"] == "grid") & s["party_org_id"].isin(branches)].groupby("target_id").size()
+    households = buildings.groupby("party_grid")["households"].sum()
+    out = pd.DataFrame({"grid": grids["code"].to_numpy(), "community": grids["community_code"].to_numpy(),
+                        "layer": grids["layer"].to_numpy(), "one": 1})
+    out["branches"] = out["grid"].map(named).fillna(0).astype(int)
+    out["has_branch"] = out["branches"] > 0
+    out["households"] = out["grid"].map(households).fillna(0).astype(int)
+    return out
+
+
+def staff_grid_units(scene: Scene, buildings: pd.DataFrame) -> pd.DataFrame:
+    """Per staff-side grid: active leaders, workers, full-time workers, households."""
+    grids = scene.grids[scene.grids["layer"].isin(STAFF_SIDE)]
+    households = buildings.groupby("governance_grid")["households"].sum()
+    out = pd.DataFrame({"grid": grids["code"].to_numpy(), "community": grids["community_code"].to_numpy(),
+                        "layer": grids["layer"].to_numpy(), "one": 1,
+                        "urban": grids["urban"].fillna(True).astype(bool).to_numpy()})
+    for column, role, fulltime in (("leaders", "grid_leader", None), ("workers", "grid_worker", None),
+                                   ("fulltime_workers", "grid_worker", True)):
+        out[column] = out["grid"].map(_assigned(scene, role, "grid", fulltime)).fillna(0).astype(int)
+    out["one_leader"] = out["leaders"] == 1
+    out["has_worker"] = out["workers"] > 0
+    out["households"] = out["grid"].map(households).fillna(0).astype(int)
+    return out

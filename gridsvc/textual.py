@@ -1,0 +1,90 @@
+"""Coverage and gaps as text for a terminal: aligned columns that count Chinese characters as two."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_LABEL
+from gridsvc.analysis.metrics import LABELS, METRICS
+
+LEVEL_LABEL = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
+LAYER_LABEL = {"party": "党建", "governance": "治理", "unified": "合一"}
+FAMILY_LABEL = {"organization": "组织覆盖", "work": "工作覆盖", "spatial": "网格空间"}
+# the columns of the children table: metric key -> short header
+CHILD_COLUMNS = {
+    "grid_branch_coverage": "网格党支部", "building_group_coverage": "楼栋党小组", "member_coverage": "党员覆盖",
+    "org_should_build_rate": "两新应建已建", "org_work_coverage": "工作覆盖", "grid_leader_coverage": "网格长",
+    "grid_worker_coverage": "网格员", "building_leader_coverage": "楼栋长",
+}
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, size: int, right: bool = False) -> str:
+    space = " " * max(0, size - width(text))
+    return space + text if right else text + space
+
+
+def table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> str:
+    sizes = [max(width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = ["  ".join(pad(h, s, i in right) for i, (h, s) in enumerate(zip(headers, sizes, strict=True)))]
+    lines.append("  ".join("─" * s for s in sizes))
+    lines += ["  ".join(pad(c, s, i in right) for i, (c, s) in enumerate(zip(r, sizes, strict=True))) for r in rows]
+    return "\n".join(lines)
+
+
+def figure(m: dict | None) -> str:
+    """'88.4% (493/558)', '—' for a rate with nothing to count, or a count."""
+    if m is None:
+        return ""
+    if m["denominator"] is None:
+        return "—" if m["value"] is None else f"{m['value']:,.0f}"
+    if m["value"] is None:
+        return "— (0/0)"
+    return f"{m['value']:.1%} ({m['numerator']:,}/{m['denominator']:,})"
+
+
+def short(m: dict | None) -> str:
+    if m is None:
+        return ""
+    if m["value"] is None:
+        return "—"
+    return f"{m['value']:.0%}" if m["denominator"] is not None else f"{m['value']:,.0f}"
+
+
+def coverage_text(node: dict, generated: bool) -> str:
+    area = node["area"]
+    title = f"覆盖情况：{area['name']}（{area['code']}，{LEVEL_LABEL[area['level']]}）"
+    lines = [title + ("  ※ 生成数据，仅供演示" if generated else ""), ""]
+    families = {m.key.split(".")[0]: m.family for m in METRICS}
+    for family, label in FAMILY_LABEL.items():
+        rows = [[LABELS.get(k, k), figure(v)] for k, v in node["metrics"].items()
+                if families.get(k.split(".")[0]) == family]
+        if rows:
+            lines += [f"【{label}】", table(["指标", "数值"], rows, right={1}), ""]
+    if node["children"]:
+        lines += [f"【下级{LEVEL_LABEL[node['children'][0]['area']['level']]}】", _children(node["children"])]
+    return "\n".join(lines)
+
+
+def _children(children: list[dict]) -> str:
+    headers = ["代码", "名称", *CHILD_COLUMNS.values()]
+    rows = []
+    for child in children:
+        a = child["area"]
+        name = a["name"] + (f"［{LAYER_LABEL[a['layer']]}］" if "layer" in a else "")
+        rows.append([a["code"], name, *(short(child["metrics"].get(k)) for k in CHILD_COLUMNS)])
+    return table(headers, rows, right=set(range(2, len(headers))))
+
+
+def gaps_text(gaps, generated: bool) -> str:
+    if gaps.empty:
+        return "没有发现问题。"
+    counts = gaps.groupby("kind", sort=False).size()
+    lines = [f"共{len(gaps)}个问题" + ("（生成数据，仅供演示）" if generated else "") + "："]
+    lines += [f"  {GAP_KIND[k].label}（{k}）：{n}" for k, n in counts.items()]
+    rows = [[SEVERITY_LABEL[r.severity], GAP_KIND[r.kind].label, r.community or "", r.grid or "", r.message]
+            for r in gaps.itertuples()]
+    return "\n".join([*lines, "", table(["严重", "类型", "社区", "网格", "说明"], rows)])
