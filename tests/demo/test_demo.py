@@ -100,3 +100,13 @@ def test_demo_on_osm_footprints(db, osm_file):
                                     (SELECT 1 FROM buildings b WHERE ST_Intersects(b.rep_point, a.geom))"""))
     assert kept == result.counts["buildings"].inserted
     assert communities == 12 and empty == 0
+
+
+def test_demo_coverage_finds_every_planted_gap(db):
+    _, demo = services.build_demo(db, 20240501)
+    cov = services.coverage(db, demo.district_code)
+    found = set(cov.gaps["kind"])
+    assert PLANTED <= found
+    for kind, items in demo.plants.items.items():
+        objects = set(cov.gap_list(kind=kind)["object_id"]) | set(cov.gap_list(kind=kind)["community"])
+        assert any(where in objects for where, _ in items), kind

@@ -1,0 +1,103 @@
+"""Coverage through PostGIS, the CLI and the API gives the pure analysis' answers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from gridsvc import services
+from gridsvc.analysis.coverage import compute_coverage
+from gridsvc.api import create_app
+from gridsvc.cli import main
+from tests import coverage_scene as s
+from tests import scenes
+
+
+@pytest.fixture
+def loaded(db, tmp_path):
+    services.import_file(db, scenes.write(tmp_path / "coverage.gpkg", s.frames()))
+    return db
+
+
+def _without_floats(node):
+    """The tree with areas rounded to whole m² (reprojection moves them by a few cm²)."""
+    metrics = {k: {**v, "value": round(v["value"]) if k.startswith(("gap_", "overlap_")) else v["value"]}
+               for k, v in node["metrics"].items()}
+    return {**node, "metrics": metrics, "children": [_without_floats(c) for c in node["children"]]}
+
+
+def test_database_coverage_equals_pure_analysis(loaded):
+    from_db = services.coverage(loaded, s.DISTRICT, as_of=s.AS_OF).tree(s.DISTRICT)
+    pure = compute_coverage(s.scene()).tree(s.DISTRICT)
+    assert _without_floats(from_db) == _without_floats(pure)
+
+
+def test_coverage_of_one_community_and_grid(loaded):
+    cov = services.coverage(loaded, s.C1, as_of=s.AS_OF)
+    assert cov.tree(s.C1)["metrics"]["building_group_coverage"]["numerator"] == 2
+    grid = services.coverage(loaded, s.G2, as_of=s.AS_OF)
+    assert set(grid.gap_list(s.G2)["kind"]) == {"multiple_grid_leaders", "no_grid_worker", "household_band"}
+
+
+def test_cli_coverage_json_and_table(loaded, settings):
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url}
+    result = CliRunner().invoke(main, ["coverage", "--area", s.DISTRICT, "--format", "json"], env=env)
+    assert result.exit_code == 0, result.output
+    tree = json.loads(result.output)
+    assert tree["metrics"]["org_coverage"] == {"value": pytest.approx(3 / 7, abs=1e-6), "numerator": 3, "denominator": 7}
+    table = CliRunner().invoke(main, ["coverage", "--area", s.DISTRICT], env=env).output
+    assert "楼栋党小组应建已建率" in table and "75.0% (3/4)" in table and "乙街道" in table
+    everything = json.loads(CliRunner().invoke(main, ["coverage", "--format", "json"], env=env).output)
+    assert [d["area"]["code"] for d in everything] == [s.DISTRICT]
+
+
+def test_cli_gaps_formats(loaded, settings):
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url}
+    table = CliRunner().invoke(main, ["gaps", "--area", s.C2], env=env).output
+    assert "网格无网格长" in table and "U1（329902001002001）没有在岗网格长。" in table
+    rows = json.loads(CliRunner().invoke(main, ["gaps", "--kind", "no_building_leader", "--format", "json"], env=env).output)
+    assert sorted(r["object_id"] for r in rows) == ["b2", "b5"]
+    geo = json.loads(CliRunner().invoke(main, ["gaps", "--kind", "grid_gap_area", "--format", "geojson"], env=env).output)
+    assert geo["type"] == "FeatureCollection" and geo["features"][0]["geometry"]["type"] == "Polygon"
+    bad = CliRunner().invoke(main, ["gaps", "--kind", "nonsense"], env=env)
+    assert bad.exit_code == 2 and "no_grid_leader" in bad.output
+    unknown = CliRunner().invoke(main, ["coverage", "--area", "999999"], env=env)
+    assert unknown.exit_code == 2 and "999999" in unknown.output
+
+
+@pytest.fixture
+def client(loaded, settings):
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_api_coverage_tree(client):
+    r = client.get(f"/api/coverage/{s.C1}")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["area"]["level"] == "community" and len(body["children"]) == 4
+    assert client.get("/api/coverage/123").status_code == 422
+    assert client.get("/api/coverage/999999").status_code == 404
+
+
+def test_api_gaps_geojson(client):
+    body = client.get("/api/gaps", params={"area": s.DISTRICT, "kind": "org_should_build"}).json()
+    assert body["type"] == "FeatureCollection"
+    assert sorted(f["properties"]["object_id"] for f in body["features"]) == ["o2", "o7"]
+    assert body["features"][0]["geometry"]["type"] == "Point"
+    high = client.get("/api/gaps", params={"severity": "high"}).json()["features"]
+    assert high and all(f["properties"]["severity"] == "high" for f in high)
+    assert client.get("/api/gaps", params={"kind": "nonsense"}).status_code == 422
+
+
+def test_api_grid_coverage(client):
+    body = client.get(f"/api/grids/{s.G1}/coverage").json()
+    assert body["area"]["layer"] == "governance"
+    assert {b["id"]: b["status"] for b in body["buildings"]} == {"b1": "covered", "b2": "eligible_uncovered",
+                                                                 "b4": "fine"}
+    assert {p["id"] for p in body["staff"]} == {"L1", "W1"}
+    assert all("****" in p["phone"] for p in body["staff"])
+    assert client.get("/api/grids/329902001001099/coverage").status_code == 404
