@@ -49,9 +49,10 @@ def assign_to_polygons(points, polygons) -> np.ndarray:
 
 
 def outside_fraction(footprints, grids) -> np.ndarray:
-    """Share of each footprint's area lying outside the matching grid (pairwise, metric CRS).
+    """Share of each footprint's area lying outside the matching grid (pairwise).
 
-    Points, and buildings without a grid (``None``), get 0.
+    A share of areas needs no metric CRS: over a building's extent the map from lon/lat to metres
+    is affine, which keeps area ratios. Points, and buildings without a grid (``None``), get 0.
 
     >>> import shapely
     >>> outside_fraction([shapely.box(0, 0, 10, 10)], [shapely.box(0, 0, 8, 10)]).round(2).tolist()
@@ -76,18 +77,15 @@ def outside_fraction(footprints, grids) -> np.ndarray:
     return out
 
 
-def assign_buildings(rep_points, footprints_m, grid_codes, grid_geoms, grid_geoms_m,
+def assign_buildings(rep_points, footprints, grid_codes, grid_geoms,
                      split_fraction: float) -> tuple[np.ndarray, np.ndarray]:
-    """Grid code (or None) of each building, and whether it is split (domain.md rule 5).
-
-    ``rep_points`` and ``grid_geoms`` are in one CRS (lon/lat), ``footprints_m`` and
-    ``grid_geoms_m`` in the metric CRS where areas are measured.
-    """
+    """Grid code (or None) of each building, and whether it is split (domain.md rule 5):
+    more than ``split_fraction`` of its footprint outside that grid. All in one CRS."""
     where = assign_to_polygons(rep_points, grid_geoms)
     assigned = where >= 0
     codes = np.full(len(where), None, dtype=object)
     codes[assigned] = np.asarray(grid_codes, dtype=object)[where[assigned]]
     matched = np.full(len(where), None, dtype=object)
-    matched[assigned] = np.asarray(grid_geoms_m, dtype=object)[where[assigned]]
-    split = outside_fraction(footprints_m, matched) > split_fraction
+    matched[assigned] = np.asarray(grid_geoms, dtype=object)[where[assigned]]
+    split = outside_fraction(footprints, matched) > split_fraction
     return codes, split

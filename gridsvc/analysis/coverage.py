@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -83,28 +84,39 @@ class Coverage:
         return keys
 
     def children(self, code: str) -> list[str]:
-        level = level_of(code)
+        return self._hierarchy().get(code, [])
+
+    @functools.cached_property
+    def _hierarchy_cache(self) -> dict[str, list[str]]:
         c = self.scene.communities
-        if level == "district":
-            return sorted(c.loc[c["district_code"] == code, "street_code"].unique())
-        if level == "street":
-            return sorted(c.loc[c["street_code"] == code, "code"])
-        if level == "community":
-            return sorted(self.scene.grids.loc[self.scene.grids["community_code"] == code, "code"])
-        return []
+        pairs = [*zip(c["district_code"], c["street_code"], strict=True), *zip(c["street_code"], c["code"], strict=True),
+                 *zip(self.scene.grids["community_code"], self.scene.grids["code"], strict=True)]
+        children: dict[str, set[str]] = {}
+        for parent, child in pairs:
+            children.setdefault(parent, set()).add(child)
+        return {parent: sorted(kids) for parent, kids in children.items()}
+
+    def _hierarchy(self) -> dict[str, list[str]]:
+        return self._hierarchy_cache
+
+    @functools.cached_property
+    def _name_cache(self) -> dict[str, str]:
+        c = self.scene.communities
+        names = dict(zip(c["district_code"], c["district_name"], strict=True))
+        names |= dict(zip(c["street_code"], c["street_name"], strict=True))
+        names |= dict(zip(c["code"], c["name"], strict=True))
+        names |= dict(zip(self.scene.grids["code"], self.scene.grids["name"].fillna(""), strict=True))
+        return names
 
     def _names(self) -> dict[str, str]:
-        if not hasattr(self, "_name_cache"):
-            c = self.scene.communities
-            names = dict(zip(c["district_code"], c["district_name"], strict=True))
-            names |= dict(zip(c["street_code"], c["street_name"], strict=True))
-            names |= dict(zip(c["code"], c["name"], strict=True))
-            names |= dict(zip(self.scene.grids["code"], self.scene.grids["name"].fillna(""), strict=True))
-            self._name_cache = names
         return self._name_cache
 
-    def _grid_layer(self) -> dict[str, str]:
+    @functools.cached_property
+    def _layer_cache(self) -> dict[str, str]:
         return dict(zip(self.scene.grids["code"], self.scene.grids["layer"], strict=True))
+
+    def _grid_layer(self) -> dict[str, str]:
+        return self._layer_cache
 
     # -- gaps and one grid ---------------------------------------------------------------------
     def gap_list(self, area: str | None = None, kind: str | None = None) -> gpd.GeoDataFrame:
@@ -144,9 +156,8 @@ def _empty(key: str) -> dict:
 def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Coverage:
     """Everything domain.md §4–5 asks of ``scene``."""
     t = thresholds or Thresholds()
-    buildings_m = scene.buildings.geometry.to_crs(scene.crs)
     grids_m = scene.grids.to_crs(scene.crs)
-    buildings = building_units(scene, t, buildings_m, grids_m.geometry)
+    buildings = building_units(scene, t)
     units = Units(buildings, organization_units(scene, t), party_grid_units(scene, buildings),
                   staff_grid_units(scene, buildings))
     topology, problems = community_topology(scene.communities.to_crs(scene.crs), grids_m, t)
@@ -154,13 +165,12 @@ def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Cove
               "party_grids": units.party_grids, "staff_grids": units.staff_grids, "topology": topology}
     figures = {}
     for level in LEVELS:
-        frame = level_figures(tables, level)
-        figures[level] = {code: as_json(group) for code, group in frame.groupby("code", sort=False)}
+        figures[level] = as_json(level_figures(tables, level))
     namer = gap_rules.Namer(scene)
     to_lonlat = _to_lonlat(scene)
-    rows = (gap_rules.topology_gaps(problems, to_lonlat, namer) + gap_rules.building_gaps(units, scene, namer, t)
-            + gap_rules.organization_gaps(units, scene, namer) + gap_rules.grid_gaps(units, scene, namer, t))
-    return Coverage(scene, units, topology, figures, gap_rules.gap_frame(rows))
+    rows = gap_rules.topology_gaps(problems, to_lonlat, namer) + gap_rules.grid_gaps(units, scene, namer, t)
+    frames = gap_rules.building_gaps(units, scene, namer, t) + gap_rules.organization_gaps(units, scene, namer)
+    return Coverage(scene, units, topology, figures, gap_rules.gap_frame(rows, frames))
 
 
 def _to_lonlat(scene: Scene):

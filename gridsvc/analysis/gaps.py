@@ -54,7 +54,7 @@ COLUMNS = ["kind", "severity", "layer", "district", "street", "community", "grid
 
 
 class Namer:
-    """Readable names for codes and ids in sentences: '春晖社区党建网格001', '3号楼（b3）'."""
+    """Readable names for codes and ids in sentences: '春晖社区党建网格001（…001）', '春晖社区'."""
 
     def __init__(self, scene: Scene):
         self.grids = dict(zip(scene.grids["code"], scene.grids["name"].fillna(""), strict=True))
@@ -69,12 +69,6 @@ class Namer:
     def community(self, code) -> str:
         return self.communities.get(code) or f"社区{code}"
 
-    def building(self, id_) -> str:
-        name = self.buildings.get(id_)
-        return f"{name}（{id_}）" if isinstance(name, str) and name else f"楼栋{id_}"
-
-    def org(self, id_) -> str:
-        return self.orgs.get(id_) or f"组织{id_}"
 
 
 def _row(kind: str, community, grid, object_id, message: str, geometry, layer=None) -> dict:
@@ -103,44 +97,71 @@ def topology_gaps(problems: list[dict], to_lonlat, n: Namer) -> list[dict]:
     return rows
 
 
-def building_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]:
+def _rows(kind: str, units: pd.DataFrame, grid: str | None, message, geometry: np.ndarray,
+          layer: str | None) -> pd.DataFrame:
+    """Gap rows for the units selected, built column by column (tens of thousands at a time).
+
+    ``geometry`` is row-aligned with the whole unit table (units keep its positional index)."""
+    return pd.DataFrame({
+        "kind": kind, "severity": GAP_KIND[kind].severity, "layer": layer,
+        "community": units["community"].to_numpy(), "grid": units[grid].to_numpy() if grid else None,
+        "object_type": GAP_KIND[kind].object_type, "object_id": units["id"].to_numpy(),
+        "message": np.asarray(message, dtype=object), "geometry": geometry[units.index.to_numpy()],
+    })
+
+
+def _labels(ids: pd.Series, names: dict, fallback: str, with_id: bool = True) -> pd.Series:
+    """'3号楼（b3）' where a name exists, else '楼栋b3'."""
+    name = ids.map(names).fillna("").astype(object)
+    named = name + ("（" + ids + "）" if with_id else "")
+    return named.where(name != "", fallback + ids)
+
+
+def building_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[pd.DataFrame]:
     b = units.buildings
-    geom = dict(zip(scene.buildings["id"], scene.buildings.geometry, strict=True))
-    rows = []
-    for side in ("party", "governance"):
-        label = SIDE_LABEL[side]
-        for r in b[b[f"{side}_unassigned"] & b["community"].notna()].itertuples():
-            rows.append(_row("building_no_grid", r.community, None, r.id,
-                             f"{n.building(r.id)}不在任何{label}网格内，请划入相邻网格。", geom[r.id], side))
-        for r in b[b[f"{side}_split"]].itertuples():
-            grid = getattr(r, f"{side}_grid")
-            rows.append(_row("split_building", r.community, grid, r.id,
-                             f"{n.building(r.id)}被{n.grid(grid)}的边界切开，超过{t.split_fraction:.0%}的面积在网格外。",
-                             geom[r.id], side))
-    for r in b[b["eligible"] & ~b["covered"]].itertuples():
-        rows.append(_row("building_group_missing", r.community, r.party_grid, r.id,
-                         f"{n.building(r.id)}住有正式党员{r.full_members}名，应建未建楼栋党小组。", geom[r.id], "party"))
-    for r in b[b["residential"] & ~b["has_leader"]].itertuples():
-        rows.append(_row("no_building_leader", r.community, r.governance_grid, r.id,
-                         f"{n.building(r.id)}没有在岗楼栋长。", geom[r.id], "governance"))
-    return rows
+    grid_label = {code: n.grid(code) for code in scene.grids["code"]}
+    masks = {("building_no_grid", side): b[f"{side}_unassigned"] & b["community"].notna()
+             for side in ("party", "governance")}
+    masks |= {("split_building", side): b[f"{side}_split"] for side in ("party", "governance")}
+    masks[("building_group_missing", "party")] = b["eligible"] & ~b["covered"]
+    masks[("no_building_leader", "governance")] = b["residential"] & ~b["has_leader"]
+    hit = b[np.logical_or.reduce([m.to_numpy() for m in masks.values()])]
+    label = _labels(hit["id"], n.buildings, "楼栋")
+    geom = scene.buildings.geometry.values.to_numpy()
+    frames = []
+    for (kind, side), mask in masks.items():
+        rows, names = hit[mask[hit.index]], label[mask[hit.index]]
+        if kind == "building_no_grid":
+            text, grid = names + f"不在任何{SIDE_LABEL[side]}网格内，请划入相邻网格。", None
+        elif kind == "split_building":
+            grid = f"{side}_grid"
+            text = (names + "被" + rows[grid].map(grid_label)
+                    + f"的边界切开，超过{t.split_fraction:.0%}的面积在网格外。")
+        elif kind == "building_group_missing":
+            text, grid = names + "住有正式党员" + rows["full_members"].astype(str) + "名，应建未建楼栋党小组。", "party_grid"
+        else:
+            text, grid = names + "没有在岗楼栋长。", "governance_grid"
+        frames.append(_rows(kind, rows, grid, text, geom, side))
+    return frames
 
 
-def organization_gaps(units: Units, scene: Scene, n: Namer) -> list[dict]:
+def organization_gaps(units: Units, scene: Scene, n: Namer) -> list[pd.DataFrame]:
     o = units.organizations
-    geom = dict(zip(scene.organizations["id"], scene.organizations.geometry, strict=True))
-    rows = []
-    for r in o[o["should_build"] & ~o["own"]].itertuples():
-        rows.append(_row("org_should_build", r.community, r.party_grid, r.id,
-                         f"{n.org(r.id)}有正式党员{r.full_members}名，应单独建立党组织。", geom[r.id], "party"))
-    for r in o[~o["work_covered"]].itertuples():
-        rows.append(_row("org_no_work_coverage", r.community, r.party_grid, r.id,
-                         f"{n.org(r.id)}既无党组织，也无党建指导员、工会或团组织，工作未覆盖。", geom[r.id], "party"))
-    return rows
+    geom = scene.organizations.geometry.values.to_numpy()
+    label = _labels(o["id"], n.orgs, "组织", with_id=False)
+    unbuilt = o["should_build"] & ~o["own"]
+    uncovered = ~o["work_covered"]
+    return [
+        _rows("org_should_build", o[unbuilt], "party_grid",
+              label[unbuilt] + "有正式党员" + o.loc[unbuilt, "full_members"].astype(str) + "名，应单独建立党组织。",
+              geom, "party"),
+        _rows("org_no_work_coverage", o[uncovered], "party_grid",
+              label[uncovered] + "既无党组织，也无党建指导员、工会或团组织，工作未覆盖。", geom, "party"),
+    ]
 
 
 def grid_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]:
-    geom = dict(zip(scene.grids["code"], scene.grids.geometry, strict=True))
+    geom = dict(zip(scene.grids["code"], scene.grids.geometry.values.to_numpy(), strict=True))
     rows = []
     for r in units.party_grids.itertuples():
         if r.branches == 0:
@@ -183,9 +204,11 @@ def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
     return rows
 
 
-def gap_frame(rows: list[dict]) -> gpd.GeoDataFrame:
-    """Rows as a GeoDataFrame (EPSG:4490), most severe first, then by place."""
-    frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("district", "street")])
+def gap_frame(rows: list[dict], frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
+    """Rows and frames of rows as one GeoDataFrame (EPSG:4490), most severe first, then by place."""
+    columns = [c for c in COLUMNS if c not in ("district", "street")]
+    parts = [pd.DataFrame(rows, columns=columns), *(f for f in frames if len(f))]
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     frame.insert(3, "street", frame["community"].str[:9])
     frame.insert(3, "district", frame["community"].str[:6])
     frame["_order"] = frame["severity"].map(SEVERITY_ORDER)

@@ -61,31 +61,35 @@ LABELS = {m.key: m.label for m in METRICS} | {
 
 
 def area_codes(communities: pd.Series, level: str) -> pd.Series:
-    """The code at ``level`` of each community code (its prefix)."""
-    return communities.str[: CODE_LENGTH[level]]
+    """The code at ``level`` of each community code (its prefix), sliced once per distinct code."""
+    distinct = communities.dropna().unique()
+    prefix = {c: c[: CODE_LENGTH[level]] for c in distinct}
+    return communities.map(prefix)
 
 
 def level_figures(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
-    """One row per (area code, metric key) with numerator, denominator and value at ``level``."""
+    """One row per (area code, metric key) with numerator, denominator and value at ``level``.
+
+    Each unit table is summed once per grouping: every metric on it reads its columns off those sums.
+    """
     frames = []
-    for metric in METRICS:
-        table = tables[metric.table]
-        if level == "grid":
-            if metric.grid is None:
-                continue
-            keys = table[metric.grid]
-        else:
-            keys = area_codes(table["community"], level)
-        frames.append(_figures(metric, table, keys))
-        if metric.kind == "per_worker" and level != "grid":
-            frames[-1] = _per_worker_stats(metric, table, keys)
+    for name, table in tables.items():
+        metrics = [m for m in METRICS if m.table == name and (level != "grid" or m.grid is not None)]
+        groupings: dict[str, list[Metric]] = {}
+        for m in metrics:
+            groupings.setdefault(m.grid if level == "grid" else level, []).append(m)
+        for by, group in groupings.items():
+            keys = table[by] if level == "grid" else area_codes(table["community"], level)
+            columns = sorted({c for m in group for c in (m.numerator, m.denominator) if c})
+            sums = table[columns].astype(float).groupby(keys.to_numpy()).sum()
+            for m in group:
+                per_worker = m.kind == "per_worker" and level != "grid"
+                frames.append(_per_worker_stats(m, table, keys) if per_worker else _figures(m, sums))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return out.dropna(subset=["code"])
 
 
-def _figures(metric: Metric, table: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
-    columns = [metric.numerator] + ([metric.denominator] if metric.denominator else [])
-    sums = table[columns].astype(float).groupby(keys.to_numpy()).sum()
+def _figures(metric: Metric, sums: pd.DataFrame) -> pd.DataFrame:
     numerator = sums[metric.numerator]
     if metric.kind == "count":
         return pd.DataFrame({"code": sums.index, "key": metric.key, "numerator": np.nan,
@@ -108,14 +112,14 @@ def _per_worker_stats(metric: Metric, table: pd.DataFrame, keys: pd.Series) -> p
     return pd.concat(rows, ignore_index=True)
 
 
-def as_json(figures: pd.DataFrame) -> dict[str, dict]:
-    """``{key: {value, numerator, denominator}}`` with None for missing, ints for counts of things."""
-    out = {}
-    for key, num, den, value in figures[["key", "numerator", "denominator", "value"]].itertuples(index=False):
-        metric = METRIC_BY_KEY.get(key)
-        whole = metric is not None and metric.kind == "count" and not key.startswith(("gap_", "overlap_"))
-        out[key] = {"value": _number(value, whole), "numerator": _number(num, True),
-                    "denominator": _number(den, True)}
+def as_json(figures: pd.DataFrame) -> dict[str, dict[str, dict]]:
+    """``{code: {key: {value, numerator, denominator}}}``: None for missing, ints for counts of things."""
+    out: dict[str, dict[str, dict]] = {}
+    whole = {m.key: m.kind == "count" and not m.key.startswith(("gap_", "overlap_")) for m in METRICS}
+    columns = [figures[c].tolist() for c in ("code", "key", "numerator", "denominator", "value")]
+    for code, key, num, den, value in zip(*columns, strict=True):
+        out.setdefault(code, {})[key] = {"value": _number(value, whole.get(key, False)),
+                                         "numerator": _number(num, True), "denominator": _number(den, True)}
     return out
 
 

@@ -58,11 +58,22 @@ class Scene:
     as_of: dt.date = field(default_factory=dt.date.today)
     generated: bool = False
 
+    def __post_init__(self) -> None:
+        # Codes and ids as plain Python strings: pandas' Arrow-backed strings make isin and
+        # element access orders of magnitude slower on the joins coverage is made of.
+        for name in ("communities", "grids", "buildings", "organizations", "party_orgs", "scopes", "staff",
+                     "assignments"):
+            frame = getattr(self, name)
+            text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+            if text:
+                setattr(self, name, frame.astype({c: object for c in text}))
+
     def active_assignments(self) -> pd.DataFrame:
         """Assignments active on ``as_of``: started (or no start) and not ended (domain.md §5)."""
         a = self.assignments
-        start = pd.to_datetime(a["start_date"]).dt.date
-        end = pd.to_datetime(a["end_date"]).dt.date
-        started = a["start_date"].isna() | (start <= self.as_of)
-        running = a["end_date"].isna() | (end > self.as_of)
-        return a[started & running]
+        today = pd.Timestamp(self.as_of)
+        start = pd.to_datetime(a["start_date"])
+        end = pd.to_datetime(a["end_date"])
+        started = start.isna() | (start <= today)
+        running = end.isna() | (end > today)
+        return a[started.to_numpy() & running.to_numpy()]

@@ -27,20 +27,29 @@ def gap_polygons(community: shapely.Geometry, grids: list, min_width: float) -> 
     [20]
     """
     covered = shapely.union_all(grids) if len(grids) else shapely.Polygon()
-    parts = shapely.get_parts(shapely.difference(community, covered))
-    parts = parts[shapely.get_type_id(parts) == 3]
+    parts, _ = _wide_parts(np.array([shapely.difference(community, covered)]), min_width)
+    return list(parts)
+
+
+def _wide_parts(holes: np.ndarray, min_width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Polygon parts of ``holes`` wider than ``min_width``, and the index of the hole each came from."""
+    parts, index = shapely.get_parts(holes, return_index=True)
+    polygon = shapely.get_type_id(parts) == 3
+    parts, index = parts[polygon], index[polygon]
     wide = ~shapely.is_empty(shapely.buffer(parts, -min_width / 2))
-    return list(parts[wide])
+    return parts[wide], index[wide]
 
 
-def overlap_pairs(codes: list[str], geoms: list, min_area: float) -> list[tuple[str, str, shapely.Geometry]]:
-    """Pairs of grids overlapping by more than ``min_area``, with the overlap."""
+def overlap_pairs(codes: list[str], geoms: list, min_area: float,
+                  groups: np.ndarray | None = None) -> list[tuple[str, str, shapely.Geometry]]:
+    """Pairs of grids (of the same group, if ``groups`` is given) overlapping by more than ``min_area``."""
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) < 2:
         return []
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     keep = left < right
+    if groups is not None:
+        keep &= groups[left] == groups[right]
     left, right = left[keep], right[keep]
     overlaps = shapely.intersection(geoms[left], geoms[right])
     areas = shapely.area(overlaps)
@@ -55,35 +64,55 @@ def community_topology(communities_m: gpd.GeoDataFrame, grids_m: gpd.GeoDataFram
     Records carry ``kind``, ``side``, ``community``, ``grid``, ``other``, ``area_m2`` and the
     problem's polygon in the metric CRS.
     """
-    rows, problems = [], []
-    grids_by_community = {c: g for c, g in grids_m.groupby("community_code")}
-    empty = grids_m.iloc[:0]
-    for code, community in zip(communities_m["code"], communities_m.geometry, strict=True):
-        mine = grids_by_community.get(code, empty)
-        row = {"community": code}
-        for side, layers in SIDES.items():
-            side_grids = mine[mine["layer"].isin(layers)]
-            gaps = gap_polygons(community, list(side_grids.geometry), thresholds.gap_width_m)
-            overlaps = overlap_pairs(side_grids["code"].tolist(), list(side_grids.geometry), thresholds.overlap_m2)
-            row[f"gap_area_m2.{side}"] = float(sum(g.area for g in gaps))
-            row[f"overlap_area_m2.{side}"] = float(sum(o.area for _, _, o in overlaps))
-            problems += [{"kind": "grid_gap_area", "side": side, "community": code, "grid": None, "other": None,
-                          "area_m2": g.area, "geometry": g} for g in gaps]
-            problems += [{"kind": "grid_overlap", "side": side, "community": code, "grid": a, "other": b,
-                          "area_m2": o.area, "geometry": o} for a, b, o in overlaps]
-        rows.append(row)
-        problems += _outside(code, community, mine, thresholds)
-    return pd.DataFrame(rows), problems + bad_codes(grids_m)
+    community_codes = communities_m["code"].to_numpy(dtype=object)
+    community_geoms = communities_m.geometry.values.to_numpy()
+    position = {code: i for i, code in enumerate(community_codes)}
+    grid_codes = grids_m["code"].to_numpy(dtype=object)
+    grid_geoms = grids_m.geometry.values.to_numpy()
+    grid_community = np.array([position.get(c, -1) for c in grids_m["community_code"]], dtype=np.int64)
+    layers = grids_m["layer"].to_numpy(dtype=object)
+    table = pd.DataFrame({"community": community_codes})
+    problems: list[dict] = []
+    for side, side_layers in SIDES.items():
+        mine = np.isin(layers, side_layers) & (grid_community >= 0)
+        gaps, gap_of = _gaps(community_geoms, grid_geoms[mine], grid_community[mine], thresholds.gap_width_m)
+        table[f"gap_area_m2.{side}"] = np.bincount(gap_of, shapely.area(gaps), len(community_codes))
+        problems += [{"kind": "grid_gap_area", "side": side, "community": community_codes[c], "grid": None,
+                      "other": None, "area_m2": g.area, "geometry": g} for g, c in zip(gaps, gap_of, strict=True)]
+        codes, groups = grid_codes[mine], grid_community[mine]
+        community_of = dict(zip(codes, groups, strict=True))
+        overlap_area = np.zeros(len(community_codes))
+        for a, b, o in overlap_pairs(list(codes), grid_geoms[mine], thresholds.overlap_m2, groups=groups):
+            overlap_area[community_of[a]] += o.area
+            problems.append({"kind": "grid_overlap", "side": side, "community": community_codes[community_of[a]],
+                             "grid": a, "other": b, "area_m2": o.area, "geometry": o})
+        table[f"overlap_area_m2.{side}"] = overlap_area
+    problems += _outside(community_codes, community_geoms, grid_codes, grid_geoms, grid_community, layers,
+                         thresholds)
+    return table, problems + bad_codes(grids_m)
 
 
-def _outside(code: str, community, grids: gpd.GeoDataFrame, thresholds: Thresholds) -> list[dict]:
-    if grids.empty:
-        return []
-    outside = shapely.difference(grids.geometry.values.to_numpy(), community)
+def _gaps(community_geoms: np.ndarray, geoms: np.ndarray, community: np.ndarray,
+          min_width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gap polygons per community (what its grids leave uncovered), with each one's community index."""
+    order = np.argsort(community, kind="stable")
+    geoms, community = geoms[order], community[order]
+    starts = np.searchsorted(community, np.arange(len(community_geoms)), side="left")
+    ends = np.searchsorted(community, np.arange(len(community_geoms)), side="right")
+    covered = np.array([shapely.union_all(geoms[s:e]) if e > s else shapely.Polygon()
+                        for s, e in zip(starts, ends, strict=True)], dtype=object)
+    return _wide_parts(shapely.difference(community_geoms, covered), min_width)
+
+
+def _outside(community_codes, community_geoms, grid_codes, grid_geoms, grid_community, layers,
+             thresholds: Thresholds) -> list[dict]:
+    known = grid_community >= 0
+    outside = shapely.difference(grid_geoms[known], community_geoms[grid_community[known]])
     areas = shapely.area(outside)
-    return [{"kind": "grid_outside_community", "side": _side_of(layer), "community": code, "grid": g,
-             "other": None, "area_m2": a, "geometry": o}
-            for g, layer, o, a in zip(grids["code"], grids["layer"], outside, areas, strict=True)
+    return [{"kind": "grid_outside_community", "side": _side_of(layer), "community": community_codes[c],
+             "grid": g, "other": None, "area_m2": a, "geometry": o}
+            for g, layer, c, o, a in zip(grid_codes[known], layers[known], grid_community[known], outside, areas,
+                                         strict=True)
             if a > thresholds.outside_m2]
 
 

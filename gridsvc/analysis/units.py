@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -29,8 +28,7 @@ class Units:
     staff_grids: pd.DataFrame
 
 
-def building_units(scene: Scene, thresholds: Thresholds, buildings_m: gpd.GeoSeries,
-                   grids_m: gpd.GeoSeries) -> pd.DataFrame:
+def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     """Per building: community, grid and split flag per side, and the Party/staff facts."""
     b = scene.buildings
     rep = b["rep_point"].to_numpy()
@@ -43,9 +41,8 @@ def building_units(scene: Scene, thresholds: Thresholds, buildings_m: gpd.GeoSer
     grids = scene.grids
     for side, layers in SIDES.items():
         mask = grids["layer"].isin(layers).to_numpy()
-        codes, split = assign_buildings(rep, buildings_m.values, grids["code"].to_numpy()[mask],
-                                        grids.geometry.values[mask], grids_m.values[mask],
-                                        thresholds.split_fraction)
+        codes, split = assign_buildings(rep, b.geometry.values.to_numpy(), grids["code"].to_numpy()[mask],
+                                        grids.geometry.values.to_numpy()[mask], thresholds.split_fraction)
         out[f"{side}_grid"], out[f"{side}_split"] = codes, split
         out[f"{side}_unassigned"] = pd.isna(codes)
     residential = (b["use"] == "residential").to_numpy()

@@ -5,45 +5,76 @@ from __future__ import annotations
 import datetime as dt
 
 import shapely
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from gridsvc.analysis.crs import metric_crs_for
 from gridsvc.analysis.scene import Scene
 from gridsvc.repository.read import frame
 
-_IN_AREA = """EXISTS (SELECT 1 FROM areas a WHERE a.level = 'community' AND a.code LIKE :prefix
-                      AND ST_Intersects(a.geom, {point}))"""
+# The area's objects, found once (driven from the communities: one GiST lookup per community)
+# and kept in temporary tables for the queries that follow.
+_AREA_TABLES = {
+    "scene_grids": "SELECT code AS id FROM grids WHERE valid_to IS NULL AND community_code LIKE :prefix",
+    "scene_buildings": """SELECT DISTINCT x.id FROM areas a JOIN buildings x ON ST_Intersects(a.geom, x.rep_point)
+                          WHERE a.level = 'community' AND a.code LIKE :prefix""",
+    "scene_organizations": """SELECT DISTINCT x.id FROM areas a JOIN organizations x ON ST_Intersects(a.geom, x.geom)
+                              WHERE a.level = 'community' AND a.code LIKE :prefix""",
+}
+_TARGETS = """(target_type = 'grid' AND target_id IN (SELECT id FROM scene_grids))
+    OR (target_type = 'building' AND target_id IN (SELECT id FROM scene_buildings))
+    OR (target_type = 'organization' AND target_id IN (SELECT id FROM scene_organizations))"""
 
 
 def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None = None) -> Scene:
     """Communities under ``area`` (a district, street, community or grid code; None: all), their
-    current grids, the buildings and organizations inside them, and all Party organizations and staff."""
+    current grids, the buildings and organizations inside them, and the Party organizations, staff
+    and assignments that name any of these."""
     prefix = (area[:12] if area and len(area) > 12 else (area or "")) + "%"
     p = {"prefix": prefix}
+    where = _area_filters(conn, p) if area is not None else _EVERYTHING
     communities = frame(conn, """
         SELECT c.code, c.name, s.code AS street_code, s.name AS street_name, d.code AS district_code,
                d.name AS district_name, c.source, ST_AsBinary(c.geom) AS geom
         FROM areas c JOIN areas s ON s.code = c.parent_code JOIN areas d ON d.code = s.parent_code
         WHERE c.level = 'community' AND c.code LIKE :prefix ORDER BY c.code""", p)
+    # grids in code order: where grids overlap, the first one takes the building
     grids = frame(conn, """SELECT code, layer, community_code, name, urban, source, ST_AsBinary(geom) AS geom
                            FROM grids WHERE valid_to IS NULL AND community_code LIKE :prefix ORDER BY code""", p)
     buildings = frame(conn, f"""
         SELECT id, name, use, households, full_members, residents, source, ST_AsBinary(rep_point) AS rep,
-               ST_AsBinary(geom) AS geom
-        FROM buildings b WHERE {_IN_AREA.format(point="b.rep_point")} ORDER BY id""", p)
+               ST_AsBinary(geom) AS geom FROM buildings WHERE {where['buildings']}""")
     buildings["rep_point"] = shapely.from_wkb(buildings.pop("rep").to_numpy()) if len(buildings) else []
     organizations = frame(conn, f"""
         SELECT id, name, kind, full_members, has_union, has_youth_league, building_id, source,
-               ST_AsBinary(geom) AS geom
-        FROM organizations o WHERE {_IN_AREA.format(point="o.geom")} ORDER BY id""", p)
-    tables = {
-        "party_orgs": "SELECT id, name, kind, parent_id, full_members FROM party_orgs",
-        "scopes": "SELECT party_org_id, target_type, target_id, own FROM party_org_scopes",
-        "staff": "SELECT id, name, role, fulltime, phone FROM staff",
-        "assignments": "SELECT staff_id, target_type, target_id, start_date, end_date FROM assignments",
-    }
-    rows = {name: frame(conn, sql, geometry=None) for name, sql in tables.items()}
+               ST_AsBinary(geom) AS geom FROM organizations WHERE {where['organizations']}""")
+    scopes = frame(conn, f"""SELECT party_org_id, target_type, target_id, own FROM party_org_scopes
+                             WHERE {where['scopes']}""", p, geometry=None)
+    party_orgs = frame(conn, f"SELECT id, name, kind, parent_id, full_members FROM party_orgs WHERE {where['party_orgs']}",
+                       {"ids": sorted(set(scopes["party_org_id"]))}, geometry=None)
+    assignments = frame(conn, f"""SELECT staff_id, target_type, target_id, start_date, end_date FROM assignments
+                                  WHERE {where['assignments']}""", geometry=None)
+    staff = frame(conn, f"SELECT id, name, role, fulltime, phone FROM staff WHERE {where['staff']}",
+                  {"ids": sorted(set(assignments["staff_id"]))}, geometry=None)
     generated = any((f["source"] == "generated").any() for f in (communities, grids, buildings) if len(f))
     crs = metric_crs_for(communities.geometry.values) if len(communities) else metric_crs_for([shapely.Point(117, 32)])
-    return Scene(communities, grids, buildings, organizations, crs=crs,
-                 as_of=as_of or dt.date.today(), generated=generated, **rows)
+    return Scene(communities, grids, buildings, organizations, party_orgs, scopes, staff, assignments, crs=crs,
+                 as_of=as_of or dt.date.today(), generated=generated)
+
+
+_EVERYTHING = dict.fromkeys(["buildings", "organizations", "scopes", "party_orgs", "assignments", "staff"], "TRUE")
+
+
+def _area_filters(conn: Connection, params: dict) -> dict[str, str]:
+    """WHERE clauses keeping the area's rows, through temp tables of its grids, buildings, organizations."""
+    for name, sql in _AREA_TABLES.items():
+        conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        conn.execute(text(f"CREATE TEMP TABLE {name} AS {sql}"), params)
+        conn.execute(text(f"ANALYZE {name}"))
+    return {
+        "buildings": "id IN (SELECT id FROM scene_buildings)",
+        "organizations": "id IN (SELECT id FROM scene_organizations)",
+        "scopes": f"{_TARGETS} OR (target_type = 'community' AND target_id LIKE :prefix)",
+        "party_orgs": "id = ANY(:ids)",
+        "assignments": _TARGETS,
+        "staff": "id = ANY(:ids)",
+    }
