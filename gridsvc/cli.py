@@ -228,8 +228,7 @@ def gaps_(settings: Settings, area: str | None, kind: str | None, fmt: str) -> N
     if fmt == "geojson":
         click.echo(gaps.to_json(ensure_ascii=False, drop_id=True))
     elif fmt == "json":
-        records = gaps.drop(columns="geometry").astype(object).where(gaps.drop(columns="geometry").notna(), None)
-        click.echo(json.dumps(records.to_dict("records"), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(gaps.drop(columns="geometry").to_dict("records"), ensure_ascii=False, indent=2))
     else:
         click.echo(gaps_text(gaps, cov.scene.generated))
 

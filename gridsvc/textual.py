@@ -32,7 +32,7 @@ def table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset
     lines = ["  ".join(pad(h, s, i in right) for i, (h, s) in enumerate(zip(headers, sizes, strict=True)))]
     lines.append("  ".join("─" * s for s in sizes))
     lines += ["  ".join(pad(c, s, i in right) for i, (c, s) in enumerate(zip(r, sizes, strict=True))) for r in rows]
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def figure(m: dict | None) -> str:

@@ -216,4 +216,6 @@ def gap_frame(rows: list[dict], frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
     frame["_kind"] = frame["kind"].map(kinds)
     frame = frame.sort_values(["_order", "_kind", "community", "grid", "object_id"], na_position="first")
     frame = frame.drop(columns=["_order", "_kind"]).reset_index(drop=True)
+    text = frame.columns.drop("geometry")
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)  # missing is None, not NaN
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(np.asarray(frame["geometry"], dtype=object), crs=4490))

@@ -158,3 +158,15 @@ def test_grid_buildings_with_status(cov):
     status = cov.grid_buildings(s.G1).set_index("id")["status"].to_dict()
     assert status == {"b1": "covered", "b2": "eligible_uncovered", "b4": "fine"}
     assert cov.grid_buildings(s.U1).set_index("id")["status"].to_dict() == {"b7": "covered"}
+
+
+def test_missing_values_in_the_gap_list_are_none(cov):
+    area_gap = cov.gap_list(kind="grid_gap_area").iloc[0]
+    assert area_gap["grid"] is None and area_gap["object_type"] == "community"
+
+
+def test_gap_table_prints_gaps_without_a_grid(cov):
+    from gridsvc.textual import gaps_text
+
+    text = gaps_text(cov.gaps, generated=False)
+    assert "网格空白区域" in text and "楼栋不在网格内" in text
