@@ -233,6 +233,37 @@ def gaps_(settings: Settings, area: str | None, kind: str | None, fmt: str) -> N
         click.echo(gaps_text(gaps, cov.scene.generated))
 
 
+@main.group("map")
+def map_() -> None:
+    """Interactive maps as standalone HTML files that work offline."""
+
+
+def _write_map(settings: Settings, html_text: str, output: Path | None, default_name: str) -> None:
+    target = output or settings.maps_dir / default_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(html_text, encoding="utf-8")
+    click.echo(f"wrote {target} ({len(html_text.encode()) / 1024:.0f} KB)")
+
+
+BASEMAP_OPTION = click.option("--basemap", type=click.Choice(["none", "xyz", "tianditu", "amap"]), default=None,
+                              help="Base map (default GRIDSVC_BASEMAP, else none: no tiles, works offline).")
+
+
+@map_.command("grid")
+@click.argument("code")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="HTML file to write (default maps/grid-CODE.html).")
+@BASEMAP_OPTION
+@click.pass_obj
+@_fail_cleanly
+def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | None) -> None:
+    """The grid leader's map of one grid: buildings by status, Party members, staff, gaps."""
+    from gridsvc.mapping import basemap_from, grid_map_html
+
+    html_text = grid_map_html(_engine(settings), code, basemap_from(settings, basemap))
+    _write_map(settings, html_text, output, f"grid-{code}.html")
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (GRIDSVC_HOST, default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (GRIDSVC_PORT, default 8000).")

@@ -29,3 +29,7 @@ class Settings(BaseSettings):
     # The OS user that runs the private cluster when gridsvc itself runs as root.
     cluster_user: str = "postgres"
     api_max_features: int = 50_000
+    # base map under the maps: none | xyz (basemap_url) | tianditu (tianditu_key) | amap (GCJ-02)
+    basemap: str = "none"
+    basemap_url: str | None = None
+    tianditu_key: str | None = None

@@ -233,3 +233,9 @@ def staff(conn: Connection, *, role: str | None = None, grid: str | None = None,
                 AND g.target_id = :grid))
         GROUP BY st.id ORDER BY st.id"""
     return [dict(r._mapping) for r in conn.execute(text(sql), {"role": role, "grid": grid, "on": active_on})]
+
+
+def roads(conn: Connection, bbox: BBox) -> gpd.GeoDataFrame:
+    """Roads crossing ``bbox``: context drawn under the maps."""
+    return frame(conn, f"""SELECT id, name, kind, ST_AsBinary(geom) AS geom FROM roads
+                           WHERE geom && {_ENVELOPE} ORDER BY id""", bbox.params())

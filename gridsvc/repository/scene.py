@@ -41,7 +41,7 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
     grids = frame(conn, """SELECT code, layer, community_code, name, urban, source, ST_AsBinary(geom) AS geom
                            FROM grids WHERE valid_to IS NULL AND community_code LIKE :prefix ORDER BY code""", p)
     buildings = frame(conn, f"""
-        SELECT id, name, use, households, full_members, residents, source, ST_AsBinary(rep_point) AS rep,
+        SELECT id, name, use, households, full_members, residents, osm_id, source, ST_AsBinary(rep_point) AS rep,
                ST_AsBinary(geom) AS geom FROM buildings WHERE {where['buildings']}""")
     buildings["rep_point"] = shapely.from_wkb(buildings.pop("rep").to_numpy()) if len(buildings) else []
     organizations = frame(conn, f"""

@@ -1,0 +1,157 @@
+"""What every map shares: styles from ``maps/styles.json``, base maps, panels, the generated-data notice.
+
+Rendering takes GeoDataFrames and dicts and returns folium maps; it never reads the database.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+from branca.element import MacroElement
+from jinja2 import Template
+
+from gridsvc.analysis.crs import wgs84_to_datum
+from gridsvc.rendering.offline import OfflineMap
+
+STYLES = Path(__file__).resolve().parents[2] / "maps" / "styles.json"
+
+
+@functools.cache
+def style() -> dict:
+    """The map styles, defined once as data (colours, legends, base maps)."""
+    return json.loads(STYLES.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """``none`` (a plain background), ``xyz`` (``url``), ``tianditu`` (needs ``key``) or ``amap``."""
+
+    kind: str = "none"
+    url: str | None = None
+    key: str | None = None
+
+    @property
+    def datum(self) -> str:
+        return style()["basemaps"].get(self.kind, {}).get("datum", "wgs84")
+
+
+def for_display(frame: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
+    """Geometry as the base map needs it: shifted to GCJ-02 for AMap, else as stored."""
+    if basemap.datum != "gcj02" or frame.empty:
+        return frame
+    shifted = wgs84_to_datum(frame.geometry.values.to_numpy(), "gcj02")
+    return frame.set_geometry(gpd.GeoSeries(shifted, index=frame.index, crs=4490))
+
+
+def new_map(bounds: tuple[float, float, float, float], basemap: Basemap, panels: bool = False) -> OfflineMap:
+    """A map fitted to ``bounds`` (lon/lat) with the chosen base map; with ``panels`` the fit leaves
+    room for the summary panel (on the left of a wide screen, at the bottom of a phone)."""
+    west, south, east, north = bounds
+    m = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=16, tiles=None,
+                   control_scale=True, prefer_canvas=True)
+    spec = style()["basemaps"]
+    if basemap.kind == "xyz" and basemap.url:
+        folium.TileLayer(basemap.url, attr=spec["xyz"]["label"], name="底图").add_to(m)
+    elif basemap.kind == "tianditu" and basemap.key:
+        folium.TileLayer(spec["tianditu"]["url"].replace("{key}", basemap.key), attr=spec["tianditu"]["attribution"],
+                         subdomains=spec["tianditu"]["subdomains"], name="天地图").add_to(m)
+    elif basemap.kind == "amap":
+        folium.TileLayer(spec["amap"]["url"], attr=spec["amap"]["attribution"], subdomains=spec["amap"]["subdomains"],
+                         name="高德地图").add_to(m)
+    m.get_root().header.add_child(folium.Element(_CSS.replace("{background}", style()["context"]["background"])))
+    m.fit_bounds([[south, west], [north, east]])
+    if panels:
+        m.add_child(FitAroundPanels([[south, west], [north, east]]))
+    return m
+
+
+class FitAroundPanels(MacroElement):
+    _template = Template("""{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds }}, window.innerWidth > 600
+            ? {paddingTopLeft: [390, 20], paddingBottomRight: [20, 20]}
+            : {paddingTopLeft: [10, 60], paddingBottomRight: [10, Math.round(window.innerHeight * 0.4)]});
+    {% endmacro %}""")
+
+    def __init__(self, bounds: list):
+        super().__init__()
+        self.bounds = json.dumps(bounds)
+
+
+_CSS = """<style>
+.leaflet-container { background: {background}; font-family: "PingFang SC", "Microsoft YaHei", "WenQuanYi Zen Hei", sans-serif; }
+.gs-panel { position: absolute; z-index: 1000; background: rgba(255,255,255,.95); border-radius: 6px;
+  box-shadow: 0 1px 5px rgba(0,0,0,.35); padding: 8px 10px; font-size: 13px; line-height: 1.45; max-width: 320px; }
+.gs-panel h4 { margin: 0 0 4px; font-size: 14px; }
+.gs-panel table { border-collapse: collapse; } .gs-panel td { padding: 1px 6px 1px 0; vertical-align: top; }
+.gs-panel details summary { cursor: pointer; font-weight: bold; }
+.gs-summary { top: 10px; left: 50px; max-height: 45vh; overflow: auto; }
+.gs-legend { bottom: 24px; right: 10px; }
+.gs-legend i { display: inline-block; width: 14px; height: 14px; margin-right: 6px; vertical-align: -2px;
+  border: 1px solid rgba(0,0,0,.3); }
+.gs-notice { top: 10px; left: 50%; transform: translateX(-50%); background: #fff3cd; color: #7a5b00;
+  font-weight: bold; max-width: 60vw; text-align: center; }
+.gs-label { font-size: 11px; font-weight: bold; color: #1b2631; text-shadow: 0 0 3px #fff, 0 0 3px #fff;
+  white-space: nowrap; }
+@media (max-width: 600px) {
+  .gs-panel { font-size: 12px; max-width: 75vw; }
+  .gs-summary { top: auto; bottom: 24px; left: 10px; max-height: 35vh; }
+  .gs-legend { bottom: auto; top: 54px; right: 10px; }
+  .gs-notice { top: 10px; max-width: 70vw; font-size: 11px; }
+}
+</style>"""
+
+
+def panel(m: folium.Map, css_class: str, body: str) -> None:
+    m.get_root().html.add_child(folium.Element(f'<div class="gs-panel {css_class}">{body}</div>'))
+
+
+def notices(m: folium.Map, generated: bool, osm: bool) -> None:
+    """Say so on the map when it shows generated data; credit OSM footprints in the attribution."""
+    if generated:
+        panel(m, "gs-notice", html.escape(style()["generated_notice"]))
+    credit = [style()["generated_notice"]] if generated else []
+    credit += [style()["osm_attribution"]] if osm else []
+    for text in credit:
+        m.add_child(Attribution(text))
+
+
+class Attribution(MacroElement):
+    """A line in the map's attribution control, added once the map exists."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text }});
+    {% endmacro %}""")
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = json.dumps(text, ensure_ascii=False)
+
+
+def legend(m: folium.Map, title: str, items: list[tuple[str, str]]) -> None:
+    rows = "".join(f"<div><i style='background:{color}'></i>{html.escape(label)}</div>" for color, label in items)
+    panel(m, "gs-legend", f"<details open><summary>{html.escape(title)}</summary>{rows}</details>")
+
+
+def metric_rows(metrics: dict, labels: dict) -> str:
+    rows = []
+    for key, m in metrics.items():
+        if m["denominator"] is None:
+            value = "—" if m["value"] is None else f"{m['value']:,.0f}"
+        elif m["value"] is None:
+            value = "— (0/0)"
+        else:
+            value = f"{m['value']:.0%} ({m['numerator']:,}/{m['denominator']:,})"
+        rows.append(f"<tr><td>{html.escape(labels.get(key, key))}</td><td>{value}</td></tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def total_bounds(*frames: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    boxes = np.array([f.total_bounds for f in frames if len(f)])
+    return boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()
