@@ -42,7 +42,8 @@ class GridMapData:
     osm: bool
 
 
-def grid_map(data: GridMapData, basemap: Basemap = Basemap()) -> folium.Map:
+def grid_map(data: GridMapData, basemap: Basemap | None = None) -> folium.Map:
+    basemap = basemap or Basemap()
     grid = for_display(data.grid, basemap)
     buildings = for_display(data.buildings, basemap)
     m = new_map(total_bounds(grid), basemap, panels=True)
