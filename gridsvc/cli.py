@@ -264,6 +264,23 @@ def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | 
     _write_map(settings, html_text, output, f"grid-{code}.html")
 
 
+@map_.command("coverage")
+@click.argument("area")
+@click.option("--metric", default="building_group_coverage", show_default=True,
+              help="The grid-level metric the grids are coloured by.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="HTML file to write (default maps/coverage-AREA.html).")
+@BASEMAP_OPTION
+@click.pass_obj
+@_fail_cleanly
+def map_coverage(settings: Settings, area: str, metric: str, output: Path | None, basemap: str | None) -> None:
+    """The coverage-gap map of a community, street or district."""
+    from gridsvc.mapping import basemap_from, coverage_map_html
+
+    html_text = coverage_map_html(_engine(settings), area, basemap_from(settings, basemap), metric)
+    _write_map(settings, html_text, output, f"coverage-{area}.html")
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (GRIDSVC_HOST, default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (GRIDSVC_PORT, default 8000).")

@@ -43,7 +43,36 @@ def grid_map_html(engine: Engine, code: str, basemap: Basemap, inline: bool = Tr
         roads = repo.roads(conn, repo.BBox(west - CONTEXT_MARGIN_DEG, south - CONTEXT_MARGIN_DEG,
                                            east + CONTEXT_MARGIN_DEG, north + CONTEXT_MARGIN_DEG))
     active = [s | {"phone": mask_phone(s["phone"])} for s in staff if s["assignments"]]
-    osm = bool(scene.buildings.get("osm_id", []).notna().any()) if len(scene.buildings) else False
+    osm = bool(scene.buildings["osm_id"].notna().any()) if len(scene.buildings) else False
     data = GridMapData(grid, community, buildings, active, cov.gap_list(code), cov.metrics(code), roads,
                        scene.generated, osm)
     return finalize(grid_map(data, basemap).get_root().render(), inline=inline)
+
+
+DEFAULT_METRIC = "building_group_coverage"
+
+
+def coverage_map_html(engine: Engine, area: str, basemap: Basemap, metric: str = DEFAULT_METRIC,
+                      inline: bool = True, tiles_url: str | None = None) -> str:
+    """The coverage-gap map of a community, street or district as an HTML page."""
+    from gridsvc.analysis.coverage import level_of
+    from gridsvc.analysis.metrics import METRIC_BY_KEY
+    from gridsvc.rendering.coverage_map import CoverageMapData, coverage_map, grid_values
+
+    if metric not in METRIC_BY_KEY or METRIC_BY_KEY[metric].grid is None:
+        choices = ", ".join(k for k, m in METRIC_BY_KEY.items() if m.grid is not None)
+        raise InvalidInput(f"--metric {metric!r}: grids can be coloured by {choices}")
+    try:
+        level = level_of(area)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if level == "grid":
+        raise InvalidInput(f"{area} is a grid; the coverage map is for a community, street or district "
+                           "(the grid map shows one grid)")
+    cov = services.coverage(engine, area)
+    scene = cov.scene
+    grids = grid_values(scene.grids, cov.figures["grid"], metric)
+    osm = bool(scene.buildings["osm_id"].notna().any()) if len(scene.buildings) else False
+    data = CoverageMapData(cov.tree(area)["area"], cov.metrics(area), metric, grids, scene.communities,
+                           cov.gap_list(area), scene.generated, osm, tiles_url)
+    return finalize(coverage_map(data, basemap).get_root().render(), inline=inline)

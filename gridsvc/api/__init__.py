@@ -5,9 +5,11 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from gridsvc import __version__
-from gridsvc.api import errors, routes
+from gridsvc.api import errors, maps, routes
+from gridsvc.rendering import assets
 from gridsvc.settings import Settings
 
 
@@ -32,4 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.include_router(routes.router)
+    app.include_router(maps.router)
+    app.include_router(maps.tiles)
+    # fetched by `./dev setup` (python -m gridsvc.rendering.assets); maps say so when missing
+    app.mount("/static/vendor", StaticFiles(directory=assets.VENDOR, check_dir=False), name="vendor")
     return app

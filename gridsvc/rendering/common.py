@@ -50,7 +50,8 @@ def for_display(frame: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
     return frame.set_geometry(gpd.GeoSeries(shifted, index=frame.index, crs=4490))
 
 
-def new_map(bounds: tuple[float, float, float, float], basemap: Basemap, panels: bool = False) -> OfflineMap:
+def new_map(bounds: tuple[float, float, float, float], basemap: Basemap, panels: bool = False,
+            right_panel: int = 20) -> OfflineMap:
     """A map fitted to ``bounds`` (lon/lat) with the chosen base map; with ``panels`` the fit leaves
     room for the summary panel (on the left of a wide screen, at the bottom of a phone)."""
     west, south, east, north = bounds
@@ -68,20 +69,21 @@ def new_map(bounds: tuple[float, float, float, float], basemap: Basemap, panels:
     m.get_root().header.add_child(folium.Element(_CSS.replace("{background}", style()["context"]["background"])))
     m.fit_bounds([[south, west], [north, east]])
     if panels:
-        m.add_child(FitAroundPanels([[south, west], [north, east]]))
+        m.add_child(FitAroundPanels([[south, west], [north, east]], right_panel))
     return m
 
 
 class FitAroundPanels(MacroElement):
     _template = Template("""{% macro script(this, kwargs) %}
         {{ this._parent.get_name() }}.fitBounds({{ this.bounds }}, window.innerWidth > 600
-            ? {paddingTopLeft: [390, 20], paddingBottomRight: [20, 20]}
+            ? {paddingTopLeft: [390, 20], paddingBottomRight: [{{ this.right }}, 20]}
             : {paddingTopLeft: [10, 60], paddingBottomRight: [10, Math.round(window.innerHeight * 0.4)]});
     {% endmacro %}""")
 
-    def __init__(self, bounds: list):
+    def __init__(self, bounds: list, right: int = 20):
         super().__init__()
         self.bounds = json.dumps(bounds)
+        self.right = int(right)
 
 
 _CSS = """<style>

@@ -38,6 +38,8 @@ def finalize(html: str, inline: bool) -> str:
         html = _SCRIPT.sub(lambda m: f"<script>{_read(m.group(1))}</script>", html)
         html = _LINK.sub(lambda m: f"<style>{_css(m.group(1))}</style>", html)
     else:
+        for match in [*_SCRIPT.finditer(html), *_LINK.finditer(html)]:
+            path(*match.group(1).split("/", 1))  # present, or AssetsMissing says how to fetch it
         html = _SCRIPT.sub(lambda m: f'<script src="{STATIC_PREFIX}{m.group(1)}"></script>', html)
         html = _LINK.sub(lambda m: f'<link rel="stylesheet" href="{STATIC_PREFIX}{m.group(1)}"/>', html)
     external = _EXTERNAL.search(html)

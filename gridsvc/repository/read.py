@@ -239,3 +239,20 @@ def roads(conn: Connection, bbox: BBox) -> gpd.GeoDataFrame:
     """Roads crossing ``bbox``: context drawn under the maps."""
     return frame(conn, f"""SELECT id, name, kind, ST_AsBinary(geom) AS geom FROM roads
                            WHERE geom && {_ENVELOPE} ORDER BY id""", bbox.params())
+
+
+TILE_LAYERS = {
+    "buildings": "SELECT id, name, use, households, full_members, geom FROM buildings",
+    "grids": "SELECT code AS id, name, layer, community_code, geom FROM grids WHERE valid_to IS NULL",
+}
+
+
+def vector_tile(conn: Connection, layer: str, z: int, x: int, y: int) -> bytes:
+    """One Mapbox vector tile of ``layer`` (ST_AsMVT), in Web Mercator tile coordinates."""
+    sql = f"""
+        WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS merc, ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS geo),
+        rows AS (SELECT s.*, ST_AsMVTGeom(ST_Transform(s.geom, 3857), bounds.merc, 4096, 64, true) AS mvt
+                 FROM ({TILE_LAYERS[layer]}) s, bounds WHERE s.geom && bounds.geo)
+        SELECT ST_AsMVT(rows, :layer, 4096, 'mvt') FROM rows WHERE mvt IS NOT NULL"""
+    data = conn.execute(text(sql), {"z": z, "x": x, "y": y, "layer": layer}).scalar()
+    return bytes(data or b"")

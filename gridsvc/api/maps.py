@@ -1,0 +1,50 @@
+"""Map pages: the same maps as ``gridsvc map``, loading Leaflet from this server's /static."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from gridsvc import mapping
+from gridsvc.errors import InvalidInput
+from gridsvc.repository import read as repo
+
+router = APIRouter(prefix="/maps")
+BasemapKind = Annotated[str | None, Query(pattern="^(none|xyz|tianditu|amap)$",
+                                          description="base map; default GRIDSVC_BASEMAP")]
+
+
+@router.get("/coverage/{code}", response_class=HTMLResponse, summary="The coverage-gap map of an area")
+def coverage_page(request: Request, code: Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12})$")],
+                  metric: str = "building_group_coverage", basemap: BasemapKind = None) -> HTMLResponse:
+    """Grids coloured by ``metric``, gap areas and markers by kind; buildings come as vector tiles."""
+    settings = request.app.state.settings
+    html = mapping.coverage_map_html(request.app.state.engine, code, mapping.basemap_from(settings, basemap),
+                                     metric, inline=False, tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf")
+    return HTMLResponse(html)
+
+
+@router.get("/grids/{code}", response_class=HTMLResponse, summary="The grid leader's map of one grid")
+def grid_page(request: Request, code: Annotated[str, Path(pattern=r"^\d{15}$")],
+              basemap: BasemapKind = None) -> HTMLResponse:
+    settings = request.app.state.settings
+    html = mapping.grid_map_html(request.app.state.engine, code, mapping.basemap_from(settings, basemap),
+                                 inline=False)
+    return HTMLResponse(html)
+
+
+tiles = APIRouter(prefix="/tiles")
+
+
+@tiles.get("/{layer}/{z}/{x}/{y}.pbf", summary="Mapbox vector tile of buildings or grids (ST_AsMVT)",
+           response_class=Response, responses={200: {"content": {"application/vnd.mapbox-vector-tile": {}}}})
+def tile(request: Request, layer: Literal["buildings", "grids"],
+         z: Annotated[int, Path(ge=0, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)]) -> Response:
+    if x >= 2**z or y >= 2**z:
+        raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be below 2^{z}")
+    with request.app.state.engine.connect() as conn:
+        data = repo.vector_tile(conn, layer, z, x, y)
+    return Response(data, media_type="application/vnd.mapbox-vector-tile",
+                    headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,192 @@
+"""The coverage-gap map (覆盖缺口图) of a community, street or district: grids coloured by a metric,
+uncovered and overlapping areas, gap markers by kind (one switchable layer each), the area's summary.
+
+Large areas stay light: a kind with more markers than ``MAX_POINTS`` is drawn as one marker per grid
+with its count, and building footprints come as vector tiles from ``/tiles`` when a server is there.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from gridsvc.analysis.gaps import GAP_KIND
+from gridsvc.analysis.metrics import LABELS, METRIC_BY_KEY
+from gridsvc.rendering.common import (
+    Basemap,
+    for_display,
+    legend,
+    metric_rows,
+    new_map,
+    notices,
+    panel,
+    style,
+    total_bounds,
+)
+from gridsvc.rendering.grid_map import gap_points
+from gridsvc.rendering.offline import VECTORGRID_JS, asset_url
+
+MAX_POINTS = 2000
+AREA_KINDS = ("grid_gap_area", "grid_overlap", "grid_outside_community")
+SUMMARY_KEYS = ("grid_branch_coverage", "building_group_coverage", "member_coverage", "org_should_build_rate",
+                "org_work_coverage", "grid_leader_coverage", "grid_worker_coverage", "building_leader_coverage",
+                "gap_area_m2.party", "gap_area_m2.governance")
+
+
+@dataclass
+class CoverageMapData:
+    area: dict  # code, level, name
+    metrics: dict  # the area's metrics
+    metric: str  # the key the grids are coloured by
+    grids: gpd.GeoDataFrame  # code, name, layer, value, numerator, denominator, geometry
+    communities: gpd.GeoDataFrame
+    gaps: gpd.GeoDataFrame
+    generated: bool
+    osm: bool
+    tiles_url: str | None = None  # e.g. "/tiles/buildings/{z}/{x}/{y}.pbf" when served
+
+
+def color_for(value: float | None) -> str:
+    ramp = style()["choropleth"]
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ramp["missing"]
+    return ramp["colors"][int(np.searchsorted(ramp["breaks"], value, side="right"))]
+
+
+def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> folium.Map:
+    basemap = basemap or Basemap()
+    grids = for_display(data.grids, basemap)
+    communities = for_display(data.communities, basemap)
+    m = new_map(total_bounds(communities if len(communities) else grids), basemap, panels=True, right_panel=300)
+    _choropleth(m, grids, data.metric)
+    folium.GeoJson(communities[["code", "name", "geometry"]], name="社区边界",
+                   style_function=lambda _: {"color": style()["context"]["community"]["stroke"], "weight": 2.5,
+                                             "fill": False},
+                   tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
+    if data.tiles_url:
+        m.add_child(BuildingTiles(data.tiles_url))
+    gaps = for_display(data.gaps, basemap)
+    _gap_areas(m, gaps[gaps["kind"].isin(AREA_KINDS)])
+    _gap_markers(m, gaps[~gaps["kind"].isin(AREA_KINDS)], grids)
+    _summary(m, data)
+    ramp = style()["choropleth"]
+    bounds = [0, *ramp["breaks"], 1]
+    items = [(c, f"{lo:.0%}–{hi:.0%}") for c, lo, hi in zip(ramp["colors"], bounds[:-1], bounds[1:], strict=True)]
+    legend(m, LABELS.get(data.metric, data.metric), [*reversed(items), (ramp["missing"], ramp["missing_label"])]
+           + [(s["color"], f"问题（严重程度{s['label']}）") for s in style()["severity"].values()])
+    notices(m, data.generated, data.osm)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def _choropleth(m: folium.Map, grids: gpd.GeoDataFrame, metric: str) -> None:
+    g = grids.copy()
+    g["gs_kind"] = "grid"
+    g["fill"] = [color_for(v) for v in g["value"]]
+    g["网格"] = g["name"].fillna("") + "（" + g["code"] + "）"
+    g[LABELS[metric]] = [_figure(v, n, d) for v, n, d in zip(g["value"], g["numerator"], g["denominator"], strict=True)]
+    layer_style = style()["layers"]
+    folium.GeoJson(
+        g[["code", "layer", "fill", "gs_kind", "网格", LABELS[metric], "geometry"]], name=f"网格：{LABELS[metric]}",
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "fillOpacity": 0.55, "weight": 1.2,
+                                  "color": layer_style[f["properties"]["layer"]]["stroke"]},
+        tooltip=folium.GeoJsonTooltip(fields=["网格", LABELS[metric]]),
+    ).add_to(m)
+
+
+def _figure(value, numerator, denominator) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—（无可计项）"
+    return f"{value:.0%}（{numerator:,.0f}/{denominator:,.0f}）"
+
+
+def _gap_areas(m: folium.Map, gaps: gpd.GeoDataFrame) -> None:
+    if gaps.empty:
+        return
+    spec = style()["gap_areas"]
+    frame = gpd.GeoDataFrame({"问题": gaps["message"].to_numpy(), "gs_kind": "gap_area"},
+                             geometry=gaps.geometry.values, crs=4490)
+    folium.GeoJson(frame, name="空白、重叠与越界区域",
+                   style_function=lambda _: {"color": spec["stroke"], "fillColor": spec["fill"],
+                                             "fillOpacity": spec["opacity"], "weight": 1.5, "dashArray": "4 3"},
+                   popup=folium.GeoJsonPopup(fields=["问题"], labels=False)).add_to(m)
+
+
+def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> None:
+    """One switchable layer per kind; a kind with too many markers is summed per grid instead."""
+    severity = style()["severity"]
+    for kind, group in gaps.groupby("kind", sort=False):
+        label = f"{GAP_KIND[kind].label}（{len(group)}）"
+        points = gap_points(group) if len(group) <= MAX_POINTS else _per_grid(group, grids, kind)
+        folium.GeoJson(points, name=label, show=GAP_KIND[kind].severity != "low",
+                       marker=folium.CircleMarker(radius=6, fill=True),
+                       style_function=lambda f: {"color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95,
+                                                 "fillColor": severity[f["properties"]["severity"]]["color"]},
+                       popup=folium.GeoJsonPopup(fields=["问题"], labels=False)).add_to(m)
+
+
+def _per_grid(gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
+    counts = gaps.groupby(gaps["grid"].fillna(gaps["community"])).size()
+    where = grids.set_index("code").reindex(counts.index)
+    centres = np.where(where.geometry.isna(), None, shapely.point_on_surface(where.geometry.values.to_numpy()))
+    frame = gpd.GeoDataFrame({"kind": kind, "severity": GAP_KIND[kind].severity, "gs_kind": "gap_group",
+                              "问题": [f"{code}：{GAP_KIND[kind].label}{n}处" for code, n in counts.items()]},
+                             geometry=gpd.GeoSeries(centres, crs=4490))
+    return frame[frame.geometry.notna()]
+
+
+def _summary(m: folium.Map, data: CoverageMapData) -> None:
+    level = {"district": "区", "street": "街道", "community": "社区"}[data.area["level"]]
+    counts = data.gaps.groupby("kind").size().sort_values(ascending=False)
+    gaps = "".join(f"<li>{GAP_KIND[k].label}：{n}</li>" for k, n in counts.items())
+    shown = {k: data.metrics[k] for k in SUMMARY_KEYS if k in data.metrics}
+    body = (f"<h4>{html.escape(data.area['name'])}</h4><div>{data.area['code']} · {level} · "
+            f"{len(data.grids)}个网格着色：{html.escape(LABELS[data.metric])}</div>"
+            f"<details open><summary>覆盖指标</summary>{metric_rows(shown, LABELS)}</details>"
+            f"<details><summary>问题（{len(data.gaps)}）</summary><ul style='padding-left:16px;margin:2px 0'>"
+            f"{gaps or '<li>无</li>'}</ul></details>")
+    panel(m, "gs-summary", body)
+
+
+def metric_side(metric: str) -> tuple[str, ...]:
+    """The grid layers a grid-level metric is about."""
+    m = METRIC_BY_KEY[metric]
+    party = m.grid == "party_grid" or m.table == "party_grids"
+    return ("party", "unified") if party else ("governance", "unified")
+
+
+def grid_values(grids: gpd.GeoDataFrame, figures: dict, metric: str) -> gpd.GeoDataFrame:
+    """The grids of the metric's side with the metric's value, numerator and denominator."""
+    g = grids[grids["layer"].isin(metric_side(metric))].copy()
+    values = pd.DataFrame([figures.get(c, {}).get(metric, {"value": None, "numerator": 0, "denominator": 0})
+                           for c in g["code"]], index=g.index)
+    return g.join(values)
+
+
+class BuildingTiles(MacroElement):
+    """Building footprints as Mapbox vector tiles from gridsvc's /tiles (Leaflet.VectorGrid)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        L.vectorGrid.protobuf({{ this.url|tojson }}, {
+            minZoom: 15, maxNativeZoom: 17, interactive: true, rendererFactory: L.canvas.tile,
+            vectorTileLayerStyles: {buildings: {weight: 0.6, color: "#566573", fill: true, fillColor: "#aab7b8",
+                                                fillOpacity: 0.7}}
+        }).addTo({{ this._parent.get_name() }});
+    {% endmacro %}""")
+
+    def __init__(self, url: str):
+        super().__init__()
+        self._name = "BuildingTiles"
+        self.url = url
+
+    def render(self, **kwargs):
+        self.get_root().header.add_child(folium.JavascriptLink(asset_url(VECTORGRID_JS)), name="vectorgrid")
+        super().render(**kwargs)
