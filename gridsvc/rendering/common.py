@@ -56,7 +56,7 @@ def new_map(bounds: tuple[float, float, float, float], basemap: Basemap, panels:
     room for the summary panel (on the left of a wide screen, at the bottom of a phone)."""
     west, south, east, north = bounds
     m = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=16, tiles=None,
-                   control_scale=True, prefer_canvas=True)
+                   control_scale=True, prefer_canvas=True, zoom_snap=0.25, zoom_delta=0.5)
     spec = style()["basemaps"]
     if basemap.kind == "xyz" and basemap.url:
         folium.TileLayer(basemap.url, attr=spec["xyz"]["label"], name="底图").add_to(m)
@@ -103,7 +103,7 @@ _CSS = """<style>
   white-space: nowrap; }
 @media (max-width: 600px) {
   .gs-panel { font-size: 12px; max-width: 75vw; }
-  .gs-summary { top: auto; bottom: 24px; left: 10px; max-height: 35vh; }
+  .gs-summary { top: auto; bottom: 44px; left: 10px; max-height: 35vh; }
   .gs-legend { bottom: auto; top: 54px; right: 10px; }
   .gs-notice { top: 10px; max-width: 70vw; font-size: 11px; }
 }

@@ -1,0 +1,130 @@
+"""Each map in real headless Chromium (Debian's), served by the API, with the outside network cut off:
+Leaflet loads, the expected buildings and grids are drawn, and no request leaves the machine.
+Screenshots go to maps/screenshots/ for a person to look at."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import sync_playwright
+
+from gridsvc import services
+from gridsvc.api import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "maps" / "screenshots"
+COUNT_LAYERS = """() => {
+    let map = null;
+    for (const key of Object.keys(window)) { if (key.startsWith("map_") && window[key] instanceof L.Map) map = window[key]; }
+    const counts = {};
+    map.eachLayer(layer => {
+        const kind = layer.feature && layer.feature.properties && layer.feature.properties.gs_kind;
+        if (kind) counts[kind] = (counts[kind] || 0) + 1;
+    });
+    return counts;
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(engine, settings):
+    from sqlalchemy import text
+
+    from tests.conftest import TABLES
+
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    _, demo = services.build_demo(engine, 20240501)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}", demo, engine
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: ./dev setup installs it"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+def open_map(browser, url: str, base: str, shot: str, viewport=(1280, 800)):
+    """Load ``url`` with every request off this server refused; return the page, its outside
+    requests, its errors and its tile responses."""
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    outside, errors, tiles = [], [], []
+
+    def route(r):
+        if r.request.url.startswith((base, "data:")):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda resp: tiles.append((resp.status, resp.url)) if "/tiles/" in resp.url else None)
+    page.goto(url)
+    page.wait_for_function("window.L !== undefined && document.querySelector('.leaflet-pane') !== null")
+    page.wait_for_load_state("networkidle")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / shot))
+    return page, outside, errors, tiles
+
+
+def test_grid_map_in_browser(server, browser):
+    base, demo, engine = server
+    cov = services.coverage(engine, demo.district_code)
+    gaps = cov.gap_list(demo.district_code)
+    code = gaps[gaps["object_type"] == "building"].dropna(subset=["grid"]).groupby("grid").size().idxmax()
+    for name, viewport in (("grid-map.png", (1280, 800)), ("grid-map-phone.png", (390, 844))):
+        page, outside, errors, _ = open_map(browser, f"{base}/maps/grids/{code}", base, name, viewport)
+        counts = page.evaluate(COUNT_LAYERS)
+        assert outside == [] and errors == []
+        assert counts["building"] == len(cov.grid_buildings(code))
+        assert counts["grid"] == 1
+        assert page.locator(".gs-notice").inner_text() == "本图数据为生成数据，仅供演示"
+        page.close()
+
+
+def test_coverage_map_in_browser(server, browser):
+    base, demo, engine = server
+    cov = services.coverage(engine, demo.district_code)
+    page, outside, errors, _ = open_map(browser, f"{base}/maps/coverage/{demo.district_code}", base, "coverage-map.png")
+    counts = page.evaluate(COUNT_LAYERS)
+    assert outside == [] and errors == []
+    assert counts["grid"] == cov.scene.grids["layer"].isin(["party", "unified"]).sum()
+    assert counts["gap_area"] == cov.gap_list(kind="grid_gap_area").shape[0] + cov.gap_list(
+        kind="grid_overlap").shape[0] + cov.gap_list(kind="grid_outside_community").shape[0]
+    assert page.locator(".leaflet-control-layers-overlays label").count() >= 10  # a switch per gap kind
+    page.close()
+
+
+def test_community_map_draws_buildings_from_vector_tiles(server, browser):
+    base, demo, _ = server
+    community = demo.district_code + "001001"
+    page, outside, errors, tiles = open_map(browser, f"{base}/maps/coverage/{community}", base, "community-map.png")
+    assert outside == [] and errors == []
+    loaded = [url for status, url in tiles if status == 200 and "/tiles/buildings/" in url]
+    assert loaded, "no building tiles were requested"
+    drawn = page.evaluate("() => document.querySelectorAll('.leaflet-tile-container canvas, canvas.leaflet-tile').length")
+    assert drawn > 0
+    page.close()
+
