@@ -27,6 +27,16 @@ def basemap_from(settings: Settings, kind: str | None = None) -> Basemap:
     return Basemap(kind, settings.basemap_url, settings.tianditu_key)
 
 
+def grid_staff(scene, code: str) -> list[dict]:
+    """The staff actively assigned to grid ``code``, leaders first, from the coverage scene."""
+    a = scene.active_assignments()
+    ids = a.loc[(a["target_type"] == "grid") & (a["target_id"] == code), "staff_id"]
+    staff = scene.staff[scene.staff["id"].isin(ids)]
+    order = {"grid_leader": 0, "grid_worker": 1}
+    rows = staff.assign(_o=staff["role"].map(order).fillna(2)).sort_values(["_o", "id"]).drop(columns="_o")
+    return rows.to_dict("records")
+
+
 def grid_map_html(engine: Engine, code: str, basemap: Basemap, inline: bool = True) -> str:
     """The grid leader's map of grid ``code`` as an HTML page."""
     with engine.connect() as conn:
@@ -39,10 +49,9 @@ def grid_map_html(engine: Engine, code: str, basemap: Basemap, inline: bool = Tr
     buildings = buildings_frame(cov.grid_buildings(code), scene.buildings)
     west, south, east, north = grid.total_bounds
     with engine.connect() as conn:
-        staff = repo.staff(conn, grid=code, active_on=scene.as_of)
         roads = repo.roads(conn, repo.BBox(west - CONTEXT_MARGIN_DEG, south - CONTEXT_MARGIN_DEG,
                                            east + CONTEXT_MARGIN_DEG, north + CONTEXT_MARGIN_DEG))
-    active = [s | {"phone": mask_phone(s["phone"])} for s in staff if s["assignments"]]
+    active = [s | {"phone": mask_phone(s["phone"])} for s in grid_staff(scene, code)]
     osm = bool(scene.buildings["osm_id"].notna().any()) if len(scene.buildings) else False
     data = GridMapData(grid, community, buildings, active, cov.gap_list(code), cov.metrics(code), roads,
                        scene.generated, osm)

@@ -49,8 +49,12 @@ class Coverage:
     scene: Scene
     units: Units
     topology: pd.DataFrame
-    figures: dict[str, dict[str, dict]]  # level -> code -> metrics JSON
     gaps: gpd.GeoDataFrame
+
+    @functools.cached_property
+    def figures(self) -> dict[str, dict[str, dict]]:
+        """level -> code -> metrics JSON, each level computed when first asked for."""
+        return _LazyLevels(self)
 
     # -- the tree ------------------------------------------------------------------------------
     def tree(self, code: str | None = None) -> dict | list[dict]:
@@ -161,16 +165,27 @@ def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Cove
     units = Units(buildings, organization_units(scene, t), party_grid_units(scene, buildings),
                   staff_grid_units(scene, buildings))
     topology, problems = community_topology(scene.communities.to_crs(scene.crs), grids_m, t)
-    tables = {"buildings": units.buildings, "organizations": units.organizations,
-              "party_grids": units.party_grids, "staff_grids": units.staff_grids, "topology": topology}
-    figures = {}
-    for level in LEVELS:
-        figures[level] = as_json(level_figures(tables, level))
     namer = gap_rules.Namer(scene)
     to_lonlat = _to_lonlat(scene)
     rows = gap_rules.topology_gaps(problems, to_lonlat, namer) + gap_rules.grid_gaps(units, scene, namer, t)
     frames = gap_rules.building_gaps(units, scene, namer, t) + gap_rules.organization_gaps(units, scene, namer)
-    return Coverage(scene, units, topology, figures, gap_rules.gap_frame(rows, frames))
+    return Coverage(scene, units, topology, gap_rules.gap_frame(rows, frames))
+
+
+class _LazyLevels(dict):
+    """Figures per level, summed on first use (a grid's map needs one level, a report all four)."""
+
+    def __init__(self, coverage: Coverage):
+        super().__init__()
+        u = coverage.units
+        self._tables = {"buildings": u.buildings, "organizations": u.organizations, "party_grids": u.party_grids,
+                        "staff_grids": u.staff_grids, "topology": coverage.topology}
+
+    def __missing__(self, level: str) -> dict[str, dict]:
+        if level not in LEVELS:
+            raise KeyError(level)
+        self[level] = as_json(level_figures(self._tables, level))
+        return self[level]
 
 
 def _to_lonlat(scene: Scene):

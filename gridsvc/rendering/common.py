@@ -14,6 +14,7 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import numpy as np
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -42,12 +43,18 @@ class Basemap:
         return style()["basemaps"].get(self.kind, {}).get("datum", "wgs84")
 
 
+DISPLAY_DECIMALS = 6  # 1e-6 degree is about 10 cm: finer than any screen shows, and pages stay small
+
+
 def for_display(frame: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
-    """Geometry as the base map needs it: shifted to GCJ-02 for AMap, else as stored."""
-    if basemap.datum != "gcj02" or frame.empty:
+    """Geometry as the base map needs it (shifted to GCJ-02 for AMap), rounded for drawing."""
+    if frame.empty:
         return frame
-    shifted = wgs84_to_datum(frame.geometry.values.to_numpy(), "gcj02")
-    return frame.set_geometry(gpd.GeoSeries(shifted, index=frame.index, crs=4490))
+    geoms = frame.geometry.values.to_numpy()
+    if basemap.datum == "gcj02":
+        geoms = wgs84_to_datum(geoms, "gcj02")
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, DISPLAY_DECIMALS))
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=4490))
 
 
 def new_map(bounds: tuple[float, float, float, float], basemap: Basemap, panels: bool = False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import re
 
 import folium
@@ -48,11 +49,13 @@ def finalize(html: str, inline: bool) -> str:
     return html
 
 
+@functools.cache
 def _read(name: str) -> str:
     package, file = name.split("/", 1)
     return path(package, file).read_text(encoding="utf-8").replace("</script>", "<\\/script>")
 
 
+@functools.cache
 def _css(name: str) -> str:
     """The stylesheet with its images as data URIs, so an inlined map needs no files beside it."""
     package, file = name.split("/", 1)

@@ -228,9 +228,8 @@ def staff(conn: Connection, *, role: str | None = None, grid: str | None = None,
         LEFT JOIN assignments a ON a.staff_id = st.id
              AND (CAST(:on AS date) IS NULL OR a.end_date IS NULL OR a.end_date > :on)
         WHERE (CAST(:role AS text) IS NULL OR st.role = :role)
-          AND (CAST(:grid AS text) IS NULL OR EXISTS (
-                SELECT 1 FROM assignments g WHERE g.staff_id = st.id AND g.target_type = 'grid'
-                AND g.target_id = :grid))
+          AND (CAST(:grid AS text) IS NULL OR st.id IN (
+                SELECT g.staff_id FROM assignments g WHERE g.target_type = 'grid' AND g.target_id = :grid))
         GROUP BY st.id ORDER BY st.id"""
     return [dict(r._mapping) for r in conn.execute(text(sql), {"role": role, "grid": grid, "on": active_on})]
 
@@ -245,14 +244,18 @@ TILE_LAYERS = {
     "buildings": "SELECT id, name, use, households, full_members, geom FROM buildings",
     "grids": "SELECT code AS id, name, layer, community_code, geom FROM grids WHERE valid_to IS NULL",
 }
+# Below zoom 15 a footprint is a few pixels: buildings come as their representative points.
+POINT_TILES = {"buildings": "SELECT id, name, use, households, full_members, rep_point AS geom FROM buildings"}
+FOOTPRINT_MIN_ZOOM = 15
 
 
 def vector_tile(conn: Connection, layer: str, z: int, x: int, y: int) -> bytes:
     """One Mapbox vector tile of ``layer`` (ST_AsMVT), in Web Mercator tile coordinates."""
+    source = POINT_TILES[layer] if z < FOOTPRINT_MIN_ZOOM and layer in POINT_TILES else TILE_LAYERS[layer]
     sql = f"""
         WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS merc, ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS geo),
         rows AS (SELECT s.*, ST_AsMVTGeom(ST_Transform(s.geom, 3857), bounds.merc, 4096, 64, true) AS mvt
-                 FROM ({TILE_LAYERS[layer]}) s, bounds WHERE s.geom && bounds.geo)
+                 FROM ({source}) s, bounds WHERE s.geom && bounds.geo)
         SELECT ST_AsMVT(rows, :layer, 4096, 'mvt') FROM rows WHERE mvt IS NOT NULL"""
     data = conn.execute(text(sql), {"z": z, "x": x, "y": y, "layer": layer}).scalar()
     return bytes(data or b"")
