@@ -249,6 +249,22 @@ BASEMAP_OPTION = click.option("--basemap", type=click.Choice(["none", "xyz", "ti
                               help="Base map (default GRIDSVC_BASEMAP, else none: no tiles, works offline).")
 
 
+@main.command("alignment")
+@click.argument("community")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+@_fail_cleanly
+def alignment_(settings: Settings, community: str, fmt: str) -> None:
+    """How far a community's Party and governance grids are apart (两网融合): matched pairs, moves."""
+    from gridsvc.textual import alignment_text
+
+    result = services.alignment(_engine(settings), community)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(alignment_text(result))
+
+
 @map_.command("grid")
 @click.argument("code")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,

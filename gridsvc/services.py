@@ -123,3 +123,16 @@ def coverage(engine: Engine, area: str | None = None, as_of=None):
             raise NotFound(f"no district, street, community or grid with code {area!r}")
         scene = load_scene(conn, area, as_of)
     return compute_coverage(scene)
+
+
+def alignment(engine: Engine, community: str, as_of=None):
+    """The alignment of the two grid layers of one community (domain.md §5)."""
+    from gridsvc.analysis.coverage import level_of
+
+    try:
+        level = level_of(community)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if level != "community":
+        raise InvalidInput(f"{community!r} is not a community code (12 digits)")
+    return coverage(engine, community, as_of).alignment(community)

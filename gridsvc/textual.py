@@ -88,3 +88,22 @@ def gaps_text(gaps, generated: bool) -> str:
     rows = [[SEVERITY_LABEL[r.severity], GAP_KIND[r.kind].label, r.community or "", r.grid or "", r.message]
             for r in gaps.itertuples()]
     return "\n".join([*lines, "", table(["严重", "类型", "社区", "网格", "说明"], rows)])
+
+
+DISTURB_LABEL = {"party_group_split": "党小组被拆分", "building_leader_changes_grid": "楼栋长换网格"}
+
+
+def alignment_text(result) -> str:
+    rate = result.rate
+    head = (f"两网融合：社区{result.community}，已对应住户 {rate['numerator']:,}/{rate['denominator']:,}"
+            + (f"（{rate['value']:.1%}）" if rate["value"] is not None else ""))
+    pairs = [[p["party"], p["governance"], f"{p['households']:,}", f"{p['iou']:.2f}"] for p in result.pairs]
+    lines = [head, "", "【配对网格】", table(["党建网格", "治理网格", "户数", "IoU"], pairs, right={2, 3})]
+    if result.unmatched:
+        lines += ["", "未配对网格：" + "、".join(f"{u['grid']}（{LAYER_LABEL[u['side']]}）" for u in result.unmatched)]
+    moves = [[m["building_id"], m["from_grid"] or "—", m["to_grid"] or "—", f"{m['households']:,}",
+              "、".join(DISTURB_LABEL[d["type"]] + "（" + (d.get("party_org_id") or d.get("staff_id")) + "）"
+                       for d in m["disturbs"]) or ""] for m in result.moves]
+    if moves:
+        lines += ["", f"【需调整的楼栋】{len(moves)}栋", table(["楼栋", "原党建网格", "应并入", "户数", "影响"], moves, right={3})]
+    return "\n".join(lines)

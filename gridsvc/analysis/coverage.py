@@ -15,6 +15,7 @@ import shapely
 from pyproj import Transformer
 
 from gridsvc.analysis import gaps as gap_rules
+from gridsvc.analysis.alignment import Alignment, align_community, matched_households
 from gridsvc.analysis.metrics import CODE_LENGTH, LEVELS, METRICS, as_json, level_figures
 from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Scene, Thresholds
 from gridsvc.analysis.topology import community_topology
@@ -131,6 +132,27 @@ class Coverage:
             g = g[g["kind"] == kind]
         return g
 
+    def alignment(self, community: str) -> Alignment:
+        """How far the two layers of ``community`` are apart, the matched pairs and the moves."""
+        if community not in set(self.scene.communities["code"]):
+            raise KeyError(community)
+        b = self.units.buildings
+        mine = b[b["community"] == community]
+        grids = self.scene.grids[self.scene.grids["community_code"] == community].to_crs(self.scene.crs)
+        s = self.scene.scopes
+        group_ids = set(self.scene.party_orgs.loc[self.scene.party_orgs["kind"] == "group", "id"])
+        named = s[(s["target_type"] == "building") & s["party_org_id"].isin(group_ids)]
+        members = named.groupby("party_org_id")["target_id"].apply(list).to_dict()
+        groups: dict[str, list] = {}
+        for group, buildings in members.items():
+            for building in buildings:
+                groups.setdefault(building, []).append((group, buildings))
+        a = self.scene.active_assignments()
+        leader_ids = set(self.scene.staff.loc[self.scene.staff["role"] == "building_leader", "id"])
+        held = a[(a["target_type"] == "building") & a["staff_id"].isin(leader_ids)]
+        leaders = held.groupby("target_id")["staff_id"].apply(list).to_dict()
+        return align_community(community, mine, grids, groups, leaders)
+
     def grid_buildings(self, code: str) -> pd.DataFrame:
         """The buildings of grid ``code`` (on its side or sides) with their status."""
         b = self.units.buildings
@@ -179,7 +201,8 @@ class _LazyLevels(dict):
         super().__init__()
         u = coverage.units
         self._tables = {"buildings": u.buildings, "organizations": u.organizations, "party_grids": u.party_grids,
-                        "staff_grids": u.staff_grids, "topology": coverage.topology}
+                        "staff_grids": u.staff_grids, "topology": coverage.topology,
+                        "alignment": matched_households(u.buildings, coverage.scene.grids)}
 
     def __missing__(self, level: str) -> dict[str, dict]:
         if level not in LEVELS:

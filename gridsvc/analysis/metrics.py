@@ -48,6 +48,8 @@ METRICS: tuple[Metric, ...] = (
            family="work"),
     Metric("households_per_fulltime_worker", "每名专职网格员服务户数", "staff_grids", "grid", "households",
            "fulltime_workers", kind="per_worker", family="work"),
+    Metric("alignment_rate", "两网融合率（按户）", "alignment", None, "matched_households", "households",
+           family="spatial"),
     *_spatial("gap_area_m2", "{side}空白面积(㎡)", "topology", "gap_area_m2.{side}"),
     *_spatial("overlap_area_m2", "{side}重叠面积(㎡)", "topology", "overlap_area_m2.{side}"),
     *_spatial("buildings_unassigned", "不在{side}内的楼栋", "buildings", "{side}_unassigned"),

@@ -145,6 +145,13 @@ def gaps(request: Request,
     return feature_collection(found.assign(id=range(1, len(found) + 1)), "id", generated=cov.scene.generated)
 
 
+@router.get("/alignment/{community}", summary="Alignment of a community's two grid layers")
+def alignment(request: Request, community: Annotated[str, Path(pattern=r"^\d{12}$")]) -> dict:
+    """``alignment_rate``, matched ``pairs`` with households and IoU, ``unmatched`` grids, and the
+    ``moves`` that would make the Party layer follow the governance layer, with what each disturbs."""
+    return services.alignment(request.app.state.engine, community).as_json()
+
+
 @router.get("/grids/{code}/coverage", summary="One grid: metrics, buildings with status, staff, gaps")
 def grid_coverage(request: Request, conn: ConnDep,
                   code: Annotated[str, Path(pattern=r"^\d{15}$")]) -> dict:

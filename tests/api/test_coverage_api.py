@@ -101,3 +101,18 @@ def test_api_grid_coverage(client):
     assert {p["id"] for p in body["staff"]} == {"L1", "W1"}
     assert all("****" in p["phone"] for p in body["staff"])
     assert client.get("/api/grids/329902001001099/coverage").status_code == 404
+
+
+def test_api_and_cli_alignment(client, settings):
+    body = client.get(f"/api/alignment/{s.C1}").json()
+    assert set(body) == {"community", "alignment_rate", "pairs", "unmatched", "moves"}
+    assert body["alignment_rate"]["numerator"] == 90 and body["alignment_rate"]["denominator"] == 105
+    assert body["pairs"][0] == {"party": s.P1, "governance": s.G1, "households": 70, "iou": pytest.approx(0.8333, abs=1e-3)}
+    assert {m["building_id"] for m in body["moves"]} == {"b4", "b5"}
+    assert client.get(f"/api/alignment/{s.DISTRICT}").status_code == 422
+    assert client.get("/api/alignment/329902001009").status_code == 404
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url}
+    table = CliRunner().invoke(main, ["alignment", s.C1], env=env).output
+    assert "两网融合" in table and "90/105" in table and "楼栋长换网格（BL4）" in table
+    as_json = json.loads(CliRunner().invoke(main, ["alignment", s.C1, "--format", "json"], env=env).output)
+    assert as_json["alignment_rate"] == body["alignment_rate"]

@@ -110,3 +110,13 @@ def test_demo_coverage_finds_every_planted_gap(db):
     for kind, items in demo.plants.items.items():
         objects = set(cov.gap_list(kind=kind)["object_id"]) | set(cov.gap_list(kind=kind)["community"])
         assert any(where in objects for where, _ in items), kind
+
+
+def test_demo_alignment_lists_unmatched_grids(db):
+    _, demo = services.build_demo(db, 20240501)
+    community = demo.district_code + "001002"  # one Party grid more than governance grids
+    result = services.alignment(db, community)
+    assert [u["side"] for u in result.unmatched] == ["party"]
+    assert 0 < result.rate["value"] < 1 and result.moves
+    unified = services.alignment(db, demo.district_code + "001001")
+    assert unified.rate["value"] == 1.0

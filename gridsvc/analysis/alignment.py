@@ -1,0 +1,134 @@
+"""Alignment of the two grid layers per community (domain.md §5: 多格合一).
+
+The households of a community's buildings are tabled by (Party-side grid, staff-side grid); a
+``unified`` grid stands on both sides as itself. Party grids are matched one-to-one to governance
+grids maximizing matched households (the Hungarian method, ``scipy.optimize.linear_sum_assignment``).
+``alignment_rate`` = households whose two grids are a matched pair / all households of the community
+(a building missing from either layer is unmatched). The *moves* make the Party layer follow the
+governance layer: each unmatched building joins the Party grid matched to its governance grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.optimize import linear_sum_assignment
+
+
+@dataclass
+class Alignment:
+    community: str
+    matched_households: int
+    households: int
+    pairs: list[dict] = field(default_factory=list)  # party, governance, households, iou
+    unmatched: list[dict] = field(default_factory=list)  # grid, side
+    moves: list[dict] = field(default_factory=list)  # building_id, from_grid, to_grid, households, disturbs
+
+    @property
+    def rate(self) -> dict:
+        value = self.matched_households / self.households if self.households else None
+        return {"value": None if value is None else round(value, 6), "numerator": self.matched_households,
+                "denominator": self.households}
+
+    def as_json(self) -> dict:
+        return {"community": self.community, "alignment_rate": self.rate, "pairs": self.pairs,
+                "unmatched": self.unmatched, "moves": self.moves}
+
+
+def match_grids(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """Party → governance pairs maximizing the households in matched cells.
+
+    ``table``: households with Party grids as index and governance grids as columns.
+
+    >>> t = pd.DataFrame([[90, 10], [20, 80]], index=["P1", "P2"], columns=["G1", "G2"])
+    >>> match_grids(t)
+    [('P1', 'G1'), ('P2', 'G2')]
+    """
+    if table.empty:
+        return []
+    rows, cols = linear_sum_assignment(table.to_numpy(dtype=float), maximize=True)
+    return [(table.index[r], table.columns[c]) for r, c in zip(rows, cols, strict=True)]
+
+
+def iou(a: shapely.Geometry, b: shapely.Geometry) -> float:
+    union = shapely.union(a, b).area
+    return float(shapely.intersection(a, b).area / union) if union > 0 else 0.0
+
+
+def align_community(community: str, buildings: pd.DataFrame, grids_m: pd.DataFrame,
+                    groups: dict[str, list[str]], leaders: dict[str, list[str]]) -> Alignment:
+    """Alignment of one community.
+
+    ``buildings``: id, party_grid, governance_grid, households (the community's buildings);
+    ``grids_m``: code, layer, geometry (metric CRS) of its current grids;
+    ``groups``: building id → Party groups naming it; ``leaders``: building id → its building leaders.
+    """
+    households = buildings["households"].fillna(0).astype(int)
+    total = int(households.sum())
+    both = buildings.dropna(subset=["party_grid", "governance_grid"])
+    table = both.assign(h=households[both.index]).pivot_table(
+        index="party_grid", columns="governance_grid", values="h", aggfunc="sum", fill_value=0)
+    party = sorted(grids_m.loc[grids_m["layer"].isin(["party", "unified"]), "code"])
+    governance = sorted(grids_m.loc[grids_m["layer"].isin(["governance", "unified"]), "code"])
+    table = table.reindex(index=party, columns=governance, fill_value=0)
+    pairs = match_grids(table)
+    matched = {(p, g) for p, g in pairs}
+    in_pair = [(p, g) in matched for p, g in zip(buildings["party_grid"], buildings["governance_grid"], strict=True)]
+    geom = dict(zip(grids_m["code"], grids_m.geometry, strict=True))
+    result = Alignment(community, int(households[np.array(in_pair, dtype=bool)].sum()), total)
+    result.pairs = [{"party": p, "governance": g, "households": int(table.at[p, g]), "iou": round(iou(geom[p], geom[g]), 4)}
+                    for p, g in pairs]
+    paired_p, paired_g = {p for p, _ in pairs}, {g for _, g in pairs}
+    result.unmatched = ([{"grid": p, "side": "party"} for p in party if p not in paired_p]
+                        + [{"grid": g, "side": "governance"} for g in governance if g not in paired_g])
+    result.moves = _moves(buildings, households, in_pair, dict((g, p) for p, g in pairs), groups, leaders)
+    return result
+
+
+def _moves(buildings, households, in_pair, party_for, groups, leaders) -> list[dict]:
+    """Each building outside a matched pair, with the Party grid it should join and what that disturbs."""
+    target = {b: party_for.get(g) for b, g in zip(buildings["id"], buildings["governance_grid"], strict=True)}
+    final = {b: (target[b] if not ok else p) for b, p, ok in zip(buildings["id"], buildings["party_grid"], in_pair,
+                                                                  strict=True)}
+    moves = []
+    for b, p, g, h, ok in zip(buildings["id"], buildings["party_grid"], buildings["governance_grid"], households,
+                              in_pair, strict=True):
+        if ok:
+            continue
+        disturbs = []
+        for group, members in groups.get(b, []):
+            if len({final.get(m) for m in members}) > 1:
+                disturbs.append({"type": "party_group_split", "party_org_id": group})
+        disturbs += [{"type": "building_leader_changes_grid", "staff_id": s} for s in leaders.get(b, [])]
+        moves.append({"building_id": b, "from_grid": None if pd.isna(p) else p, "to_grid": target[b],
+                      "governance_grid": None if pd.isna(g) else g, "households": int(h), "disturbs": disturbs})
+    return moves
+
+
+def matched_households(buildings: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
+    """Per community: households in matched pairs, and all households (the alignment_rate's parts).
+
+    ``buildings``: community, party_grid, governance_grid, households; ``grids``: code, layer,
+    community_code. One group-by for all communities, then a small matching per community.
+    """
+    h = buildings["households"].fillna(0).astype(float)
+    total = h.groupby(buildings["community"].to_numpy()).sum()
+    both = buildings["party_grid"].notna() & buildings["governance_grid"].notna() & buildings["community"].notna()
+    cells = h[both].groupby([buildings.loc[both, "community"].to_numpy(), buildings.loc[both, "party_grid"].to_numpy(),
+                             buildings.loc[both, "governance_grid"].to_numpy()]).sum()
+    matched = {}
+    for community, block in cells.groupby(level=0):
+        block = block.droplevel(0)
+        rows = {p: i for i, p in enumerate(block.index.get_level_values(0).unique())}
+        cols = {g: j for j, g in enumerate(block.index.get_level_values(1).unique())}
+        matrix = np.zeros((len(rows), len(cols)))
+        for (p, g), value in block.items():
+            matrix[rows[p], cols[g]] = value
+        r, c = linear_sum_assignment(matrix, maximize=True)
+        matched[community] = float(matrix[r, c].sum())
+    out = pd.DataFrame({"community": total.index, "households": total.to_numpy()})
+    out["matched_households"] = out["community"].map(matched).fillna(0.0)
+    return out
