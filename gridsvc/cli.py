@@ -297,6 +297,21 @@ def map_coverage(settings: Settings, area: str, metric: str, output: Path | None
     _write_map(settings, html_text, output, f"coverage-{area}.html")
 
 
+@map_.command("alignment")
+@click.argument("community")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="HTML file to write (default maps/alignment-COMMUNITY.html).")
+@BASEMAP_OPTION
+@click.pass_obj
+@_fail_cleanly
+def map_alignment(settings: Settings, community: str, output: Path | None, basemap: str | None) -> None:
+    """Both grid layers of a community over each other, with a swipe, pairs and buildings to move."""
+    from gridsvc.mapping import alignment_map_html, basemap_from
+
+    html_text = alignment_map_html(_engine(settings), community, basemap_from(settings, basemap))
+    _write_map(settings, html_text, output, f"alignment-{community}.html")
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (GRIDSVC_HOST, default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (GRIDSVC_PORT, default 8000).")

@@ -85,3 +85,18 @@ def coverage_map_html(engine: Engine, area: str, basemap: Basemap, metric: str =
     data = CoverageMapData(cov.tree(area)["area"], cov.metrics(area), metric, grids, scene.communities,
                            cov.gap_list(area), scene.generated, osm, tiles_url)
     return finalize(coverage_map(data, basemap).get_root().render(), inline=inline)
+
+
+def alignment_map_html(engine: Engine, community: str, basemap: Basemap, inline: bool = True) -> str:
+    """The two layers of ``community`` over each other, as an HTML page."""
+    from gridsvc.rendering.alignment_map import AlignmentMapData, alignment_map
+
+    result = services.alignment(engine, community)
+    cov = services.coverage(engine, community)
+    scene = cov.scene
+    inside = cov.units.buildings["community"] == community
+    buildings = scene.buildings[inside.to_numpy()][["id", "name", "geometry"]]
+    data = AlignmentMapData(scene.communities[scene.communities["code"] == community],
+                            scene.grids[scene.grids["community_code"] == community], buildings, result.as_json(),
+                            scene.generated, bool(scene.buildings["osm_id"].notna().any()))
+    return finalize(alignment_map(data, basemap).get_root().render(), inline=inline)

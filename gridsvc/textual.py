@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from gridsvc.analysis.alignment import DISTURB_LABEL
 from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_LABEL
 from gridsvc.analysis.metrics import LABELS, METRICS
 
@@ -88,9 +89,6 @@ def gaps_text(gaps, generated: bool) -> str:
     rows = [[SEVERITY_LABEL[r.severity], GAP_KIND[r.kind].label, r.community or "", r.grid or "", r.message]
             for r in gaps.itertuples()]
     return "\n".join([*lines, "", table(["严重", "类型", "社区", "网格", "说明"], rows)])
-
-
-DISTURB_LABEL = {"party_group_split": "党小组被拆分", "building_leader_changes_grid": "楼栋长换网格"}
 
 
 def alignment_text(result) -> str:

@@ -17,6 +17,9 @@ import pandas as pd
 import shapely
 from scipy.optimize import linear_sum_assignment
 
+# What a move can disturb, as users read it.
+DISTURB_LABEL = {"party_group_split": "党小组被拆分", "building_leader_changes_grid": "楼栋长换网格"}
+
 
 @dataclass
 class Alignment:

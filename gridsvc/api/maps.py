@@ -26,6 +26,15 @@ def coverage_page(request: Request, code: Annotated[str, Path(pattern=r"^(\d{6}|
     return HTMLResponse(html)
 
 
+@router.get("/alignment/{code}", response_class=HTMLResponse, summary="The two grid layers of a community")
+def alignment_page(request: Request, code: Annotated[str, Path(pattern=r"^\d{12}$")],
+                   basemap: BasemapKind = None) -> HTMLResponse:
+    settings = request.app.state.settings
+    html = mapping.alignment_map_html(request.app.state.engine, code, mapping.basemap_from(settings, basemap),
+                                      inline=False)
+    return HTMLResponse(html)
+
+
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="The grid leader's map of one grid")
 def grid_page(request: Request, code: Annotated[str, Path(pattern=r"^\d{15}$")],
               basemap: BasemapKind = None) -> HTMLResponse:

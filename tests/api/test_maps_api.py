@@ -71,3 +71,9 @@ def test_cli_writes_standalone_maps(client, settings, tmp_path):
     assert result.exit_code == 0 and (tmp_path / "c.html").exists()
     bad = CliRunner().invoke(main, ["map", "coverage", s.C1, "--metric", "nope"], env=env)
     assert bad.exit_code == 2 and "grids can be coloured by" in bad.output
+
+
+def test_alignment_page(client):
+    page = client.get(f"/maps/alignment/{s.C1}")
+    assert page.status_code == 200 and "gs-swipe" in page.text
+    assert client.get(f"/maps/alignment/{s.DISTRICT}").status_code == 422

@@ -128,3 +128,21 @@ def test_community_map_draws_buildings_from_vector_tiles(server, browser):
     assert drawn > 0
     page.close()
 
+
+
+def test_alignment_map_in_browser(server, browser):
+    base, demo, engine = server
+    community = demo.district_code + "002001"
+    result = services.alignment(engine, community)
+    page, outside, errors, _ = open_map(browser, f"{base}/maps/alignment/{community}", base, "alignment-map.png")
+    counts = page.evaluate(COUNT_LAYERS)
+    assert outside == [] and errors == []
+    assert counts["move"] == len(result.moves)
+    grids = services.coverage(engine, community).scene.grids
+    assert counts["party_grid"] == grids["layer"].isin(["party", "unified"]).sum()
+    assert counts["governance_grid"] == grids["layer"].isin(["governance", "unified"]).sum()
+    before = page.evaluate("() => document.querySelector('.leaflet-gs_party-pane').style.clip")
+    page.locator("#gs-swipe").fill("20")
+    after = page.evaluate("() => document.querySelector('.leaflet-gs_party-pane').style.clip")
+    assert before and after and before != after  # the swipe moves the boundary between the layers
+    page.close()

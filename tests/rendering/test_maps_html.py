@@ -102,3 +102,18 @@ def test_basemap_and_metric_errors(demo_db):
         mapping.coverage_map_html(engine, demo.district_code, Basemap(), "gap_area_m2.party")
     with pytest.raises(InvalidInput, match="is a grid"):
         mapping.coverage_map_html(engine, demo.district_code + "001001001", Basemap())
+
+
+def test_alignment_map(demo_db):
+    engine, demo = demo_db
+    community = demo.district_code + "002001"
+    page = mapping.alignment_map_html(engine, community, Basemap())
+    result = services.alignment(engine, community)
+    assert not EXTERNAL.search(page)
+    for text in ("两网对照", "党建网格（滑块左侧）", "治理网格（滑块右侧）", "需调整的楼栋", "gs-swipe", "IoU",
+                 "本图数据为生成数据，仅供演示"):
+        assert shows(page, text), text
+    assert page.count('"gs_kind": "move"') == len(result.moves)
+    assert page.count("IoU ") >= len(result.pairs)
+    with pytest.raises(InvalidInput, match="not a community"):
+        mapping.alignment_map_html(engine, demo.district_code, Basemap())
