@@ -119,19 +119,23 @@ def matched_households(buildings: pd.DataFrame, grids: pd.DataFrame) -> pd.DataF
     """
     h = buildings["households"].fillna(0).astype(float)
     total = h.groupby(buildings["community"].to_numpy()).sum()
-    both = buildings["party_grid"].notna() & buildings["governance_grid"].notna() & buildings["community"].notna()
-    cells = h[both].groupby([buildings.loc[both, "community"].to_numpy(), buildings.loc[both, "party_grid"].to_numpy(),
-                             buildings.loc[both, "governance_grid"].to_numpy()]).sum()
+    both = (buildings["party_grid"].notna() & buildings["governance_grid"].notna()
+            & buildings["community"].notna()).to_numpy()
+    community, communities = pd.factorize(buildings["community"].to_numpy()[both])
+    party = pd.factorize(buildings["party_grid"].to_numpy()[both])[0]
+    governance = pd.factorize(buildings["governance_grid"].to_numpy()[both])[0]
+    order = np.argsort(community, kind="stable")
+    community, party, governance, weight = community[order], party[order], governance[order], h.to_numpy()[both][order]
+    bounds = np.searchsorted(community, np.arange(len(communities) + 1))
     matched = {}
-    for community, block in cells.groupby(level=0):
-        block = block.droplevel(0)
-        rows = {p: i for i, p in enumerate(block.index.get_level_values(0).unique())}
-        cols = {g: j for j, g in enumerate(block.index.get_level_values(1).unique())}
+    for i, code in enumerate(communities):
+        s, e = bounds[i], bounds[i + 1]
+        rows, r = np.unique(party[s:e], return_inverse=True)
+        cols, c = np.unique(governance[s:e], return_inverse=True)
         matrix = np.zeros((len(rows), len(cols)))
-        for (p, g), value in block.items():
-            matrix[rows[p], cols[g]] = value
-        r, c = linear_sum_assignment(matrix, maximize=True)
-        matched[community] = float(matrix[r, c].sum())
+        np.add.at(matrix, (r, c), weight[s:e])
+        best_r, best_c = linear_sum_assignment(matrix, maximize=True)
+        matched[code] = float(matrix[best_r, best_c].sum())
     out = pd.DataFrame({"community": total.index, "households": total.to_numpy()})
     out["matched_households"] = out["community"].map(matched).fillna(0.0)
     return out

@@ -30,6 +30,15 @@ def existing_keys(conn: Connection) -> dict[str, set[str]]:
     return {kind: set(conn.execute(text(sql)).scalars()) for kind, sql in _KEY_QUERIES.items()}
 
 
+def _column(values: tuple):
+    """Text as plain Python strings (pandas' Arrow strings cost more than the query on joins and
+    lookups); everything else as pandas infers it."""
+    sample = next((v for v in values if v is not None), None)
+    if isinstance(sample, str) or sample is None:
+        return pd.Series(values, dtype=object)  # an explicit dtype: pandas 3 would infer Arrow strings
+    return pd.Series(values)
+
+
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -40,7 +49,9 @@ def frame(conn: Connection, sql: str, params: dict | None = None, geometry: str 
     with conn.connection.driver_connection.cursor() as cur:
         cur.execute(_NAMED.sub(r"%(\1)s", sql), params or {})
         columns = [d.name for d in cur.description]
-        df = pd.DataFrame(cur.fetchall(), columns=columns)
+        rows = cur.fetchall()
+    df = pd.DataFrame({name: _column(values) for name, values in
+                       zip(columns, zip(*rows, strict=True) if rows else [()] * len(columns), strict=True)})
     if geometry is None:
         return df
     geoms = shapely.from_wkb(df.pop(geometry).to_numpy()) if len(df) else []
