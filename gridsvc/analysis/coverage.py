@@ -200,14 +200,17 @@ class _LazyLevels(dict):
     def __init__(self, coverage: Coverage):
         super().__init__()
         u = coverage.units
+        self._grids = coverage.scene.grids
         self._tables = {"buildings": u.buildings, "organizations": u.organizations, "party_grids": u.party_grids,
-                        "staff_grids": u.staff_grids, "topology": coverage.topology,
-                        "alignment": matched_households(u.buildings, coverage.scene.grids)}
+                        "staff_grids": u.staff_grids, "topology": coverage.topology}
 
     def __missing__(self, level: str) -> dict[str, dict]:
         if level not in LEVELS:
             raise KeyError(level)
-        self[level] = as_json(level_figures(self._tables, level))
+        if level != "grid" and "alignment" not in self._tables:  # community level and up only
+            self._tables["alignment"] = matched_households(self._tables["buildings"], self._grids)
+        tables = self._tables if level != "grid" else {k: v for k, v in self._tables.items() if k != "alignment"}
+        self[level] = as_json(level_figures(tables, level))
         return self[level]
 
 

@@ -57,6 +57,7 @@ class Scene:
     crs: CRS
     as_of: dt.date = field(default_factory=dt.date.today)
     generated: bool = False
+    _active: pd.DataFrame | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Codes and ids as plain Python strings: pandas' Arrow-backed strings make isin and
@@ -70,6 +71,11 @@ class Scene:
 
     def active_assignments(self) -> pd.DataFrame:
         """Assignments active on ``as_of``: started (or no start) and not ended (domain.md §5)."""
+        if self._active is None:
+            self._active = self._find_active()
+        return self._active
+
+    def _find_active(self) -> pd.DataFrame:
         a = self.assignments
         today = pd.Timestamp(self.as_of)
         start = pd.to_datetime(a["start_date"])

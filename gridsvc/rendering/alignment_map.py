@@ -16,6 +16,7 @@ from gridsvc.analysis.alignment import DISTURB_LABEL
 from gridsvc.rendering.common import (
     Basemap,
     for_display,
+    geojson,
     legend,
     new_map,
     notices,
@@ -49,7 +50,7 @@ def alignment_map(data: AlignmentMapData, basemap: Basemap | None = None) -> fol
         frame["配对"] = [_pair_text(code, iou.get(code), side) for code in frame["code"]]
         frame["网格"] = frame["name"].fillna("") + "（" + frame["code"] + "）"
         spec = layers[side]
-        folium.GeoJson(frame[["code", "layer", "gs_kind", "网格", "配对", "geometry"]], name=spec["label"],
+        folium.GeoJson(geojson(frame[["code", "layer", "gs_kind", "网格", "配对", "geometry"]]), name=spec["label"],
                        pane=f"gs_{side}",
                        style_function=lambda f, s=spec: {"color": layers[f["properties"]["layer"]]["stroke"],
                                                          "weight": 3, "dashArray": s["dash"], "fillColor": s["fill"],
@@ -81,7 +82,7 @@ def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame, moves: list[dict]) ->
     b["gs_kind"] = ["move" if i in move else "building" for i in b["id"]]
     b["楼栋"] = b["name"].fillna(b["id"])
     b["调整"] = [_move_text(move[i]) if i in move else "无需调整" for i in b["id"]]
-    folium.GeoJson(b[["id", "gs_kind", "楼栋", "调整", "geometry"]], name="楼栋",
+    folium.GeoJson(geojson(b[["id", "gs_kind", "楼栋", "调整", "geometry"]]), name="楼栋",
                    style_function=lambda f: {"color": "#2c3e50", "weight": 1, "fillOpacity": 0.85,
                                              "fillColor": "#e67e22" if f["properties"]["gs_kind"] == "move" else "#bdc3c7"},
                    popup=folium.GeoJsonPopup(fields=["楼栋", "调整"])).add_to(m)

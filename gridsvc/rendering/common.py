@@ -108,6 +108,8 @@ _CSS = """<style>
   font-weight: bold; max-width: 60vw; text-align: center; }
 .gs-label { font-size: 11px; font-weight: bold; color: #1b2631; text-shadow: 0 0 3px #fff, 0 0 3px #fff;
   white-space: nowrap; }
+.leaflet-tooltip.gs-label { background: transparent; border: 0; box-shadow: none; padding: 0; }
+.leaflet-tooltip.gs-label::before { display: none; }
 @media (max-width: 600px) {
   .gs-panel { font-size: 12px; max-width: 75vw; }
   .gs-summary { top: auto; bottom: 44px; left: 10px; max-height: 35vh; }
@@ -164,3 +166,15 @@ def metric_rows(metrics: dict, labels: dict) -> str:
 def total_bounds(*frames: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
     boxes = np.array([f.total_bounds for f in frames if len(f)])
     return boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()
+
+
+def geojson(frame: gpd.GeoDataFrame) -> dict:
+    """A FeatureCollection for folium, built column-wise (geopandas' row-by-row ``__geo_interface__``
+    costs more than drawing the map). Properties must be JSON-ready: text, numbers, bools, None."""
+    geometries = [json.loads(g) if g is not None else None
+                  for g in shapely.to_geojson(frame.geometry.values.to_numpy())]
+    properties = frame.drop(columns=frame.geometry.name)
+    records = properties.astype(object).where(properties.notna(), None).to_dict("records")
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": p, "geometry": g}
+                         for p, g in zip(records, geometries, strict=True)]}

@@ -23,6 +23,7 @@ from gridsvc.analysis.metrics import LABELS, METRIC_BY_KEY
 from gridsvc.rendering.common import (
     Basemap,
     for_display,
+    geojson,
     legend,
     metric_rows,
     new_map,
@@ -67,7 +68,7 @@ def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> foliu
     communities = for_display(data.communities, basemap)
     m = new_map(total_bounds(communities if len(communities) else grids), basemap, panels=True, right_panel=300)
     _choropleth(m, grids, data.metric)
-    folium.GeoJson(communities[["code", "name", "geometry"]], name="社区边界",
+    folium.GeoJson(geojson(communities[["code", "name", "geometry"]]), name="社区边界",
                    style_function=lambda _: {"color": style()["context"]["community"]["stroke"], "weight": 2.5,
                                              "fill": False},
                    tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
@@ -95,7 +96,8 @@ def _choropleth(m: folium.Map, grids: gpd.GeoDataFrame, metric: str) -> None:
     g[LABELS[metric]] = [_figure(v, n, d) for v, n, d in zip(g["value"], g["numerator"], g["denominator"], strict=True)]
     layer_style = style()["layers"]
     folium.GeoJson(
-        g[["code", "layer", "fill", "gs_kind", "网格", LABELS[metric], "geometry"]], name=f"网格：{LABELS[metric]}",
+        geojson(g[["code", "layer", "fill", "gs_kind", "网格", LABELS[metric], "geometry"]]),
+        name=f"网格：{LABELS[metric]}",
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "fillOpacity": 0.55, "weight": 1.2,
                                   "color": layer_style[f["properties"]["layer"]]["stroke"]},
         tooltip=folium.GeoJsonTooltip(fields=["网格", LABELS[metric]]),
@@ -114,7 +116,7 @@ def _gap_areas(m: folium.Map, gaps: gpd.GeoDataFrame) -> None:
     spec = style()["gap_areas"]
     frame = gpd.GeoDataFrame({"问题": gaps["message"].to_numpy(), "gs_kind": "gap_area"},
                              geometry=gaps.geometry.values, crs=4490)
-    folium.GeoJson(frame, name="空白、重叠与越界区域",
+    folium.GeoJson(geojson(frame), name="空白、重叠与越界区域",
                    style_function=lambda _: {"color": spec["stroke"], "fillColor": spec["fill"],
                                              "fillOpacity": spec["opacity"], "weight": 1.5, "dashArray": "4 3"},
                    popup=folium.GeoJsonPopup(fields=["问题"], labels=False)).add_to(m)
@@ -126,7 +128,7 @@ def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame)
     for kind, group in gaps.groupby("kind", sort=False):
         label = f"{GAP_KIND[kind].label}（{len(group)}）"
         points = gap_points(group) if len(group) <= MAX_POINTS else _per_grid(group, grids, kind)
-        folium.GeoJson(points, name=label, show=GAP_KIND[kind].severity != "low",
+        folium.GeoJson(geojson(points), name=label, show=GAP_KIND[kind].severity != "low",
                        marker=folium.CircleMarker(radius=6, fill=True),
                        style_function=lambda f: {"color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95,
                                                  "fillColor": severity[f["properties"]["severity"]]["color"]},

@@ -9,12 +9,14 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import shapely
+from folium.utilities import JsCode
 
 from gridsvc.analysis.gaps import GAP_KIND
 from gridsvc.analysis.metrics import LABELS
 from gridsvc.rendering.common import (
     Basemap,
     for_display,
+    geojson,
     legend,
     metric_rows,
     new_map,
@@ -49,7 +51,7 @@ def grid_map(data: GridMapData, basemap: Basemap | None = None) -> folium.Map:
     m = new_map(total_bounds(grid), basemap, panels=True)
     _context(m, for_display(data.community, basemap), for_display(data.roads, basemap))
     layer = style()["layers"][grid["layer"].iloc[0]]
-    folium.GeoJson(grid[["code", "name", "geometry"]].assign(gs_kind="grid"), name="网格边界",
+    folium.GeoJson(geojson(grid[["code", "name", "geometry"]].assign(gs_kind="grid")), name="网格边界",
                    style_function=lambda _: {"color": layer["stroke"], "weight": 3, "fill": False,
                                              "dashArray": layer["dash"]}).add_to(m)
     _buildings(m, buildings)
@@ -66,10 +68,10 @@ def grid_map(data: GridMapData, basemap: Basemap | None = None) -> folium.Map:
 def _context(m: folium.Map, community: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> None:
     ctx = style()["context"]
     if len(roads):
-        folium.GeoJson(roads[["name", "geometry"]].fillna(""), name="道路", control=False,
+        folium.GeoJson(geojson(roads[["name", "geometry"]].fillna("")), name="道路", control=False,
                        style_function=lambda _: {"color": ctx["road"]["stroke"], "weight": ctx["road"]["weight"]},
                        ).add_to(m)
-    folium.GeoJson(community[["code", "name", "geometry"]], name="社区边界",
+    folium.GeoJson(geojson(community[["code", "name", "geometry"]]), name="社区边界",
                    style_function=lambda _: {"color": ctx["community"]["stroke"], "weight": ctx["community"]["weight"],
                                              "fill": False, "dashArray": "8 6"}).add_to(m)
 
@@ -86,21 +88,21 @@ def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame) -> None:
     b["正式党员"] = b["full_members"].fillna(0).astype(int)
     b["gs_kind"] = "building"
     fields = ["名称", "用途", "户数", "正式党员", "状态"]
-    folium.GeoJson(
-        b[["id", "status", "gs_kind", *fields, "geometry"]], name="楼栋",
+    folium.GeoJson(geojson(b[["id", "status", "gs_kind", *fields, "geometry"]]), name="楼栋",
         style_function=lambda f: {"color": "#2c3e50", "weight": 1, "fillOpacity": 0.8,
                                   "fillColor": statuses[f["properties"]["status"]]["fill"]},
         tooltip=folium.GeoJsonTooltip(fields=["名称"], labels=False),
         popup=folium.GeoJsonPopup(fields=fields),
     ).add_to(m)
-    labels = folium.FeatureGroup(name="党员人数")
-    points = shapely.point_on_surface(b.geometry.values.to_numpy())
-    for point, members in zip(points, b["正式党员"], strict=True):
-        if members:
-            folium.Marker([point.y, point.x], icon=folium.DivIcon(
-                html=f'<div class="gs-label">党员{members}</div>', icon_size=(50, 14), icon_anchor=(25, 7)),
-            ).add_to(labels)
-    labels.add_to(m)
+    # one layer of permanent labels (not a marker per building: each folium element costs a template)
+    with_members = b[b["正式党员"] > 0]
+    labels = gpd.GeoDataFrame({"label": "党员" + with_members["正式党员"].astype(str), "gs_kind": "members"},
+                              geometry=shapely.point_on_surface(with_members.geometry.values.to_numpy()), crs=4490)
+    if len(labels):
+        folium.GeoJson(geojson(labels), name="党员人数", marker=folium.CircleMarker(radius=1, opacity=0, fill_opacity=0),
+                       on_each_feature=JsCode(
+                           "function (feature, layer) { layer.bindTooltip(feature.properties.label, "
+                           "{permanent: true, direction: 'center', className: 'gs-label'}); }")).add_to(m)
 
 
 def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame) -> None:
@@ -108,7 +110,7 @@ def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame) -> None:
     pointed = gaps[gaps["object_type"].isin(["building", "organization"])]
     if pointed.empty:
         return
-    folium.GeoJson(gap_points(pointed), name="问题", marker=folium.CircleMarker(radius=6, fill=True),
+    folium.GeoJson(geojson(gap_points(pointed)), name="问题", marker=folium.CircleMarker(radius=6, fill=True),
                    style_function=_severity_style, popup=folium.GeoJsonPopup(fields=["问题"], labels=False)).add_to(m)
 
 

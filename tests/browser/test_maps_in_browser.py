@@ -146,3 +146,14 @@ def test_alignment_map_in_browser(server, browser):
     after = page.evaluate("() => document.querySelector('.leaflet-gs_party-pane').style.clip")
     assert before and after and before != after  # the swipe moves the boundary between the layers
     page.close()
+
+
+def test_grid_map_labels_every_building_with_members(server, browser):
+    base, demo, engine = server
+    code = demo.district_code + "002002002"
+    cov = services.coverage(engine, code)
+    buildings = cov.grid_buildings(code)
+    page, outside, errors, _ = open_map(browser, f"{base}/maps/grids/{code}", base, "grid-map-labels.png")
+    shown = page.locator(".leaflet-tooltip.gs-label").count()
+    assert shown == int((buildings["full_members"] > 0).sum()) > 1
+    page.close()
