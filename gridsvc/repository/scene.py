@@ -20,9 +20,15 @@ _AREA_TABLES = {
     "scene_organizations": """SELECT DISTINCT x.id FROM areas a JOIN organizations x ON ST_Intersects(a.geom, x.geom)
                               WHERE a.level = 'community' AND a.code LIKE :prefix""",
 }
-_TARGETS = """(target_type = 'grid' AND target_id IN (SELECT id FROM scene_grids))
-    OR (target_type = 'building' AND target_id IN (SELECT id FROM scene_buildings))
-    OR (target_type = 'organization' AND target_id IN (SELECT id FROM scene_organizations))"""
+_TARGET_TABLES = {"grid": "scene_grids", "building": "scene_buildings", "organization": "scene_organizations"}
+
+
+def _naming_area(table: str, columns: str) -> str:
+    """Rows of ``table`` whose target is one of the area's objects: one indexed join per target type
+    (an OR of IN-lists would make PostgreSQL read the whole table)."""
+    return " UNION ALL ".join(
+        f"SELECT {columns} FROM {table} t JOIN {area} x ON t.target_type = '{kind}' AND t.target_id = x.id"
+        for kind, area in _TARGET_TABLES.items())
 
 
 def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None = None) -> Scene:
@@ -47,12 +53,10 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
     organizations = frame(conn, f"""
         SELECT id, name, kind, full_members, has_union, has_youth_league, building_id, source,
                ST_AsBinary(geom) AS geom FROM organizations WHERE {where['organizations']}""")
-    scopes = frame(conn, f"""SELECT party_org_id, target_type, target_id, own FROM party_org_scopes
-                             WHERE {where['scopes']}""", p, geometry=None)
+    scopes = frame(conn, where["scopes"], p, geometry=None)
     party_orgs = frame(conn, f"SELECT id, name, kind, parent_id, full_members FROM party_orgs WHERE {where['party_orgs']}",
                        {"ids": sorted(set(scopes["party_org_id"]))}, geometry=None)
-    assignments = frame(conn, f"""SELECT staff_id, target_type, target_id, start_date, end_date FROM assignments
-                                  WHERE {where['assignments']}""", geometry=None)
+    assignments = frame(conn, where["assignments"], geometry=None)
     staff = frame(conn, f"SELECT id, name, role, fulltime, phone FROM staff WHERE {where['staff']}",
                   {"ids": sorted(set(assignments["staff_id"]))}, geometry=None)
     generated = any((f["source"] == "generated").any() for f in (communities, grids, buildings) if len(f))
@@ -61,7 +65,12 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
                  as_of=as_of or dt.date.today(), generated=generated)
 
 
-_EVERYTHING = dict.fromkeys(["buildings", "organizations", "scopes", "party_orgs", "assignments", "staff"], "TRUE")
+SCOPE_COLUMNS = "t.party_org_id, t.target_type, t.target_id, t.own"
+ASSIGNMENT_COLUMNS = "t.staff_id, t.target_type, t.target_id, t.start_date, t.end_date"
+_EVERYTHING = dict.fromkeys(["buildings", "organizations", "party_orgs", "staff"], "TRUE") | {
+    "scopes": f"SELECT {SCOPE_COLUMNS} FROM party_org_scopes t",
+    "assignments": f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments t",
+}
 
 
 def _area_filters(conn: Connection, params: dict) -> dict[str, str]:
@@ -73,8 +82,10 @@ def _area_filters(conn: Connection, params: dict) -> dict[str, str]:
     return {
         "buildings": "id IN (SELECT id FROM scene_buildings)",
         "organizations": "id IN (SELECT id FROM scene_organizations)",
-        "scopes": f"{_TARGETS} OR (target_type = 'community' AND target_id LIKE :prefix)",
+        "scopes": _naming_area("party_org_scopes", SCOPE_COLUMNS)
+        + f" UNION ALL SELECT {SCOPE_COLUMNS} FROM party_org_scopes t"
+          " WHERE t.target_type = 'community' AND t.target_id LIKE :prefix",
         "party_orgs": "id = ANY(:ids)",
-        "assignments": _TARGETS,
+        "assignments": _naming_area("assignments", ASSIGNMENT_COLUMNS),
         "staff": "id = ANY(:ids)",
     }
