@@ -201,7 +201,7 @@ def coverage_(settings: Settings, area: str | None, fmt: str) -> None:
     """Organization and work coverage (组织覆盖, 工作覆盖) per area, rolled up by sums."""
     from gridsvc.textual import coverage_text
 
-    cov = services.coverage(_engine(settings), area)
+    cov = services.coverage(_engine(settings), area, limits=services.thresholds(settings))
     tree = cov.tree(area)
     if fmt == "json":
         click.echo(json.dumps(tree, ensure_ascii=False, indent=2))
@@ -223,7 +223,7 @@ def gaps_(settings: Settings, area: str | None, kind: str | None, fmt: str) -> N
 
     if kind is not None and kind not in GAP_KIND:
         raise click.BadParameter(f"{kind!r}; expected one of {', '.join(GAP_KIND)}", param_hint="--kind")
-    cov = services.coverage(_engine(settings), area)
+    cov = services.coverage(_engine(settings), area, limits=services.thresholds(settings))
     gaps = cov.gap_list(area, kind)
     if fmt == "geojson":
         click.echo(gaps.to_json(ensure_ascii=False, drop_id=True))
@@ -258,7 +258,7 @@ def alignment_(settings: Settings, community: str, fmt: str) -> None:
     """How far a community's Party and governance grids are apart (两网融合): matched pairs, moves."""
     from gridsvc.textual import alignment_text
 
-    result = services.alignment(_engine(settings), community)
+    result = services.alignment(_engine(settings), community, limits=services.thresholds(settings))
     if fmt == "json":
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -276,7 +276,8 @@ def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | 
     """The grid leader's map of one grid: buildings by status, Party members, staff, gaps."""
     from gridsvc.mapping import basemap_from, grid_map_html
 
-    html_text = grid_map_html(_engine(settings), code, basemap_from(settings, basemap))
+    html_text = grid_map_html(_engine(settings), code, basemap_from(settings, basemap),
+                              limits=services.thresholds(settings))
     _write_map(settings, html_text, output, f"grid-{code}.html")
 
 
@@ -293,7 +294,8 @@ def map_coverage(settings: Settings, area: str, metric: str, output: Path | None
     """The coverage-gap map of a community, street or district."""
     from gridsvc.mapping import basemap_from, coverage_map_html
 
-    html_text = coverage_map_html(_engine(settings), area, basemap_from(settings, basemap), metric)
+    html_text = coverage_map_html(_engine(settings), area, basemap_from(settings, basemap), metric,
+                                  limits=services.thresholds(settings))
     _write_map(settings, html_text, output, f"coverage-{area}.html")
 
 
@@ -308,7 +310,8 @@ def map_alignment(settings: Settings, community: str, output: Path | None, basem
     """Both grid layers of a community over each other, with a swipe, pairs and buildings to move."""
     from gridsvc.mapping import alignment_map_html, basemap_from
 
-    html_text = alignment_map_html(_engine(settings), community, basemap_from(settings, basemap))
+    html_text = alignment_map_html(_engine(settings), community, basemap_from(settings, basemap),
+                                   limits=services.thresholds(settings))
     _write_map(settings, html_text, output, f"alignment-{community}.html")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from gridsvc import services
+from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.privacy import mask_phone
 from gridsvc.rendering.common import Basemap
@@ -37,12 +38,13 @@ def grid_staff(scene, code: str) -> list[dict]:
     return rows.to_dict("records")
 
 
-def grid_map_html(engine: Engine, code: str, basemap: Basemap, inline: bool = True) -> str:
+def grid_map_html(engine: Engine, code: str, basemap: Basemap, inline: bool = True,
+                  limits: Thresholds | None = None) -> str:
     """The grid leader's map of grid ``code`` as an HTML page."""
     with engine.connect() as conn:
         if not repo.grid_exists(conn, code):
             raise NotFound(f"no current grid with code {code!r}")
-    cov = services.coverage(engine, code)
+    cov = services.coverage(engine, code, limits=limits)
     scene = cov.scene
     grid = scene.grids[scene.grids["code"] == code]
     community = scene.communities[scene.communities["code"] == grid["community_code"].iloc[0]]
@@ -62,7 +64,7 @@ DEFAULT_METRIC = "building_group_coverage"
 
 
 def coverage_map_html(engine: Engine, area: str, basemap: Basemap, metric: str = DEFAULT_METRIC,
-                      inline: bool = True, tiles_url: str | None = None) -> str:
+                      inline: bool = True, tiles_url: str | None = None, limits: Thresholds | None = None) -> str:
     """The coverage-gap map of a community, street or district as an HTML page."""
     from gridsvc.analysis.coverage import level_of
     from gridsvc.analysis.metrics import METRIC_BY_KEY
@@ -78,7 +80,7 @@ def coverage_map_html(engine: Engine, area: str, basemap: Basemap, metric: str =
     if level == "grid":
         raise InvalidInput(f"{area} is a grid; the coverage map is for a community, street or district "
                            "(the grid map shows one grid)")
-    cov = services.coverage(engine, area)
+    cov = services.coverage(engine, area, limits=limits)
     scene = cov.scene
     grids = grid_values(scene.grids, cov.figures["grid"], metric)
     osm = bool(scene.buildings["osm_id"].notna().any()) if len(scene.buildings) else False
@@ -87,12 +89,13 @@ def coverage_map_html(engine: Engine, area: str, basemap: Basemap, metric: str =
     return finalize(coverage_map(data, basemap).get_root().render(), inline=inline)
 
 
-def alignment_map_html(engine: Engine, community: str, basemap: Basemap, inline: bool = True) -> str:
+def alignment_map_html(engine: Engine, community: str, basemap: Basemap, inline: bool = True,
+                       limits: Thresholds | None = None) -> str:
     """The two layers of ``community`` over each other, as an HTML page."""
     from gridsvc.rendering.alignment_map import AlignmentMapData, alignment_map
 
-    result = services.alignment(engine, community)
-    cov = services.coverage(engine, community)
+    cov = services.coverage(engine, services.check_community(community), limits=limits)
+    result = cov.alignment(community)
     scene = cov.scene
     inside = cov.units.buildings["community"] == community
     buildings = scene.buildings[inside.to_numpy()][["id", "name", "geometry"]]

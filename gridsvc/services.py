@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
 
+from gridsvc.analysis.scene import Thresholds
 from gridsvc.dataset import Dataset
 from gridsvc.errors import ImportRejected, InvalidInput
 from gridsvc.ingest.exchange import is_exchange_file, read_exchange
@@ -107,7 +109,12 @@ def build_demo(engine: Engine, seed: int, osm: Path | None = None,
     return import_dataset(engine, dataset, name, None, progress), demo
 
 
-def coverage(engine: Engine, area: str | None = None, as_of=None):
+def thresholds(settings) -> Thresholds:
+    """The configured thresholds (GRIDSVC_HOUSEHOLDS_MIN, ...; domain.md §4's defaults)."""
+    return Thresholds(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(Thresholds)})
+
+
+def coverage(engine: Engine, area: str | None = None, as_of=None, limits: Thresholds | None = None):
     """The coverage of ``area`` (any level; None: everything stored)."""
     from gridsvc.analysis.coverage import compute_coverage, level_of
     from gridsvc.errors import NotFound
@@ -122,17 +129,16 @@ def coverage(engine: Engine, area: str | None = None, as_of=None):
         if area is not None and not (repo.area_exists(conn, area) or repo.grid_exists(conn, area)):
             raise NotFound(f"no district, street, community or grid with code {area!r}")
         scene = load_scene(conn, area, as_of)
-    return compute_coverage(scene)
+    return compute_coverage(scene, limits)
 
 
-def alignment(engine: Engine, community: str, as_of=None):
+def check_community(code: str) -> str:
+    """``code`` if it names a community (12 digits), else a clear InvalidInput."""
+    if not (len(code) == 12 and code.isdigit()):
+        raise InvalidInput(f"{code!r} is not a community code (12 digits)")
+    return code
+
+
+def alignment(engine: Engine, community: str, as_of=None, limits: Thresholds | None = None):
     """The alignment of the two grid layers of one community (domain.md §5)."""
-    from gridsvc.analysis.coverage import level_of
-
-    try:
-        level = level_of(community)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-    if level != "community":
-        raise InvalidInput(f"{community!r} is not a community code (12 digits)")
-    return coverage(engine, community, as_of).alignment(community)
+    return coverage(engine, check_community(community), as_of, limits).alignment(community)

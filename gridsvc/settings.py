@@ -33,3 +33,14 @@ class Settings(BaseSettings):
     basemap: str = "none"
     basemap_url: str | None = None
     tianditu_key: str | None = None
+
+    # Thresholds of domain.md §4 (GRIDSVC_HOUSEHOLDS_MIN=250 ...), with its defaults.
+    overlap_m2: float = 1.0
+    gap_width_m: float = 1.0
+    outside_m2: float = 1.0
+    households_min: int = 300
+    households_max: int = 500
+    split_fraction: float = 0.05
+    building_group_min_members: int = 3
+    org_should_build_members: int = 3
+    households_per_fulltime_worker: int = 500

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from gridsvc import mapping
+from gridsvc import mapping, services
 from gridsvc.errors import InvalidInput
 from gridsvc.repository import read as repo
 
@@ -22,7 +22,8 @@ def coverage_page(request: Request, code: Annotated[str, Path(pattern=r"^(\d{6}|
     """Grids coloured by ``metric``, gap areas and markers by kind; buildings come as vector tiles."""
     settings = request.app.state.settings
     html = mapping.coverage_map_html(request.app.state.engine, code, mapping.basemap_from(settings, basemap),
-                                     metric, inline=False, tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf")
+                                     metric, inline=False, tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf",
+                                     limits=services.thresholds(settings))
     return HTMLResponse(html)
 
 
@@ -31,7 +32,7 @@ def alignment_page(request: Request, code: Annotated[str, Path(pattern=r"^\d{12}
                    basemap: BasemapKind = None) -> HTMLResponse:
     settings = request.app.state.settings
     html = mapping.alignment_map_html(request.app.state.engine, code, mapping.basemap_from(settings, basemap),
-                                      inline=False)
+                                      inline=False, limits=services.thresholds(settings))
     return HTMLResponse(html)
 
 
@@ -40,7 +41,7 @@ def grid_page(request: Request, code: Annotated[str, Path(pattern=r"^\d{15}$")],
               basemap: BasemapKind = None) -> HTMLResponse:
     settings = request.app.state.settings
     html = mapping.grid_map_html(request.app.state.engine, code, mapping.basemap_from(settings, basemap),
-                                 inline=False)
+                                 inline=False, limits=services.thresholds(settings))
     return HTMLResponse(html)
 
 

@@ -30,6 +30,10 @@ BBoxText = Annotated[str | None, Query(description="west,south,east,north in lon
                                        examples=["117.25,31.85,117.30,31.86"])]
 
 
+def _limits(request: Request):
+    return services.thresholds(request.app.state.settings)
+
+
 def parse_bbox(value: str | None) -> repo.BBox | None:
     if value is None:
         return None
@@ -129,7 +133,7 @@ AreaCode = Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12}|\d{15})$",
 def coverage(request: Request, area_code: AreaCode) -> dict:
     """One node per area — ``area``, ``metrics`` {key: {value, numerator, denominator}}, ``children`` —
     down to the grids; rates are sums of numerators over sums of denominators, null when nothing counts."""
-    cov = services.coverage(request.app.state.engine, area_code)
+    cov = services.coverage(request.app.state.engine, area_code, limits=_limits(request))
     return cov.tree(area_code) | {"generated": cov.scene.generated}
 
 
@@ -138,7 +142,7 @@ def gaps(request: Request,
          area: Annotated[str | None, Query(pattern=r"^(\d{6}|\d{9}|\d{12}|\d{15})$")] = None,
          kind: GapKind | None = None,
          severity: Literal["high", "medium", "low"] | None = None) -> dict:
-    cov = services.coverage(request.app.state.engine, area)
+    cov = services.coverage(request.app.state.engine, area, limits=_limits(request))
     found = cov.gap_list(area, kind)
     if severity:
         found = found[found["severity"] == severity]
@@ -149,7 +153,7 @@ def gaps(request: Request,
 def alignment(request: Request, community: Annotated[str, Path(pattern=r"^\d{12}$")]) -> dict:
     """``alignment_rate``, matched ``pairs`` with households and IoU, ``unmatched`` grids, and the
     ``moves`` that would make the Party layer follow the governance layer, with what each disturbs."""
-    return services.alignment(request.app.state.engine, community).as_json()
+    return services.alignment(request.app.state.engine, community, limits=_limits(request)).as_json()
 
 
 @router.get("/grids/{code}/coverage", summary="One grid: metrics, buildings with status, staff, gaps")
@@ -157,7 +161,7 @@ def grid_coverage(request: Request, conn: ConnDep,
                   code: Annotated[str, Path(pattern=r"^\d{15}$")]) -> dict:
     if not repo.grid_exists(conn, code):
         raise NotFound(f"no current grid with code {code!r}")
-    cov = services.coverage(request.app.state.engine, code)
+    cov = services.coverage(request.app.state.engine, code, limits=_limits(request))
     node = cov.tree(code)
     buildings = cov.grid_buildings(code)
     staff_rows = repo.staff(conn, grid=code, active_on=cov.scene.as_of)

@@ -116,3 +116,21 @@ def test_api_and_cli_alignment(client, settings):
     assert "两网融合" in table and "90/105" in table and "楼栋长换网格（BL4）" in table
     as_json = json.loads(CliRunner().invoke(main, ["alignment", s.C1, "--format", "json"], env=env).output)
     assert as_json["alignment_rate"] == body["alignment_rate"]
+
+
+def test_thresholds_are_configuration(loaded, settings):
+    """domain.md: thresholds are configuration with its defaults (GRIDSVC_HOUSEHOLDS_MIN, ...)."""
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url}
+    default = json.loads(CliRunner().invoke(main, ["gaps", "--kind", "household_band", "--format", "json"],
+                                            env=env).output)
+    assert len(default) == 6
+    wide = env | {"GRIDSVC_HOUSEHOLDS_MIN": "1", "GRIDSVC_HOUSEHOLDS_MAX": "100000"}
+    assert json.loads(CliRunner().invoke(main, ["gaps", "--kind", "household_band", "--format", "json"],
+                                         env=wide).output) == []
+    strict = env | {"GRIDSVC_BUILDING_GROUP_MIN_MEMBERS": "6"}  # only b7 (10 members) is then eligible
+    tree = json.loads(CliRunner().invoke(main, ["coverage", "--area", s.DISTRICT, "--format", "json"],
+                                         env=strict).output)
+    assert tree["metrics"]["building_group_coverage"]["denominator"] == 1
+    with TestClient(create_app(settings.model_copy(update={"households_per_fulltime_worker": 100}))) as client:
+        overloaded = client.get("/api/gaps", params={"kind": "worker_overloaded"}).json()["features"]
+    assert {f["properties"]["grid"] for f in overloaded} == {s.U2}  # 600 households; G1's 80 stay under 100
