@@ -122,10 +122,6 @@ class LocalCluster:
         self._pg_ctl("stop", "-m", "fast", "-w", what="pg_ctl stop")
         return True
 
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.pgdata, ignore_errors=True)
-
     # -- helpers -------------------------------------------------------------------------------
     def _is_root(self) -> bool:
         return os.geteuid() == 0

@@ -178,11 +178,6 @@ def buildings(conn: Connection, *, grid: str | None = None, community: str | Non
     return frame(conn, sql, params)
 
 
-def table_rows(conn: Connection, layer: str) -> pd.DataFrame:
-    """An attribute layer (party_orgs, party_org_scope, staff, assignments) as rows."""
-    return frame(conn, EXPORT_SQL[layer], geometry=None)
-
-
 def area_exists(conn: Connection, code: str) -> bool:
     return conn.scalar(text("SELECT 1 FROM areas WHERE code = :c"), {"c": code}) is not None
 
@@ -195,14 +190,6 @@ def row_counts(conn: Connection) -> dict[str, int]:
     tables = ["areas", "grids", "buildings", "organizations", "party_orgs", "party_org_scopes",
               "staff", "assignments", "roads"]
     return {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}
-
-
-def generated_data_present(conn: Connection) -> bool:
-    """True when anything stored was generated (maps and reports must then say so)."""
-    return bool(conn.scalar(text(
-        "SELECT EXISTS (SELECT 1 FROM areas WHERE source = 'generated')"
-        " OR EXISTS (SELECT 1 FROM grids WHERE source = 'generated')"
-        " OR EXISTS (SELECT 1 FROM buildings WHERE source = 'generated')")))
 
 
 def party_orgs(conn: Connection, kind: str | None = None) -> list[dict]:
