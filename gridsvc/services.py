@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,8 +117,17 @@ def thresholds(settings) -> Thresholds:
     return Thresholds(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(Thresholds)})
 
 
+_COVERAGE_CACHE: OrderedDict = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+COVERAGE_CACHE_SIZE = 8
+
+
 def coverage(engine: Engine, area: str | None = None, as_of=None, limits: Thresholds | None = None):
-    """The coverage of ``area`` (any level; None: everything stored)."""
+    """The coverage of ``area`` (any level; None: everything stored).
+
+    Kept in a small cache until the data changes (the database's ``data_version``, which triggers
+    move on every real change, by gridsvc or anyone else); the coverage of a grid is its community's.
+    """
     from gridsvc.analysis.coverage import compute_coverage, level_of
     from gridsvc.errors import NotFound
     from gridsvc.repository.scene import load_scene
@@ -128,8 +140,21 @@ def coverage(engine: Engine, area: str | None = None, as_of=None, limits: Thresh
     with engine.connect() as conn:
         if area is not None and not (repo.area_exists(conn, area) or repo.grid_exists(conn, area)):
             raise NotFound(f"no district, street, community or grid with code {area!r}")
+        as_of = as_of or dt.date.today()  # "active" depends on the day: part of the key
+        version = conn.scalar(text("SELECT version FROM data_version"))
+        key = (engine.url.render_as_string(hide_password=True), area[:12] if area else None, as_of, limits)
+        with _CACHE_LOCK:
+            hit = _COVERAGE_CACHE.get(key)
+            if hit is not None and hit[0] == version:
+                _COVERAGE_CACHE.move_to_end(key)
+                return hit[1]
         scene = load_scene(conn, area, as_of)
-    return compute_coverage(scene, limits)
+    result = compute_coverage(scene, limits)
+    with _CACHE_LOCK:
+        _COVERAGE_CACHE[key] = (version, result)
+        while len(_COVERAGE_CACHE) > COVERAGE_CACHE_SIZE:
+            _COVERAGE_CACHE.popitem(last=False)
+    return result
 
 
 def check_community(code: str) -> str:
