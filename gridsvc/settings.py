@@ -7,6 +7,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gridsvc.analysis.scene import Thresholds
+
+_DEFAULTS = Thresholds()
+
 
 def _default_home() -> Path:
     return Path.home() / ".local" / "share" / "gridsvc"
@@ -34,13 +38,13 @@ class Settings(BaseSettings):
     basemap_url: str | None = None
     tianditu_key: str | None = None
 
-    # Thresholds of domain.md §4 (GRIDSVC_HOUSEHOLDS_MIN=250 ...), with its defaults.
-    overlap_m2: float = 1.0
-    gap_width_m: float = 1.0
-    outside_m2: float = 1.0
-    households_min: int = 300
-    households_max: int = 500
-    split_fraction: float = 0.05
-    building_group_min_members: int = 3
-    org_should_build_members: int = 3
-    households_per_fulltime_worker: int = 500
+    # Thresholds of domain.md §4 (GRIDSVC_HOUSEHOLDS_MIN=250 ...); defaults defined once, in Thresholds.
+    overlap_m2: float = _DEFAULTS.overlap_m2
+    gap_width_m: float = _DEFAULTS.gap_width_m
+    outside_m2: float = _DEFAULTS.outside_m2
+    households_min: int = _DEFAULTS.households_min
+    households_max: int = _DEFAULTS.households_max
+    split_fraction: float = _DEFAULTS.split_fraction
+    building_group_min_members: int = _DEFAULTS.building_group_min_members
+    org_should_build_members: int = _DEFAULTS.org_should_build_members
+    households_per_fulltime_worker: int = _DEFAULTS.households_per_fulltime_worker
