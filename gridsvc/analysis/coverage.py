@@ -62,15 +62,15 @@ class Coverage:
         """The node of ``code`` with its descendants; without a code, every district."""
         if code is None:
             return [self.tree(d) for d in sorted(self.scene.communities["district_code"].unique())]
-        if code not in self._names():
+        if code not in self._names:
             raise KeyError(code)
         return self._node(code)
 
     def _node(self, code: str) -> dict:
         level = level_of(code)
-        area = {"code": code, "level": level, "name": self._names()[code]}
+        area = {"code": code, "level": level, "name": self._names[code]}
         if level == "grid":
-            area["layer"] = self._grid_layer()[code]
+            area["layer"] = self._grid_layer[code]
         return {"area": area, "metrics": self.metrics(code),
                 "children": [self._node(c) for c in self.children(code)]}
 
@@ -81,7 +81,7 @@ class Coverage:
 
     def _keys(self, level: str, code: str) -> list[str]:
         if level == "grid":
-            layer = self._grid_layer()[code]
+            layer = self._grid_layer[code]
             return [m.key for m in METRICS if m.grid and _side(m) in _sides(layer)]
         keys = []
         for m in METRICS:
@@ -89,10 +89,10 @@ class Coverage:
         return keys
 
     def children(self, code: str) -> list[str]:
-        return self._hierarchy().get(code, [])
+        return self._children.get(code, [])
 
     @functools.cached_property
-    def _hierarchy_cache(self) -> dict[str, list[str]]:
+    def _children(self) -> dict[str, list[str]]:
         c = self.scene.communities
         pairs = [*zip(c["district_code"], c["street_code"], strict=True), *zip(c["street_code"], c["code"], strict=True),
                  *zip(self.scene.grids["community_code"], self.scene.grids["code"], strict=True)]
@@ -101,11 +101,8 @@ class Coverage:
             children.setdefault(parent, set()).add(child)
         return {parent: sorted(kids) for parent, kids in children.items()}
 
-    def _hierarchy(self) -> dict[str, list[str]]:
-        return self._hierarchy_cache
-
     @functools.cached_property
-    def _name_cache(self) -> dict[str, str]:
+    def _names(self) -> dict[str, str]:
         c = self.scene.communities
         names = dict(zip(c["district_code"], c["district_name"], strict=True))
         names |= dict(zip(c["street_code"], c["street_name"], strict=True))
@@ -113,15 +110,9 @@ class Coverage:
         names |= dict(zip(self.scene.grids["code"], self.scene.grids["name"].fillna(""), strict=True))
         return names
 
-    def _names(self) -> dict[str, str]:
-        return self._name_cache
-
     @functools.cached_property
-    def _layer_cache(self) -> dict[str, str]:
-        return dict(zip(self.scene.grids["code"], self.scene.grids["layer"], strict=True))
-
     def _grid_layer(self) -> dict[str, str]:
-        return self._layer_cache
+        return dict(zip(self.scene.grids["code"], self.scene.grids["layer"], strict=True))
 
     # -- gaps and one grid ---------------------------------------------------------------------
     def gap_list(self, area: str | None = None, kind: str | None = None) -> gpd.GeoDataFrame:
@@ -156,7 +147,7 @@ class Coverage:
     def grid_buildings(self, code: str) -> pd.DataFrame:
         """The buildings of grid ``code`` (on its side or sides) with their status."""
         b = self.units.buildings
-        layer = self._grid_layer()[code]
+        layer = self._grid_layer[code]
         mine = np.zeros(len(b), dtype=bool)
         for side in _sides(layer):
             mine |= (b[f"{side}_grid"] == code).to_numpy()
