@@ -36,15 +36,15 @@ def table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset
     return "\n".join(line.rstrip() for line in lines)
 
 
-def figure(m: dict | None) -> str:
-    """'88.4% (493/558)', '—' for a rate with nothing to count, or a count."""
+def figure(m: dict | None, digits: int = 1) -> str:
+    """'88.4% (493/558)', '— (0/0)' for a rate with nothing to count, or a count."""
     if m is None:
         return ""
     if m["denominator"] is None:
         return "—" if m["value"] is None else f"{m['value']:,.0f}"
     if m["value"] is None:
         return "— (0/0)"
-    return f"{m['value']:.1%} ({m['numerator']:,}/{m['denominator']:,})"
+    return f"{m['value']:.{digits}%} ({m['numerator']:,}/{m['denominator']:,})"
 
 
 def short(m: dict | None) -> str:

@@ -20,6 +20,7 @@ from jinja2 import Template
 
 from gridsvc.analysis.crs import wgs84_to_datum
 from gridsvc.rendering.offline import OfflineMap
+from gridsvc.textual import figure
 
 STYLES = Path(__file__).resolve().parents[2] / "maps" / "styles.json"
 
@@ -151,15 +152,8 @@ def legend(m: folium.Map, title: str, items: list[tuple[str, str]]) -> None:
 
 
 def metric_rows(metrics: dict, labels: dict) -> str:
-    rows = []
-    for key, m in metrics.items():
-        if m["denominator"] is None:
-            value = "—" if m["value"] is None else f"{m['value']:,.0f}"
-        elif m["value"] is None:
-            value = "— (0/0)"
-        else:
-            value = f"{m['value']:.0%} ({m['numerator']:,}/{m['denominator']:,})"
-        rows.append(f"<tr><td>{html.escape(labels.get(key, key))}</td><td>{value}</td></tr>")
+    rows = [f"<tr><td>{html.escape(labels.get(key, key))}</td><td>{figure(m, digits=0)}</td></tr>"
+            for key, m in metrics.items()]
     return "<table>" + "".join(rows) + "</table>"
 
 
