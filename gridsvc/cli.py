@@ -150,7 +150,8 @@ def import_(settings: Settings, file: Path, datum: str | None, layer: str | None
     dataset = services.read_file(file, datum, layer)
     progress = RowProgress(sum(dataset.rows().values()), "importing")
     try:
-        result = services.import_dataset(_engine(settings), dataset, str(file), None, progress)
+        result = services.import_dataset(_engine(settings), dataset, str(file), services.file_sha256(file),
+                                         progress)
     finally:
         progress.close()
     _print_result(result)

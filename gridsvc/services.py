@@ -72,10 +72,11 @@ def import_dataset(engine: Engine, dataset: Dataset, name: str, sha256: str | No
 def import_file(engine: Engine, path: Path, datum: str | None = None, layer: str | None = None,
                 progress: Progress | None = None) -> ImportResult:
     dataset = read_file(path, datum, layer)
-    return import_dataset(engine, dataset, str(path), _sha256(Path(path)), progress)
+    return import_dataset(engine, dataset, str(path), file_sha256(Path(path)), progress)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, as the import log records it."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

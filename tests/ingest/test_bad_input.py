@@ -189,3 +189,16 @@ def test_unknown_file_kind_is_refused(db, tmp_path):
     path.write_text("not a map")
     with pytest.raises(Exception, match="unknown file kind"):
         services.import_file(db, path)
+
+
+def test_cli_import_logs_the_file_hash(db, settings, tmp_path):
+    import hashlib
+
+    from sqlalchemy import text
+
+    path = scenes.write(tmp_path / "small.gpkg")
+    result = CliRunner().invoke(main, ["import", str(path)], env={"GRIDSVC_DATABASE_URL": settings.database_url})
+    assert result.exit_code == 0, result.output
+    with db.connect() as conn:
+        logged = conn.scalar(text("SELECT sha256 FROM imports"))
+    assert logged == hashlib.sha256(path.read_bytes()).hexdigest()
