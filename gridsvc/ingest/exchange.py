@@ -32,29 +32,31 @@ def read_exchange(path: Path, datum: str | None = None) -> Dataset:
     """All exchange layers of ``path``, checked; raises :class:`ImportRejected` on any problem."""
     present = [str(row[0]) for row in pyogrio.list_layers(path)]
     dataset = Dataset(source="import")
+    dataset.notes += [f"layer {name!r} is not part of the exchange format; ignored"
+                      for name in present if name not in LAYER_BY_NAME]
+    raws = {layer.name: pyogrio.read_dataframe(path, layer=layer.name, fid_as_index=True, use_arrow=True)
+            for layer in LAYERS if layer.name in present}
+    return _checked(raws, dataset, str(path), datum)
+
+
+def _checked(raws: dict[str, pd.DataFrame], dataset: Dataset, name: str, datum: str | None) -> Dataset:
+    """Type and check every layer of ``raws`` into ``dataset``; all problems at once, or the dataset
+    with its buildings completed (estimated households, representative points)."""
     problems: list[Problem] = []
-    for name in present:
-        if name not in LAYER_BY_NAME:
-            dataset.notes.append(f"layer {name!r} is not part of the exchange format; ignored")
     for layer in LAYERS:
-        if layer.name not in present:
+        if layer.name not in raws:
             continue
-        frame, layer_problems, notes = read_layer(path, layer, datum)
+        frame, layer_problems, notes = typed_layer(raws[layer.name], layer, datum)
         problems += layer_problems
         dataset.notes += notes
         if frame is not None:
             dataset.layers[layer.name] = frame
     problems += check_within_file(dataset)
     if problems:
-        raise ImportRejected(str(path), problems)
+        raise ImportRejected(name, problems)
     if "buildings" in dataset.layers:
         dataset.layers["buildings"] = complete_buildings(dataset.layers["buildings"])
     return dataset
-
-
-def read_layer(path: Path, layer: Layer, datum: str | None) -> tuple[pd.DataFrame | None, list[Problem], list[str]]:
-    raw = pyogrio.read_dataframe(path, layer=layer.name, fid_as_index=True, use_arrow=True)
-    return typed_layer(raw, layer, datum)
 
 
 def feature_names(raw: pd.DataFrame, layer: Layer) -> pd.Series:
@@ -151,21 +153,9 @@ def _community_hierarchy(df: pd.DataFrame) -> list[Problem]:
 
 def validate_dataset(dataset: Dataset, name: str) -> Dataset:
     """Type and check a dataset built in memory (the demo) exactly as a file would be."""
-    checked = Dataset(source=dataset.source, notes=list(dataset.notes))
-    problems: list[Problem] = []
-    for layer in LAYERS:
-        raw = dataset.get(layer.name)
-        if raw is None:
-            continue
-        raw = raw.reset_index(drop=True)
-        raw.index = raw.index + 1
-        frame, layer_problems, _ = typed_layer(raw, layer, None)
-        problems += layer_problems
-        if frame is not None:
-            checked.layers[layer.name] = frame
-    problems += check_within_file(checked)
-    if problems:
-        raise ImportRejected(name, problems)
-    if "buildings" in checked.layers:
-        checked.layers["buildings"] = complete_buildings(checked.layers["buildings"])
-    return checked
+    raws = {}
+    for layer_name, frame in dataset.layers.items():
+        raw = frame.reset_index(drop=True)
+        raw.index = raw.index + 1  # feature numbers as a file would have them
+        raws[layer_name] = raw
+    return _checked(raws, Dataset(source=dataset.source, notes=list(dataset.notes)), name, None)
