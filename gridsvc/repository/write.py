@@ -43,41 +43,48 @@ class Counts:
 class TableSpec:
     table: str
     columns: tuple[str, ...]
-    conflict: str  # ON CONFLICT target
+    key: tuple[str, ...]  # the unique index a row is matched on
     geometry: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()  # set on insert, never updated (e.g. valid_from)
+    key_where: str | None = None  # the unique index's predicate, for a partial index
+
+    @property
+    def conflict(self) -> str:
+        """The ON CONFLICT target."""
+        target = f"({', '.join(self.key)})"
+        return f"{target} WHERE {self.key_where}" if self.key_where else target
 
 
-AREAS = TableSpec("areas", ("code", "level", "name", "parent_code", "geom", "source"), "(code)", ("geom",))
+AREAS = TableSpec("areas", ("code", "level", "name", "parent_code", "geom", "source"), ("code",), ("geom",))
 # Street and district boundaries are derived from their communities, never imported.
-UPPER_AREAS = TableSpec(AREAS.table, AREAS.columns, AREAS.conflict, AREAS.geometry, fixed=("geom",))
+UPPER_AREAS = TableSpec(AREAS.table, AREAS.columns, AREAS.key, AREAS.geometry, fixed=("geom",))
 GRIDS = TableSpec(
     "grids", ("code", "layer", "community_code", "name", "urban", "geom", "valid_from", "source"),
-    "(code) WHERE valid_to IS NULL", ("geom",), fixed=("valid_from",),
+    ("code",), ("geom",), fixed=("valid_from",), key_where="valid_to IS NULL",
 )
 BUILDINGS = TableSpec(
     "buildings",
     ("id", "name", "address", "use", "floors", "units", "households", "households_estimated",
      "residents", "full_members", "probationary_members", "osm_id", "building_type", "geom", "rep_point", "source"),
-    "(id)", ("geom", "rep_point"),
+    ("id",), ("geom", "rep_point"),
 )
 ORGANIZATIONS = TableSpec(
     "organizations",
     ("id", "name", "kind", "employees", "full_members", "has_union", "has_youth_league",
      "building_id", "geom", "source"),
-    "(id)", ("geom",),
+    ("id",), ("geom",),
 )
 PARTY_ORGS = TableSpec(
     "party_orgs",
     ("id", "name", "kind", "parent_id", "full_members", "probationary_members", "founded", "source"),
-    "(id)",
+    ("id",),
 )
 SCOPES = TableSpec("party_org_scopes", ("party_org_id", "target_type", "target_id", "own"),
-                   "(party_org_id, target_type, target_id)")
-STAFF = TableSpec("staff", ("id", "name", "role", "fulltime", "phone", "source"), "(id)")
+                   ("party_org_id", "target_type", "target_id"))
+STAFF = TableSpec("staff", ("id", "name", "role", "fulltime", "phone", "source"), ("id",))
 ASSIGNMENTS = TableSpec("assignments", ("staff_id", "target_type", "target_id", "start_date", "end_date"),
-                        "(staff_id, target_type, target_id, start_date)")
-ROADS = TableSpec("roads", ("id", "name", "kind", "geom", "source"), "(id)", ("geom",))
+                        ("staff_id", "target_type", "target_id", "start_date"))
+ROADS = TableSpec("roads", ("id", "name", "kind", "geom", "source"), ("id",), ("geom",))
 
 # Exchange layer -> table, in an order that satisfies foreign keys.
 LAYER_TABLES: tuple[tuple[str, TableSpec], ...] = (
@@ -235,8 +242,7 @@ def _merge(conn: Connection, spec: TableSpec, columns: list[str], stage: str, to
     selected = ", ".join(
         "coalesce(valid_from, current_date)" if c == "valid_from" else f'"{c}"' for c in columns
     )
-    key_columns = {c.strip() for c in spec.conflict.split(")")[0].strip("( ").split(",")}
-    updatable = [c for c in columns if c not in key_columns and c not in spec.fixed]
+    updatable = [c for c in columns if c not in spec.key and c not in spec.fixed]
     if updatable:
         assign = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updatable)
         old = ", ".join(f't."{c}"' for c in updatable)
