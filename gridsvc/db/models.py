@@ -20,11 +20,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SRID = 4490
@@ -38,6 +40,8 @@ SCOPE_TARGETS = ("grid", "building", "organization", "community")
 STAFF_ROLES = ("grid_leader", "grid_worker", "building_leader", "liaison")
 ASSIGNMENT_TARGETS = ("grid", "building", "organization")
 SOURCES = ("import", "generated", "osm")
+PLAN_ORIGINS = ("upload", "adopt_governance", "proposal")
+PLAN_STATUSES = ("draft", "applied")
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -89,7 +93,7 @@ class Grid(Base):
         _one_of("layer", GRID_LAYERS, "grids_layer"),
         CheckConstraint("code ~ '^\\d{15}$'", name="grids_code_digits"),
         CheckConstraint("left(code, 12) = community_code", name="grids_code_prefix"),
-        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="grids_validity"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="grids_validity"),
         _one_of("source", SOURCES, "grids_source"),
         Index("grids_current_code", "code", unique=True, postgresql_where=text("valid_to IS NULL")),
         Index("grids_geom_gist", "geom", postgresql_using="gist"),
@@ -281,3 +285,45 @@ class ImportRecord(Base):
     kind: Mapped[str] = mapped_column(String(16))
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     summary: Mapped[str] = mapped_column(Text)
+
+
+class Plan(Base):
+    """A draft grid layer for some communities (a redraw), kept beside the live layers until applied.
+
+    Applying makes its grids the ``layer`` of those communities from ``effective`` on; ``outcome``
+    records what changed and what was left for a person to decide.
+    """
+
+    __tablename__ = "plans"
+    __table_args__ = (
+        _one_of("layer", GRID_LAYERS, "plans_layer"),
+        _one_of("origin", PLAN_ORIGINS, "plans_origin"),
+        _one_of("status", PLAN_STATUSES, "plans_status"),
+        CheckConstraint("cardinality(communities) > 0", name="plans_communities_check"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(Text)
+    communities: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    layer: Mapped[str] = mapped_column(String(16), server_default="unified")
+    origin: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), server_default="draft")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    effective: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    outcome = mapped_column(JSONB, nullable=True)
+
+
+class PlanGrid(Base):
+    """One grid polygon of a plan."""
+
+    __tablename__ = "plan_grids"
+    __table_args__ = (PrimaryKeyConstraint("plan_id", "code"),)
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(15))
+    community_code: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str | None] = mapped_column(Text)
+    urban: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=False)

@@ -83,10 +83,26 @@ def _building_groups(rows, party_side, buildings, communities, plants, rng) -> N
         for b in sorted(set(ids) - set(kept)):
             plants.add("building_group_missing", b, "党员3名以上的楼栋未建楼栋党小组")
         parent = f"po-{grid_code}" if f"po-{grid_code}" in branches else f"po-{community}"
-        for n, start in enumerate(range(0, len(kept), 2)):
-            members = kept[start:start + 2]
+        homes = buildings[(buildings["use"] == "residential") & (buildings["party_grid"] == grid_code)]
+        for n, members in enumerate(_with_neighbours(kept, homes.set_index("id")[["x", "y"]])):
             rows.party_org(f"po-{grid_code}-g{n + 1}", f"第{n + 1}楼栋党小组", "group", parent,
                            targets=[("building", b) for b in members])
+
+
+def _with_neighbours(ids: list[str], homes: pd.DataFrame, reach_m: float = 60.0) -> list[list[str]]:
+    """Building groups (楼栋党小组): each building, west to east, with its nearest residential
+    neighbour not yet in a group (when one stands within ``reach_m``)."""
+    taken: set[str] = set()
+    groups = []
+    for b in ids:
+        if b in taken:
+            continue
+        free = homes.drop(index=[b, *taken], errors="ignore")
+        gaps = np.hypot(*(free.to_numpy() - homes.loc[b].to_numpy()).T)
+        members = [b] if not len(free) or gaps.min() > reach_m else [b, free.index[int(gaps.argmin())]]
+        taken.update(members)
+        groups.append(members)
+    return groups
 
 
 def organizations(rows: Rows, communities: pd.DataFrame, buildings: gpd.GeoDataFrame,

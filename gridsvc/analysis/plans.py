@@ -1,0 +1,225 @@
+"""Plans (redraws of a grid layer): check one, see what it changes, and map old grids to new ones.
+
+A plan is a set of grid polygons for some communities that will become one layer (``unified`` by
+default). Applying it replaces that layer (for ``unified``: every layer) in those communities. What
+this module decides, the service and the database carry out:
+
+- :func:`validate_plan`: every grid rule of domain.md §4 plus contiguity, as a list of problems
+  (errors block applying; warnings are shown).
+- :func:`plan_scene`: the scene as it would be after applying — the same coverage engine then gives
+  the metrics after.
+- :func:`grid_mapping`: which new grid takes over each replaced grid, where that is unambiguous (all
+  its buildings land in one new grid); grid-level Party scopes and staff assignments follow it.
+- :func:`plan_diff`: buildings changing grid, Party organizations and staff affected, metrics before
+  and after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gridsvc.analysis.alignment import match_grids
+from gridsvc.analysis.assignment import assign_buildings
+from gridsvc.analysis.scene import SIDES, Scene, Thresholds
+from gridsvc.analysis.topology import CODE, community_topology
+
+# What each problem means, as users read it; errors block applying the plan.
+PLAN_RULES = {
+    "invalid_polygon": ("error", "网格不是有效的面"),
+    "grid_overlap": ("error", "网格相互重叠"),
+    "grid_gap_area": ("error", "社区内有未被网格覆盖的空隙"),
+    "grid_outside_community": ("error", "网格超出所属社区"),
+    "bad_grid_code": ("error", "网格编码应为15位数字且以社区编码开头"),
+    "duplicate_code": ("error", "网格编码重复"),
+    "code_in_use": ("error", "网格编码已被其他图层的在用网格使用"),
+    "not_contiguous": ("error", "网格不连通（由多块组成）"),
+    "buildings_unassigned": ("error", "楼栋不在任何网格内"),
+    "households_out_of_band": ("warning", "网格户数不在规定范围内"),
+    "building_split": ("warning", "楼栋被网格边界切分"),
+    "party_group_split": ("warning", "党小组的楼栋分属不同网格"),
+}
+
+
+def replaced_layers(layer: str) -> tuple[str, ...]:
+    """The live layers a plan applied as ``layer`` replaces: a unified layer replaces them all."""
+    return ("party", "governance", "unified") if layer == "unified" else (layer,)
+
+
+def validate_plan(communities_m: gpd.GeoDataFrame, plan_m: gpd.GeoDataFrame, buildings_m: pd.DataFrame,
+                  groups: dict[str, list[str]], thresholds: Thresholds, codes_in_use: set[str]) -> list[dict]:
+    """Problems of a plan's grids (metric CRS), each ``{rule, severity, message, community, grid,
+    other, value, geometry}``.
+
+    ``buildings_m``: id, geometry, rep_point, households of the plan's communities; ``groups``: Party
+    group id → its building ids; ``codes_in_use``: current codes the plan does not replace.
+    """
+    plan_m = plan_m.reset_index(drop=True)
+    problems = _shape_problems(plan_m, codes_in_use)
+    grids = plan_m.assign(layer="unified", geometry=shapely.make_valid(plan_m.geometry.values))
+    _, topo = community_topology(communities_m, grids, thresholds)
+    for p in topo:
+        if p["side"] in ("party", None):
+            problems.append(_problem(p["kind"], p["community"], p["grid"], p["other"], p["area_m2"], p["geometry"]))
+    codes, split = assign_buildings(buildings_m["rep_point"].to_numpy(), buildings_m.geometry.values.to_numpy(),
+                                    grids["code"].to_numpy(), grids.geometry.values.to_numpy(), thresholds.split_fraction)
+    geom_of = dict(zip(grids["code"], grids.geometry, strict=True))
+    for b, g, geom in zip(buildings_m["id"][pd.isna(codes)], codes[pd.isna(codes)],
+                          buildings_m.geometry[pd.isna(codes)], strict=True):
+        problems.append(_problem("buildings_unassigned", None, g, b, None, geom))
+    for b, g in zip(buildings_m["id"][split], codes[split], strict=True):
+        problems.append(_problem("building_split", g[:12], g, b, None, geom_of[g]))
+    households = pd.Series(buildings_m["households"].fillna(0).to_numpy(float)).groupby(codes).sum()
+    for code, community, geom in zip(grids["code"], grids["community_code"], grids.geometry, strict=True):
+        h = float(households.get(code, 0.0))
+        if not thresholds.households_min <= h <= thresholds.households_max:
+            problems.append(_problem("households_out_of_band", community, code, None, h, geom))
+    grid_of = dict(zip(buildings_m["id"], codes, strict=True))
+    for group, members in groups.items():
+        where = sorted({grid_of[m] for m in members if m in grid_of and grid_of[m] is not None})
+        if len(where) > 1:
+            problems.append(_problem("party_group_split", where[0][:12], where[0], group, None, None, where))
+    return problems
+
+
+def _shape_problems(plan_m: gpd.GeoDataFrame, codes_in_use: set[str]) -> list[dict]:
+    problems = []
+    seen: set[str] = set()
+    for code, community, geom in zip(plan_m["code"], plan_m["community_code"], plan_m.geometry, strict=True):
+        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
+            reason = shapely.is_valid_reason(geom) if geom is not None else "no geometry"
+            problems.append(_problem("invalid_polygon", community, code, reason, None, geom))
+        elif shapely.get_num_geometries(shapely.normalize(shapely.union_all([geom]))) > 1:
+            problems.append(_problem("not_contiguous", community, code, None,
+                                     shapely.get_num_geometries(geom), geom))
+        if not CODE.fullmatch(str(code)) or not str(code).startswith(str(community)):
+            problems.append(_problem("bad_grid_code", community, code, None, None, geom))
+        if code in seen:
+            problems.append(_problem("duplicate_code", community, code, None, None, geom))
+        if code in codes_in_use:
+            problems.append(_problem("code_in_use", community, code, None, None, geom))
+        seen.add(code)
+    return problems
+
+
+def _problem(rule, community, grid, other, value, geometry, grids=None) -> dict:
+    severity, message = PLAN_RULES[rule]
+    out = {"rule": rule, "severity": severity, "message": message, "community": community, "grid": grid,
+           "other": other, "value": None if value is None else round(float(value), 2), "geometry": geometry}
+    if grids is not None:
+        out["grids"] = grids
+    return out
+
+
+def blocking(problems: list[dict]) -> list[dict]:
+    return [p for p in problems if p["severity"] == "error"]
+
+
+# -- the scene after applying ------------------------------------------------------------------
+@dataclasses.dataclass
+class Remap:
+    """Replaced grid → the new grid that takes over (None: ambiguous, for a person to decide)."""
+
+    target: dict[str, str | None]
+    candidates: dict[str, dict[str, int]]  # replaced grid → new grid → households landing there
+
+
+def grid_mapping(before: pd.DataFrame, after: pd.DataFrame, replaced: pd.DataFrame, new: pd.DataFrame) -> Remap:
+    """Which new grid takes over each replaced grid.
+
+    ``before``/``after``: per building id, households and ``party_grid``/``governance_grid``
+    before and after; ``replaced``: code, layer, geometry; ``new``: code, geometry (one CRS).
+    A replaced grid maps to a new grid when all its buildings land there; a grid without buildings,
+    when 95 % of its area does.
+    """
+    target: dict[str, str | None] = {}
+    candidates: dict[str, dict[str, int]] = {}
+    new_geoms = new.geometry.values.to_numpy()
+    for code, layer, geom in zip(replaced["code"], replaced["layer"], replaced.geometry, strict=True):
+        side = "governance" if layer == "governance" else "party"
+        mine = (before[f"{side}_grid"] == code).to_numpy()
+        if mine.any():
+            landed = after.loc[mine].groupby(after.loc[mine, f"{side}_grid"].fillna("—"))["households"].sum()
+            candidates[code] = {k: int(v) for k, v in landed.items()}
+            target[code] = landed.index[0] if len(landed) == 1 and landed.index[0] != "—" else None
+        else:
+            share = shapely.area(shapely.intersection(new_geoms, geom)) / max(geom.area, 1e-9)
+            best = int(share.argmax()) if len(share) else -1
+            target[code] = new["code"].iloc[best] if best >= 0 and share[best] >= 0.95 else None
+            candidates[code] = {}
+    return Remap(target, candidates)
+
+
+def plan_scene(scene: Scene, plan: gpd.GeoDataFrame, layer: str, remap: Remap, effective: dt.date) -> Scene:
+    """``scene`` with the plan's grids in place of the layers they replace, grid-level scopes and
+    assignments following ``remap``, seen on ``effective`` (EPSG:4490 like the scene)."""
+    communities = set(plan["community_code"])
+    live = scene.grids
+    gone = live["community_code"].isin(communities) & live["layer"].isin(replaced_layers(layer))
+    grids = pd.concat([live[~gone], plan.assign(layer=layer, source="plan")[["code", "layer", "community_code", "name",
+                                                                              "urban", "source", "geometry"]]],
+                      ignore_index=True).sort_values("code", kind="stable")
+    grids = gpd.GeoDataFrame(grids, geometry="geometry", crs=live.crs).reset_index(drop=True)
+    moved = {old: new for old, new in remap.target.items() if new is not None and new != old}
+    scopes = scene.scopes.copy()
+    on_grid = scopes["target_type"] == "grid"
+    scopes.loc[on_grid, "target_id"] = scopes.loc[on_grid, "target_id"].map(lambda c: moved.get(c, c))
+    scopes = scopes.drop_duplicates(["party_org_id", "target_type", "target_id"])
+    return dataclasses.replace(scene, grids=grids, scopes=scopes,
+                               assignments=remapped_assignments(scene.assignments, moved, effective), as_of=effective)
+
+
+def remapped_assignments(assignments: pd.DataFrame, moved: dict[str, str], effective: dt.date) -> pd.DataFrame:
+    """Grid assignments on a moved grid: those running on ``effective`` end then and go on at the new
+    grid; those starting later simply move; ended ones stay as history."""
+    a = assignments.copy()
+    on = (a["target_type"] == "grid") & a["target_id"].isin(moved)
+    start = pd.to_datetime(a["start_date"])
+    end = pd.to_datetime(a["end_date"])
+    day = pd.Timestamp(effective)
+    later = on & start.notna() & (start > day)
+    running = on & ~later & (end.isna() | (end > day))
+    a.loc[later, "target_id"] = a.loc[later, "target_id"].map(moved)
+    follow = a[running].assign(target_id=a.loc[running, "target_id"].map(moved), start_date=effective)
+    a.loc[running, "end_date"] = effective
+    return pd.concat([a, follow], ignore_index=True)
+
+
+# -- comparing layouts ---------------------------------------------------------------------------
+def kept_households(buildings: pd.DataFrame, a: str, b: str) -> int:
+    """Households that stay together when the grids of column ``a`` are matched one-to-one to those of
+    ``b`` (the Hungarian matching of domain.md §5); a building missing on either side is not kept."""
+    both = buildings.dropna(subset=[a, b])
+    if both.empty:
+        return 0
+    table = both.pivot_table(index=a, columns=b, values="households", aggfunc="sum", fill_value=0)
+    return int(sum(table.at[p, g] for p, g in match_grids(table)))
+
+
+def households_moved(buildings: pd.DataFrame, layout: str) -> dict[str, int]:
+    """Issue (e): households moved away from their live governance grid and their live Party grid
+    by ``layout`` (a column of grid codes), each counted through the best one-to-one matching."""
+    total = int(buildings["households"].sum())
+    return {"moved_from_governance": total - kept_households(buildings, layout, "governance_grid"),
+            "moved_from_party": total - kept_households(buildings, layout, "party_grid")}
+
+
+def side_columns(units: pd.DataFrame, community: set[str]) -> pd.DataFrame:
+    mine = units[units["community"].isin(community)]
+    return mine[["id", "households", "party_grid", "governance_grid"]].reset_index(drop=True)
+
+
+def grid_household_band(units: pd.DataFrame, grids: pd.DataFrame, side: str, thresholds: Thresholds) -> int:
+    """How many of ``grids`` (on ``side``) hold households outside the band."""
+    h = units.groupby(f"{side}_grid")["households"].sum()
+    values = np.array([h.get(c, 0) for c in grids["code"]])
+    return int(((values < thresholds.households_min) | (values > thresholds.households_max)).sum())
+
+
+def sides_of(layer: str) -> tuple[str, ...]:
+    return tuple(side for side, layers in SIDES.items() if layer in layers)
