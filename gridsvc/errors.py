@@ -55,3 +55,18 @@ class ImportRejected(GridsvcError):
             f"{source}: import rejected, nothing was changed ({len(problems)} problem"
             f"{'s' if len(problems) != 1 else ''}):\n  " + "\n  ".join(lines)
         )
+
+
+class PlanRejected(GridsvcError):
+    """A plan has errors (domain.md §4 rules, contiguity, codes) and cannot be applied; nothing changed."""
+
+    max_listed = 20
+
+    def __init__(self, plan_id: int, problems: list[dict]):
+        self.plan_id = plan_id
+        self.problems = problems
+        lines = [f"{p['rule']} {p['grid'] or p['community'] or ''}: {p['message']}" for p in problems[: self.max_listed]]
+        if len(problems) > len(lines):
+            lines.append(f"... and {len(problems) - len(lines)} more")
+        super().__init__(f"plan {plan_id} not applied, nothing was changed ({len(problems)} error"
+                         f"{'s' if len(problems) != 1 else ''}):\n  " + "\n  ".join(lines))

@@ -22,7 +22,7 @@ def plan_diff(before: Coverage, after: Coverage, communities: list[str], remap: 
     mine = b0["community"].isin(communities).to_numpy()
     return {
         "effective": effective.isoformat(),
-        "buildings": _buildings(before, b0[mine], b1[mine]),
+        "buildings": _buildings(before, b0[mine], b1[mine], remap),
         "party_orgs": _grid_scopes(before, remap) + _building_scopes(before, b0[mine], b1[mine]),
         "staff": _grid_staff(before, remap, effective) + _building_leaders(before, b0[mine], b1[mine]),
         "metrics": {c: _metrics(before.metrics(c), after.metrics(c)) for c in communities},
@@ -30,11 +30,17 @@ def plan_diff(before: Coverage, after: Coverage, communities: list[str], remap: 
     }
 
 
-def _buildings(before: Coverage, b0: pd.DataFrame, b1: pd.DataFrame) -> list[dict]:
+def _buildings(before: Coverage, b0: pd.DataFrame, b1: pd.DataFrame, remap: Remap) -> list[dict]:
+    """Buildings that leave their grid's successor (the new grid taking most of its households) on
+    either side: a building following its renamed grid has not moved."""
     names = dict(zip(before.scene.buildings["id"], before.scene.buildings["name"], strict=True))
+    after = {old: max((n for n in landing if n != "—"), key=landing.get, default=None)
+             for old, landing in remap.candidates.items()}
     out = []
     for row0, row1 in zip(b0.itertuples(), b1.itertuples(), strict=True):
-        if row0.party_grid == row1.party_grid and row0.governance_grid == row1.governance_grid:
+        stays = [after.get(g0, g0) == g1 for g0, g1 in ((row0.party_grid, row1.party_grid),
+                                                         (row0.governance_grid, row1.governance_grid))]
+        if all(stays):
             continue
         out.append({"building_id": row0.id, "name": _text(names.get(row0.id)), "households": int(row0.households),
                     "party": [_text(row0.party_grid), _text(row1.party_grid)],

@@ -26,7 +26,7 @@ import shapely
 
 from gridsvc.analysis.alignment import match_grids
 from gridsvc.analysis.assignment import assign_buildings
-from gridsvc.analysis.scene import SIDES, Scene, Thresholds
+from gridsvc.analysis.scene import Scene, Thresholds
 from gridsvc.analysis.topology import CODE, community_topology
 
 # What each problem means, as users read it; errors block applying the plan.
@@ -56,7 +56,7 @@ def validate_plan(communities_m: gpd.GeoDataFrame, plan_m: gpd.GeoDataFrame, bui
     """Problems of a plan's grids (metric CRS), each ``{rule, severity, message, community, grid,
     other, value, geometry}``.
 
-    ``buildings_m``: id, geometry, rep_point, households of the plan's communities; ``groups``: Party
+    ``buildings_m``: id, community, geometry, rep_point, households of the plan's communities; ``groups``: Party
     group id → its building ids; ``codes_in_use``: current codes the plan does not replace.
     """
     plan_m = plan_m.reset_index(drop=True)
@@ -69,9 +69,10 @@ def validate_plan(communities_m: gpd.GeoDataFrame, plan_m: gpd.GeoDataFrame, bui
     codes, split = assign_buildings(buildings_m["rep_point"].to_numpy(), buildings_m.geometry.values.to_numpy(),
                                     grids["code"].to_numpy(), grids.geometry.values.to_numpy(), thresholds.split_fraction)
     geom_of = dict(zip(grids["code"], grids.geometry, strict=True))
-    for b, g, geom in zip(buildings_m["id"][pd.isna(codes)], codes[pd.isna(codes)],
-                          buildings_m.geometry[pd.isna(codes)], strict=True):
-        problems.append(_problem("buildings_unassigned", None, g, b, None, geom))
+    lost = pd.isna(codes)
+    for b, community, geom in zip(buildings_m["id"][lost], buildings_m["community"][lost],
+                                  buildings_m.geometry[lost], strict=True):
+        problems.append(_problem("buildings_unassigned", community, None, b, None, geom))
     for b, g in zip(buildings_m["id"][split], codes[split], strict=True):
         problems.append(_problem("building_split", g[:12], g, b, None, geom_of[g]))
     households = pd.Series(buildings_m["households"].fillna(0).to_numpy(float)).groupby(codes).sum()
@@ -114,6 +115,47 @@ def _problem(rule, community, grid, other, value, geometry, grids=None) -> dict:
     if grids is not None:
         out["grids"] = grids
     return out
+
+
+def tidy_layer(community: shapely.Geometry, geoms: list, grid_size: float | None = None) -> list:
+    """Grids (code order) made to tile ``community``: clipped to it, overlaps kept by the first grid
+    (as building assignment does), every gap given to the grid sharing its longest border, and
+    crumbs (parts thinner than ``grid_size``) dropped. How "adopt governance grids" turns a layer with
+    gaps into one a plan can apply. Run it in the stored CRS (with ``grid_size`` in its units) so the
+    grids share the community's own vertices.
+
+    >>> import shapely
+    >>> out = tidy_layer(shapely.box(0, 0, 10, 10), [shapely.box(0, 0, 6, 10), shapely.box(5, 0, 9, 10)])
+    >>> [round(g.area) for g in out]
+    [60, 40]
+    """
+    out, taken = [], shapely.Polygon()
+    for geom in geoms:
+        mine = shapely.difference(shapely.intersection(shapely.make_valid(geom), community, grid_size=grid_size),
+                                  taken, grid_size=grid_size)
+        out.append(polygonal(mine))
+        taken = shapely.union(taken, out[-1], grid_size=grid_size)
+    holes = shapely.get_parts(polygonal(shapely.difference(community, taken, grid_size=grid_size)))
+    for hole in holes[shapely.area(holes) > 0]:
+        shared = shapely.length(shapely.intersection(shapely.boundary(np.array(out, dtype=object)), hole.boundary))
+        k = int(shared.argmax()) if shared.max() > 0 else int(shapely.distance(np.array(out, dtype=object), hole).argmin())
+        out[k] = polygonal(shapely.union(out[k], hole, grid_size=grid_size))
+    if grid_size:
+        out = [_without_crumbs(g, grid_size) for g in out]
+    return out
+
+
+def _without_crumbs(geom: shapely.Geometry, grid_size: float) -> shapely.Geometry:
+    parts = shapely.get_parts(geom)
+    solid = ~shapely.is_empty(shapely.buffer(parts, -grid_size))
+    return shapely.union_all(parts[solid]) if solid.any() else geom
+
+
+def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygon parts of ``geom`` (overlay results can carry stray lines and points)."""
+    parts = shapely.get_parts(shapely.make_valid(geom))
+    parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+    return shapely.union_all(parts) if len(parts) else shapely.Polygon()
 
 
 def blocking(problems: list[dict]) -> list[dict]:
@@ -207,19 +249,3 @@ def households_moved(buildings: pd.DataFrame, layout: str) -> dict[str, int]:
     total = int(buildings["households"].sum())
     return {"moved_from_governance": total - kept_households(buildings, layout, "governance_grid"),
             "moved_from_party": total - kept_households(buildings, layout, "party_grid")}
-
-
-def side_columns(units: pd.DataFrame, community: set[str]) -> pd.DataFrame:
-    mine = units[units["community"].isin(community)]
-    return mine[["id", "households", "party_grid", "governance_grid"]].reset_index(drop=True)
-
-
-def grid_household_band(units: pd.DataFrame, grids: pd.DataFrame, side: str, thresholds: Thresholds) -> int:
-    """How many of ``grids`` (on ``side``) hold households outside the band."""
-    h = units.groupby(f"{side}_grid")["households"].sum()
-    values = np.array([h.get(c, 0) for c in grids["code"]])
-    return int(((values < thresholds.households_min) | (values > thresholds.households_max)).sum())
-
-
-def sides_of(layer: str) -> tuple[str, ...]:
-    return tuple(side for side, layers in SIDES.items() if layer in layers)

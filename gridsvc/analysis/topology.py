@@ -26,7 +26,7 @@ def gap_polygons(community: shapely.Geometry, grids: list, min_width: float) -> 
     >>> [round(p.area) for p in parts]
     [20]
     """
-    covered = shapely.union_all(grids) if len(grids) else shapely.Polygon()
+    covered = robust_union(np.asarray(grids, dtype=object)) if len(grids) else shapely.Polygon()
     parts, _ = _wide_parts(np.array([shapely.difference(community, covered)]), min_width)
     return list(parts)
 
@@ -99,9 +99,18 @@ def _gaps(community_geoms: np.ndarray, geoms: np.ndarray, community: np.ndarray,
     geoms, community = geoms[order], community[order]
     starts = np.searchsorted(community, np.arange(len(community_geoms)), side="left")
     ends = np.searchsorted(community, np.arange(len(community_geoms)), side="right")
-    covered = np.array([shapely.union_all(geoms[s:e]) if e > s else shapely.Polygon()
+    covered = np.array([robust_union(geoms[s:e]) if e > s else shapely.Polygon()
                         for s, e in zip(starts, ends, strict=True)], dtype=object)
     return _wide_parts(shapely.difference(community_geoms, covered), min_width)
+
+
+def robust_union(geoms: np.ndarray) -> shapely.Geometry:
+    """Union of polygons; when floating-point noise (say from a CRS round trip) makes GEOS fail,
+    the same union on a 1 mm grid."""
+    try:
+        return shapely.union_all(geoms)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(shapely.make_valid(geoms), grid_size=0.001)
 
 
 def _outside(community_codes, community_geoms, grid_codes, grid_geoms, grid_community, layers,

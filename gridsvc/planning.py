@@ -1,0 +1,269 @@
+"""Plans as users run them (CLI and API alike): create, validate, diff, apply, propose, history.
+
+Every check and comparison is the pure analysis of :mod:`gridsvc.analysis.plans`; the database work
+is :mod:`gridsvc.repository.plans`; applying happens in one transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from sqlalchemy import Connection, Engine, text
+
+from gridsvc.analysis import plans as rules
+from gridsvc.analysis.assignment import representative_points
+from gridsvc.analysis.coverage import Coverage, compute_coverage
+from gridsvc.analysis.plan_diff import plan_diff
+from gridsvc.analysis.scene import Thresholds
+from gridsvc.analysis.units import building_units
+from gridsvc.errors import ImportRejected, InvalidInput, NotFound, PlanRejected
+from gridsvc.ingest.exchange import typed_layer
+from gridsvc.ingest.schema import GRIDS
+from gridsvc.repository import plans as repo
+from gridsvc.repository import read
+from gridsvc.repository.scene import load_scene
+
+LAYERS = ("party", "governance", "unified")
+TIDY_GRID_DEG = 1e-7  # ~1 cm: the precision adopted grids are snapped to
+
+
+# -- creating ------------------------------------------------------------------------------------
+def communities_of(engine: Engine, codes: list[str]) -> list[str]:
+    """The communities named by ``codes`` (community codes, or a street's code for all of its own)."""
+    out: list[str] = []
+    with engine.connect() as conn:
+        for code in codes:
+            if len(code) == 9 and code.isdigit():
+                found = [a["code"] for a in read.areas(conn, "community", code).to_dict("records")]
+                if not found:
+                    raise NotFound(f"no street with code {code!r} (or it has no communities)")
+                out += found
+            elif len(code) == 12 and code.isdigit():
+                if not read.area_exists(conn, code):
+                    raise NotFound(f"no community with code {code!r}")
+                out.append(code)
+            else:
+                raise InvalidInput(f"{code!r} is neither a community (12 digits) nor a street (9 digits) code")
+    if not out:
+        raise InvalidInput("a plan needs at least one community")
+    return sorted(set(out))
+
+
+def _check_layer(layer: str) -> str:
+    if layer not in LAYERS:
+        raise InvalidInput(f"layer should be one of {', '.join(LAYERS)}; got {layer!r}")
+    return layer
+
+
+def create_from_frame(engine: Engine, frame: gpd.GeoDataFrame, name: str, communities: list[str] | None = None,
+                      layer: str = "unified", datum: str | None = None, source: str = "upload") -> int:
+    """A plan from grid polygons (any CRS the file declares; ``datum`` for GCJ-02/BD-09 input).
+
+    Columns: ``code`` (optional: numbered when missing), ``community_code`` (optional when the plan
+    has one community), ``name``, ``urban``. Problems are named by feature and column.
+    """
+    _check_layer(layer)
+    raw = frame.copy()
+    if "community_code" not in raw.columns or raw["community_code"].isna().all():
+        if not communities or len(communities) != 1:
+            raise InvalidInput(f"{source}: no community_code column; name the plan's one community")
+        raw["community_code"] = communities[0]
+    raw["community_code"] = raw["community_code"].astype(str)
+    if "code" not in raw.columns:
+        raw["code"] = None
+    raw["layer"] = layer
+    missing = raw["code"].isna()
+    with engine.connect() as conn:
+        taken = repo.used_codes(conn, sorted(set(raw["community_code"])))
+    for community, rows in raw[missing].groupby("community_code"):
+        keep = taken - _replaced_codes(engine, [community], layer) | set(raw["code"].dropna().astype(str))
+        raw.loc[rows.index, "code"] = repo.free_codes(keep, community, len(rows))
+    raw["code"] = raw["code"].astype(str)
+    typed, problems, _ = typed_layer(raw, GRIDS, datum)
+    if problems:
+        raise ImportRejected(source, problems)
+    plan_communities = communities_of(engine, communities or sorted(set(typed["community_code"])))
+    outside = sorted(set(typed["community_code"]) - set(plan_communities))
+    if outside:
+        raise InvalidInput(f"{source}: grids of communities {', '.join(outside)} are not in the plan")
+    grids = gpd.GeoDataFrame(typed, geometry="geometry", crs=4490)
+    grids["urban"] = grids["urban"].fillna(True) if "urban" in grids else True
+    with engine.begin() as conn:
+        return repo.insert_plan(conn, name, plan_communities, layer, "upload", grids, note=source)
+
+
+def create_from_file(engine: Engine, path: Path, name: str | None = None, communities: list[str] | None = None,
+                     layer: str = "unified", datum: str | None = None) -> int:
+    """A plan from a GeoJSON or GeoPackage of grid polygons (the first polygon layer)."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file")
+    if not path.name.lower().endswith((".geojson", ".json", ".gpkg")):
+        raise InvalidInput(f"{path}: a plan is read from a .geojson or .gpkg file")
+    try:
+        frame = pyogrio.read_dataframe(path)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem, said plainly
+        raise InvalidInput(f"{path}: cannot be read as GeoJSON/GeoPackage ({exc})") from None
+    return create_from_frame(engine, frame, name or path.stem, communities, layer, datum, source=str(path))
+
+
+def adopt_governance(engine: Engine, communities: list[str], name: str | None = None, layer: str = "unified") -> int:
+    """A plan copying the governance-side grids (governance and unified) of ``communities``, tidied
+    to tile each community (gaps to the neighbour with the longest shared border, overlaps to the
+    first grid, nothing outside the community)."""
+    _check_layer(layer)
+    communities = communities_of(engine, communities)
+    with engine.begin() as conn:
+        live = repo.current_grids(conn, communities)
+        grids = live[live["layer"].isin(["governance", "unified"])].copy()
+        if grids.empty:
+            raise InvalidInput(f"communities {', '.join(communities)} have no governance grids to adopt")
+        areas = read.areas(conn, "community").set_index("code")
+        for community, rows in grids.groupby("community_code"):  # in the stored CRS: no round trip
+            grids.loc[rows.index, "geometry"] = rules.tidy_layer(areas.geometry[community], list(rows.geometry),
+                                                                  grid_size=TIDY_GRID_DEG)
+        return repo.insert_plan(conn, name or "采用综治网格", communities, layer, "adopt_governance",
+                                grids[["code", "community_code", "name", "urban", "geometry"]])
+
+
+def _replaced_codes(engine: Engine, communities: list[str], layer: str) -> set[str]:
+    with engine.connect() as conn:
+        live = repo.current_grids(conn, communities)
+    return set(live.loc[live["layer"].isin(rules.replaced_layers(layer)), "code"])
+
+
+# -- reading -------------------------------------------------------------------------------------
+def list_plans(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        return repo.plans(conn)
+
+
+def get_plan(conn: Connection, plan_id: int, lock: bool = False) -> dict:
+    found = repo.plan(conn, plan_id, lock)
+    if found is None:
+        raise NotFound(f"no plan with id {plan_id}")
+    return found
+
+
+def show_plan(engine: Engine, plan_id: int) -> tuple[dict, gpd.GeoDataFrame]:
+    with engine.connect() as conn:
+        return get_plan(conn, plan_id), repo.plan_grids(conn, plan_id)
+
+
+# -- checking and comparing ------------------------------------------------------------------------
+@dataclasses.dataclass
+class Review:
+    """A plan looked at against the live data: its problems, the mapping, coverage before and after."""
+
+    plan: dict
+    problems: list[dict]
+    remap: rules.Remap
+    before: Coverage
+    after: Coverage
+    effective: dt.date
+
+    @property
+    def errors(self) -> list[dict]:
+        return rules.blocking(self.problems)
+
+    def diff(self) -> dict:
+        return plan_diff(self.before, self.after, self.plan["communities"], self.remap, self.effective)
+
+
+def review(conn: Connection, plan: dict, limits: Thresholds, effective: dt.date) -> Review:
+    """Validate ``plan`` and model applying it on ``effective``, from what ``conn`` sees."""
+    communities = list(plan["communities"])
+    scene = load_scene(conn, _common_area(communities), effective)
+    grids = repo.plan_grids(conn, plan["id"])
+    grids["source"] = "plan"
+    before = compute_coverage(scene, limits)
+    crs = scene.crs
+    live = scene.grids[scene.grids["community_code"].isin(communities)]
+    replaced = live[live["layer"].isin(rules.replaced_layers(plan["layer"]))]
+    kept_codes = set(live["code"]) - set(replaced["code"])
+    b = before.units.buildings
+    mine = b["community"].isin(communities).to_numpy()
+    buildings_m = gpd.GeoDataFrame({"id": b["id"][mine].to_numpy(), "community": b["community"][mine].to_numpy(),
+                                    "households": b["households"][mine].to_numpy()},
+                                   geometry=scene.buildings.geometry[mine].to_crs(crs).values, crs=crs)
+    buildings_m["rep_point"] = representative_points(buildings_m.geometry.values.to_numpy())
+    problems = rules.validate_plan(scene.communities[scene.communities["code"].isin(communities)].to_crs(crs),
+                                   grids.to_crs(crs), buildings_m, _groups(scene, set(buildings_m["id"])), limits,
+                                   kept_codes)
+    placed = rules.plan_scene(scene, grids, plan["layer"], rules.Remap({}, {}), effective)
+    after_units = building_units(placed, limits)
+    remap = rules.grid_mapping(b, after_units, replaced.to_crs(crs), grids.to_crs(crs))
+    after = compute_coverage(rules.plan_scene(scene, grids, plan["layer"], remap, effective), limits)
+    return Review(plan, problems, remap, before, after, effective)
+
+
+def _groups(scene, buildings: set[str]) -> dict[str, list[str]]:
+    groups = set(scene.party_orgs.loc[scene.party_orgs["kind"] == "group", "id"])
+    s = scene.scopes
+    named = s[(s["target_type"] == "building") & s["party_org_id"].isin(groups) & s["target_id"].isin(buildings)]
+    return named.groupby("party_org_id")["target_id"].apply(list).to_dict()
+
+
+def _common_area(communities: list[str]) -> str:
+    for length in (12, 9, 6):
+        prefixes = {c[:length] for c in communities}
+        if len(prefixes) == 1:
+            return prefixes.pop()
+    raise InvalidInput("a plan's communities should lie in one district")
+
+
+def validate(engine: Engine, plan_id: int, limits: Thresholds, effective: dt.date | None = None) -> Review:
+    with engine.connect() as conn:
+        return review(conn, get_plan(conn, plan_id), limits, effective or dt.date.today())
+
+
+# -- applying ------------------------------------------------------------------------------------
+def apply(engine: Engine, plan_id: int, limits: Thresholds, effective: dt.date | None = None) -> dict:
+    """Make the plan the live layer from ``effective`` (default today), all or nothing.
+
+    Refused when the plan has errors, is already applied, or ``effective`` is before a replaced
+    grid's start. The outcome (what moved, what is left for a person to decide) is kept with the plan.
+    """
+    effective = effective or dt.date.today()
+    with engine.begin() as conn:
+        plan = get_plan(conn, plan_id, lock=True)
+        if plan["status"] != "draft":
+            raise InvalidInput(f"plan {plan_id} was already applied on {plan['effective']}")
+        checked = review(conn, plan, limits, effective)
+        if checked.errors:
+            raise PlanRejected(plan_id, checked.errors)
+        _check_dates(conn, plan, effective)
+        diff = checked.diff()
+        moved = {old: new for old, new in checked.remap.target.items() if new is not None and new != old}
+        communities = list(plan["communities"])
+        closed = repo.close_grids(conn, communities, rules.replaced_layers(plan["layer"]), effective)
+        opened = repo.open_plan_grids(conn, plan_id, plan["layer"], effective, "import")
+        scopes = repo.move_grid_scopes(conn, moved)
+        assignments = repo.move_grid_assignments(conn, moved, effective)
+        outcome = {"effective": effective.isoformat(), "grids_closed": closed, "grids_opened": opened,
+                   "scopes_moved": scopes, "assignments_moved": assignments, "moved": moved,
+                   "undecided": diff["undecided"], "diff": diff}
+        repo.mark_applied(conn, plan_id, effective, outcome)
+    return outcome
+
+
+def _check_dates(conn: Connection, plan: dict, effective: dt.date) -> None:
+    live = repo.current_grids(conn, list(plan["communities"]))
+    live = live[live["layer"].isin(rules.replaced_layers(plan["layer"]))]
+    late = live[pd.to_datetime(live["valid_from"]) > pd.Timestamp(effective)]
+    if len(late):
+        raise InvalidInput(f"effective date {effective} is before grid {late['code'].iloc[0]} started "
+                           f"({late['valid_from'].iloc[0]})")
+
+
+def grids_of_building(engine: Engine, building_id: str, on: dt.date | None = None) -> list[dict]:
+    """Which grid (per layer) building ``building_id`` was in on ``on`` — or its whole history."""
+    with engine.connect() as conn:
+        if conn.scalar(text("SELECT count(*) FROM buildings WHERE id = :id"), {"id": building_id}) == 0:
+            raise NotFound(f"no building with id {building_id!r}")
+        return repo.grids_of_building(conn, building_id, on)
