@@ -335,3 +335,13 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _register_plan_commands() -> None:
+    from gridsvc.plan_cli import history, plan
+
+    main.add_command(plan)
+    main.add_command(history)
+
+
+_register_plan_commands()

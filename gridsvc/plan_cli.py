@@ -1,0 +1,201 @@
+"""``gridsvc plan …`` and ``gridsvc history``: redraw plans from the command line (thin over
+:mod:`gridsvc.planning`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from gridsvc import planning, services
+from gridsvc.analysis.crs import DATUMS
+from gridsvc.analysis.metrics import METRICS
+from gridsvc.errors import InvalidInput
+from gridsvc.settings import Settings
+from gridsvc.textual import figure, table
+
+HEADLINE = ["alignment_rate", "grid_branch_coverage", "building_group_coverage", "grid_leader_coverage",
+            "grid_worker_coverage"]
+
+
+def _cli():
+    from gridsvc import cli
+
+    return cli
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _dump(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group("plan")
+def plan() -> None:
+    """Redraw plans (网格调整方案): create, validate, diff, apply, list, show."""
+
+
+def _fail_cleanly(func):
+    return _cli()._fail_cleanly(func)
+
+
+@plan.command("create")
+@click.option("--community", "-c", "communities", multiple=True, required=True,
+              help="Community code (repeatable), or a street code for all its communities.")
+@click.option("--from-file", "path", type=click.Path(path_type=Path), help="GeoJSON or GeoPackage of grid polygons.")
+@click.option("--adopt-governance", is_flag=True, help="Copy the governance grids (采用综治网格).")
+@click.option("--propose", is_flag=True, help="The automatic proposal (自动方案), one programme per community.")
+@click.option("--name", default=None)
+@click.option("--layer", type=click.Choice(planning.LAYERS), default="unified", show_default=True,
+              help="The layer the plan becomes when applied.")
+@click.option("--datum", type=click.Choice(sorted(DATUMS)), default=None, help="Datum of --from-file coordinates.")
+@click.option("--time-limit", type=float, default=60.0, show_default=True, help="Seconds per community (--propose).")
+@click.pass_obj
+def plan_create(settings: Settings, communities, path, adopt_governance, propose, name, layer, datum, time_limit):
+    """Create a draft plan; prints its id on the last line."""
+    _fail_cleanly(_create)(settings, list(communities), path, adopt_governance, propose, name, layer, datum, time_limit)
+
+
+def _create(settings, communities, path, adopt_governance, propose, name, layer, datum, time_limit) -> None:
+    if sum([path is not None, adopt_governance, propose]) != 1:
+        raise InvalidInput("say where the plan comes from: one of --from-file, --adopt-governance, --propose")
+    engine = _cli()._engine(settings)
+    if path is not None:
+        plan_id = planning.create_from_file(engine, path, name, communities, layer, datum)
+    elif adopt_governance:
+        plan_id = planning.adopt_governance(engine, communities, name, layer)
+    else:
+        def report(community, layout):
+            note = "; ".join(layout.notes) or "ok"
+            click.echo(f"{community}: {len(layout.geoms)} grids in {layout.seconds:.1f} s ({note})", err=True)
+
+        plan_id, _ = planning.propose(engine, communities, services.thresholds(settings), name, time_limit, report)
+    click.echo(f"plan created: {plan_id}")
+    click.echo(plan_id)
+
+
+@plan.command("list")
+@click.pass_obj
+def plan_list(settings: Settings) -> None:
+    """Every plan, newest last."""
+    rows = _fail_cleanly(planning.list_plans)(_cli()._engine(settings))
+    click.echo(table(["id", "名称", "社区", "图层", "来源", "状态", "网格数", "生效日期"],
+                     [[str(p["id"]), p["name"], ",".join(p["communities"]), p["layer"], p["origin"], p["status"],
+                       str(p["grids"]), str(p["effective"] or "")] for p in rows], right={0, 6}))
+
+
+@plan.command("show")
+@click.argument("plan_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "geojson"]), default="table", show_default=True)
+@click.pass_obj
+def plan_show(settings: Settings, plan_id: int, fmt: str) -> None:
+    """One plan and its grids (geojson: the grids, to edit and upload again)."""
+    info, grids = _fail_cleanly(planning.show_plan)(_cli()._engine(settings), plan_id)
+    if fmt == "geojson":
+        click.echo(grids.to_json(ensure_ascii=False, drop_id=True))
+    elif fmt == "json":
+        _dump(info | {"grids": grids.drop(columns="geometry").to_dict("records")})
+    else:
+        click.echo(f"plan {info['id']} {info['name']} ({info['origin']}, {info['status']}, layer {info['layer']})")
+        click.echo(table(["网格编码", "名称", "社区"], [[g.code, g.name or "", g.community_code]
+                                                 for g in grids.itertuples()]))
+
+
+@plan.command("validate")
+@click.argument("plan_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def plan_validate(settings: Settings, plan_id: int, fmt: str) -> None:
+    """Check the plan against every grid rule (domain.md §4) and contiguity; exit 1 on errors."""
+    checked = _fail_cleanly(planning.validate)(_cli()._engine(settings), plan_id, services.thresholds(settings))
+    problems = [{k: v for k, v in p.items() if k != "geometry"} for p in checked.problems]
+    if fmt == "json":
+        _dump({"plan": plan_id, "errors": len(checked.errors), "problems": problems})
+    else:
+        click.echo(table(["级别", "规则", "网格", "对象", "数值", "说明"],
+                         [[p["severity"], p["rule"], p["grid"] or "", str(p["other"] or ""),
+                           "" if p["value"] is None else str(p["value"]), p["message"]] for p in problems], right={4}))
+        click.echo(f"{len(checked.errors)} errors, {len(problems) - len(checked.errors)} warnings")
+    sys.exit(1 if checked.errors else 0)
+
+
+@plan.command("diff")
+@click.argument("plan_id", type=int)
+@click.option("--effective", default=None, help="Date the plan would take effect (default today).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str) -> None:
+    """What applying the plan would change: buildings, Party organizations, staff, metrics."""
+    checked = _fail_cleanly(planning.validate)(_cli()._engine(settings), plan_id, services.thresholds(settings),
+                                               _fail_cleanly(_date)(effective))
+    diff = checked.diff()
+    if fmt == "json":
+        _dump(diff)
+        return
+    click.echo(f"楼栋换网格 {len(diff['buildings'])} 栋; 党组织受影响 {len(diff['party_orgs'])} 个; "
+               f"人员受影响 {len(diff['staff'])} 人; 待人工确定的原网格 {len(diff['undecided'])} 个")
+    click.echo(table(["党组织", "名称", "变化", "原网格", "新网格"],
+                     [[o["party_org_id"], o["name"], o["label"], ",".join(o["from"]), ",".join(t or "" for t in o["to"])]
+                      for o in diff["party_orgs"]]))
+    click.echo(table(["人员", "姓名", "岗位", "变化", "原", "新"],
+                     [[s["staff_id"], s["name"], s["role"], s["label"], s["from"] or "", s["to"] or ""]
+                      for s in diff["staff"]]))
+    for community, metrics in diff["metrics"].items():
+        rows = [[METRICS[k].label if k in METRICS else k, figure(metrics[k]["before"]), figure(metrics[k]["after"])]
+                for k in HEADLINE if k in metrics]
+        click.echo(f"{community}\n" + table(["指标", "调整前", "调整后"], rows, right={1, 2}))
+
+
+@plan.command("apply")
+@click.argument("plan_id", type=int)
+@click.option("--effective", default=None, help="Date the new grids start (default today).")
+@click.pass_obj
+def plan_apply(settings: Settings, plan_id: int, effective: str | None) -> None:
+    """Make the plan live, all or nothing; replaced grids stay as history."""
+    outcome = _fail_cleanly(planning.apply)(_cli()._engine(settings), plan_id, services.thresholds(settings),
+                                            _fail_cleanly(_date)(effective))
+    click.echo(f"plan {plan_id} applied from {outcome['effective']}: {outcome['grids_closed']} grids closed, "
+               f"{outcome['grids_opened']} opened, {outcome['scopes_moved']} Party scopes and "
+               f"{outcome['assignments_moved']} staff assignments moved to the new grids")
+    for item in outcome["undecided"]:
+        landing = ", ".join(f"{g} ({h} 户)" for g, h in item["landing"].items())
+        click.echo(f"  待人工确定: {item['grid']} → {landing or '无楼栋'}")
+
+
+@plan.command("scores")
+@click.argument("plan_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
+    """Households the plan moves off their governance and Party grids, beside the live layers' gap."""
+    rows = _fail_cleanly(planning.scores)(_cli()._engine(settings), plan_id, services.thresholds(settings))
+    if fmt == "json":
+        _dump(rows)
+        return
+    click.echo(table(["社区", "户数", "现两网不一致户数", "离开综治网格户数", "离开党建网格户数", "问题"],
+                     [[r["community"], str(r["households"]), str(r["live_unmatched_households"]),
+                       str(r["moved_from_governance"]), str(r["moved_from_party"]),
+                       " ".join(f"{k}×{v}" for k, v in r["problems"].items())] for r in rows], right={1, 2, 3, 4}))
+
+
+@click.command("history")
+@click.argument("building_id")
+@click.option("--on", "on", default=None, help="Date (YYYY-MM-DD); without it, the whole history.")
+@click.pass_obj
+def history(settings: Settings, building_id: str, on: str | None) -> None:
+    """Which grid (per layer) a building was in on a date."""
+    rows = _fail_cleanly(planning.grids_of_building)(_cli()._engine(settings), building_id,
+                                                     _fail_cleanly(_date)(on))
+    click.echo(table(["图层", "网格编码", "名称", "起", "止"],
+                     [[r["layer"], r["code"], r["name"] or "", str(r["valid_from"]), str(r["valid_to"] or "")]
+                      for r in rows]))
