@@ -1,0 +1,111 @@
+"""Plan routes: the same operations as ``gridsvc plan …``, over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated, Literal
+
+import geopandas as gpd
+from fastapi import APIRouter, Path, Request, UploadFile
+from pydantic import BaseModel, Field
+
+from gridsvc import planning, services
+from gridsvc.api.geojson import feature_collection, json_value
+from gridsvc.errors import InvalidInput
+
+router = APIRouter(prefix="/api", tags=["plans"])
+PlanId = Annotated[int, Path(ge=1)]
+
+
+class PlanRequest(BaseModel):
+    """A new plan: from the governance grids, the automatic proposal, or the GeoJSON given."""
+
+    communities: list[str] = Field(min_length=1, examples=[["320199001002"]])
+    origin: Literal["adopt_governance", "proposal", "upload"]
+    name: str | None = None
+    layer: Literal["party", "governance", "unified"] = "unified"
+    grids: dict | None = Field(default=None, description="GeoJSON FeatureCollection (lon/lat) when origin is upload")
+    time_limit: float = Field(default=60.0, gt=0, le=600)
+
+
+def _engine(request: Request):
+    return request.app.state.engine
+
+
+def _limits(request: Request):
+    return services.thresholds(request.app.state.settings)
+
+
+def _plain(row: dict) -> dict:
+    return {k: json_value(v) for k, v in row.items()}
+
+
+@router.get("/plans", summary="Every plan")
+def list_plans(request: Request) -> list[dict]:
+    return [_plain(p) for p in planning.list_plans(_engine(request))]
+
+
+@router.post("/plans", status_code=201, summary="Create a draft plan")
+def create_plan(request: Request, body: PlanRequest) -> dict:
+    engine = _engine(request)
+    if body.origin == "adopt_governance":
+        plan_id = planning.adopt_governance(engine, body.communities, body.name, body.layer)
+    elif body.origin == "proposal":
+        plan_id, _ = planning.propose(engine, body.communities, _limits(request), body.name, body.time_limit)
+    else:
+        features = (body.grids or {}).get("features")
+        if not features:
+            raise InvalidInput("an uploaded plan needs grids: a GeoJSON FeatureCollection with polygon features")
+        frame = gpd.GeoDataFrame.from_features(features, crs=4490)
+        plan_id = planning.create_from_frame(engine, frame, body.name or "上传方案", body.communities, body.layer,
+                                             source="request body")
+    return {"id": plan_id}
+
+
+@router.post("/plans/upload", status_code=201, summary="Create a draft plan from a GeoPackage or GeoJSON file")
+def upload_plan(request: Request, file: UploadFile, community: list[str] | None = None,
+                layer: Literal["party", "governance", "unified"] = "unified", name: str | None = None) -> dict:
+    suffix = FilePath(file.filename or "plan.geojson").suffix.lower()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = FilePath(tmp) / f"plan{suffix}"
+        path.write_bytes(file.file.read())
+        plan_id = planning.create_from_file(_engine(request), path, name or FilePath(file.filename or "plan").stem,
+                                            community, layer)
+    return {"id": plan_id}
+
+
+@router.get("/plans/{plan_id}", summary="A plan and its grids (GeoJSON)")
+def show_plan(request: Request, plan_id: PlanId) -> dict:
+    info, grids = planning.show_plan(_engine(request), plan_id)
+    return _plain(info) | {"grids": feature_collection(grids, "code")}
+
+
+@router.get("/plans/{plan_id}/validation", summary="Problems of a plan (domain.md §4 and contiguity)")
+def validate_plan(request: Request, plan_id: PlanId) -> dict:
+    checked = planning.validate(_engine(request), plan_id, _limits(request))
+    problems = [{k: json_value(v) if k != "grids" else v for k, v in p.items() if k != "geometry"}
+                for p in checked.problems]
+    return {"plan": plan_id, "errors": len(checked.errors), "problems": problems}
+
+
+@router.get("/plans/{plan_id}/diff", summary="What applying a plan would change")
+def diff_plan(request: Request, plan_id: PlanId, effective: dt.date | None = None) -> dict:
+    return planning.validate(_engine(request), plan_id, _limits(request), effective).diff()
+
+
+@router.post("/plans/{plan_id}/apply", summary="Apply a plan, all or nothing")
+def apply_plan(request: Request, plan_id: PlanId, effective: dt.date | None = None) -> dict:
+    outcome = planning.apply(_engine(request), plan_id, _limits(request), effective)
+    return {k: v for k, v in outcome.items() if k != "diff"}
+
+
+@router.get("/plans/{plan_id}/scores", summary="Households a plan moves, beside the live layers")
+def plan_scores(request: Request, plan_id: PlanId) -> list[dict]:
+    return planning.scores(_engine(request), plan_id, _limits(request))
+
+
+@router.get("/buildings/{building_id}/grids", summary="Which grid a building was in on a date (history)")
+def building_grids(request: Request, building_id: str, on: dt.date | None = None) -> list[dict]:
+    return [_plain(r) for r in planning.grids_of_building(_engine(request), building_id, on)]

@@ -1,0 +1,78 @@
+"""Plans over HTTP and on the command line, on the hand-drawn scene (tests/coverage_scene.py)."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from gridsvc import services
+from gridsvc.api import create_app
+from gridsvc.cli import main
+from tests import coverage_scene as s
+from tests import scenes
+
+
+@pytest.fixture
+def client(db, tmp_path, settings):
+    services.import_file(db, scenes.write(tmp_path / "coverage.gpkg", s.frames()))
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_adopt_validate_diff_apply_history(client):
+    created = client.post("/api/plans", json={"communities": [s.C1], "origin": "adopt_governance"})
+    assert created.status_code == 201
+    plan_id = created.json()["id"]
+    shown = client.get(f"/api/plans/{plan_id}").json()
+    assert shown["status"] == "draft" and {f["id"] for f in shown["grids"]["features"]} == {s.G1, s.G2}
+    validation = client.get(f"/api/plans/{plan_id}/validation").json()
+    assert validation["errors"] == 0
+    diff = client.get(f"/api/plans/{plan_id}/diff").json()
+    assert diff["metrics"][s.C1]["alignment_rate"]["after"]["value"] == 1.0
+    applied = client.post(f"/api/plans/{plan_id}/apply")
+    assert applied.status_code == 200 and applied.json()["grids_opened"] == 2
+    assert client.post(f"/api/plans/{plan_id}/apply").status_code == 422  # already applied
+    history = client.get("/api/buildings/b1/grids").json()
+    assert [(r["layer"], r["code"]) for r in history][-1] == ("unified", s.G1)
+    assert client.get("/api/alignment/" + s.C1).json()["alignment_rate"]["value"] == 1.0
+
+
+def test_uploaded_plan_with_a_gap_is_refused_on_apply(client):
+    half = gpd.GeoSeries([s.box(0, 0, 150, 100)], crs=s.METRIC).to_crs(4490).iloc[0]
+    body = {"communities": [s.C1], "origin": "upload",
+            "grids": {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {"name": "西半"}, "geometry": shapely.geometry.mapping(half)}]}}
+    plan_id = client.post("/api/plans", json=body).json()["id"]
+    grids = client.get(f"/api/plans/{plan_id}").json()["grids"]["features"]
+    assert [g["id"] for g in grids] == [s.C1 + "001"]  # numbered; the codes of replaced grids are free again
+    refused = client.post(f"/api/plans/{plan_id}/apply")
+    assert refused.status_code == 409
+    assert "grid_gap_area" in {p["rule"] for p in refused.json()["problems"]}
+    assert client.get("/api/plans/999/diff").status_code == 404
+
+
+def test_cli_plan_commands(client, settings, tmp_path):
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url}
+    run = CliRunner()
+    created = run.invoke(main, ["plan", "create", "-c", s.C1, "--adopt-governance"], env=env)
+    assert created.exit_code == 0, created.output
+    plan_id = created.output.strip().splitlines()[-1]
+    checked = run.invoke(main, ["plan", "validate", plan_id, "--format", "json"], env=env)
+    assert checked.exit_code == 0 and json.loads(checked.output)["errors"] == 0
+    geojson = run.invoke(main, ["plan", "show", plan_id, "--format", "geojson"], env=env).output
+    path = tmp_path / "edited.geojson"
+    path.write_text(geojson, encoding="utf-8")
+    copied = run.invoke(main, ["plan", "create", "-c", s.C1, "--from-file", str(path)], env=env)
+    assert copied.exit_code == 0, copied.output  # the exported grids come back as a new draft
+    diff = run.invoke(main, ["plan", "diff", plan_id], env=env)
+    assert diff.exit_code == 0 and "待人工确定" in diff.output
+    applied = run.invoke(main, ["plan", "apply", plan_id], env=env)
+    assert applied.exit_code == 0 and "applied" in applied.output
+    history = run.invoke(main, ["history", "b1"], env=env)
+    assert history.exit_code == 0 and s.G1 in history.output
+    assert run.invoke(main, ["plan", "create", "-c", s.C1], env=env).exit_code == 2
