@@ -15,21 +15,18 @@ import shapely
 
 OUTLINE_STEP_M = 5.0  # spacing of the outline points that seed the Voronoi diagram
 SNAP_M = 0.01  # outline points closer than this are one point (touching buildings share walls)
-ROAD_BUFFER_M = 12.0  # a cell edge within this distance of a road centre line follows the road
 
 
 @dataclass
 class Cells:
     """One cell per building (same order), and which cells share an edge.
 
-    ``edges``: (i, j) index pairs with i < j; ``length``: shared edge length in metres;
-    ``on_road``: share of each edge lying along a road (0–1).
+    ``edges``: (i, j) index pairs with i < j; ``length``: shared edge length in metres.
     """
 
     geoms: np.ndarray
     edges: np.ndarray
     length: np.ndarray
-    on_road: np.ndarray
 
     def neighbours(self) -> list[np.ndarray]:
         out: list[list[int]] = [[] for _ in range(len(self.geoms))]
@@ -39,7 +36,7 @@ class Cells:
         return [np.array(n, dtype=np.int64) for n in out]
 
 
-def building_cells(community: shapely.Geometry, footprints, rep_points, roads=None) -> Cells:
+def building_cells(community: shapely.Geometry, footprints, rep_points) -> Cells:
     """Cells of the buildings of ``community`` (all in one metric CRS).
 
     >>> import shapely
@@ -59,9 +56,7 @@ def building_cells(community: shapely.Geometry, footprints, rep_points, roads=No
     geoms = np.array([shapely.coverage_union_all(pieces[bounds[k]:bounds[k + 1]]) for k in range(len(footprints))],
                      dtype=object)
     geoms = shapely.make_valid(shapely.intersection(geoms, community))
-    edges, length = _shared_edges(geoms)
-    on_road = _along_roads(geoms, edges, length, roads)
-    return Cells(geoms, edges, length, on_road)
+    return Cells(geoms, *_shared_edges(geoms))
 
 
 def _outline_points(footprints: np.ndarray, rep_points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -85,11 +80,3 @@ def _shared_edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     shared = shapely.length(shapely.intersection(shapely.boundary(geoms[left]), shapely.boundary(geoms[right])))
     real = shared > 0.5
     return np.column_stack([left[real], right[real]]).astype(np.int64), shared[real]
-
-
-def _along_roads(geoms: np.ndarray, edges: np.ndarray, length: np.ndarray, roads) -> np.ndarray:
-    if roads is None or len(roads) == 0 or len(edges) == 0:
-        return np.zeros(len(edges))
-    corridor = shapely.union_all(shapely.buffer(np.asarray(roads, dtype=object), ROAD_BUFFER_M))
-    lines = shapely.intersection(shapely.boundary(geoms[edges[:, 0]]), shapely.boundary(geoms[edges[:, 1]]))
-    return np.clip(shapely.length(shapely.intersection(lines, corridor)) / length, 0, 1)

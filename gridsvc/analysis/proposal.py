@@ -10,14 +10,14 @@ household band needs more grids.
 Objective, minimized:
 
     Σ households moved away from their governance grid + Σ households moved away from their Party grid
-    + BOUNDARY_WEIGHT · Σ length of the boundaries between grids (metres; along a road it counts
-      ROAD_DISCOUNT of its length, so boundaries follow streets and blocks where roads are known)
+    + DISTANCE_WEIGHT · Σ households × metres from their grid's seed (compactness, second to moves)
+    + BLOCK_PENALTY · Σ grids reaching into each street block (boundaries follow roads where known)
     + BAND_PENALTY · Σ households above or below the band (zero whenever the band can be met)
 
-subject to: each building in one grid; the buildings of a Party group in one grid; each grid's
-households in the band (softened by the penalty above, so a community that cannot meet it still gets
-a layout and the report says so); every grid contiguous — a cut is added for each grid found in
-pieces and the programme solved again (cut-set constraints, Oehrlein & Haunert 2017), until none is.
+subject to: each building in one grid; the buildings of a Party group in one grid (with the
+buildings on the way between them when their cells do not touch); each grid's households in the
+band (softened by the penalty above, so a community that cannot meet it still gets a layout and the
+report says so); every grid contiguous — a single-commodity flow from a root building (Shirabe 2005).
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ BLOCK_PENALTY = 5.0  # per extra grid reaching into a street block: boundaries f
 BAND_PENALTY = 1000.0  # per household above or below the band
 MIP_GAP = 1e-3
 NONRESIDENTIAL_WEIGHT = 0.01  # moving a building without households still costs a little
-MAX_ROUNDS = 40  # of contiguity cuts
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ def propose_layout(data: CommunityInput, households_min: int = 300, households_m
     started = time.perf_counter()
     deadline = started + time_limit
     b = data.buildings.reset_index(drop=True)
-    cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy(), data.roads)
+    cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy())
     xy = shapely.get_coordinates(b["rep_point"].to_numpy())
     atom = _atoms(b["id"].tolist(), data.groups, cells, xy)
     h = b["households"].fillna(0).to_numpy(float)
@@ -243,7 +242,7 @@ class _Model:
                                      np.full(len(self.arcs), np.inf)])
         self.rows: list[sparse.csr_array] = []
         self.bounds: list[tuple[np.ndarray, np.ndarray]] = []
-        self._constraints(np.bincount(atom, h, self.n_atoms), blocks, candidates, lo, hi)
+        self._constraints(np.bincount(atom, h, self.n_atoms), candidates, lo, hi)
         self._contiguity(roots)
 
     def _reachable(self, gov, party, candidates: list[Candidate]) -> np.ndarray:
@@ -269,10 +268,10 @@ class _Model:
         return cost
 
     def _block_pairs(self, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(block, candidate) pairs some building of the block could join."""
-        self.building_block = blocks
-        pairs = {(blk, k) for blk, a in zip(blocks, self.atom, strict=True) if blk >= 0
-                 for k in self.pair_k[self.pair_a == a]}
+        """(block, candidate) pairs some building of the block could join; keeps the (block, atom)
+        pairs for the block constraints."""
+        self.block_atoms = sorted({(blk, a) for blk, a in zip(blocks, self.atom, strict=True) if blk >= 0})
+        pairs = {(blk, k) for blk, a in self.block_atoms for k in self.pair_k[self.pair_a == a]}
         ordered = sorted(pairs)
         return (np.array([p[0] for p in ordered], dtype=np.int64), np.array([p[1] for p in ordered], dtype=np.int64))
 
@@ -280,7 +279,7 @@ class _Model:
         self.rows.append(sparse.csr_array((vals, (rows, cols)), shape=(len(lower), len(self.c))))
         self.bounds.append((np.asarray(lower, float), np.asarray(upper, float)))
 
-    def _constraints(self, households: np.ndarray, blocks, candidates: list[Candidate], lo: int, hi: int) -> None:
+    def _constraints(self, households: np.ndarray, candidates: list[Candidate], lo: int, hi: int) -> None:
         n_x, K, A = len(self.pair_a), self.n_cand, self.n_atoms
         x = np.arange(n_x)
         self._add(self.pair_a, x, np.ones(n_x), np.ones(A), np.ones(A))  # each atom in one grid
@@ -292,7 +291,7 @@ class _Model:
                       np.concatenate([households[self.pair_a], np.full(K, -float(bound)), np.full(K, sign)]),
                       np.zeros(K) if sign > 0 else np.full(K, -np.inf), np.full(K, np.inf) if sign > 0 else np.zeros(K))
         rows, cols, vals = [], [], []  # a block has a building in k => u[block, k] = 1
-        for blk, a in {(blk, a) for blk, a in zip(blocks, self.atom, strict=True) if blk >= 0}:
+        for blk, a in self.block_atoms:
             for kk in self.pair_k[self.pair_a == a]:
                 r = len(rows) // 2
                 rows += [r, r]
