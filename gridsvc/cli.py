@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -12,22 +11,10 @@ from tqdm import tqdm
 
 from gridsvc import services
 from gridsvc.analysis.crs import DATUMS
-from gridsvc.errors import GridsvcError
+from gridsvc.cli_support import engine as _engine
+from gridsvc.cli_support import fail_cleanly as _fail_cleanly
+from gridsvc.plan_cli import history, plan
 from gridsvc.settings import Settings
-
-
-def _fail_cleanly(func):
-    """Domain errors end the command with their message and exit code 2, not a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except GridsvcError as exc:
-            click.echo(f"gridsvc: {exc}", err=True)
-            sys.exit(2)
-
-    return wrapper
 
 
 class RowProgress:
@@ -42,12 +29,6 @@ class RowProgress:
 
     def close(self) -> None:
         self.bar.close()
-
-
-def _engine(settings: Settings):
-    from gridsvc.db.engine import make_engine
-
-    return make_engine(settings)
 
 
 @click.group()
@@ -337,11 +318,5 @@ if __name__ == "__main__":
     main()
 
 
-def _register_plan_commands() -> None:
-    from gridsvc.plan_cli import history, plan
-
-    main.add_command(plan)
-    main.add_command(history)
-
-
-_register_plan_commands()
+main.add_command(plan)
+main.add_command(history)

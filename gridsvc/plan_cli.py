@@ -13,18 +13,13 @@ import click
 from gridsvc import planning, services
 from gridsvc.analysis.crs import DATUMS
 from gridsvc.analysis.metrics import METRICS
+from gridsvc.cli_support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
 from gridsvc.settings import Settings
 from gridsvc.textual import figure, table
 
 HEADLINE = ["alignment_rate", "grid_branch_coverage", "building_group_coverage", "grid_leader_coverage",
             "grid_worker_coverage"]
-
-
-def _cli():
-    from gridsvc import cli
-
-    return cli
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -45,10 +40,6 @@ def plan() -> None:
     """Redraw plans (网格调整方案): create, validate, diff, apply, list, show."""
 
 
-def _fail_cleanly(func):
-    return _cli()._fail_cleanly(func)
-
-
 @plan.command("create")
 @click.option("--community", "-c", "communities", multiple=True, required=True,
               help="Community code (repeatable), or a street code for all its communities.")
@@ -61,34 +52,33 @@ def _fail_cleanly(func):
 @click.option("--datum", type=click.Choice(sorted(DATUMS)), default=None, help="Datum of --from-file coordinates.")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Seconds per community (--propose).")
 @click.pass_obj
+@fail_cleanly
 def plan_create(settings: Settings, communities, path, adopt_governance, propose, name, layer, datum, time_limit):
     """Create a draft plan; prints its id on the last line."""
-    _fail_cleanly(_create)(settings, list(communities), path, adopt_governance, propose, name, layer, datum, time_limit)
-
-
-def _create(settings, communities, path, adopt_governance, propose, name, layer, datum, time_limit) -> None:
+    communities = list(communities)
     if sum([path is not None, adopt_governance, propose]) != 1:
         raise InvalidInput("say where the plan comes from: one of --from-file, --adopt-governance, --propose")
-    engine = _cli()._engine(settings)
+    db = engine(settings)
     if path is not None:
-        plan_id = planning.create_from_file(engine, path, name, communities, layer, datum)
+        plan_id = planning.create_from_file(db, path, name, communities, layer, datum)
     elif adopt_governance:
-        plan_id = planning.adopt_governance(engine, communities, name, layer)
+        plan_id = planning.adopt_governance(db, communities, name, layer)
     else:
         def report(community, layout):
             note = "; ".join(layout.notes) or "ok"
             click.echo(f"{community}: {len(layout.geoms)} grids in {layout.seconds:.1f} s ({note})", err=True)
 
-        plan_id, _ = planning.propose(engine, communities, services.thresholds(settings), name, time_limit, report)
+        plan_id, _ = planning.propose(db, communities, services.thresholds(settings), name, time_limit, report)
     click.echo(f"plan created: {plan_id}")
     click.echo(plan_id)
 
 
 @plan.command("list")
 @click.pass_obj
+@fail_cleanly
 def plan_list(settings: Settings) -> None:
     """Every plan, newest last."""
-    rows = _fail_cleanly(planning.list_plans)(_cli()._engine(settings))
+    rows = planning.list_plans(engine(settings))
     click.echo(table(["id", "名称", "社区", "图层", "来源", "状态", "网格数", "生效日期"],
                      [[str(p["id"]), p["name"], ",".join(p["communities"]), p["layer"], p["origin"], p["status"],
                        str(p["grids"]), str(p["effective"] or "")] for p in rows], right={0, 6}))
@@ -98,9 +88,10 @@ def plan_list(settings: Settings) -> None:
 @click.argument("plan_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "geojson"]), default="table", show_default=True)
 @click.pass_obj
+@fail_cleanly
 def plan_show(settings: Settings, plan_id: int, fmt: str) -> None:
     """One plan and its grids (geojson: the grids, to edit and upload again)."""
-    info, grids = _fail_cleanly(planning.show_plan)(_cli()._engine(settings), plan_id)
+    info, grids = planning.show_plan(engine(settings), plan_id)
     if fmt == "geojson":
         click.echo(grids.to_json(ensure_ascii=False, drop_id=True))
     elif fmt == "json":
@@ -115,9 +106,10 @@ def plan_show(settings: Settings, plan_id: int, fmt: str) -> None:
 @click.argument("plan_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
+@fail_cleanly
 def plan_validate(settings: Settings, plan_id: int, fmt: str) -> None:
     """Check the plan against every grid rule (domain.md §4) and contiguity; exit 1 on errors."""
-    checked = _fail_cleanly(planning.validate)(_cli()._engine(settings), plan_id, services.thresholds(settings))
+    checked = planning.validate(engine(settings), plan_id, services.thresholds(settings))
     problems = [{k: v for k, v in p.items() if k != "geometry"} for p in checked.problems]
     if fmt == "json":
         _dump({"plan": plan_id, "errors": len(checked.errors), "problems": problems})
@@ -134,10 +126,11 @@ def plan_validate(settings: Settings, plan_id: int, fmt: str) -> None:
 @click.option("--effective", default=None, help="Date the plan would take effect (default today).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
+@fail_cleanly
 def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str) -> None:
     """What applying the plan would change: buildings, Party organizations, staff, metrics."""
-    checked = _fail_cleanly(planning.validate)(_cli()._engine(settings), plan_id, services.thresholds(settings),
-                                               _fail_cleanly(_date)(effective))
+    checked = planning.validate(engine(settings), plan_id, services.thresholds(settings),
+                                               _date(effective))
     diff = checked.diff()
     if fmt == "json":
         _dump(diff)
@@ -160,10 +153,11 @@ def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str)
 @click.argument("plan_id", type=int)
 @click.option("--effective", default=None, help="Date the new grids start (default today).")
 @click.pass_obj
+@fail_cleanly
 def plan_apply(settings: Settings, plan_id: int, effective: str | None) -> None:
     """Make the plan live, all or nothing; replaced grids stay as history."""
-    outcome = _fail_cleanly(planning.apply)(_cli()._engine(settings), plan_id, services.thresholds(settings),
-                                            _fail_cleanly(_date)(effective))
+    outcome = planning.apply(engine(settings), plan_id, services.thresholds(settings),
+                                            _date(effective))
     click.echo(f"plan {plan_id} applied from {outcome['effective']}: {outcome['grids_closed']} grids closed, "
                f"{outcome['grids_opened']} opened, {outcome['scopes_moved']} Party scopes and "
                f"{outcome['assignments_moved']} staff assignments moved to the new grids")
@@ -176,9 +170,10 @@ def plan_apply(settings: Settings, plan_id: int, effective: str | None) -> None:
 @click.argument("plan_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
+@fail_cleanly
 def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
     """Households the plan moves off their governance and Party grids, beside the live layers' gap."""
-    rows = _fail_cleanly(planning.scores)(_cli()._engine(settings), plan_id, services.thresholds(settings))
+    rows = planning.scores(engine(settings), plan_id, services.thresholds(settings))
     if fmt == "json":
         _dump(rows)
         return
@@ -192,10 +187,11 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
 @click.argument("building_id")
 @click.option("--on", "on", default=None, help="Date (YYYY-MM-DD); without it, the whole history.")
 @click.pass_obj
+@fail_cleanly
 def history(settings: Settings, building_id: str, on: str | None) -> None:
     """Which grid (per layer) a building was in on a date."""
-    rows = _fail_cleanly(planning.grids_of_building)(_cli()._engine(settings), building_id,
-                                                     _fail_cleanly(_date)(on))
+    rows = planning.grids_of_building(engine(settings), building_id,
+                                                     _date(on))
     click.echo(table(["图层", "网格编码", "名称", "起", "止"],
                      [[r["layer"], r["code"], r["name"] or "", str(r["valid_from"]), str(r["valid_to"] or "")]
                       for r in rows]))

@@ -1,0 +1,31 @@
+"""What every ``gridsvc`` command shares: clean failure on domain errors, and the engine."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from gridsvc.errors import GridsvcError
+from gridsvc.settings import Settings
+
+
+def fail_cleanly(func):
+    """Domain errors end the command with their message and exit code 2, not a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except GridsvcError as exc:
+            click.echo(f"gridsvc: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def engine(settings: Settings):
+    from gridsvc.db.engine import make_engine
+
+    return make_engine(settings)
