@@ -203,10 +203,9 @@ def review(conn: Connection, plan: dict, limits: Thresholds, effective: dt.date)
 
 
 def _groups(scene, buildings: set[str]) -> dict[str, list[str]]:
-    groups = set(scene.party_orgs.loc[scene.party_orgs["kind"] == "group", "id"])
-    s = scene.scopes
-    named = s[(s["target_type"] == "building") & s["party_org_id"].isin(groups) & s["target_id"].isin(buildings)]
-    return named.groupby("party_org_id")["target_id"].apply(list).to_dict()
+    """Party groups naming any of ``buildings``, with those of their buildings."""
+    named = {g: [b for b in members if b in buildings] for g, members in scene.group_buildings().items()}
+    return {g: members for g, members in named.items() if members}
 
 
 def _common_area(communities: list[str]) -> str:

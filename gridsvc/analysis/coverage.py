@@ -130,12 +130,8 @@ class Coverage:
         b = self.units.buildings
         mine = b[b["community"] == community]
         grids = self.scene.grids[self.scene.grids["community_code"] == community].to_crs(self.scene.crs)
-        s = self.scene.scopes
-        group_ids = set(self.scene.party_orgs.loc[self.scene.party_orgs["kind"] == "group", "id"])
-        named = s[(s["target_type"] == "building") & s["party_org_id"].isin(group_ids)]
-        members = named.groupby("party_org_id")["target_id"].apply(list).to_dict()
         groups: dict[str, list] = {}
-        for group, buildings in members.items():
+        for group, buildings in self.scene.group_buildings().items():
             for building in buildings:
                 groups.setdefault(building, []).append((group, buildings))
         a = self.scene.active_assignments()

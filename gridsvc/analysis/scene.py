@@ -69,6 +69,13 @@ class Scene:
             if text:
                 setattr(self, name, frame.astype({c: object for c in text}))
 
+    def group_buildings(self) -> dict[str, list[str]]:
+        """Party group (楼栋党小组) id → the buildings its scope names."""
+        groups = set(self.party_orgs.loc[self.party_orgs["kind"] == "group", "id"])
+        s = self.scopes
+        named = s[(s["target_type"] == "building") & s["party_org_id"].isin(groups)]
+        return named.groupby("party_org_id")["target_id"].apply(list).to_dict()
+
     def active_assignments(self) -> pd.DataFrame:
         """Assignments active on ``as_of``: started (or no start) and not ended (domain.md §5)."""
         if self._active is None:
