@@ -16,7 +16,7 @@ from pyproj import Transformer
 
 from gridsvc.analysis import gaps as gap_rules
 from gridsvc.analysis.alignment import Alignment, align_community, matched_households
-from gridsvc.analysis.metrics import CODE_LENGTH, LEVELS, METRICS, as_json, level_figures
+from gridsvc.analysis.metrics import ALL, CODE_LENGTH, LEVELS, METRICS, as_json, level_figures
 from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Scene, Thresholds
 from gridsvc.analysis.topology import community_topology
 from gridsvc.analysis.units import (
@@ -74,9 +74,10 @@ class Coverage:
         return {"area": area, "metrics": self.metrics(code),
                 "children": [self._node(c) for c in self.children(code)]}
 
-    def metrics(self, code: str) -> dict:
-        level = level_of(code)
-        found = self.figures[level].get(code, {})
+    def metrics(self, code: str | None) -> dict:
+        """The figures of ``code``; None: of everything in the scene together."""
+        level = ALL if code is None else level_of(code)
+        found = self.figures[level].get(code or "", {})
         return {key: found.get(key, _empty(key)) for key in self._keys(level, code)}
 
     def _keys(self, level: str, code: str) -> list[str]:
@@ -88,8 +89,21 @@ class Coverage:
             keys += [f"{m.key}.max", f"{m.key}.median"] if m.kind == "per_worker" else [m.key]
         return keys
 
-    def children(self, code: str) -> list[str]:
+    def children(self, code: str | None) -> list[str]:
+        """The areas (or grids) directly below ``code``; None: the districts."""
+        if code is None:
+            return sorted(self.scene.communities["district_code"].unique())
         return self._children.get(code, [])
+
+    def name(self, code: str) -> str:
+        return self._names[code]
+
+    def descendants(self, code: str | None, level: str) -> list[str]:
+        """Every area (or grid) at ``level`` below ``code`` (None: below nothing, i.e. all), sorted."""
+        found = [code] if code is not None else [None]
+        while found and (found[0] is None or level_of(found[0]) != level):
+            found = [child for c in found for child in self.children(c)]
+        return found
 
     @functools.cached_property
     def _children(self) -> dict[str, list[str]]:
@@ -192,7 +206,7 @@ class _LazyLevels(dict):
                         "staff_grids": u.staff_grids, "topology": coverage.topology}
 
     def __missing__(self, level: str) -> dict[str, dict]:
-        if level not in LEVELS:
+        if level not in (*LEVELS, ALL):
             raise KeyError(level)
         if level != "grid" and "alignment" not in self._tables:  # community level and up only
             self._tables["alignment"] = matched_households(self._tables["buildings"], self._grids)

@@ -14,6 +14,8 @@ import pandas as pd
 
 CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
 LEVELS = ("district", "street", "community", "grid")
+ALL = "all"  # everything in the scene at once (a city's report): its one code is ""
+PREFIX_LENGTH = CODE_LENGTH | {ALL: 0}
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ LABELS = {m.key: m.label for m in METRICS} | {
 def area_codes(communities: pd.Series, level: str) -> pd.Series:
     """The code at ``level`` of each community code (its prefix), sliced once per distinct code."""
     distinct = communities.dropna().unique()
-    prefix = {c: c[: CODE_LENGTH[level]] for c in distinct}
+    prefix = {c: c[: PREFIX_LENGTH[level]] for c in distinct}
     return communities.map(prefix)
 
 

@@ -327,3 +327,21 @@ class PlanGrid(Base):
     name: Mapped[str | None] = mapped_column(Text)
     urban: Mapped[bool] = mapped_column(Boolean, server_default="true")
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=False)
+
+
+class Snapshot(Base):
+    """The coverage tree of an area (None: everything) as it stood at ``taken_at``.
+
+    Reports compare the live figures with the newest snapshot that holds their area.
+    """
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("snapshots_taken_at", text("taken_at DESC")),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    area: Mapped[str | None] = mapped_column(String(15))
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    generated: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    note: Mapped[str | None] = mapped_column(Text)
+    tree = mapped_column(JSONB, nullable=False)
