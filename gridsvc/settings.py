@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     basemap: str = "none"
     basemap_url: str | None = None
     tianditu_key: str | None = None
+    # a TrueType font with Chinese glyphs for PDF reports and report charts (default: WenQuanYi Zen Hei)
+    report_font: Path | None = None
 
     # Thresholds of domain.md §4 (GRIDSVC_HOUSEHOLDS_MIN=250 ...); defaults defined once, in Thresholds.
     overlap_m2: float = _DEFAULTS.overlap_m2

@@ -64,6 +64,17 @@ LABELS = {m.key: m.label for m in METRICS} | {
 }
 
 
+# short column headers for tables and charts of many areas
+SHORT_LABELS = {
+    "grid_branch_coverage": "网格党支部", "building_group_coverage": "楼栋党小组", "member_coverage": "党员覆盖",
+    "org_should_build_rate": "两新应建已建", "org_own_rate": "单独组建", "org_coverage": "组织覆盖",
+    "org_work_coverage": "工作覆盖", "grid_leader_coverage": "网格长", "grid_worker_coverage": "网格员",
+    "building_leader_coverage": "楼栋长", "households_per_fulltime_worker": "户/专职网格员",
+    "households_per_fulltime_worker.max": "户/专职(最多)", "households_per_fulltime_worker.median": "户/专职(中位)",
+    "alignment_rate": "两网融合",
+}
+
+
 def area_codes(communities: pd.Series, level: str) -> pd.Series:
     """The code at ``level`` of each community code (its prefix), sliced once per distinct code."""
     distinct = communities.dropna().unique()

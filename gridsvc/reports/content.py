@@ -16,17 +16,33 @@ import pandas as pd
 
 from gridsvc.analysis.coverage import Coverage, level_of
 from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_LABEL
-from gridsvc.analysis.metrics import ALL, LABELS, LEVELS, METRIC_BY_KEY
+from gridsvc.analysis.metrics import ALL, LABELS, LEVELS, METRIC_BY_KEY, PREFIX_LENGTH
 from gridsvc.analysis.scene import Thresholds
 
 LEVEL_LABEL = {ALL: "全部", "district": "区", "street": "街道", "community": "社区", "grid": "网格"}
 LAYER_LABEL = {"party": "党建", "governance": "治理", "unified": "合一"}
 FAMILY_LABEL = {"organization": "组织覆盖", "work": "工作覆盖", "spatial": "网格空间"}
 SEVERITIES = ("high", "medium", "low")
+GENERATED_NOTICE = "※ 本报告数据为生成数据，仅供演示，不反映任何真实社区的情况。"
+OSM_ATTRIBUTION = "楼栋轮廓 © OpenStreetMap 贡献者（ODbL）"
+# the Excel sheets, as the cover sheet describes them
+SHEETS = (
+    ("汇总", "本地区各项指标（组织覆盖、工作覆盖、网格空间、两网融合），含分子分母及与上次快照的变化"),
+    ("街道/社区/网格排名", "下级各地区的全部指标，按高严重度问题数从多到少排列；可用筛选按任一指标排序"),
+    ("问题清单", "逐条问题：严重程度、类型、位置、说明、责任人（有网格长的为网格长，否则为社区）"),
+    ("网格员负荷", "每个治理（合一）网格的户数、网格长、网格员和每名专职网格员服务户数，负荷最重的在前"),
+    ("两网融合", "每个社区党建网格与治理网格的融合率（按户）及两类网格数，最低的在前"),
+    ("变化", "与上次快照相比有变化的指标（有快照时）"),
+)
+
+
+def metric(key: str):
+    """The metric a figure's key belongs to ('households_per_fulltime_worker.max' is a statistic of one)."""
+    return METRIC_BY_KEY.get(key) or METRIC_BY_KEY[key.rsplit(".", 1)[0]]
 
 
 def family(key: str) -> str:
-    return METRIC_BY_KEY[key.split(".")[0]].family
+    return metric(key).family
 
 
 def label(key: str) -> str:
@@ -34,7 +50,7 @@ def label(key: str) -> str:
 
 
 def is_rate(key: str) -> bool:
-    return METRIC_BY_KEY[key.split(".")[0]].kind == "rate"
+    return metric(key).kind == "rate"
 
 
 def higher_is_worse(key: str) -> bool:
@@ -85,6 +101,7 @@ class Report:
     map_layers: dict  # communities, grids, gaps: GeoDataFrames (EPSG:4490) for the static map
     previous: dict | None = None  # the snapshot compared with: id, taken_at, area, as_of
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    previous_codes: frozenset = frozenset()  # the areas the snapshot holds
     map_link: str | None = None
 
     @property
@@ -114,7 +131,9 @@ def build_report(cov: Coverage, area: str | None, made_at: dt.datetime, threshol
                     alignment_table(cov, area), _map_layers(cov, area, gaps))
     if previous is not None:
         report.previous = {k: v for k, v in previous.items() if k != "tree"}
-        report.changes = changes(report, flatten(previous["tree"]))
+        before = flatten(previous["tree"])
+        report.changes = changes(report, before)
+        report.previous_codes = frozenset(before)
     return report
 
 
@@ -256,3 +275,30 @@ def changes(report: Report, before: dict[str, dict]) -> pd.DataFrame:
                 rows.append({"code": code, "name": name, "level": level, "key": key, "label": label(key),
                              "before": was, "after": now["value"], "change": delta})
     return pd.DataFrame(rows, columns=["code", "name", "level", "key", "label", "before", "after", "change"])
+
+
+def previous_values(report: Report, code: str) -> dict | None:
+    """``key -> value`` of ``code`` in the snapshot compared with (None: no snapshot, or not in it)."""
+    if report.previous is None or code not in report.previous_codes:
+        return None
+    now = {k: v["value"] for k, v in _metrics_of(report, code).items()}
+    own = report.changes[report.changes["code"] == code]
+    return now | dict(zip(own["key"], own["before"], strict=True))
+
+
+def _metrics_of(report: Report, code: str) -> dict:
+    if code == (report.area["code"] or ""):
+        return report.headline
+    for table in report.levels:
+        for row in table.rows:
+            if row["code"] == code:
+                return row["metrics"]
+    return {}
+
+
+def gap_tally(actions: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Gaps per area (or grid) at ``level`` by severity: high, medium, low, total (index: code)."""
+    where = actions["grid"] if level == "grid" else actions["community_code"].str[: PREFIX_LENGTH[level]]
+    table = pd.crosstab(where, actions["severity_code"]).reindex(columns=list(SEVERITIES), fill_value=0)
+    table["total"] = table.sum(axis=1)
+    return table.astype(int)

@@ -1,0 +1,86 @@
+"""Reports and snapshots as the CLI writes them and the API serves them.
+
+Data from :func:`gridsvc.services.coverage`, content from :mod:`gridsvc.reports.content`, one
+writer per format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from gridsvc import services
+from gridsvc.analysis.coverage import level_of
+from gridsvc.analysis.scene import Thresholds
+from gridsvc.errors import InvalidInput
+from gridsvc.reports.content import Report, build_report
+from gridsvc.repository import snapshots as repo
+
+FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def check_area(area: str | None) -> str | None:
+    """``area`` if it names a district, street or community (None: everything)."""
+    if area is None:
+        return None
+    try:
+        level = level_of(area)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if level == "grid":
+        raise InvalidInput(f"{area} is a grid: reports are for a district, street or community "
+                           "(the grid map shows one grid: gridsvc map grid)")
+    return area
+
+
+def format_of(path: Path) -> str:
+    """The report format a file name asks for (.html, .xlsx or .pdf)."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"{path}: a report is written as .html, .xlsx or .pdf, not {Path(path).suffix or 'no suffix'}")
+    return fmt
+
+
+def report(engine: Engine, area: str | None, limits: Thresholds, map_link: str | None = None,
+           as_of: dt.date | None = None) -> Report:
+    """The report of ``area``, compared with the newest snapshot that holds it."""
+    cov = services.coverage(engine, check_area(area), as_of, limits)
+    with engine.connect() as conn:
+        previous = repo.latest_snapshot(conn, area)
+    made = build_report(cov, area, dt.datetime.now().astimezone(), limits, previous)
+    made.map_link = map_link
+    return made
+
+
+def render(made: Report, fmt: str, font: Path | None = None) -> bytes:
+    """``made`` as bytes of ``fmt`` (html, xlsx or pdf); ``font``: GRIDSVC_REPORT_FONT."""
+    if fmt == "xlsx":
+        from gridsvc.reports.xlsx import xlsx_bytes
+
+        return xlsx_bytes(made)
+    if fmt == "html":
+        from gridsvc.reports.html import html_text
+
+        return html_text(made, font).encode("utf-8")
+    if fmt == "pdf":
+        from gridsvc.reports.pdf import pdf_bytes
+
+        return pdf_bytes(made, font)
+    raise InvalidInput(f"unknown report format {fmt!r}; expected html, xlsx or pdf")
+
+
+def take_snapshot(engine: Engine, area: str | None, limits: Thresholds, note: str | None = None) -> dict:
+    """Store the coverage tree of ``area`` (None: everything) with the time; returns its record."""
+    cov = services.coverage(engine, check_area(area), None, limits)
+    tree = [cov.tree(area)] if area else [{"area": {"code": None, "level": "all", "name": "全部地区"},
+                                           "metrics": cov.metrics(None), "children": cov.tree()}]
+    with engine.begin() as conn:
+        return repo.insert_snapshot(conn, area, cov.scene.as_of, cov.scene.generated, tree, note)
+
+
+def snapshots(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        return repo.snapshots(conn)

@@ -1,0 +1,240 @@
+"""The report as an Excel 台账: one sheet per table, typed cells, frozen headers, filters.
+
+Rates are numbers formatted as percentages (sortable, summable by hand), counts are integers,
+and every sheet starts with its header row so that filters and sorting work on the whole table.
+Written with XlsxWriter in constant-memory mode (rows go to disk as they are written).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+import xlsxwriter
+
+from gridsvc.reports import content as rc
+from gridsvc.reports.content import LAYER_LABEL, LEVEL_LABEL, Report
+
+PERCENT = "0.0%"
+INTEGER = "#,##0"
+DECIMAL = "#,##0.0"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = "text"  # text | int | percent | decimal
+    width: float = 12
+
+
+def _cell(value):
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A cell whose format differs from its column's (a rate in a column of mixed metrics)."""
+
+    value: object
+    kind: str
+
+
+class Book:
+    """A workbook whose sheets are tables: header in row 1, frozen, filtered."""
+
+    def __init__(self, target):
+        self.workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False})
+        self.formats = {
+            "header": self.workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                                "text_wrap": True, "valign": "top"}),
+            "percent": self.workbook.add_format({"num_format": PERCENT}),
+            "int": self.workbook.add_format({"num_format": INTEGER}),
+            "decimal": self.workbook.add_format({"num_format": DECIMAL}),
+            "change": self.workbook.add_format({"num_format": "+0.0%;-0.0%;0.0%"}),
+            "title": self.workbook.add_format({"bold": True, "font_size": 14}),
+            "warning": self.workbook.add_format({"bold": True, "font_color": "#C00000", "font_size": 12}),
+            "text": None,
+        }
+
+    def sheet(self, name: str, columns: list[Column], rows, note: str | None = None) -> int:
+        """Write a table; returns its number of data rows. ``note``, when given, follows the table."""
+        ws = self.workbook.add_worksheet(name)
+        for j, col in enumerate(columns):
+            ws.set_column(j, j, col.width, self.formats[col.kind])
+            ws.write_string(0, j, col.header, self.formats["header"])
+        ws.freeze_panes(1, 0)
+        n = 0
+        for n, row in enumerate(rows, start=1):
+            for j, (col, value) in enumerate(zip(columns, row, strict=True)):
+                kind = col.kind
+                if isinstance(value, Typed):
+                    value, kind = value.value, value.kind
+                value = _cell(value)
+                if value is None:
+                    continue
+                if kind == "text":
+                    ws.write_string(n, j, str(value))
+                else:
+                    ws.write_number(n, j, float(value), self.formats[kind])
+        ws.autofilter(0, 0, max(n, 1), len(columns) - 1)
+        if note:
+            ws.write_string(n + 2, 0, note)
+        return n
+
+    def close(self) -> None:
+        self.workbook.close()
+
+
+def write_xlsx(report: Report, target) -> None:
+    """Write ``report`` to ``target`` (a path or a binary file object)."""
+    book = Book(target)
+    _cover(book, report)
+    _summary(book, report)
+    for table in report.levels:
+        _level(book, report, table)
+    _actions(book, report)
+    _staff(book, report)
+    _alignment(book, report)
+    if report.previous is not None:
+        _changes(book, report)
+    book.close()
+
+
+def xlsx_bytes(report: Report) -> bytes:
+    buffer = io.BytesIO()
+    write_xlsx(report, buffer)
+    return buffer.getvalue()
+
+
+def metric_columns(key: str) -> list[Column]:
+    """A rate as rate, numerator, denominator; anything else as one number."""
+    if rc.is_rate(key):
+        return [Column(rc.label(key), "percent", 12), Column(f"{rc.label(key)}·分子", "int", 9),
+                Column(f"{rc.label(key)}·分母", "int", 9)]
+    return [Column(rc.label(key), "decimal" if "area" in key or "worker" in key else "int", 12)]
+
+
+def metric_cells(key: str, figure: dict | None) -> list:
+    figure = figure or {}
+    if rc.is_rate(key):
+        return [figure.get("value"), figure.get("numerator"), figure.get("denominator")]
+    return [figure.get("value")]
+
+
+def _cover(book: Book, report: Report) -> None:
+    """The first sheet: what this is, whether it is generated data, what each sheet holds."""
+    ws = book.workbook.add_worksheet("说明")
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 90)
+    ws.write_string(0, 0, report.title, book.formats["title"])
+    row = 1
+    if report.generated:
+        ws.write_string(row, 0, rc.GENERATED_NOTICE, book.formats["warning"])
+        row += 1
+    facts = [("统计日期", f"{report.as_of:%Y-%m-%d}"), ("生成时间", f"{report.made_at:%Y-%m-%d %H:%M}"),
+             ("对比快照", _previous(report) or "无（尚未保存快照：gridsvc snapshot）")]
+    if report.osm:
+        facts.append(("数据来源", rc.OSM_ATTRIBUTION))
+    facts += [(name, text) for name, text in rc.SHEETS]
+    for label_, text in facts:
+        row += 1
+        ws.write_string(row, 0, label_)
+        ws.write_string(row, 1, text)
+
+
+def _previous(report: Report) -> str | None:
+    p = report.previous
+    return None if p is None else f"#{p['id']}，{p['taken_at']:%Y-%m-%d %H:%M}（统计日期 {p['as_of']:%Y-%m-%d}）"
+
+
+def _summary(book: Book, report: Report) -> None:
+    columns = [Column("类别", width=10), Column("指标", width=30), Column("指标代码", width=34),
+               Column("数值", "decimal", 12), Column("分子", "int", 10), Column("分母", "int", 10),
+               Column("上期数值", "decimal", 12), Column("变化", "decimal", 12)]
+    before = rc.previous_values(report, report.area["code"] or "")
+    rows = []
+    for key, figure in report.headline.items():
+        was = before.get(key) if before is not None else None
+        change = figure["value"] - was if was is not None and figure["value"] is not None else None
+        rate = rc.is_rate(key)
+        rows.append([rc.FAMILY_LABEL[rc.family(key)], rc.label(key), key,
+                     Typed(figure["value"], "percent" if rate else "decimal"), figure["numerator"],
+                     figure["denominator"], Typed(was, "percent" if rate else "decimal"),
+                     Typed(change, "change" if rate else "decimal")])
+    book.sheet("汇总", columns, rows)
+
+
+def _level(book: Book, report: Report, table: rc.LevelTable) -> None:
+    tally = rc.gap_tally(report.actions, table.level)
+    columns = [Column("代码", width=17), Column("名称", width=22), Column("上级", width=14)]
+    if table.level == "grid":
+        columns.append(Column("网格类型", width=8))
+    columns += [Column("高严重度问题", "int", 8), Column("问题合计", "int", 8)]
+    for key in table.keys:
+        columns += metric_columns(key)
+    rows = []
+    for row in sorted(table.rows, key=lambda r: (-_count(tally, r["code"], "high"), -_count(tally, r["code"], "total"),
+                                                 r["code"])):
+        cells = [row["code"], row["name"], row["parent"]]
+        if table.level == "grid":
+            cells.append(LAYER_LABEL[row["layer"]])
+        cells += [_count(tally, row["code"], "high"), _count(tally, row["code"], "total")]
+        for key in table.keys:
+            cells += metric_cells(key, row["metrics"].get(key))
+        rows.append(cells)
+    book.sheet(f"{LEVEL_LABEL[table.level]}排名", columns, rows)
+
+
+def _count(tally: pd.DataFrame, code: str, column: str) -> int:
+    return int(tally.at[code, column]) if code in tally.index else 0
+
+
+ACTION_COLUMNS = [Column("严重程度", width=8), Column("问题类型", width=18), Column("街道", width=12),
+                  Column("社区", width=12), Column("社区代码", width=14), Column("网格代码", width=17),
+                  Column("网格名称", width=20), Column("对象", width=16), Column("说明", width=60),
+                  Column("网格长", width=10), Column("责任人", width=16)]
+
+
+def _actions(book: Book, report: Report) -> None:
+    a = report.actions
+    fields = ["severity", "kind", "street", "community", "community_code", "grid", "grid_name", "object_id",
+              "message", "grid_leader", "responsible"]
+    book.sheet("问题清单", ACTION_COLUMNS, a[fields].itertuples(index=False, name=None))
+
+
+def _staff(book: Book, report: Report) -> None:
+    columns = [Column("网格代码", width=17), Column("网格名称", width=20), Column("社区", width=12),
+               Column("网格类型", width=8), Column("户数", "int", 8), Column("网格长", width=10),
+               Column("网格长人数", "int", 8), Column("网格员人数", "int", 8), Column("专职网格员人数", "int", 8),
+               Column("每名专职网格员服务户数", "decimal", 12), Column("是否超标", width=8)]
+    s = report.staff_load
+    rows = ([r.grid, r.grid_name, r.community, r.layer, r.households, r.grid_leader, r.leaders, r.workers,
+             r.fulltime_workers, r.per_worker, "超标" if r.overloaded else ("无专职" if pd.isna(r.per_worker) else "")]
+            for r in s.itertuples())
+    book.sheet("网格员负荷", columns, rows)
+
+
+def _alignment(book: Book, report: Report) -> None:
+    columns = [Column("社区代码", width=14), Column("社区", width=12), Column("街道", width=12),
+               Column("党建网格数", "int", 8), Column("治理网格数", "int", 8), Column("合一网格数", "int", 8),
+               Column("已对应户数", "int", 10), Column("总户数", "int", 10), Column("两网融合率", "percent", 10)]
+    a = report.alignment
+    book.sheet("两网融合", columns, a.itertuples(index=False, name=None))
+
+
+def _changes(book: Book, report: Report) -> None:
+    columns = [Column("代码", width=17), Column("名称", width=22), Column("层级", width=6), Column("指标", width=30),
+               Column("指标代码", width=34), Column("上期", "decimal", 12), Column("本期", "decimal", 12),
+               Column("变化", "decimal", 12)]
+
+    def typed(key, before, after, change):
+        rate = rc.is_rate(key)
+        return [Typed(before, "percent" if rate else "decimal"), Typed(after, "percent" if rate else "decimal"),
+                Typed(change, "change" if rate else "decimal")]
+
+    rows = ([r.code, r.name, LEVEL_LABEL[r.level], r.label, r.key, *typed(r.key, r.before, r.after, r.change)]
+            for r in report.changes.itertuples())
+    book.sheet("变化", columns, rows)
