@@ -58,6 +58,22 @@ def higher_is_worse(key: str) -> bool:
     return not is_rate(key)
 
 
+def falls_short(key: str, value: float | None, t: Thresholds, rate_floor: float = 1.0) -> bool:
+    """Whether ``value`` of ``key`` shows a problem: a rate below ``rate_floor``, households per
+    full-time worker above the limit, any gap area or unassigned or split building.
+
+    >>> falls_short("grid_leader_coverage", 0.95, Thresholds()), falls_short("gap_area_m2.party", 0, Thresholds())
+    (True, False)
+    """
+    if value is None:
+        return False
+    if is_rate(key):
+        return value < rate_floor
+    if metric(key).kind == "per_worker":
+        return value > t.households_per_fulltime_worker
+    return value > 0
+
+
 def worst_first(rows: list[dict], key: str) -> list[dict]:
     """``rows`` (each with ``metrics``) ordered worst first on ``key``; areas without a figure last.
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import logging
+
 import matplotlib
 
 matplotlib.use("Agg")
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # TTC weights: harmless, noisy
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -140,7 +143,7 @@ def gap_map(report: Report) -> bytes | None:
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
     handles = [Patch(color=c, alpha=0.7, label=f"{SEVERITY_TEXT[s]}严重度问题") for s, c in SEVERITY_COLOR.items()]
     handles.append(Patch(facecolor="none", edgecolor="#252525", label="社区边界"))
-    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.85)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=4, fontsize=8, frameon=False)
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.set_title(f"{report.area['name']}问题分布（网格、空白区按最严重的问题着色，圆点为楼栋和组织）", fontsize=11)
@@ -153,16 +156,16 @@ DOT_KINDS = ("building_no_grid", "split_building", "building_group_missing", "no
 
 
 def _scale_bar(ax) -> None:
-    """A scale bar of a round length in the lower right (axes are metres)."""
+    """A scale bar of a round length under the map's lower right corner (axes are metres)."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     target = (x1 - x0) / 5
     length = next(v for v in (10_000, 5_000, 2_000, 1_000, 500, 200, 100, 50) if v <= target or v == 50)
-    x = x1 - (x1 - x0) * 0.05 - length
-    y = y0 + (y1 - y0) * 0.04
-    ax.plot([x, x + length], [y, y], color="black", linewidth=2)
+    x = x1 - length
+    y = y0 - (y1 - y0) * 0.04  # below the map, beside the legend
+    ax.plot([x, x + length], [y, y], color="black", linewidth=2, clip_on=False)
     ax.text(x + length / 2, y + (y1 - y0) * 0.01, f"{length / 1000:g} 千米" if length >= 1000 else f"{length} 米",
-            ha="center", va="bottom", fontsize=8)
+            ha="center", va="bottom", fontsize=8, clip_on=False)
 
 
 __all__ = ["coverage_chart", "workload_chart", "gap_map", "use_font"]

@@ -1,0 +1,270 @@
+"""The report as a sequence of blocks (headings, tables, pictures), laid out once for HTML and PDF.
+
+HTML and PDF differ only in how they draw a block; what is said, in which order and with which
+numbers is decided here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from gridsvc.analysis.metrics import SHORT_LABELS
+from gridsvc.reports import content as rc
+from gridsvc.reports import figures
+from gridsvc.reports.content import LAYER_LABEL, LEVEL_LABEL, Report
+from gridsvc.reports.fonts import chinese_font
+from gridsvc.textual import figure as figure_text
+
+TOP_N = 5  # areas named per metric in a ranking
+
+
+@dataclass
+class Heading:
+    text: str
+    level: int = 1
+
+
+@dataclass
+class Text:
+    text: str
+    style: str = "body"  # body | notice | meta | note
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    numeric: set[int] = field(default_factory=set)  # right-aligned columns
+    widths: list[float] | None = None  # relative widths (PDF)
+    marks: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> bad | good | high | medium | low
+
+
+@dataclass
+class Picture:
+    name: str
+    png: bytes
+    caption: str
+    width: float = 1.0  # share of the text width
+
+
+@dataclass
+class Link:
+    text: str
+    href: str
+
+
+def blocks(report: Report, font: Path | None, max_actions: int) -> list:
+    """Everything the HTML and the PDF show, in order; ``max_actions``: rows of the action list."""
+    figures.use_font(chinese_font(font))
+    out: list = [Heading(report.title, 0)]
+    if report.generated:
+        out.append(Text(rc.GENERATED_NOTICE, "notice"))
+    out.append(Text(_meta(report), "meta"))
+    if report.map_link:
+        out.append(Link("打开交互式问题地图（可缩放、点击查看每个网格和楼栋）", report.map_link))
+    out += _headline(report)
+    out += _gap_picture(report)
+    out += _rankings(report)
+    out += _charts(report)
+    out += _alignment(report)
+    out += _actions(report, max_actions)
+    if report.previous is not None:
+        out += _changes(report)
+    if report.osm:
+        out.append(Text(rc.OSM_ATTRIBUTION, "note"))
+    return out
+
+
+def _meta(report: Report) -> str:
+    parts = [f"统计日期：{report.as_of:%Y-%m-%d}", f"生成时间：{report.made_at:%Y-%m-%d %H:%M}"]
+    p = report.previous
+    parts.append(f"对比快照：#{p['id']}（{p['taken_at']:%Y-%m-%d %H:%M}）" if p else "对比快照：无")
+    return "　".join(parts)
+
+
+def change_text(key: str, change: float | None) -> str:
+    """'+2.5个百分点' for a rate, '+120' for a count; '' when nothing changed or not comparable."""
+    if change is None or pd.isna(change) or change == 0:
+        return ""
+    if rc.is_rate(key):
+        return f"{change * 100:+.1f}个百分点"
+    return f"{change:+,.0f}"
+
+
+def _is_worse(key: str, change: float | None) -> bool:
+    return change is not None and not pd.isna(change) and change != 0 and ((change > 0) == rc.higher_is_worse(key))
+
+
+def _headline(report: Report) -> list:
+    out: list = [Heading("一、总体情况")]
+    before = rc.previous_values(report, report.area["code"] or "")
+    for fam, fam_label in rc.FAMILY_LABEL.items():
+        keys = [k for k in report.headline if rc.family(k) == fam]
+        headers = ["指标", "数值（分子/分母）"] + (["上期", "变化"] if before is not None else [])
+        rows, marks = [], {}
+        for i, key in enumerate(keys):
+            fig = report.headline[key]
+            row = [rc.label(key), figure_text(fig)]
+            if before is not None:
+                was = before.get(key)
+                change = fig["value"] - was if was is not None and fig["value"] is not None else None
+                row += [_value_text(key, was), change_text(key, change)]
+                if _is_worse(key, change):
+                    marks[(i, 3)] = "bad"
+                elif change:
+                    marks[(i, 3)] = "good"
+            rows.append(row)
+        out += [Heading(fam_label, 2), Table(headers, rows, numeric={1, 2, 3}, widths=[3, 2.2, 1, 1.3], marks=marks)]
+    return out
+
+
+def _value_text(key: str, value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if rc.is_rate(key) else f"{value:,.0f}"
+
+
+def _gap_picture(report: Report) -> list:
+    out: list = [Heading("二、问题分布")]
+    png = figures.gap_map(report)
+    if png:
+        out.append(Picture("gap-map", png, "图1　问题分布（静态图）"))
+    a = report.actions
+    counts = a.groupby("severity_code").size()
+    out.append(Text(f"共发现问题 {len(a):,} 个：高严重度 {counts.get('high', 0):,} 个，"
+                    f"中 {counts.get('medium', 0):,} 个，低 {counts.get('low', 0):,} 个。"))
+    g = report.gap_counts
+    if len(g):
+        child = LEVEL_LABEL[report.levels[0].level]
+        rows = [[r.name, r.code, f"{r.high:,}", f"{r.medium:,}", f"{r.low:,}", f"{r.total:,}"] for r in g.itertuples()]
+        marks = {(i, 2): "high" for i, r in enumerate(g.itertuples()) if r.high}
+        out.append(Table([child, "代码", "高", "中", "低", "合计"], rows, numeric={2, 3, 4, 5},
+                         widths=[2, 2, 1, 1, 1, 1], marks=marks))
+    kinds = a.groupby(["severity", "kind"], sort=False).size().reset_index(name="n")
+    if len(kinds):
+        out.append(Table(["严重程度", "问题类型", "数量"], [[r.severity, r.kind, f"{r.n:,}"] for r in kinds.itertuples()],
+                         numeric={2}, widths=[1, 3, 1]))
+    return out
+
+
+def _rankings(report: Report) -> list:
+    out: list = [Heading("三、下级排名（最差在前）")]
+    for n, table in enumerate(report.levels):
+        if not table.rows:
+            continue
+        label = LEVEL_LABEL[table.level]
+        out.append(Heading(f"{label}（{len(table.rows):,}个）", 2))
+        if n == 0:
+            out.append(_children_table(report, table))
+        out.append(Text(f"各项指标未达标的{label}（每项最多列出最差的{TOP_N}个）：", "note"))
+        rows = []
+        for key in table.keys:
+            ranked = [r for r in rc.worst_first(table.rows, key)
+                      if rc.falls_short(key, (r["metrics"].get(key) or {}).get("value"), report.thresholds)]
+            named = "；".join(_named(r, key) for r in ranked[:TOP_N]) if ranked else "无（均达标）"
+            rows.append([rc.label(key), named + (f"；等{len(ranked):,}个" if len(ranked) > TOP_N else "")])
+        out.append(Table(["指标", "未达标的，最差在前"], rows, widths=[1.3, 5]))
+    return out
+
+
+def _named(row: dict, key: str) -> str:
+    layer = f"［{LAYER_LABEL[row['layer']]}］" if "layer" in row else ""
+    fig = row["metrics"][key]
+    value = _value_text(key, fig["value"])
+    counts = f"（{fig['numerator']:,}/{fig['denominator']:,}）" if fig.get("denominator") is not None else ""
+    return f"{row['name']}{layer} {value}{counts}"
+
+
+CHILD_KEYS = ("grid_branch_coverage", "building_group_coverage", "member_coverage", "org_coverage",
+              "org_work_coverage", "grid_leader_coverage", "grid_worker_coverage", "building_leader_coverage",
+              "households_per_fulltime_worker.max", "alignment_rate")
+
+
+def _children_table(report: Report, table: rc.LevelTable) -> Table:
+    tally = rc.gap_tally(report.actions, table.level)
+    keys = [k for k in CHILD_KEYS if k in table.keys]
+    rows, marks = [], {}
+    ordered = sorted(table.rows, key=lambda r: (-_tally(tally, r["code"], "high"), r["code"]))
+    for i, r in enumerate(ordered):
+        cells = [r["name"], f"{_tally(tally, r['code'], 'high'):,}"]
+        for j, key in enumerate(keys, start=2):
+            value = (r["metrics"].get(key) or {}).get("value")
+            cells.append("—" if value is None else (f"{value:.0%}" if rc.is_rate(key) else f"{value:,.0f}"))
+            if rc.falls_short(key, value, report.thresholds, rate_floor=0.8):
+                marks[(i, j)] = "bad"
+        rows.append(cells)
+    headers = [LEVEL_LABEL[table.level], "高严重度问题", *(SHORT_LABELS[k] for k in keys)]
+    return Table(headers, rows, numeric=set(range(1, len(headers))), widths=[2, 1.2] + [1] * len(keys), marks=marks)
+
+
+def _tally(tally: pd.DataFrame, code: str, column: str) -> int:
+    return int(tally.at[code, column]) if code in tally.index else 0
+
+
+def _charts(report: Report) -> list:
+    out: list = [Heading("四、图表")]
+    coverage = figures.coverage_chart(report)
+    if coverage:
+        out.append(Picture("coverage-chart", coverage, "图2　各社区覆盖率（红色低、绿色高）"))
+    workload = figures.workload_chart(report)
+    if workload:
+        out.append(Picture("workload-chart", workload, "图3　每名专职网格员服务户数（按网格）", 0.9))
+    return out
+
+
+def _alignment(report: Report) -> list:
+    a = report.alignment
+    out: list = [Heading("五、两网融合（按社区，最低在前）")]
+    if a.empty:
+        return out + [Text("本地区没有社区。")]
+    rows, marks = [], {}
+    for i, r in enumerate(a.itertuples()):
+        rate = "—" if pd.isna(r.alignment_rate) else f"{r.alignment_rate:.1%}"
+        rows.append([r.name, r.street, f"{r.party}", f"{r.governance}", f"{r.unified}",
+                     f"{_int(r.matched_households):,}/{_int(r.households):,}", rate])
+        if not pd.isna(r.alignment_rate) and r.alignment_rate < 0.9:
+            marks[(i, 6)] = "bad"
+    return out + [Table(["社区", "街道", "党建网格", "治理网格", "合一网格", "已对应户/总户", "融合率"], rows,
+                        numeric={2, 3, 4, 5, 6}, widths=[1.6, 1.6, 1, 1, 1, 1.8, 1.1], marks=marks)]
+
+
+def _int(x) -> int:
+    return 0 if x is None or pd.isna(x) else int(x)
+
+
+def _actions(report: Report, limit: int) -> list:
+    a = report.actions
+    out: list = [Heading("六、问题清单（按严重程度）")]
+    if a.empty:
+        return out + [Text("没有发现问题。")]
+    shown = a.head(limit)
+    if len(a) > limit:
+        out.append(Text(f"共{len(a):,}条，以下列出最严重的{limit:,}条；完整清单见 Excel 台账（问题清单）。", "note"))
+    rows, marks = [], {}
+    for i, r in enumerate(shown.itertuples()):
+        where = r.community or ""
+        if r.grid:
+            where += f" {r.grid_name or r.grid}"
+        rows.append([r.severity, r.kind, where, r.message, r.responsible])
+        marks[(i, 0)] = r.severity_code
+    return out + [Table(["严重", "问题", "位置", "说明", "责任人"], rows, widths=[0.6, 1.6, 2, 4.4, 1.4], marks=marks)]
+
+
+def _changes(report: Report) -> list:
+    p = report.previous
+    out: list = [Heading(f"七、与上次快照相比（#{p['id']}，{p['taken_at']:%Y-%m-%d %H:%M}）")]
+    c = report.changes
+    top = {report.area["code"] or ""} | {r["code"] for r in (report.levels[0].rows if report.levels else [])}
+    c = c[c["code"].isin(top)]
+    if c.empty:
+        return out + [Text("本地区及下一级各项指标均无变化。")]
+    rows, marks = [], {}
+    for i, r in enumerate(c.itertuples()):
+        rows.append([r.name, r.label, _value_text(r.key, r.before), _value_text(r.key, r.after),
+                     change_text(r.key, r.change)])
+        marks[(i, 4)] = "bad" if _is_worse(r.key, r.change) else "good"
+    return out + [Table(["地区", "指标", "上期", "本期", "变化"], rows, numeric={2, 3, 4}, widths=[1.6, 3, 1, 1, 1.4],
+                        marks=marks)]
