@@ -297,6 +297,59 @@ def map_alignment(settings: Settings, community: str, output: Path | None, basem
     _write_map(settings, html_text, output, f"alignment-{community}.html")
 
 
+@main.command("report")
+@click.option("--area", default=None, help="District, street or community code (default: everything stored).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="File to write: .html, .xlsx (the 台账) or .pdf.")
+@click.option("--map-link", default=None,
+              help="URL of the interactive map the HTML links to (default: a map written beside the report).")
+@click.pass_obj
+@_fail_cleanly
+def report_(settings: Settings, area: str | None, output: Path, map_link: str | None) -> None:
+    """A coverage-gap report: headline figures, rankings, actions, map, charts, change since the last snapshot."""
+    from gridsvc import reporting
+
+    fmt = reporting.format_of(output)
+    limits = services.thresholds(settings)
+    reporting.check_area(area)
+    if fmt == "html" and map_link is None and area is not None:
+        from gridsvc.mapping import basemap_from, coverage_map_html
+
+        click.echo("drawing the interactive map ...", err=True)
+        map_file = output.with_name(output.stem + ".map.html")
+        _write_map(settings, coverage_map_html(_engine(settings), area, basemap_from(settings), limits=limits),
+                   map_file, map_file.name)
+        map_link = map_file.name
+    click.echo(f"building the {fmt} report of {area or 'everything stored'} ...", err=True)
+    made = reporting.report(_engine(settings), area, limits, map_link)
+    data = reporting.render(made, fmt, settings.report_font)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    compared = f"; compared with snapshot #{made.previous['id']}" if made.previous else "; no snapshot to compare with"
+    click.echo(f"wrote {output} ({len(data) / 1024:.0f} KB, {len(made.actions):,} gaps{compared})")
+
+
+@main.command("snapshot")
+@click.option("--area", default=None, help="District, street or community code (default: everything stored).")
+@click.option("--note", default=None, help="A remark kept with the snapshot.")
+@click.option("--list", "list_", is_flag=True, help="List the stored snapshots instead of taking one.")
+@click.pass_obj
+@_fail_cleanly
+def snapshot_(settings: Settings, area: str | None, note: str | None, list_: bool) -> None:
+    """Store today's coverage tree with a timestamp; later reports show the change since it."""
+    from gridsvc import reporting
+    from gridsvc.textual import table
+
+    if list_:
+        rows = [[str(r["id"]), f"{r['taken_at']:%Y-%m-%d %H:%M:%S}", r["area"] or "全部", str(r["as_of"]),
+                 "是" if r["generated"] else "", r["note"] or ""] for r in reporting.snapshots(_engine(settings))]
+        click.echo(table(["编号", "时间", "地区", "统计日期", "生成数据", "备注"], rows) if rows else "no snapshots yet")
+        return
+    record = reporting.take_snapshot(_engine(settings), area, services.thresholds(settings), note)
+    click.echo(f"snapshot #{record['id']} of {record['area'] or 'everything stored'} taken at "
+               f"{record['taken_at']:%Y-%m-%d %H:%M:%S}")
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (GRIDSVC_HOST, default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (GRIDSVC_PORT, default 8000).")

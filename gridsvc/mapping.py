@@ -54,9 +54,8 @@ def grid_map_html(engine: Engine, code: str, basemap: Basemap, inline: bool = Tr
         roads = repo.roads(conn, repo.BBox(west - CONTEXT_MARGIN_DEG, south - CONTEXT_MARGIN_DEG,
                                            east + CONTEXT_MARGIN_DEG, north + CONTEXT_MARGIN_DEG))
     active = [s | {"phone": mask_phone(s["phone"])} for s in grid_staff(scene, code)]
-    osm = bool(scene.buildings["osm_id"].notna().any()) if len(scene.buildings) else False
     data = GridMapData(grid, community, buildings, active, cov.gap_list(code), cov.metrics(code), roads,
-                       scene.generated, osm)
+                       scene.generated, scene.osm)
     return finalize(grid_map(data, basemap).get_root().render(), inline=inline)
 
 
@@ -83,9 +82,8 @@ def coverage_map_html(engine: Engine, area: str, basemap: Basemap, metric: str =
     cov = services.coverage(engine, area, limits=limits)
     scene = cov.scene
     grids = grid_values(scene.grids, cov.figures["grid"], metric)
-    osm = bool(scene.buildings["osm_id"].notna().any()) if len(scene.buildings) else False
     data = CoverageMapData(cov.tree(area)["area"], cov.metrics(area), metric, grids, scene.communities,
-                           cov.gap_list(area), scene.generated, osm, tiles_url)
+                           cov.gap_list(area), scene.generated, scene.osm, tiles_url)
     return finalize(coverage_map(data, basemap).get_root().render(), inline=inline)
 
 
@@ -101,5 +99,5 @@ def alignment_map_html(engine: Engine, community: str, basemap: Basemap, inline:
     buildings = scene.buildings[inside.to_numpy()][["id", "name", "geometry"]]
     data = AlignmentMapData(scene.communities[scene.communities["code"] == community],
                             scene.grids[scene.grids["community_code"] == community], buildings, result.as_json(),
-                            scene.generated, bool(scene.buildings["osm_id"].notna().any()))
+                            scene.generated, scene.osm)
     return finalize(alignment_map(data, basemap).get_root().render(), inline=inline)

@@ -69,6 +69,11 @@ class Scene:
             if text:
                 setattr(self, name, frame.astype({c: object for c in text}))
 
+    @property
+    def osm(self) -> bool:
+        """Whether any building footprint comes from OpenStreetMap (maps and reports then credit it)."""
+        return "osm_id" in self.buildings.columns and bool(self.buildings["osm_id"].notna().any())
+
     def group_buildings(self) -> dict[str, list[str]]:
         """Party group (楼栋党小组) id → the buildings its scope names."""
         groups = set(self.party_orgs.loc[self.party_orgs["kind"] == "group", "id"])

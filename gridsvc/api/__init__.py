@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from gridsvc import __version__
-from gridsvc.api import errors, maps, plans, routes
+from gridsvc.api import errors, maps, plans, reports, routes
 from gridsvc.rendering import assets
 from gridsvc.settings import Settings
 
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(plans.router)
+    app.include_router(reports.router)
     app.include_router(maps.router)
     app.include_router(maps.tiles)
     # fetched by `./dev setup` (python -m gridsvc.rendering.assets); maps say so when missing

@@ -141,8 +141,7 @@ def build_report(cov: Coverage, area: str | None, made_at: dt.datetime, threshol
     below = LEVELS[LEVELS.index(level) + 1:] if level != ALL else LEVELS
     levels = [_level_table(cov, area, lv) for lv in below]
     gaps = cov.gap_list(area) if area else cov.gaps
-    osm = bool(cov.scene.buildings["osm_id"].notna().any()) if len(cov.scene.buildings) else False
-    report = Report(head, cov.scene.as_of, made_at, cov.scene.generated, osm, thresholds, cov.metrics(area),
+    report = Report(head, cov.scene.as_of, made_at, cov.scene.generated, cov.scene.osm, thresholds, cov.metrics(area),
                     levels, actions(cov, gaps), gap_counts(cov, area, gaps), staff_load(cov, area, thresholds),
                     alignment_table(cov, area), _map_layers(cov, area, gaps))
     if previous is not None:

@@ -54,7 +54,7 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
                                  backColor=colors.HexColor("#FDE7E7"), borderColor=colors.HexColor("#C00000"),
                                  borderWidth=1, borderPadding=5, spaceBefore=4, spaceAfter=8),
         "meta": ParagraphStyle("meta", parent=base, textColor=colors.HexColor("#555555")),
-        "note": ParagraphStyle("note", parent=base, fontSize=8.5, textColor=colors.HexColor("#555555")),
+        "note": ParagraphStyle("note", parent=base, fontSize=8.5, keepWithNext=1, textColor=colors.HexColor("#555555")),
     }
 
 
