@@ -111,13 +111,14 @@ def _headline(report: Report) -> list:
             if before is not None:
                 was = before.get(key)
                 change = fig["value"] - was if was is not None and fig["value"] is not None else None
-                row += [_value_text(key, was), change_text(key, change)]
+                row += [_value_text(key, was), "持平" if change == 0 else change_text(key, change)]
                 if _is_worse(key, change):
                     marks[(i, 3)] = "bad"
                 elif change:
                     marks[(i, 3)] = "good"
             rows.append(row)
-        out += [Heading(fam_label, 2), Table(headers, rows, numeric={1, 2, 3}, widths=[3, 2.2, 1, 1.3], marks=marks)]
+        widths = [3, 2.2, 1, 1.3] if before is not None else [3, 2.2]
+        out += [Heading(fam_label, 2), Table(headers, rows, numeric={1, 2, 3}, widths=widths, marks=marks)]
     return out
 
 
@@ -246,11 +247,11 @@ def _actions(report: Report, limit: int) -> list:
     rows, marks = [], {}
     for i, r in enumerate(shown.itertuples()):
         where = r.community or ""
-        if r.grid:
-            where += f" {r.grid_name or r.grid}"
+        grid = (r.grid_name or r.grid) if r.grid else ""
+        where = grid if grid.startswith(where) else f"{where} {grid}".strip()  # grid names often begin with it
         rows.append([r.severity, r.kind, where, r.message, r.responsible])
         marks[(i, 0)] = r.severity_code
-    return out + [Table(["严重", "问题", "位置", "说明", "责任人"], rows, widths=[0.6, 1.6, 2, 4.4, 1.4], marks=marks)]
+    return out + [Table(["严重", "问题", "位置", "说明", "责任人"], rows, widths=[0.6, 2, 1.9, 4.1, 1.4], marks=marks)]
 
 
 def _changes(report: Report) -> list:

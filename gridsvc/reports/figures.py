@@ -121,6 +121,8 @@ def gap_map(report: Report) -> bytes | None:
         return None
     grids = layers["grids"].to_crs(crs)
     gaps = layers["gaps"].to_crs(crs)
+    if len(grids) > MAX_MAP_GRIDS:
+        return _community_gap_map(report, communities, gaps)
     fig, ax = plt.subplots(figsize=(9, 8))
     grids.boundary.plot(ax=ax, color="#9e9e9e", linewidth=0.3)
     polygonal = gaps[gaps.geom_type.isin(["Polygon", "MultiPolygon"])]
@@ -147,6 +149,24 @@ def gap_map(report: Report) -> bytes | None:
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.set_title(f"{report.area['name']}问题分布（网格、空白区按最严重的问题着色，圆点为楼栋和组织）", fontsize=11)
+    _scale_bar(ax)
+    return _png(fig)
+
+
+MAX_MAP_GRIDS = 1500  # beyond this, grids and dots blur into one colour: shade communities instead
+
+
+def _community_gap_map(report: Report, communities, gaps) -> bytes:
+    """A large area: each community shaded by its number of high-severity gaps."""
+    high = gaps[gaps["severity"] == "high"]
+    counts = report.actions.loc[report.actions["severity_code"] == "high", "community_code"].value_counts()
+    shaded = communities.assign(high=communities["code"].map(counts).fillna(0).to_numpy())
+    fig, ax = plt.subplots(figsize=(9, 8))
+    shaded.plot(ax=ax, column="high", cmap="Reds", linewidth=0.2, edgecolor="#757575", legend=True,
+                legend_kwds={"label": "高严重度问题数（个）", "shrink": 0.6})
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.set_title(f"{report.area['name']}问题分布：各社区高严重度问题数（共{len(high):,}个）", fontsize=11)
     _scale_bar(ax)
     return _png(fig)
 

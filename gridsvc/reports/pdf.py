@@ -45,14 +45,15 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10.5),
         "num": ParagraphStyle("num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT),
         "head": ParagraphStyle("head", parent=base, fontSize=8, leading=10.5),
-        "h0": ParagraphStyle("h0", parent=base, fontSize=17, leading=23, spaceAfter=6),
+        "head-num": ParagraphStyle("head-num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT),
+        "h0": ParagraphStyle("h0", parent=base, fontSize=17, leading=23, spaceAfter=10),
         "h1": ParagraphStyle("h1", parent=base, fontSize=13, leading=18, spaceBefore=10, spaceAfter=4, keepWithNext=1,
                              textColor=colors.HexColor("#2B5797")),
         "h2": ParagraphStyle("h2", parent=base, fontSize=10.5, leading=15, spaceBefore=6, spaceAfter=3, keepWithNext=1,
                              textColor=colors.HexColor("#2B5797")),
         "notice": ParagraphStyle("notice", parent=base, fontSize=11, leading=16, textColor=colors.HexColor("#C00000"),
                                  backColor=colors.HexColor("#FDE7E7"), borderColor=colors.HexColor("#C00000"),
-                                 borderWidth=1, borderPadding=5, spaceBefore=4, spaceAfter=8),
+                                 borderWidth=1, borderPadding=5, spaceBefore=6, spaceAfter=10),
         "meta": ParagraphStyle("meta", parent=base, textColor=colors.HexColor("#555555")),
         "note": ParagraphStyle("note", parent=base, fontSize=8.5, keepWithNext=1, textColor=colors.HexColor("#555555")),
     }
@@ -69,9 +70,20 @@ def pdf_bytes(report: Report, font: Path | None = None) -> bytes:
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
                             bottomMargin=MARGIN + 2 * mm, title=report.title, author="gridsvc",
                             subject=rc.GENERATED_NOTICE if report.generated else "网格覆盖情况报告")
-    story = []
+    story: list = []
+    pending: list = []  # headings wait for what follows them, so that none ends a page alone
     for block in blocks(report, font, MAX_ACTIONS):
-        story += _flowables(block, styles, doc.width)
+        flowables = _flowables(block, styles, doc.width)
+        if isinstance(block, Heading | Text):
+            pending += flowables
+            continue
+        if pending and flowables:
+            story.append(KeepTogether([*pending, flowables[0]]))
+            story += flowables[1:]
+        else:
+            story += pending + flowables
+        pending = []
+    story += pending
     decorate = _page_decoration(report, font_name)
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
@@ -119,7 +131,7 @@ def _picture(block: Picture, styles: dict, width: float):
 def _table(t: Table, styles: dict, width: float) -> PdfTable:
     shares = t.widths or [1.0] * len(t.headers)
     col_widths = [width * s / sum(shares) for s in shares]
-    data = [[Paragraph(_escape(h), styles["head"]) for h in t.headers]]
+    data = [[Paragraph(_escape(h), styles["head-num" if i in t.numeric else "head"]) for i, h in enumerate(t.headers)]]
     commands = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#C8C8C8")),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
