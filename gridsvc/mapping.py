@@ -65,21 +65,13 @@ DEFAULT_METRIC = "building_group_coverage"
 def coverage_map_html(engine: Engine, area: str, basemap: Basemap, metric: str = DEFAULT_METRIC,
                       inline: bool = True, tiles_url: str | None = None, limits: Thresholds | None = None) -> str:
     """The coverage-gap map of a community, street or district as an HTML page."""
-    from gridsvc.analysis.coverage import level_of
     from gridsvc.analysis.metrics import METRIC_BY_KEY
     from gridsvc.rendering.coverage_map import CoverageMapData, coverage_map, grid_values
 
     if metric not in METRIC_BY_KEY or METRIC_BY_KEY[metric].grid is None:
         choices = ", ".join(k for k, m in METRIC_BY_KEY.items() if m.grid is not None)
         raise InvalidInput(f"--metric {metric!r}: grids can be coloured by {choices}")
-    try:
-        level = level_of(area)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-    if level == "grid":
-        raise InvalidInput(f"{area} is a grid; the coverage map is for a community, street or district "
-                           "(the grid map shows one grid)")
-    cov = services.coverage(engine, area, limits=limits)
+    cov = services.coverage(engine, services.check_area(area, "the coverage map"), limits=limits)
     scene = cov.scene
     grids = grid_values(scene.grids, cov.figures["grid"], metric)
     data = CoverageMapData(cov.tree(area)["area"], cov.metrics(area), metric, grids, scene.communities,

@@ -12,7 +12,6 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from gridsvc import services
-from gridsvc.analysis.coverage import level_of
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput
 from gridsvc.reports.content import Report, build_report
@@ -24,16 +23,7 @@ FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
 
 def check_area(area: str | None) -> str | None:
     """``area`` if it names a district, street or community (None: everything)."""
-    if area is None:
-        return None
-    try:
-        level = level_of(area)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-    if level == "grid":
-        raise InvalidInput(f"{area} is a grid: reports are for a district, street or community "
-                           "(the grid map shows one grid: gridsvc map grid)")
-    return area
+    return None if area is None else services.check_area(area, "a report")
 
 
 def format_of(path: Path) -> str:

@@ -158,6 +158,22 @@ def coverage(engine: Engine, area: str | None = None, as_of=None, limits: Thresh
     return result
 
 
+def check_area(code: str, what: str) -> str:
+    """``code`` if it names a district, street or community, else a clear InvalidInput.
+
+    ``what`` names what is asked for ("the coverage map", "a report") in the message."""
+    from gridsvc.analysis.coverage import level_of
+
+    try:
+        level = level_of(code)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if level == "grid":
+        raise InvalidInput(f"{code} is a grid: {what} is for a district, street or community "
+                           "(the grid map shows one grid: gridsvc map grid)")
+    return code
+
+
 def check_community(code: str) -> str:
     """``code`` if it names a community (12 digits), else a clear InvalidInput."""
     if not (len(code) == 12 and code.isdigit()):

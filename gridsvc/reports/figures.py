@@ -7,9 +7,8 @@ PNGs the PDF does.
 from __future__ import annotations
 
 import io
-from pathlib import Path
-
 import logging
+from pathlib import Path
 
 import matplotlib
 
