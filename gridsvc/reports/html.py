@@ -66,4 +66,8 @@ def _table(t: Table) -> str:
             classes = " ".join(x for x in ("num" if c in t.numeric else "", t.marks.get((r, c), "")) if x)
             cells.append(f"<td class=\"{classes}\">{escape(value)}</td>" if classes else f"<td>{escape(value)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    cols = ""
+    if t.widths:  # the same shares as the PDF's columns
+        total = sum(t.widths)
+        cols = "<colgroup>" + "".join(f"<col style=\"width:{w / total:.1%}\">" for w in t.widths) + "</colgroup>"
+    return f"<table>{cols}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
