@@ -317,3 +317,12 @@ def gap_tally(actions: pd.DataFrame, level: str) -> pd.DataFrame:
     table = pd.crosstab(where, actions["severity_code"]).reindex(columns=list(SEVERITIES), fill_value=0)
     table["total"] = table.sum(axis=1)
     return table.astype(int)
+
+
+def by_gaps(report: Report, table: LevelTable) -> list[tuple[dict, int, int]]:
+    """The rows of ``table`` with their high-severity and total gap counts, most high-severity
+    gaps first (then most gaps): the order of the children tables and the ranking sheets."""
+    tally = gap_tally(report.actions, table.level)
+    high, total = tally["high"].to_dict(), tally["total"].to_dict()
+    rows = [(r, int(high.get(r["code"], 0)), int(total.get(r["code"], 0))) for r in table.rows]
+    return sorted(rows, key=lambda x: (-x[1], -x[2], x[0]["code"]))

@@ -185,12 +185,10 @@ CHILD_KEYS = ("grid_branch_coverage", "building_group_coverage", "member_coverag
 
 
 def _children_table(report: Report, table: rc.LevelTable) -> Table:
-    tally = rc.gap_tally(report.actions, table.level)
     keys = [k for k in CHILD_KEYS if k in table.keys]
     rows, marks = [], {}
-    ordered = sorted(table.rows, key=lambda r: (-_tally(tally, r["code"], "high"), r["code"]))
-    for i, r in enumerate(ordered):
-        cells = [r["name"], f"{_tally(tally, r['code'], 'high'):,}"]
+    for i, (r, high, _) in enumerate(rc.by_gaps(report, table)):
+        cells = [r["name"], f"{high:,}"]
         for j, key in enumerate(keys, start=2):
             value = (r["metrics"].get(key) or {}).get("value")
             cells.append("—" if value is None else (f"{value:.0%}" if rc.is_rate(key) else f"{value:,.0f}"))
@@ -199,10 +197,6 @@ def _children_table(report: Report, table: rc.LevelTable) -> Table:
         rows.append(cells)
     headers = [LEVEL_LABEL[table.level], "高严重度问题", *(SHORT_LABELS[k] for k in keys)]
     return Table(headers, rows, numeric=set(range(1, len(headers))), widths=[2, 1.2] + [1] * len(keys), marks=marks)
-
-
-def _tally(tally: pd.DataFrame, code: str, column: str) -> int:
-    return int(tally.at[code, column]) if code in tally.index else 0
 
 
 def _charts(report: Report) -> list:

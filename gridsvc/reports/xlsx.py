@@ -168,7 +168,6 @@ def _summary(book: Book, report: Report) -> None:
 
 
 def _level(book: Book, report: Report, table: rc.LevelTable) -> None:
-    tally = rc.gap_tally(report.actions, table.level)
     columns = [Column("代码", width=17), Column("名称", width=22), Column("上级", width=14)]
     if table.level == "grid":
         columns.append(Column("网格类型", width=8))
@@ -176,20 +175,15 @@ def _level(book: Book, report: Report, table: rc.LevelTable) -> None:
     for key in table.keys:
         columns += metric_columns(key)
     rows = []
-    for row in sorted(table.rows, key=lambda r: (-_count(tally, r["code"], "high"), -_count(tally, r["code"], "total"),
-                                                 r["code"])):
+    for row, high, total in rc.by_gaps(report, table):
         cells = [row["code"], row["name"], row["parent"]]
         if table.level == "grid":
             cells.append(LAYER_LABEL[row["layer"]])
-        cells += [_count(tally, row["code"], "high"), _count(tally, row["code"], "total")]
+        cells += [high, total]
         for key in table.keys:
             cells += metric_cells(key, row["metrics"].get(key))
         rows.append(cells)
     book.sheet(f"{LEVEL_LABEL[table.level]}排名", columns, rows)
-
-
-def _count(tally: pd.DataFrame, code: str, column: str) -> int:
-    return int(tally.at[code, column]) if code in tally.index else 0
 
 
 ACTION_COLUMNS = [Column("严重程度", width=8), Column("问题类型", width=18), Column("街道", width=12),
