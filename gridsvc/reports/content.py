@@ -14,14 +14,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gridsvc import textual
 from gridsvc.analysis.coverage import Coverage, level_of
 from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_LABEL
 from gridsvc.analysis.metrics import ALL, LABELS, LEVELS, METRIC_BY_KEY, PREFIX_LENGTH
 from gridsvc.analysis.scene import Thresholds
+from gridsvc.textual import FAMILY_LABEL, LAYER_LABEL  # noqa: F401  (the labels users read, defined once)
 
-LEVEL_LABEL = {ALL: "全部", "district": "区", "street": "街道", "community": "社区", "grid": "网格"}
-LAYER_LABEL = {"party": "党建", "governance": "治理", "unified": "合一"}
-FAMILY_LABEL = {"organization": "组织覆盖", "work": "工作覆盖", "spatial": "网格空间"}
+LEVEL_LABEL = {ALL: "全部", **textual.LEVEL_LABEL}
 SEVERITIES = ("high", "medium", "low")
 GENERATED_NOTICE = "※ 本报告数据为生成数据，仅供演示，不反映任何真实社区的情况。"
 OSM_ATTRIBUTION = "楼栋轮廓 © OpenStreetMap 贡献者（ODbL）"
