@@ -111,7 +111,6 @@ class Report:
     headline: dict  # key -> {value, numerator, denominator}
     levels: list[LevelTable]
     actions: pd.DataFrame
-    gap_counts: pd.DataFrame
     staff_load: pd.DataFrame
     alignment: pd.DataFrame
     map_layers: dict  # communities, grids, gaps: GeoDataFrames (EPSG:4490) for the static map
@@ -142,7 +141,7 @@ def build_report(cov: Coverage, area: str | None, made_at: dt.datetime, threshol
     levels = [_level_table(cov, area, lv) for lv in below]
     gaps = cov.gap_list(area) if area else cov.gaps
     report = Report(head, cov.scene.as_of, made_at, cov.scene.generated, cov.scene.osm, thresholds, cov.metrics(area),
-                    levels, actions(cov, gaps), gap_counts(cov, area, gaps), staff_load(cov, area, thresholds),
+                    levels, actions(cov, gaps), staff_load(cov, area, thresholds),
                     alignment_table(cov, area), _map_layers(cov, area, gaps))
     if previous is not None:
         report.previous = {k: v for k, v in previous.items() if k != "tree"}
@@ -198,21 +197,6 @@ def actions(cov: Coverage, gaps: gpd.GeoDataFrame) -> pd.DataFrame:
         "kind_code": gaps["kind"], "severity_code": gaps["severity"],
     })
     return out.reset_index(drop=True)
-
-
-def gap_counts(cov: Coverage, area: str | None, gaps: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Gaps per child area by severity (high, medium, low, total), most high-severity first."""
-    children = cov.children(area)
-    if not children or level_of(children[0]) == "grid":
-        return pd.DataFrame(columns=["code", "name", *SEVERITIES, "total"])
-    width = len(children[0])
-    where = gaps["community"].str[:width]
-    table = pd.crosstab(where, gaps["severity"]).reindex(index=children, columns=list(SEVERITIES), fill_value=0)
-    table = table.fillna(0).astype(int)
-    table["total"] = table.sum(axis=1)
-    table = table.rename_axis("code").reset_index()
-    table.insert(1, "name", table["code"].map(cov.name))
-    return table.sort_values(["high", "total", "code"], ascending=[False, False, True]).reset_index(drop=True)
 
 
 def staff_load(cov: Coverage, area: str | None, t: Thresholds) -> pd.DataFrame:
@@ -319,10 +303,17 @@ def gap_tally(actions: pd.DataFrame, level: str) -> pd.DataFrame:
     return table.astype(int)
 
 
+def gap_counts(report: Report, table: LevelTable) -> pd.DataFrame:
+    """Gaps per area of ``table`` by severity (code, name, high, medium, low, total), most
+    high-severity gaps first, then most gaps: the order of the children tables and ranking sheets."""
+    codes = [r["code"] for r in table.rows]
+    counts = gap_tally(report.actions, table.level).reindex(codes, fill_value=0).rename_axis("code").reset_index()
+    counts.insert(1, "name", [r["name"] for r in table.rows])
+    return counts.sort_values(["high", "total", "code"], ascending=[False, False, True]).reset_index(drop=True)
+
+
 def by_gaps(report: Report, table: LevelTable) -> list[tuple[dict, int, int]]:
-    """The rows of ``table`` with their high-severity and total gap counts, most high-severity
-    gaps first (then most gaps): the order of the children tables and the ranking sheets."""
-    tally = gap_tally(report.actions, table.level)
-    high, total = tally["high"].to_dict(), tally["total"].to_dict()
-    rows = [(r, int(high.get(r["code"], 0)), int(total.get(r["code"], 0))) for r in table.rows]
-    return sorted(rows, key=lambda x: (-x[1], -x[2], x[0]["code"]))
+    """The rows of ``table`` with their high-severity and total gap counts, in ``gap_counts`` order."""
+    rows = {r["code"]: r for r in table.rows}
+    counts = gap_counts(report, table)
+    return [(rows[c], int(h), int(t)) for c, h, t in zip(counts["code"], counts["high"], counts["total"], strict=True)]

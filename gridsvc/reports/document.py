@@ -137,8 +137,8 @@ def _gap_picture(report: Report) -> list:
     counts = a.groupby("severity_code").size()
     out.append(Text(f"共发现问题 {len(a):,} 个：高严重度 {counts.get('high', 0):,} 个，"
                     f"中 {counts.get('medium', 0):,} 个，低 {counts.get('low', 0):,} 个。"))
-    g = report.gap_counts
-    if len(g):
+    if report.levels and report.levels[0].level != "grid" and report.levels[0].rows:
+        g = rc.gap_counts(report, report.levels[0])
         child = LEVEL_LABEL[report.levels[0].level]
         rows = [[r.name, r.code, f"{r.high:,}", f"{r.medium:,}", f"{r.low:,}", f"{r.total:,}"] for r in g.itertuples()]
         marks = {(i, 2): "high" for i, r in enumerate(g.itertuples()) if r.high}

@@ -12,7 +12,7 @@ import pytest
 from gridsvc.analysis.coverage import compute_coverage
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput
-from gridsvc.reports.content import build_report, falls_short, flatten, worst_first
+from gridsvc.reports.content import build_report, falls_short, flatten, gap_counts, worst_first
 from gridsvc.reports.fonts import chinese_font
 from tests import coverage_scene as s
 
@@ -63,7 +63,7 @@ def test_staff_load_puts_grids_without_a_fulltime_worker_first_then_the_heaviest
 
 
 def test_gap_counts_and_alignment_per_community(report, cov):
-    counts = report.gap_counts.set_index("code")
+    counts = gap_counts(report, report.level("street")).set_index("code")
     assert counts.index.tolist() == [s.STREET]
     assert counts.loc[s.STREET, "total"] == len(cov.gaps)
     assert counts.loc[s.STREET, "high"] == (cov.gaps["severity"] == "high").sum()
