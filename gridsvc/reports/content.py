@@ -17,7 +17,7 @@ import pandas as pd
 from gridsvc import textual
 from gridsvc.analysis.coverage import Coverage, level_of
 from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_LABEL
-from gridsvc.analysis.metrics import ALL, LABELS, LEVELS, METRIC_BY_KEY, PREFIX_LENGTH
+from gridsvc.analysis.metrics import ALL, CODE_LENGTH, LABELS, LEVELS, METRIC_BY_KEY, PREFIX_LENGTH
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.textual import FAMILY_LABEL, LAYER_LABEL  # noqa: F401  (the labels users read, defined once)
 
@@ -116,7 +116,7 @@ class Report:
     map_layers: dict  # communities, grids, gaps: GeoDataFrames (EPSG:4490) for the static map
     previous: dict | None = None  # the snapshot compared with: id, taken_at, area, as_of
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
-    previous_codes: frozenset = frozenset()  # the areas the snapshot holds
+    before: dict = field(default_factory=dict)  # the snapshot's figures: code -> metrics
     map_link: str | None = None
 
     @property
@@ -140,23 +140,24 @@ def build_report(cov: Coverage, area: str | None, made_at: dt.datetime, threshol
     below = LEVELS[LEVELS.index(level) + 1:] if level != ALL else LEVELS
     levels = [_level_table(cov, area, lv) for lv in below]
     gaps = cov.gap_list(area) if area else cov.gaps
+    leaders = grid_leaders(cov)
     report = Report(head, cov.scene.as_of, made_at, cov.scene.generated, cov.scene.osm, thresholds, cov.metrics(area),
-                    levels, actions(cov, gaps), staff_load(cov, area, thresholds),
+                    levels, actions(cov, gaps, leaders), staff_load(cov, area, thresholds, leaders),
                     alignment_table(cov, area), _map_layers(cov, area, gaps))
     if previous is not None:
         report.previous = {k: v for k, v in previous.items() if k != "tree"}
-        before = flatten(previous["tree"])
-        report.changes = changes(report, before)
-        report.previous_codes = frozenset(before)
+        report.before = flatten(previous["tree"])
+        report.changes = changes(report, report.before)
     return report
 
 
 def _level_table(cov: Coverage, area: str | None, level: str) -> LevelTable:
     codes = cov.descendants(area, level)
+    parent_length = CODE_LENGTH[LEVELS[LEVELS.index(level) - 1]] if level != LEVELS[0] else 0
     layers = dict(zip(cov.scene.grids["code"], cov.scene.grids["layer"], strict=True)) if level == "grid" else {}
     rows = []
     for code in codes:
-        parent = code[: {"district": 0, "street": 6, "community": 9, "grid": 12}[level]]
+        parent = code[:parent_length]
         row = {"code": code, "name": cov.name(code), "parent": cov.name(parent) if parent else "",
                "metrics": cov.metrics(code)}
         if level == "grid":
@@ -166,7 +167,7 @@ def _level_table(cov: Coverage, area: str | None, level: str) -> LevelTable:
     return LevelTable(level, keys, rows)
 
 
-def _grid_leaders(cov: Coverage) -> pd.Series:
+def grid_leaders(cov: Coverage) -> pd.Series:
     """Grid code -> the names of its active grid leaders, joined with '、'."""
     scene = cov.scene
     a = scene.active_assignments()
@@ -175,16 +176,17 @@ def _grid_leaders(cov: Coverage) -> pd.Series:
     return held.groupby("target_id")["name"].agg(lambda names: "、".join(sorted(set(names))))
 
 
-def actions(cov: Coverage, gaps: gpd.GeoDataFrame) -> pd.DataFrame:
+def actions(cov: Coverage, gaps: gpd.GeoDataFrame, leaders: pd.Series) -> pd.DataFrame:
     """The gap list as an action list: what, where, who is responsible, how severe.
 
-    The grid leader of the gap's grid is responsible where the grid has one; otherwise (a Party
+    ``leaders``: grid code -> its active grid leaders (``grid_leaders``). The grid leader of the
+    gap's grid is responsible where the grid has one; otherwise (a Party
     grid, a grid without a leader, a gap outside every grid) the community is.
     """
     names = {c: cov.name(c) for c in set(gaps["community"].dropna()) | set(gaps["street"].dropna())
              | set(gaps["district"].dropna())}
     grid_names = dict(zip(cov.scene.grids["code"], cov.scene.grids["name"].fillna(""), strict=True))
-    leader = gaps["grid"].map(_grid_leaders(cov)).astype(object)
+    leader = gaps["grid"].map(leaders).astype(object)
     community = gaps["community"].map(names).fillna("").astype(object)
     has_leader = leader.notna() & (leader != "")
     responsible = ("网格长 " + leader.fillna("")).where(has_leader, community + "（社区）")
@@ -199,7 +201,7 @@ def actions(cov: Coverage, gaps: gpd.GeoDataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def staff_load(cov: Coverage, area: str | None, t: Thresholds) -> pd.DataFrame:
+def staff_load(cov: Coverage, area: str | None, t: Thresholds, leaders: pd.Series) -> pd.DataFrame:
     """Per staff-side grid: households, leaders, workers and households per full-time worker,
     heaviest first (a grid without a full-time worker first of all)."""
     g = cov.units.staff_grids
@@ -209,7 +211,7 @@ def staff_load(cov: Coverage, area: str | None, t: Thresholds) -> pd.DataFrame:
     out = pd.DataFrame({
         "grid": g["grid"], "grid_name": g["grid"].map(cov.name), "community": g["community"].map(cov.name),
         "layer": g["layer"].map(LAYER_LABEL), "households": g["households"], "leaders": g["leaders"],
-        "grid_leader": g["grid"].map(_grid_leaders(cov)), "workers": g["workers"],
+        "grid_leader": g["grid"].map(leaders), "workers": g["workers"],
         "fulltime_workers": g["fulltime_workers"], "per_worker": per,
         "overloaded": per > t.households_per_fulltime_worker,
     })
@@ -278,21 +280,9 @@ def changes(report: Report, before: dict[str, dict]) -> pd.DataFrame:
 
 def previous_values(report: Report, code: str) -> dict | None:
     """``key -> value`` of ``code`` in the snapshot compared with (None: no snapshot, or not in it)."""
-    if report.previous is None or code not in report.previous_codes:
+    if report.previous is None or code not in report.before:
         return None
-    now = {k: v["value"] for k, v in _metrics_of(report, code).items()}
-    own = report.changes[report.changes["code"] == code]
-    return now | dict(zip(own["key"], own["before"], strict=True))
-
-
-def _metrics_of(report: Report, code: str) -> dict:
-    if code == (report.area["code"] or ""):
-        return report.headline
-    for table in report.levels:
-        for row in table.rows:
-            if row["code"] == code:
-                return row["metrics"]
-    return {}
+    return {key: (figure or {}).get("value") for key, figure in report.before[code].items()}
 
 
 def gap_tally(actions: pd.DataFrame, level: str) -> pd.DataFrame:
