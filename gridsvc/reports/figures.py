@@ -6,6 +6,7 @@ PNGs the PDF does.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 from pathlib import Path
@@ -37,11 +38,16 @@ DPI = 130
 
 
 def use_font(path: Path) -> None:
-    """Draw every later figure in the font at ``path`` (registered once per process)."""
-    font_manager.fontManager.addfont(str(path))
-    name = font_manager.FontProperties(fname=str(path)).get_name()
-    plt.rcParams["font.family"] = [name]
+    """Draw every later figure in the font at ``path``."""
+    plt.rcParams["font.family"] = [_registered(str(path))]
     plt.rcParams["axes.unicode_minus"] = False
+
+
+@functools.cache
+def _registered(path: str) -> str:
+    """Add the font at ``path`` to matplotlib once per process (each add grows its font list)."""
+    font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path).get_name()
 
 
 def _png(fig) -> bytes:

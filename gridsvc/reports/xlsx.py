@@ -150,6 +150,15 @@ def _previous(report: Report) -> str | None:
     return None if p is None else f"#{p['id']}，{p['taken_at']:%Y-%m-%d %H:%M}（统计日期 {p['as_of']:%Y-%m-%d}）"
 
 
+def _typed(key: str, *values) -> list[Typed]:
+    """Figures of ``key`` for a column of mixed metrics: rates as percentages, the last (a change)
+    as a signed percentage; anything else as a number."""
+    *figures, change = values
+    if rc.is_rate(key):
+        return [*(Typed(v, "percent") for v in figures), Typed(change, "change")]
+    return [Typed(v, "decimal") for v in values]
+
+
 def _summary(book: Book, report: Report) -> None:
     columns = [Column("类别", width=10), Column("指标", width=30), Column("指标代码", width=34),
                Column("数值", "decimal", 12), Column("分子", "int", 10), Column("分母", "int", 10),
@@ -159,11 +168,9 @@ def _summary(book: Book, report: Report) -> None:
     for key, figure in report.headline.items():
         was = before.get(key) if before is not None else None
         change = figure["value"] - was if was is not None and figure["value"] is not None else None
-        rate = rc.is_rate(key)
-        rows.append([rc.FAMILY_LABEL[rc.family(key)], rc.label(key), key,
-                     Typed(figure["value"], "percent" if rate else "decimal"), figure["numerator"],
-                     figure["denominator"], Typed(was, "percent" if rate else "decimal"),
-                     Typed(change, "change" if rate else "decimal")])
+        now, was, change = _typed(key, figure["value"], was, change)
+        rows.append([rc.FAMILY_LABEL[rc.family(key)], rc.label(key), key, now, figure["numerator"],
+                     figure["denominator"], was, change])
     book.sheet("汇总", columns, rows)
 
 
@@ -224,11 +231,6 @@ def _changes(book: Book, report: Report) -> None:
                Column("指标代码", width=34), Column("上期", "decimal", 12), Column("本期", "decimal", 12),
                Column("变化", "decimal", 12)]
 
-    def typed(key, before, after, change):
-        rate = rc.is_rate(key)
-        return [Typed(before, "percent" if rate else "decimal"), Typed(after, "percent" if rate else "decimal"),
-                Typed(change, "change" if rate else "decimal")]
-
-    rows = ([r.code, r.name, LEVEL_LABEL[r.level], r.label, r.key, *typed(r.key, r.before, r.after, r.change)]
+    rows = ([r.code, r.name, LEVEL_LABEL[r.level], r.label, r.key, *_typed(r.key, r.before, r.after, r.change)]
             for r in report.changes.itertuples())
     book.sheet("变化", columns, rows)
