@@ -21,6 +21,22 @@ class InvalidInput(GridsvcError):
     """A request or option is malformed."""
 
 
+class Unauthenticated(GridsvcError):
+    """No valid credentials: a missing, unknown or expired token, a wrong password, a disabled user."""
+
+
+class Forbidden(GridsvcError):
+    """The caller is known, but their role may not do this."""
+
+
+class TooManyAttempts(GridsvcError):
+    """Too many failed logins: try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file, named so a person can find and fix it."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from gridsvc import services
+from gridsvc.access import principal_of
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput, NotFound
-from gridsvc.privacy import mask_phone
 from gridsvc.rendering.common import Basemap
 from gridsvc.rendering.grid_map import GridMapData, buildings_frame, grid_map
 from gridsvc.rendering.offline import finalize
@@ -53,7 +53,10 @@ def grid_map_html(engine: Engine, code: str, basemap: Basemap, inline: bool = Tr
     with engine.connect() as conn:
         roads = repo.roads(conn, repo.BBox(west - CONTEXT_MARGIN_DEG, south - CONTEXT_MARGIN_DEG,
                                            east + CONTEXT_MARGIN_DEG, north + CONTEXT_MARGIN_DEG))
-    active = [s | {"phone": mask_phone(s["phone"])} for s in grid_staff(scene, code)]
+    viewer, a = principal_of(engine), scene.active_assignments()
+    active = [s | {"phone": viewer.phone(s["phone"], zip(a.loc[a["staff_id"] == s["id"], "target_type"],
+                                                         a.loc[a["staff_id"] == s["id"], "target_id"], strict=True))}
+              for s in grid_staff(scene, code)]
     data = GridMapData(grid, community, buildings, active, cov.gap_list(code), cov.metrics(code), roads,
                        scene.generated, scene.osm)
     return finalize(grid_map(data, basemap).get_root().render(), inline=inline)

@@ -15,6 +15,7 @@ import pandas as pd
 import pyogrio
 from sqlalchemy import Connection, Engine, text
 
+from gridsvc import audit
 from gridsvc.analysis import plans as rules
 from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
@@ -240,6 +241,8 @@ def apply(engine: Engine, plan_id: int, limits: Thresholds, effective: dt.date |
         diff = checked.diff()
         moved = {old: new for old, new in checked.remap.target.items() if new is not None and new != old}
         communities = list(plan["communities"])
+        live = repo.current_grids(conn, communities)
+        closed_codes = sorted(live.loc[live["layer"].isin(rules.replaced_layers(plan["layer"])), "code"])
         closed = repo.close_grids(conn, communities, rules.replaced_layers(plan["layer"]), effective)
         opened = repo.open_plan_grids(conn, plan_id, plan["layer"], effective, "import")
         scopes = repo.move_grid_scopes(conn, moved)
@@ -248,6 +251,8 @@ def apply(engine: Engine, plan_id: int, limits: Thresholds, effective: dt.date |
                    "scopes_moved": scopes, "assignments_moved": assignments, "moved": moved,
                    "undecided": diff["undecided"], "diff": diff}
         repo.mark_applied(conn, plan_id, effective, outcome)
+        audit.record(conn, "plan.apply", "plan", plan_id, {"status": "draft", "live_grids": closed_codes},
+                     {k: v for k, v in outcome.items() if k != "diff"} | {"status": "applied"})
     return outcome
 
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
 
+from gridsvc import audit
+from gridsvc.access import scope_of
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.dataset import Dataset
 from gridsvc.errors import ImportRejected, InvalidInput
@@ -66,6 +68,8 @@ def import_dataset(engine: Engine, dataset: Dataset, name: str, sha256: str | No
         result = ImportResult(name, counts, list(dataset.notes))
         if result.changed:
             _record(conn, name, sha256, dataset.source, counts)
+            audit.record(conn, "import", "dataset", name, None,
+                         {"sha256": sha256, "kind": dataset.source} | {t: vars(c) for t, c in counts.items()})
     return result
 
 
@@ -124,7 +128,7 @@ COVERAGE_CACHE_SIZE = 8
 
 
 def coverage(engine: Engine, area: str | None = None, as_of=None, limits: Thresholds | None = None):
-    """The coverage of ``area`` (any level; None: everything stored).
+    """The coverage of ``area`` (any level; None: everything stored) as ``engine`` may see it.
 
     Kept in a small cache until the data changes (the database's ``data_version``, which triggers
     move on every real change, by gridsvc or anyone else); the coverage of a grid is its community's.
@@ -143,7 +147,9 @@ def coverage(engine: Engine, area: str | None = None, as_of=None, limits: Thresh
             raise NotFound(f"no district, street, community or grid with code {area!r}")
         as_of = as_of or dt.date.today()  # "active" depends on the day: part of the key
         version = conn.scalar(text("SELECT version FROM data_version"))
-        key = (engine.url.render_as_string(hide_password=True), area[:12] if area else None, as_of, limits)
+        # what a scoped caller sees differs: the scope is part of the key
+        key = (engine.url.render_as_string(hide_password=True), scope_of(engine), area[:12] if area else None,
+               as_of, limits)
         with _CACHE_LOCK:
             hit = _COVERAGE_CACHE.get(key)
             if hit is not None and hit[0] == version:

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     tianditu_key: str | None = None
     # a TrueType font with Chinese glyphs for PDF reports and report charts (default: WenQuanYi Zen Hei)
     report_font: Path | None = None
+    # authentication: with auth_required every API request needs a bearer token (gridsvc user token,
+    # or POST /api/auth/token); without it callers without a token act as an unrestricted admin
+    auth_required: bool = False
+    token_ttl_minutes: int = Field(default=480, gt=0)
+    login_max_failures: int = Field(default=5, gt=0)  # failed logins per user name or client ...
+    login_window_seconds: int = Field(default=900, gt=0)  # ... within this window, then refused
 
     # Thresholds of domain.md §4 (GRIDSVC_HOUSEHOLDS_MIN=250 ...); defaults defined once, in Thresholds.
     overlap_m2: float = _DEFAULTS.overlap_m2

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from gridsvc import __version__
-from gridsvc.api import errors, maps, plans, reports, routes
+from gridsvc.api import auth, edits, errors, maps, plans, reports, routes
 from gridsvc.rendering import assets
 from gridsvc.settings import Settings
 
@@ -33,7 +33,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    app.include_router(auth.router)
+    app.include_router(auth.pages)
     app.include_router(routes.router)
+    app.include_router(edits.router)
     app.include_router(plans.router)
     app.include_router(reports.router)
     app.include_router(maps.router)

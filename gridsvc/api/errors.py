@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
 from gridsvc.errors import (
     DatabaseUnavailable,
+    Forbidden,
     GridsvcError,
     ImportRejected,
     InvalidInput,
     NotFound,
     PlanRejected,
+    TooManyAttempts,
+    Unauthenticated,
 )
 
 STATUS: dict[type[GridsvcError], int] = {
     NotFound: 404,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    TooManyAttempts: 429,
     InvalidInput: 422,
     ImportRejected: 422,
     PlanRejected: 409,
@@ -31,6 +38,13 @@ def _status(exc: GridsvcError) -> int:
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        # row-level security refusing a write outside the caller's area
+        if getattr(exc.orig, "sqlstate", None) == "42501":
+            return JSONResponse(status_code=403, content={"detail": "outside your area: the database refused the change"})
+        raise exc
+
     @app.exception_handler(GridsvcError)
     async def domain_error(request: Request, exc: GridsvcError) -> JSONResponse:
         body: dict = {"detail": str(exc)}
@@ -38,4 +52,9 @@ def install(app: FastAPI) -> None:
             body["problems"] = [vars(p) for p in exc.problems]
         if isinstance(exc, PlanRejected):
             body["problems"] = [{k: v for k, v in p.items() if k != "geometry"} for p in exc.problems]
-        return JSONResponse(status_code=_status(exc), content=body)
+        headers = {}
+        if isinstance(exc, Unauthenticated):
+            headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, TooManyAttempts):
+            headers["Retry-After"] = str(exc.retry_after)
+        return JSONResponse(status_code=_status(exc), content=body, headers=headers)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
 from gridsvc import mapping, services
+from gridsvc.api.auth import CallerDep
 from gridsvc.errors import InvalidInput
 from gridsvc.repository import read as repo
 
@@ -17,30 +18,30 @@ BasemapKind = Annotated[str | None, Query(pattern="^(none|xyz|tianditu|amap)$",
 
 
 @router.get("/coverage/{code}", response_class=HTMLResponse, summary="The coverage-gap map of an area")
-def coverage_page(request: Request, code: Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12})$")],
+def coverage_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12})$")],
                   metric: str = "building_group_coverage", basemap: BasemapKind = None) -> HTMLResponse:
     """Grids coloured by ``metric``, gap areas and markers by kind; buildings come as vector tiles."""
-    settings = request.app.state.settings
-    html = mapping.coverage_map_html(request.app.state.engine, code, mapping.basemap_from(settings, basemap),
+    settings = who.settings
+    html = mapping.coverage_map_html(who.db, who.principal.check(code),  mapping.basemap_from(settings, basemap),
                                      metric, inline=False, tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf",
                                      limits=services.thresholds(settings))
     return HTMLResponse(html)
 
 
 @router.get("/alignment/{code}", response_class=HTMLResponse, summary="The two grid layers of a community")
-def alignment_page(request: Request, code: Annotated[str, Path(pattern=r"^\d{12}$")],
+def alignment_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^\d{12}$")],
                    basemap: BasemapKind = None) -> HTMLResponse:
-    settings = request.app.state.settings
-    html = mapping.alignment_map_html(request.app.state.engine, code, mapping.basemap_from(settings, basemap),
+    settings = who.settings
+    html = mapping.alignment_map_html(who.db, who.principal.check(code, "community"), mapping.basemap_from(settings, basemap),
                                       inline=False, limits=services.thresholds(settings))
     return HTMLResponse(html)
 
 
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="The grid leader's map of one grid")
-def grid_page(request: Request, code: Annotated[str, Path(pattern=r"^\d{15}$")],
+def grid_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^\d{15}$")],
               basemap: BasemapKind = None) -> HTMLResponse:
-    settings = request.app.state.settings
-    html = mapping.grid_map_html(request.app.state.engine, code, mapping.basemap_from(settings, basemap),
+    settings = who.settings
+    html = mapping.grid_map_html(who.db, who.principal.check(code, "grid"), mapping.basemap_from(settings, basemap),
                                  inline=False, limits=services.thresholds(settings))
     return HTMLResponse(html)
 
@@ -50,11 +51,13 @@ tiles = APIRouter(prefix="/tiles")
 
 @tiles.get("/{layer}/{z}/{x}/{y}.pbf", summary="Mapbox vector tile of buildings or grids (ST_AsMVT)",
            response_class=Response, responses={200: {"content": {"application/vnd.mapbox-vector-tile": {}}}})
-def tile(request: Request, layer: Literal["buildings", "grids"],
+def tile(who: CallerDep, layer: Literal["buildings", "grids"],
          z: Annotated[int, Path(ge=0, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)]) -> Response:
     if x >= 2**z or y >= 2**z:
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be below 2^{z}")
-    with request.app.state.engine.connect() as conn:
+    """Only what the caller may see; so a tile is cached by the browser alone, unless anyone may see everything."""
+    with who.db.connect() as conn:
         data = repo.vector_tile(conn, layer, z, x, y)
+    shared = who.principal.scope is None and not who.settings.auth_required
     return Response(data, media_type="application/vnd.mapbox-vector-tile",
-                    headers={"Cache-Control": "public, max-age=300"})
+                    headers={"Cache-Control": f"{'public' if shared else 'private'}, max-age=300"})

@@ -8,15 +8,16 @@ from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
 import geopandas as gpd
-from fastapi import APIRouter, Path, Request, UploadFile
+from fastapi import APIRouter, Path, UploadFile
 from pydantic import BaseModel, Field
 
 from gridsvc import planning, services
+from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.errors import InvalidInput
 
 router = APIRouter(prefix="/api", tags=["plans"])
-PlanId = Annotated[int, Path(ge=1)]
+PlanId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class PlanRequest(BaseModel):
@@ -30,12 +31,15 @@ class PlanRequest(BaseModel):
     time_limit: float = Field(default=60.0, gt=0, le=600)
 
 
-def _engine(request: Request):
-    return request.app.state.engine
+def _limits(who: Caller):
+    return services.thresholds(who.settings)
 
 
-def _limits(request: Request):
-    return services.thresholds(request.app.state.settings)
+def _may_plan(who: Caller, communities: list[str] | None) -> None:
+    """A planner (or admin) drafting for communities (or streets) inside their scope."""
+    who.principal.require("plan")
+    for code in communities or ([who.principal.scope] if who.principal.scope else []):
+        who.principal.check(code)
 
 
 def _plain(row: dict) -> dict:
@@ -43,17 +47,18 @@ def _plain(row: dict) -> dict:
 
 
 @router.get("/plans", summary="Every plan")
-def list_plans(request: Request) -> list[dict]:
-    return [_plain(p) for p in planning.list_plans(_engine(request))]
+def list_plans(who: CallerDep) -> list[dict]:
+    return [_plain(p) for p in planning.list_plans(who.db)]
 
 
 @router.post("/plans", status_code=201, summary="Create a draft plan")
-def create_plan(request: Request, body: PlanRequest) -> dict:
-    engine = _engine(request)
+def create_plan(who: CallerDep, body: PlanRequest) -> dict:
+    _may_plan(who, body.communities)
+    engine = who.db
     if body.origin == "adopt_governance":
         plan_id = planning.adopt_governance(engine, body.communities, body.name, body.layer)
     elif body.origin == "proposal":
-        plan_id, _ = planning.propose(engine, body.communities, _limits(request), body.name, body.time_limit)
+        plan_id, _ = planning.propose(engine, body.communities, _limits(who), body.name, body.time_limit)
     else:
         features = (body.grids or {}).get("features")
         if not features:
@@ -65,47 +70,49 @@ def create_plan(request: Request, body: PlanRequest) -> dict:
 
 
 @router.post("/plans/upload", status_code=201, summary="Create a draft plan from a GeoPackage or GeoJSON file")
-def upload_plan(request: Request, file: UploadFile, community: list[str] | None = None,
+def upload_plan(who: CallerDep, file: UploadFile, community: list[str] | None = None,
                 layer: Literal["party", "governance", "unified"] = "unified", name: str | None = None) -> dict:
+    _may_plan(who, community)
     suffix = FilePath(file.filename or "plan.geojson").suffix.lower()
     with tempfile.TemporaryDirectory() as tmp:
         path = FilePath(tmp) / f"plan{suffix}"
         path.write_bytes(file.file.read())
-        plan_id = planning.create_from_file(_engine(request), path, name or FilePath(file.filename or "plan").stem,
+        plan_id = planning.create_from_file(who.db, path, name or FilePath(file.filename or "plan").stem,
                                             community, layer)
     return {"id": plan_id}
 
 
 @router.get("/plans/{plan_id}", summary="A plan and its grids (GeoJSON)")
-def show_plan(request: Request, plan_id: PlanId) -> dict:
-    info, grids = planning.show_plan(_engine(request), plan_id)
+def show_plan(who: CallerDep, plan_id: PlanId) -> dict:
+    info, grids = planning.show_plan(who.db, plan_id)
     return _plain(info) | {"grids": feature_collection(grids, "code")}
 
 
 @router.get("/plans/{plan_id}/validation", summary="Problems of a plan (domain.md §4 and contiguity)")
-def validate_plan(request: Request, plan_id: PlanId) -> dict:
-    checked = planning.validate(_engine(request), plan_id, _limits(request))
+def validate_plan(who: CallerDep, plan_id: PlanId) -> dict:
+    checked = planning.validate(who.db, plan_id, _limits(who))
     problems = [{k: json_value(v) if k != "grids" else v for k, v in p.items() if k != "geometry"}
                 for p in checked.problems]
     return {"plan": plan_id, "errors": len(checked.errors), "problems": problems}
 
 
 @router.get("/plans/{plan_id}/diff", summary="What applying a plan would change")
-def diff_plan(request: Request, plan_id: PlanId, effective: dt.date | None = None) -> dict:
-    return planning.validate(_engine(request), plan_id, _limits(request), effective).diff()
+def diff_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None) -> dict:
+    return planning.validate(who.db, plan_id, _limits(who), effective).diff()
 
 
 @router.post("/plans/{plan_id}/apply", summary="Apply a plan, all or nothing")
-def apply_plan(request: Request, plan_id: PlanId, effective: dt.date | None = None) -> dict:
-    outcome = planning.apply(_engine(request), plan_id, _limits(request), effective)
+def apply_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None) -> dict:
+    _may_plan(who, None)
+    outcome = planning.apply(who.db, plan_id, _limits(who), effective)
     return {k: v for k, v in outcome.items() if k != "diff"}
 
 
 @router.get("/plans/{plan_id}/scores", summary="Households a plan moves, beside the live layers")
-def plan_scores(request: Request, plan_id: PlanId) -> list[dict]:
-    return planning.scores(_engine(request), plan_id, _limits(request))
+def plan_scores(who: CallerDep, plan_id: PlanId) -> list[dict]:
+    return planning.scores(who.db, plan_id, _limits(who))
 
 
 @router.get("/buildings/{building_id}/grids", summary="Which grid a building was in on a date (history)")
-def building_grids(request: Request, building_id: str, on: dt.date | None = None) -> list[dict]:
-    return [_plain(r) for r in planning.grids_of_building(_engine(request), building_id, on)]
+def building_grids(who: CallerDep, building_id: str, on: dt.date | None = None) -> list[dict]:
+    return [_plain(r) for r in planning.grids_of_building(who.db, building_id, on)]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from gridsvc import reporting, services
+from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import json_value
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -18,12 +19,12 @@ ReportArea = Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12})$",
 @router.get("/reports/{area}", summary="Coverage-gap report of an area as HTML, Excel (xlsx) or PDF",
             response_class=Response,
             responses={200: {"content": {media: {} for media in reporting.FORMATS.values()}}})
-def report(request: Request, area: ReportArea,
+def report(who: CallerDep, area: ReportArea,
            format: Annotated[Literal["html", "xlsx", "pdf"], Query(description="html, xlsx or pdf")] = "html") -> Response:
     """Headline metrics with counts, rankings worst first, the action list, the gap map, charts,
     alignment and the change since the newest snapshot. The HTML links the interactive map."""
-    settings = request.app.state.settings
-    made = reporting.report(request.app.state.engine, area, services.thresholds(settings),
+    settings = who.settings
+    made = reporting.report(who.db, who.principal.check(area), services.thresholds(settings),
                             map_link=f"/maps/coverage/{area}")
     body = reporting.render(made, format, settings.report_font)
     disposition = "inline" if format == "html" else "attachment"
@@ -33,17 +34,17 @@ def report(request: Request, area: ReportArea,
 
 class SnapshotRequest(BaseModel):
     area: str | None = Field(default=None, pattern=r"^(\d{6}|\d{9}|\d{12})$",
-                             description="district, street or community; none: everything")
+                             description="district, street or community; none: the caller's whole scope")
     note: str | None = Field(default=None, max_length=500)
 
 
 @router.post("/snapshots", status_code=201, summary="Store the coverage tree of an area with the time")
-def take_snapshot(request: Request, body: SnapshotRequest) -> dict:
-    settings = request.app.state.settings
-    record = reporting.take_snapshot(request.app.state.engine, body.area, services.thresholds(settings), body.note)
+def take_snapshot(who: CallerDep, body: SnapshotRequest) -> dict:
+    who.principal.require("snapshot")
+    record = reporting.take_snapshot(who.db, who.area(body.area), services.thresholds(who.settings), body.note)
     return {k: json_value(v) for k, v in record.items()}
 
 
 @router.get("/snapshots", summary="Stored snapshots, newest first")
-def snapshots(request: Request) -> list[dict]:
-    return [{k: json_value(v) for k, v in r.items()} for r in reporting.snapshots(request.app.state.engine)]
+def snapshots(who: CallerDep) -> list[dict]:
+    return [{k: json_value(v) for k, v in r.items()} for r in reporting.snapshots(who.db)]

@@ -10,17 +10,18 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import Connection
 
 from gridsvc import services
+from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.db.engine import current_revision
 from gridsvc.errors import InvalidInput, NotFound
-from gridsvc.privacy import mask_phone
 from gridsvc.repository import read as repo
 
 router = APIRouter(prefix="/api")
 
 
-def get_conn(request: Request) -> Iterator[Connection]:
-    with request.app.state.engine.connect() as conn:
+def get_conn(who: CallerDep) -> Iterator[Connection]:
+    """A connection as the caller may see the database."""
+    with who.db.connect() as conn:
         yield conn
 
 
@@ -30,8 +31,16 @@ BBoxText = Annotated[str | None, Query(description="west,south,east,north in lon
                                        examples=["117.25,31.85,117.30,31.86"])]
 
 
-def _limits(request: Request):
-    return services.thresholds(request.app.state.settings)
+def _limits(who) -> services.Thresholds:
+    return services.thresholds(who.settings)
+
+
+def _staff_rows(who, rows: list[dict]) -> list[dict]:
+    """Staff rows with each phone number as the caller may see it."""
+    for row in rows:
+        row["phone"] = who.principal.phone(row["phone"], [(a["target_type"], a["target_id"])
+                                                           for a in row["assignments"]])
+    return [{k: json_value(v) for k, v in row.items()} for row in rows]
 
 
 def parse_bbox(value: str | None) -> repo.BBox | None:
@@ -57,30 +66,31 @@ def health(request: Request, conn: ConnDep) -> dict:
 @router.get("/areas", summary="Districts, streets and communities as GeoJSON")
 def areas(conn: ConnDep, level: Literal["district", "street", "community"] | None = None,
           parent: str | None = None) -> dict:
+    """The caller's areas: their scope, what lies below it and the areas it lies in."""
     return feature_collection(repo.areas(conn, level, parent), "code")
 
 
 @router.get("/grids", summary="Grids as GeoJSON, by layer, community and bbox")
-def grids(request: Request, conn: ConnDep, layer: Layer | None = None,
+def grids(who: CallerDep, conn: ConnDep, layer: Layer | None = None,
           community: Annotated[str | None, Query(pattern=r"^\d{6,12}$",
                                                  description="community code (or a street/district prefix)")] = None,
           bbox: BBoxText = None,
           on: Annotated[dt.date | None, Query(description="grids valid on this date (history)")] = None) -> dict:
-    limit = request.app.state.settings.api_max_features
+    limit = who.settings.api_max_features
     gdf = repo.grids(conn, layer=layer, community=community, bbox=parse_bbox(bbox), on=on, limit=limit)
     return feature_collection(gdf, "code")
 
 
 @router.get("/grids/{code}", summary="One current grid as a GeoJSON Feature")
-def grid(conn: ConnDep, code: str) -> dict:
-    found = repo.grids(conn, code=code)
+def grid(who: CallerDep, conn: ConnDep, code: str) -> dict:
+    found = repo.grids(conn, code=who.principal.check(code, "grid"))
     if found.empty:
         raise NotFound(f"no current grid with code {code!r}")
     return feature_collection(found, "code")["features"][0]
 
 
 @router.get("/buildings", summary="Buildings as GeoJSON, by grid, community or bbox")
-def buildings(request: Request, conn: ConnDep,
+def buildings(who: CallerDep, conn: ConnDep,
               grid: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
               community: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
               bbox: BBoxText = None,
@@ -88,11 +98,11 @@ def buildings(request: Request, conn: ConnDep,
               offset: Annotated[int, Query(ge=0)] = 0) -> dict:
     """Paged by ``limit``/``offset`` (at most GRIDSVC_API_MAX_FEATURES per page); large areas
     belong on vector tiles, not in one GeoJSON."""
-    if grid and not repo.grid_exists(conn, grid):
+    if grid and not repo.grid_exists(conn, who.principal.check(grid, "grid")):
         raise NotFound(f"no current grid with code {grid!r}")
-    if community and not repo.area_exists(conn, community):
+    if community and not repo.area_exists(conn, who.principal.check(community, "community")):
         raise NotFound(f"no community with code {community!r}")
-    cap = request.app.state.settings.api_max_features
+    cap = who.settings.api_max_features
     limit = min(limit or cap, cap)
     gdf = repo.buildings(conn, grid=grid, community=community, bbox=parse_bbox(bbox), limit=limit + 1, offset=offset)
     more = len(gdf) > limit
@@ -110,14 +120,14 @@ def organizations(conn: ConnDep, kind: str | None = None) -> list[dict]:
     return [{k: json_value(v) for k, v in row.items()} for row in repo.organizations(conn, kind)]
 
 
-@router.get("/staff", summary="Grid staff with their assignments (phone numbers masked)")
-def staff(conn: ConnDep, role: Literal["grid_leader", "grid_worker", "building_leader", "liaison"] | None = None,
+@router.get("/staff", summary="Grid staff with their assignments (phone numbers masked outside their area)")
+def staff(who: CallerDep, conn: ConnDep, role: Literal["grid_leader", "grid_worker", "building_leader", "liaison"] | None = None,
           grid: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
           active: Annotated[bool, Query(description="only assignments active today")] = False) -> list[dict]:
-    rows = repo.staff(conn, role=role, grid=grid, active_on=dt.date.today() if active else None)
-    for row in rows:
-        row["phone"] = mask_phone(row["phone"])
-    return [{k: json_value(v) for k, v in row.items()} for row in rows]
+    """Phone numbers are whole only for registered users whose scope holds the staff member's work."""
+    if grid:
+        who.principal.check(grid, "grid")
+    return _staff_rows(who, repo.staff(conn, role=role, grid=grid, active_on=dt.date.today() if active else None))
 
 
 GapKind = Literal[
@@ -130,19 +140,21 @@ AreaCode = Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12}|\d{15})$",
 
 
 @router.get("/coverage/{area_code}", summary="Coverage tree of an area (domain.md §5)")
-def coverage(request: Request, area_code: AreaCode) -> dict:
+def coverage(who: CallerDep, area_code: AreaCode) -> dict:
     """One node per area — ``area``, ``metrics`` {key: {value, numerator, denominator}}, ``children`` —
     down to the grids; rates are sums of numerators over sums of denominators, null when nothing counts."""
-    cov = services.coverage(request.app.state.engine, area_code, limits=_limits(request))
+    cov = services.coverage(who.db, who.area(area_code), limits=_limits(who))
     return cov.tree(area_code) | {"generated": cov.scene.generated}
 
 
 @router.get("/gaps", summary="Coverage gaps as GeoJSON, most severe first")
-def gaps(request: Request,
+def gaps(who: CallerDep,
          area: Annotated[str | None, Query(pattern=r"^(\d{6}|\d{9}|\d{12}|\d{15})$")] = None,
          kind: GapKind | None = None,
          severity: Literal["high", "medium", "low"] | None = None) -> dict:
-    cov = services.coverage(request.app.state.engine, area, limits=_limits(request))
+    """Without ``area``: the caller's whole scope."""
+    area = who.area(area)
+    cov = services.coverage(who.db, area, limits=_limits(who))
     found = cov.gap_list(area, kind)
     if severity:
         found = found[found["severity"] == severity]
@@ -150,27 +162,25 @@ def gaps(request: Request,
 
 
 @router.get("/alignment/{community}", summary="Alignment of a community's two grid layers")
-def alignment(request: Request, community: Annotated[str, Path(pattern=r"^\d{12}$")]) -> dict:
+def alignment(who: CallerDep, community: Annotated[str, Path(pattern=r"^\d{12}$")]) -> dict:
     """``alignment_rate``, matched ``pairs`` with households and IoU, ``unmatched`` grids, and the
     ``moves`` that would make the Party layer follow the governance layer, with what each disturbs."""
-    return services.alignment(request.app.state.engine, community, limits=_limits(request)).as_json()
+    return services.alignment(who.db, who.principal.check(community, "community"), limits=_limits(who)).as_json()
 
 
 @router.get("/grids/{code}/coverage", summary="One grid: metrics, buildings with status, staff, gaps")
-def grid_coverage(request: Request, conn: ConnDep,
+def grid_coverage(who: CallerDep, conn: ConnDep,
                   code: Annotated[str, Path(pattern=r"^\d{15}$")]) -> dict:
-    if not repo.grid_exists(conn, code):
+    if not repo.grid_exists(conn, who.principal.check(code, "grid")):
         raise NotFound(f"no current grid with code {code!r}")
-    cov = services.coverage(request.app.state.engine, code, limits=_limits(request))
+    cov = services.coverage(who.db, code, limits=_limits(who))
     node = cov.tree(code)
     buildings = cov.grid_buildings(code)
-    staff_rows = repo.staff(conn, grid=code, active_on=cov.scene.as_of)
-    for row in staff_rows:
-        row["phone"] = mask_phone(row["phone"])
+    staff_rows = _staff_rows(who, repo.staff(conn, grid=code, active_on=cov.scene.as_of))
     columns = ["id", "status", "residential", "households", "full_members", "eligible", "covered", "has_leader"]
     return {
         "area": node["area"], "metrics": node["metrics"], "generated": cov.scene.generated,
         "buildings": [{k: json_value(v) for k, v in r.items()} for r in buildings[columns].to_dict("records")],
-        "staff": [{k: json_value(v) for k, v in r.items()} for r in staff_rows if r["assignments"]],
+        "staff": [r for r in staff_rows if r["assignments"]],
         "gaps": feature_collection(cov.gap_list(code).assign(id=lambda g: range(1, len(g) + 1)), "id"),
     }

@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 from sqlalchemy import Connection, text
 
+from gridsvc import audit
 from gridsvc.repository.read import frame
 from gridsvc.repository.write import to_multi
 
@@ -32,6 +33,9 @@ def insert_plan(conn: Connection, name: str, communities: list[str], layer: str,
         conn.execute(text("""INSERT INTO plan_grids (plan_id, code, community_code, name, urban, geom)
                              VALUES (:plan, :code, :community, :name, :urban,
                                      ST_SetSRID(ST_GeomFromWKB(decode(:geom, 'hex')), 4490))"""), rows)
+    audit.record(conn, "plan.create", "plan", plan_id, None,
+                 {"name": name, "communities": communities, "layer": layer, "origin": origin,
+                  "grids": sorted(grids["code"])})
     return plan_id
 
 

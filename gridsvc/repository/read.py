@@ -219,7 +219,7 @@ def staff(conn: Connection, *, role: str | None = None, grid: str | None = None,
     ``active_on`` keeps assignments active on that date (no end, or an end after it)."""
     sql = """
         SELECT st.id, st.name, st.role, st.fulltime, st.phone, st.source,
-               coalesce(json_agg(json_build_object('target_type', a.target_type, 'target_id', a.target_id,
+               coalesce(json_agg(json_build_object('id', a.id, 'target_type', a.target_type, 'target_id', a.target_id,
                                                    'start_date', a.start_date, 'end_date', a.end_date)
                                  ORDER BY a.start_date) FILTER (WHERE a.id IS NOT NULL), '[]') AS assignments
         FROM staff st

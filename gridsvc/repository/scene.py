@@ -77,7 +77,7 @@ def _area_filters(conn: Connection, params: dict) -> dict[str, str]:
     """WHERE clauses keeping the area's rows, through temp tables of its grids, buildings, organizations."""
     for name, sql in _AREA_TABLES.items():
         conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
-        conn.execute(text(f"CREATE TEMP TABLE {name} AS {sql}"), params)
+        conn.execute(text(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {sql}"), params)
         conn.execute(text(f"ANALYZE {name}"))
     return {
         "buildings": "id IN (SELECT id FROM scene_buildings)",

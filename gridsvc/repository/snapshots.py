@@ -7,6 +7,8 @@ import json
 
 from sqlalchemy import Connection, text
 
+from gridsvc import audit
+
 SNAPSHOT_COLUMNS = "id, area, taken_at, as_of, generated, note"
 
 
@@ -17,7 +19,10 @@ def insert_snapshot(conn: Connection, area: str | None, as_of: dt.date, generate
                                 RETURNING {SNAPSHOT_COLUMNS}"""),
                        {"area": area, "as_of": as_of, "generated": generated, "note": note,
                         "tree": json.dumps(tree, ensure_ascii=False)})
-    return dict(row.one()._mapping)
+    record = dict(row.one()._mapping)
+    audit.record(conn, "snapshot.take", "snapshot", record["id"], None,
+                 {"area": area, "as_of": as_of, "note": note})
+    return record
 
 
 def snapshots(conn: Connection) -> list[dict]:

@@ -1,0 +1,158 @@
+"""Who may see and change what: a :class:`Principal` (name, role, area scope) and the one way to
+reach the database on its behalf, :func:`scoped`.
+
+A scoped principal's connections run as the PostgreSQL role ``gridsvc_scoped`` with the session
+setting ``gridsvc.scope``; row-level security (migration 0005) then keeps every row outside the
+scope away, whatever the query asks. Python checks the codes a caller names first
+(:meth:`Principal.check`, an out-of-scope code answers "not found") and the role
+(:meth:`Principal.require`, "forbidden"); the database is the backstop for anything Python forgets.
+Every connection also carries ``gridsvc.actor``, which the audit log records as "who".
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, text
+
+from gridsvc.errors import Forbidden, NotFound
+from gridsvc.privacy import mask_phone
+
+ROLES = ("admin", "planner", "leader", "viewer")
+ROLE_LABEL = {"admin": "管理员", "planner": "规划员", "leader": "网格长", "viewer": "查看者"}
+# What each role may do, inside its scope.
+ALLOWED = {
+    "read": set(ROLES),
+    "plan": {"admin", "planner"},  # create, upload and apply redraw plans
+    "snapshot": {"admin", "planner"},
+    "edit": {"admin", "leader"},  # building figures and staff assignments
+    "admin": {"admin"},  # users and the audit log
+}
+ACTION_LABEL = {"read": "查看", "plan": "编制和应用调整方案", "snapshot": "保存快照",
+                "edit": "修改楼栋和人员分配", "admin": "管理用户和审计日志"}
+SCOPED_ROLE = "gridsvc_scoped"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A caller: ``scope`` is a district, street, community or grid code covering everything under
+    it (None: everything); ``user_id`` is set for registered users, the only ones shown phone numbers."""
+
+    name: str
+    role: str
+    scope: str | None = None
+    user_id: int | None = None
+
+    def covers(self, code: str) -> bool:
+        """Whether ``code`` (an area or grid) lies inside the scope."""
+        return self.scope is None or code.startswith(self.scope)
+
+    def check(self, code: str, what: str = "area") -> str:
+        """``code`` if it lies inside the scope, else NotFound (whether or not it exists elsewhere)."""
+        if not self.covers(code):
+            raise NotFound(f"no {what} {code!r} in your area ({self.scope})")
+        return code
+
+    def may(self, action: str) -> bool:
+        return self.role in ALLOWED[action]
+
+    def require(self, action: str) -> None:
+        if not self.may(action):
+            raise Forbidden(f"{self.name} ({ROLE_LABEL[self.role]}, {self.role}) may not "
+                            f"{ACTION_LABEL[action]} ({action})")
+
+    def sees_phone(self, targets: Iterable[tuple[str, str]]) -> bool:
+        """Whether the staff member with these (visible) assignment targets works inside the scope:
+        a grid or community under it, or a building or organization (visible ones lie inside it)."""
+        if self.user_id is None:
+            return False
+        if self.scope is None:
+            return True
+        return any(kind in ("building", "organization") or target.startswith(self.scope)
+                   for kind, target in targets)
+
+    def phone(self, phone: str | None, targets: Iterable[tuple[str, str]]) -> str | None:
+        """The phone number as this caller may see it: whole, or masked (``138****0001``)."""
+        return phone if self.sees_phone(targets) else mask_phone(phone)
+
+
+def local_admin() -> Principal:
+    """The CLI on its own database: an unrestricted admin, named after the OS user."""
+    return Principal(f"local:{getpass.getuser()}", "admin")
+
+
+ANONYMOUS = Principal("anonymous", "admin")  # API callers when authentication is off
+
+
+class ScopedEngine:
+    """The ``connect()``/``begin()`` of an Engine, with every connection set up for ``principal``."""
+
+    def __init__(self, engine: Engine, principal: Principal):
+        self.engine = engine
+        self.principal = principal
+
+    @property
+    def url(self):
+        return self.engine.url
+
+    @property
+    def scope(self) -> str | None:
+        return self.principal.scope
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            _enter(conn, self.principal)
+            try:
+                yield conn
+            finally:
+                _leave(conn)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.connect() as conn, conn.begin():
+            yield conn
+
+
+def scoped(engine: Engine | ScopedEngine, principal: Principal) -> ScopedEngine:
+    """The database as ``principal`` may see it."""
+    base = engine.engine if isinstance(engine, ScopedEngine) else engine
+    return ScopedEngine(base, principal)
+
+
+def scope_of(engine) -> str | None:
+    """The scope an engine's connections are limited to (None: everything)."""
+    return getattr(engine, "scope", None)
+
+
+def principal_of(engine) -> Principal:
+    """Whom an engine's connections act for (a plain engine: nobody in particular)."""
+    return getattr(engine, "principal", ANONYMOUS)
+
+
+def _enter(conn: Connection, principal: Principal) -> None:
+    """Set the session up (committed, so no rollback can undo it) before anything else runs."""
+    if principal.scope is not None:
+        conn.execute(text(f"SET ROLE {SCOPED_ROLE}"))
+    conn.execute(text("SELECT set_config('gridsvc.scope', :scope, false), set_config('gridsvc.actor', :actor, false)"),
+                 {"scope": principal.scope or "", "actor": principal.name})
+    conn.commit()
+
+
+def _leave(conn: Connection) -> None:
+    """Back to the owner's plain session before the connection returns to the pool; a connection
+    that cannot be reset is thrown away rather than reused."""
+    try:
+        conn.rollback()
+        raw = conn.connection.dbapi_connection
+        raw.rollback()
+        with raw.cursor() as cur:
+            cur.execute("RESET ROLE; SELECT set_config('gridsvc.scope', '', false), "
+                        "set_config('gridsvc.actor', '', false)")
+        raw.commit()
+    except Exception:
+        conn.invalidate()
+        raise

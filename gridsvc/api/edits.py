@@ -1,0 +1,76 @@
+"""Edits by grid leaders (and admins): a building's recorded figures and staff assignments,
+inside the caller's area, each audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from gridsvc.api.auth import CallerDep
+from gridsvc.api.geojson import json_value
+from gridsvc.db.models import BUILDING_USES
+from gridsvc.errors import InvalidInput
+from gridsvc.repository import edits
+
+router = APIRouter(prefix="/api", tags=["edits"])
+Count = Annotated[int | None, Field(ge=0, le=100_000)]
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class BuildingChanges(BaseModel):
+    """The fields to change; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    use: Literal[BUILDING_USES] | None = None  # type: ignore[valid-type]
+    floors: Annotated[int | None, Field(ge=0, le=300)] = None
+    units: Count = None
+    households: Count = None
+    residents: Count = None
+    full_members: Count = None
+    probationary_members: Count = None
+
+
+def _plain(row: dict) -> dict:
+    return {k: json_value(v) for k, v in row.items()}
+
+
+@router.patch("/buildings/{building_id}", summary="Change a building's recorded figures (grid leaders)")
+def update_building(who: CallerDep, building_id: Annotated[str, Path(max_length=200)], body: BuildingChanges) -> dict:
+    who.principal.require("edit")
+    changes = body.model_dump(exclude_unset=True)
+    if "use" in changes and changes["use"] is None:
+        raise InvalidInput(f"use cannot be empty; one of {', '.join(BUILDING_USES)}")
+    with who.db.begin() as conn:
+        return {"id": building_id} | _plain(edits.update_building(conn, building_id, changes))
+
+
+class NewAssignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_id: str = Field(min_length=1, max_length=200)
+    target_type: Literal["grid", "building", "organization"]
+    target_id: str = Field(min_length=1, max_length=200)
+    start_date: dt.date | None = None
+
+
+@router.post("/assignments", status_code=201, summary="Assign a staff member to a grid, building or organization")
+def add_assignment(who: CallerDep, body: NewAssignment) -> dict:
+    who.principal.require("edit")
+    with who.db.begin() as conn:
+        return _plain(edits.add_assignment(conn, body.staff_id, body.target_type, body.target_id, body.start_date))
+
+
+class AssignmentEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    end_date: dt.date = Field(default_factory=dt.date.today)
+
+
+@router.post("/assignments/{assignment_id}/end", summary="End a staff assignment (it stays as history)")
+def end_assignment(who: CallerDep, assignment_id: RowId, body: AssignmentEnd) -> dict:
+    who.principal.require("edit")
+    with who.db.begin() as conn:
+        return _plain(edits.end_assignment(conn, assignment_id, body.end_date))
