@@ -39,12 +39,14 @@ SCOPED_ROLE = "gridsvc_scoped"
 @dataclass(frozen=True)
 class Principal:
     """A caller: ``scope`` is a district, street, community or grid code covering everything under
-    it (None: everything); ``user_id`` is set for registered users, the only ones shown phone numbers."""
+    it (None: everything). ``identified`` callers (registered users, the local admin) may see phone
+    numbers of the staff working in their scope; anonymous callers never do."""
 
     name: str
     role: str
     scope: str | None = None
     user_id: int | None = None
+    identified: bool = False
 
     def covers(self, code: str) -> bool:
         """Whether ``code`` (an area or grid) lies inside the scope."""
@@ -67,7 +69,7 @@ class Principal:
     def sees_phone(self, targets: Iterable[tuple[str, str]]) -> bool:
         """Whether the staff member with these (visible) assignment targets works inside the scope:
         a grid or community under it, or a building or organization (visible ones lie inside it)."""
-        if self.user_id is None:
+        if not self.identified:
             return False
         if self.scope is None:
             return True
@@ -81,7 +83,7 @@ class Principal:
 
 def local_admin() -> Principal:
     """The CLI on its own database: an unrestricted admin, named after the OS user."""
-    return Principal(f"local:{getpass.getuser()}", "admin")
+    return Principal(f"local:{getpass.getuser()}", "admin", identified=True)
 
 
 ANONYMOUS = Principal("anonymous", "admin")  # API callers when authentication is off

@@ -15,6 +15,7 @@ from gridsvc.cli_support import engine as _engine
 from gridsvc.cli_support import fail_cleanly as _fail_cleanly
 from gridsvc.plan_cli import history, plan
 from gridsvc.settings import Settings
+from gridsvc.user_cli import audit_, user
 
 
 class RowProgress:
@@ -373,3 +374,5 @@ if __name__ == "__main__":
 
 main.add_command(plan)
 main.add_command(history)
+main.add_command(user)
+main.add_command(audit_)

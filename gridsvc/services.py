@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, text
 
 from gridsvc import audit
-from gridsvc.access import scope_of
+from gridsvc.access import principal_of, scope_of
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.dataset import Dataset
 from gridsvc.errors import ImportRejected, InvalidInput
@@ -95,8 +95,19 @@ def _record(conn: Connection, name: str, sha256: str | None, kind: str, counts: 
 
 
 def export_file(engine: Engine, path: Path) -> dict[str, int]:
+    """Everything ``engine`` may see, as an exchange GeoPackage; phone numbers as its principal may see them."""
     with engine.connect() as conn:
         dataset = repo.read_dataset(conn)
+    staff, assignments = dataset.layers.get("staff"), dataset.layers.get("assignments")
+    if staff is not None:
+        viewer = principal_of(engine)
+        targets: dict[str, list[tuple[str, str]]] = {}
+        if assignments is not None:
+            for sid, kind, target in zip(assignments["staff_id"], assignments["target_type"],
+                                         assignments["target_id"], strict=True):
+                targets.setdefault(sid, []).append((kind, target))
+        staff["phone"] = [viewer.phone(phone, targets.get(sid, [])) for sid, phone in
+                          zip(staff["id"], staff["phone"], strict=True)]
     return write_exchange(dataset, Path(path))
 
 

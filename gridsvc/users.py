@@ -144,7 +144,7 @@ def principal_for_token(conn: Connection, token: str) -> Principal:
         raise Unauthenticated(f"the token expired at {row.expires_at:%Y-%m-%d %H:%M %Z}: log in again")
     if row.disabled:
         raise Unauthenticated(f"user {row.name!r} is disabled")
-    return Principal(row.name, row.role, row.scope, row.id)
+    return Principal(row.name, row.role, row.scope, row.id, identified=True)
 
 
 def end_token(conn: Connection, token: str) -> bool:

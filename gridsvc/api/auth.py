@@ -98,7 +98,7 @@ def logout(request: Request, response: Response, who: CallerDep,
 def me(who: CallerDep) -> dict:
     p = who.principal
     return {"name": p.name, "role": p.role, "role_label": ROLE_LABEL[p.role], "scope": p.scope,
-            "registered": p.user_id is not None}
+            "registered": p.user_id is not None, "sees_phones_in_scope": p.identified}
 
 
 @router.get("/audit", summary="The audit log, newest first (admins)")

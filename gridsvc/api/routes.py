@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import Connection
 
 from gridsvc import services
@@ -184,3 +186,17 @@ def grid_coverage(who: CallerDep, conn: ConnDep,
         "staff": [r for r in staff_rows if r["assignments"]],
         "gaps": feature_collection(cov.gap_list(code).assign(id=lambda g: range(1, len(g) + 1)), "id"),
     }
+
+
+@router.get("/export", summary="Everything the caller may see, as an exchange GeoPackage (EPSG:4490)",
+            response_class=Response, responses={200: {"content": {"application/geopackage+sqlite3": {}}}})
+def export(who: CallerDep) -> Response:
+    """The layers of exchange-format.md, holding only rows inside the caller's scope; phone numbers
+    whole only where the caller may see them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = FilePath(tmp) / "export.gpkg"
+        services.export_file(who.db, path)
+        body = path.read_bytes()
+    name = f"gridsvc-{who.principal.scope or 'all'}.gpkg"
+    return Response(body, media_type="application/geopackage+sqlite3",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
