@@ -18,7 +18,7 @@ from gridsvc.db.engine import _ensure_local_database, make_engine
 from gridsvc.settings import Settings
 
 OSM_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm" / "nanjing-xinjiekou.osm"
-TABLES = ["snapshots", "plan_grids", "plans", "assignments", "staff", "party_org_scopes", "party_orgs", "organizations", "grids",
+TABLES = ["audit_log", "login_failures", "tokens", "users", "snapshots", "plan_grids", "plans", "assignments", "staff", "party_org_scopes", "party_orgs", "organizations", "grids",
           "buildings", "areas", "roads", "imports"]
 
 _skipped: list[str] = []

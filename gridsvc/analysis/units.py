@@ -28,6 +28,15 @@ class Units:
     staff_grids: pd.DataFrame
 
 
+def _code_at(codes: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """The code of the polygon each point lies in (``where`` from assign_to_polygons; None: in none),
+    also when there are no polygons at all (a scope without Party-layer grids)."""
+    out = np.full(len(where), None, dtype=object)
+    inside = where >= 0
+    out[inside] = codes[where[inside]]
+    return out
+
+
 def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     """Per building: community, grid and split flag per side, and the Party/staff facts."""
     b = scene.buildings
@@ -36,7 +45,7 @@ def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     where = assign_to_polygons(rep, communities.geometry.values)
     out = pd.DataFrame({
         "id": b["id"].to_numpy(),
-        "community": np.where(where >= 0, communities["code"].to_numpy()[np.maximum(where, 0)], None),
+        "community": _code_at(communities["code"].to_numpy(), where),
     })
     grids = scene.grids
     for side, layers in SIDES.items():
@@ -87,8 +96,8 @@ def organization_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     own, joint = _org_party(scene)
     out = pd.DataFrame({
         "id": o["id"].to_numpy(),
-        "community": np.where(where >= 0, scene.communities["code"].to_numpy()[np.maximum(where, 0)], None),
-        "party_grid": np.where(in_grid >= 0, party["code"].to_numpy()[np.maximum(in_grid, 0)], None),
+        "community": _code_at(scene.communities["code"].to_numpy(), where),
+        "party_grid": _code_at(party["code"].to_numpy(), in_grid),
         "full_members": o["full_members"].fillna(0).to_numpy(dtype=int),
         "one": 1,
     })
