@@ -55,11 +55,15 @@ CallerDep = Annotated[Caller, Depends(caller)]
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
+def _accounts(request: Request, actor: str) -> ScopedEngine:
+    """The account tables are the owner's: reached unscoped, with ``actor`` named in the audit log."""
+    return access.scoped(request.app.state.engine, Principal(actor, "viewer"))
+
+
 def _login(request: Request, name: str, password: str) -> tuple[str, dt.datetime]:
     settings: Settings = request.app.state.settings
     client = request.client.host if request.client else "unknown"
-    db = access.scoped(request.app.state.engine, Principal(name, "viewer"))  # the audit names who logged in
-    with db.connect() as conn:
+    with _accounts(request, name).connect() as conn:
         made = users.login(conn, name, password, client, ttl=dt.timedelta(minutes=settings.token_ttl_minutes),
                            max_failures=settings.login_max_failures,
                            window=dt.timedelta(seconds=settings.login_window_seconds))
@@ -68,7 +72,8 @@ def _login(request: Request, name: str, password: str) -> tuple[str, dt.datetime
 
 
 def _set_cookie(response: Response, token: str, expires: dt.datetime) -> None:
-    response.set_cookie(COOKIE, token, expires=expires, httponly=True, samesite="strict", path="/")
+    response.set_cookie(COOKIE, token, expires=expires.astimezone(dt.UTC), httponly=True,
+                        samesite="strict", path="/")
 
 
 @router.post("/auth/token", summary="Log in: a bearer token for a user name and password")
@@ -87,7 +92,7 @@ def logout(request: Request, response: Response, who: CallerDep,
     value = credentials.credentials if credentials else request.cookies.get(COOKIE)
     ended = False
     if value:
-        with who.db.connect() as conn:
+        with _accounts(request, who.principal.name).connect() as conn:
             ended = users.end_token(conn, value)
             conn.commit()
     response.delete_cookie(COOKIE, path="/")
