@@ -21,9 +21,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         from gridsvc.db.engine import make_engine
 
+        if getattr(app.state, "engine", None) is not None:  # given one (tests): not ours to make or to dispose
+            yield
+            return
         app.state.engine = make_engine(settings)
         yield
         app.state.engine.dispose()
+        app.state.engine = None
 
     app = FastAPI(
         title="gridsvc",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from gridsvc.errors import (
     DatabaseUnavailable,
@@ -43,6 +43,9 @@ def install(app: FastAPI) -> None:
         # row-level security refusing a write outside the caller's area
         if getattr(exc.orig, "sqlstate", None) == "42501":
             return JSONResponse(status_code=403, content={"detail": "outside your area: the database refused the change"})
+        if isinstance(exc, DataError):  # a value the database cannot hold: a NUL byte, a number out of range
+            first = str(exc.orig).splitlines()[0]
+            return JSONResponse(status_code=422, content={"detail": f"a value in the request cannot be stored: {first}"})
         raise exc
 
     @app.exception_handler(GridsvcError)
