@@ -131,8 +131,8 @@ def scope_of(engine) -> str | None:
 
 
 def principal_of(engine) -> Principal:
-    """Whom an engine's connections act for (a plain engine: nobody in particular)."""
-    return getattr(engine, "principal", ANONYMOUS)
+    """Whom an engine's connections act for (a plain engine: its owner, the local admin)."""
+    return getattr(engine, "principal", None) or local_admin()
 
 
 def _enter(conn: Connection, principal: Principal) -> None:
