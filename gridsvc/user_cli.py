@@ -65,15 +65,19 @@ def user_list(settings: Settings) -> None:
     click.echo(table(["用户", "角色", "范围", "状态", "有效令牌", "创建"], rows) if rows else "no users yet")
 
 
+def _set_disabled(settings: Settings, name: str, disabled: bool) -> None:
+    with _engine(settings).begin() as conn:
+        users.set_disabled(conn, name, disabled)
+    click.echo(f"user {name} disabled; their tokens no longer work" if disabled else f"user {name} enabled")
+
+
 @user.command("disable")
 @click.argument("name")
 @click.pass_obj
 @_fail_cleanly
 def user_disable(settings: Settings, name: str) -> None:
     """Disable user NAME: their tokens end and they cannot log in."""
-    with _engine(settings).begin() as conn:
-        users.set_disabled(conn, name, True)
-    click.echo(f"user {name} disabled; their tokens no longer work")
+    _set_disabled(settings, name, True)
 
 
 @user.command("enable")
@@ -82,9 +86,7 @@ def user_disable(settings: Settings, name: str) -> None:
 @_fail_cleanly
 def user_enable(settings: Settings, name: str) -> None:
     """Enable user NAME again."""
-    with _engine(settings).begin() as conn:
-        users.set_disabled(conn, name, False)
-    click.echo(f"user {name} enabled")
+    _set_disabled(settings, name, False)
 
 
 @user.command("token")
