@@ -1,0 +1,58 @@
+"""With authentication on, in real headless Chromium: a person logs in on /login, lands on the map
+they asked for, its tiles load with the cookie, and another community's map stays closed."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+
+from gridsvc.api import create_app
+from tests import coverage_scene as s
+from tests.access import world
+from tests.browser.test_maps_in_browser import COUNT_LAYERS, browser  # noqa: F401  (browser: a fixture)
+
+
+@pytest.fixture(scope="module")
+def secured(engine, settings, tmp_path_factory):
+    world.build(engine, tmp_path_factory.mktemp("login"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(settings.model_copy(update={"auth_required": True}))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_map_opened_after_login_draws_only_the_scope(secured, browser):  # noqa: F811
+    base = secured
+    context = browser.new_context()
+    page = context.new_page()
+    assert page.goto(f"{base}/maps/coverage/{s.C1}").status == 401  # no cookie yet
+    page.goto(f"{base}/login?next=/maps/coverage/{s.C1}")
+    page.fill("#u", "planner")
+    page.fill("#p", world.password("planner"))
+    page.click("button[type=submit]")
+    page.wait_for_function("window.L !== undefined && document.querySelector('.leaflet-pane') !== null")
+    page.wait_for_load_state("networkidle")
+    assert page.url == f"{base}/maps/coverage/{s.C1}"
+    counts = page.evaluate(COUNT_LAYERS)
+    assert counts.get("grid") == 2  # C1's Party-side grids P1, P2 (coloured by a Party metric); none of C2's
+    assert s.U1 not in page.content() and s.P1 in page.content()
+    tiles = page.evaluate("""async (url) => { const r = await fetch(url); return [r.status, r.headers.get('cache-control')]; }""",
+                          "/tiles/buildings/13/0/0.pbf")
+    assert tiles == [200, "private, max-age=300"]  # the cookie opens tiles too, never shared caches
+    other = page.goto(f"{base}/maps/coverage/{s.C2}")
+    assert other.status == 404
+    context.close()
