@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
@@ -37,16 +38,25 @@ def _status(exc: GridsvcError) -> int:
     return 500
 
 
+def _unstorable(error: Exception) -> JSONResponse:
+    """A value the database cannot hold or use (a NUL byte, a number out of range): the request's fault."""
+    first = str(error).splitlines()[0]
+    return JSONResponse(status_code=422, content={"detail": f"a value in the request cannot be used: {first}"})
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
         # row-level security refusing a write outside the caller's area
         if getattr(exc.orig, "sqlstate", None) == "42501":
             return JSONResponse(status_code=403, content={"detail": "outside your area: the database refused the change"})
-        if isinstance(exc, DataError):  # a value the database cannot hold: a NUL byte, a number out of range
-            first = str(exc.orig).splitlines()[0]
-            return JSONResponse(status_code=422, content={"detail": f"a value in the request cannot be stored: {first}"})
+        if isinstance(exc, DataError):
+            return _unstorable(exc.orig)
         raise exc
+
+    @app.exception_handler(psycopg.DataError)  # raised straight from the driver (repository.read.frame)
+    async def driver_data_error(request: Request, exc: psycopg.DataError) -> JSONResponse:
+        return _unstorable(exc)
 
     @app.exception_handler(GridsvcError)
     async def domain_error(request: Request, exc: GridsvcError) -> JSONResponse:

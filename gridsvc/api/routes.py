@@ -96,8 +96,8 @@ def buildings(who: CallerDep, conn: ConnDep,
               grid: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
               community: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
               bbox: BBoxText = None,
-              limit: Annotated[int | None, Query(ge=1)] = None,
-              offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+              limit: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+              offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> dict:
     """Paged by ``limit``/``offset`` (at most GRIDSVC_API_MAX_FEATURES per page); large areas
     belong on vector tiles, not in one GeoJSON."""
     if grid and not repo.grid_exists(conn, who.principal.check(grid, "grid")):
