@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 
 from argon2 import PasswordHasher
@@ -21,6 +22,7 @@ from gridsvc.errors import InvalidInput, TooManyAttempts, Unauthenticated
 from gridsvc.repository import read as repo
 
 PASSWORD_MIN_LENGTH = 8
+USER_NAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")  # as the users table checks it
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password of anyone")  # unknown users cost the same time as known ones
 _USER_COLUMNS = "id, name, role, scope, disabled, created_at"
@@ -44,6 +46,8 @@ def _public(user: dict) -> dict:
 def add_user(conn: Connection, name: str, role: str, scope: str | None, password: str) -> dict:
     """A new user with ``role`` over ``scope`` (a district, street, community or grid that exists;
     only an admin may have none, meaning everything)."""
+    if not USER_NAME.fullmatch(name):
+        raise InvalidInput(f"user name {name!r}: use 1-64 letters, digits and _ . @ -")
     if role not in ROLES:
         raise InvalidInput(f"role {role!r}: choose one of {', '.join(ROLES)}")
     if scope is None and role != "admin":
@@ -54,14 +58,9 @@ def add_user(conn: Connection, name: str, role: str, scope: str | None, password
         raise InvalidInput(f"the password is too short: at least {PASSWORD_MIN_LENGTH} characters")
     if conn.scalar(text("SELECT 1 FROM users WHERE name = :n"), {"n": name}):
         raise InvalidInput(f"a user named {name!r} already exists")
-    try:
-        row = conn.execute(text(f"""INSERT INTO users (name, role, scope, password_hash)
-                                    VALUES (:n, :r, :s, :h) RETURNING {_USER_COLUMNS}"""),
-                           {"n": name, "r": role, "s": scope, "h": _hasher.hash(password)}).one()
-    except Exception as exc:
-        if "users_name_check" in str(exc):
-            raise InvalidInput(f"user name {name!r}: use 1-64 letters, digits and _ . @ -") from None
-        raise
+    row = conn.execute(text(f"""INSERT INTO users (name, role, scope, password_hash)
+                                VALUES (:n, :r, :s, :h) RETURNING {_USER_COLUMNS}"""),
+                       {"n": name, "r": role, "s": scope, "h": _hasher.hash(password)}).one()
     user = dict(row._mapping)
     audit.record(conn, "user.add", "user", name, None, {"role": role, "scope": scope})
     return user

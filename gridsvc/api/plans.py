@@ -36,9 +36,10 @@ def _limits(who: Caller):
 
 
 def _may_plan(who: Caller, communities: list[str] | None) -> None:
-    """A planner (or admin) drafting for communities (or streets) inside their scope."""
+    """A planner (or admin), for communities (or streets) inside their scope; without communities
+    named, row-level security keeps the plan's own communities inside it."""
     who.principal.require("plan")
-    for code in communities or ([who.principal.scope] if who.principal.scope else []):
+    for code in communities or []:
         who.principal.check(code)
 
 
