@@ -3,36 +3,20 @@ they asked for, its tiles load with the cookie, and another community's map stay
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
-import uvicorn
 
 from gridsvc.api import create_app
 from tests import coverage_scene as s
 from tests.access import world
+from tests.browser.serving import serve
 from tests.browser.test_maps_in_browser import COUNT_LAYERS, browser  # noqa: F401  (browser: a fixture)
 
 
 @pytest.fixture(scope="module")
 def secured(engine, settings, tmp_path_factory):
     world.build(engine, tmp_path_factory.mktemp("login"))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app = create_app(settings.model_copy(update={"auth_required": True}))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(settings.model_copy(update={"auth_required": True}))) as base:
+        yield base
 
 
 def test_map_opened_after_login_draws_only_the_scope(secured, browser):  # noqa: F811

@@ -4,17 +4,14 @@ Screenshots go to maps/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import sync_playwright
 
 from gridsvc import services
 from gridsvc.api import create_app
+from tests.browser.serving import serve
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "maps" / "screenshots"
@@ -39,20 +36,8 @@ def server(engine, settings):
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     _, demo = services.build_demo(engine, 20240501)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}", demo, engine
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(settings)) as base:
+        yield base, demo, engine
 
 
 @pytest.fixture(scope="module")
