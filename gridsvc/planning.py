@@ -241,17 +241,15 @@ def apply(engine: Engine, plan_id: int, limits: Thresholds, effective: dt.date |
         diff = checked.diff()
         moved = {old: new for old, new in checked.remap.target.items() if new is not None and new != old}
         communities = list(plan["communities"])
-        live = repo.current_grids(conn, communities)
-        closed_codes = sorted(live.loc[live["layer"].isin(rules.replaced_layers(plan["layer"])), "code"])
         closed = repo.close_grids(conn, communities, rules.replaced_layers(plan["layer"]), effective)
         opened = repo.open_plan_grids(conn, plan_id, plan["layer"], effective, "import")
         scopes = repo.move_grid_scopes(conn, moved)
         assignments = repo.move_grid_assignments(conn, moved, effective)
-        outcome = {"effective": effective.isoformat(), "grids_closed": closed, "grids_opened": opened,
+        outcome = {"effective": effective.isoformat(), "grids_closed": len(closed), "grids_opened": opened,
                    "scopes_moved": scopes, "assignments_moved": assignments, "moved": moved,
                    "undecided": diff["undecided"], "diff": diff}
         repo.mark_applied(conn, plan_id, effective, outcome)
-        audit.record(conn, "plan.apply", "plan", plan_id, {"status": "draft", "live_grids": closed_codes},
+        audit.record(conn, "plan.apply", "plan", plan_id, {"status": "draft", "live_grids": closed},
                      {k: v for k, v in outcome.items() if k != "diff"} | {"status": "applied"})
     return outcome
 

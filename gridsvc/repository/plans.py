@@ -61,11 +61,12 @@ def current_grids(conn: Connection, communities: list[str]) -> gpd.GeoDataFrame:
                  {"c": communities})
 
 
-def close_grids(conn: Connection, communities: list[str], layers: tuple[str, ...], effective: dt.date) -> int:
-    """End the current grids of ``layers`` in ``communities`` on ``effective`` (they stay as history)."""
-    return conn.execute(text("""UPDATE grids SET valid_to = :d WHERE valid_to IS NULL
-                                AND community_code = ANY(:c) AND layer = ANY(:l)"""),
-                        {"d": effective, "c": communities, "l": list(layers)}).rowcount
+def close_grids(conn: Connection, communities: list[str], layers: tuple[str, ...], effective: dt.date) -> list[str]:
+    """End the current grids of ``layers`` in ``communities`` on ``effective`` (they stay as history);
+    the codes of the grids ended, in order."""
+    return sorted(conn.execute(text("""UPDATE grids SET valid_to = :d WHERE valid_to IS NULL
+                                       AND community_code = ANY(:c) AND layer = ANY(:l) RETURNING code"""),
+                               {"d": effective, "c": communities, "l": list(layers)}).scalars())
 
 
 def open_plan_grids(conn: Connection, plan_id: int, layer: str, effective: dt.date, source: str) -> int:

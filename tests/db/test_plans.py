@@ -43,6 +43,9 @@ def test_adopting_governance_grids_unifies_the_community(scene_db):
     with scene_db.connect() as conn:
         assert conn.scalar(text("SELECT target_id FROM party_org_scopes WHERE party_org_id = 'brP1'")) == s.G1
         assert plan_repo.plan(conn, plan_id)["status"] == "applied"
+        entry = conn.execute(text("SELECT before, after FROM audit_log WHERE action = 'plan.apply'")).one()
+    assert entry.before == {"status": "draft", "live_grids": [s.P1, s.P2, s.G1, s.G2]}  # the four it closed
+    assert entry.after["status"] == "applied" and entry.after["grids_closed"] == 4
     assert services.coverage(scene_db, s.C1).metrics(s.C1)["alignment_rate"]["value"] == 1.0
     with pytest.raises(Exception, match="already applied"):
         planning.apply(scene_db, plan_id, LIMITS)
