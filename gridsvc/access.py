@@ -80,6 +80,15 @@ class Principal:
         """The phone number as this caller may see it: whole, or masked (``138****0001``)."""
         return phone if self.sees_phone(targets) else mask_phone(phone)
 
+    def phones(self, staff_ids: Iterable[str], phones: Iterable[str | None],
+               assignments: Iterable[tuple[str, str, str]]) -> list[str | None]:
+        """Many staff members' numbers as this caller may see them, judged by the (staff_id,
+        target_type, target_id) assignments the caller can see."""
+        targets: dict[str, list[tuple[str, str]]] = {}
+        for staff_id, kind, target in assignments:
+            targets.setdefault(staff_id, []).append((kind, target))
+        return [self.phone(phone, targets.get(sid, [])) for sid, phone in zip(staff_ids, phones, strict=True)]
+
 
 def local_admin() -> Principal:
     """The CLI on its own database: an unrestricted admin, named after the OS user."""

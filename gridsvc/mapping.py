@@ -53,10 +53,10 @@ def grid_map_html(engine: Engine, code: str, basemap: Basemap, inline: bool = Tr
     with engine.connect() as conn:
         roads = repo.roads(conn, repo.BBox(west - CONTEXT_MARGIN_DEG, south - CONTEXT_MARGIN_DEG,
                                            east + CONTEXT_MARGIN_DEG, north + CONTEXT_MARGIN_DEG))
-    viewer, a = principal_of(engine), scene.active_assignments()
-    active = [s | {"phone": viewer.phone(s["phone"], zip(a.loc[a["staff_id"] == s["id"], "target_type"],
-                                                         a.loc[a["staff_id"] == s["id"], "target_id"], strict=True))}
-              for s in grid_staff(scene, code)]
+    staff, a = grid_staff(scene, code), scene.active_assignments()
+    phones = principal_of(engine).phones([s["id"] for s in staff], [s["phone"] for s in staff],
+                                         zip(a["staff_id"], a["target_type"], a["target_id"], strict=True))
+    active = [s | {"phone": phone} for s, phone in zip(staff, phones, strict=True)]
     data = GridMapData(grid, community, buildings, active, cov.gap_list(code), cov.metrics(code), roads,
                        scene.generated, scene.osm)
     return finalize(grid_map(data, basemap).get_root().render(), inline=inline)

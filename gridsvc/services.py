@@ -100,14 +100,9 @@ def export_file(engine: Engine, path: Path) -> dict[str, int]:
         dataset = repo.read_dataset(conn)
     staff, assignments = dataset.layers.get("staff"), dataset.layers.get("assignments")
     if staff is not None:
-        viewer = principal_of(engine)
-        targets: dict[str, list[tuple[str, str]]] = {}
-        if assignments is not None:
-            for sid, kind, target in zip(assignments["staff_id"], assignments["target_type"],
-                                         assignments["target_id"], strict=True):
-                targets.setdefault(sid, []).append((kind, target))
-        staff["phone"] = [viewer.phone(phone, targets.get(sid, [])) for sid, phone in
-                          zip(staff["id"], staff["phone"], strict=True)]
+        rows = () if assignments is None else zip(assignments["staff_id"], assignments["target_type"],
+                                                  assignments["target_id"], strict=True)
+        staff["phone"] = principal_of(engine).phones(staff["id"], staff["phone"], rows)
     return write_exchange(dataset, Path(path))
 
 
