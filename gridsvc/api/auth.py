@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gridsvc import access, audit, users
+from gridsvc import access, audit, services, users
 from gridsvc.access import ROLE_LABEL, Principal, ScopedEngine
+from gridsvc.analysis.scene import Thresholds
 from gridsvc.api.geojson import json_value
 from gridsvc.errors import Unauthenticated
 from gridsvc.settings import Settings
@@ -29,6 +30,11 @@ class Caller:
     principal: Principal
     db: ScopedEngine  # the database as the principal may see it: use this, never app.state.engine
     settings: Settings
+
+    @property
+    def limits(self) -> Thresholds:
+        """The configured thresholds (domain.md §4)."""
+        return services.thresholds(self.settings)
 
     def area(self, code: str | None) -> str | None:
         """``code`` checked against the scope; no code means the whole scope."""

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
-from gridsvc import mapping, services
-from gridsvc.api.auth import CallerDep
+from gridsvc import mapping
+from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.errors import InvalidInput
 from gridsvc.repository import read as repo
 
@@ -17,33 +17,31 @@ BasemapKind = Annotated[str | None, Query(pattern="^(none|xyz|tianditu|amap)$",
                                           description="base map; default GRIDSVC_BASEMAP")]
 
 
+def _page(who: Caller, draw, code: str, what: str, basemap: str | None, **options) -> HTMLResponse:
+    """The map ``draw`` makes of ``code`` (inside the caller's scope), with the configured base map and
+    thresholds, loading Leaflet from this server."""
+    return HTMLResponse(draw(who.db, who.principal.check(code, what), mapping.basemap_from(who.settings, basemap),
+                             inline=False, limits=who.limits, **options))
+
+
 @router.get("/coverage/{code}", response_class=HTMLResponse, summary="The coverage-gap map of an area")
 def coverage_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12})$")],
                   metric: str = "building_group_coverage", basemap: BasemapKind = None) -> HTMLResponse:
     """Grids coloured by ``metric``, gap areas and markers by kind; buildings come as vector tiles."""
-    settings = who.settings
-    html = mapping.coverage_map_html(who.db, who.principal.check(code),  mapping.basemap_from(settings, basemap),
-                                     metric, inline=False, tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf",
-                                     limits=services.thresholds(settings))
-    return HTMLResponse(html)
+    return _page(who, mapping.coverage_map_html, code, "area", basemap, metric=metric,
+                 tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf")
 
 
 @router.get("/alignment/{code}", response_class=HTMLResponse, summary="The two grid layers of a community")
 def alignment_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^\d{12}$")],
                    basemap: BasemapKind = None) -> HTMLResponse:
-    settings = who.settings
-    html = mapping.alignment_map_html(who.db, who.principal.check(code, "community"), mapping.basemap_from(settings, basemap),
-                                      inline=False, limits=services.thresholds(settings))
-    return HTMLResponse(html)
+    return _page(who, mapping.alignment_map_html, code, "community", basemap)
 
 
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="The grid leader's map of one grid")
 def grid_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^\d{15}$")],
               basemap: BasemapKind = None) -> HTMLResponse:
-    settings = who.settings
-    html = mapping.grid_map_html(who.db, who.principal.check(code, "grid"), mapping.basemap_from(settings, basemap),
-                                 inline=False, limits=services.thresholds(settings))
-    return HTMLResponse(html)
+    return _page(who, mapping.grid_map_html, code, "grid", basemap)
 
 
 tiles = APIRouter(prefix="/tiles")

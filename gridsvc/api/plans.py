@@ -11,7 +11,7 @@ import geopandas as gpd
 from fastapi import APIRouter, Path, UploadFile
 from pydantic import BaseModel, Field
 
-from gridsvc import planning, services
+from gridsvc import planning
 from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.errors import InvalidInput
@@ -29,10 +29,6 @@ class PlanRequest(BaseModel):
     layer: Literal["party", "governance", "unified"] = "unified"
     grids: dict | None = Field(default=None, description="GeoJSON FeatureCollection (lon/lat) when origin is upload")
     time_limit: float = Field(default=60.0, gt=0, le=600)
-
-
-def _limits(who: Caller):
-    return services.thresholds(who.settings)
 
 
 def _may_plan(who: Caller, communities: list[str] | None) -> None:
@@ -59,7 +55,7 @@ def create_plan(who: CallerDep, body: PlanRequest) -> dict:
     if body.origin == "adopt_governance":
         plan_id = planning.adopt_governance(engine, body.communities, body.name, body.layer)
     elif body.origin == "proposal":
-        plan_id, _ = planning.propose(engine, body.communities, _limits(who), body.name, body.time_limit)
+        plan_id, _ = planning.propose(engine, body.communities, who.limits, body.name, body.time_limit)
     else:
         features = (body.grids or {}).get("features")
         if not features:
@@ -91,7 +87,7 @@ def show_plan(who: CallerDep, plan_id: PlanId) -> dict:
 
 @router.get("/plans/{plan_id}/validation", summary="Problems of a plan (domain.md §4 and contiguity)")
 def validate_plan(who: CallerDep, plan_id: PlanId) -> dict:
-    checked = planning.validate(who.db, plan_id, _limits(who))
+    checked = planning.validate(who.db, plan_id, who.limits)
     problems = [{k: json_value(v) if k != "grids" else v for k, v in p.items() if k != "geometry"}
                 for p in checked.problems]
     return {"plan": plan_id, "errors": len(checked.errors), "problems": problems}
@@ -99,19 +95,19 @@ def validate_plan(who: CallerDep, plan_id: PlanId) -> dict:
 
 @router.get("/plans/{plan_id}/diff", summary="What applying a plan would change")
 def diff_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None) -> dict:
-    return planning.validate(who.db, plan_id, _limits(who), effective).diff()
+    return planning.validate(who.db, plan_id, who.limits, effective).diff()
 
 
 @router.post("/plans/{plan_id}/apply", summary="Apply a plan, all or nothing")
 def apply_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None) -> dict:
     _may_plan(who, None)
-    outcome = planning.apply(who.db, plan_id, _limits(who), effective)
+    outcome = planning.apply(who.db, plan_id, who.limits, effective)
     return {k: v for k, v in outcome.items() if k != "diff"}
 
 
 @router.get("/plans/{plan_id}/scores", summary="Households a plan moves, beside the live layers")
 def plan_scores(who: CallerDep, plan_id: PlanId) -> list[dict]:
-    return planning.scores(who.db, plan_id, _limits(who))
+    return planning.scores(who.db, plan_id, who.limits)
 
 
 @router.get("/buildings/{building_id}/grids", summary="Which grid a building was in on a date (history)")

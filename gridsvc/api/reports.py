@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from gridsvc import reporting, services
+from gridsvc import reporting
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import json_value
 
@@ -24,7 +24,7 @@ def report(who: CallerDep, area: ReportArea,
     """Headline metrics with counts, rankings worst first, the action list, the gap map, charts,
     alignment and the change since the newest snapshot. The HTML links the interactive map."""
     settings = who.settings
-    made = reporting.report(who.db, who.principal.check(area), services.thresholds(settings),
+    made = reporting.report(who.db, who.principal.check(area), who.limits,
                             map_link=f"/maps/coverage/{area}")
     body = reporting.render(made, format, settings.report_font)
     disposition = "inline" if format == "html" else "attachment"
@@ -41,7 +41,7 @@ class SnapshotRequest(BaseModel):
 @router.post("/snapshots", status_code=201, summary="Store the coverage tree of an area with the time")
 def take_snapshot(who: CallerDep, body: SnapshotRequest) -> dict:
     who.principal.require("snapshot")
-    record = reporting.take_snapshot(who.db, who.area(body.area), services.thresholds(who.settings), body.note)
+    record = reporting.take_snapshot(who.db, who.area(body.area), who.limits, body.note)
     return {k: json_value(v) for k, v in record.items()}
 
 

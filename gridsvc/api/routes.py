@@ -33,10 +33,6 @@ BBoxText = Annotated[str | None, Query(description="west,south,east,north in lon
                                        examples=["117.25,31.85,117.30,31.86"])]
 
 
-def _limits(who) -> services.Thresholds:
-    return services.thresholds(who.settings)
-
-
 def _staff_rows(who, rows: list[dict]) -> list[dict]:
     """Staff rows with each phone number as the caller may see it."""
     for row in rows:
@@ -145,7 +141,7 @@ AreaCode = Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12}|\d{15})$",
 def coverage(who: CallerDep, area_code: AreaCode) -> dict:
     """One node per area — ``area``, ``metrics`` {key: {value, numerator, denominator}}, ``children`` —
     down to the grids; rates are sums of numerators over sums of denominators, null when nothing counts."""
-    cov = services.coverage(who.db, who.area(area_code), limits=_limits(who))
+    cov = services.coverage(who.db, who.area(area_code), limits=who.limits)
     return cov.tree(area_code) | {"generated": cov.scene.generated}
 
 
@@ -156,7 +152,7 @@ def gaps(who: CallerDep,
          severity: Literal["high", "medium", "low"] | None = None) -> dict:
     """Without ``area``: the caller's whole scope."""
     area = who.area(area)
-    cov = services.coverage(who.db, area, limits=_limits(who))
+    cov = services.coverage(who.db, area, limits=who.limits)
     found = cov.gap_list(area, kind)
     if severity:
         found = found[found["severity"] == severity]
@@ -167,7 +163,7 @@ def gaps(who: CallerDep,
 def alignment(who: CallerDep, community: Annotated[str, Path(pattern=r"^\d{12}$")]) -> dict:
     """``alignment_rate``, matched ``pairs`` with households and IoU, ``unmatched`` grids, and the
     ``moves`` that would make the Party layer follow the governance layer, with what each disturbs."""
-    return services.alignment(who.db, who.principal.check(community, "community"), limits=_limits(who)).as_json()
+    return services.alignment(who.db, who.principal.check(community, "community"), limits=who.limits).as_json()
 
 
 @router.get("/grids/{code}/coverage", summary="One grid: metrics, buildings with status, staff, gaps")
@@ -175,7 +171,7 @@ def grid_coverage(who: CallerDep, conn: ConnDep,
                   code: Annotated[str, Path(pattern=r"^\d{15}$")]) -> dict:
     if not repo.grid_exists(conn, who.principal.check(code, "grid")):
         raise NotFound(f"no current grid with code {code!r}")
-    cov = services.coverage(who.db, code, limits=_limits(who))
+    cov = services.coverage(who.db, code, limits=who.limits)
     node = cov.tree(code)
     buildings = cov.grid_buildings(code)
     staff_rows = _staff_rows(who, repo.staff(conn, grid=code, active_on=cov.scene.as_of))
