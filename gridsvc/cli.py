@@ -221,7 +221,14 @@ def map_() -> None:
     """Interactive maps as standalone HTML files that work offline."""
 
 
-def _write_map(settings: Settings, html_text: str, output: Path | None, default_name: str) -> None:
+def _write_map(settings: Settings, draw, code: str, basemap: str | None, output: Path | None, default_name: str,
+               engine=None, **options) -> None:
+    """Draw the map of ``code`` with ``draw`` (a gridsvc.mapping function), the configured base map and
+    thresholds, and write it to ``output`` (default: GRIDSVC_MAPS_DIR/``default_name``)."""
+    from gridsvc.mapping import basemap_from
+
+    html_text = draw(engine or _engine(settings), code, basemap_from(settings, basemap),
+                     limits=services.thresholds(settings), **options)
     target = output or settings.maps_dir / default_name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(html_text, encoding="utf-8")
@@ -257,11 +264,9 @@ def alignment_(settings: Settings, community: str, fmt: str) -> None:
 @_fail_cleanly
 def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | None) -> None:
     """The grid leader's map of one grid: buildings by status, Party members, staff, gaps."""
-    from gridsvc.mapping import basemap_from, grid_map_html
+    from gridsvc.mapping import grid_map_html
 
-    html_text = grid_map_html(_engine(settings), code, basemap_from(settings, basemap),
-                              limits=services.thresholds(settings))
-    _write_map(settings, html_text, output, f"grid-{code}.html")
+    _write_map(settings, grid_map_html, code, basemap, output, f"grid-{code}.html")
 
 
 @map_.command("coverage")
@@ -275,11 +280,9 @@ def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | 
 @_fail_cleanly
 def map_coverage(settings: Settings, area: str, metric: str, output: Path | None, basemap: str | None) -> None:
     """The coverage-gap map of a community, street or district."""
-    from gridsvc.mapping import basemap_from, coverage_map_html
+    from gridsvc.mapping import coverage_map_html
 
-    html_text = coverage_map_html(_engine(settings), area, basemap_from(settings, basemap), metric,
-                                  limits=services.thresholds(settings))
-    _write_map(settings, html_text, output, f"coverage-{area}.html")
+    _write_map(settings, coverage_map_html, area, basemap, output, f"coverage-{area}.html", metric=metric)
 
 
 @map_.command("alignment")
@@ -291,11 +294,9 @@ def map_coverage(settings: Settings, area: str, metric: str, output: Path | None
 @_fail_cleanly
 def map_alignment(settings: Settings, community: str, output: Path | None, basemap: str | None) -> None:
     """Both grid layers of a community over each other, with a swipe, pairs and buildings to move."""
-    from gridsvc.mapping import alignment_map_html, basemap_from
+    from gridsvc.mapping import alignment_map_html
 
-    html_text = alignment_map_html(_engine(settings), community, basemap_from(settings, basemap),
-                                   limits=services.thresholds(settings))
-    _write_map(settings, html_text, output, f"alignment-{community}.html")
+    _write_map(settings, alignment_map_html, community, basemap, output, f"alignment-{community}.html")
 
 
 @main.command("report")
@@ -311,18 +312,17 @@ def report_(settings: Settings, area: str | None, output: Path, map_link: str | 
     from gridsvc import reporting
 
     fmt = reporting.format_of(output)
-    limits = services.thresholds(settings)
     reporting.check_area(area)
+    engine = _engine(settings)
     if fmt == "html" and map_link is None and area is not None:
-        from gridsvc.mapping import basemap_from, coverage_map_html
+        from gridsvc.mapping import coverage_map_html
 
         click.echo("drawing the interactive map ...", err=True)
         map_file = output.with_name(output.stem + ".map.html")
-        _write_map(settings, coverage_map_html(_engine(settings), area, basemap_from(settings), limits=limits),
-                   map_file, map_file.name)
+        _write_map(settings, coverage_map_html, area, None, map_file, map_file.name, engine)
         map_link = map_file.name
     click.echo(f"building the {fmt} report of {area or 'everything stored'} ...", err=True)
-    made = reporting.report(_engine(settings), area, limits, map_link)
+    made = reporting.report(engine, area, services.thresholds(settings), map_link)
     data = reporting.render(made, fmt, settings.report_font)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
