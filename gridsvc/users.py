@@ -33,14 +33,10 @@ def _digest(token: str) -> str:
 
 
 def _user(conn: Connection, name: str) -> dict:
-    row = conn.execute(text(f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE name = :n"), {"n": name}).first()
+    row = conn.execute(text(f"SELECT {_USER_COLUMNS} FROM users WHERE name = :n"), {"n": name}).first()
     if row is None:
         raise InvalidInput(f"no user named {name!r} (gridsvc user list shows them)")
     return dict(row._mapping)
-
-
-def _public(user: dict) -> dict:
-    return {k: v for k, v in user.items() if k != "password_hash"}
 
 
 def add_user(conn: Connection, name: str, role: str, scope: str | None, password: str) -> dict:
@@ -68,9 +64,9 @@ def add_user(conn: Connection, name: str, role: str, scope: str | None, password
 
 def list_users(conn: Connection) -> list[dict]:
     rows = conn.execute(text(f"""
-        SELECT {', '.join('u.' + c.strip() for c in _USER_COLUMNS.split(','))},
-               count(t.digest) FILTER (WHERE t.expires_at > now()) AS live_tokens
-        FROM users u LEFT JOIN tokens t ON t.user_id = u.id GROUP BY u.id ORDER BY u.name"""))
+        SELECT {_USER_COLUMNS},
+               (SELECT count(*) FROM tokens t WHERE t.user_id = users.id AND t.expires_at > now()) AS live_tokens
+        FROM users ORDER BY name"""))
     return [dict(r._mapping) for r in rows]
 
 
@@ -82,7 +78,7 @@ def set_disabled(conn: Connection, name: str, disabled: bool = True) -> dict:
         conn.execute(text("DELETE FROM tokens WHERE user_id = :id"), {"id": user["id"]})
     audit.record(conn, "user.disable" if disabled else "user.enable", "user", name,
                  {"disabled": user["disabled"]}, {"disabled": disabled})
-    return _public(user) | {"disabled": disabled}
+    return user | {"disabled": disabled}
 
 
 def issue_token(conn: Connection, name: str, ttl: dt.timedelta) -> tuple[str, dt.datetime]:

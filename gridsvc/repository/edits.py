@@ -30,9 +30,7 @@ def update_building(conn: Connection, building_id: str, changes: dict) -> dict:
     if changes:
         sets = ", ".join(f"{field} = :{field}" for field in changes)
         conn.execute(text(f"UPDATE buildings SET {sets} WHERE id = :id"), changes | {"id": building_id})
-        after = before | changes
-        audit.record(conn, "building.update", "building", building_id,
-                     {k: before[k] for k in changes}, {k: after[k] for k in changes})
+        audit.record(conn, "building.update", "building", building_id, {k: before[k] for k in changes}, changes)
     return before | changes
 
 
