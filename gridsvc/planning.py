@@ -193,12 +193,13 @@ def review(conn: Connection, plan: dict, limits: Thresholds, effective: dt.date)
                                     "households": b["households"][mine].to_numpy()},
                                    geometry=scene.buildings.geometry[mine].to_crs(crs).values, crs=crs)
     buildings_m["rep_point"] = representative_points(buildings_m.geometry.values.to_numpy())
+    grids_m = grids.to_crs(crs)
     problems = rules.validate_plan(scene.communities[scene.communities["code"].isin(communities)].to_crs(crs),
-                                   grids.to_crs(crs), buildings_m, _groups(scene, set(buildings_m["id"])), limits,
+                                   grids_m, buildings_m, _groups(scene, set(buildings_m["id"])), limits,
                                    kept_codes)
     placed = rules.plan_scene(scene, grids, plan["layer"], rules.Remap({}, {}), effective)
     after_units = building_units(placed, limits)
-    remap = rules.grid_mapping(b, after_units, replaced.to_crs(crs), grids.to_crs(crs))
+    remap = rules.grid_mapping(b, after_units, replaced.to_crs(crs), grids_m)
     after = compute_coverage(rules.plan_scene(scene, grids, plan["layer"], remap, effective), limits)
     return Review(plan, problems, remap, before, after, effective)
 
