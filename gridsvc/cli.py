@@ -260,13 +260,26 @@ def alignment_(settings: Settings, community: str, fmt: str) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="HTML file to write (default maps/grid-CODE.html).")
 @BASEMAP_OPTION
+@click.option("--with-phones", is_flag=True, default=False,
+              help="Write staff phone numbers whole (personal data: only for files that stay with the grid's own "
+                   "staff). Without it they are masked, 138****0001.")
 @click.pass_obj
 @_fail_cleanly
-def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | None) -> None:
-    """The grid leader's map of one grid: buildings by status, Party members, staff, gaps."""
+def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | None, with_phones: bool) -> None:
+    """The grid leader's map of one grid: buildings by status, Party members, staff, gaps.
+
+    The file is made to be passed on to phones, so staff phone numbers are masked unless --with-phones."""
+    import dataclasses
+
+    from gridsvc.access import local_admin, scoped
     from gridsvc.mapping import grid_map_html
 
-    _write_map(settings, grid_map_html, code, basemap, output, f"grid-{code}.html")
+    # the local admin, identified only when asked: an unidentified caller sees phone numbers masked
+    writer = dataclasses.replace(local_admin(), identified=with_phones)
+    _write_map(settings, grid_map_html, code, basemap, output, f"grid-{code}.html",
+               engine=scoped(_engine(settings), writer))
+    if with_phones:
+        click.echo("the file holds whole phone numbers: share it only with the grid's own staff", err=True)
 
 
 @map_.command("coverage")
@@ -360,12 +373,12 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     """Serve the API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from gridsvc.api import create_app
+    from gridsvc.api import create_app, server_config
 
     settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v})
     app = create_app(settings)
     click.echo(f"serving on http://{settings.host}:{settings.port}  (API docs: /docs)", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.Server(server_config(app, settings, settings.host, settings.port)).run()
 
 
 if __name__ == "__main__":

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 from sqlalchemy import Connection, Engine, text
 
 from gridsvc import audit
@@ -69,7 +72,11 @@ def create_from_frame(engine: Engine, frame: gpd.GeoDataFrame, name: str, commun
     has one community), ``name``, ``urban``. Problems are named by feature and column.
     """
     _check_layer(layer)
+    if frame.empty:
+        raise InvalidInput(f"{source}: no grids: a plan needs at least one polygon feature")
     raw = frame.copy()
+    if "name" not in raw.columns:
+        raw["name"] = None  # a grid without a name is shown by its code
     if "community_code" not in raw.columns or raw["community_code"].isna().all():
         if not communities or len(communities) != 1:
             raise InvalidInput(f"{source}: no community_code column; name the plan's one community")
@@ -83,7 +90,11 @@ def create_from_frame(engine: Engine, frame: gpd.GeoDataFrame, name: str, commun
         taken = repo.used_codes(conn, sorted(set(raw["community_code"])))
     for community, rows in raw[missing].groupby("community_code"):
         keep = taken - _replaced_codes(engine, [community], layer) | set(raw["code"].dropna().astype(str))
-        raw.loc[rows.index, "code"] = repo.free_codes(keep, community, len(rows))
+        free = repo.free_codes(keep, community, len(rows))
+        if len(free) < len(rows):
+            raise InvalidInput(f"{source}: {len(rows)} grids of community {community} have no code and only "
+                               f"{len(free)} of its 999 grid codes are free; give the grids codes")
+        raw.loc[rows.index, "code"] = free
     raw["code"] = raw["code"].astype(str)
     typed, problems, _ = typed_layer(raw, GRIDS, datum)
     if problems:
@@ -99,18 +110,82 @@ def create_from_frame(engine: Engine, frame: gpd.GeoDataFrame, name: str, commun
 
 
 def create_from_file(engine: Engine, path: Path, name: str | None = None, communities: list[str] | None = None,
-                     layer: str = "unified", datum: str | None = None) -> int:
-    """A plan from a GeoJSON or GeoPackage of grid polygons (the first polygon layer)."""
+                     layer: str = "unified", datum: str | None = None, shown_as: str | None = None) -> int:
+    """A plan from a GeoJSON or GeoPackage of grid polygons (the first polygon layer).
+
+    ``shown_as`` is the file's name in messages (an upload's own name, never the server's temporary
+    path). GeoJSON is read by Python, not GDAL, so a file's references (a ``crs`` URL) are refused
+    rather than fetched; a GeoPackage is read with GDAL's network access off."""
     path = Path(path)
+    shown = shown_as or str(path)
     if not path.exists():
-        raise InvalidInput(f"{path}: no such file")
+        raise InvalidInput(f"{shown}: no such file")
     if not path.name.lower().endswith((".geojson", ".json", ".gpkg")):
-        raise InvalidInput(f"{path}: a plan is read from a .geojson or .gpkg file")
+        raise InvalidInput(f"{shown}: a plan is read from a .geojson or .gpkg file")
+    if path.suffix.lower() == ".gpkg":
+        try:
+            with offline():
+                frame = pyogrio.read_dataframe(path)
+        except Exception:  # noqa: BLE001 - any reader failure is the file's problem, said plainly
+            raise InvalidInput(f"{shown}: cannot be read as a GeoPackage of grid polygons") from None
+    else:
+        try:
+            data = json.loads(path.read_bytes())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{shown}: not a GeoJSON file (not valid JSON: {exc})") from None
+        frame = frame_from_geojson(data, shown)
+    return create_from_frame(engine, frame, name or path.stem, communities, layer, datum, source=shown)
+
+
+# The CRS names a GeoJSON "crs" member may carry (old GeoJSON, 2008): lon/lat ones only, no links.
+GEOJSON_CRS_NAMES = {"urn:ogc:def:crs:OGC:1.3:CRS84": 4326, "urn:ogc:def:crs:OGC::CRS84": 4326,
+                     "EPSG:4326": 4326, "urn:ogc:def:crs:EPSG::4326": 4326,
+                     "EPSG:4490": 4490, "urn:ogc:def:crs:EPSG::4490": 4490}
+
+
+def frame_from_geojson(data, source: str, where: str = "") -> gpd.GeoDataFrame:
+    """Grid polygons from a GeoJSON FeatureCollection (already parsed), in EPSG:4490. Each problem is
+    named by its place in the document (``grids.features[3].geometry``); a ``crs`` member other
+    than a named lon/lat CRS is refused (a link to follow would be network access)."""
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+        raise InvalidInput(f"{source}: {where or 'the file'} is not a GeoJSON FeatureCollection "
+                           "(an object with a features list)")
+    crs = data.get("crs")
+    if crs is not None:
+        named = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" \
+            and isinstance(crs.get("properties"), dict) else None
+        if named not in GEOJSON_CRS_NAMES:
+            raise InvalidInput(f"{source}: {where}crs: only lon/lat coordinates by name (CRS84, EPSG:4326, "
+                               "EPSG:4490) are accepted; links and other references are never followed")
+    geometries, properties = [], []
+    for i, feature in enumerate(data["features"]):
+        place = f"{where}features[{i}]"
+        if not isinstance(feature, dict):
+            raise InvalidInput(f"{source}: {place} is not a GeoJSON Feature object")
+        props = feature.get("properties")
+        if props is not None and not isinstance(props, dict):
+            raise InvalidInput(f"{source}: {place}.properties should be an object or null")
+        try:
+            geometry = shapely.geometry.shape(feature["geometry"])
+        except Exception as exc:  # noqa: BLE001 - shapely says why in its own words
+            reason = "missing" if feature.get("geometry") is None else f"not a GeoJSON geometry ({exc})"
+            raise InvalidInput(f"{source}: {place}.geometry: {reason}") from None
+        geometries.append(geometry)
+        properties.append(props or {})
+    return gpd.GeoDataFrame(properties, geometry=geometries, crs=4490)
+
+
+@contextmanager
+def offline():
+    """GDAL and PROJ with no network access while a user's file is read."""
+    keys = ("GDAL_HTTP_PROXY", "PROJ_NETWORK", "CPL_VSIL_CURL_ALLOWED_EXTENSIONS", "GDAL_DISABLE_READDIR_ON_OPEN")
+    pyogrio.set_gdal_config_options({"GDAL_HTTP_PROXY": "127.0.0.1:9", "PROJ_NETWORK": "OFF",
+                                     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".none",
+                                     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR"})
     try:
-        frame = pyogrio.read_dataframe(path)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem, said plainly
-        raise InvalidInput(f"{path}: cannot be read as GeoJSON/GeoPackage ({exc})") from None
-    return create_from_frame(engine, frame, name or path.stem, communities, layer, datum, source=str(path))
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(dict.fromkeys(keys))
 
 
 def adopt_governance(engine: Engine, communities: list[str], name: str | None = None, layer: str = "unified") -> int:

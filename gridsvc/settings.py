@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gridsvc.analysis.scene import Thresholds
@@ -45,6 +46,31 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = Field(default=480, gt=0)
     login_max_failures: int = Field(default=5, gt=0)  # failed logins per user name or client ...
     login_window_seconds: int = Field(default=900, gt=0)  # ... within this window, then refused
+    # X-Forwarded-For is believed only from these proxies (addresses or networks, comma separated)
+    trusted_proxies: str = ""
+    max_upload_mb: float = Field(default=50, gt=0)  # larger request bodies answer 413 unread
+    # database connections per server process; as many requests run at once (each holds at most one),
+    # others wait up to request_wait_seconds, then answer 503 with Retry-After
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=30, ge=0)
+    db_pool_timeout: float = Field(default=10, gt=0)
+    request_wait_seconds: float = Field(default=30, gt=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"GRIDSVC_TRUSTED_PROXIES: {part.strip()!r} is not an address or network") from None
+        return value
+
+    @property
+    def max_connections(self) -> int:
+        """Database connections (and so requests at work) per server process."""
+        return self.db_pool_size + self.db_max_overflow
 
     # Thresholds of domain.md §4 (GRIDSVC_HOUSEHOLDS_MIN=250 ...); defaults defined once, in Thresholds.
     overlap_m2: float = _DEFAULTS.overlap_m2

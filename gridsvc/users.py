@@ -96,11 +96,20 @@ def issue_token(conn: Connection, name: str, ttl: dt.timedelta) -> tuple[str, dt
     return token, expires
 
 
+LOGIN_LOCK = 7001  # advisory-lock class of login attempts by name (and +1: by client)
+
+
 def login(conn: Connection, name: str, password: str, client: str, *, ttl: dt.timedelta,
           max_failures: int, window: dt.timedelta) -> tuple[str, dt.datetime]:
     """A token for the right password. After ``max_failures`` failed attempts within ``window``
     for the same user name, or from the same client, every attempt is refused until the window
-    has passed (TooManyAttempts), right password or not."""
+    has passed (TooManyAttempts), right password or not.
+
+    Attempts for one name, and from one client, take their turn (transaction-scoped advisory locks,
+    always the name's first): concurrent wrong passwords cannot all pass the brake before any of
+    them is counted, so at most ``max_failures`` passwords are ever checked within the window."""
+    for kind, key in ((LOGIN_LOCK, name), (LOGIN_LOCK + 1, client)):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(:v))"), {"k": kind, "v": key})
     _brake(conn, name, client, max_failures, window)
     row = conn.execute(text("SELECT password_hash, disabled FROM users WHERE name = :n"), {"n": name}).first()
     try:

@@ -6,9 +6,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from gridsvc import __version__
-from gridsvc.api import auth, edits, errors, maps, plans, reports, routes
+from gridsvc.api import auth, edits, errors, guard, maps, plans, reports, routes
 from gridsvc.rendering import assets
 from gridsvc.settings import Settings
 
@@ -47,4 +48,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.tiles)
     # fetched by `./dev setup` (python -m gridsvc.rendering.assets); maps say so when missing
     app.mount("/static/vendor", StaticFiles(directory=assets.VENDOR, check_dir=False), name="vendor")
+    # added innermost first: a request meets Admission, then SecurityHeaders, SameOrigin, BodyLimits, gzip
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(guard.BodyLimits, max_bytes=int(settings.max_upload_mb * (1 << 20)))
+    app.add_middleware(guard.SameOrigin)
+    app.add_middleware(guard.SecurityHeaders)
+    app.add_middleware(guard.Admission, limit=settings.max_connections, wait=settings.request_wait_seconds)
     return app
+
+
+def server_config(app: FastAPI, settings: Settings, host: str, port: int, log_level: str = "info"):
+    """How gridsvc runs under uvicorn (``gridsvc serve`` and the tests' live servers alike): uvicorn
+    rewrites no client address from X-Forwarded-For, the app does that for GRIDSVC_TRUSTED_PROXIES
+    only (api.guard.client_address)."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False)

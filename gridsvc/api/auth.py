@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from gridsvc import access, audit, services, users
 from gridsvc.access import ROLE_LABEL, Principal, ScopedEngine
 from gridsvc.analysis.scene import Thresholds
+from gridsvc.api import guard
 from gridsvc.api.geojson import json_value
 from gridsvc.errors import Unauthenticated
 from gridsvc.settings import Settings
@@ -68,7 +69,8 @@ def _accounts(request: Request, actor: str) -> ScopedEngine:
 
 def _login(request: Request, name: str, password: str) -> tuple[str, dt.datetime]:
     settings: Settings = request.app.state.settings
-    client = request.client.host if request.client else "unknown"
+    client = guard.client_address(request.client.host if request.client else None,
+                                  request.headers.get("x-forwarded-for"), settings.trusted_proxies)
     with _accounts(request, name).connect() as conn:
         made = users.login(conn, name, password, client, ttl=dt.timedelta(minutes=settings.token_ttl_minutes),
                            max_failures=settings.login_max_failures,

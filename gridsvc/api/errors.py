@@ -6,7 +6,9 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from gridsvc.api.guard import RETRY_AFTER, overloaded
 from gridsvc.errors import (
     DatabaseUnavailable,
     Forbidden,
@@ -44,9 +46,29 @@ def _unstorable(error: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": f"a value in the request cannot be used: {first}"})
 
 
+def _unreachable(error: Exception) -> bool:
+    """The database is down, restarting or dropped the connection (not the request's fault)."""
+    return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
+
+
+OUTAGE = "the database is not answering (down or restarting); try again shortly"
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+        return overloaded("the server is busy (no database connection free); try again shortly")
+
+    async def driver_outage(request: Request, exc: Exception) -> JSONResponse:
+        return overloaded(OUTAGE)
+
+    for kind in (psycopg.OperationalError, psycopg.InterfaceError):  # raised straight from the driver
+        app.add_exception_handler(kind, driver_outage)
+
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if _unreachable(exc.orig) or exc.connection_invalidated:
+            return overloaded(OUTAGE)
         # row-level security refusing a write outside the caller's area
         if getattr(exc.orig, "sqlstate", None) == "42501":
             return JSONResponse(status_code=403, content={"detail": "outside your area: the database refused the change"})
@@ -70,4 +92,6 @@ def install(app: FastAPI) -> None:
             headers["WWW-Authenticate"] = "Bearer"
         if isinstance(exc, TooManyAttempts):
             headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, DatabaseUnavailable):
+            headers["Retry-After"] = str(RETRY_AFTER)
         return JSONResponse(status_code=_status(exc), content=body, headers=headers)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
 from gridsvc import mapping
+from gridsvc.api import guard
 from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.errors import InvalidInput
 from gridsvc.repository import read as repo
@@ -19,9 +20,12 @@ BasemapKind = Annotated[str | None, Query(pattern="^(none|xyz|tianditu|amap)$",
 
 def _page(who: Caller, draw, code: str, what: str, basemap: str | None, **options) -> HTMLResponse:
     """The map ``draw`` makes of ``code`` (inside the caller's scope), with the configured base map and
-    thresholds, loading Leaflet from this server."""
-    return HTMLResponse(draw(who.db, who.principal.check(code, what), mapping.basemap_from(who.settings, basemap),
-                             inline=False, limits=who.limits, **options))
+    thresholds, loading Leaflet from this server; its Content-Security-Policy runs only its own scripts."""
+    base = mapping.basemap_from(who.settings, basemap)
+    page = draw(who.db, who.principal.check(code, what), base, inline=False, limits=who.limits, **options)
+    tile_origin = guard.origin_of(base.tile_url)
+    page, policy = guard.page_policy(page, (tile_origin,) if tile_origin else ())
+    return HTMLResponse(page, headers={"Content-Security-Policy": policy})
 
 
 @router.get("/coverage/{code}", response_class=HTMLResponse, summary="The coverage-gap map of an area")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
-import geopandas as gpd
-from fastapi import APIRouter, Path, UploadFile
+from fastapi import APIRouter, Path, Query, UploadFile
 from pydantic import BaseModel, Field
 
 from gridsvc import planning
@@ -57,25 +57,27 @@ def create_plan(who: CallerDep, body: PlanRequest) -> dict:
     elif body.origin == "proposal":
         plan_id, _ = planning.propose(engine, body.communities, who.limits, body.name, body.time_limit)
     else:
-        features = (body.grids or {}).get("features")
-        if not features:
+        if not (body.grids or {}).get("features"):
             raise InvalidInput("an uploaded plan needs grids: a GeoJSON FeatureCollection with polygon features")
-        frame = gpd.GeoDataFrame.from_features(features, crs=4490)
+        frame = planning.frame_from_geojson(body.grids, "request body", "grids.")
         plan_id = planning.create_from_frame(engine, frame, body.name or "上传方案", body.communities, body.layer,
                                              source="request body")
     return {"id": plan_id}
 
 
 @router.post("/plans/upload", status_code=201, summary="Create a draft plan from a GeoPackage or GeoJSON file")
-def upload_plan(who: CallerDep, file: UploadFile, community: list[str] | None = None,
+def upload_plan(who: CallerDep, file: UploadFile,
+                community: Annotated[list[str] | None, Query(description="the plan's communities (or streets); "
+                                                             "needed when the grids have no community_code")] = None,
                 layer: Literal["party", "governance", "unified"] = "unified", name: str | None = None) -> dict:
     _may_plan(who, community)
-    suffix = FilePath(file.filename or "plan.geojson").suffix.lower()
+    shown = FilePath(file.filename or "plan.geojson").name  # the user's name for it, in every message
     with tempfile.TemporaryDirectory() as tmp:
-        path = FilePath(tmp) / f"plan{suffix}"
-        path.write_bytes(file.file.read())
-        plan_id = planning.create_from_file(who.db, path, name or FilePath(file.filename or "plan").stem,
-                                            community, layer)
+        path = FilePath(tmp) / f"plan{FilePath(shown).suffix.lower()}"
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out)
+        plan_id = planning.create_from_file(who.db, path, name or FilePath(shown).stem, community, layer,
+                                            shown_as=shown)
     return {"id": plan_id}
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy import Connection
 
 from gridsvc import services
@@ -56,9 +56,9 @@ def parse_bbox(value: str | None) -> repo.BBox | None:
 
 
 @router.get("/health")
-def health(request: Request, conn: ConnDep) -> dict:
-    """Whether the service and its database answer."""
-    return {"status": "ok", "database": "ok", "migration": current_revision(request.app.state.engine)}
+def health(conn: ConnDep) -> dict:
+    """Whether the service and its database answer (503 with Retry-After while the database is down)."""
+    return {"status": "ok", "database": "ok", "migration": current_revision(conn)}
 
 
 @router.get("/areas", summary="Districts, streets and communities as GeoJSON")
@@ -167,14 +167,16 @@ def alignment(who: CallerDep, community: Annotated[str, Path(pattern=r"^\d{12}$"
 
 
 @router.get("/grids/{code}/coverage", summary="One grid: metrics, buildings with status, staff, gaps")
-def grid_coverage(who: CallerDep, conn: ConnDep,
-                  code: Annotated[str, Path(pattern=r"^\d{15}$")]) -> dict:
-    if not repo.grid_exists(conn, who.principal.check(code, "grid")):
-        raise NotFound(f"no current grid with code {code!r}")
+def grid_coverage(who: CallerDep, code: Annotated[str, Path(pattern=r"^\d{15}$")]) -> dict:
+    """One connection at a time (never a second while holding the first): see api.guard.Admission."""
+    with who.db.connect() as conn:
+        if not repo.grid_exists(conn, who.principal.check(code, "grid")):
+            raise NotFound(f"no current grid with code {code!r}")
     cov = services.coverage(who.db, code, limits=who.limits)
     node = cov.tree(code)
     buildings = cov.grid_buildings(code)
-    staff_rows = _staff_rows(who, repo.staff(conn, grid=code, active_on=cov.scene.as_of))
+    with who.db.connect() as conn:
+        staff_rows = _staff_rows(who, repo.staff(conn, grid=code, active_on=cov.scene.as_of))
     columns = ["id", "status", "residential", "households", "full_members", "eligible", "covered", "has_leader"]
     return {
         "area": node["area"], "metrics": node["metrics"], "generated": cov.scene.generated,

@@ -106,6 +106,7 @@ class LocalCluster:
                 "unix_socket_permissions = 0700\n"
                 "fsync = on\n"
                 "max_wal_size = 2GB\n"
+                "max_connections = 300\n"  # a few server processes' pools (GRIDSVC_DB_POOL_SIZE + _MAX_OVERFLOW)
             )
 
     def start(self) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,7 +48,9 @@ def _ensure_local_database(cluster: LocalCluster) -> None:
 
 def make_engine(settings: Settings, *, migrate: bool = True) -> Engine:
     """An engine on a ready database: reachable, with PostGIS, migrated to the newest revision."""
-    engine = create_engine(database_url(settings), pool_pre_ping=True)
+    # one connection per request at most (the API admits no more requests than this), waiting is bounded
+    engine = create_engine(database_url(settings), pool_pre_ping=True, pool_size=settings.db_pool_size,
+                           max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout)
     try:
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
@@ -80,9 +82,11 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
         command.downgrade(_alembic_config(conn), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(engine: Engine | Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
+    if isinstance(engine, Connection):
+        return MigrationContext.configure(engine).get_current_revision()
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 

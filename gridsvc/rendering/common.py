@@ -43,6 +43,13 @@ class Basemap:
     def datum(self) -> str:
         return style()["basemaps"].get(self.kind, {}).get("datum", "wgs84")
 
+    @property
+    def tile_url(self) -> str | None:
+        """The tile URL template the map loads, None without a base map."""
+        if self.kind == "xyz":
+            return self.url
+        return style()["basemaps"].get(self.kind, {}).get("url") if self.kind in ("tianditu", "amap") else None
+
 
 DISPLAY_DECIMALS = 6  # 1e-6 degree is about 10 cm: finer than any screen shows, and pages stay small
 
@@ -164,11 +171,18 @@ def total_bounds(*frames: gpd.GeoDataFrame) -> tuple[float, float, float, float]
 
 def geojson(frame: gpd.GeoDataFrame) -> dict:
     """A FeatureCollection for folium, built column-wise (geopandas' row-by-row ``__geo_interface__``
-    costs more than drawing the map). Properties must be JSON-ready: text, numbers, bools, None."""
+    costs more than drawing the map). Properties must be JSON-ready: text, numbers, bools, None.
+
+    Every text is HTML-escaped: it is shown by tooltips and popups, which take HTML, and it sits
+    inside the page's ``<script>`` (an escaped text holds no ``</script>``)."""
     geometries = [json.loads(g) if g is not None else None
                   for g in shapely.to_geojson(frame.geometry.values.to_numpy())]
     properties = frame.drop(columns=frame.geometry.name)
     records = properties.astype(object).where(properties.notna(), None).to_dict("records")
+    for record in records:  # Leaflet tooltips and popups set innerHTML: text arrives escaped, once, here
+        for key, value in record.items():
+            if isinstance(value, str):
+                record[key] = html.escape(value)
     return {"type": "FeatureCollection",
             "features": [{"type": "Feature", "properties": p, "geometry": g}
                          for p, g in zip(records, geometries, strict=True)]}

@@ -150,7 +150,7 @@ def _summary(m: folium.Map, data: CoverageMapData) -> None:
     counts = data.gaps.groupby("kind").size().sort_values(ascending=False)
     gaps = "".join(f"<li>{GAP_KIND[k].label}：{n}</li>" for k, n in counts.items())
     shown = {k: data.metrics[k] for k in SUMMARY_KEYS if k in data.metrics}
-    body = (f"<h4>{html.escape(data.area['name'])}</h4><div>{data.area['code']} · {level} · "
+    body = (f"<h4>{html.escape(data.area['name'])}</h4><div>{html.escape(data.area['code'])} · {level} · "
             f"{len(data.grids)}个网格着色：{html.escape(LABELS[data.metric])}</div>"
             f"<details open><summary>覆盖指标</summary>{metric_rows(shown, LABELS)}</details>"
             f"<details><summary>问题（{len(data.gaps)}）</summary><ul style='padding-left:16px;margin:2px 0'>"

@@ -238,22 +238,24 @@ def roads(conn: Connection, bbox: BBox) -> gpd.GeoDataFrame:
                            WHERE geom && {_ENVELOPE} ORDER BY id""", bbox.params())
 
 
+# What a tile of each layer holds: the named attributes and the clipped geometry, nothing else.
 TILE_LAYERS = {
-    "buildings": "SELECT id, name, use, households, full_members, geom FROM buildings",
-    "grids": "SELECT code AS id, name, layer, community_code, geom FROM grids WHERE valid_to IS NULL",
+    "buildings": ("id, name, use, households, full_members", "geom", "buildings", "TRUE"),
+    "grids": ("code AS id, name, layer, community_code", "geom", "grids", "valid_to IS NULL"),
 }
 # Below zoom 15 a footprint is a few pixels: buildings come as their representative points.
-POINT_TILES = {"buildings": "SELECT id, name, use, households, full_members, rep_point AS geom FROM buildings"}
+POINT_TILES = {"buildings": ("id, name, use, households, full_members", "rep_point", "buildings", "TRUE")}
 FOOTPRINT_MIN_ZOOM = 15
 
 
 def vector_tile(conn: Connection, layer: str, z: int, x: int, y: int) -> bytes:
     """One Mapbox vector tile of ``layer`` (ST_AsMVT), in Web Mercator tile coordinates."""
-    source = POINT_TILES[layer] if z < FOOTPRINT_MIN_ZOOM and layer in POINT_TILES else TILE_LAYERS[layer]
+    columns, geom, table, where = (POINT_TILES[layer] if z < FOOTPRINT_MIN_ZOOM and layer in POINT_TILES
+                                   else TILE_LAYERS[layer])
     sql = f"""
         WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS merc, ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS geo),
-        rows AS (SELECT s.*, ST_AsMVTGeom(ST_Transform(s.geom, 3857), bounds.merc, 4096, 64, true) AS mvt
-                 FROM ({source}) s, bounds WHERE s.geom && bounds.geo)
+        rows AS (SELECT {columns}, ST_AsMVTGeom(ST_Transform(t.{geom}, 3857), bounds.merc, 4096, 64, true) AS mvt
+                 FROM {table} t, bounds WHERE {where} AND t.{geom} && bounds.geo)
         SELECT ST_AsMVT(rows, :layer, 4096, 'mvt') FROM rows WHERE mvt IS NOT NULL"""
     data = conn.execute(text(sql), {"z": z, "x": x, "y": y, "layer": layer}).scalar()
     return bytes(data or b"")

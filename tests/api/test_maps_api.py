@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -30,7 +31,7 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
 def test_map_pages_and_their_assets(client):
     page = client.get(f"/maps/grids/{s.G1}")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert '<script src="/static/vendor/leaflet/dist/leaflet.js">' in page.text
+    assert re.search(r'<script nonce="[^"]+" src="/static/vendor/leaflet/dist/leaflet.js">', page.text)
     assert client.get("/static/vendor/leaflet/dist/leaflet.js").status_code == 200
     assert client.get("/static/vendor/leaflet/dist/leaflet.css").status_code == 200
     coverage = client.get(f"/maps/coverage/{s.DISTRICT}", params={"metric": "grid_leader_coverage"})
@@ -77,3 +78,18 @@ def test_alignment_page(client):
     page = client.get(f"/maps/alignment/{s.C1}")
     assert page.status_code == 200 and "gs-swipe" in page.text
     assert client.get(f"/maps/alignment/{s.DISTRICT}").status_code == 422
+
+
+def test_cli_grid_map_masks_phones_unless_asked(client, settings, tmp_path):
+    """The grid map file is made to be shared to phones: whole numbers only with --with-phones."""
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url}
+    staff = s.frames()["staff"].set_index("id")
+    whole = staff.loc["L1", "phone"]  # G1's grid leader
+    masked = whole[:3] + "****" + whole[-4:]
+    plain, shared = tmp_path / "plain.html", tmp_path / "shared.html"
+    result = CliRunner().invoke(main, ["map", "grid", s.G1, "-o", str(plain)], env=env)
+    assert result.exit_code == 0, result.output
+    assert whole not in plain.read_text() and masked in plain.read_text()
+    result = CliRunner().invoke(main, ["map", "grid", s.G1, "--with-phones", "-o", str(shared)], env=env)
+    assert result.exit_code == 0 and "share it only" in result.output
+    assert whole in shared.read_text()

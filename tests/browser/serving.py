@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from gridsvc.api import server_config
+
 
 @contextmanager
 def serve(app) -> Iterator[str]:
@@ -17,7 +19,7 @@ def serve(app) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    srv = uvicorn.Server(server_config(app, app.state.settings, "127.0.0.1", port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     for _ in range(100):

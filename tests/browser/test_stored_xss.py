@@ -1,0 +1,80 @@
+"""Stored script in names (issue 13): a building name a leader can edit and a grid name a plan can
+bring, each a script payload, on every map page in real Chromium with every tooltip and popup
+opened. No payload runs, each is shown as the text it is, and the page's Content-Security-Policy
+is never violated by the page itself."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from gridsvc import services
+from gridsvc.api import create_app
+from tests import coverage_scene as s
+from tests import scenes
+from tests.browser.serving import serve
+from tests.browser.test_maps_in_browser import browser  # noqa: F401 - the shared Chromium fixture
+from tests.conftest import TABLES
+
+BUILDING_PAYLOAD = '"><img src=x onerror="window.__xss=(window.__xss||0)+1">'
+GRID_PAYLOAD = "</script><script>window.__xss=(window.__xss||0)+10</script><b onmouseover=alert(1)>"
+OPEN_EVERYTHING = """() => {
+    let map = null;
+    for (const key of Object.keys(window)) { if (key.startsWith("map_") && window[key] instanceof L.Map) map = window[key]; }
+    let opened = 0;
+    const shown = [];
+    const features = [];
+    map.eachLayer(layer => { if (layer.feature) features.push(layer); });
+    for (const feature of features) {
+        // folium binds tooltips and popups on the GeoJSON group: hover and click each feature as a person would
+        const latlng = feature.getBounds ? feature.getBounds().getCenter() : feature.getLatLng();
+        for (const kind of ["mouseover", "click"]) {
+            feature.fire(kind, {latlng, layer: feature, originalEvent: {}}, true);
+            for (const el of document.querySelectorAll(".leaflet-tooltip, .leaflet-popup-content")) {
+                opened += 1;
+                shown.push(el.textContent);
+            }
+            map.closePopup();
+            feature.fire("mouseout", {latlng, layer: feature, originalEvent: {}}, true);
+        }
+    }
+    return {opened, shown};
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(engine, settings, tmp_path_factory):
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    services.import_file(engine, scenes.write(tmp_path_factory.mktemp("xss") / "scene.gpkg", s.frames()))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE buildings SET name = :n WHERE id IN ('b1', 'b2')"), {"n": BUILDING_PAYLOAD})
+        conn.execute(text("UPDATE grids SET name = :n WHERE code = :c"), {"n": GRID_PAYLOAD, "c": s.G1})
+    with serve(create_app(settings)) as base:
+        yield base
+
+
+@pytest.mark.parametrize("path", [f"/maps/coverage/{s.DISTRICT}", f"/maps/coverage/{s.C1}",
+                                  f"/maps/grids/{s.G1}", f"/maps/alignment/{s.C1}"])
+def test_stored_payloads_do_not_run_on_any_map(server, browser, path):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    dialogs, violations = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.add_init_script("document.addEventListener('securitypolicyviolation', "
+                         "e => (window.__violations = window.__violations || []).push(e.violatedDirective + ' ' + e.blockedURI))")
+    page.goto(server + path)
+    page.wait_for_function("window.L !== undefined && document.querySelector('.leaflet-pane') !== null")
+    page.wait_for_load_state("networkidle")
+    result = page.evaluate(OPEN_EVERYTHING)
+    page.mouse.move(300, 300)
+    page.wait_for_timeout(200)
+    assert result["opened"] > 0
+    assert page.evaluate("window.__xss") is None and dialogs == []
+    assert page.locator("img[src='x']").count() == 0 and page.locator("b[onmouseover]").count() == 0
+    shown = " ".join(result["shown"]) + page.evaluate("document.body.innerText")
+    expected = {BUILDING_PAYLOAD, GRID_PAYLOAD} if path.startswith("/maps/grids") else {BUILDING_PAYLOAD}
+    if "alignment" in path:
+        expected = {GRID_PAYLOAD}
+    assert {p for p in (BUILDING_PAYLOAD, GRID_PAYLOAD) if p in shown} >= expected  # shown as the text it is
+    assert page.evaluate("window.__violations || []") == []
+    page.close()
