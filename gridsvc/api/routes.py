@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import Connection
 
 from gridsvc import services
@@ -56,9 +56,11 @@ def parse_bbox(value: str | None) -> repo.BBox | None:
 
 
 @router.get("/health")
-def health(conn: ConnDep) -> dict:
-    """Whether the service and its database answer (503 with Retry-After while the database is down)."""
-    return {"status": "ok", "database": "ok", "migration": current_revision(conn)}
+def health(request: Request, who: CallerDep) -> dict:
+    """Whether the service and its database answer (503 with Retry-After while the database is down).
+    The schema revision is the owner's to read: one plain connection, not the caller's scoped one."""
+    with request.app.state.engine.connect() as conn:
+        return {"status": "ok", "database": "ok", "migration": current_revision(conn)}
 
 
 @router.get("/areas", summary="Districts, streets and communities as GeoJSON")
