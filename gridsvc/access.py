@@ -155,7 +155,7 @@ def _enter(conn: Connection, principal: Principal) -> None:
 
 def _leave(conn: Connection) -> None:
     """Back to the owner's plain session before the connection returns to the pool; a connection
-    that cannot be reset is thrown away rather than reused."""
+    that cannot be reset (the database stopped meanwhile) is thrown away rather than reused."""
     try:
         conn.rollback()
         raw = conn.connection.dbapi_connection
@@ -164,6 +164,7 @@ def _leave(conn: Connection) -> None:
             cur.execute("RESET ROLE; SELECT set_config('gridsvc.scope', '', false), "
                         "set_config('gridsvc.actor', '', false)")
         raw.commit()
-    except Exception:
+    except Exception:  # noqa: BLE001 - a broken connection (the database went away) is simply discarded
+        # closed, never reused: nothing of this session's scope can reach the next caller; the
+        # request itself has already succeeded or failed on its own
         conn.invalidate()
-        raise

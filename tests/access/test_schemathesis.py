@@ -4,6 +4,7 @@ invalid, by a scoped planner and by an unrestricted admin, never get a 5xx."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 import schemathesis
@@ -62,3 +63,36 @@ def test_the_generated_requests_got_through_authentication():
         assert len(operations) >= 30 and len(answered) >= 12, (name, sorted(answered))
     assert {403} <= SEEN[("planner", "GET /api/audit")]  # a planner may not read the audit log
 
+
+
+MARK = "__not_a_number__"
+
+
+def _poison(value):
+    """``value`` with every number replaced by MARK (a body without numbers gets MARK in a new field)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return MARK
+    if isinstance(value, list):
+        return [_poison(v) for v in value]
+    return {k: _poison(v) for k, v in value.items()}
+
+
+@schema.include(method_regex="^(POST|PATCH|PUT)$").parametrize()
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_non_finite_numbers_in_bodies_are_422_never_5xx(case, tokens):
+    """The generated JSON bodies with NaN, Infinity or 1e309 in place of each number: always a 422."""
+    if case.method not in ("POST", "PATCH", "PUT") or case.media_type != "application/json" \
+            or not isinstance(case.body, dict):
+        return  # generated cases of another method or without a JSON object body: nothing to poison
+    poisoned = json.dumps(_poison(case.body) | ({} if MARK in json.dumps(_poison(case.body)) else {"x": MARK}))
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for literal in ("NaN", "Infinity", "-Infinity", "1e309"):
+            response = client.request(case.method, case.formatted_path, params=case.query,
+                                      content=poisoned.replace(f'"{MARK}"', literal),
+                                      headers={"Authorization": f"Bearer {tokens['planner']}",
+                                               "Content-Type": "application/json"})
+            assert response.status_code == 422, (case.method, case.formatted_path, literal, response.text[:300])

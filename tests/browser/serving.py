@@ -31,3 +31,14 @@ def serve(app) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
+
+
+def wait_for_map(page, timeout: float = 30.0) -> None:
+    """Wait until Leaflet has drawn its panes. Polled with ``page.evaluate`` (DevTools, outside the
+    page's Content-Security-Policy): Playwright's ``wait_for_function`` evaluates strings with
+    ``eval``, which the map pages' policy rightly forbids."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate("() => window.L !== undefined && document.querySelector('.leaflet-pane') !== null"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no Leaflet map on {page.url} after {timeout:g} s")
+        time.sleep(0.05)

@@ -8,7 +8,7 @@ import pytest
 from gridsvc.api import create_app
 from tests import coverage_scene as s
 from tests.access import world
-from tests.browser.serving import serve
+from tests.browser.serving import serve, wait_for_map
 from tests.browser.test_maps_in_browser import COUNT_LAYERS, browser  # noqa: F401  (browser: a fixture)
 
 
@@ -28,7 +28,7 @@ def test_map_opened_after_login_draws_only_the_scope(secured, browser):  # noqa:
     page.fill("#u", "planner")
     page.fill("#p", world.password("planner"))
     page.click("button[type=submit]")
-    page.wait_for_function("window.L !== undefined && document.querySelector('.leaflet-pane') !== null")
+    wait_for_map(page)
     page.wait_for_load_state("networkidle")
     assert page.url == f"{base}/maps/coverage/{s.C1}"
     counts = page.evaluate(COUNT_LAYERS)

@@ -11,7 +11,7 @@ from playwright.sync_api import sync_playwright
 
 from gridsvc import services
 from gridsvc.api import create_app
-from tests.browser.serving import serve
+from tests.browser.serving import serve, wait_for_map
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "maps" / "screenshots"
@@ -67,7 +67,7 @@ def open_map(browser, url: str, base: str, shot: str, viewport=(1280, 800)):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("response", lambda resp: tiles.append((resp.status, resp.url)) if "/tiles/" in resp.url else None)
     page.goto(url)
-    page.wait_for_function("window.L !== undefined && document.querySelector('.leaflet-pane') !== null")
+    wait_for_map(page)
     page.wait_for_load_state("networkidle")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / shot))

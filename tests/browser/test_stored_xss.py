@@ -12,7 +12,7 @@ from gridsvc import services
 from gridsvc.api import create_app
 from tests import coverage_scene as s
 from tests import scenes
-from tests.browser.serving import serve
+from tests.browser.serving import serve, wait_for_map
 from tests.browser.test_maps_in_browser import browser  # noqa: F401 - the shared Chromium fixture
 from tests.conftest import TABLES
 
@@ -63,7 +63,7 @@ def test_stored_payloads_do_not_run_on_any_map(server, browser, path):  # noqa: 
     page.add_init_script("document.addEventListener('securitypolicyviolation', "
                          "e => (window.__violations = window.__violations || []).push(e.violatedDirective + ' ' + e.blockedURI))")
     page.goto(server + path)
-    page.wait_for_function("window.L !== undefined && document.querySelector('.leaflet-pane') !== null")
+    wait_for_map(page)
     page.wait_for_load_state("networkidle")
     result = page.evaluate(OPEN_EVERYTHING)
     page.mouse.move(300, 300)
