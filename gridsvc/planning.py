@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from contextlib import contextmanager
+import re
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
 from sqlalchemy import Connection, Engine, text
 
@@ -124,8 +125,7 @@ def create_from_file(engine: Engine, path: Path, name: str | None = None, commun
         raise InvalidInput(f"{shown}: a plan is read from a .geojson or .gpkg file")
     if path.suffix.lower() == ".gpkg":
         try:
-            with offline():
-                frame = pyogrio.read_dataframe(path)
+            frame = pyogrio.read_dataframe(path)  # GDAL's network is off (gridsvc.ingest)
         except Exception:  # noqa: BLE001 - any reader failure is the file's problem, said plainly
             raise InvalidInput(f"{shown}: cannot be read as a GeoPackage of grid polygons") from None
     else:
@@ -137,26 +137,38 @@ def create_from_file(engine: Engine, path: Path, name: str | None = None, commun
     return create_from_frame(engine, frame, name or path.stem, communities, layer, datum, source=shown)
 
 
-# The CRS names a GeoJSON "crs" member may carry (old GeoJSON, 2008): lon/lat ones only, no links.
-GEOJSON_CRS_NAMES = {"urn:ogc:def:crs:OGC:1.3:CRS84": 4326, "urn:ogc:def:crs:OGC::CRS84": 4326,
-                     "EPSG:4326": 4326, "urn:ogc:def:crs:EPSG::4326": 4326,
-                     "EPSG:4490": 4490, "urn:ogc:def:crs:EPSG::4490": 4490}
+# The CRS a GeoJSON "crs" member (old GeoJSON, 2008) may name: CRS84 or an EPSG code, looked up in
+# PROJ's local database. Links and URLs are refused: following them would be network access.
+_CRS84 = re.compile(r"^urn:ogc:def:crs:OGC:(1\.3)?:CRS84$", re.IGNORECASE)
+_EPSG = re.compile(r"^(?:EPSG:|urn:ogc:def:crs:EPSG:[\d.]*:)(\d{4,6})$", re.IGNORECASE)
+
+
+def _geojson_crs(crs, source: str, where: str) -> int:
+    """The EPSG code a GeoJSON ``crs`` member names (none: RFC 7946 lon/lat, 4326)."""
+    if crs is None:
+        return 4326
+    named = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" \
+        and isinstance(crs.get("properties"), dict) else None
+    if isinstance(named, str) and _CRS84.match(named):
+        return 4326
+    code = _EPSG.match(named) if isinstance(named, str) else None
+    if code is None:
+        raise InvalidInput(f"{source}: {where}crs: only a CRS named by EPSG code or CRS84 is accepted "
+                           "(links, URLs and other references are never followed)")
+    try:
+        pyproj.CRS.from_epsg(int(code.group(1)))
+    except pyproj.exceptions.CRSError:
+        raise InvalidInput(f"{source}: {where}crs: EPSG:{code.group(1)} is not a known CRS") from None
+    return int(code.group(1))
 
 
 def frame_from_geojson(data, source: str, where: str = "") -> gpd.GeoDataFrame:
-    """Grid polygons from a GeoJSON FeatureCollection (already parsed), in EPSG:4490. Each problem is
-    named by its place in the document (``grids.features[3].geometry``); a ``crs`` member other
-    than a named lon/lat CRS is refused (a link to follow would be network access)."""
+    """Grid polygons from a GeoJSON FeatureCollection (already parsed), in the CRS it names. Each
+    problem is named by its place in the document (``grids.features[3].geometry``)."""
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
         raise InvalidInput(f"{source}: {where or 'the file'} is not a GeoJSON FeatureCollection "
                            "(an object with a features list)")
-    crs = data.get("crs")
-    if crs is not None:
-        named = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" \
-            and isinstance(crs.get("properties"), dict) else None
-        if named not in GEOJSON_CRS_NAMES:
-            raise InvalidInput(f"{source}: {where}crs: only lon/lat coordinates by name (CRS84, EPSG:4326, "
-                               "EPSG:4490) are accepted; links and other references are never followed")
+    crs = _geojson_crs(data.get("crs"), source, where)
     geometries, properties = [], []
     for i, feature in enumerate(data["features"]):
         place = f"{where}features[{i}]"
@@ -172,20 +184,8 @@ def frame_from_geojson(data, source: str, where: str = "") -> gpd.GeoDataFrame:
             raise InvalidInput(f"{source}: {place}.geometry: {reason}") from None
         geometries.append(geometry)
         properties.append(props or {})
-    return gpd.GeoDataFrame(properties, geometry=geometries, crs=4490)
+    return gpd.GeoDataFrame(properties, geometry=geometries, crs=crs)
 
-
-@contextmanager
-def offline():
-    """GDAL and PROJ with no network access while a user's file is read."""
-    keys = ("GDAL_HTTP_PROXY", "PROJ_NETWORK", "CPL_VSIL_CURL_ALLOWED_EXTENSIONS", "GDAL_DISABLE_READDIR_ON_OPEN")
-    pyogrio.set_gdal_config_options({"GDAL_HTTP_PROXY": "127.0.0.1:9", "PROJ_NETWORK": "OFF",
-                                     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".none",
-                                     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR"})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options(dict.fromkeys(keys))
 
 
 def adopt_governance(engine: Engine, communities: list[str], name: str | None = None, layer: str = "unified") -> int:

@@ -250,3 +250,37 @@ def test_no_route_waits_for_a_second_connection(scene, settings):
                     f"/api/buildings?grid={s.G1}", f"/maps/grids/{s.G1}", f"/api/alignment/{s.C1}",
                     f"/api/reports/{s.C1}", "/api/export"):
             assert client.get(url).status_code == 200, url
+
+
+def test_a_crs_named_by_epsg_code_is_still_read(client):
+    """Refusing links must not refuse old GeoJSON's named CRS: a metric grid lands where it should."""
+    body = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4549"}},
+            "features": [{"type": "Feature", "properties": {"name": "全"},
+                          "geometry": shapely.geometry.mapping(s.box(0, 0, 200, 100))}]}
+    made = client.post("/api/plans/upload", params={"community": s.C1},
+                       files={"file": ("metric.geojson", json.dumps(body).encode(), "application/geo+json")})
+    assert made.status_code == 201, made.text
+    grids = client.get(f"/api/plans/{made.json()['id']}").json()["grids"]["features"]
+    drawn = shapely.geometry.shape(grids[0]["geometry"])
+    expected = gpd.GeoSeries([s.box(0, 0, 200, 100)], crs=s.METRIC).to_crs(4490).iloc[0]
+    assert drawn.symmetric_difference(expected).area < 0.01 * expected.area
+
+
+def test_gdal_reads_nothing_from_the_network_in_gridsvc(listener, tmp_path):
+    """Belt and braces: even a file given straight to GDAL (the GeoPackage and footprint readers)
+    cannot make it fetch a CRS link or a remote file."""
+    import pyogrio
+
+    import gridsvc.ingest  # noqa: F401 - configures GDAL and PROJ
+
+    url, hits = listener
+    path = tmp_path / "linked.geojson"
+    path.write_text(json.dumps(_upload_body(_grid_feature(0, 200, name="全"), crs={
+        "type": "link", "properties": {"href": f"{url}/crs.wkt", "type": "ogcwkt"}})))
+    try:
+        pyogrio.read_dataframe(path)
+    except Exception:  # noqa: BLE001 - refusing the file is fine; fetching is not
+        pass
+    with pytest.raises(Exception):  # noqa: B017 - whichever error GDAL gives, it must not read the URL
+        pyogrio.read_dataframe(f"/vsicurl/{url}/remote.geojson")
+    assert hits == []
