@@ -49,10 +49,11 @@ class Settings(BaseSettings):
     # X-Forwarded-For is believed only from these proxies (addresses or networks, comma separated)
     trusted_proxies: str = ""
     max_upload_mb: float = Field(default=50, gt=0)  # larger request bodies answer 413 unread
-    # database connections per server process; as many requests run at once (each holds at most one),
+    # database connections kept per server process (a new backend pays for loading PostGIS, so they are
+    # kept, not opened per request); as many requests run at once (each holds at most one),
     # others wait up to request_wait_seconds, then answer 503 with Retry-After
-    db_pool_size: int = Field(default=10, ge=1)
-    db_max_overflow: int = Field(default=30, ge=0)
+    db_pool_size: int = Field(default=40, ge=1)
+    db_max_overflow: int = Field(default=0, ge=0)
     db_pool_timeout: float = Field(default=10, gt=0)
     request_wait_seconds: float = Field(default=30, gt=0)
 

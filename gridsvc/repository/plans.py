@@ -12,6 +12,7 @@ import shapely
 from sqlalchemy import Connection, text
 
 from gridsvc import audit
+from gridsvc.repository import predicates
 from gridsvc.repository.read import frame
 from gridsvc.repository.write import to_multi
 
@@ -102,8 +103,7 @@ def move_grid_assignments(conn: Connection, moved: dict[str, str], effective: dt
     running = conn.execute(text(f"""
         WITH running AS (
             SELECT a.id, a.staff_id, m.new, a.end_date FROM assignments a JOIN ({pairs}) m ON a.target_id = m.old
-            WHERE a.target_type = 'grid' AND (a.start_date IS NULL OR a.start_date <= :d)
-              AND (a.end_date IS NULL OR a.end_date > :d)),
+            WHERE a.target_type = 'grid' AND {predicates.active_on("a", ":d")}),
         ended AS (UPDATE assignments SET end_date = :d WHERE id IN (SELECT id FROM running))
         INSERT INTO assignments (staff_id, target_type, target_id, start_date, end_date)
         SELECT staff_id, 'grid', new, :d, end_date FROM running

@@ -15,6 +15,7 @@ import shapely
 from sqlalchemy import Connection, text
 
 from gridsvc.dataset import Dataset
+from gridsvc.repository import predicates
 
 _KEY_QUERIES = {
     "community": "SELECT code FROM areas WHERE level = 'community'",
@@ -157,11 +158,13 @@ def grids(conn: Connection, *, code: str | None = None, layer: str | None = None
 
 def buildings(conn: Connection, *, grid: str | None = None, community: str | None = None,
               bbox: BBox | None = None, limit: int | None = None, offset: int = 0) -> gpd.GeoDataFrame:
-    """Buildings by grid (rep. point inside the current grid), community or bbox."""
+    """Buildings by grid (assigned to it by rule 5: repository.predicates), community or bbox."""
     where, params = ["true"], {}
     if grid:
-        where.append("""ST_Intersects(b.rep_point,
-                        (SELECT g.geom FROM grids g WHERE g.code = :grid AND g.valid_to IS NULL))""")
+        # the index narrows to the grid's polygon; the rule decides between overlapping grids
+        where.append(f"""ST_Intersects(b.rep_point,
+                        (SELECT g.geom FROM grids g WHERE g.code = :grid AND g.valid_to IS NULL))
+                        AND {predicates.in_grid("b.rep_point", ":grid")}""")
         params["grid"] = grid
     if community:
         where.append("""ST_Intersects(b.rep_point, (SELECT a.geom FROM areas a WHERE a.code = :community))""")
@@ -216,7 +219,7 @@ def organizations(conn: Connection, kind: str | None = None) -> list[dict]:
 def staff(conn: Connection, *, role: str | None = None, grid: str | None = None,
           active_on: dt.date | None = None) -> list[dict]:
     """Staff with their assignments; ``grid`` keeps those assigned to that grid,
-    ``active_on`` keeps assignments active on that date (no end, or an end after it)."""
+    ``active_on`` keeps assignments active on that date (repository.predicates.active_on)."""
     sql = """
         SELECT st.id, st.name, st.role, st.fulltime, st.phone, st.source,
                coalesce(json_agg(json_build_object('id', a.id, 'target_type', a.target_type, 'target_id', a.target_id,
@@ -224,11 +227,13 @@ def staff(conn: Connection, *, role: str | None = None, grid: str | None = None,
                                  ORDER BY a.start_date) FILTER (WHERE a.id IS NOT NULL), '[]') AS assignments
         FROM staff st
         LEFT JOIN assignments a ON a.staff_id = st.id
-             AND (CAST(:on AS date) IS NULL OR a.end_date IS NULL OR a.end_date > :on)
+             AND (CAST(:on AS date) IS NULL OR {active_a})
         WHERE (CAST(:role AS text) IS NULL OR st.role = :role)
           AND (CAST(:grid AS text) IS NULL OR st.id IN (
-                SELECT g.staff_id FROM assignments g WHERE g.target_type = 'grid' AND g.target_id = :grid))
-        GROUP BY st.id ORDER BY st.id"""
+                SELECT g.staff_id FROM assignments g WHERE g.target_type = 'grid' AND g.target_id = :grid
+                  AND (CAST(:on AS date) IS NULL OR {active_g})))
+        GROUP BY st.id ORDER BY st.id""".format(active_a=predicates.active_on("a", "CAST(:on AS date)"),
+                                                 active_g=predicates.active_on("g", "CAST(:on AS date)"))
     return [dict(r._mapping) for r in conn.execute(text(sql), {"role": role, "grid": grid, "on": active_on})]
 
 
