@@ -26,7 +26,7 @@ def _codes(body: dict) -> list[str]:
 
 def test_health(client):
     r = client.get("/api/health")
-    assert r.status_code == 200 and r.json() == {"status": "ok", "database": "ok", "migration": "0005"}
+    assert r.status_code == 200 and r.json() == {"status": "ok", "database": "ok", "migration": "0006"}
 
 
 def test_areas_by_level(client):
