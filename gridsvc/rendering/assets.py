@@ -1,7 +1,8 @@
 """Leaflet and its plugins, fetched once from the npm registry (pinned, integrity-checked, with their
-licences) into ``gridsvc/static/vendor``; maps load them from there, never from a CDN.
+licences) into ``gridsvc/static/vendor`` and committed there: they are package data, so an installed
+gridsvc draws maps offline. Maps load them from there, never from a CDN.
 
-    python -m gridsvc.rendering.assets      # what ./dev setup runs
+    python -m gridsvc.rendering.assets      # fetches any that are missing (./dev setup runs it)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What every map shares: styles from ``maps/styles.json``, base maps, panels, the generated-data notice.
+"""What every map shares: styles from ``rendering/styles.json`` (package data), base maps, panels, the generated-data notice.
 
 Rendering takes GeoDataFrames and dicts and returns folium maps; it never reads the database.
 """
@@ -22,7 +22,7 @@ from gridsvc.analysis.crs import wgs84_to_datum
 from gridsvc.rendering.offline import OfflineMap
 from gridsvc.textual import figure
 
-STYLES = Path(__file__).resolve().parents[2] / "maps" / "styles.json"
+STYLES = Path(__file__).resolve().parent / "styles.json"
 
 
 @functools.cache
