@@ -22,9 +22,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from gridsvc import access, services
 from gridsvc.db.engine import make_engine
 from gridsvc.repository import read as repo
+from gridsvc.services import access
+from gridsvc.services import coverage as coverage_service
 from gridsvc.settings import Settings
 
 
@@ -48,9 +49,9 @@ def _tile_at(engine, area: str, z: int = 14) -> tuple[int, int, int]:
 
 def _work(db, area: str, tile: tuple[int, int, int]) -> dict[str, float]:
     out = {}
-    services._COVERAGE_CACHE.clear()
+    coverage_service._COVERAGE_CACHE.clear()
     t = time.perf_counter()
-    services.coverage(db, area)
+    coverage_service.coverage(db, area)
     out["coverage"] = time.perf_counter() - t
     t = time.perf_counter()
     with db.connect() as conn:

@@ -25,12 +25,12 @@ import pandas as pd
 from sqlalchemy import text
 
 from benchmarks.city import generate_city
-from gridsvc import services
 from gridsvc.analysis.coverage import compute_coverage
 from gridsvc.analysis.scene import SIDES
 from gridsvc.db.engine import make_engine
 from gridsvc.ingest.exchange import validate_dataset
 from gridsvc.repository.scene import load_scene
+from gridsvc.services import imports
 from gridsvc.settings import Settings
 
 TABLES = "assignments, staff, party_org_scopes, party_orgs, organizations, grids, buildings, areas, roads, imports"
@@ -69,7 +69,7 @@ def main() -> None:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     start = time.perf_counter()
-    services.import_dataset(engine, dataset, "benchmark city")
+    imports.import_dataset(engine, dataset, "benchmark city")
     print(f"stored in PostGIS in {time.perf_counter() - start:.1f} s (not part of the comparison)")
 
     ours, loads, refs = [], [], []

@@ -25,8 +25,8 @@ import pyogrio
 import shapely
 from sqlalchemy import make_url, text
 
-from gridsvc import services
 from gridsvc.db.engine import make_engine
+from gridsvc.services import imports
 from gridsvc.settings import Settings
 
 ORIGIN = (118.70, 31.95)  # lon/lat of the generated city's south-west corner
@@ -54,7 +54,7 @@ def generate(n: int, seed: int = 1) -> gpd.GeoDataFrame:
     }, geometry=boxes, crs=4490)
 
 
-def check(result: services.ImportResult, inserted: int) -> None:
+def check(result: imports.ImportResult, inserted: int) -> None:
     counts = result.counts["buildings"]
     assert counts.inserted == inserted and counts.updated == 0, counts
 
@@ -111,8 +111,8 @@ def main() -> None:
     for _ in range(args.rounds):
         with engine.begin() as conn:
             conn.execute(text("TRUNCATE buildings CASCADE"))
-        first.append(seconds(lambda: check(services.import_file(engine, path), inserted=args.buildings)))
-        again.append(seconds(lambda: check(services.import_file(engine, path), inserted=0)))
+        first.append(seconds(lambda: check(imports.import_file(engine, path), inserted=args.buildings)))
+        again.append(seconds(lambda: check(imports.import_file(engine, path), inserted=0)))
         reference.append(seconds(lambda: subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)))
     with engine.connect() as conn:
         loaded = conn.scalar(text("SELECT count(*) FROM ogr_buildings"))

@@ -171,8 +171,8 @@ def main() -> None:
 
     from sqlalchemy import text
 
-    from gridsvc import services
     from gridsvc.db.engine import make_engine
+    from gridsvc.services import imports
     from gridsvc.settings import Settings
 
     home = Path(os.environ.get("GRIDSVC_BENCH_HOME", Path.home() / ".local/share/gridsvc-bench"))
@@ -182,7 +182,7 @@ def main() -> None:
         grid = conn.scalar(text("SELECT min(code) FROM grids WHERE valid_to IS NULL AND layer = 'governance'"))
     if grid is None:
         print("storing the demo district (gridsvc demo) ...", file=sys.stderr)
-        services.build_demo(engine, 20240501)
+        imports.build_demo(engine, 20240501)
         with engine.connect() as conn:
             grid = conn.scalar(text("SELECT min(code) FROM grids WHERE valid_to IS NULL AND layer = 'governance'"))
     with engine.connect() as conn:

@@ -21,11 +21,11 @@ import folium
 from sqlalchemy import text
 
 from benchmarks.city import generate_city
-from gridsvc import mapping, services
 from gridsvc.db.engine import make_engine
 from gridsvc.ingest.exchange import validate_dataset
 from gridsvc.rendering.common import Basemap
 from gridsvc.repository import read as repo
+from gridsvc.services import imports, maps
 from gridsvc.settings import Settings
 
 TABLES = "assignments, staff, party_org_scopes, party_orgs, organizations, grids, buildings, areas, roads, imports"
@@ -58,7 +58,7 @@ def grid_maps(engine, district: str, rounds: int = 5) -> None:
     ours, sizes, refs = [], [], []
     for code in codes:
         start = time.perf_counter()
-        page = mapping.grid_map_html(engine, code, Basemap())
+        page = maps.grid_map_html(engine, code, Basemap())
         ours.append(time.perf_counter() - start)
         sizes.append(len(page.encode()))
         start = time.perf_counter()
@@ -119,14 +119,14 @@ def main() -> None:
     engine = make_engine(Settings())
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    _, demo = services.build_demo(engine, 20240501)
+    _, demo = imports.build_demo(engine, 20240501)
     print(f"demo district {demo.district_code}")
     grid_maps(engine, demo.district_code)
     tile_sweep(engine, demo.district_code)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     dataset = validate_dataset(generate_city(args.buildings, args.grids), "benchmark city")
-    services.import_dataset(engine, dataset, "benchmark city")
+    imports.import_dataset(engine, dataset, "benchmark city")
     print(f"generated city: {args.buildings:,} buildings, {args.grids:,} grids")
     grid_maps(engine, "4301")
     tile_sweep(engine, "4301")

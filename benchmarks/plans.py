@@ -17,10 +17,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from gridsvc import planning, services
 from gridsvc.analysis.coverage import compute_coverage
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.repository.scene import load_scene
+from gridsvc.services import imports, plans
 from gridsvc.settings import Settings
 
 COMMUNITY = "320199001002"
@@ -36,7 +36,7 @@ def main() -> None:
         present = conn.scalar(text("SELECT count(*) FROM areas WHERE code = :c"), {"c": DISTRICT})
     if not present:
         print("building the demo district ...")
-        services.build_demo(engine, 20240501)
+        imports.build_demo(engine, 20240501)
     limits = Thresholds()
     for label, area in (("community", COMMUNITY), ("whole demo district", DISTRICT)):
         with engine.connect() as conn:
@@ -46,7 +46,7 @@ def main() -> None:
             reference = time.perf_counter() - t0
         buildings = len(scene.buildings)
         t0 = time.perf_counter()
-        _, layouts = planning.propose(engine, [area] if len(area) == 12 else _communities(engine), limits)
+        _, layouts = plans.propose(engine, [area] if len(area) == 12 else _communities(engine), limits)
         seconds = time.perf_counter() - t0
         solver = sum(layout.seconds for layout in layouts)
         met = sum(layout.band_met for layout in layouts)

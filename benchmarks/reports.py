@@ -19,8 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from gridsvc import reporting, services
 from gridsvc.analysis.scene import Thresholds
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services import imports, reports
 from gridsvc.settings import Settings
 
 DISTRICT = "320199"
@@ -37,16 +38,16 @@ def _engine(home: str):
 
 def time_report(engine, area: str | None, label: str) -> None:
     limits = Thresholds()
-    services._COVERAGE_CACHE.clear()
+    coverage_service._COVERAGE_CACHE.clear()
     t0 = time.perf_counter()
-    services.coverage(engine, area, limits=limits)
+    coverage_service.coverage(engine, area, limits=limits)
     reference = time.perf_counter() - t0
     for fmt in ("xlsx", "pdf"):
-        services._COVERAGE_CACHE.clear()
+        coverage_service._COVERAGE_CACHE.clear()
         t0 = time.perf_counter()
-        made = reporting.report(engine, area, limits)
+        made = reports.report(engine, area, limits)
         t1 = time.perf_counter()
-        data = reporting.render(made, fmt)
+        data = reports.render(made, fmt)
         total = time.perf_counter() - t0
         print(f"{label:>14} {fmt:>4}: {total:6.2f} s (coverage + content {t1 - t0:5.2f} s, writer "
               f"{total - (t1 - t0):5.2f} s), {len(data) / 1e6:5.1f} MB, {len(made.actions):,} gaps; "
@@ -64,7 +65,7 @@ def main() -> None:
         present = conn.scalar(text("SELECT count(*) FROM areas WHERE code = :c"), {"c": DISTRICT})
     if not present:
         print("building the demo district ...")
-        services.build_demo(engine, 20240501)
+        imports.build_demo(engine, 20240501)
     time_report(engine, DISTRICT, "demo district")
     engine.dispose()
 
@@ -78,7 +79,7 @@ def main() -> None:
         print(f"generating and storing a city of {args.buildings:,} buildings ...")
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {CITY_TABLES} RESTART IDENTITY CASCADE"))
-        services.import_dataset(engine, validate_dataset(generate_city(args.buildings, args.grids), "city"), "city")
+        imports.import_dataset(engine, validate_dataset(generate_city(args.buildings, args.grids), "city"), "city")
     time_report(engine, None, f"city {args.buildings // 1000}k")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from gridsvc import services
+from gridsvc.services import imports
 from tests import coverage_scene as s
 from tests import scenes
 
@@ -31,7 +31,7 @@ def _source_copy(target: Path) -> Path:
 
 
 def test_the_built_wheel_draws_a_map_offline(db, settings, tmp_path):
-    services.import_file(db, scenes.write(tmp_path / "scene.gpkg", s.frames()))
+    imports.import_file(db, scenes.write(tmp_path / "scene.gpkg", s.frames()))
     source = _source_copy(tmp_path / "source")
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",

@@ -13,7 +13,7 @@ def representative_points(geoms) -> np.ndarray:
 
     >>> import shapely
     >>> square = shapely.box(0, 0, 2, 2)
-    >>> shapely.within(representative_points([square])[0], square)
+    >>> bool(shapely.within(representative_points([square])[0], square))
     True
     """
     geoms = np.asarray(geoms)

@@ -1,5 +1,5 @@
 """Who is calling: a bearer token (the Authorization header, or the cookie the login page sets)
-becomes a :class:`~gridsvc.access.Principal`, and every route reaches the database as that
+becomes a :class:`~gridsvc.services.access.Principal`, and every route reaches the database as that
 principal may see it (``Caller.db``). Login, logout, "who am I", the login page, the audit log."""
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gridsvc import access, audit, services, users
-from gridsvc.access import ROLE_LABEL, Principal, ScopedEngine
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.api import guard
 from gridsvc.api.geojson import json_value
 from gridsvc.errors import Unauthenticated
+from gridsvc.repository import audit
+from gridsvc.services import access, users
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services.access import ROLE_LABEL, Principal, ScopedEngine
 from gridsvc.settings import Settings
 
 COOKIE = "gridsvc_token"
@@ -35,7 +37,7 @@ class Caller:
     @property
     def limits(self) -> Thresholds:
         """The configured thresholds (domain.md §4)."""
-        return services.thresholds(self.settings)
+        return coverage_service.thresholds(self.settings)
 
     def area(self, code: str | None) -> str | None:
         """``code`` checked against the scope; no code means the whole scope."""

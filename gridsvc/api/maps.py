@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
-from gridsvc import mapping
 from gridsvc.api import guard
 from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.errors import InvalidInput
 from gridsvc.repository import read as repo
+from gridsvc.services import maps
 
 router = APIRouter(prefix="/maps")
 BasemapKind = Annotated[str | None, Query(pattern="^(none|xyz|tianditu|amap)$",
@@ -21,7 +21,7 @@ BasemapKind = Annotated[str | None, Query(pattern="^(none|xyz|tianditu|amap)$",
 def _page(who: Caller, draw, code: str, what: str, basemap: str | None, **options) -> HTMLResponse:
     """The map ``draw`` makes of ``code`` (inside the caller's scope), with the configured base map and
     thresholds, loading Leaflet from this server; its Content-Security-Policy runs only its own scripts."""
-    base = mapping.basemap_from(who.settings, basemap)
+    base = maps.basemap_from(who.settings, basemap)
     page = draw(who.db, who.principal.check(code, what), base, inline=False, limits=who.limits, **options)
     tile_origin = guard.origin_of(base.tile_url)
     page, policy = guard.page_policy(page, (tile_origin,) if tile_origin else ())
@@ -32,20 +32,20 @@ def _page(who: Caller, draw, code: str, what: str, basemap: str | None, **option
 def coverage_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12})$")],
                   metric: str = "building_group_coverage", basemap: BasemapKind = None) -> HTMLResponse:
     """Grids coloured by ``metric``, gap areas and markers by kind; buildings come as vector tiles."""
-    return _page(who, mapping.coverage_map_html, code, "area", basemap, metric=metric,
+    return _page(who, maps.coverage_map_html, code, "area", basemap, metric=metric,
                  tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf")
 
 
 @router.get("/alignment/{code}", response_class=HTMLResponse, summary="The two grid layers of a community")
 def alignment_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^\d{12}$")],
                    basemap: BasemapKind = None) -> HTMLResponse:
-    return _page(who, mapping.alignment_map_html, code, "community", basemap)
+    return _page(who, maps.alignment_map_html, code, "community", basemap)
 
 
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="The grid leader's map of one grid")
 def grid_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^\d{15}$")],
               basemap: BasemapKind = None) -> HTMLResponse:
-    return _page(who, mapping.grid_map_html, code, "grid", basemap)
+    return _page(who, maps.grid_map_html, code, "grid", basemap)
 
 
 tiles = APIRouter(prefix="/tiles")

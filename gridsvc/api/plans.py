@@ -11,10 +11,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from gridsvc import planning
 from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.errors import InvalidInput
+from gridsvc.services import plans
 
 router = APIRouter(prefix="/api", tags=["plans"])
 PlanId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -45,7 +45,7 @@ def _plain(row: dict) -> dict:
 
 @router.get("/plans", summary="Every plan")
 def list_plans(who: CallerDep) -> list[dict]:
-    return [_plain(p) for p in planning.list_plans(who.db)]
+    return [_plain(p) for p in plans.list_plans(who.db)]
 
 
 @router.post("/plans", status_code=201, summary="Create a draft plan")
@@ -53,14 +53,14 @@ def create_plan(who: CallerDep, body: PlanRequest) -> dict:
     _may_plan(who, body.communities)
     engine = who.db
     if body.origin == "adopt_governance":
-        plan_id = planning.adopt_governance(engine, body.communities, body.name, body.layer)
+        plan_id = plans.adopt_governance(engine, body.communities, body.name, body.layer)
     elif body.origin == "proposal":
-        plan_id, _ = planning.propose(engine, body.communities, who.limits, body.name, body.time_limit)
+        plan_id, _ = plans.propose(engine, body.communities, who.limits, body.name, body.time_limit)
     else:
         if not (body.grids or {}).get("features"):
             raise InvalidInput("an uploaded plan needs grids: a GeoJSON FeatureCollection with polygon features")
-        frame = planning.frame_from_geojson(body.grids, "request body", "grids.")
-        plan_id = planning.create_from_frame(engine, frame, body.name or "上传方案", body.communities, body.layer,
+        frame = plans.frame_from_geojson(body.grids, "request body", "grids.")
+        plan_id = plans.create_from_frame(engine, frame, body.name or "上传方案", body.communities, body.layer,
                                              source="request body")
     return {"id": plan_id}
 
@@ -76,20 +76,20 @@ def upload_plan(who: CallerDep, file: UploadFile,
         path = FilePath(tmp) / f"plan{FilePath(shown).suffix.lower()}"
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out)
-        plan_id = planning.create_from_file(who.db, path, name or FilePath(shown).stem, community, layer,
+        plan_id = plans.create_from_file(who.db, path, name or FilePath(shown).stem, community, layer,
                                             shown_as=shown)
     return {"id": plan_id}
 
 
 @router.get("/plans/{plan_id}", summary="A plan and its grids (GeoJSON)")
 def show_plan(who: CallerDep, plan_id: PlanId) -> dict:
-    info, grids = planning.show_plan(who.db, plan_id)
+    info, grids = plans.show_plan(who.db, plan_id)
     return _plain(info) | {"grids": feature_collection(grids, "code")}
 
 
 @router.get("/plans/{plan_id}/validation", summary="Problems of a plan (domain.md §4 and contiguity)")
 def validate_plan(who: CallerDep, plan_id: PlanId) -> dict:
-    checked = planning.validate(who.db, plan_id, who.limits)
+    checked = plans.validate(who.db, plan_id, who.limits)
     problems = [{k: json_value(v) if k != "grids" else v for k, v in p.items() if k != "geometry"}
                 for p in checked.problems]
     return {"plan": plan_id, "errors": len(checked.errors), "problems": problems}
@@ -97,21 +97,21 @@ def validate_plan(who: CallerDep, plan_id: PlanId) -> dict:
 
 @router.get("/plans/{plan_id}/diff", summary="What applying a plan would change")
 def diff_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None) -> dict:
-    return planning.validate(who.db, plan_id, who.limits, effective).diff()
+    return plans.validate(who.db, plan_id, who.limits, effective).diff()
 
 
 @router.post("/plans/{plan_id}/apply", summary="Apply a plan, all or nothing")
 def apply_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None) -> dict:
     _may_plan(who, None)
-    outcome = planning.apply(who.db, plan_id, who.limits, effective)
+    outcome = plans.apply(who.db, plan_id, who.limits, effective)
     return {k: v for k, v in outcome.items() if k != "diff"}
 
 
 @router.get("/plans/{plan_id}/scores", summary="Households a plan moves, beside the live layers")
 def plan_scores(who: CallerDep, plan_id: PlanId) -> list[dict]:
-    return planning.scores(who.db, plan_id, who.limits)
+    return plans.scores(who.db, plan_id, who.limits)
 
 
 @router.get("/buildings/{building_id}/grids", summary="Which grid a building was in on a date (history)")
 def building_grids(who: CallerDep, building_id: str, on: dt.date | None = None) -> list[dict]:
-    return [_plain(r) for r in planning.grids_of_building(who.db, building_id, on)]
+    return [_plain(r) for r in plans.grids_of_building(who.db, building_id, on)]

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from gridsvc import reporting
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import json_value
+from gridsvc.services import reports
 
 router = APIRouter(prefix="/api", tags=["reports"])
 ReportArea = Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12})$",
@@ -18,17 +18,17 @@ ReportArea = Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12})$",
 
 @router.get("/reports/{area}", summary="Coverage-gap report of an area as HTML, Excel (xlsx) or PDF",
             response_class=Response,
-            responses={200: {"content": {media: {} for media in reporting.FORMATS.values()}}})
+            responses={200: {"content": {media: {} for media in reports.FORMATS.values()}}})
 def report(who: CallerDep, area: ReportArea,
            format: Annotated[Literal["html", "xlsx", "pdf"], Query(description="html, xlsx or pdf")] = "html") -> Response:
     """Headline metrics with counts, rankings worst first, the action list, the gap map, charts,
     alignment and the change since the newest snapshot. The HTML links the interactive map."""
     settings = who.settings
-    made = reporting.report(who.db, who.principal.check(area), who.limits,
+    made = reports.report(who.db, who.principal.check(area), who.limits,
                             map_link=f"/maps/coverage/{area}")
-    body = reporting.render(made, format, settings.report_font)
+    body = reports.render(made, format, settings.report_font)
     disposition = "inline" if format == "html" else "attachment"
-    return Response(body, media_type=reporting.FORMATS[format],
+    return Response(body, media_type=reports.FORMATS[format],
                     headers={"Content-Disposition": f'{disposition}; filename="report-{area}.{format}"'})
 
 
@@ -41,10 +41,10 @@ class SnapshotRequest(BaseModel):
 @router.post("/snapshots", status_code=201, summary="Store the coverage tree of an area with the time")
 def take_snapshot(who: CallerDep, body: SnapshotRequest) -> dict:
     who.principal.require("snapshot")
-    record = reporting.take_snapshot(who.db, who.area(body.area), who.limits, body.note)
+    record = reports.take_snapshot(who.db, who.area(body.area), who.limits, body.note)
     return {k: json_value(v) for k, v in record.items()}
 
 
 @router.get("/snapshots", summary="Stored snapshots, newest first")
 def snapshots(who: CallerDep) -> list[dict]:
-    return [{k: json_value(v) for k, v in r.items()} for r in reporting.snapshots(who.db)]
+    return [{k: json_value(v) for k, v in r.items()} for r in reports.snapshots(who.db)]

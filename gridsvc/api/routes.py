@@ -11,12 +11,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import Connection
 
-from gridsvc import services
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.db.engine import current_revision
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.repository import read as repo
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services import imports
 
 router = APIRouter(prefix="/api")
 
@@ -143,7 +144,7 @@ AreaCode = Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12}|\d{15})$",
 def coverage(who: CallerDep, area_code: AreaCode) -> dict:
     """One node per area — ``area``, ``metrics`` {key: {value, numerator, denominator}}, ``children`` —
     down to the grids; rates are sums of numerators over sums of denominators, null when nothing counts."""
-    cov = services.coverage(who.db, who.area(area_code), limits=who.limits)
+    cov = coverage_service.coverage(who.db, who.area(area_code), limits=who.limits)
     return cov.tree(area_code) | {"generated": cov.scene.generated}
 
 
@@ -154,7 +155,7 @@ def gaps(who: CallerDep,
          severity: Literal["high", "medium", "low"] | None = None) -> dict:
     """Without ``area``: the caller's whole scope."""
     area = who.area(area)
-    cov = services.coverage(who.db, area, limits=who.limits)
+    cov = coverage_service.coverage(who.db, area, limits=who.limits)
     found = cov.gap_list(area, kind)
     if severity:
         found = found[found["severity"] == severity]
@@ -165,7 +166,7 @@ def gaps(who: CallerDep,
 def alignment(who: CallerDep, community: Annotated[str, Path(pattern=r"^\d{12}$")]) -> dict:
     """``alignment_rate``, matched ``pairs`` with households and IoU, ``unmatched`` grids, and the
     ``moves`` that would make the Party layer follow the governance layer, with what each disturbs."""
-    return services.alignment(who.db, who.principal.check(community, "community"), limits=who.limits).as_json()
+    return coverage_service.alignment(who.db, who.principal.check(community, "community"), limits=who.limits).as_json()
 
 
 @router.get("/grids/{code}/coverage", summary="One grid: metrics, buildings with status, staff, gaps")
@@ -174,7 +175,7 @@ def grid_coverage(who: CallerDep, code: Annotated[str, Path(pattern=r"^\d{15}$")
     with who.db.connect() as conn:
         if not repo.grid_exists(conn, who.principal.check(code, "grid")):
             raise NotFound(f"no current grid with code {code!r}")
-    cov = services.coverage(who.db, code, limits=who.limits)
+    cov = coverage_service.coverage(who.db, code, limits=who.limits)
     node = cov.tree(code)
     buildings = cov.grid_buildings(code)
     with who.db.connect() as conn:
@@ -195,7 +196,7 @@ def export(who: CallerDep) -> Response:
     whole only where the caller may see them."""
     with tempfile.TemporaryDirectory() as tmp:
         path = FilePath(tmp) / "export.gpkg"
-        services.export_file(who.db, path)
+        imports.export_file(who.db, path)
         body = path.read_bytes()
     name = f"gridsvc-{who.principal.scope or 'all'}.gpkg"
     return Response(body, media_type="application/geopackage+sqlite3",

@@ -8,8 +8,8 @@ import datetime as dt
 
 from sqlalchemy import Connection, text
 
-from gridsvc import audit
 from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.repository import audit
 
 BUILDING_FIELDS = ("name", "address", "use", "floors", "units", "households", "residents", "full_members",
                    "probationary_members")

@@ -11,8 +11,7 @@ import numpy as np
 import shapely
 from sqlalchemy import Connection, text
 
-from gridsvc import audit
-from gridsvc.repository import predicates
+from gridsvc.repository import audit, predicates
 from gridsvc.repository.read import frame
 from gridsvc.repository.write import to_multi
 

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import Connection, text
 
-from gridsvc import audit
+from gridsvc.repository import audit
 
 SNAPSHOT_COLUMNS = "id, area, taken_at, as_of, generated, note"
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from gridsvc import users
 from gridsvc.api import create_app
 from gridsvc.cli import main
+from gridsvc.services import users
 from tests import coverage_scene as s
 from tests.access import world
 

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from gridsvc import access, services
 from gridsvc.errors import NotFound
 from gridsvc.repository import edits
 from gridsvc.repository import read as repo
+from gridsvc.services import access
+from gridsvc.services import coverage as coverage_service
 from tests import coverage_scene as s
 from tests.access import world
 
@@ -44,8 +45,8 @@ def test_repository_without_the_python_check_returns_nothing_outside(loaded):
         assert repo.staff(conn, grid=s.U2) == []
         assert repo.grid_exists(conn, s.U1) is False
     with pytest.raises(NotFound):  # the coverage engine, asked for C2 all the same, finds no such area
-        services.coverage(_as(loaded, s.G1), s.C2)
-    scene = services.coverage(_as(loaded, s.G1), None).scene  # and "everything" is the scope
+        coverage_service.coverage(_as(loaded, s.G1), s.C2)
+    scene = coverage_service.coverage(_as(loaded, s.G1), None).scene  # and "everything" is the scope
     assert set(scene.buildings["id"]) == world.SEES[s.G1]["buildings"]
     assert set(scene.grids["code"]) == {s.G1}
 

@@ -10,8 +10,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from gridsvc import users
 from gridsvc.api import create_app
+from gridsvc.services import users
 from gridsvc.settings import Settings
 from tests.access import world
 

@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from gridsvc import services, users
+from gridsvc.services import imports, users
 from tests import coverage_scene as s
 from tests import scenes
 from tests.conftest import TABLES
@@ -56,7 +56,7 @@ def build(engine, tmp_path) -> dict[str, str]:
     """Empty the database, import the scene, add the users; their tokens by name."""
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    services.import_file(engine, scenes.write(tmp_path / "access.gpkg", s.frames()))
+    imports.import_file(engine, scenes.write(tmp_path / "access.gpkg", s.frames()))
     tokens = {}
     with engine.begin() as conn:
         for name, (role, scope) in USERS.items():

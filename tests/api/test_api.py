@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from gridsvc import services
 from gridsvc.api import create_app
+from gridsvc.services import imports
 from tests import scenes
 
 C1 = scenes.C1
@@ -14,7 +14,7 @@ C1 = scenes.C1
 
 @pytest.fixture
 def client(db, settings, tmp_path):
-    services.import_file(db, scenes.write(tmp_path / "small.gpkg"))
+    imports.import_file(db, scenes.write(tmp_path / "small.gpkg"))
     with TestClient(create_app(settings)) as client:
         yield client
 

@@ -8,17 +8,18 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from gridsvc import services
 from gridsvc.analysis.coverage import compute_coverage
 from gridsvc.api import create_app
 from gridsvc.cli import main
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services import imports
 from tests import coverage_scene as s
 from tests import scenes
 
 
 @pytest.fixture
 def loaded(db, tmp_path):
-    services.import_file(db, scenes.write(tmp_path / "coverage.gpkg", s.frames()))
+    imports.import_file(db, scenes.write(tmp_path / "coverage.gpkg", s.frames()))
     return db
 
 
@@ -30,15 +31,15 @@ def _without_floats(node):
 
 
 def test_database_coverage_equals_pure_analysis(loaded):
-    from_db = services.coverage(loaded, s.DISTRICT, as_of=s.AS_OF).tree(s.DISTRICT)
+    from_db = coverage_service.coverage(loaded, s.DISTRICT, as_of=s.AS_OF).tree(s.DISTRICT)
     pure = compute_coverage(s.scene()).tree(s.DISTRICT)
     assert _without_floats(from_db) == _without_floats(pure)
 
 
 def test_coverage_of_one_community_and_grid(loaded):
-    cov = services.coverage(loaded, s.C1, as_of=s.AS_OF)
+    cov = coverage_service.coverage(loaded, s.C1, as_of=s.AS_OF)
     assert cov.tree(s.C1)["metrics"]["building_group_coverage"]["numerator"] == 2
-    grid = services.coverage(loaded, s.G2, as_of=s.AS_OF)
+    grid = coverage_service.coverage(loaded, s.G2, as_of=s.AS_OF)
     assert set(grid.gap_list(s.G2)["kind"]) == {"multiple_grid_leaders", "no_grid_worker", "household_band"}
 
 

@@ -15,15 +15,15 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from gridsvc import services, users
 from gridsvc.api import create_app
+from gridsvc.services import imports, users
 from tests import coverage_scene as s
 from tests import scenes
 
 
 @pytest.fixture
 def scene(db, tmp_path):
-    services.import_file(db, scenes.write(tmp_path / "coverage.gpkg", s.frames()))
+    imports.import_file(db, scenes.write(tmp_path / "coverage.gpkg", s.frames()))
     return db
 
 

@@ -9,16 +9,16 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from gridsvc import services
 from gridsvc.api import create_app
 from gridsvc.cli import main
+from gridsvc.services import imports
 from tests import coverage_scene as s
 from tests import scenes
 
 
 @pytest.fixture
 def client(db, settings, tmp_path):
-    services.import_file(db, scenes.write(tmp_path / "coverage.gpkg", s.frames()))
+    imports.import_file(db, scenes.write(tmp_path / "coverage.gpkg", s.frames()))
     with TestClient(create_app(settings)) as client:
         yield client
 

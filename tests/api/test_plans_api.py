@@ -10,16 +10,16 @@ import shapely
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from gridsvc import services
 from gridsvc.api import create_app
 from gridsvc.cli import main
+from gridsvc.services import imports
 from tests import coverage_scene as s
 from tests import scenes
 
 
 @pytest.fixture
 def client(db, tmp_path, settings):
-    services.import_file(db, scenes.write(tmp_path / "coverage.gpkg", s.frames()))
+    imports.import_file(db, scenes.write(tmp_path / "coverage.gpkg", s.frames()))
     with TestClient(create_app(settings)) as c:
         yield c
 

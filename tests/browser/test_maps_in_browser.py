@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from gridsvc import services
 from gridsvc.api import create_app
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services import imports
 from tests.browser.serving import serve, wait_for_map
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,7 +36,7 @@ def server(engine, settings):
 
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    _, demo = services.build_demo(engine, 20240501)
+    _, demo = imports.build_demo(engine, 20240501)
     with serve(create_app(settings)) as base:
         yield base, demo, engine
 
@@ -76,7 +77,7 @@ def open_map(browser, url: str, base: str, shot: str, viewport=(1280, 800)):
 
 def test_grid_map_in_browser(server, browser):
     base, demo, engine = server
-    cov = services.coverage(engine, demo.district_code)
+    cov = coverage_service.coverage(engine, demo.district_code)
     gaps = cov.gap_list(demo.district_code)
     code = gaps[gaps["object_type"] == "building"].dropna(subset=["grid"]).groupby("grid").size().idxmax()
     for name, viewport in (("grid-map.png", (1280, 800)), ("grid-map-phone.png", (390, 844))):
@@ -91,7 +92,7 @@ def test_grid_map_in_browser(server, browser):
 
 def test_coverage_map_in_browser(server, browser):
     base, demo, engine = server
-    cov = services.coverage(engine, demo.district_code)
+    cov = coverage_service.coverage(engine, demo.district_code)
     page, outside, errors, _ = open_map(browser, f"{base}/maps/coverage/{demo.district_code}", base, "coverage-map.png")
     counts = page.evaluate(COUNT_LAYERS)
     assert outside == [] and errors == []
@@ -118,12 +119,12 @@ def test_community_map_draws_buildings_from_vector_tiles(server, browser):
 def test_alignment_map_in_browser(server, browser):
     base, demo, engine = server
     community = demo.district_code + "002001"
-    result = services.alignment(engine, community)
+    result = coverage_service.alignment(engine, community)
     page, outside, errors, _ = open_map(browser, f"{base}/maps/alignment/{community}", base, "alignment-map.png")
     counts = page.evaluate(COUNT_LAYERS)
     assert outside == [] and errors == []
     assert counts["move"] == len(result.moves)
-    grids = services.coverage(engine, community).scene.grids
+    grids = coverage_service.coverage(engine, community).scene.grids
     assert counts["party_grid"] == grids["layer"].isin(["party", "unified"]).sum()
     assert counts["governance_grid"] == grids["layer"].isin(["governance", "unified"]).sum()
     before = page.evaluate("() => document.querySelector('.leaflet-gs_party-pane').style.clip")
@@ -136,7 +137,7 @@ def test_alignment_map_in_browser(server, browser):
 def test_grid_map_labels_every_building_with_members(server, browser):
     base, demo, engine = server
     code = demo.district_code + "002002002"
-    cov = services.coverage(engine, code)
+    cov = coverage_service.coverage(engine, code)
     buildings = cov.grid_buildings(code)
     page, outside, errors, _ = open_map(browser, f"{base}/maps/grids/{code}", base, "grid-map-labels.png")
     shown = page.locator(".leaflet-tooltip.gs-label").count()

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from gridsvc import services
 from gridsvc.api import create_app
+from gridsvc.services import imports
 from tests import coverage_scene as s
 from tests import scenes
 from tests.browser.serving import serve, wait_for_map
@@ -46,7 +46,7 @@ OPEN_EVERYTHING = """() => {
 def server(engine, settings, tmp_path_factory):
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    services.import_file(engine, scenes.write(tmp_path_factory.mktemp("xss") / "scene.gpkg", s.frames()))
+    imports.import_file(engine, scenes.write(tmp_path_factory.mktemp("xss") / "scene.gpkg", s.frames()))
     with engine.begin() as conn:
         conn.execute(text("UPDATE buildings SET name = :n WHERE id IN ('b1', 'b2')"), {"n": BUILDING_PAYLOAD})
         conn.execute(text("UPDATE grids SET name = :n WHERE code = :c"), {"n": GRID_PAYLOAD, "c": s.G1})

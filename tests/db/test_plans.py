@@ -8,11 +8,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from gridsvc import planning, services
 from gridsvc.analysis.plans import blocking
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import PlanRejected
 from gridsvc.repository import plans as plan_repo
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services import imports, plans
 from tests import coverage_scene as s
 from tests import scenes
 from tests.conftest import fingerprint
@@ -23,22 +24,22 @@ DEMO = "320199"
 
 @pytest.fixture
 def scene_db(db, tmp_path):
-    services.import_file(db, scenes.write(tmp_path / "cov.gpkg", s.frames()))
+    imports.import_file(db, scenes.write(tmp_path / "cov.gpkg", s.frames()))
     with db.begin() as conn:  # the live grids started long ago, so history has something to show
         conn.execute(text("UPDATE grids SET valid_from = '2024-01-01'"))
     return db
 
 
 def test_adopting_governance_grids_unifies_the_community(scene_db):
-    plan_id = planning.adopt_governance(scene_db, [s.C1])
-    checked = planning.validate(scene_db, plan_id, LIMITS)
+    plan_id = plans.adopt_governance(scene_db, [s.C1])
+    checked = plans.validate(scene_db, plan_id, LIMITS)
     assert blocking(checked.problems) == []  # the 190..200 gap went to G2
     assert checked.remap.target == {s.P1: s.G1, s.P2: None, s.G1: s.G1, s.G2: s.G2}  # P2 splits over G1 and G2
     diff = checked.diff()
     assert {(o["party_org_id"], o["change"]) for o in diff["party_orgs"]} >= {("brP1", "remapped")}
     assert diff["undecided"] == [{"grid": s.P2, "landing": {s.G1: 10, s.G2: 25}}]
     assert diff["metrics"][s.C1]["alignment_rate"]["after"]["value"] == 1.0
-    outcome = planning.apply(scene_db, plan_id, LIMITS, dt.date(2026, 1, 1))
+    outcome = plans.apply(scene_db, plan_id, LIMITS, dt.date(2026, 1, 1))
     assert (outcome["grids_closed"], outcome["grids_opened"], outcome["scopes_moved"]) == (4, 2, 1)
     with scene_db.connect() as conn:
         assert conn.scalar(text("SELECT target_id FROM party_org_scopes WHERE party_org_id = 'brP1'")) == s.G1
@@ -46,22 +47,22 @@ def test_adopting_governance_grids_unifies_the_community(scene_db):
         entry = conn.execute(text("SELECT before, after FROM audit_log WHERE action = 'plan.apply'")).one()
     assert entry.before == {"status": "draft", "live_grids": [s.P1, s.P2, s.G1, s.G2]}  # the four it closed
     assert entry.after["status"] == "applied" and entry.after["grids_closed"] == 4
-    assert services.coverage(scene_db, s.C1).metrics(s.C1)["alignment_rate"]["value"] == 1.0
+    assert coverage_service.coverage(scene_db, s.C1).metrics(s.C1)["alignment_rate"]["value"] == 1.0
     with pytest.raises(Exception, match="already applied"):
-        planning.apply(scene_db, plan_id, LIMITS)
+        plans.apply(scene_db, plan_id, LIMITS)
 
 
 def test_history_answers_which_grid_a_building_was_in(scene_db):
-    planning.apply(scene_db, planning.adopt_governance(scene_db, [s.C1]), LIMITS, dt.date(2026, 1, 1))
-    old = {(r["layer"], r["code"]) for r in planning.grids_of_building(scene_db, "b4", dt.date(2025, 6, 1))}
-    new = {(r["layer"], r["code"]) for r in planning.grids_of_building(scene_db, "b4", dt.date(2026, 6, 1))}
+    plans.apply(scene_db, plans.adopt_governance(scene_db, [s.C1]), LIMITS, dt.date(2026, 1, 1))
+    old = {(r["layer"], r["code"]) for r in plans.grids_of_building(scene_db, "b4", dt.date(2025, 6, 1))}
+    new = {(r["layer"], r["code"]) for r in plans.grids_of_building(scene_db, "b4", dt.date(2026, 6, 1))}
     assert old == {("party", s.P2), ("governance", s.G1)}  # b4's representative point lies in P2
     assert new == {("unified", s.G1)}
-    assert len(planning.grids_of_building(scene_db, "b4")) == 3
+    assert len(plans.grids_of_building(scene_db, "b4")) == 3
 
 
 def test_a_failure_midway_changes_nothing(scene_db, monkeypatch):
-    plan_id = planning.adopt_governance(scene_db, [s.C1])
+    plan_id = plans.adopt_governance(scene_db, [s.C1])
     before = fingerprint(scene_db)
 
     def broken(*args, **kwargs):
@@ -69,20 +70,20 @@ def test_a_failure_midway_changes_nothing(scene_db, monkeypatch):
 
     monkeypatch.setattr(plan_repo, "move_grid_assignments", broken)
     with pytest.raises(RuntimeError):
-        planning.apply(scene_db, plan_id, LIMITS, dt.date(2026, 1, 1))
+        plans.apply(scene_db, plan_id, LIMITS, dt.date(2026, 1, 1))
     assert fingerprint(scene_db) == before
     with scene_db.connect() as conn:
         assert plan_repo.plan(conn, plan_id)["status"] == "draft"
 
 
 def test_a_plan_with_errors_is_refused(scene_db):
-    plan_id = planning.adopt_governance(scene_db, [s.C1])
+    plan_id = plans.adopt_governance(scene_db, [s.C1])
     with scene_db.begin() as conn:  # cut a hole into the plan
         conn.execute(text("UPDATE plan_grids SET geom = ST_Multi(ST_Difference(geom, ST_Buffer(ST_Centroid(geom), 0.0002)))"
                           " WHERE plan_id = :p"), {"p": plan_id})
     before = fingerprint(scene_db)
     with pytest.raises(PlanRejected, match="grid_gap_area"):
-        planning.apply(scene_db, plan_id, LIMITS)
+        plans.apply(scene_db, plan_id, LIMITS)
     assert fingerprint(scene_db) == before
 
 
@@ -92,33 +93,33 @@ def demo_db(engine):
         from tests.conftest import TABLES
 
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    services.build_demo(engine, 20240501)
+    imports.build_demo(engine, 20240501)
     return engine
 
 
 def test_demo_proposal_meets_the_rules_on_every_community(demo_db):
-    plan_id, layouts = planning.propose(demo_db, [DEMO + "001", DEMO + "002", DEMO + "003"], LIMITS)
+    plan_id, layouts = plans.propose(demo_db, [DEMO + "001", DEMO + "002", DEMO + "003"], LIMITS)
     assert len(layouts) == 12 and all(layout.band_met for layout in layouts)
-    checked = planning.validate(demo_db, plan_id, LIMITS)
+    checked = plans.validate(demo_db, plan_id, LIMITS)
     assert [p for p in checked.problems if p["rule"] != "households_out_of_band"] == []  # (a), (c), (d)
     assert [p for p in checked.problems if p["rule"] == "households_out_of_band"] == []  # (b)
-    adopt = planning.adopt_governance(demo_db, [DEMO + "001"])
-    proposal = {r["community"]: r for r in planning.scores(demo_db, plan_id, LIMITS)}
-    b = services.coverage(demo_db, DEMO).units.buildings
+    adopt = plans.adopt_governance(demo_db, [DEMO + "001"])
+    proposal = {r["community"]: r for r in plans.scores(demo_db, plan_id, LIMITS)}
+    b = coverage_service.coverage(demo_db, DEMO).units.buildings
     outside = b[b["governance_grid"].isna()].groupby("community")["households"].sum()  # in the planted gap
-    for row in planning.scores(demo_db, adopt, LIMITS):  # (e) beside adopting governance grids
+    for row in plans.scores(demo_db, adopt, LIMITS):  # (e) beside adopting governance grids
         assert row["moved_from_governance"] == outside.get(row["community"], 0)
         assert row["moved_from_party"] <= row["live_unmatched_households"]  # gap buildings found a grid
         assert proposal[row["community"]]["moved_from_party"] >= 0
 
 
 def test_demo_adopt_governance_then_apply_aligns_everything(demo_db):
-    communities = planning.communities_of(demo_db, [DEMO + "001", DEMO + "002", DEMO + "003"])
-    plan_id = planning.adopt_governance(demo_db, communities)
-    before = services.coverage(demo_db, DEMO)
-    diff = planning.validate(demo_db, plan_id, LIMITS).diff()
-    planning.apply(demo_db, plan_id, LIMITS)
-    after = services.coverage(demo_db, DEMO)
+    communities = plans.communities_of(demo_db, [DEMO + "001", DEMO + "002", DEMO + "003"])
+    plan_id = plans.adopt_governance(demo_db, communities)
+    before = coverage_service.coverage(demo_db, DEMO)
+    diff = plans.validate(demo_db, plan_id, LIMITS).diff()
+    plans.apply(demo_db, plan_id, LIMITS)
+    after = coverage_service.coverage(demo_db, DEMO)
     assert after.metrics(DEMO)["alignment_rate"]["value"] == 1.0
     assert all(after.metrics(c)["alignment_rate"]["value"] == 1.0 for c in communities)
     # every Party group whose buildings now sit in other grids, and every staff member whose grid

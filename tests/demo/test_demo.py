@@ -7,10 +7,11 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from gridsvc import services
 from gridsvc.analysis.assignment import assign_to_polygons, representative_points
 from gridsvc.demo import build_demo
 from gridsvc.ingest.exchange import validate_dataset
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services import imports
 
 PLANTED = {"building_no_grid", "grid_gap_area", "grid_overlap", "grid_outside_community", "split_building",
            "household_band", "no_grid_branch", "building_group_missing", "org_should_build",
@@ -74,9 +75,9 @@ def test_demo_passes_import_checks(demo):
 
 
 def test_demo_stores_generated_rows_and_is_idempotent(db):
-    result, _ = services.build_demo(db, 20240501)
+    result, _ = imports.build_demo(db, 20240501)
     assert result.counts["buildings"].inserted > 1700
-    again, _ = services.build_demo(db, 20240501)
+    again, _ = imports.build_demo(db, 20240501)
     assert again.changed == 0
     with db.connect() as conn:
         sources = set(conn.execute(text(
@@ -89,7 +90,7 @@ def test_demo_stores_generated_rows_and_is_idempotent(db):
 def test_demo_on_osm_footprints(db, osm_file):
     import pyogrio
 
-    result, demo = services.build_demo(db, 7, osm_file)
+    result, demo = imports.build_demo(db, 7, osm_file)
     gdal = pyogrio.read_dataframe(osm_file, layer="multipolygons", columns=["building"])
     assert result.counts["buildings"].inserted == gdal["building"].notna().sum()
     assert PLANTED <= set(demo.plants.items)
@@ -103,8 +104,8 @@ def test_demo_on_osm_footprints(db, osm_file):
 
 
 def test_demo_coverage_finds_every_planted_gap(db):
-    _, demo = services.build_demo(db, 20240501)
-    cov = services.coverage(db, demo.district_code)
+    _, demo = imports.build_demo(db, 20240501)
+    cov = coverage_service.coverage(db, demo.district_code)
     found = set(cov.gaps["kind"])
     assert PLANTED <= found
     for kind, items in demo.plants.items.items():
@@ -113,10 +114,10 @@ def test_demo_coverage_finds_every_planted_gap(db):
 
 
 def test_demo_alignment_lists_unmatched_grids(db):
-    _, demo = services.build_demo(db, 20240501)
+    _, demo = imports.build_demo(db, 20240501)
     community = demo.district_code + "001002"  # one Party grid more than governance grids
-    result = services.alignment(db, community)
+    result = coverage_service.alignment(db, community)
     assert [u["side"] for u in result.unmatched] == ["party"]
     assert 0 < result.rate["value"] < 1 and result.moves
-    unified = services.alignment(db, demo.district_code + "001001")
+    unified = coverage_service.alignment(db, demo.district_code + "001001")
     assert unified.rate["value"] == 1.0

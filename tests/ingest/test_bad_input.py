@@ -9,9 +9,9 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from gridsvc import services
 from gridsvc.cli import main
 from gridsvc.errors import ImportRejected
+from gridsvc.services import imports
 from tests import scenes
 from tests.conftest import fingerprint
 
@@ -21,7 +21,7 @@ C1 = scenes.C1
 @pytest.fixture
 def loaded(db, tmp_path):
     """The database holding the small district, and its fingerprint."""
-    services.import_file(db, scenes.write(tmp_path / "small.gpkg"))
+    imports.import_file(db, scenes.write(tmp_path / "small.gpkg"))
     return db, fingerprint(db)
 
 
@@ -158,7 +158,7 @@ def test_bad_input_is_named_and_changes_nothing(loaded, tmp_path, mutate, expect
     frames["buildings"]["residents"] = frames["buildings"]["residents"] + 1
     path = scenes.write(tmp_path / "bad.gpkg", mutate(frames))
     with pytest.raises(ImportRejected) as info:
-        services.import_file(engine, path)
+        imports.import_file(engine, path)
     message = str(info.value)
     for part in expected:
         assert part in message, f"{part!r} not in:\n{message}"
@@ -170,7 +170,7 @@ def test_all_problems_are_listed_at_once(loaded, tmp_path):
     engine, before = loaded
     frames = wrong_type(duplicate_id(scenes.layers()))
     with pytest.raises(ImportRejected) as info:
-        services.import_file(engine, scenes.write(tmp_path / "bad.gpkg", frames))
+        imports.import_file(engine, scenes.write(tmp_path / "bad.gpkg", frames))
     assert len(info.value.problems) == 2
     assert fingerprint(engine) == before
 
@@ -188,7 +188,7 @@ def test_unknown_file_kind_is_refused(db, tmp_path):
     path = tmp_path / "ledger.txt"
     path.write_text("not a map")
     with pytest.raises(Exception, match="unknown file kind"):
-        services.import_file(db, path)
+        imports.import_file(db, path)
 
 
 def test_cli_import_logs_the_file_hash(db, settings, tmp_path):

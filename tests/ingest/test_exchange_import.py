@@ -10,8 +10,8 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from gridsvc import services
 from gridsvc.ingest.schema import LAYER_BY_NAME
+from gridsvc.services import imports
 from tests import scenes
 from tests.conftest import fingerprint
 
@@ -22,7 +22,7 @@ def small_file(tmp_path):
 
 
 def test_import_stores_every_layer(db, small_file):
-    result = services.import_file(db, small_file)
+    result = imports.import_file(db, small_file)
     inserted = {table: c.inserted for table, c in result.counts.items()}
     assert inserted == {"areas": 4, "grids": 5, "buildings": 6, "organizations": 2, "party_orgs": 4,
                         "party_org_scopes": 4, "staff": 4, "assignments": 4}
@@ -37,7 +37,7 @@ def test_import_stores_every_layer(db, small_file):
 
 
 def test_missing_households_are_estimated_and_marked(db, small_file):
-    services.import_file(db, small_file)
+    imports.import_file(db, small_file)
     with db.connect() as conn:
         rows = dict(conn.execute(text("SELECT id, households || '/' || households_estimated FROM buildings")).all())
     assert rows["b5"] == "24/true"  # 6 floors × 2 units × 2
@@ -46,19 +46,19 @@ def test_missing_households_are_estimated_and_marked(db, small_file):
 
 
 def test_reimport_changes_nothing(db, small_file):
-    services.import_file(db, small_file)
+    imports.import_file(db, small_file)
     before = fingerprint(db)
-    again = services.import_file(db, small_file)
+    again = imports.import_file(db, small_file)
     assert again.changed == 0
     assert all(c.unchanged > 0 and c.changed == 0 for c in again.counts.values())
     assert fingerprint(db) == before  # not even the import log grew
 
 
 def test_later_file_updates_rows_by_key(db, tmp_path, small_file):
-    services.import_file(db, small_file)
+    imports.import_file(db, small_file)
     frames = scenes.layers()
     frames["buildings"].loc[frames["buildings"]["id"] == "b2", "full_members"] = 5
-    result = services.import_file(db, scenes.write(tmp_path / "later.gpkg", frames))
+    result = imports.import_file(db, scenes.write(tmp_path / "later.gpkg", frames))
     assert result.counts["buildings"].updated == 1 and result.counts["buildings"].unchanged == 5
     with db.connect() as conn:
         assert conn.scalar(text("SELECT full_members FROM buildings WHERE id = 'b2'")) == 5
@@ -69,9 +69,9 @@ def _metric(geoms) -> np.ndarray:
 
 
 def test_export_round_trips_rows_and_geometries(db, small_file, tmp_path):
-    services.import_file(db, small_file)
+    imports.import_file(db, small_file)
     out = tmp_path / "out.gpkg"
-    services.export_file(db, out)
+    imports.export_file(db, out)
     for name, original in scenes.layers().items():
         exported = pyogrio.read_dataframe(out, layer=name)
         key = list(LAYER_BY_NAME[name].key)
@@ -94,19 +94,19 @@ def test_export_round_trips_rows_and_geometries(db, small_file, tmp_path):
             assert distances.max() < 0.01, f"{name}: geometry moved {distances.max():.4f} m"
     # and the export reads back in as the very same data
     before = fingerprint(db)
-    assert services.import_file(db, out).changed == 0
+    assert imports.import_file(db, out).changed == 0
     assert fingerprint(db) == before
 
 
 def test_building_points_are_kept_as_points(db, small_file):
-    services.import_file(db, small_file)
+    imports.import_file(db, small_file)
     with db.connect() as conn:
         kinds = dict(conn.execute(text("SELECT id, GeometryType(geom) FROM buildings")).all())
     assert kinds["b3"] == "POINT" and kinds["b1"] == "POLYGON"
 
 
 def test_import_log_records_changes(db, small_file):
-    services.import_file(db, small_file)
+    imports.import_file(db, small_file)
     with db.connect() as conn:
         rows = conn.execute(text("SELECT source_name, sha256, kind FROM imports")).all()
     assert len(rows) == 1 and rows[0][0].endswith("small.gpkg") and len(rows[0][1]) == 64
@@ -120,7 +120,7 @@ def test_datum_option_shifts_gcj02_back(db, tmp_path):
     shifted = wgs84_to_datum([truth], "gcj02")[0]
     path = tmp_path / "amap.geojson"
     gpd.GeoDataFrame({"id": ["amap-1"], "use": ["residential"]}, geometry=[shifted], crs=4326).to_file(path)
-    services.import_file(db, path, datum="gcj02")
+    imports.import_file(db, path, datum="gcj02")
     with db.connect() as conn:
         stored = shapely.from_wkb(conn.scalar(text("SELECT ST_AsBinary(geom) FROM buildings WHERE id = 'amap-1'")))
     assert shapely.hausdorff_distance(_metric([stored])[0], _metric([truth])[0]) < 0.5
@@ -131,7 +131,7 @@ def test_footprint_file_columns_matched_by_name(db, tmp_path):
     path = tmp_path / "survey.geojson"
     gpd.GeoDataFrame({"ID": ["s-1", "s-2"], "层数": [12, 3], "use": ["residential", "shop"]},
                      geometry=[scenes.box(0, 0, 20, 20), scenes.box(50, 0, 70, 20)], crs=4326).to_file(path)
-    services.import_file(db, path)
+    imports.import_file(db, path)
     with db.connect() as conn:
         rows = {r[0]: r[1:] for r in conn.execute(text("SELECT id, floors, use FROM buildings"))}
     assert rows == {"s-1": (12, "residential"), "s-2": (3, "commercial")}
@@ -141,7 +141,7 @@ def test_footprint_file_columns_matched_by_name(db, tmp_path):
 def test_empty_yes_no_cells_take_their_defaults(db, tmp_path):
     frames = scenes.layers()
     frames["grids"]["urban"] = pd.array([True, None, False, None, None], dtype="boolean")
-    services.import_file(db, scenes.write(tmp_path / "urban.gpkg", frames))
+    imports.import_file(db, scenes.write(tmp_path / "urban.gpkg", frames))
     with db.connect() as conn:
         urban = dict(conn.execute(text("SELECT name, urban FROM grids")).all())
     assert urban == {"G1": True, "G2": True, "P1": False, "P2": True, "U1": True}
@@ -152,10 +152,10 @@ def test_bulk_load_into_empty_and_filled_tables(db, monkeypatch, small_file):
     from gridsvc.repository import write
 
     monkeypatch.setattr(write, "BULK_ROWS", 2)
-    first = services.import_file(db, small_file)
+    first = imports.import_file(db, small_file)
     assert first.counts["buildings"].inserted == 6
     before = fingerprint(db)
-    assert services.import_file(db, small_file).changed == 0
+    assert imports.import_file(db, small_file).changed == 0
     assert fingerprint(db) == before
     with db.connect() as conn:
         gist = conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'buildings' "

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pyogrio
 from sqlalchemy import text
 
-from gridsvc import services
 from gridsvc.ingest.footprints import osm_use, parse_other_tags
+from gridsvc.services import imports
 
 
 def test_osm_import_stores_exactly_gdal_building_polygons(db, osm_file):
     gdal = pyogrio.read_dataframe(osm_file, layer="multipolygons", columns=["building", "osm_id", "osm_way_id"])
     expected = gdal[gdal["building"].notna()]
-    result = services.import_file(db, osm_file)
+    result = imports.import_file(db, osm_file)
     assert result.counts["buildings"].inserted == len(expected)
     with db.connect() as conn:
         stored = set(conn.execute(text("SELECT osm_id FROM buildings WHERE source = 'osm'")).scalars())
@@ -25,7 +25,7 @@ def test_osm_import_stores_exactly_gdal_building_polygons(db, osm_file):
 
 
 def test_osm_keeps_levels_names_types_and_use(db, osm_file):
-    services.import_file(db, osm_file)
+    imports.import_file(db, osm_file)
     gdal = pyogrio.read_dataframe(osm_file, layer="multipolygons", columns=["building", "other_tags", "name"])
     gdal = gdal[gdal["building"].notna()]
     with_levels = sum("building:levels" in parse_other_tags(t) for t in gdal["other_tags"])
@@ -42,8 +42,8 @@ def test_osm_keeps_levels_names_types_and_use(db, osm_file):
 
 
 def test_osm_reimport_changes_nothing(db, osm_file):
-    services.import_file(db, osm_file)
-    assert services.import_file(db, osm_file).changed == 0
+    imports.import_file(db, osm_file)
+    assert imports.import_file(db, osm_file).changed == 0
 
 
 def test_other_tags_and_use():

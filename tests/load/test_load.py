@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.load import Call, hammer, server, tile_of
-from gridsvc import services
 from gridsvc.db.cluster import LocalCluster
 from gridsvc.db.engine import _ensure_local_database, make_engine
+from gridsvc.services import imports
 from gridsvc.settings import Settings
 from tests import coverage_scene as s
 from tests import scenes
@@ -97,7 +97,7 @@ def own_cluster():
 
 def test_database_outage_answers_503_then_recovers(own_cluster, tmp_path):
     engine = make_engine(Settings(database_url=own_cluster.url, home=tmp_path / "home"))
-    services.import_file(engine, scenes.write(tmp_path / "scene.gpkg", s.frames()))
+    imports.import_file(engine, scenes.write(tmp_path / "scene.gpkg", s.frames()))
     engine.dispose()
     env = {"GRIDSVC_DATABASE_URL": own_cluster.url, "GRIDSVC_HOME": str(tmp_path / "home")}
     calls = [Call("health", "/api/health"), Call("list", f"/api/buildings?community={s.C1}"),

@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from gridsvc import access, mapping, services
 from gridsvc.errors import InvalidInput
 from gridsvc.rendering.common import Basemap
+from gridsvc.services import access, imports, maps
+from gridsvc.services import coverage as coverage_service
 from gridsvc.settings import Settings
 
 EXTERNAL = re.compile(r'<(?:script[^>]+src|link[^>]+href)="(?:https?:)?//', re.IGNORECASE)
@@ -29,20 +30,20 @@ def demo_db(engine):
 
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    _, demo = services.build_demo(engine, 20240501)
+    _, demo = imports.build_demo(engine, 20240501)
     return engine, demo
 
 
 def _worst_grid(engine, district: str) -> str:
-    gaps = services.coverage(engine, district).gap_list(district)
+    gaps = coverage_service.coverage(engine, district).gap_list(district)
     return gaps[gaps["object_type"] == "building"].dropna(subset=["grid"]).groupby("grid").size().idxmax()
 
 
 def test_grid_map_has_everything_a_grid_leader_needs(demo_db):
     engine, demo = demo_db
     code = _worst_grid(engine, demo.district_code)
-    page = mapping.grid_map_html(engine, code, Basemap())
-    cov = services.coverage(engine, code)
+    page = maps.grid_map_html(engine, code, Basemap())
+    cov = coverage_service.coverage(engine, code)
     assert not EXTERNAL.search(page)
     assert "<script>" in page and "L.map(" in page  # Leaflet inlined
     for text in ("楼栋状态", "应建未建楼栋党小组", "已建楼栋党小组", "无在岗楼栋长", "工作人员", "覆盖指标",
@@ -50,19 +51,19 @@ def test_grid_map_has_everything_a_grid_leader_needs(demo_db):
         assert shows(page, text), text
     assert page.count('"gs_kind": "building"') == len(cov.grid_buildings(code))
     assert "****" not in page and PHONE.search(page)  # the local admin sees phone numbers whole
-    anonymous = mapping.grid_map_html(access.scoped(engine, access.ANONYMOUS), code, Basemap())
+    anonymous = maps.grid_map_html(access.scoped(engine, access.ANONYMOUS), code, Basemap())
     assert "****" in anonymous and not PHONE.search(anonymous)  # anyone else: masked
     assert len(page.encode()) < 300_000
 
 
 def test_coverage_map_layers(demo_db):
     engine, demo = demo_db
-    page = mapping.coverage_map_html(engine, demo.district_code, Basemap(), "grid_leader_coverage")
+    page = maps.coverage_map_html(engine, demo.district_code, Basemap(), "grid_leader_coverage")
     assert not EXTERNAL.search(page)
     for text in ("网格长配备率", "社区边界", "空白、重叠与越界区域", "网格无网格长", "网格有多名网格长",
                  "本图数据为生成数据，仅供演示", "L.control.layers"):
         assert shows(page, text), text
-    cov = services.coverage(engine, demo.district_code)
+    cov = coverage_service.coverage(engine, demo.district_code)
     staff_side = cov.scene.grids["layer"].isin(["governance", "unified"]).sum()
     assert page.count('"gs_kind": "grid"') == staff_side
 
@@ -72,13 +73,13 @@ def test_coverage_map_aggregates_large_kinds(demo_db, monkeypatch):
 
     engine, demo = demo_db
     monkeypatch.setattr(coverage_map, "MAX_POINTS", 10)
-    page = mapping.coverage_map_html(engine, demo.district_code, Basemap())
+    page = maps.coverage_map_html(engine, demo.district_code, Basemap())
     assert '"gs_kind": "gap_group"' in page
 
 
 def test_served_maps_load_assets_from_this_server(demo_db):
     engine, demo = demo_db
-    page = mapping.coverage_map_html(engine, demo.district_code + "001", Basemap(), inline=False,
+    page = maps.coverage_map_html(engine, demo.district_code + "001", Basemap(), inline=False,
                                      tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf")
     assert '<script src="/static/vendor/leaflet/dist/leaflet.js">' in page
     assert "/static/vendor/leaflet.vectorgrid/" in page and "L.vectorGrid.protobuf" in page
@@ -87,8 +88,8 @@ def test_served_maps_load_assets_from_this_server(demo_db):
 def test_amap_basemap_shifts_the_overlay_to_gcj02(demo_db):
     engine, demo = demo_db
     code = _worst_grid(engine, demo.district_code)
-    plain = mapping.grid_map_html(engine, code, Basemap())
-    amap = mapping.grid_map_html(engine, code, Basemap("amap"))
+    plain = maps.grid_map_html(engine, code, Basemap())
+    amap = maps.grid_map_html(engine, code, Basemap("amap"))
     first = re.compile(r'"coordinates": \[\[\[\[?([\d.]+), ([\d.]+)')
     (lon0, lat0), (lon1, lat1) = (tuple(map(float, first.search(p).groups())) for p in (plain, amap))
     assert 0.002 < abs(lon1 - lon0) + abs(lat1 - lat0) < 0.01  # a few hundred metres
@@ -99,18 +100,18 @@ def test_amap_basemap_shifts_the_overlay_to_gcj02(demo_db):
 def test_basemap_and_metric_errors(demo_db):
     engine, demo = demo_db
     with pytest.raises(InvalidInput, match="GRIDSVC_TIANDITU_KEY"):
-        mapping.basemap_from(Settings(), "tianditu")
+        maps.basemap_from(Settings(), "tianditu")
     with pytest.raises(InvalidInput, match="grids can be coloured by"):
-        mapping.coverage_map_html(engine, demo.district_code, Basemap(), "gap_area_m2.party")
+        maps.coverage_map_html(engine, demo.district_code, Basemap(), "gap_area_m2.party")
     with pytest.raises(InvalidInput, match="is a grid"):
-        mapping.coverage_map_html(engine, demo.district_code + "001001001", Basemap())
+        maps.coverage_map_html(engine, demo.district_code + "001001001", Basemap())
 
 
 def test_alignment_map(demo_db):
     engine, demo = demo_db
     community = demo.district_code + "002001"
-    page = mapping.alignment_map_html(engine, community, Basemap())
-    result = services.alignment(engine, community)
+    page = maps.alignment_map_html(engine, community, Basemap())
+    result = coverage_service.alignment(engine, community)
     assert not EXTERNAL.search(page)
     for text in ("两网对照", "党建网格（滑块左侧）", "治理网格（滑块右侧）", "需调整的楼栋", "gs-swipe", "IoU",
                  "本图数据为生成数据，仅供演示"):
@@ -118,4 +119,4 @@ def test_alignment_map(demo_db):
     assert page.count('"gs_kind": "move"') == len(result.moves)
     assert page.count("IoU ") >= len(result.pairs)
     with pytest.raises(InvalidInput, match="not a community"):
-        mapping.alignment_map_html(engine, demo.district_code, Basemap())
+        maps.alignment_map_html(engine, demo.district_code, Basemap())

@@ -19,11 +19,12 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import text
 
-from gridsvc import services
 from gridsvc.analysis.metrics import LABELS
 from gridsvc.api import create_app
 from gridsvc.cli import main
 from gridsvc.reports.content import GENERATED_NOTICE, is_rate
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services import imports
 from gridsvc.textual import figure
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,7 +36,7 @@ def demo_db(engine):
 
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    _, demo = services.build_demo(engine, 20240501)
+    _, demo = imports.build_demo(engine, 20240501)
     return engine, demo.district_code
 
 
@@ -60,7 +61,7 @@ def written(demo_db, env, tmp_path_factory) -> dict[str, Path]:
 
 def test_excel_ledger_holds_the_engines_numbers_in_typed_cells(demo_db, written):
     engine, district = demo_db
-    cov = services.coverage(engine, district)
+    cov = coverage_service.coverage(engine, district)
     book = openpyxl.load_workbook(written["xlsx"])
     assert book.sheetnames == ["说明", "汇总", "街道排名", "社区排名", "网格排名", "问题清单", "网格员负荷", "两网融合"]
     assert book["说明"]["A2"].value == GENERATED_NOTICE  # generated data says so on the first sheet
@@ -111,7 +112,7 @@ def _pdf_text(path: Path) -> list[str]:
 
 def test_pdf_says_generated_on_every_page_and_shows_the_engines_figures(demo_db, written):
     engine, district = demo_db
-    cov = services.coverage(engine, district)
+    cov = coverage_service.coverage(engine, district)
     pages = _pdf_text(written["pdf"])
     assert len(pages) > 3
     assert GENERATED_NOTICE in pages[0] and "网格覆盖情况报告" in pages[0]
@@ -171,7 +172,7 @@ class Page(HTMLParser):
 
 def test_html_tables_images_and_the_map_link(demo_db, written):
     engine, district = demo_db
-    cov = services.coverage(engine, district)
+    cov = coverage_service.coverage(engine, district)
     html = written["html"].read_text(encoding="utf-8")
     page = Page(html)
     assert page.paragraphs[0] == ("notice", GENERATED_NOTICE)
@@ -209,7 +210,7 @@ def test_snapshot_then_change_shows_in_every_format(demo_db, env, tmp_path):
     engine, district = demo_db
     taken = CliRunner().invoke(main, ["snapshot", "--area", district, "--note", "月初"], env=env)
     assert taken.exit_code == 0 and "snapshot #" in taken.output
-    before = services.coverage(engine, district).metrics(district)["grid_leader_coverage"]
+    before = coverage_service.coverage(engine, district).metrics(district)["grid_leader_coverage"]
     with engine.begin() as conn:  # a grid leader leaves
         leader = conn.execute(text("""SELECT a.id FROM assignments a JOIN staff s ON s.id = a.staff_id
                                       WHERE s.role = 'grid_leader' AND a.target_type = 'grid'
@@ -218,7 +219,7 @@ def test_snapshot_then_change_shows_in_every_format(demo_db, env, tmp_path):
         conn.execute(text("UPDATE assignments SET end_date = :d WHERE id = :id"),
                      {"d": dt.date.today() - dt.timedelta(days=1), "id": leader})
     try:
-        after = services.coverage(engine, district).metrics(district)["grid_leader_coverage"]
+        after = coverage_service.coverage(engine, district).metrics(district)["grid_leader_coverage"]
         assert after["numerator"] == before["numerator"] - 1
         for fmt in ("xlsx", "pdf", "html"):
             out = tmp_path / f"r.{fmt}"
@@ -243,7 +244,7 @@ def test_snapshot_then_change_shows_in_every_format(demo_db, env, tmp_path):
 
 
 def cov_name(engine, code: str) -> str:
-    return services.coverage(engine, code).name(code)
+    return coverage_service.coverage(engine, code).name(code)
 
 
 def test_reports_over_http(demo_db, settings):

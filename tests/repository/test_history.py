@@ -9,8 +9,8 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from gridsvc import services
 from gridsvc.repository import read as repo
+from gridsvc.services import imports
 from tests import scenes
 
 CODE = scenes.C1 + "001"
@@ -25,7 +25,7 @@ def _replace_grid(conn, on: dt.date, new_geom: shapely.Polygon) -> None:
 
 
 def test_grids_by_date(db, tmp_path):
-    services.import_file(db, scenes.write(tmp_path / "small.gpkg"))
+    imports.import_file(db, scenes.write(tmp_path / "small.gpkg"))
     with db.begin() as conn:
         _replace_grid(conn, dt.date(2025, 7, 1), scenes.box(0, 0, 100, 200))
     with db.connect() as conn:
@@ -39,7 +39,7 @@ def test_grids_by_date(db, tmp_path):
 
 
 def test_only_one_current_grid_per_code(db, tmp_path):
-    services.import_file(db, scenes.write(tmp_path / "small.gpkg"))
+    imports.import_file(db, scenes.write(tmp_path / "small.gpkg"))
     with pytest.raises(IntegrityError), db.begin() as conn:
         conn.execute(text("""INSERT INTO grids (code, layer, community_code, geom)
                              SELECT code, layer, community_code, geom FROM grids WHERE code = :c"""), {"c": CODE})

@@ -16,14 +16,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from gridsvc import access, services
-from gridsvc.access import Principal
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.analysis.units import building_units
 from gridsvc.api import create_app
 from gridsvc.repository import predicates
 from gridsvc.repository import read as repo
 from gridsvc.repository.scene import load_scene
+from gridsvc.services import access, imports
+from gridsvc.services.access import Principal
 from tests import coverage_scene as s
 from tests import scenes
 
@@ -42,7 +42,7 @@ def _with_b9() -> dict:
 
 @pytest.fixture
 def scene(db, tmp_path):
-    services.import_file(db, scenes.write(tmp_path / "scene.gpkg", _with_b9()))
+    imports.import_file(db, scenes.write(tmp_path / "scene.gpkg", _with_b9()))
     return db
 
 

@@ -10,11 +10,12 @@ import sys
 
 import click
 
-from gridsvc import audit, users
-from gridsvc.access import ROLE_LABEL, ROLES
-from gridsvc.cli_support import engine as _engine
-from gridsvc.cli_support import fail_cleanly as _fail_cleanly
+from gridsvc.cli.support import engine as _engine
+from gridsvc.cli.support import fail_cleanly as _fail_cleanly
 from gridsvc.errors import InvalidInput
+from gridsvc.repository import audit
+from gridsvc.services import users
+from gridsvc.services.access import ROLE_LABEL, ROLES
 from gridsvc.settings import Settings
 
 

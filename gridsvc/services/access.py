@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 
 from gridsvc.errors import Forbidden, NotFound
-from gridsvc.privacy import mask_phone
 
 ROLES = ("admin", "planner", "leader", "viewer")
 ROLE_LABEL = {"admin": "管理员", "planner": "规划员", "leader": "网格长", "viewer": "查看者"}
@@ -88,6 +87,20 @@ class Principal:
         for staff_id, kind, target in assignments:
             targets.setdefault(staff_id, []).append((kind, target))
         return [self.phone(phone, targets.get(sid, [])) for sid, phone in zip(staff_ids, phones, strict=True)]
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """Keep the first three and last four digits.
+
+    >>> mask_phone("13800000001")
+    '138****0001'
+    """
+    if not phone:
+        return phone
+    digits = phone.strip()
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
 
 
 def local_admin() -> Principal:

@@ -1,30 +1,26 @@
-"""Operations the CLI and the API share: import, export, demo build, inventory."""
+"""Imports and exports as users run them (CLI and API alike): read a file, check it, write it all or
+nothing; export what a caller may see; build the demo; count what is stored."""
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
 
-from gridsvc import audit
-from gridsvc.access import principal_of, scope_of
-from gridsvc.analysis.scene import Thresholds
 from gridsvc.dataset import Dataset
 from gridsvc.errors import ImportRejected, InvalidInput
 from gridsvc.ingest.exchange import is_exchange_file, read_exchange
 from gridsvc.ingest.export import write_exchange
 from gridsvc.ingest.footprints import is_osm_file, read_footprint_file, read_osm
 from gridsvc.ingest.references import check_references
+from gridsvc.repository import audit
 from gridsvc.repository import read as repo
 from gridsvc.repository.write import Counts, Progress, write_dataset
+from gridsvc.services.access import principal_of
 
 if TYPE_CHECKING:
     from gridsvc.demo import Demo
@@ -121,78 +117,3 @@ def build_demo(engine: Engine, seed: int, osm: Path | None = None,
     name = f"demo seed={seed}" + (f" osm={osm}" if osm else "")
     dataset = validate_dataset(demo.dataset, name)
     return import_dataset(engine, dataset, name, None, progress), demo
-
-
-def thresholds(settings) -> Thresholds:
-    """The configured thresholds (GRIDSVC_HOUSEHOLDS_MIN, ...; domain.md §4's defaults)."""
-    return Thresholds(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(Thresholds)})
-
-
-_COVERAGE_CACHE: OrderedDict = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-COVERAGE_CACHE_SIZE = 8
-
-
-def coverage(engine: Engine, area: str | None = None, as_of=None, limits: Thresholds | None = None):
-    """The coverage of ``area`` (any level; None: everything stored) as ``engine`` may see it.
-
-    Kept in a small cache until the data changes (the database's ``data_version``, which triggers
-    move on every real change, by gridsvc or anyone else); the coverage of a grid is its community's.
-    """
-    from gridsvc.analysis.coverage import compute_coverage, level_of
-    from gridsvc.errors import NotFound
-    from gridsvc.repository.scene import load_scene
-
-    if area is not None:
-        try:
-            level_of(area)
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
-    with engine.connect() as conn:
-        if area is not None and not (repo.area_exists(conn, area) or repo.grid_exists(conn, area)):
-            raise NotFound(f"no district, street, community or grid with code {area!r}")
-        as_of = as_of or dt.date.today()  # "active" depends on the day: part of the key
-        version = conn.scalar(text("SELECT version FROM data_version"))
-        # what a scoped caller sees differs: the scope is part of the key
-        key = (engine.url.render_as_string(hide_password=True), scope_of(engine), area[:12] if area else None,
-               as_of, limits)
-        with _CACHE_LOCK:
-            hit = _COVERAGE_CACHE.get(key)
-            if hit is not None and hit[0] == version:
-                _COVERAGE_CACHE.move_to_end(key)
-                return hit[1]
-        scene = load_scene(conn, area, as_of)
-    result = compute_coverage(scene, limits)
-    with _CACHE_LOCK:
-        _COVERAGE_CACHE[key] = (version, result)
-        while len(_COVERAGE_CACHE) > COVERAGE_CACHE_SIZE:
-            _COVERAGE_CACHE.popitem(last=False)
-    return result
-
-
-def check_area(code: str, what: str) -> str:
-    """``code`` if it names a district, street or community, else a clear InvalidInput.
-
-    ``what`` names what is asked for ("the coverage map", "a report") in the message."""
-    from gridsvc.analysis.coverage import level_of
-
-    try:
-        level = level_of(code)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-    if level == "grid":
-        raise InvalidInput(f"{code} is a grid: {what} is for a district, street or community "
-                           "(the grid map shows one grid: gridsvc map grid)")
-    return code
-
-
-def check_community(code: str) -> str:
-    """``code`` if it names a community (12 digits), else a clear InvalidInput."""
-    if not (len(code) == 12 and code.isdigit()):
-        raise InvalidInput(f"{code!r} is not a community code (12 digits)")
-    return code
-
-
-def alignment(engine: Engine, community: str, as_of=None, limits: Thresholds | None = None):
-    """The alignment of the two grid layers of one community (domain.md §5)."""
-    return coverage(engine, check_community(community), as_of, limits).alignment(community)

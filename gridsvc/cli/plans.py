@@ -1,5 +1,5 @@
 """``gridsvc plan …`` and ``gridsvc history``: redraw plans from the command line (thin over
-:mod:`gridsvc.planning`)."""
+:mod:`gridsvc.services.plans`)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from pathlib import Path
 
 import click
 
-from gridsvc import planning, services
 from gridsvc.analysis.crs import DATUMS
 from gridsvc.analysis.metrics import METRICS
-from gridsvc.cli_support import engine, fail_cleanly
+from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services import plans
 from gridsvc.settings import Settings
 from gridsvc.textual import figure, table
 
@@ -47,7 +48,7 @@ def plan() -> None:
 @click.option("--adopt-governance", is_flag=True, help="Copy the governance grids (采用综治网格).")
 @click.option("--propose", is_flag=True, help="The automatic proposal (自动方案), one programme per community.")
 @click.option("--name", default=None)
-@click.option("--layer", type=click.Choice(planning.LAYERS), default="unified", show_default=True,
+@click.option("--layer", type=click.Choice(plans.LAYERS), default="unified", show_default=True,
               help="The layer the plan becomes when applied.")
 @click.option("--datum", type=click.Choice(sorted(DATUMS)), default=None, help="Datum of --from-file coordinates.")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Seconds per community (--propose).")
@@ -60,15 +61,15 @@ def plan_create(settings: Settings, communities, path, adopt_governance, propose
         raise InvalidInput("say where the plan comes from: one of --from-file, --adopt-governance, --propose")
     db = engine(settings)
     if path is not None:
-        plan_id = planning.create_from_file(db, path, name, communities, layer, datum)
+        plan_id = plans.create_from_file(db, path, name, communities, layer, datum)
     elif adopt_governance:
-        plan_id = planning.adopt_governance(db, communities, name, layer)
+        plan_id = plans.adopt_governance(db, communities, name, layer)
     else:
         def report(community, layout):
             note = "; ".join(layout.notes) or "ok"
             click.echo(f"{community}: {len(layout.geoms)} grids in {layout.seconds:.1f} s ({note})", err=True)
 
-        plan_id, _ = planning.propose(db, communities, services.thresholds(settings), name, time_limit, report)
+        plan_id, _ = plans.propose(db, communities, coverage_service.thresholds(settings), name, time_limit, report)
     click.echo(f"plan created: {plan_id}")
     click.echo(plan_id)
 
@@ -78,7 +79,7 @@ def plan_create(settings: Settings, communities, path, adopt_governance, propose
 @fail_cleanly
 def plan_list(settings: Settings) -> None:
     """Every plan, newest last."""
-    rows = planning.list_plans(engine(settings))
+    rows = plans.list_plans(engine(settings))
     click.echo(table(["id", "名称", "社区", "图层", "来源", "状态", "网格数", "生效日期"],
                      [[str(p["id"]), p["name"], ",".join(p["communities"]), p["layer"], p["origin"], p["status"],
                        str(p["grids"]), str(p["effective"] or "")] for p in rows], right={0, 6}))
@@ -91,7 +92,7 @@ def plan_list(settings: Settings) -> None:
 @fail_cleanly
 def plan_show(settings: Settings, plan_id: int, fmt: str) -> None:
     """One plan and its grids (geojson: the grids, to edit and upload again)."""
-    info, grids = planning.show_plan(engine(settings), plan_id)
+    info, grids = plans.show_plan(engine(settings), plan_id)
     if fmt == "geojson":
         click.echo(grids.to_json(ensure_ascii=False, drop_id=True))
     elif fmt == "json":
@@ -109,7 +110,7 @@ def plan_show(settings: Settings, plan_id: int, fmt: str) -> None:
 @fail_cleanly
 def plan_validate(settings: Settings, plan_id: int, fmt: str) -> None:
     """Check the plan against every grid rule (domain.md §4) and contiguity; exit 1 on errors."""
-    checked = planning.validate(engine(settings), plan_id, services.thresholds(settings))
+    checked = plans.validate(engine(settings), plan_id, coverage_service.thresholds(settings))
     problems = [{k: v for k, v in p.items() if k != "geometry"} for p in checked.problems]
     if fmt == "json":
         _dump({"plan": plan_id, "errors": len(checked.errors), "problems": problems})
@@ -129,7 +130,7 @@ def plan_validate(settings: Settings, plan_id: int, fmt: str) -> None:
 @fail_cleanly
 def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str) -> None:
     """What applying the plan would change: buildings, Party organizations, staff, metrics."""
-    checked = planning.validate(engine(settings), plan_id, services.thresholds(settings),
+    checked = plans.validate(engine(settings), plan_id, coverage_service.thresholds(settings),
                                                _date(effective))
     diff = checked.diff()
     if fmt == "json":
@@ -156,7 +157,7 @@ def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str)
 @fail_cleanly
 def plan_apply(settings: Settings, plan_id: int, effective: str | None) -> None:
     """Make the plan live, all or nothing; replaced grids stay as history."""
-    outcome = planning.apply(engine(settings), plan_id, services.thresholds(settings),
+    outcome = plans.apply(engine(settings), plan_id, coverage_service.thresholds(settings),
                                             _date(effective))
     click.echo(f"plan {plan_id} applied from {outcome['effective']}: {outcome['grids_closed']} grids closed, "
                f"{outcome['grids_opened']} opened, {outcome['scopes_moved']} Party scopes and "
@@ -173,7 +174,7 @@ def plan_apply(settings: Settings, plan_id: int, effective: str | None) -> None:
 @fail_cleanly
 def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
     """Households the plan moves off their governance and Party grids, beside the live layers' gap."""
-    rows = planning.scores(engine(settings), plan_id, services.thresholds(settings))
+    rows = plans.scores(engine(settings), plan_id, coverage_service.thresholds(settings))
     if fmt == "json":
         _dump(rows)
         return
@@ -190,7 +191,7 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
 @fail_cleanly
 def history(settings: Settings, building_id: str, on: str | None) -> None:
     """Which grid (per layer) a building was in on a date."""
-    rows = planning.grids_of_building(engine(settings), building_id,
+    rows = plans.grids_of_building(engine(settings), building_id,
                                                      _date(on))
     click.echo(table(["图层", "网格编码", "名称", "起", "止"],
                      [[r["layer"], r["code"], r["name"] or "", str(r["valid_from"]), str(r["valid_to"] or "")]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from gridsvc import services
-from gridsvc.access import principal_of
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.rendering.common import Basemap
 from gridsvc.rendering.grid_map import GridMapData, buildings_frame, grid_map
 from gridsvc.rendering.offline import finalize
 from gridsvc.repository import read as repo
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services.access import principal_of
 from gridsvc.settings import Settings
 
 CONTEXT_MARGIN_DEG = 0.002  # roads drawn this far around the grid (≈ 200 m)
@@ -44,7 +44,7 @@ def grid_map_html(engine: Engine, code: str, basemap: Basemap, inline: bool = Tr
     with engine.connect() as conn:
         if not repo.grid_exists(conn, code):
             raise NotFound(f"no current grid with code {code!r}")
-    cov = services.coverage(engine, code, limits=limits)
+    cov = coverage_service.coverage(engine, code, limits=limits)
     scene = cov.scene
     grid = scene.grids[scene.grids["code"] == code]
     community = scene.communities[scene.communities["code"] == grid["community_code"].iloc[0]]
@@ -74,7 +74,7 @@ def coverage_map_html(engine: Engine, area: str, basemap: Basemap, metric: str =
     if metric not in METRIC_BY_KEY or METRIC_BY_KEY[metric].grid is None:
         choices = ", ".join(k for k, m in METRIC_BY_KEY.items() if m.grid is not None)
         raise InvalidInput(f"--metric {metric!r}: grids can be coloured by {choices}")
-    cov = services.coverage(engine, services.check_area(area, "the coverage map"), limits=limits)
+    cov = coverage_service.coverage(engine, coverage_service.check_area(area, "the coverage map"), limits=limits)
     scene = cov.scene
     grids = grid_values(scene.grids, cov.figures["grid"], metric)
     data = CoverageMapData(cov.tree(area)["area"], cov.metrics(area), metric, grids, scene.communities,
@@ -87,7 +87,7 @@ def alignment_map_html(engine: Engine, community: str, basemap: Basemap, inline:
     """The two layers of ``community`` over each other, as an HTML page."""
     from gridsvc.rendering.alignment_map import AlignmentMapData, alignment_map
 
-    cov = services.coverage(engine, services.check_community(community), limits=limits)
+    cov = coverage_service.coverage(engine, coverage_service.check_community(community), limits=limits)
     result = cov.alignment(community)
     scene = cov.scene
     inside = cov.units.buildings["community"] == community

@@ -9,13 +9,14 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from gridsvc import services
 from gridsvc.analysis.crs import DATUMS
-from gridsvc.cli_support import engine as _engine
-from gridsvc.cli_support import fail_cleanly as _fail_cleanly
-from gridsvc.plan_cli import history, plan
+from gridsvc.cli.plans import history, plan
+from gridsvc.cli.support import engine as _engine
+from gridsvc.cli.support import fail_cleanly as _fail_cleanly
+from gridsvc.cli.users import audit_, user
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services import imports
 from gridsvc.settings import Settings
-from gridsvc.user_cli import audit_, user
 
 
 class RowProgress:
@@ -65,7 +66,7 @@ def db_status(settings: Settings) -> None:
             return
     engine = _engine(settings)
     click.echo(f"migration: {current_revision(engine)}")
-    for table, count in services.inventory(engine).items():
+    for table, count in imports.inventory(engine).items():
         click.echo(f"  {table:<18}{count:>9}")
 
 
@@ -108,7 +109,7 @@ def db_reset(settings: Settings, yes: bool) -> None:
     click.echo("database reset: empty and migrated")
 
 
-def _print_result(result: services.ImportResult) -> None:
+def _print_result(result: imports.ImportResult) -> None:
     for note in result.notes:
         click.echo(f"note: {note}")
     for table, counts in result.counts.items():
@@ -129,10 +130,10 @@ def import_(settings: Settings, file: Path, datum: str | None, layer: str | None
     All or nothing: any problem is reported with layer, feature and column, and nothing is stored.
     """
     click.echo(f"reading {file} ...", err=True)
-    dataset = services.read_file(file, datum, layer)
+    dataset = imports.read_file(file, datum, layer)
     progress = RowProgress(sum(dataset.rows().values()), "importing")
     try:
-        result = services.import_dataset(_engine(settings), dataset, str(file), services.file_sha256(file),
+        result = imports.import_dataset(_engine(settings), dataset, str(file), imports.file_sha256(file),
                                          progress)
     finally:
         progress.close()
@@ -147,7 +148,7 @@ def export(settings: Settings, file: Path) -> None:
     """Write everything stored to an exchange GeoPackage (EPSG:4490)."""
     if file.suffix.lower() != ".gpkg":
         raise click.BadParameter(f"the file name should end in .gpkg, got {file.name!r}", param_hint="FILE")
-    written = services.export_file(_engine(settings), file)
+    written = imports.export_file(_engine(settings), file)
     for layer, rows in written.items():
         click.echo(f"  {layer:<18}{rows:>9}")
     click.echo(f"wrote {file}")
@@ -165,7 +166,7 @@ def demo(settings: Settings, osm: Path | None, seed: int) -> None:
     click.echo("generating the demo district (all data generated; 生成数据) ...", err=True)
     progress = RowProgress(None, "storing")
     try:
-        result, demo_ = services.build_demo(engine, seed, osm, progress)
+        result, demo_ = imports.build_demo(engine, seed, osm, progress)
     finally:
         progress.close()
     _print_result(result)
@@ -184,7 +185,7 @@ def coverage_(settings: Settings, area: str | None, fmt: str) -> None:
     """Organization and work coverage (组织覆盖, 工作覆盖) per area, rolled up by sums."""
     from gridsvc.textual import coverage_text
 
-    cov = services.coverage(_engine(settings), area, limits=services.thresholds(settings))
+    cov = coverage_service.coverage(_engine(settings), area, limits=coverage_service.thresholds(settings))
     tree = cov.tree(area)
     if fmt == "json":
         click.echo(json.dumps(tree, ensure_ascii=False, indent=2))
@@ -206,7 +207,7 @@ def gaps_(settings: Settings, area: str | None, kind: str | None, fmt: str) -> N
 
     if kind is not None and kind not in GAP_KIND:
         raise click.BadParameter(f"{kind!r}; expected one of {', '.join(GAP_KIND)}", param_hint="--kind")
-    cov = services.coverage(_engine(settings), area, limits=services.thresholds(settings))
+    cov = coverage_service.coverage(_engine(settings), area, limits=coverage_service.thresholds(settings))
     gaps = cov.gap_list(area, kind)
     if fmt == "geojson":
         click.echo(gaps.to_json(ensure_ascii=False, drop_id=True))
@@ -223,12 +224,12 @@ def map_() -> None:
 
 def _write_map(settings: Settings, draw, code: str, basemap: str | None, output: Path | None, default_name: str,
                engine=None, **options) -> None:
-    """Draw the map of ``code`` with ``draw`` (a gridsvc.mapping function), the configured base map and
+    """Draw the map of ``code`` with ``draw`` (a gridsvc.services.maps function), the configured base map and
     thresholds, and write it to ``output`` (default: GRIDSVC_MAPS_DIR/``default_name``)."""
-    from gridsvc.mapping import basemap_from
+    from gridsvc.services.maps import basemap_from
 
     html_text = draw(engine or _engine(settings), code, basemap_from(settings, basemap),
-                     limits=services.thresholds(settings), **options)
+                     limits=coverage_service.thresholds(settings), **options)
     target = output or settings.maps_dir / default_name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(html_text, encoding="utf-8")
@@ -248,7 +249,7 @@ def alignment_(settings: Settings, community: str, fmt: str) -> None:
     """How far a community's Party and governance grids are apart (两网融合): matched pairs, moves."""
     from gridsvc.textual import alignment_text
 
-    result = services.alignment(_engine(settings), community, limits=services.thresholds(settings))
+    result = coverage_service.alignment(_engine(settings), community, limits=coverage_service.thresholds(settings))
     if fmt == "json":
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -271,8 +272,8 @@ def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | 
     The file is made to be passed on to phones, so staff phone numbers are masked unless --with-phones."""
     import dataclasses
 
-    from gridsvc.access import local_admin, scoped
-    from gridsvc.mapping import grid_map_html
+    from gridsvc.services.access import local_admin, scoped
+    from gridsvc.services.maps import grid_map_html
 
     # the local admin, identified only when asked: an unidentified caller sees phone numbers masked
     writer = dataclasses.replace(local_admin(), identified=with_phones)
@@ -293,7 +294,7 @@ def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | 
 @_fail_cleanly
 def map_coverage(settings: Settings, area: str, metric: str, output: Path | None, basemap: str | None) -> None:
     """The coverage-gap map of a community, street or district."""
-    from gridsvc.mapping import coverage_map_html
+    from gridsvc.services.maps import coverage_map_html
 
     _write_map(settings, coverage_map_html, area, basemap, output, f"coverage-{area}.html", metric=metric)
 
@@ -307,7 +308,7 @@ def map_coverage(settings: Settings, area: str, metric: str, output: Path | None
 @_fail_cleanly
 def map_alignment(settings: Settings, community: str, output: Path | None, basemap: str | None) -> None:
     """Both grid layers of a community over each other, with a swipe, pairs and buildings to move."""
-    from gridsvc.mapping import alignment_map_html
+    from gridsvc.services.maps import alignment_map_html
 
     _write_map(settings, alignment_map_html, community, basemap, output, f"alignment-{community}.html")
 
@@ -322,21 +323,21 @@ def map_alignment(settings: Settings, community: str, output: Path | None, basem
 @_fail_cleanly
 def report_(settings: Settings, area: str | None, output: Path, map_link: str | None) -> None:
     """A coverage-gap report: headline figures, rankings, actions, map, charts, change since the last snapshot."""
-    from gridsvc import reporting
+    from gridsvc.services import reports
 
-    fmt = reporting.format_of(output)
-    reporting.check_area(area)
+    fmt = reports.format_of(output)
+    reports.check_area(area)
     engine = _engine(settings)
     if fmt == "html" and map_link is None and area is not None:
-        from gridsvc.mapping import coverage_map_html
+        from gridsvc.services.maps import coverage_map_html
 
         click.echo("drawing the interactive map ...", err=True)
         map_file = output.with_name(output.stem + ".map.html")
         _write_map(settings, coverage_map_html, area, None, map_file, map_file.name, engine)
         map_link = map_file.name
     click.echo(f"building the {fmt} report of {area or 'everything stored'} ...", err=True)
-    made = reporting.report(engine, area, services.thresholds(settings), map_link)
-    data = reporting.render(made, fmt, settings.report_font)
+    made = reports.report(engine, area, coverage_service.thresholds(settings), map_link)
+    data = reports.render(made, fmt, settings.report_font)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
     compared = f"; compared with snapshot #{made.previous['id']}" if made.previous else "; no snapshot to compare with"
@@ -351,15 +352,15 @@ def report_(settings: Settings, area: str | None, output: Path, map_link: str | 
 @_fail_cleanly
 def snapshot_(settings: Settings, area: str | None, note: str | None, list_: bool) -> None:
     """Store today's coverage tree with a timestamp; later reports show the change since it."""
-    from gridsvc import reporting
+    from gridsvc.services import reports
     from gridsvc.textual import table
 
     if list_:
         rows = [[str(r["id"]), f"{r['taken_at']:%Y-%m-%d %H:%M:%S}", r["area"] or "全部", str(r["as_of"]),
-                 "是" if r["generated"] else "", r["note"] or ""] for r in reporting.snapshots(_engine(settings))]
+                 "是" if r["generated"] else "", r["note"] or ""] for r in reports.snapshots(_engine(settings))]
         click.echo(table(["编号", "时间", "地区", "统计日期", "生成数据", "备注"], rows) if rows else "no snapshots yet")
         return
-    record = reporting.take_snapshot(_engine(settings), area, services.thresholds(settings), note)
+    record = reports.take_snapshot(_engine(settings), area, coverage_service.thresholds(settings), note)
     click.echo(f"snapshot #{record['id']} of {record['area'] or 'everything stored'} taken at "
                f"{record['taken_at']:%Y-%m-%d %H:%M:%S}")
 

@@ -1,6 +1,6 @@
 """Reports and snapshots as the CLI writes them and the API serves them.
 
-Data from :func:`gridsvc.services.coverage`, content from :mod:`gridsvc.reports.content`, one
+Data from :func:`gridsvc.coverage_service.coverage`, content from :mod:`gridsvc.reports.content`, one
 writer per format.
 """
 
@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from gridsvc import services
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput
 from gridsvc.reports.content import Report, build_report
 from gridsvc.repository import snapshots as repo
+from gridsvc.services import coverage as coverage_service
 
 FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -23,7 +23,7 @@ FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
 
 def check_area(area: str | None) -> str | None:
     """``area`` if it names a district, street or community (None: everything)."""
-    return None if area is None else services.check_area(area, "a report")
+    return None if area is None else coverage_service.check_area(area, "a report")
 
 
 def format_of(path: Path) -> str:
@@ -37,7 +37,7 @@ def format_of(path: Path) -> str:
 def report(engine: Engine, area: str | None, limits: Thresholds, map_link: str | None = None,
            as_of: dt.date | None = None) -> Report:
     """The report of ``area``, compared with the newest snapshot that holds it."""
-    cov = services.coverage(engine, check_area(area), as_of, limits)
+    cov = coverage_service.coverage(engine, check_area(area), as_of, limits)
     with engine.connect() as conn:
         previous = repo.latest_snapshot(conn, area)
     made = build_report(cov, area, dt.datetime.now().astimezone(), limits, previous)
@@ -64,7 +64,7 @@ def render(made: Report, fmt: str, font: Path | None = None) -> bytes:
 
 def take_snapshot(engine: Engine, area: str | None, limits: Thresholds, note: str | None = None) -> dict:
     """Store the coverage tree of ``area`` (None: everything) with the time; returns its record."""
-    cov = services.coverage(engine, check_area(area), None, limits)
+    cov = coverage_service.coverage(engine, check_area(area), None, limits)
     tree = [cov.tree(area)] if area else [{"area": {"code": None, "level": "all", "name": "全部地区"},
                                            "metrics": cov.metrics(None), "children": cov.tree()}]
     with engine.begin() as conn:

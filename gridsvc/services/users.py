@@ -16,10 +16,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, text
 
-from gridsvc import audit
-from gridsvc.access import ROLES, Principal
 from gridsvc.errors import InvalidInput, TooManyAttempts, Unauthenticated
+from gridsvc.repository import audit
 from gridsvc.repository import read as repo
+from gridsvc.services.access import ROLES, Principal
 
 PASSWORD_MIN_LENGTH = 8
 USER_NAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")  # as the users table checks it

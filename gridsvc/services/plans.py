@@ -19,7 +19,6 @@ import pyproj
 import shapely
 from sqlalchemy import Connection, Engine, text
 
-from gridsvc import audit
 from gridsvc.analysis import plans as rules
 from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
@@ -29,8 +28,8 @@ from gridsvc.analysis.units import building_units
 from gridsvc.errors import ImportRejected, InvalidInput, NotFound, PlanRejected
 from gridsvc.ingest.exchange import typed_layer
 from gridsvc.ingest.schema import GRIDS
+from gridsvc.repository import audit, read
 from gridsvc.repository import plans as repo
-from gridsvc.repository import read
 from gridsvc.repository.scene import load_scene
 
 LAYERS = ("party", "governance", "unified")

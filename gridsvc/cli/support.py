@@ -27,7 +27,7 @@ def fail_cleanly(func):
 
 def engine(settings: Settings):
     """The database as the CLI sees it: everything, as the local admin (named in the audit log)."""
-    from gridsvc.access import local_admin, scoped
     from gridsvc.db.engine import make_engine
+    from gridsvc.services.access import local_admin, scoped
 
     return scoped(make_engine(settings), local_admin())
