@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridsvc.analysis.metrics import code_pattern
 from gridsvc.analysis.scene import SIDES, Thresholds
 
-CODE = re.compile(r"\d{15}")
+CODE = re.compile(code_pattern("grid"))
 
 
 def gap_polygons(community: shapely.Geometry, grids: list, min_width: float) -> list:

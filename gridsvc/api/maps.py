@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
+from gridsvc.analysis.metrics import code_pattern
 from gridsvc.api import guard
 from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.errors import InvalidInput
@@ -29,7 +30,7 @@ def _page(who: Caller, draw, code: str, what: str, basemap: str | None, **option
 
 
 @router.get("/coverage/{code}", response_class=HTMLResponse, summary="The coverage-gap map of an area")
-def coverage_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12})$")],
+def coverage_page(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("district", "street", "community"))],
                   metric: str = "building_group_coverage", basemap: BasemapKind = None) -> HTMLResponse:
     """Grids coloured by ``metric``, gap areas and markers by kind; buildings come as vector tiles."""
     return _page(who, maps.coverage_map_html, code, "area", basemap, metric=metric,
@@ -37,13 +38,13 @@ def coverage_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^(\d{6}|\d
 
 
 @router.get("/alignment/{code}", response_class=HTMLResponse, summary="The two grid layers of a community")
-def alignment_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^\d{12}$")],
+def alignment_page(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("community"))],
                    basemap: BasemapKind = None) -> HTMLResponse:
     return _page(who, maps.alignment_map_html, code, "community", basemap)
 
 
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="The grid leader's map of one grid")
-def grid_page(who: CallerDep, code: Annotated[str, Path(pattern=r"^\d{15}$")],
+def grid_page(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("grid"))],
               basemap: BasemapKind = None) -> HTMLResponse:
     return _page(who, maps.grid_map_html, code, "grid", basemap)
 

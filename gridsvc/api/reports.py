@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
+from gridsvc.analysis.metrics import code_pattern
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import json_value
 from gridsvc.services import reports
 
 router = APIRouter(prefix="/api", tags=["reports"])
-ReportArea = Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12})$",
+ReportArea = Annotated[str, Path(pattern=code_pattern("district", "street", "community"),
                                  description="district (6), street (9) or community (12 digits)")]
 
 
@@ -33,7 +34,7 @@ def report(who: CallerDep, area: ReportArea,
 
 
 class SnapshotRequest(BaseModel):
-    area: str | None = Field(default=None, pattern=r"^(\d{6}|\d{9}|\d{12})$",
+    area: str | None = Field(default=None, pattern=code_pattern("district", "street", "community"),
                              description="district, street or community; none: the caller's whole scope")
     note: str | None = Field(default=None, max_length=500)
 

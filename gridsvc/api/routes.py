@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import Connection
 
+from gridsvc.analysis.metrics import code_pattern
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.db.engine import current_revision
@@ -92,8 +93,8 @@ def grid(who: CallerDep, conn: ConnDep, code: str) -> dict:
 
 @router.get("/buildings", summary="Buildings as GeoJSON, by grid, community or bbox")
 def buildings(who: CallerDep, conn: ConnDep,
-              grid: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
-              community: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+              grid: Annotated[str | None, Query(pattern=code_pattern("grid"))] = None,
+              community: Annotated[str | None, Query(pattern=code_pattern("community"))] = None,
               bbox: BBoxText = None,
               limit: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
               offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> dict:
@@ -123,7 +124,7 @@ def organizations(conn: ConnDep, kind: str | None = None) -> list[dict]:
 
 @router.get("/staff", summary="Grid staff with their assignments (phone numbers masked outside their area)")
 def staff(who: CallerDep, conn: ConnDep, role: Literal["grid_leader", "grid_worker", "building_leader", "liaison"] | None = None,
-          grid: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+          grid: Annotated[str | None, Query(pattern=code_pattern("grid"))] = None,
           active: Annotated[bool, Query(description="only assignments active today")] = False) -> list[dict]:
     """Phone numbers are whole only for registered users whose scope holds the staff member's work."""
     if grid:
@@ -136,7 +137,7 @@ GapKind = Literal[
     "split_building", "household_band", "no_grid_branch", "multiple_grid_branches", "building_group_missing",
     "org_should_build", "org_no_work_coverage", "no_grid_leader", "multiple_grid_leaders", "no_grid_worker",
     "no_fulltime_worker", "worker_overloaded", "no_building_leader"]
-AreaCode = Annotated[str, Path(pattern=r"^(\d{6}|\d{9}|\d{12}|\d{15})$",
+AreaCode = Annotated[str, Path(pattern=code_pattern(),
                                description="district (6), street (9), community (12) or grid (15 digits)")]
 
 
@@ -150,7 +151,7 @@ def coverage(who: CallerDep, area_code: AreaCode) -> dict:
 
 @router.get("/gaps", summary="Coverage gaps as GeoJSON, most severe first")
 def gaps(who: CallerDep,
-         area: Annotated[str | None, Query(pattern=r"^(\d{6}|\d{9}|\d{12}|\d{15})$")] = None,
+         area: Annotated[str | None, Query(pattern=code_pattern())] = None,
          kind: GapKind | None = None,
          severity: Literal["high", "medium", "low"] | None = None) -> dict:
     """Without ``area``: the caller's whole scope."""
@@ -163,14 +164,14 @@ def gaps(who: CallerDep,
 
 
 @router.get("/alignment/{community}", summary="Alignment of a community's two grid layers")
-def alignment(who: CallerDep, community: Annotated[str, Path(pattern=r"^\d{12}$")]) -> dict:
+def alignment(who: CallerDep, community: Annotated[str, Path(pattern=code_pattern("community"))]) -> dict:
     """``alignment_rate``, matched ``pairs`` with households and IoU, ``unmatched`` grids, and the
     ``moves`` that would make the Party layer follow the governance layer, with what each disturbs."""
     return coverage_service.alignment(who.db, who.principal.check(community, "community"), limits=who.limits).as_json()
 
 
 @router.get("/grids/{code}/coverage", summary="One grid: metrics, buildings with status, staff, gaps")
-def grid_coverage(who: CallerDep, code: Annotated[str, Path(pattern=r"^\d{15}$")]) -> dict:
+def grid_coverage(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("grid"))]) -> dict:
     """One connection at a time (never a second while holding the first): see api.guard.Admission."""
     with who.db.connect() as conn:
         if not repo.grid_exists(conn, who.principal.check(code, "grid")):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gridsvc.analysis.metrics import code_pattern
 from gridsvc.db.models import (
     ASSIGNMENT_TARGETS,
     BUILDING_USES,
@@ -56,11 +57,11 @@ SOURCE = Column("source", "text", choices=SOURCES)
 COMMUNITIES = Layer(
     "communities", POLYGONAL,
     (
-        Column("code", "text", True, pattern=r"\d{12}", describe="12 digits"),
+        Column("code", "text", True, pattern=code_pattern("community", anchored=False), describe="12 digits"),
         Column("name", "text", True),
-        Column("street_code", "text", True, pattern=r"\d{9}", describe="9 digits"),
+        Column("street_code", "text", True, pattern=code_pattern("street", anchored=False), describe="9 digits"),
         Column("street_name", "text", True),
-        Column("district_code", "text", True, pattern=r"\d{6}", describe="6 digits"),
+        Column("district_code", "text", True, pattern=code_pattern("district", anchored=False), describe="6 digits"),
         Column("district_name", "text", True),
     ),
     key=("code",), extra=(SOURCE,),
@@ -69,9 +70,9 @@ COMMUNITIES = Layer(
 GRIDS = Layer(
     "grids", POLYGONAL,
     (
-        Column("code", "text", True, pattern=r"\d{15}", describe="15 digits"),
+        Column("code", "text", True, pattern=code_pattern("grid", anchored=False), describe="15 digits"),
         Column("layer", "text", True, choices=GRID_LAYERS),
-        Column("community_code", "text", True, pattern=r"\d{12}", describe="12 digits"),
+        Column("community_code", "text", True, pattern=code_pattern("community", anchored=False), describe="12 digits"),
         Column("name", "text"),
         Column("urban", "bool"),
     ),

@@ -76,7 +76,7 @@ def check_area(code: str, what: str) -> str:
         raise InvalidInput(str(exc)) from None
     if level == "grid":
         raise InvalidInput(f"{code} is a grid: {what} is for a district, street or community "
-                           "(the grid map shows one grid: gridsvc map grid)")
+                           "(the grid map shows one grid)")
     return code
 
 

@@ -73,7 +73,7 @@ def coverage_map_html(engine: Engine, area: str, basemap: Basemap, metric: str =
 
     if metric not in METRIC_BY_KEY or METRIC_BY_KEY[metric].grid is None:
         choices = ", ".join(k for k, m in METRIC_BY_KEY.items() if m.grid is not None)
-        raise InvalidInput(f"--metric {metric!r}: grids can be coloured by {choices}")
+        raise InvalidInput(f"metric {metric!r}: grids can be coloured by {choices}")
     cov = coverage_service.coverage(engine, coverage_service.check_area(area, "the coverage map"), limits=limits)
     scene = cov.scene
     grids = grid_values(scene.grids, cov.figures["grid"], metric)

@@ -9,14 +9,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-import pyproj
-import shapely
 from sqlalchemy import Connection, Engine, text
 
 from gridsvc.analysis import plans as rules
@@ -27,6 +24,7 @@ from gridsvc.analysis.scene import Thresholds
 from gridsvc.analysis.units import building_units
 from gridsvc.errors import ImportRejected, InvalidInput, NotFound, PlanRejected
 from gridsvc.ingest.exchange import typed_layer
+from gridsvc.ingest.geojson import frame_from_geojson
 from gridsvc.ingest.schema import GRIDS
 from gridsvc.repository import audit, read
 from gridsvc.repository import plans as repo
@@ -134,57 +132,6 @@ def create_from_file(engine: Engine, path: Path, name: str | None = None, commun
             raise InvalidInput(f"{shown}: not a GeoJSON file (not valid JSON: {exc})") from None
         frame = frame_from_geojson(data, shown)
     return create_from_frame(engine, frame, name or path.stem, communities, layer, datum, source=shown)
-
-
-# The CRS a GeoJSON "crs" member (old GeoJSON, 2008) may name: CRS84 or an EPSG code, looked up in
-# PROJ's local database. Links and URLs are refused: following them would be network access.
-_CRS84 = re.compile(r"^urn:ogc:def:crs:OGC:(1\.3)?:CRS84$", re.IGNORECASE)
-_EPSG = re.compile(r"^(?:EPSG:|urn:ogc:def:crs:EPSG:[\d.]*:)(\d{4,6})$", re.IGNORECASE)
-
-
-def _geojson_crs(crs, source: str, where: str) -> int:
-    """The EPSG code a GeoJSON ``crs`` member names (none: RFC 7946 lon/lat, 4326)."""
-    if crs is None:
-        return 4326
-    named = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" \
-        and isinstance(crs.get("properties"), dict) else None
-    if isinstance(named, str) and _CRS84.match(named):
-        return 4326
-    code = _EPSG.match(named) if isinstance(named, str) else None
-    if code is None:
-        raise InvalidInput(f"{source}: {where}crs: only a CRS named by EPSG code or CRS84 is accepted "
-                           "(links, URLs and other references are never followed)")
-    try:
-        pyproj.CRS.from_epsg(int(code.group(1)))
-    except pyproj.exceptions.CRSError:
-        raise InvalidInput(f"{source}: {where}crs: EPSG:{code.group(1)} is not a known CRS") from None
-    return int(code.group(1))
-
-
-def frame_from_geojson(data, source: str, where: str = "") -> gpd.GeoDataFrame:
-    """Grid polygons from a GeoJSON FeatureCollection (already parsed), in the CRS it names. Each
-    problem is named by its place in the document (``grids.features[3].geometry``)."""
-    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise InvalidInput(f"{source}: {where or 'the file'} is not a GeoJSON FeatureCollection "
-                           "(an object with a features list)")
-    crs = _geojson_crs(data.get("crs"), source, where)
-    geometries, properties = [], []
-    for i, feature in enumerate(data["features"]):
-        place = f"{where}features[{i}]"
-        if not isinstance(feature, dict):
-            raise InvalidInput(f"{source}: {place} is not a GeoJSON Feature object")
-        props = feature.get("properties")
-        if props is not None and not isinstance(props, dict):
-            raise InvalidInput(f"{source}: {place}.properties should be an object or null")
-        try:
-            geometry = shapely.geometry.shape(feature["geometry"])
-        except Exception as exc:  # noqa: BLE001 - shapely says why in its own words
-            reason = "missing" if feature.get("geometry") is None else f"not a GeoJSON geometry ({exc})"
-            raise InvalidInput(f"{source}: {place}.geometry: {reason}") from None
-        geometries.append(geometry)
-        properties.append(props or {})
-    return gpd.GeoDataFrame(properties, geometry=geometries, crs=crs)
-
 
 
 def adopt_governance(engine: Engine, communities: list[str], name: str | None = None, layer: str = "unified") -> int:
