@@ -33,3 +33,58 @@ def test_ruff_finds_nothing():
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
     found = subprocess.run([ruff, "check", "gridsvc", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
     assert found.returncode == 0, found.stdout[-3000:]
+
+
+def _logic_lines(lines: list[str]) -> int:
+    return sum(1 for line in lines if line.strip() and not line.strip().startswith("#"))
+
+
+def test_no_module_over_400_lines_and_no_function_over_40_lines_of_logic():
+    """The sizes issue 15 set: a module a newcomer can read, a function that does one thing."""
+    import ast
+
+    too_long = []
+    for path in sorted((ROOT / "gridsvc").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        if len(lines) > 400:
+            too_long.append(f"{path.relative_to(ROOT)}: {len(lines)} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                body = node.body
+                docstring = isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                first = body[1].lineno if docstring and len(body) > 1 else body[0].lineno
+                size = _logic_lines(lines[first - 1:node.end_lineno]) if not (docstring and len(body) == 1) else 0
+                if size > 40:
+                    too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {size} lines of logic")
+    assert too_long == []
+
+
+def test_analysis_imports_nothing_else_of_gridsvc():
+    """The pure core stays pure: api/cli -> services -> repository/analysis/rendering/reports."""
+    found = []
+    for path in sorted((ROOT / "gridsvc" / "analysis").rglob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words = line.split()
+            if words[:1] in (["from"], ["import"]) and len(words) > 1 and words[1].startswith("gridsvc") \
+                    and not words[1].startswith("gridsvc.analysis"):
+                found.append(f"{path.name}: {line.strip()}")
+    assert found == []
+
+
+@pytest.mark.parametrize("layer, forbidden", [
+    ("repository", ("gridsvc.services", "gridsvc.cli", "gridsvc.api")),
+    ("ingest", ("gridsvc.services", "gridsvc.cli", "gridsvc.api")),
+    ("rendering", ("gridsvc.services", "gridsvc.cli", "gridsvc.api", "gridsvc.repository")),
+    ("reports", ("gridsvc.services", "gridsvc.cli", "gridsvc.api", "gridsvc.repository")),
+    ("db", ("gridsvc.services", "gridsvc.cli", "gridsvc.api")),
+    ("services", ("gridsvc.cli", "gridsvc.api")),
+])
+def test_imports_flow_one_way(layer, forbidden):
+    found = [f"{path.name}: {line.strip()}"
+             for path in sorted((ROOT / "gridsvc" / layer).rglob("*.py"))
+             for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip().startswith(("from gridsvc", "import gridsvc")) and line.split()[1].startswith(forbidden)]
+    assert found == []

@@ -19,13 +19,13 @@ PREFIX_LENGTH = CODE_LENGTH | {ALL: 0}
 
 
 def code_pattern(*levels: str, anchored: bool = True) -> str:
-    """The regular expression of a code of these levels (all four without any): the one spelling of
+    r"""The regular expression of a code of these levels (all four without any): the one spelling of
     the area-code format, used by the API's parameters, the importer and the topology checks.
 
-    >>> code_pattern("district", "street")
-    '^(\\d{6}|\\d{9})$'
-    >>> code_pattern("grid", anchored=False)
-    '(\\d{15})'
+    >>> print(code_pattern("district", "street"))
+    ^(\d{6}|\d{9})$
+    >>> print(code_pattern("grid", anchored=False))
+    (\d{15})
     """
     body = "|".join(rf"\d{{{CODE_LENGTH[level]}}}" for level in (levels or LEVELS))
     return f"^({body})$" if anchored else f"({body})"

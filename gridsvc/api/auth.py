@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gridsvc.analysis.scene import Thresholds
-from gridsvc.api import guard
+from gridsvc.api import guard, schemas
 from gridsvc.api.geojson import json_value
 from gridsvc.errors import Unauthenticated
 from gridsvc.repository import audit
@@ -86,7 +86,7 @@ def _set_cookie(response: Response, token: str, expires: dt.datetime) -> None:
                         samesite="strict", path="/")
 
 
-@router.post("/auth/token", summary="Log in: a bearer token for a user name and password")
+@router.post("/auth/token", response_model=None, responses=schemas.ok(schemas.Token), summary="Log in: a bearer token for a user name and password")
 def token(request: Request, response: Response, username: Annotated[str, Form(max_length=64)],
           password: Annotated[str, Form(max_length=1024)]) -> dict:
     """Answers ``access_token`` (send it as ``Authorization: Bearer …``) and ``expires_at``; also
@@ -96,7 +96,7 @@ def token(request: Request, response: Response, username: Annotated[str, Form(ma
     return {"access_token": made, "token_type": "bearer", "expires_at": expires.isoformat()}
 
 
-@router.post("/auth/logout", summary="End the caller's token")
+@router.post("/auth/logout", response_model=None, responses=schemas.ok(schemas.LoggedOut), summary="End the caller's token")
 def logout(request: Request, response: Response, who: CallerDep,
            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> dict:
     value = credentials.credentials if credentials else request.cookies.get(COOKIE)
@@ -109,14 +109,14 @@ def logout(request: Request, response: Response, who: CallerDep,
     return {"ended": ended}
 
 
-@router.get("/auth/me", summary="The caller: name, role and area scope")
+@router.get("/auth/me", response_model=None, responses=schemas.ok(schemas.Me), summary="The caller: name, role and area scope")
 def me(who: CallerDep) -> dict:
     p = who.principal
     return {"name": p.name, "role": p.role, "role_label": ROLE_LABEL[p.role], "scope": p.scope,
             "registered": p.user_id is not None, "sees_phones_in_scope": p.identified}
 
 
-@router.get("/audit", summary="The audit log, newest first (admins)")
+@router.get("/audit", response_model=None, responses=schemas.ok(list[schemas.AuditEntry]), summary="The audit log, newest first (admins)")
 def audit_log(who: CallerDep, actor: str | None = None, action: str | None = None,
               since: dt.datetime | None = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 100) -> list[dict]:
     """Every write: who (``actor``), when (``at``), what (``action``, ``target_type``, ``target_id``)

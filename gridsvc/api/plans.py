@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, UploadFile
 from pydantic import BaseModel, Field
 
+from gridsvc.api import schemas
 from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.errors import InvalidInput
@@ -43,12 +44,12 @@ def _plain(row: dict) -> dict:
     return {k: json_value(v) for k, v in row.items()}
 
 
-@router.get("/plans", summary="Every plan")
+@router.get("/plans", response_model=None, responses=schemas.ok(list[schemas.Plan]), summary="Every plan")
 def list_plans(who: CallerDep) -> list[dict]:
     return [_plain(p) for p in plans.list_plans(who.db)]
 
 
-@router.post("/plans", status_code=201, summary="Create a draft plan")
+@router.post("/plans", status_code=201, response_model=None, responses=schemas.ok(schemas.PlanCreated, 201), summary="Create a draft plan")
 def create_plan(who: CallerDep, body: PlanRequest) -> dict:
     _may_plan(who, body.communities)
     engine = who.db
@@ -65,7 +66,7 @@ def create_plan(who: CallerDep, body: PlanRequest) -> dict:
     return {"id": plan_id}
 
 
-@router.post("/plans/upload", status_code=201, summary="Create a draft plan from a GeoPackage or GeoJSON file")
+@router.post("/plans/upload", status_code=201, response_model=None, responses=schemas.ok(schemas.PlanCreated, 201), summary="Create a draft plan from a GeoPackage or GeoJSON file")
 def upload_plan(who: CallerDep, file: UploadFile,
                 community: Annotated[list[str] | None, Query(description="the plan's communities (or streets); "
                                                              "needed when the grids have no community_code")] = None,
@@ -81,13 +82,13 @@ def upload_plan(who: CallerDep, file: UploadFile,
     return {"id": plan_id}
 
 
-@router.get("/plans/{plan_id}", summary="A plan and its grids (GeoJSON)")
+@router.get("/plans/{plan_id}", response_model=None, responses=schemas.ok(schemas.PlanShown), summary="A plan and its grids (GeoJSON)")
 def show_plan(who: CallerDep, plan_id: PlanId) -> dict:
     info, grids = plans.show_plan(who.db, plan_id)
     return _plain(info) | {"grids": feature_collection(grids, "code")}
 
 
-@router.get("/plans/{plan_id}/validation", summary="Problems of a plan (domain.md §4 and contiguity)")
+@router.get("/plans/{plan_id}/validation", response_model=None, responses=schemas.ok(schemas.PlanValidation), summary="Problems of a plan (domain.md §4 and contiguity)")
 def validate_plan(who: CallerDep, plan_id: PlanId) -> dict:
     checked = plans.validate(who.db, plan_id, who.limits)
     problems = [{k: json_value(v) if k != "grids" else v for k, v in p.items() if k != "geometry"}
@@ -95,23 +96,23 @@ def validate_plan(who: CallerDep, plan_id: PlanId) -> dict:
     return {"plan": plan_id, "errors": len(checked.errors), "problems": problems}
 
 
-@router.get("/plans/{plan_id}/diff", summary="What applying a plan would change")
+@router.get("/plans/{plan_id}/diff", response_model=None, responses=schemas.ok(schemas.PlanDiff), summary="What applying a plan would change")
 def diff_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None) -> dict:
     return plans.validate(who.db, plan_id, who.limits, effective).diff()
 
 
-@router.post("/plans/{plan_id}/apply", summary="Apply a plan, all or nothing")
+@router.post("/plans/{plan_id}/apply", response_model=None, responses=schemas.ok(schemas.PlanApplied), summary="Apply a plan, all or nothing")
 def apply_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None) -> dict:
     _may_plan(who, None)
     outcome = plans.apply(who.db, plan_id, who.limits, effective)
     return {k: v for k, v in outcome.items() if k != "diff"}
 
 
-@router.get("/plans/{plan_id}/scores", summary="Households a plan moves, beside the live layers")
+@router.get("/plans/{plan_id}/scores", response_model=None, responses=schemas.ok(list[dict]), summary="Households a plan moves, beside the live layers")
 def plan_scores(who: CallerDep, plan_id: PlanId) -> list[dict]:
     return plans.scores(who.db, plan_id, who.limits)
 
 
-@router.get("/buildings/{building_id}/grids", summary="Which grid a building was in on a date (history)")
+@router.get("/buildings/{building_id}/grids", response_model=None, responses=schemas.ok(list[schemas.BuildingGrid]), summary="Which grid a building was in on a date (history)")
 def building_grids(who: CallerDep, building_id: str, on: dt.date | None = None) -> list[dict]:
     return [_plain(r) for r in plans.grids_of_building(who.db, building_id, on)]

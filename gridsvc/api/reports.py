@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from gridsvc.analysis.metrics import code_pattern
+from gridsvc.api import schemas
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import json_value
 from gridsvc.services import reports
@@ -39,13 +40,13 @@ class SnapshotRequest(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
-@router.post("/snapshots", status_code=201, summary="Store the coverage tree of an area with the time")
+@router.post("/snapshots", status_code=201, response_model=None, responses=schemas.ok(schemas.Snapshot, 201), summary="Store the coverage tree of an area with the time")
 def take_snapshot(who: CallerDep, body: SnapshotRequest) -> dict:
     who.principal.require("snapshot")
     record = reports.take_snapshot(who.db, who.area(body.area), who.limits, body.note)
     return {k: json_value(v) for k, v in record.items()}
 
 
-@router.get("/snapshots", summary="Stored snapshots, newest first")
+@router.get("/snapshots", response_model=None, responses=schemas.ok(list[schemas.Snapshot]), summary="Stored snapshots, newest first")
 def snapshots(who: CallerDep) -> list[dict]:
     return [{k: json_value(v) for k, v in r.items()} for r in reports.snapshots(who.db)]

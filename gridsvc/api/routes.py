@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import Connection
 
 from gridsvc.analysis.metrics import code_pattern
+from gridsvc.api import schemas
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.db.engine import current_revision
@@ -57,7 +58,7 @@ def parse_bbox(value: str | None) -> repo.BBox | None:
     return repo.BBox(west, south, east, north)
 
 
-@router.get("/health")
+@router.get("/health", response_model=None, responses=schemas.ok(schemas.Health))
 def health(request: Request, who: CallerDep) -> dict:
     """Whether the service and its database answer (503 with Retry-After while the database is down).
     The schema revision is the owner's to read: one plain connection, not the caller's scoped one."""
@@ -65,14 +66,14 @@ def health(request: Request, who: CallerDep) -> dict:
         return {"status": "ok", "database": "ok", "migration": current_revision(conn)}
 
 
-@router.get("/areas", summary="Districts, streets and communities as GeoJSON")
+@router.get("/areas", response_model=None, responses=schemas.ok(schemas.FeatureCollection), summary="Districts, streets and communities as GeoJSON")
 def areas(conn: ConnDep, level: Literal["district", "street", "community"] | None = None,
           parent: str | None = None) -> dict:
     """The caller's areas: their scope, what lies below it and the areas it lies in."""
     return feature_collection(repo.areas(conn, level, parent), "code")
 
 
-@router.get("/grids", summary="Grids as GeoJSON, by layer, community and bbox")
+@router.get("/grids", response_model=None, responses=schemas.ok(schemas.FeatureCollection), summary="Grids as GeoJSON, by layer, community and bbox")
 def grids(who: CallerDep, conn: ConnDep, layer: Layer | None = None,
           community: Annotated[str | None, Query(pattern=r"^\d{6,12}$",
                                                  description="community code (or a street/district prefix)")] = None,
@@ -83,7 +84,7 @@ def grids(who: CallerDep, conn: ConnDep, layer: Layer | None = None,
     return feature_collection(gdf, "code")
 
 
-@router.get("/grids/{code}", summary="One current grid as a GeoJSON Feature")
+@router.get("/grids/{code}", response_model=None, responses=schemas.ok(schemas.Feature), summary="One current grid as a GeoJSON Feature")
 def grid(who: CallerDep, conn: ConnDep, code: str) -> dict:
     found = repo.grids(conn, code=who.principal.check(code, "grid"))
     if found.empty:
@@ -91,7 +92,7 @@ def grid(who: CallerDep, conn: ConnDep, code: str) -> dict:
     return feature_collection(found, "code")["features"][0]
 
 
-@router.get("/buildings", summary="Buildings as GeoJSON, by grid, community or bbox")
+@router.get("/buildings", response_model=None, responses=schemas.ok(schemas.BuildingPage), summary="Buildings as GeoJSON, by grid, community or bbox")
 def buildings(who: CallerDep, conn: ConnDep,
               grid: Annotated[str | None, Query(pattern=code_pattern("grid"))] = None,
               community: Annotated[str | None, Query(pattern=code_pattern("community"))] = None,
@@ -111,18 +112,18 @@ def buildings(who: CallerDep, conn: ConnDep,
     return feature_collection(gdf.iloc[:limit], "id", limit=limit, offset=offset, more=more)
 
 
-@router.get("/party-orgs", summary="Party organizations with their scope")
+@router.get("/party-orgs", response_model=None, responses=schemas.ok(list[schemas.PartyOrg]), summary="Party organizations with their scope")
 def party_orgs(conn: ConnDep, kind: Literal["committee", "general_branch", "branch", "joint_branch", "group"]
                | None = None) -> list[dict]:
     return [{k: json_value(v) for k, v in row.items()} for row in repo.party_orgs(conn, kind)]
 
 
-@router.get("/organizations", summary="两新组织 and resident units")
+@router.get("/organizations", response_model=None, responses=schemas.ok(list[schemas.Organization]), summary="两新组织 and resident units")
 def organizations(conn: ConnDep, kind: str | None = None) -> list[dict]:
     return [{k: json_value(v) for k, v in row.items()} for row in repo.organizations(conn, kind)]
 
 
-@router.get("/staff", summary="Grid staff with their assignments (phone numbers masked outside their area)")
+@router.get("/staff", response_model=None, responses=schemas.ok(list[schemas.Staff]), summary="Grid staff with their assignments (phone numbers masked outside their area)")
 def staff(who: CallerDep, conn: ConnDep, role: Literal["grid_leader", "grid_worker", "building_leader", "liaison"] | None = None,
           grid: Annotated[str | None, Query(pattern=code_pattern("grid"))] = None,
           active: Annotated[bool, Query(description="only assignments active today")] = False) -> list[dict]:
@@ -141,7 +142,7 @@ AreaCode = Annotated[str, Path(pattern=code_pattern(),
                                description="district (6), street (9), community (12) or grid (15 digits)")]
 
 
-@router.get("/coverage/{area_code}", summary="Coverage tree of an area (domain.md §5)")
+@router.get("/coverage/{area_code}", response_model=None, responses=schemas.ok(schemas.CoverageTree), summary="Coverage tree of an area (domain.md §5)")
 def coverage(who: CallerDep, area_code: AreaCode) -> dict:
     """One node per area — ``area``, ``metrics`` {key: {value, numerator, denominator}}, ``children`` —
     down to the grids; rates are sums of numerators over sums of denominators, null when nothing counts."""
@@ -149,7 +150,7 @@ def coverage(who: CallerDep, area_code: AreaCode) -> dict:
     return cov.tree(area_code) | {"generated": cov.scene.generated}
 
 
-@router.get("/gaps", summary="Coverage gaps as GeoJSON, most severe first")
+@router.get("/gaps", response_model=None, responses=schemas.ok(schemas.GapCollection), summary="Coverage gaps as GeoJSON, most severe first")
 def gaps(who: CallerDep,
          area: Annotated[str | None, Query(pattern=code_pattern())] = None,
          kind: GapKind | None = None,
@@ -163,14 +164,14 @@ def gaps(who: CallerDep,
     return feature_collection(found.assign(id=range(1, len(found) + 1)), "id", generated=cov.scene.generated)
 
 
-@router.get("/alignment/{community}", summary="Alignment of a community's two grid layers")
+@router.get("/alignment/{community}", response_model=None, responses=schemas.ok(schemas.Alignment), summary="Alignment of a community's two grid layers")
 def alignment(who: CallerDep, community: Annotated[str, Path(pattern=code_pattern("community"))]) -> dict:
     """``alignment_rate``, matched ``pairs`` with households and IoU, ``unmatched`` grids, and the
     ``moves`` that would make the Party layer follow the governance layer, with what each disturbs."""
     return coverage_service.alignment(who.db, who.principal.check(community, "community"), limits=who.limits).as_json()
 
 
-@router.get("/grids/{code}/coverage", summary="One grid: metrics, buildings with status, staff, gaps")
+@router.get("/grids/{code}/coverage", response_model=None, responses=schemas.ok(schemas.GridCoverage), summary="One grid: metrics, buildings with status, staff, gaps")
 def grid_coverage(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("grid"))]) -> dict:
     """One connection at a time (never a second while holding the first): see api.guard.Admission."""
     with who.db.connect() as conn:

@@ -1,0 +1,212 @@
+"""What each JSON route answers, as pydantic models: they are the OpenAPI document's response
+schemas (declared on the routes with ``responses``, so a large GeoJSON answer is not validated and
+copied a second time at run time), and tests/api/test_schemas.py validates real answers against them.
+
+Models allow extra members: they name what a client may rely on, not everything an answer holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Health(Open):
+    status: Literal["ok"]
+    database: Literal["ok"]
+    migration: str | None = Field(description="the Alembic revision of the database schema")
+
+
+class Feature(Open):
+    type: Literal["Feature"]
+    id: str | int | None
+    geometry: dict[str, Any] | None = Field(description="GeoJSON geometry, lon/lat (RFC 7946)")
+    properties: dict[str, Any]
+
+
+class FeatureCollection(Open):
+    type: Literal["FeatureCollection"]
+    features: list[Feature]
+
+
+class BuildingPage(FeatureCollection):
+    limit: int
+    offset: int
+    more: bool = Field(description="whether a next page exists (offset + limit)")
+
+
+class GapCollection(FeatureCollection):
+    generated: bool = Field(description="the data is generated (a demo), not real")
+
+
+class Figure(Open):
+    """One metric of one area: ``value`` is numerator / denominator for rates (null when nothing
+    counts), the count itself for counts."""
+
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+
+
+class Area(Open):
+    code: str
+    level: Literal["district", "street", "community", "grid"]
+    name: str | None
+    layer: Literal["party", "governance", "unified"] | None = None
+
+
+class CoverageNode(Open):
+    area: Area
+    metrics: dict[str, Figure] = Field(description="metric key -> figure (domain.md §5)")
+    children: list[CoverageNode]
+
+
+class CoverageTree(CoverageNode):
+    generated: bool
+
+
+class Assignment(Open):
+    id: int
+    target_type: Literal["grid", "building", "organization"]
+    target_id: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+
+
+class Staff(Open):
+    id: str
+    name: str
+    role: Literal["grid_leader", "grid_worker", "building_leader", "liaison"]
+    fulltime: bool | None
+    phone: str | None = Field(description="whole, or masked (138****0001) outside the caller's area")
+    assignments: list[Assignment]
+
+
+class PartyOrg(Open):
+    id: str
+    name: str
+    kind: Literal["committee", "general_branch", "branch", "joint_branch", "group"]
+
+
+class Organization(Open):
+    id: str
+    name: str
+    kind: str
+
+
+class Alignment(Open):
+    community: str
+    alignment_rate: Figure
+    pairs: list[dict[str, Any]]
+    unmatched: list[dict[str, Any]]
+    moves: list[dict[str, Any]]
+
+
+class GridBuilding(Open):
+    id: str
+    status: str
+    residential: bool
+    households: int
+    full_members: int
+    eligible: bool
+    covered: bool
+    has_leader: bool
+
+
+class GridCoverage(Open):
+    area: Area
+    metrics: dict[str, Figure]
+    generated: bool
+    buildings: list[GridBuilding]
+    staff: list[Staff]
+    gaps: FeatureCollection
+
+
+class Plan(Open):
+    id: int
+    name: str
+    communities: list[str]
+    layer: Literal["party", "governance", "unified"]
+    origin: Literal["upload", "adopt_governance", "proposal"]
+    status: Literal["draft", "applied"]
+
+
+class PlanCreated(Open):
+    id: int
+
+
+class PlanShown(Plan):
+    grids: FeatureCollection
+
+
+class PlanValidation(Open):
+    plan: int
+    errors: int
+    problems: list[dict[str, Any]]
+
+
+class PlanDiff(Open):
+    metrics: dict[str, dict[str, Any]] = Field(description="per community: metric key -> before and after")
+
+
+class PlanApplied(Open):
+    grids_opened: int
+
+
+class BuildingGrid(Open):
+    layer: Literal["party", "governance", "unified"]
+    code: str
+    name: str | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+class Token(Open):
+    access_token: str
+    token_type: Literal["bearer"]
+    expires_at: dt.datetime
+
+
+class LoggedOut(Open):
+    ended: bool
+
+
+class Me(Open):
+    name: str
+    role: Literal["admin", "planner", "leader", "viewer"]
+    role_label: str
+    scope: str | None
+    registered: bool
+    sees_phones_in_scope: bool
+
+
+class AuditEntry(Open):
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str | None
+    before: Any
+    after: Any
+
+
+class Snapshot(Open):
+    id: int
+    area: str | None
+    taken_at: dt.datetime
+    as_of: dt.date
+
+
+class BuildingEdited(Open):
+    id: str
+
+
+def ok(model: Any, status: int = 200) -> dict:
+    """``responses=`` for a route answering ``model`` (documented, not validated at run time)."""
+    return {status: {"model": model}}
