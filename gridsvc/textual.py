@@ -6,15 +6,11 @@ import unicodedata
 
 from gridsvc.analysis.alignment import DISTURB_LABEL
 from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_LABEL
-from gridsvc.analysis.metrics import LABELS, METRICS, SHORT_LABELS
+from gridsvc.analysis.metrics import HEADLINE, LABELS, METRICS, SHORT_LABELS
+from gridsvc.labels import FAMILY_LABEL, LAYER_LABEL, LEVEL_LABEL  # noqa: F401 - defined once, there
 
-LEVEL_LABEL = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
-LAYER_LABEL = {"party": "党建", "governance": "治理", "unified": "合一"}
-FAMILY_LABEL = {"organization": "组织覆盖", "work": "工作覆盖", "spatial": "网格空间"}
 # the columns of the children table: metric key -> short header
-CHILD_COLUMNS = {k: SHORT_LABELS[k] for k in (
-    "grid_branch_coverage", "building_group_coverage", "member_coverage", "org_should_build_rate",
-    "org_work_coverage", "grid_leader_coverage", "grid_worker_coverage", "building_leader_coverage")}
+CHILD_COLUMNS = {k: SHORT_LABELS[k] for k in HEADLINE}
 
 
 def width(text: str) -> int:

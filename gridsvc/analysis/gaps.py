@@ -12,10 +12,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gridsvc.analysis.scene import Scene, Thresholds
+from gridsvc.analysis.scene import LAYER_WORD, Scene, Thresholds
 from gridsvc.analysis.units import Units
 
-SIDE_LABEL = {"party": "党建", "governance": "治理", None: ""}
+SIDE_LABEL = LAYER_WORD | {None: ""}
 SEVERITY_LABEL = {"high": "高", "medium": "中", "low": "低"}
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 

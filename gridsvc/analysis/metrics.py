@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gridsvc.analysis.scene import LAYER_WORD
+
 CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
 LEVELS = ("district", "street", "community", "grid")
 ALL = "all"  # everything in the scene at once (a city's report): its one code is ""
@@ -41,30 +43,31 @@ class Metric:
     denominator: str | None = None
     kind: str = "rate"  # rate | count | per_worker
     family: str = "organization"  # organization (组织覆盖) | work (工作覆盖) | spatial
+    short: str | None = None  # the column header in tables and charts of many areas
+    headline: bool = False  # one of the figures every summary leads with (maps, terminal tables)
 
 
 def _spatial(name: str, label: str, table: str, column: str) -> list[Metric]:
-    side_labels = {"party": "党建网格", "governance": "治理网格"}
-    return [Metric(f"{name}.{side}", label.format(side=side_labels[side]), table, None, column.format(side=side),
+    return [Metric(f"{name}.{side}", label.format(side=LAYER_WORD[side] + "网格"), table, None, column.format(side=side),
                    kind="count", family="spatial") for side in ("party", "governance")]
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("grid_branch_coverage", "网格党支部覆盖率", "party_grids", "grid", "has_branch", "one"),
-    Metric("building_group_coverage", "楼栋党小组应建已建率", "buildings", "party_grid", "eligible_covered", "eligible"),
-    Metric("member_coverage", "党员覆盖率", "buildings", "party_grid", "covered_members", "full_members"),
-    Metric("org_should_build_rate", "两新组织应建已建率", "organizations", "party_grid", "should_build_own", "should_build"),
-    Metric("org_own_rate", "单独组建率", "organizations", "party_grid", "own", "one"),
-    Metric("org_coverage", "组织覆盖率", "organizations", "party_grid", "party_covered", "one"),
-    Metric("org_work_coverage", "工作覆盖率", "organizations", "party_grid", "work_covered", "one", family="work"),
-    Metric("grid_leader_coverage", "网格长配备率", "staff_grids", "grid", "one_leader", "one", family="work"),
-    Metric("grid_worker_coverage", "网格员配备率", "staff_grids", "grid", "has_worker", "one", family="work"),
+    Metric("grid_branch_coverage", "网格党支部覆盖率", "party_grids", "grid", "has_branch", "one", short="网格党支部", headline=True),
+    Metric("building_group_coverage", "楼栋党小组应建已建率", "buildings", "party_grid", "eligible_covered", "eligible", short="楼栋党小组", headline=True),
+    Metric("member_coverage", "党员覆盖率", "buildings", "party_grid", "covered_members", "full_members", short="党员覆盖", headline=True),
+    Metric("org_should_build_rate", "两新组织应建已建率", "organizations", "party_grid", "should_build_own", "should_build", short="两新应建已建", headline=True),
+    Metric("org_own_rate", "单独组建率", "organizations", "party_grid", "own", "one", short="单独组建"),
+    Metric("org_coverage", "组织覆盖率", "organizations", "party_grid", "party_covered", "one", short="组织覆盖"),
+    Metric("org_work_coverage", "工作覆盖率", "organizations", "party_grid", "work_covered", "one", family="work", short="工作覆盖", headline=True),
+    Metric("grid_leader_coverage", "网格长配备率", "staff_grids", "grid", "one_leader", "one", family="work", short="网格长", headline=True),
+    Metric("grid_worker_coverage", "网格员配备率", "staff_grids", "grid", "has_worker", "one", family="work", short="网格员", headline=True),
     Metric("building_leader_coverage", "楼栋长覆盖率", "buildings", "governance_grid", "has_leader", "residential",
-           family="work"),
+           family="work", short="楼栋长", headline=True),
     Metric("households_per_fulltime_worker", "每名专职网格员服务户数", "staff_grids", "grid", "households",
-           "fulltime_workers", kind="per_worker", family="work"),
+           "fulltime_workers", kind="per_worker", family="work", short="户/专职网格员"),
     Metric("alignment_rate", "两网融合率（按户）", "alignment", None, "matched_households", "households",
-           family="spatial"),
+           family="spatial", short="两网融合"),
     *_spatial("gap_area_m2", "{side}空白面积(㎡)", "topology", "gap_area_m2.{side}"),
     *_spatial("overlap_area_m2", "{side}重叠面积(㎡)", "topology", "overlap_area_m2.{side}"),
     *_spatial("buildings_unassigned", "不在{side}内的楼栋", "buildings", "{side}_unassigned"),
@@ -78,14 +81,10 @@ LABELS = {m.key: m.label for m in METRICS} | {
 
 
 # short column headers for tables and charts of many areas
-SHORT_LABELS = {
-    "grid_branch_coverage": "网格党支部", "building_group_coverage": "楼栋党小组", "member_coverage": "党员覆盖",
-    "org_should_build_rate": "两新应建已建", "org_own_rate": "单独组建", "org_coverage": "组织覆盖",
-    "org_work_coverage": "工作覆盖", "grid_leader_coverage": "网格长", "grid_worker_coverage": "网格员",
-    "building_leader_coverage": "楼栋长", "households_per_fulltime_worker": "户/专职网格员",
+SHORT_LABELS = {m.key: m.short for m in METRICS if m.short} | {
     "households_per_fulltime_worker.max": "户/专职(最多)", "households_per_fulltime_worker.median": "户/专职(中位)",
-    "alignment_rate": "两网融合",
 }
+HEADLINE = tuple(m.key for m in METRICS if m.headline)  # the rates every summary leads with, in order
 
 
 def area_codes(communities: pd.Series, level: str) -> pd.Series:

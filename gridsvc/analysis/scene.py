@@ -16,6 +16,8 @@ from pyproj import CRS
 PARTY_SIDE = ("party", "unified")  # Party-organization rules apply to these layers
 STAFF_SIDE = ("governance", "unified")  # staff rules apply to these layers
 SIDES = {"party": PARTY_SIDE, "governance": STAFF_SIDE}
+# the word for each grid layer (and so each side) in everything users read: 党建网格, 治理网格 …
+LAYER_WORD = {"party": "党建", "governance": "治理", "unified": "合一"}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pyproj import Transformer
 
 from gridsvc.analysis.assignment import assign_to_polygons, representative_points
 from gridsvc.analysis.crs import metric_epsg
+from gridsvc.analysis.scene import LAYER_WORD
 from gridsvc.dataset import Dataset
 from gridsvc.demo import layout, organize
 from gridsvc.demo.overlay import (
@@ -32,7 +33,7 @@ from gridsvc.demo.people import COMMUNITY_NAMES, STREET_NAMES
 SYNTHETIC_ORIGIN = (117.250, 31.850)  # lon/lat of the generated district's south-west corner
 SYNTHETIC_DISTRICT = ("320199", "演示区（生成数据）")
 OSM_DISTRICT = ("320198", "新街口演示区（生成数据，楼栋轮廓来自OSM）")
-LAYER_WORDS = {"party": "党建", "governance": "治理", "unified": ""}
+LAYER_WORDS = LAYER_WORD | {"unified": ""}  # a unified grid is just 网格 in its name
 
 
 @dataclass

@@ -19,7 +19,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from gridsvc.analysis.gaps import GAP_KIND
-from gridsvc.analysis.metrics import LABELS, METRIC_BY_KEY
+from gridsvc.analysis.metrics import HEADLINE, LABELS, METRIC_BY_KEY
 from gridsvc.rendering.common import (
     Basemap,
     for_display,
@@ -37,9 +37,7 @@ from gridsvc.rendering.offline import VECTORGRID_JS, asset_url
 
 MAX_POINTS = 2000
 AREA_KINDS = ("grid_gap_area", "grid_overlap", "grid_outside_community")
-SUMMARY_KEYS = ("grid_branch_coverage", "building_group_coverage", "member_coverage", "org_should_build_rate",
-                "org_work_coverage", "grid_leader_coverage", "grid_worker_coverage", "building_leader_coverage",
-                "gap_area_m2.party", "gap_area_m2.governance")
+SUMMARY_KEYS = (*HEADLINE, "gap_area_m2.party", "gap_area_m2.governance")
 
 
 @dataclass

@@ -14,14 +14,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gridsvc import textual
+from gridsvc import labels
 from gridsvc.analysis.coverage import Coverage, level_of
 from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_LABEL
-from gridsvc.analysis.metrics import ALL, CODE_LENGTH, LABELS, LEVELS, METRIC_BY_KEY, PREFIX_LENGTH
+from gridsvc.analysis.metrics import ALL, CODE_LENGTH, HEADLINE, LABELS, LEVELS, METRIC_BY_KEY, PREFIX_LENGTH
 from gridsvc.analysis.scene import Thresholds
-from gridsvc.textual import FAMILY_LABEL, LAYER_LABEL  # noqa: F401  (the labels users read, defined once)
+from gridsvc.labels import FAMILY_LABEL, LAYER_LABEL  # noqa: F401  (the labels users read, defined once)
 
-LEVEL_LABEL = {ALL: "全部", **textual.LEVEL_LABEL}
+LEVEL_LABEL = {ALL: "全部", **labels.LEVEL_LABEL}
+# the figures of each child area in a report's tables, and (its rates) in its charts: the headline
+# rates with organization coverage in place of should-build (a report counts every organization),
+# the busiest full-time worker's households, and alignment
+CHILD_KEYS = tuple("org_coverage" if k == "org_should_build_rate" else k for k in HEADLINE) + (
+    "households_per_fulltime_worker.max", "alignment_rate")
 SEVERITIES = ("high", "medium", "low")
 GENERATED_NOTICE = "※ 本报告数据为生成数据，仅供演示，不反映任何真实社区的情况。"
 OSM_ATTRIBUTION = "楼栋轮廓 © OpenStreetMap 贡献者（ODbL）"

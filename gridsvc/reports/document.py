@@ -179,13 +179,8 @@ def _named(row: dict, key: str) -> str:
     return f"{row['name']}{layer} {value}{counts}"
 
 
-CHILD_KEYS = ("grid_branch_coverage", "building_group_coverage", "member_coverage", "org_coverage",
-              "org_work_coverage", "grid_leader_coverage", "grid_worker_coverage", "building_leader_coverage",
-              "households_per_fulltime_worker.max", "alignment_rate")
-
-
 def _children_table(report: Report, table: rc.LevelTable) -> Table:
-    keys = [k for k in CHILD_KEYS if k in table.keys]
+    keys = [k for k in rc.CHILD_KEYS if k in table.keys]
     rows, marks = [], {}
     for i, (r, high, _) in enumerate(rc.by_gaps(report, table)):
         cells = [r["name"], f"{high:,}"]

@@ -23,16 +23,16 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from gridsvc.analysis.metrics import SHORT_LABELS  # noqa: E402
-from gridsvc.reports.content import Report  # noqa: E402
+from gridsvc.analysis.gaps import SEVERITY_LABEL  # noqa: E402
+from gridsvc.analysis.metrics import METRIC_BY_KEY, SHORT_LABELS  # noqa: E402
+from gridsvc.rendering.common import style  # noqa: E402
+from gridsvc.reports.content import CHILD_KEYS, Report  # noqa: E402
 
 # the rates of the coverage chart, in the order organization → work → alignment
-CHART_KEYS = ("grid_branch_coverage", "building_group_coverage", "member_coverage", "org_coverage",
-              "org_work_coverage", "grid_leader_coverage", "grid_worker_coverage", "building_leader_coverage",
-              "alignment_rate")
+CHART_KEYS = tuple(k for k in CHILD_KEYS if METRIC_BY_KEY.get(k) and METRIC_BY_KEY[k].kind == "rate")
 MAX_CHART_ROWS = 40
-SEVERITY_COLOR = {"high": "#d7301f", "medium": "#fc8d59", "low": "#fdcc8a"}
-SEVERITY_TEXT = {"high": "高", "medium": "中", "low": "低"}
+# one palette and one wording for severities, the maps' (rendering/styles.json; analysis.gaps)
+SEVERITY_COLOR = {level: spec["color"] for level, spec in style()["severity"].items()}
 RATE_COLORS = LinearSegmentedColormap.from_list("rate", ["#d7301f", "#fee08b", "#1a9850"])
 DPI = 130
 
@@ -148,7 +148,7 @@ def gap_map(report: Report) -> bytes | None:
         for name, point in zip(communities["name"], communities.geometry.representative_point(), strict=True):
             ax.annotate(name, (point.x, point.y), ha="center", fontsize=7, color="#252525",
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
-    handles = [Patch(color=c, alpha=0.7, label=f"{SEVERITY_TEXT[s]}严重度问题") for s, c in SEVERITY_COLOR.items()]
+    handles = [Patch(color=c, alpha=0.7, label=f"{SEVERITY_LABEL[s]}严重度问题") for s, c in SEVERITY_COLOR.items()]
     handles.append(Patch(facecolor="none", edgecolor="#252525", label="社区边界"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=4, fontsize=8, frameon=False)
     ax.set_axis_off()

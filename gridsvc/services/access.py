@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 
 from gridsvc.errors import Forbidden, NotFound
+from gridsvc.labels import ACTION_LABEL, ROLE_LABEL  # noqa: F401 - ROLE_LABEL is read from here too
 
 ROLES = ("admin", "planner", "leader", "viewer")
-ROLE_LABEL = {"admin": "管理员", "planner": "规划员", "leader": "网格长", "viewer": "查看者"}
 # What each role may do, inside its scope.
 ALLOWED = {
     "read": set(ROLES),
@@ -30,8 +30,6 @@ ALLOWED = {
     "edit": {"admin", "leader"},  # building figures and staff assignments
     "admin": {"admin"},  # users and the audit log
 }
-ACTION_LABEL = {"read": "查看", "plan": "编制和应用调整方案", "snapshot": "保存快照",
-                "edit": "修改楼栋和人员分配", "admin": "管理用户和审计日志"}
 SCOPED_ROLE = "gridsvc_scoped"
 
 
