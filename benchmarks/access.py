@@ -41,8 +41,9 @@ def _areas(engine) -> dict[str, str]:
 def _tile_at(engine, area: str, z: int = 14) -> tuple[int, int, int]:
     table = "grids WHERE valid_to IS NULL AND code" if len(area) == 15 else "areas WHERE code"
     with engine.connect() as conn:
-        lon, lat = conn.execute(text(f"SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM {table} = :a) s"),
-                                {"a": area}).one()
+        lon, lat = conn.execute(
+            text(f"SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM {table} = :a) s"), {"a": area}
+        ).one()
     n = 2**z
     return z, int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
@@ -58,9 +59,17 @@ def _work(db, area: str, tile: tuple[int, int, int]) -> dict[str, float]:
         if len(area) == 15:
             rows = len(repo.buildings(conn, grid=area))
         else:
-            rows = len(repo.buildings(conn, community=area[:12] if len(area) >= 12 else
-                                      conn.scalar(text("SELECT min(code) FROM areas WHERE level = 'community' "
-                                                       "AND code LIKE :p"), {"p": area + "%"})))
+            rows = len(
+                repo.buildings(
+                    conn,
+                    community=area[:12]
+                    if len(area) >= 12
+                    else conn.scalar(
+                        text("SELECT min(code) FROM areas WHERE level = 'community' AND code LIKE :p"),
+                        {"p": area + "%"},
+                    ),
+                )
+            )
     out["buildings list"] = time.perf_counter() - t
     t = time.perf_counter()
     with db.connect() as conn:

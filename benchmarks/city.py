@@ -34,11 +34,18 @@ def generate_city(buildings: int = 200_000, grids: int = 10_000, seed: int = 1) 
     ci = np.arange(n_comm)
     cx, cy = ox + (ci % cols) * SIZE, oy + (ci // cols) * SIZE
     codes = np.array([f"{430100 + i // 100:06d}{(i // 10) % 10 + 1:03d}{i % 10 + 1:03d}" for i in ci])
-    communities = gpd.GeoDataFrame({
-        "code": codes, "name": [f"社区{i + 1}" for i in ci], "street_code": [c[:9] for c in codes],
-        "street_name": [f"街道{c[6:9]}" for c in codes], "district_code": [c[:6] for c in codes],
-        "district_name": [f"区{c[:6]}" for c in codes],
-    }, geometry=shapely.box(cx, cy, cx + SIZE, cy + SIZE), crs=EPSG)
+    communities = gpd.GeoDataFrame(
+        {
+            "code": codes,
+            "name": [f"社区{i + 1}" for i in ci],
+            "street_code": [c[:9] for c in codes],
+            "street_name": [f"街道{c[6:9]}" for c in codes],
+            "district_code": [c[:6] for c in codes],
+            "district_name": [f"区{c[:6]}" for c in codes],
+        },
+        geometry=shapely.box(cx, cy, cx + SIZE, cy + SIZE),
+        crs=EPSG,
+    )
     grid_frame = _grids(codes, cx, cy, per_side)
     b = _buildings(rng, n_comm, per_comm, cx, cy, buildings)
     orgs = _organizations(rng, codes, cx, cy)
@@ -46,9 +53,14 @@ def generate_city(buildings: int = 200_000, grids: int = 10_000, seed: int = 1) 
     staff, assignments = _staff(rng, grid_frame, b)
     dataset = Dataset(source="generated")
     dataset.layers = {
-        "communities": communities.to_crs(4490), "grids": grid_frame.to_crs(4490), "buildings": b.to_crs(4490),
-        "organizations": orgs.to_crs(4490), "party_orgs": party_orgs, "party_org_scope": scopes,
-        "staff": staff, "assignments": assignments,
+        "communities": communities.to_crs(4490),
+        "grids": grid_frame.to_crs(4490),
+        "buildings": b.to_crs(4490),
+        "organizations": orgs.to_crs(4490),
+        "party_orgs": party_orgs,
+        "party_org_scope": scopes,
+        "staff": staff,
+        "assignments": assignments,
     }
     return dataset
 
@@ -61,9 +73,17 @@ def _grids(codes, cx, cy, k) -> gpd.GeoDataFrame:
     rows = []
     for layer, geoms, offset in (("governance", gov, 1), ("party", party, k + 1)):
         for n in range(k):
-            rows.append(pd.DataFrame({"code": [f"{c}{n + offset:03d}" for c in codes], "layer": layer,
-                                      "community_code": codes, "name": f"{layer}{n + 1}",
-                                      "geometry": geoms[:, n]}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "code": [f"{c}{n + offset:03d}" for c in codes],
+                        "layer": layer,
+                        "community_code": codes,
+                        "name": f"{layer}{n + 1}",
+                        "geometry": geoms[:, n],
+                    }
+                )
+            )
     return gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), geometry="geometry", crs=EPSG)
 
 
@@ -78,37 +98,56 @@ def _buildings(rng, n_comm, per_comm, cx, cy, total) -> gpd.GeoDataFrame:
     residential = rng.random(len(i)) < 0.85
     households = np.where(residential, rng.choice([12, 18, 24, 36, 48], len(i)), 0)
     residents = np.round(households * 2.6).astype(int)
-    return gpd.GeoDataFrame({
-        "id": [f"cb{n:07d}" for n in i], "use": np.where(residential, "residential", "commercial"),
-        "households": pd.array(np.where(residential, households, pd.NA), dtype="Int64"),
-        "residents": residents, "full_members": rng.binomial(residents, 0.065),
-    }, geometry=shapely.box(x, y, x + w, y + h), crs=EPSG)
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"cb{n:07d}" for n in i],
+            "use": np.where(residential, "residential", "commercial"),
+            "households": pd.array(np.where(residential, households, pd.NA), dtype="Int64"),
+            "residents": residents,
+            "full_members": rng.binomial(residents, 0.065),
+        },
+        geometry=shapely.box(x, y, x + w, y + h),
+        crs=EPSG,
+    )
 
 
 def _organizations(rng, codes, cx, cy) -> gpd.GeoDataFrame:
     n = len(codes) * 5
     c = np.repeat(np.arange(len(codes)), 5)
-    return gpd.GeoDataFrame({
-        "id": [f"co{i:06d}" for i in range(n)], "name": [f"企业{i}" for i in range(n)], "kind": "enterprise",
-        "full_members": rng.choice([0, 1, 2, 3, 5, 8], n), "has_union": rng.random(n) < 0.3,
-        "has_youth_league": rng.random(n) < 0.1,
-    }, geometry=shapely.points(cx[c] + rng.uniform(5, SIZE - 5, n), cy[c] + rng.uniform(5, SIZE - 5, n)), crs=EPSG)
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"co{i:06d}" for i in range(n)],
+            "name": [f"企业{i}" for i in range(n)],
+            "kind": "enterprise",
+            "full_members": rng.choice([0, 1, 2, 3, 5, 8], n),
+            "has_union": rng.random(n) < 0.3,
+            "has_youth_league": rng.random(n) < 0.1,
+        },
+        geometry=shapely.points(cx[c] + rng.uniform(5, SIZE - 5, n), cy[c] + rng.uniform(5, SIZE - 5, n)),
+        crs=EPSG,
+    )
 
 
 def _party(rng, grids, b, orgs) -> tuple[pd.DataFrame, pd.DataFrame]:
     party = grids[grids["layer"] == "party"]
     keep = rng.random(len(party)) < 0.97
     branches = pd.DataFrame({"id": "pb-" + party["code"][keep], "name": "网格党支部", "kind": "branch"})
-    scopes = [pd.DataFrame({"party_org_id": branches["id"], "target_type": "grid",
-                            "target_id": party["code"][keep].to_numpy()})]
+    scopes = [
+        pd.DataFrame(
+            {"party_org_id": branches["id"], "target_type": "grid", "target_id": party["code"][keep].to_numpy()}
+        )
+    ]
     eligible = b[(b["use"] == "residential") & (b["full_members"] >= 3)]
     groups = eligible[rng.random(len(eligible)) < 0.9]
     orgs_pg = pd.DataFrame({"id": "pg-" + groups["id"], "name": "楼栋党小组", "kind": "group"})
     scopes.append(pd.DataFrame({"party_org_id": orgs_pg["id"], "target_type": "building", "target_id": groups["id"]}))
     own = orgs[(orgs["full_members"] >= 3) & (rng.random(len(orgs)) < 0.9)]
     own_orgs = pd.DataFrame({"id": "po-" + own["id"], "name": "企业党支部", "kind": "branch"})
-    scopes.append(pd.DataFrame({"party_org_id": own_orgs["id"], "target_type": "organization",
-                                "target_id": own["id"], "own": True}))
+    scopes.append(
+        pd.DataFrame(
+            {"party_org_id": own_orgs["id"], "target_type": "organization", "target_id": own["id"], "own": True}
+        )
+    )
     party_orgs = pd.concat([branches, orgs_pg, own_orgs], ignore_index=True)
     return party_orgs, pd.concat(scopes, ignore_index=True)
 
@@ -118,11 +157,24 @@ def _staff(rng, grids, b) -> tuple[pd.DataFrame, pd.DataFrame]:
     residential = b.loc[(b["use"] == "residential") & (rng.random(len(b)) < 0.9), "id"].to_numpy()
     ids = np.concatenate(["gl-" + gov, "gw-" + gov, "bl-" + residential])
     roles = ["grid_leader"] * len(gov) + ["grid_worker"] * len(gov) + ["building_leader"] * len(residential)
-    staff = pd.DataFrame({"id": ids, "name": "某某", "role": roles,
-                          "fulltime": [True] * (2 * len(gov)) + [False] * len(residential),
-                          "phone": [f"138{i:08d}" for i in range(len(ids))]})
+    staff = pd.DataFrame(
+        {
+            "id": ids,
+            "name": "某某",
+            "role": roles,
+            "fulltime": [True] * (2 * len(gov)) + [False] * len(residential),
+            "phone": [f"138{i:08d}" for i in range(len(ids))],
+        }
+    )
     targets = np.concatenate([gov, gov, residential])
     kinds = ["grid"] * (2 * len(gov)) + ["building"] * len(residential)
-    assignments = pd.DataFrame({"staff_id": ids, "target_type": kinds, "target_id": targets,
-                                "start_date": dt.date(2024, 1, 1), "end_date": None})
+    assignments = pd.DataFrame(
+        {
+            "staff_id": ids,
+            "target_type": kinds,
+            "target_id": targets,
+            "start_date": dt.date(2024, 1, 1),
+            "end_date": None,
+        }
+    )
     return staff, assignments

@@ -39,10 +39,12 @@ TABLES = "assignments, staff, party_org_scopes, party_orgs, organizations, grids
 def reference(engine) -> pd.DataFrame:
     """The minimal pipeline: building points joined to grids, summed per grid and per community."""
     with engine.connect() as conn:
-        points = gpd.read_postgis("SELECT id, households, full_members, use, rep_point FROM buildings", conn,
-                                  geom_col="rep_point")
-        all_grids = gpd.read_postgis("SELECT code, community_code, layer, geom FROM grids WHERE valid_to IS NULL",
-                                     conn, geom_col="geom")
+        points = gpd.read_postgis(
+            "SELECT id, households, full_members, use, rep_point FROM buildings", conn, geom_col="rep_point"
+        )
+        all_grids = gpd.read_postgis(
+            "SELECT code, community_code, layer, geom FROM grids WHERE valid_to IS NULL", conn, geom_col="geom"
+        )
     points["eligible"] = (points["use"] == "residential") & (points["full_members"] >= 3)
     frames = []
     for side, layers in SIDES.items():
@@ -64,8 +66,10 @@ def main() -> None:
     engine = make_engine(Settings())
     start = time.perf_counter()
     dataset = validate_dataset(generate_city(args.buildings, args.grids), "benchmark city")
-    print(f"generated {len(dataset.layers['buildings']):,} buildings, {len(dataset.layers['grids']):,} grids, "
-          f"{len(dataset.layers['communities']):,} communities in {time.perf_counter() - start:.1f} s")
+    print(
+        f"generated {len(dataset.layers['buildings']):,} buildings, {len(dataset.layers['grids']):,} grids, "
+        f"{len(dataset.layers['communities']):,} communities in {time.perf_counter() - start:.1f} s"
+    )
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     start = time.perf_counter()
@@ -90,10 +94,12 @@ def main() -> None:
         ours.append(t2 - t0)
         refs.append(t3 - t2)
     print(f"coverage tree {len(body) / 1e6:.1f} MB JSON, {len(gaps):,} gaps")
-    for label, times in (("gridsvc: load scene from PostGIS", loads), ("gridsvc: load + compute + tree + gaps", ours),
-                         ("reference: read_postgis + sjoin + groupby", refs)):
-        print(f"{label:<42} median {statistics.median(times):6.2f} s   runs "
-              + " ".join(f"{t:.2f}" for t in times))
+    for label, times in (
+        ("gridsvc: load scene from PostGIS", loads),
+        ("gridsvc: load + compute + tree + gaps", ours),
+        ("reference: read_postgis + sjoin + groupby", refs),
+    ):
+        print(f"{label:<42} median {statistics.median(times):6.2f} s   runs " + " ".join(f"{t:.2f}" for t in times))
     total, ref = statistics.median(ours), statistics.median(refs)
     compute = statistics.median([o - lo for o, lo in zip(ours, loads, strict=True)])
     print(f"gridsvc total {total:.1f} s (target <= 15 s), of which compute + tree + gaps {compute:.1f} s")

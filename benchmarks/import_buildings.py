@@ -46,12 +46,20 @@ def generate(n: int, seed: int = 1) -> gpd.GeoDataFrame:
     units = rng.choice([1, 2, 2, 3], n)
     households = floors * units * 2
     residents = np.round(households * rng.uniform(2.3, 2.9, n)).astype(int)
-    return gpd.GeoDataFrame({
-        "id": [f"bench-{k:06d}" for k in i],
-        "use": rng.choice(["residential"] * 8 + ["commercial", "office"], n),
-        "floors": floors, "units": units, "households": households, "residents": residents,
-        "full_members": rng.binomial(residents, 0.064), "probationary_members": rng.binomial(residents, 0.006),
-    }, geometry=boxes, crs=4490)
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"bench-{k:06d}" for k in i],
+            "use": rng.choice(["residential"] * 8 + ["commercial", "office"], n),
+            "floors": floors,
+            "units": units,
+            "households": households,
+            "residents": residents,
+            "full_members": rng.binomial(residents, 0.064),
+            "probationary_members": rng.binomial(residents, 0.006),
+        },
+        geometry=boxes,
+        crs=4490,
+    )
 
 
 def check(result: imports.ImportResult, inserted: int) -> None:
@@ -104,9 +112,24 @@ def main() -> None:
     frame = generate(args.buildings)
     pyogrio.write_dataframe(frame, path, layer="buildings", driver="GPKG")
     print(f"{args.buildings:,} footprints in {path} ({path.stat().st_size / 1e6:.1f} MB)")
-    cmd = ["ogr2ogr", "-f", "PostgreSQL", ogr_connection(engine.url.render_as_string(hide_password=False)),
-           str(path), "buildings", "-nln", "ogr_buildings", "-overwrite", "-lco", "GEOMETRY_NAME=geom",
-           "-lco", "SPATIAL_INDEX=GIST", "--config", "PG_USE_COPY", "YES"]
+    cmd = [
+        "ogr2ogr",
+        "-f",
+        "PostgreSQL",
+        ogr_connection(engine.url.render_as_string(hide_password=False)),
+        str(path),
+        "buildings",
+        "-nln",
+        "ogr_buildings",
+        "-overwrite",
+        "-lco",
+        "GEOMETRY_NAME=geom",
+        "-lco",
+        "SPATIAL_INDEX=GIST",
+        "--config",
+        "PG_USE_COPY",
+        "YES",
+    ]
     first, again, reference = [], [], []
     for _ in range(args.rounds):
         with engine.begin() as conn:

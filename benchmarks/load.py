@@ -73,10 +73,13 @@ class Run:
     def figures(self, kind: str | None = None) -> dict:
         done = self.of(kind)
         times = sorted(o.seconds for o in done) or [0.0]
-        return {"requests": len(done), "rps": len(done) / self.seconds,
-                "p50_ms": 1000 * statistics.median(times),
-                "p99_ms": 1000 * times[min(len(times) - 1, int(0.99 * len(times)))],
-                "errors": len(self.errors(kind))}
+        return {
+            "requests": len(done),
+            "rps": len(done) / self.seconds,
+            "p50_ms": 1000 * statistics.median(times),
+            "p99_ms": 1000 * times[min(len(times) - 1, int(0.99 * len(times)))],
+            "errors": len(self.errors(kind)),
+        }
 
 
 def hammer(base: str, calls: list[Call], clients: int, seconds: float, timeout: float = 60) -> Run:
@@ -99,9 +102,14 @@ def hammer(base: str, calls: list[Call], clients: int, seconds: float, timeout: 
                 t = time.perf_counter()
                 try:
                     r = http.get(call.url, headers=headers)
-                    outcome = Outcome(call.kind, t - start, time.perf_counter() - t, r.status_code,
-                                      r.headers.get("retry-after"),
-                                      r.headers.get("content-type", "").startswith("application/json"))
+                    outcome = Outcome(
+                        call.kind,
+                        t - start,
+                        time.perf_counter() - t,
+                        r.status_code,
+                        r.headers.get("retry-after"),
+                        r.headers.get("content-type", "").startswith("application/json"),
+                    )
                     if r.status_code == 200 and call.leaks:
                         outcome.leaked = call.leaks(r.content)
                 except httpx.HTTPError as exc:
@@ -186,8 +194,13 @@ def main() -> None:
         with engine.connect() as conn:
             grid = conn.scalar(text("SELECT min(code) FROM grids WHERE valid_to IS NULL AND layer = 'governance'"))
     with engine.connect() as conn:
-        lon, lat = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids "
-                                     "WHERE code = :g AND valid_to IS NULL) s"), {"g": grid}).one()
+        lon, lat = conn.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids "
+                "WHERE code = :g AND valid_to IS NULL) s"
+            ),
+            {"g": grid},
+        ).one()
         buildings = conn.scalar(text("SELECT count(*) FROM buildings"))
     engine.dispose()
     x, y = tile_of(lon, lat, 16)
@@ -198,8 +211,9 @@ def main() -> None:
         "tile": f"/tiles/buildings/16/{x}/{y}.pbf",
         "grid-coverage": f"/api/grids/{grid}/coverage",
     }
-    env = {"GRIDSVC_HOME": str(home)} | ({"GRIDSVC_DATABASE_URL": settings.database_url}
-                                         if settings.database_url else {})
+    env = {"GRIDSVC_HOME": str(home)} | (
+        {"GRIDSVC_DATABASE_URL": settings.database_url} if settings.database_url else {}
+    )
     print(f"gridsvc serve, one process, {buildings:,} buildings; grid {grid}; {args.seconds:g} s per cell")
     print(f"{'route':<20}{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'÷ health':>10}")
     total_errors = 0
@@ -214,8 +228,11 @@ def main() -> None:
                 if name.startswith("health"):
                     reference[clients] = f["rps"]
                 ratio = f["rps"] / reference[clients] if reference.get(clients) else float("nan")
-                print(f"{name:<20}{clients:>8}{f['rps']:>9.1f}{f['p50_ms']:>9.1f}{f['p99_ms']:>9.1f}"
-                      f"{f['errors']:>8}{ratio:>10.2f}", flush=True)
+                print(
+                    f"{name:<20}{clients:>8}{f['rps']:>9.1f}{f['p50_ms']:>9.1f}{f['p99_ms']:>9.1f}"
+                    f"{f['errors']:>8}{ratio:>10.2f}",
+                    flush=True,
+                )
     print(f"errors in all: {total_errors}")
     if total_errors:
         raise SystemExit(1)

@@ -38,10 +38,15 @@ def percentile(values: list[float], q: float) -> float:
 
 def busiest_grids(engine, district: str, n: int) -> list[str]:
     with engine.connect() as conn:
-        return list(conn.execute(text("""
+        return list(
+            conn.execute(
+                text("""
             SELECT g.code FROM grids g JOIN buildings b ON ST_Intersects(g.geom, b.rep_point)
             WHERE g.valid_to IS NULL AND g.community_code LIKE :p AND g.layer <> 'party'
-            GROUP BY g.code ORDER BY count(*) DESC, g.code LIMIT :n"""), {"p": district + "%", "n": n}).scalars())
+            GROUP BY g.code ORDER BY count(*) DESC, g.code LIMIT :n"""),
+                {"p": district + "%", "n": n},
+            ).scalars()
+        )
 
 
 def reference_map(engine, code: str) -> str:
@@ -64,10 +69,14 @@ def grid_maps(engine, district: str, rounds: int = 5) -> None:
         start = time.perf_counter()
         reference_map(engine, code)
         refs.append(time.perf_counter() - start)
-    print(f"  grid map: {statistics.median(sizes) / 1024:.0f} KB median (max {max(sizes) / 1024:.0f} KB; "
-          f"target <= 300 KB), build {statistics.median(ours) * 1000:.0f} ms median (target <= 200 ms)")
-    print(f"  reference folium GeoJson map: {statistics.median(refs) * 1000:.0f} ms; "
-          f"ratio {statistics.median(ours) / statistics.median(refs):.1f}")
+    print(
+        f"  grid map: {statistics.median(sizes) / 1024:.0f} KB median (max {max(sizes) / 1024:.0f} KB; "
+        f"target <= 300 KB), build {statistics.median(ours) * 1000:.0f} ms median (target <= 200 ms)"
+    )
+    print(
+        f"  reference folium GeoJson map: {statistics.median(refs) * 1000:.0f} ms; "
+        f"ratio {statistics.median(ours) / statistics.median(refs):.1f}"
+    )
 
 
 def tiles_of(bounds, z: int) -> list[tuple[int, int, int]]:
@@ -83,9 +92,13 @@ def tiles_of(bounds, z: int) -> list[tuple[int, int, int]]:
 
 def tile_sweep(engine, district: str, per_zoom: int = 60) -> None:
     with engine.connect() as conn:
-        bounds = conn.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
-                                   "(SELECT ST_Extent(geom) AS e FROM areas WHERE code LIKE :p) s"),
-                              {"p": district + "%"}).one()
+        bounds = conn.execute(
+            text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                "(SELECT ST_Extent(geom) AS e FROM areas WHERE code LIKE :p) s"
+            ),
+            {"p": district + "%"},
+        ).one()
     rng = random.Random(1)
     sample = []
     for z in range(14, 18):
@@ -99,15 +112,21 @@ def tile_sweep(engine, district: str, per_zoom: int = 60) -> None:
             mvt.append(time.perf_counter() - start)
             sizes.append(len(data))
             start = time.perf_counter()
-            conn.execute(text("""SELECT json_agg(ST_AsGeoJSON(b.*)::json) FROM
+            conn.execute(
+                text("""SELECT json_agg(ST_AsGeoJSON(b.*)::json) FROM
                                  (SELECT id, households, full_members, geom FROM buildings
                                   WHERE geom && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490)) b"""),
-                         {"z": z, "x": x, "y": y}).scalar()
+                {"z": z, "x": x, "y": y},
+            ).scalar()
             geojson.append(time.perf_counter() - start)
-    print(f"  vector tiles z14–17 ({len(sample)} tiles): p50 {percentile(mvt, .5) * 1000:.1f} ms, "
-          f"p95 {percentile(mvt, .95) * 1000:.1f} ms (target p95 <= 50 ms), max {max(sizes) / 1024:.0f} KB")
-    print(f"  reference GeoJSON of the same envelopes: p50 {percentile(geojson, .5) * 1000:.1f} ms, "
-          f"p95 {percentile(geojson, .95) * 1000:.1f} ms")
+    print(
+        f"  vector tiles z14–17 ({len(sample)} tiles): p50 {percentile(mvt, 0.5) * 1000:.1f} ms, "
+        f"p95 {percentile(mvt, 0.95) * 1000:.1f} ms (target p95 <= 50 ms), max {max(sizes) / 1024:.0f} KB"
+    )
+    print(
+        f"  reference GeoJSON of the same envelopes: p50 {percentile(geojson, 0.5) * 1000:.1f} ms, "
+        f"p95 {percentile(geojson, 0.95) * 1000:.1f} ms"
+    )
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from gridsvc.analysis.coverage import compute_coverage
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.repository.scene import load_scene
-from gridsvc.services import imports, plans
+from gridsvc.services import imports, proposals
 from gridsvc.settings import Settings
 
 COMMUNITY = "320199001002"
@@ -46,19 +46,24 @@ def main() -> None:
             reference = time.perf_counter() - t0
         buildings = len(scene.buildings)
         t0 = time.perf_counter()
-        _, layouts = plans.propose(engine, [area] if len(area) == 12 else _communities(engine), limits)
+        _, layouts = proposals.propose(engine, [area] if len(area) == 12 else _communities(engine), limits)
         seconds = time.perf_counter() - t0
         solver = sum(layout.seconds for layout in layouts)
         met = sum(layout.band_met for layout in layouts)
-        print(f"{label:>20}: {buildings:5d} buildings, {len(layouts):2d} communities, proposal {seconds:6.2f} s "
-              f"(programmes {solver:5.2f} s; band met in {met}/{len(layouts)}); "
-              f"reference coverage {reference:5.2f} s; ratio {seconds / reference:5.1f}×")
+        print(
+            f"{label:>20}: {buildings:5d} buildings, {len(layouts):2d} communities, proposal {seconds:6.2f} s "
+            f"(programmes {solver:5.2f} s; band met in {met}/{len(layouts)}); "
+            f"reference coverage {reference:5.2f} s; ratio {seconds / reference:5.1f}×"
+        )
 
 
 def _communities(engine) -> list[str]:
     with engine.connect() as conn:
-        return list(conn.execute(text("SELECT code FROM areas WHERE level = 'community' AND code LIKE :p"),
-                                 {"p": DISTRICT + "%"}).scalars())
+        return list(
+            conn.execute(
+                text("SELECT code FROM areas WHERE level = 'community' AND code LIKE :p"), {"p": DISTRICT + "%"}
+            ).scalars()
+        )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,10 @@ from gridsvc.services import imports, reports
 from gridsvc.settings import Settings
 
 DISTRICT = "320199"
-CITY_TABLES = ("snapshots, plan_grids, plans, assignments, staff, party_org_scopes, party_orgs, organizations, grids, "
-               "buildings, areas, roads, imports")
+CITY_TABLES = (
+    "snapshots, plan_grids, plans, assignments, staff, party_org_scopes, party_orgs, organizations, grids, "
+    "buildings, areas, roads, imports"
+)
 
 
 def _engine(home: str):
@@ -49,9 +51,11 @@ def time_report(engine, area: str | None, label: str) -> None:
         t1 = time.perf_counter()
         data = reports.render(made, fmt)
         total = time.perf_counter() - t0
-        print(f"{label:>14} {fmt:>4}: {total:6.2f} s (coverage + content {t1 - t0:5.2f} s, writer "
-              f"{total - (t1 - t0):5.2f} s), {len(data) / 1e6:5.1f} MB, {len(made.actions):,} gaps; "
-              f"reference coverage {reference:5.2f} s; ratio {total / reference:4.1f}×")
+        print(
+            f"{label:>14} {fmt:>4}: {total:6.2f} s (coverage + content {t1 - t0:5.2f} s, writer "
+            f"{total - (t1 - t0):5.2f} s), {len(data) / 1e6:5.1f} MB, {len(made.actions):,} gaps; "
+            f"reference coverage {reference:5.2f} s; ratio {total / reference:4.1f}×"
+        )
 
 
 def main() -> None:

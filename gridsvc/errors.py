@@ -81,8 +81,12 @@ class PlanRejected(GridsvcError):
     def __init__(self, plan_id: int, problems: list[dict]):
         self.plan_id = plan_id
         self.problems = problems
-        lines = [f"{p['rule']} {p['grid'] or p['community'] or ''}: {p['message']}" for p in problems[: self.max_listed]]
+        lines = [
+            f"{p['rule']} {p['grid'] or p['community'] or ''}: {p['message']}" for p in problems[: self.max_listed]
+        ]
         if len(problems) > len(lines):
             lines.append(f"... and {len(problems) - len(lines)} more")
-        super().__init__(f"plan {plan_id} not applied, nothing was changed ({len(problems)} error"
-                         f"{'s' if len(problems) != 1 else ''}):\n  " + "\n  ".join(lines))
+        super().__init__(
+            f"plan {plan_id} not applied, nothing was changed ({len(problems)} error"
+            f"{'s' if len(problems) != 1 else ''}):\n  " + "\n  ".join(lines)
+        )

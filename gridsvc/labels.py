@@ -14,12 +14,26 @@ from gridsvc.analysis.metrics import LABELS as METRIC_LABEL
 from gridsvc.analysis.metrics import SHORT_LABELS as METRIC_SHORT_LABEL
 from gridsvc.analysis.scene import LAYER_WORD
 
-__all__ = ["ACTION_LABEL", "FAMILY_LABEL", "GAP_KIND", "LAYER_LABEL", "LEVEL_LABEL", "METRIC_LABEL",
-           "METRIC_SHORT_LABEL", "ROLE_LABEL", "SEVERITY_LABEL"]
+__all__ = [
+    "ACTION_LABEL",
+    "FAMILY_LABEL",
+    "GAP_KIND",
+    "LAYER_LABEL",
+    "LEVEL_LABEL",
+    "METRIC_LABEL",
+    "METRIC_SHORT_LABEL",
+    "ROLE_LABEL",
+    "SEVERITY_LABEL",
+]
 
 LEVEL_LABEL = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
 LAYER_LABEL = LAYER_WORD  # 党建, 治理, 合一 (+ "网格" where a grid is meant)
 FAMILY_LABEL = {"organization": "组织覆盖", "work": "工作覆盖", "spatial": "网格空间"}
 ROLE_LABEL = {"admin": "管理员", "planner": "规划员", "leader": "网格长", "viewer": "查看者"}
-ACTION_LABEL = {"read": "查看", "plan": "编制和应用调整方案", "snapshot": "保存快照",
-                "edit": "修改楼栋和人员分配", "admin": "管理用户和审计日志"}
+ACTION_LABEL = {
+    "read": "查看",
+    "plan": "编制和应用调整方案",
+    "snapshot": "保存快照",
+    "edit": "修改楼栋和人员分配",
+    "admin": "管理用户和审计日志",
+}

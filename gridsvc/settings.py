@@ -65,7 +65,9 @@ class Settings(BaseSettings):
                 try:
                     ipaddress.ip_network(part.strip(), strict=False)
                 except ValueError:
-                    raise ValueError(f"GRIDSVC_TRUSTED_PROXIES: {part.strip()!r} is not an address or network") from None
+                    raise ValueError(
+                        f"GRIDSVC_TRUSTED_PROXIES: {part.strip()!r} is not an address or network"
+                    ) from None
         return value
 
     @property

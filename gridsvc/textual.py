@@ -55,8 +55,9 @@ def coverage_text(node: dict, generated: bool) -> str:
     lines = [title + ("  ※ 生成数据，仅供演示" if generated else ""), ""]
     families = {m.key.split(".")[0]: m.family for m in METRICS}
     for family, label in FAMILY_LABEL.items():
-        rows = [[LABELS.get(k, k), figure(v)] for k, v in node["metrics"].items()
-                if families.get(k.split(".")[0]) == family]
+        rows = [
+            [LABELS.get(k, k), figure(v)] for k, v in node["metrics"].items() if families.get(k.split(".")[0]) == family
+        ]
         if rows:
             lines += [f"【{label}】", table(["指标", "数值"], rows, right={1}), ""]
     if node["children"]:
@@ -80,22 +81,40 @@ def gaps_text(gaps, generated: bool) -> str:
     counts = gaps.groupby("kind", sort=False).size()
     lines = [f"共{len(gaps)}个问题" + ("（生成数据，仅供演示）" if generated else "") + "："]
     lines += [f"  {GAP_KIND[k].label}（{k}）：{n}" for k, n in counts.items()]
-    rows = [[SEVERITY_LABEL[r.severity], GAP_KIND[r.kind].label, r.community or "", r.grid or "", r.message]
-            for r in gaps.itertuples()]
+    rows = [
+        [SEVERITY_LABEL[r.severity], GAP_KIND[r.kind].label, r.community or "", r.grid or "", r.message]
+        for r in gaps.itertuples()
+    ]
     return "\n".join([*lines, "", table(["严重", "类型", "社区", "网格", "说明"], rows)])
 
 
 def alignment_text(result) -> str:
     rate = result.rate
-    head = (f"两网融合：社区{result.community}，已对应住户 {rate['numerator']:,}/{rate['denominator']:,}"
-            + (f"（{rate['value']:.1%}）" if rate["value"] is not None else ""))
+    head = f"两网融合：社区{result.community}，已对应住户 {rate['numerator']:,}/{rate['denominator']:,}" + (
+        f"（{rate['value']:.1%}）" if rate["value"] is not None else ""
+    )
     pairs = [[p["party"], p["governance"], f"{p['households']:,}", f"{p['iou']:.2f}"] for p in result.pairs]
     lines = [head, "", "【配对网格】", table(["党建网格", "治理网格", "户数", "IoU"], pairs, right={2, 3})]
     if result.unmatched:
         lines += ["", "未配对网格：" + "、".join(f"{u['grid']}（{LAYER_LABEL[u['side']]}）" for u in result.unmatched)]
-    moves = [[m["building_id"], m["from_grid"] or "—", m["to_grid"] or "—", f"{m['households']:,}",
-              "、".join(DISTURB_LABEL[d["type"]] + "（" + (d.get("party_org_id") or d.get("staff_id")) + "）"
-                       for d in m["disturbs"]) or ""] for m in result.moves]
+    moves = [
+        [
+            m["building_id"],
+            m["from_grid"] or "—",
+            m["to_grid"] or "—",
+            f"{m['households']:,}",
+            "、".join(
+                DISTURB_LABEL[d["type"]] + "（" + (d.get("party_org_id") or d.get("staff_id")) + "）"
+                for d in m["disturbs"]
+            )
+            or "",
+        ]
+        for m in result.moves
+    ]
     if moves:
-        lines += ["", f"【需调整的楼栋】{len(moves)}栋", table(["楼栋", "原党建网格", "应并入", "户数", "影响"], moves, right={3})]
+        lines += [
+            "",
+            f"【需调整的楼栋】{len(moves)}栋",
+            table(["楼栋", "原党建网格", "应并入", "户数", "影响"], moves, right={3}),
+        ]
     return "\n".join(lines)

@@ -18,8 +18,25 @@ from gridsvc.db.engine import _ensure_local_database, make_engine
 from gridsvc.settings import Settings
 
 OSM_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm" / "nanjing-xinjiekou.osm"
-TABLES = ["audit_log", "login_failures", "tokens", "users", "snapshots", "plan_grids", "plans", "assignments", "staff", "party_org_scopes", "party_orgs", "organizations", "grids",
-          "buildings", "areas", "roads", "imports"]
+TABLES = [
+    "audit_log",
+    "login_failures",
+    "tokens",
+    "users",
+    "snapshots",
+    "plan_grids",
+    "plans",
+    "assignments",
+    "staff",
+    "party_org_scopes",
+    "party_orgs",
+    "organizations",
+    "grids",
+    "buildings",
+    "areas",
+    "roads",
+    "imports",
+]
 
 _skipped: list[str] = []
 
@@ -38,7 +55,9 @@ def pytest_terminal_summary(terminalreporter):
     if _skipped:
         terminalreporter.write_line(
             f"FAILED: {len(_skipped)} test(s) were skipped; gridsvc's suite allows no skips: "
-            + ", ".join(_skipped[:5]), red=True)
+            + ", ".join(_skipped[:5]),
+            red=True,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +106,10 @@ def fingerprint(engine) -> dict[str, str]:
     out = {}
     with engine.connect() as conn:
         for table in TABLES:
-            out[table] = conn.scalar(text(
-                f"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') "
-                f"FROM {table} t"))
+            out[table] = conn.scalar(
+                text(
+                    f"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') "
+                    f"FROM {table} t"
+                )
+            )
     return out

@@ -33,12 +33,20 @@ class Alignment:
     @property
     def rate(self) -> dict:
         value = self.matched_households / self.households if self.households else None
-        return {"value": None if value is None else round(value, 6), "numerator": self.matched_households,
-                "denominator": self.households}
+        return {
+            "value": None if value is None else round(value, 6),
+            "numerator": self.matched_households,
+            "denominator": self.households,
+        }
 
     def as_json(self) -> dict:
-        return {"community": self.community, "alignment_rate": self.rate, "pairs": self.pairs,
-                "unmatched": self.unmatched, "moves": self.moves}
+        return {
+            "community": self.community,
+            "alignment_rate": self.rate,
+            "pairs": self.pairs,
+            "unmatched": self.unmatched,
+            "moves": self.moves,
+        }
 
 
 def match_grids(table: pd.DataFrame) -> list[tuple[str, str]]:
@@ -61,8 +69,13 @@ def iou(a: shapely.Geometry, b: shapely.Geometry) -> float:
     return float(shapely.intersection(a, b).area / union) if union > 0 else 0.0
 
 
-def align_community(community: str, buildings: pd.DataFrame, grids_m: pd.DataFrame,
-                    groups: dict[str, list[str]], leaders: dict[str, list[str]]) -> Alignment:
+def align_community(
+    community: str,
+    buildings: pd.DataFrame,
+    grids_m: pd.DataFrame,
+    groups: dict[str, list[str]],
+    leaders: dict[str, list[str]],
+) -> Alignment:
     """Alignment of one community.
 
     ``buildings``: id, party_grid, governance_grid, households (the community's buildings);
@@ -73,7 +86,8 @@ def align_community(community: str, buildings: pd.DataFrame, grids_m: pd.DataFra
     total = int(households.sum())
     both = buildings.dropna(subset=["party_grid", "governance_grid"])
     table = both.assign(h=households[both.index]).pivot_table(
-        index="party_grid", columns="governance_grid", values="h", aggfunc="sum", fill_value=0)
+        index="party_grid", columns="governance_grid", values="h", aggfunc="sum", fill_value=0
+    )
     party = sorted(grids_m.loc[grids_m["layer"].isin(["party", "unified"]), "code"])
     governance = sorted(grids_m.loc[grids_m["layer"].isin(["governance", "unified"]), "code"])
     table = table.reindex(index=party, columns=governance, fill_value=0)
@@ -82,11 +96,14 @@ def align_community(community: str, buildings: pd.DataFrame, grids_m: pd.DataFra
     in_pair = [(p, g) in matched for p, g in zip(buildings["party_grid"], buildings["governance_grid"], strict=True)]
     geom = dict(zip(grids_m["code"], grids_m.geometry, strict=True))
     result = Alignment(community, int(households[np.array(in_pair, dtype=bool)].sum()), total)
-    result.pairs = [{"party": p, "governance": g, "households": int(table.at[p, g]), "iou": round(iou(geom[p], geom[g]), 4)}
-                    for p, g in pairs]
+    result.pairs = [
+        {"party": p, "governance": g, "households": int(table.at[p, g]), "iou": round(iou(geom[p], geom[g]), 4)}
+        for p, g in pairs
+    ]
     paired_p, paired_g = {p for p, _ in pairs}, {g for _, g in pairs}
-    result.unmatched = ([{"grid": p, "side": "party"} for p in party if p not in paired_p]
-                        + [{"grid": g, "side": "governance"} for g in governance if g not in paired_g])
+    result.unmatched = [{"grid": p, "side": "party"} for p in party if p not in paired_p] + [
+        {"grid": g, "side": "governance"} for g in governance if g not in paired_g
+    ]
     result.moves = _moves(buildings, households, in_pair, dict((g, p) for p, g in pairs), groups, leaders)
     return result
 
@@ -94,11 +111,14 @@ def align_community(community: str, buildings: pd.DataFrame, grids_m: pd.DataFra
 def _moves(buildings, households, in_pair, party_for, groups, leaders) -> list[dict]:
     """Each building outside a matched pair, with the Party grid it should join and what that disturbs."""
     target = {b: party_for.get(g) for b, g in zip(buildings["id"], buildings["governance_grid"], strict=True)}
-    final = {b: (target[b] if not ok else p) for b, p, ok in zip(buildings["id"], buildings["party_grid"], in_pair,
-                                                                  strict=True)}
+    final = {
+        b: (target[b] if not ok else p)
+        for b, p, ok in zip(buildings["id"], buildings["party_grid"], in_pair, strict=True)
+    }
     moves = []
-    for b, p, g, h, ok in zip(buildings["id"], buildings["party_grid"], buildings["governance_grid"], households,
-                              in_pair, strict=True):
+    for b, p, g, h, ok in zip(
+        buildings["id"], buildings["party_grid"], buildings["governance_grid"], households, in_pair, strict=True
+    ):
         if ok:
             continue
         disturbs = []
@@ -106,8 +126,16 @@ def _moves(buildings, households, in_pair, party_for, groups, leaders) -> list[d
             if len({final.get(m) for m in members}) > 1:
                 disturbs.append({"type": "party_group_split", "party_org_id": group})
         disturbs += [{"type": "building_leader_changes_grid", "staff_id": s} for s in leaders.get(b, [])]
-        moves.append({"building_id": b, "from_grid": None if pd.isna(p) else p, "to_grid": target[b],
-                      "governance_grid": None if pd.isna(g) else g, "households": int(h), "disturbs": disturbs})
+        moves.append(
+            {
+                "building_id": b,
+                "from_grid": None if pd.isna(p) else p,
+                "to_grid": target[b],
+                "governance_grid": None if pd.isna(g) else g,
+                "households": int(h),
+                "disturbs": disturbs,
+            }
+        )
     return moves
 
 
@@ -119,8 +147,9 @@ def matched_households(buildings: pd.DataFrame, grids: pd.DataFrame) -> pd.DataF
     """
     h = buildings["households"].fillna(0).astype(float)
     total = h.groupby(buildings["community"].to_numpy()).sum()
-    both = (buildings["party_grid"].notna() & buildings["governance_grid"].notna()
-            & buildings["community"].notna()).to_numpy()
+    both = (
+        buildings["party_grid"].notna() & buildings["governance_grid"].notna() & buildings["community"].notna()
+    ).to_numpy()
     community, communities = pd.factorize(buildings["community"].to_numpy()[both])
     party = pd.factorize(buildings["party_grid"].to_numpy()[both])[0]
     governance = pd.factorize(buildings["governance_grid"].to_numpy()[both])[0]

@@ -77,8 +77,9 @@ def outside_fraction(footprints, grids) -> np.ndarray:
     return out
 
 
-def assign_buildings(rep_points, footprints, grid_codes, grid_geoms,
-                     split_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+def assign_buildings(
+    rep_points, footprints, grid_codes, grid_geoms, split_fraction: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Grid code (or None) of each building, and whether it is split (domain.md rule 5):
     more than ``split_fraction`` of its footprint outside that grid. All in one CRS."""
     where = assign_to_polygons(rep_points, grid_geoms)

@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import dijkstra
+
+from gridsvc.analysis.assignment import assign_to_polygons
 
 OUTLINE_STEP_M = 5.0  # spacing of the outline points that seed the Voronoi diagram
 SNAP_M = 0.01  # outline points closer than this are one point (touching buildings share walls)
@@ -48,13 +53,17 @@ def building_cells(community: shapely.Geometry, footprints, rep_points) -> Cells
     """
     footprints = np.asarray(footprints, dtype=object)
     seeds, owner = _outline_points(footprints, np.asarray(rep_points, dtype=object))
-    regions = shapely.get_parts(shapely.voronoi_polygons(
-        shapely.multipoints(seeds), extend_to=shapely.envelope(community).buffer(10.0), ordered=True))
+    regions = shapely.get_parts(
+        shapely.voronoi_polygons(
+            shapely.multipoints(seeds), extend_to=shapely.envelope(community).buffer(10.0), ordered=True
+        )
+    )
     order = np.argsort(owner, kind="stable")
     bounds = np.searchsorted(owner[order], np.arange(len(footprints) + 1))
     pieces = regions[order]
-    geoms = np.array([shapely.coverage_union_all(pieces[bounds[k]:bounds[k + 1]]) for k in range(len(footprints))],
-                     dtype=object)
+    geoms = np.array(
+        [shapely.coverage_union_all(pieces[bounds[k] : bounds[k + 1]]) for k in range(len(footprints))], dtype=object
+    )
     geoms = shapely.make_valid(shapely.intersection(geoms, community))
     return Cells(geoms, *_shared_edges(geoms))
 
@@ -80,3 +89,55 @@ def _shared_edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     shared = shapely.length(shapely.intersection(shapely.boundary(geoms[left]), shapely.boundary(geoms[right])))
     real = shared > 0.5
     return np.column_stack([left[real], right[real]]).astype(np.int64), shared[real]
+
+
+def street_blocks(area: shapely.Geometry, roads, rep_points) -> np.ndarray:
+    """Index of the street block (land enclosed by roads and the community edge) of each building,
+    or -1 for all when no roads are known."""
+    rep_points = np.asarray(rep_points, dtype=object)
+    if roads is None or len(roads) == 0:
+        return np.full(len(rep_points), -1)
+    lines = shapely.union_all(np.concatenate([np.asarray(roads, dtype=object), [shapely.boundary(area)]]))
+    blocks = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    blocks = blocks[shapely.area(shapely.intersection(blocks, area)) > 1.0]
+    return assign_to_polygons(rep_points, blocks)
+
+
+def atoms(ids: list[str], groups: list[list[str]], cells: Cells, xy: np.ndarray) -> np.ndarray:
+    """Atom index per building. A Party group's buildings form one atom, and so do the buildings on the
+    shortest way between them when their cells do not touch: a grid holding the group must hold the
+    way between, or it would come in pieces. Each atom is a connected set of cells."""
+    n = len(ids)
+    parent = np.arange(n)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return int(i)
+
+    def join(members) -> None:
+        for m in members[1:]:
+            parent[root(m)] = root(members[0])
+
+    position = {b: i for i, b in enumerate(ids)}
+    for group in groups:
+        join([position[m] for m in group if m in position])
+    i, j = cells.edges.T
+    graph = sparse.coo_array((np.hypot(*(xy[i] - xy[j]).T) + 1e-3, (i, j)), shape=(n, n)).tocsr()
+    for members in pd.Series(np.arange(n)).groupby([root(k) for k in range(n)]):
+        connect_ways(members[1].to_numpy(), graph, join)
+    return pd.factorize(np.array([root(k) for k in range(n)]))[0]
+
+
+def connect_ways(members: np.ndarray, graph: sparse.csr_array, join) -> None:
+    """Join to ``members`` the cells on the shortest ways linking its pieces."""
+    if len(members) < 2:
+        return
+    _, pred = dijkstra(graph, directed=False, indices=int(members[0]), return_predecessors=True)
+    for m in members[1:]:
+        way, at = [], int(m)
+        while at >= 0 and at != members[0]:
+            way.append(at)
+            at = int(pred[at])
+        join([int(members[0])] + way)

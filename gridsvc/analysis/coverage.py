@@ -39,10 +39,18 @@ def level_of(code: str) -> str:
 
 def building_status(buildings: pd.DataFrame) -> pd.Series:
     """What a grid leader's map shows per building, problems first (one of BUILDING_STATUS)."""
-    return pd.Series(np.select(
-        [buildings["eligible"] & ~buildings["covered"], buildings["residential"] & ~buildings["has_leader"],
-         buildings["covered"]],
-        ["eligible_uncovered", "no_building_leader", "covered"], default="fine"), index=buildings.index)
+    return pd.Series(
+        np.select(
+            [
+                buildings["eligible"] & ~buildings["covered"],
+                buildings["residential"] & ~buildings["has_leader"],
+                buildings["covered"],
+            ],
+            ["eligible_uncovered", "no_building_leader", "covered"],
+            default="fine",
+        ),
+        index=buildings.index,
+    )
 
 
 @dataclass
@@ -71,8 +79,7 @@ class Coverage:
         area = {"code": code, "level": level, "name": self._names[code]}
         if level == "grid":
             area["layer"] = self._grid_layer[code]
-        return {"area": area, "metrics": self.metrics(code),
-                "children": [self._node(c) for c in self.children(code)]}
+        return {"area": area, "metrics": self.metrics(code), "children": [self._node(c) for c in self.children(code)]}
 
     def metrics(self, code: str | None) -> dict:
         """The figures of ``code``; None: of everything in the scene together."""
@@ -108,8 +115,11 @@ class Coverage:
     @functools.cached_property
     def _children(self) -> dict[str, list[str]]:
         c = self.scene.communities
-        pairs = [*zip(c["district_code"], c["street_code"], strict=True), *zip(c["street_code"], c["code"], strict=True),
-                 *zip(self.scene.grids["community_code"], self.scene.grids["code"], strict=True)]
+        pairs = [
+            *zip(c["district_code"], c["street_code"], strict=True),
+            *zip(c["street_code"], c["code"], strict=True),
+            *zip(self.scene.grids["community_code"], self.scene.grids["code"], strict=True),
+        ]
         children: dict[str, set[str]] = {}
         for parent, child in pairs:
             children.setdefault(parent, set()).add(child)
@@ -176,8 +186,11 @@ def _sides(layer: str) -> tuple[str, ...]:
 
 def _empty(key: str) -> dict:
     counted = key.startswith(("gap_area", "overlap_area", "buildings_"))
-    return {"value": 0 if counted else None, "numerator": None if counted or "." in key else 0,
-            "denominator": None if counted or "." in key else 0}
+    return {
+        "value": 0 if counted else None,
+        "numerator": None if counted or "." in key else 0,
+        "denominator": None if counted or "." in key else 0,
+    }
 
 
 def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Coverage:
@@ -185,8 +198,9 @@ def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Cove
     t = thresholds or Thresholds()
     grids_m = scene.grids.to_crs(scene.crs)
     buildings = building_units(scene, t)
-    units = Units(buildings, organization_units(scene, t), party_grid_units(scene, buildings),
-                  staff_grid_units(scene, buildings))
+    units = Units(
+        buildings, organization_units(scene, t), party_grid_units(scene, buildings), staff_grid_units(scene, buildings)
+    )
     topology, problems = community_topology(scene.communities.to_crs(scene.crs), grids_m, t)
     namer = gap_rules.Namer(scene)
     to_lonlat = _to_lonlat(scene)
@@ -202,8 +216,13 @@ class _LazyLevels(dict):
         super().__init__()
         u = coverage.units
         self._grids = coverage.scene.grids
-        self._tables = {"buildings": u.buildings, "organizations": u.organizations, "party_grids": u.party_grids,
-                        "staff_grids": u.staff_grids, "topology": coverage.topology}
+        self._tables = {
+            "buildings": u.buildings,
+            "organizations": u.organizations,
+            "party_grids": u.party_grids,
+            "staff_grids": u.staff_grids,
+            "topology": coverage.topology,
+        }
 
     def __missing__(self, level: str) -> dict[str, dict]:
         if level not in (*LEVELS, ALL):

@@ -49,8 +49,19 @@ GAP_KINDS: tuple[GapKind, ...] = (
     GapKind("no_building_leader", "low", "楼栋无楼栋长", "building"),
 )
 GAP_KIND = {k.kind: k for k in GAP_KINDS}
-COLUMNS = ["kind", "severity", "layer", "district", "street", "community", "grid", "object_type",
-           "object_id", "message", "geometry"]
+COLUMNS = [
+    "kind",
+    "severity",
+    "layer",
+    "district",
+    "street",
+    "community",
+    "grid",
+    "object_type",
+    "object_id",
+    "message",
+    "geometry",
+]
 
 
 class Namer:
@@ -70,11 +81,18 @@ class Namer:
         return self.communities.get(code) or f"社区{code}"
 
 
-
 def _row(kind: str, community, grid, object_id, message: str, geometry, layer=None) -> dict:
-    return {"kind": kind, "severity": GAP_KIND[kind].severity, "layer": layer, "community": community,
-            "grid": grid, "object_type": GAP_KIND[kind].object_type, "object_id": object_id,
-            "message": message, "geometry": geometry}
+    return {
+        "kind": kind,
+        "severity": GAP_KIND[kind].severity,
+        "layer": layer,
+        "community": community,
+        "grid": grid,
+        "object_type": GAP_KIND[kind].object_type,
+        "object_id": object_id,
+        "message": message,
+        "geometry": geometry,
+    }
 
 
 def topology_gaps(problems: list[dict], to_lonlat, n: Namer) -> list[dict]:
@@ -97,17 +115,25 @@ def topology_gaps(problems: list[dict], to_lonlat, n: Namer) -> list[dict]:
     return rows
 
 
-def _rows(kind: str, units: pd.DataFrame, grid: str | None, message, geometry: np.ndarray,
-          layer: str | None) -> pd.DataFrame:
+def _rows(
+    kind: str, units: pd.DataFrame, grid: str | None, message, geometry: np.ndarray, layer: str | None
+) -> pd.DataFrame:
     """Gap rows for the units selected, built column by column (tens of thousands at a time).
 
     ``geometry`` is row-aligned with the whole unit table (units keep its positional index)."""
-    return pd.DataFrame({
-        "kind": kind, "severity": GAP_KIND[kind].severity, "layer": layer,
-        "community": units["community"].to_numpy(), "grid": units[grid].to_numpy() if grid else None,
-        "object_type": GAP_KIND[kind].object_type, "object_id": units["id"].to_numpy(),
-        "message": np.asarray(message, dtype=object), "geometry": geometry[units.index.to_numpy()],
-    })
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "severity": GAP_KIND[kind].severity,
+            "layer": layer,
+            "community": units["community"].to_numpy(),
+            "grid": units[grid].to_numpy() if grid else None,
+            "object_type": GAP_KIND[kind].object_type,
+            "object_id": units["id"].to_numpy(),
+            "message": np.asarray(message, dtype=object),
+            "geometry": geometry[units.index.to_numpy()],
+        }
+    )
 
 
 def _labels(ids: pd.Series, names: dict, fallback: str, with_id: bool = True) -> pd.Series:
@@ -120,8 +146,9 @@ def _labels(ids: pd.Series, names: dict, fallback: str, with_id: bool = True) ->
 def building_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[pd.DataFrame]:
     b = units.buildings
     grid_label = {code: n.grid(code) for code in scene.grids["code"]}
-    masks = {("building_no_grid", side): b[f"{side}_unassigned"] & b["community"].notna()
-             for side in ("party", "governance")}
+    masks = {
+        ("building_no_grid", side): b[f"{side}_unassigned"] & b["community"].notna() for side in ("party", "governance")
+    }
     masks |= {("split_building", side): b[f"{side}_split"] for side in ("party", "governance")}
     masks[("building_group_missing", "party")] = b["eligible"] & ~b["covered"]
     masks[("no_building_leader", "governance")] = b["residential"] & ~b["has_leader"]
@@ -135,10 +162,12 @@ def building_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[p
             text, grid = names + f"不在任何{SIDE_LABEL[side]}网格内，请划入相邻网格。", None
         elif kind == "split_building":
             grid = f"{side}_grid"
-            text = (names + "被" + rows[grid].map(grid_label)
-                    + f"的边界切开，超过{t.split_fraction:.0%}的面积在网格外。")
+            text = names + "被" + rows[grid].map(grid_label) + f"的边界切开，超过{t.split_fraction:.0%}的面积在网格外。"
         elif kind == "building_group_missing":
-            text, grid = names + "住有正式党员" + rows["full_members"].astype(str) + "名，应建未建楼栋党小组。", "party_grid"
+            text, grid = (
+                names + "住有正式党员" + rows["full_members"].astype(str) + "名，应建未建楼栋党小组。",
+                "party_grid",
+            )
         else:
             text, grid = names + "没有在岗楼栋长。", "governance_grid"
         frames.append(_rows(kind, rows, grid, text, geom, side))
@@ -152,11 +181,22 @@ def organization_gaps(units: Units, scene: Scene, n: Namer) -> list[pd.DataFrame
     unbuilt = o["should_build"] & ~o["own"]
     uncovered = ~o["work_covered"]
     return [
-        _rows("org_should_build", o[unbuilt], "party_grid",
-              label[unbuilt] + "有正式党员" + o.loc[unbuilt, "full_members"].astype(str) + "名，应单独建立党组织。",
-              geom, "party"),
-        _rows("org_no_work_coverage", o[uncovered], "party_grid",
-              label[uncovered] + "既无党组织，也无党建指导员、工会或团组织，工作未覆盖。", geom, "party"),
+        _rows(
+            "org_should_build",
+            o[unbuilt],
+            "party_grid",
+            label[unbuilt] + "有正式党员" + o.loc[unbuilt, "full_members"].astype(str) + "名，应单独建立党组织。",
+            geom,
+            "party",
+        ),
+        _rows(
+            "org_no_work_coverage",
+            o[uncovered],
+            "party_grid",
+            label[uncovered] + "既无党组织，也无党建指导员、工会或团组织，工作未覆盖。",
+            geom,
+            "party",
+        ),
     ]
 
 
@@ -165,11 +205,29 @@ def grid_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]
     rows = []
     for r in units.party_grids.itertuples():
         if r.branches == 0:
-            rows.append(_row("no_grid_branch", r.community, r.grid, r.grid, f"{n.grid(r.grid)}尚未建立网格党支部。",
-                             geom[r.grid], "party"))
+            rows.append(
+                _row(
+                    "no_grid_branch",
+                    r.community,
+                    r.grid,
+                    r.grid,
+                    f"{n.grid(r.grid)}尚未建立网格党支部。",
+                    geom[r.grid],
+                    "party",
+                )
+            )
         elif r.branches > 1:
-            rows.append(_row("multiple_grid_branches", r.community, r.grid, r.grid,
-                             f"{n.grid(r.grid)}有{r.branches}个网格党支部，应为一个。", geom[r.grid], "party"))
+            rows.append(
+                _row(
+                    "multiple_grid_branches",
+                    r.community,
+                    r.grid,
+                    r.grid,
+                    f"{n.grid(r.grid)}有{r.branches}个网格党支部，应为一个。",
+                    geom[r.grid],
+                    "party",
+                )
+            )
     rows += _band(units.party_grids, "party", n, t, geom)
     for r in units.staff_grids.itertuples():
         rows += _staff_rows(r, n, t, geom[r.grid])
@@ -179,9 +237,18 @@ def grid_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]
 
 def _band(grids: pd.DataFrame, side: str, n: Namer, t: Thresholds, geom: dict) -> list[dict]:
     out = grids[(grids["households"] < t.households_min) | (grids["households"] > t.households_max)]
-    return [_row("household_band", r.community, r.grid, r.grid,
-                 f"{n.grid(r.grid)}有{r.households}户，不在{t.households_min}–{t.households_max}户的标准范围内。",
-                 geom[r.grid], None if r.layer == "unified" else side) for r in out.itertuples()]
+    return [
+        _row(
+            "household_band",
+            r.community,
+            r.grid,
+            r.grid,
+            f"{n.grid(r.grid)}有{r.households}户，不在{t.households_min}–{t.households_max}户的标准范围内。",
+            geom[r.grid],
+            None if r.layer == "unified" else side,
+        )
+        for r in out.itertuples()
+    ]
 
 
 def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
@@ -189,18 +256,41 @@ def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
     if r.leaders == 0:
         rows.append(_row("no_grid_leader", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格长。", geometry))
     elif r.leaders > 1:
-        rows.append(_row("multiple_grid_leaders", r.community, r.grid, r.grid,
-                         f"{n.grid(r.grid)}有{r.leaders}名在岗网格长，应为一名。", geometry))
+        rows.append(
+            _row(
+                "multiple_grid_leaders",
+                r.community,
+                r.grid,
+                r.grid,
+                f"{n.grid(r.grid)}有{r.leaders}名在岗网格长，应为一名。",
+                geometry,
+            )
+        )
     if r.workers == 0:
         rows.append(_row("no_grid_worker", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格员。", geometry))
     elif r.fulltime_workers == 0 and r.urban:
-        rows.append(_row("no_fulltime_worker", r.community, r.grid, r.grid,
-                         f"{n.grid(r.grid)}只有兼职网格员，城市网格应至少配备一名专职网格员。", geometry))
+        rows.append(
+            _row(
+                "no_fulltime_worker",
+                r.community,
+                r.grid,
+                r.grid,
+                f"{n.grid(r.grid)}只有兼职网格员，城市网格应至少配备一名专职网格员。",
+                geometry,
+            )
+        )
     if r.fulltime_workers > 0 and r.households / r.fulltime_workers > t.households_per_fulltime_worker:
         per = r.households / r.fulltime_workers
-        rows.append(_row("worker_overloaded", r.community, r.grid, r.grid,
-                         f"{n.grid(r.grid)}每名专职网格员服务{per:.0f}户，超过{t.households_per_fulltime_worker}户。",
-                         geometry))
+        rows.append(
+            _row(
+                "worker_overloaded",
+                r.community,
+                r.grid,
+                r.grid,
+                f"{n.grid(r.grid)}每名专职网格员服务{per:.0f}户，超过{t.households_per_fulltime_worker}户。",
+                geometry,
+            )
+        )
     return rows
 
 

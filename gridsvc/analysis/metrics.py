@@ -48,26 +48,128 @@ class Metric:
 
 
 def _spatial(name: str, label: str, table: str, column: str) -> list[Metric]:
-    return [Metric(f"{name}.{side}", label.format(side=LAYER_WORD[side] + "网格"), table, None, column.format(side=side),
-                   kind="count", family="spatial") for side in ("party", "governance")]
+    return [
+        Metric(
+            f"{name}.{side}",
+            label.format(side=LAYER_WORD[side] + "网格"),
+            table,
+            None,
+            column.format(side=side),
+            kind="count",
+            family="spatial",
+        )
+        for side in ("party", "governance")
+    ]
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("grid_branch_coverage", "网格党支部覆盖率", "party_grids", "grid", "has_branch", "one", short="网格党支部", headline=True),
-    Metric("building_group_coverage", "楼栋党小组应建已建率", "buildings", "party_grid", "eligible_covered", "eligible", short="楼栋党小组", headline=True),
-    Metric("member_coverage", "党员覆盖率", "buildings", "party_grid", "covered_members", "full_members", short="党员覆盖", headline=True),
-    Metric("org_should_build_rate", "两新组织应建已建率", "organizations", "party_grid", "should_build_own", "should_build", short="两新应建已建", headline=True),
+    Metric(
+        "grid_branch_coverage",
+        "网格党支部覆盖率",
+        "party_grids",
+        "grid",
+        "has_branch",
+        "one",
+        short="网格党支部",
+        headline=True,
+    ),
+    Metric(
+        "building_group_coverage",
+        "楼栋党小组应建已建率",
+        "buildings",
+        "party_grid",
+        "eligible_covered",
+        "eligible",
+        short="楼栋党小组",
+        headline=True,
+    ),
+    Metric(
+        "member_coverage",
+        "党员覆盖率",
+        "buildings",
+        "party_grid",
+        "covered_members",
+        "full_members",
+        short="党员覆盖",
+        headline=True,
+    ),
+    Metric(
+        "org_should_build_rate",
+        "两新组织应建已建率",
+        "organizations",
+        "party_grid",
+        "should_build_own",
+        "should_build",
+        short="两新应建已建",
+        headline=True,
+    ),
     Metric("org_own_rate", "单独组建率", "organizations", "party_grid", "own", "one", short="单独组建"),
     Metric("org_coverage", "组织覆盖率", "organizations", "party_grid", "party_covered", "one", short="组织覆盖"),
-    Metric("org_work_coverage", "工作覆盖率", "organizations", "party_grid", "work_covered", "one", family="work", short="工作覆盖", headline=True),
-    Metric("grid_leader_coverage", "网格长配备率", "staff_grids", "grid", "one_leader", "one", family="work", short="网格长", headline=True),
-    Metric("grid_worker_coverage", "网格员配备率", "staff_grids", "grid", "has_worker", "one", family="work", short="网格员", headline=True),
-    Metric("building_leader_coverage", "楼栋长覆盖率", "buildings", "governance_grid", "has_leader", "residential",
-           family="work", short="楼栋长", headline=True),
-    Metric("households_per_fulltime_worker", "每名专职网格员服务户数", "staff_grids", "grid", "households",
-           "fulltime_workers", kind="per_worker", family="work", short="户/专职网格员"),
-    Metric("alignment_rate", "两网融合率（按户）", "alignment", None, "matched_households", "households",
-           family="spatial", short="两网融合"),
+    Metric(
+        "org_work_coverage",
+        "工作覆盖率",
+        "organizations",
+        "party_grid",
+        "work_covered",
+        "one",
+        family="work",
+        short="工作覆盖",
+        headline=True,
+    ),
+    Metric(
+        "grid_leader_coverage",
+        "网格长配备率",
+        "staff_grids",
+        "grid",
+        "one_leader",
+        "one",
+        family="work",
+        short="网格长",
+        headline=True,
+    ),
+    Metric(
+        "grid_worker_coverage",
+        "网格员配备率",
+        "staff_grids",
+        "grid",
+        "has_worker",
+        "one",
+        family="work",
+        short="网格员",
+        headline=True,
+    ),
+    Metric(
+        "building_leader_coverage",
+        "楼栋长覆盖率",
+        "buildings",
+        "governance_grid",
+        "has_leader",
+        "residential",
+        family="work",
+        short="楼栋长",
+        headline=True,
+    ),
+    Metric(
+        "households_per_fulltime_worker",
+        "每名专职网格员服务户数",
+        "staff_grids",
+        "grid",
+        "households",
+        "fulltime_workers",
+        kind="per_worker",
+        family="work",
+        short="户/专职网格员",
+    ),
+    Metric(
+        "alignment_rate",
+        "两网融合率（按户）",
+        "alignment",
+        None,
+        "matched_households",
+        "households",
+        family="spatial",
+        short="两网融合",
+    ),
     *_spatial("gap_area_m2", "{side}空白面积(㎡)", "topology", "gap_area_m2.{side}"),
     *_spatial("overlap_area_m2", "{side}重叠面积(㎡)", "topology", "overlap_area_m2.{side}"),
     *_spatial("buildings_unassigned", "不在{side}内的楼栋", "buildings", "{side}_unassigned"),
@@ -82,7 +184,8 @@ LABELS = {m.key: m.label for m in METRICS} | {
 
 # short column headers for tables and charts of many areas
 SHORT_LABELS = {m.key: m.short for m in METRICS if m.short} | {
-    "households_per_fulltime_worker.max": "户/专职(最多)", "households_per_fulltime_worker.median": "户/专职(中位)",
+    "households_per_fulltime_worker.max": "户/专职(最多)",
+    "households_per_fulltime_worker.median": "户/专职(中位)",
 }
 HEADLINE = tuple(m.key for m in METRICS if m.headline)  # the rates every summary leads with, in order
 
@@ -119,12 +222,26 @@ def level_figures(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
 def _figures(metric: Metric, sums: pd.DataFrame) -> pd.DataFrame:
     numerator = sums[metric.numerator]
     if metric.kind == "count":
-        return pd.DataFrame({"code": sums.index, "key": metric.key, "numerator": np.nan,
-                             "denominator": np.nan, "value": numerator.to_numpy()})
+        return pd.DataFrame(
+            {
+                "code": sums.index,
+                "key": metric.key,
+                "numerator": np.nan,
+                "denominator": np.nan,
+                "value": numerator.to_numpy(),
+            }
+        )
     denominator = sums[metric.denominator]
     value = numerator / denominator.where(denominator > 0)
-    return pd.DataFrame({"code": sums.index, "key": metric.key, "numerator": numerator.to_numpy(),
-                         "denominator": denominator.to_numpy(), "value": value.to_numpy()})
+    return pd.DataFrame(
+        {
+            "code": sums.index,
+            "key": metric.key,
+            "numerator": numerator.to_numpy(),
+            "denominator": denominator.to_numpy(),
+            "value": value.to_numpy(),
+        }
+    )
 
 
 def _per_worker_stats(metric: Metric, table: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
@@ -134,8 +251,17 @@ def _per_worker_stats(metric: Metric, table: pd.DataFrame, keys: pd.Series) -> p
     rows = []
     for stat in ("max", "median"):
         values = getattr(grouped, stat)()
-        rows.append(pd.DataFrame({"code": values.index, "key": f"{metric.key}.{stat}", "numerator": np.nan,
-                                  "denominator": np.nan, "value": values.to_numpy()}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "code": values.index,
+                    "key": f"{metric.key}.{stat}",
+                    "numerator": np.nan,
+                    "denominator": np.nan,
+                    "value": values.to_numpy(),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -145,8 +271,11 @@ def as_json(figures: pd.DataFrame) -> dict[str, dict[str, dict]]:
     whole = {m.key: m.kind == "count" and not m.key.startswith(("gap_", "overlap_")) for m in METRICS}
     columns = [figures[c].tolist() for c in ("code", "key", "numerator", "denominator", "value")]
     for code, key, num, den, value in zip(*columns, strict=True):
-        out.setdefault(code, {})[key] = {"value": _number(value, whole.get(key, False)),
-                                         "numerator": _number(num, True), "denominator": _number(den, True)}
+        out.setdefault(code, {})[key] = {
+            "value": _number(value, whole.get(key, False)),
+            "numerator": _number(num, True),
+            "denominator": _number(den, True),
+        }
     return out
 
 

@@ -51,8 +51,14 @@ def replaced_layers(layer: str) -> tuple[str, ...]:
     return ("party", "governance", "unified") if layer == "unified" else (layer,)
 
 
-def validate_plan(communities_m: gpd.GeoDataFrame, plan_m: gpd.GeoDataFrame, buildings_m: pd.DataFrame,
-                  groups: dict[str, list[str]], thresholds: Thresholds, codes_in_use: set[str]) -> list[dict]:
+def validate_plan(
+    communities_m: gpd.GeoDataFrame,
+    plan_m: gpd.GeoDataFrame,
+    buildings_m: pd.DataFrame,
+    groups: dict[str, list[str]],
+    thresholds: Thresholds,
+    codes_in_use: set[str],
+) -> list[dict]:
     """Problems of a plan's grids (metric CRS), each ``{rule, severity, message, community, grid,
     other, value, geometry}``.
 
@@ -66,12 +72,18 @@ def validate_plan(communities_m: gpd.GeoDataFrame, plan_m: gpd.GeoDataFrame, bui
     for p in topo:
         if p["side"] in ("party", None):
             problems.append(_problem(p["kind"], p["community"], p["grid"], p["other"], p["area_m2"], p["geometry"]))
-    codes, split = assign_buildings(buildings_m["rep_point"].to_numpy(), buildings_m.geometry.values.to_numpy(),
-                                    grids["code"].to_numpy(), grids.geometry.values.to_numpy(), thresholds.split_fraction)
+    codes, split = assign_buildings(
+        buildings_m["rep_point"].to_numpy(),
+        buildings_m.geometry.values.to_numpy(),
+        grids["code"].to_numpy(),
+        grids.geometry.values.to_numpy(),
+        thresholds.split_fraction,
+    )
     geom_of = dict(zip(grids["code"], grids.geometry, strict=True))
     lost = pd.isna(codes)
-    for b, community, geom in zip(buildings_m["id"][lost], buildings_m["community"][lost],
-                                  buildings_m.geometry[lost], strict=True):
+    for b, community, geom in zip(
+        buildings_m["id"][lost], buildings_m["community"][lost], buildings_m.geometry[lost], strict=True
+    ):
         problems.append(_problem("buildings_unassigned", community, None, b, None, geom))
     for b, g in zip(buildings_m["id"][split], codes[split], strict=True):
         problems.append(_problem("building_split", g[:12], g, b, None, geom_of[g]))
@@ -96,8 +108,7 @@ def _shape_problems(plan_m: gpd.GeoDataFrame, codes_in_use: set[str]) -> list[di
             reason = shapely.is_valid_reason(geom) if geom is not None else "no geometry"
             problems.append(_problem("invalid_polygon", community, code, reason, None, geom))
         elif shapely.get_num_geometries(shapely.normalize(shapely.union_all([geom]))) > 1:
-            problems.append(_problem("not_contiguous", community, code, None,
-                                     shapely.get_num_geometries(geom), geom))
+            problems.append(_problem("not_contiguous", community, code, None, shapely.get_num_geometries(geom), geom))
         if not CODE.fullmatch(str(code)) or not str(code).startswith(str(community)):
             problems.append(_problem("bad_grid_code", community, code, None, None, geom))
         if code in seen:
@@ -110,8 +121,16 @@ def _shape_problems(plan_m: gpd.GeoDataFrame, codes_in_use: set[str]) -> list[di
 
 def _problem(rule, community, grid, other, value, geometry, grids=None) -> dict:
     severity, message = PLAN_RULES[rule]
-    out = {"rule": rule, "severity": severity, "message": message, "community": community, "grid": grid,
-           "other": other, "value": None if value is None else round(float(value), 2), "geometry": geometry}
+    out = {
+        "rule": rule,
+        "severity": severity,
+        "message": message,
+        "community": community,
+        "grid": grid,
+        "other": other,
+        "value": None if value is None else round(float(value), 2),
+        "geometry": geometry,
+    }
     if grids is not None:
         out["grids"] = grids
     return out
@@ -131,14 +150,19 @@ def tidy_layer(community: shapely.Geometry, geoms: list, grid_size: float | None
     """
     out, taken = [], shapely.Polygon()
     for geom in geoms:
-        mine = shapely.difference(shapely.intersection(shapely.make_valid(geom), community, grid_size=grid_size),
-                                  taken, grid_size=grid_size)
+        mine = shapely.difference(
+            shapely.intersection(shapely.make_valid(geom), community, grid_size=grid_size), taken, grid_size=grid_size
+        )
         out.append(polygonal(mine))
         taken = shapely.union(taken, out[-1], grid_size=grid_size)
     holes = shapely.get_parts(polygonal(shapely.difference(community, taken, grid_size=grid_size)))
     for hole in holes[shapely.area(holes) > 0]:
         shared = shapely.length(shapely.intersection(shapely.boundary(np.array(out, dtype=object)), hole.boundary))
-        k = int(shared.argmax()) if shared.max() > 0 else int(shapely.distance(np.array(out, dtype=object), hole).argmin())
+        k = (
+            int(shared.argmax())
+            if shared.max() > 0
+            else int(shapely.distance(np.array(out, dtype=object), hole).argmin())
+        )
         out[k] = polygonal(shapely.union(out[k], hole, grid_size=grid_size))
     if grid_size:
         out = [_without_crumbs(g, grid_size) for g in out]
@@ -203,17 +227,28 @@ def plan_scene(scene: Scene, plan: gpd.GeoDataFrame, layer: str, remap: Remap, e
     communities = set(plan["community_code"])
     live = scene.grids
     gone = live["community_code"].isin(communities) & live["layer"].isin(replaced_layers(layer))
-    grids = pd.concat([live[~gone], plan.assign(layer=layer, source="plan")[["code", "layer", "community_code", "name",
-                                                                              "urban", "source", "geometry"]]],
-                      ignore_index=True).sort_values("code", kind="stable")
+    grids = pd.concat(
+        [
+            live[~gone],
+            plan.assign(layer=layer, source="plan")[
+                ["code", "layer", "community_code", "name", "urban", "source", "geometry"]
+            ],
+        ],
+        ignore_index=True,
+    ).sort_values("code", kind="stable")
     grids = gpd.GeoDataFrame(grids, geometry="geometry", crs=live.crs).reset_index(drop=True)
     moved = {old: new for old, new in remap.target.items() if new is not None and new != old}
     scopes = scene.scopes.copy()
     on_grid = scopes["target_type"] == "grid"
     scopes.loc[on_grid, "target_id"] = scopes.loc[on_grid, "target_id"].map(lambda c: moved.get(c, c))
     scopes = scopes.drop_duplicates(["party_org_id", "target_type", "target_id"])
-    return dataclasses.replace(scene, grids=grids, scopes=scopes,
-                               assignments=remapped_assignments(scene.assignments, moved, effective), as_of=effective)
+    return dataclasses.replace(
+        scene,
+        grids=grids,
+        scopes=scopes,
+        assignments=remapped_assignments(scene.assignments, moved, effective),
+        as_of=effective,
+    )
 
 
 def remapped_assignments(assignments: pd.DataFrame, moved: dict[str, str], effective: dt.date) -> pd.DataFrame:
@@ -247,5 +282,7 @@ def households_moved(buildings: pd.DataFrame, layout: str) -> dict[str, int]:
     """Issue (e): households moved away from their live governance grid and their live Party grid
     by ``layout`` (a column of grid codes), each counted through the best one-to-one matching."""
     total = int(buildings["households"].sum())
-    return {"moved_from_governance": total - kept_households(buildings, layout, "governance_grid"),
-            "moved_from_party": total - kept_households(buildings, layout, "party_grid")}
+    return {
+        "moved_from_governance": total - kept_households(buildings, layout, "governance_grid"),
+        "moved_from_party": total - kept_households(buildings, layout, "party_grid"),
+    }

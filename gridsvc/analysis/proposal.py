@@ -30,10 +30,8 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.optimize import LinearConstraint, milp
-from scipy.sparse.csgraph import dijkstra
 
-from gridsvc.analysis.assignment import assign_to_polygons
-from gridsvc.analysis.cells import Cells, building_cells
+from gridsvc.analysis.cells import Cells, atoms, building_cells, street_blocks
 
 DISTANCE_WEIGHT = 1 / 200  # per household and metre from the grid's seed: compactness, second to moves
 BLOCK_PENALTY = 5.0  # per extra grid reaching into a street block: boundaries follow streets
@@ -88,8 +86,9 @@ class CommunityInput:
     roads: np.ndarray | None = None
 
 
-def propose_layout(data: CommunityInput, households_min: int = 300, households_max: int = 500,
-                   time_limit: float = 60.0) -> Layout:
+def propose_layout(
+    data: CommunityInput, households_min: int = 300, households_max: int = 500, time_limit: float = 60.0
+) -> Layout:
     """Solve the proposal for one community; see the module docstring for the programme.
 
     New grids are added one at a time where a grid holds more households than the band allows,
@@ -100,7 +99,7 @@ def propose_layout(data: CommunityInput, households_min: int = 300, households_m
     b = data.buildings.reset_index(drop=True)
     cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy())
     xy = shapely.get_coordinates(b["rep_point"].to_numpy())
-    atom = _atoms(b["id"].tolist(), data.groups, cells, xy)
+    atom = atoms(b["id"].tolist(), data.groups, cells, xy)
     h = b["households"].fillna(0).to_numpy(float)
     candidates, seeds = _anchored(data, b, xy, h)
     blocks = street_blocks(data.area, data.roads, b["rep_point"].to_numpy())
@@ -120,12 +119,23 @@ def propose_layout(data: CommunityInput, households_min: int = 300, households_m
         far = mine[np.hypot(*(xy[mine] - seeds[k]).T).argmax()]
         candidates.append(Candidate(None, None))
         seeds = np.vstack([seeds, xy[far]])
-    geoms = {int(k): shapely.coverage_union_all(cells.geoms[grid_of_building == k]) for k in np.unique(grid_of_building)}
+    geoms = {
+        int(k): shapely.coverage_union_all(cells.geoms[grid_of_building == k]) for k in np.unique(grid_of_building)
+    }
     band_met = all(households_min <= households[k] <= households_max for k in geoms)
     if not band_met:
         notes.append(f"no layout found keeps every grid within {households_min}–{households_max} households")
-    return Layout(data.community, candidates, grid_of_building, geoms, objective, rounds,
-                  time.perf_counter() - started, band_met, notes)
+    return Layout(
+        data.community,
+        candidates,
+        grid_of_building,
+        geoms,
+        objective,
+        rounds,
+        time.perf_counter() - started,
+        band_met,
+        notes,
+    )
 
 
 def _roots(xy: np.ndarray, seeds: np.ndarray, atom: np.ndarray) -> np.ndarray:
@@ -140,7 +150,9 @@ def _roots(xy: np.ndarray, seeds: np.ndarray, atom: np.ndarray) -> np.ndarray:
     return np.array(roots, dtype=np.int64)
 
 
-def _anchored(data: CommunityInput, b: pd.DataFrame, xy: np.ndarray, h: np.ndarray) -> tuple[list[Candidate], np.ndarray]:
+def _anchored(
+    data: CommunityInput, b: pd.DataFrame, xy: np.ndarray, h: np.ndarray
+) -> tuple[list[Candidate], np.ndarray]:
     """The live grids as candidates, each seeded at the household-weighted centre of its buildings."""
     party_of = {g: p for p, g in data.pairs}
     paired = set(party_of.values())
@@ -149,8 +161,11 @@ def _anchored(data: CommunityInput, b: pd.DataFrame, xy: np.ndarray, h: np.ndarr
     gov, party = b["governance_grid"].to_numpy(object), b["party_grid"].to_numpy(object)
     seeds = []
     for c in candidates:
-        mine = (gov == c.governance) & (party == c.party) if c.governance and c.party else (
-            (gov == c.governance) if c.governance else (party == c.party))
+        mine = (
+            (gov == c.governance) & (party == c.party)
+            if c.governance and c.party
+            else ((gov == c.governance) if c.governance else (party == c.party))
+        )
         if not mine.any():
             mine = (gov == c.governance) | (party == c.party)
         w = h[mine] + 1
@@ -160,65 +175,23 @@ def _anchored(data: CommunityInput, b: pd.DataFrame, xy: np.ndarray, h: np.ndarr
     return candidates, np.array(seeds, dtype=float).reshape(-1, 2)
 
 
-def street_blocks(area: shapely.Geometry, roads, rep_points) -> np.ndarray:
-    """Index of the street block (land enclosed by roads and the community edge) of each building,
-    or -1 for all when no roads are known."""
-    rep_points = np.asarray(rep_points, dtype=object)
-    if roads is None or len(roads) == 0:
-        return np.full(len(rep_points), -1)
-    lines = shapely.union_all(np.concatenate([np.asarray(roads, dtype=object), [shapely.boundary(area)]]))
-    blocks = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
-    blocks = blocks[shapely.area(shapely.intersection(blocks, area)) > 1.0]
-    return assign_to_polygons(rep_points, blocks)
-
-
-def _atoms(ids: list[str], groups: list[list[str]], cells: Cells, xy: np.ndarray) -> np.ndarray:
-    """Atom index per building. A Party group's buildings form one atom, and so do the buildings on the
-    shortest way between them when their cells do not touch: a grid holding the group must hold the
-    way between, or it would come in pieces. Each atom is a connected set of cells."""
-    n = len(ids)
-    parent = np.arange(n)
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return int(i)
-
-    def join(members) -> None:
-        for m in members[1:]:
-            parent[root(m)] = root(members[0])
-
-    position = {b: i for i, b in enumerate(ids)}
-    for group in groups:
-        join([position[m] for m in group if m in position])
-    i, j = cells.edges.T
-    graph = sparse.coo_array((np.hypot(*(xy[i] - xy[j]).T) + 1e-3, (i, j)), shape=(n, n)).tocsr()
-    for members in pd.Series(np.arange(n)).groupby([root(k) for k in range(n)]):
-        _connect(members[1].to_numpy(), graph, join)
-    return pd.factorize(np.array([root(k) for k in range(n)]))[0]
-
-
-def _connect(members: np.ndarray, graph: sparse.csr_array, join) -> None:
-    """Join to ``members`` the cells on the shortest ways linking its pieces."""
-    if len(members) < 2:
-        return
-    _, pred = dijkstra(graph, directed=False, indices=int(members[0]), return_predecessors=True)
-    for m in members[1:]:
-        way, at = [], int(m)
-        while at >= 0 and at != members[0]:
-            way.append(at)
-            at = int(pred[at])
-        join([int(members[0])] + way)
-
-
 class _Model:
     """The programme. Columns: x per (atom, candidate) the atom can reach, y per candidate (opened),
     band slacks below/above per candidate, u per (street block, candidate) (the block has a building
     in the candidate)."""
 
-    def __init__(self, b: pd.DataFrame, cells: Cells, atom: np.ndarray, blocks: np.ndarray,
-                 candidates: list[Candidate], seeds: np.ndarray, roots: np.ndarray, lo: int, hi: int):
+    def __init__(
+        self,
+        b: pd.DataFrame,
+        cells: Cells,
+        atom: np.ndarray,
+        blocks: np.ndarray,
+        candidates: list[Candidate],
+        seeds: np.ndarray,
+        roots: np.ndarray,
+        lo: int,
+        hi: int,
+    ):
         self.cells, self.atom, self.neighbours = cells, atom, cells.neighbours()
         self.n_atoms, self.n_cand = int(atom.max()) + 1, len(candidates)
         h = b["households"].fillna(0).to_numpy(float)
@@ -235,11 +208,19 @@ class _Model:
         self.f0 = self.u0 + len(blk_a)
         self.arcs = self._arcs()  # candidate, from cell, to cell
         n = self.f0 + len(self.arcs)
-        self.c = np.concatenate([cost, np.zeros(K), np.full(2 * K, BAND_PENALTY), np.full(len(blk_a), BLOCK_PENALTY),
-                                 np.zeros(len(self.arcs))])
+        self.c = np.concatenate(
+            [
+                cost,
+                np.zeros(K),
+                np.full(2 * K, BAND_PENALTY),
+                np.full(len(blk_a), BLOCK_PENALTY),
+                np.zeros(len(self.arcs)),
+            ]
+        )
         self.integrality = np.concatenate([np.ones(n_x + K), np.zeros(n - n_x - K)])
-        self.upper = np.concatenate([np.ones(n_x + K), np.full(2 * K, np.inf), np.ones(len(blk_a)),
-                                     np.full(len(self.arcs), np.inf)])
+        self.upper = np.concatenate(
+            [np.ones(n_x + K), np.full(2 * K, np.inf), np.ones(len(blk_a)), np.full(len(self.arcs), np.inf)]
+        )
         self.rows: list[sparse.csr_array] = []
         self.bounds: list[tuple[np.ndarray, np.ndarray]] = []
         self._constraints(np.bincount(atom, h, self.n_atoms), candidates, lo, hi)
@@ -283,13 +264,22 @@ class _Model:
         n_x, K, A = len(self.pair_a), self.n_cand, self.n_atoms
         x = np.arange(n_x)
         self._add(self.pair_a, x, np.ones(n_x), np.ones(A), np.ones(A))  # each atom in one grid
-        self._add(np.tile(x, 2), np.concatenate([x, self.y0 + self.pair_k]),  # only in an opened grid
-                  np.concatenate([np.ones(n_x), -np.ones(n_x)]), np.full(n_x, -np.inf), np.zeros(n_x))
+        self._add(
+            np.tile(x, 2),
+            np.concatenate([x, self.y0 + self.pair_k]),  # only in an opened grid
+            np.concatenate([np.ones(n_x), -np.ones(n_x)]),
+            np.full(n_x, -np.inf),
+            np.zeros(n_x),
+        )
         k = np.arange(K)
         for bound, slack, sign in ((lo, self.lo0, 1.0), (hi, self.hi0, -1.0)):  # the band, softened
-            self._add(np.concatenate([self.pair_k, k, k]), np.concatenate([x, self.y0 + k, slack + k]),
-                      np.concatenate([households[self.pair_a], np.full(K, -float(bound)), np.full(K, sign)]),
-                      np.zeros(K) if sign > 0 else np.full(K, -np.inf), np.full(K, np.inf) if sign > 0 else np.zeros(K))
+            self._add(
+                np.concatenate([self.pair_k, k, k]),
+                np.concatenate([x, self.y0 + k, slack + k]),
+                np.concatenate([households[self.pair_a], np.full(K, -float(bound)), np.full(K, sign)]),
+                np.zeros(K) if sign > 0 else np.full(K, -np.inf),
+                np.full(K, np.inf) if sign > 0 else np.zeros(K),
+            )
         rows, cols, vals = [], [], []  # a block has a building in k => u[block, k] = 1
         for blk, a in self.block_atoms:
             for kk in self.pair_k[self.pair_a == a]:
@@ -310,8 +300,10 @@ class _Model:
         keep = a != b
         pairs = np.unique(np.column_stack([np.minimum(a, b), np.maximum(a, b)])[keep], axis=0)
         both = np.vstack([pairs, pairs[:, ::-1]])
-        out = [np.column_stack([np.full(len(both), k), both])[
-            [(u, k) in self.col and (v, k) in self.col for u, v in both]] for k in range(self.n_cand)]
+        out = [
+            np.column_stack([np.full(len(both), k), both])[[(u, k) in self.col and (v, k) in self.col for u, v in both]]
+            for k in range(self.n_cand)
+        ]
         return np.vstack(out).astype(np.int64)
 
     def _contiguity(self, roots: np.ndarray) -> None:
@@ -324,8 +316,13 @@ class _Model:
         x_dst = np.array([self.col[(v, kk)] for v, kk in zip(dst, k, strict=True)], dtype=np.int64)
         r = np.arange(len(f))
         for x_end in (x_src, x_dst):  # flow only between atoms of the grid
-            self._add(np.tile(r, 2), np.concatenate([f, x_end]), np.concatenate([np.ones(len(f)), -capacity[k]]),
-                      np.full(len(f), -np.inf), np.zeros(len(f)))
+            self._add(
+                np.tile(r, 2),
+                np.concatenate([f, x_end]),
+                np.concatenate([np.ones(len(f)), -capacity[k]]),
+                np.full(len(f), -np.inf),
+                np.zeros(len(f)),
+            )
         sink = np.array([a != roots[kk] for a, kk in zip(self.pair_a, self.pair_k, strict=True)])
         row = np.full(len(self.pair_a), -1)
         row[sink] = np.arange(sink.sum())
@@ -341,9 +338,13 @@ class _Model:
         matrix = sparse.vstack(self.rows).tocsr()
         lower = np.concatenate([b[0] for b in self.bounds])
         upper = np.concatenate([b[1] for b in self.bounds])
-        result = milp(self.c, constraints=LinearConstraint(matrix, lower, upper), integrality=self.integrality,
-                      bounds=(np.zeros(len(self.c)), self.upper),
-                      options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP})
+        result = milp(
+            self.c,
+            constraints=LinearConstraint(matrix, lower, upper),
+            integrality=self.integrality,
+            bounds=(np.zeros(len(self.c)), self.upper),
+            options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP},
+        )
         if result.x is None:
             raise RuntimeError(f"the proposal programme found no layout: {result.message}")
         chosen = result.x[: len(self.pair_a)] > 0.5

@@ -64,8 +64,16 @@ class Scene:
     def __post_init__(self) -> None:
         # Codes and ids as plain Python strings: pandas' Arrow-backed strings make isin and
         # element access orders of magnitude slower on the joins coverage is made of.
-        for name in ("communities", "grids", "buildings", "organizations", "party_orgs", "scopes", "staff",
-                     "assignments"):
+        for name in (
+            "communities",
+            "grids",
+            "buildings",
+            "organizations",
+            "party_orgs",
+            "scopes",
+            "staff",
+            "assignments",
+        ):
             frame = getattr(self, name)
             text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
             if text:

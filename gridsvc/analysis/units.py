@@ -43,15 +43,22 @@ def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     rep = b["rep_point"].to_numpy()
     communities = scene.communities
     where = assign_to_polygons(rep, communities.geometry.values)
-    out = pd.DataFrame({
-        "id": b["id"].to_numpy(),
-        "community": _code_at(communities["code"].to_numpy(), where),
-    })
+    out = pd.DataFrame(
+        {
+            "id": b["id"].to_numpy(),
+            "community": _code_at(communities["code"].to_numpy(), where),
+        }
+    )
     grids = scene.grids
     for side, layers in SIDES.items():
         mask = grids["layer"].isin(layers).to_numpy()
-        codes, split = assign_buildings(rep, b.geometry.values.to_numpy(), grids["code"].to_numpy()[mask],
-                                        grids.geometry.values.to_numpy()[mask], thresholds.split_fraction)
+        codes, split = assign_buildings(
+            rep,
+            b.geometry.values.to_numpy(),
+            grids["code"].to_numpy()[mask],
+            grids.geometry.values.to_numpy()[mask],
+            thresholds.split_fraction,
+        )
         out[f"{side}_grid"], out[f"{side}_split"] = codes, split
         out[f"{side}_unassigned"] = pd.isna(codes)
     residential = (b["use"] == "residential").to_numpy()
@@ -94,13 +101,15 @@ def organization_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     party = scene.grids[scene.grids["layer"].isin(PARTY_SIDE)]
     in_grid = assign_to_polygons(points, party.geometry.values)
     own, joint = _org_party(scene)
-    out = pd.DataFrame({
-        "id": o["id"].to_numpy(),
-        "community": _code_at(scene.communities["code"].to_numpy(), where),
-        "party_grid": _code_at(party["code"].to_numpy(), in_grid),
-        "full_members": o["full_members"].fillna(0).to_numpy(dtype=int),
-        "one": 1,
-    })
+    out = pd.DataFrame(
+        {
+            "id": o["id"].to_numpy(),
+            "community": _code_at(scene.communities["code"].to_numpy(), where),
+            "party_grid": _code_at(party["code"].to_numpy(), in_grid),
+            "full_members": o["full_members"].fillna(0).to_numpy(dtype=int),
+            "one": 1,
+        }
+    )
     out["should_build"] = out["full_members"] >= thresholds.org_should_build_members
     out["own"] = out["id"].isin(own)
     out["joint"] = out["id"].isin(joint) & ~out["own"]
@@ -133,8 +142,14 @@ def party_grid_units(scene: Scene, buildings: pd.DataFrame) -> pd.DataFrame:
     s = scene.scopes
     named = s[(s["target_type"] == "grid") & s["party_org_id"].isin(branches)].groupby("target_id").size()
     households = buildings.groupby("party_grid")["households"].sum()
-    out = pd.DataFrame({"grid": grids["code"].to_numpy(), "community": grids["community_code"].to_numpy(),
-                        "layer": grids["layer"].to_numpy(), "one": 1})
+    out = pd.DataFrame(
+        {
+            "grid": grids["code"].to_numpy(),
+            "community": grids["community_code"].to_numpy(),
+            "layer": grids["layer"].to_numpy(),
+            "one": 1,
+        }
+    )
     out["branches"] = out["grid"].map(named).fillna(0).astype(int)
     out["has_branch"] = out["branches"] > 0
     out["households"] = out["grid"].map(households).fillna(0).astype(int)
@@ -145,11 +160,20 @@ def staff_grid_units(scene: Scene, buildings: pd.DataFrame) -> pd.DataFrame:
     """Per staff-side grid: active leaders, workers, full-time workers, households."""
     grids = scene.grids[scene.grids["layer"].isin(STAFF_SIDE)]
     households = buildings.groupby("governance_grid")["households"].sum()
-    out = pd.DataFrame({"grid": grids["code"].to_numpy(), "community": grids["community_code"].to_numpy(),
-                        "layer": grids["layer"].to_numpy(), "one": 1,
-                        "urban": grids["urban"].fillna(True).astype(bool).to_numpy()})
-    for column, role, fulltime in (("leaders", "grid_leader", None), ("workers", "grid_worker", None),
-                                   ("fulltime_workers", "grid_worker", True)):
+    out = pd.DataFrame(
+        {
+            "grid": grids["code"].to_numpy(),
+            "community": grids["community_code"].to_numpy(),
+            "layer": grids["layer"].to_numpy(),
+            "one": 1,
+            "urban": grids["urban"].fillna(True).astype(bool).to_numpy(),
+        }
+    )
+    for column, role, fulltime in (
+        ("leaders", "grid_leader", None),
+        ("workers", "grid_worker", None),
+        ("fulltime_workers", "grid_worker", True),
+    ):
         out[column] = out["grid"].map(_assigned(scene, role, "grid", fulltime)).fillna(0).astype(int)
     out["one_leader"] = out["leaders"] == 1
     out["has_worker"] = out["workers"] > 0

@@ -44,8 +44,7 @@ class Caller:
         return self.principal.check(code) if code is not None else self.principal.scope
 
 
-def caller(request: Request,
-           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
+def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
     settings: Settings = request.app.state.settings
     engine = request.app.state.engine
     token = credentials.credentials if credentials else request.cookies.get(COOKIE)
@@ -53,8 +52,10 @@ def caller(request: Request,
         with engine.connect() as conn:
             principal = users.principal_for_token(conn, token)
     elif settings.auth_required:
-        raise Unauthenticated("this server needs a bearer token: POST /api/auth/token with a user name and "
-                              "password (or `gridsvc user token NAME`), then send Authorization: Bearer <token>")
+        raise Unauthenticated(
+            "this server needs a bearer token: POST /api/auth/token with a user name and "
+            "password (or `gridsvc user token NAME`), then send Authorization: Bearer <token>"
+        )
     else:
         principal = access.ANONYMOUS
     return Caller(principal, access.scoped(engine, principal), settings)
@@ -71,24 +72,41 @@ def _accounts(request: Request, actor: str) -> ScopedEngine:
 
 def _login(request: Request, name: str, password: str) -> tuple[str, dt.datetime]:
     settings: Settings = request.app.state.settings
-    client = guard.client_address(request.client.host if request.client else None,
-                                  request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    client = guard.client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        settings.trusted_proxies,
+    )
     with _accounts(request, name).connect() as conn:
-        made = users.login(conn, name, password, client, ttl=dt.timedelta(minutes=settings.token_ttl_minutes),
-                           max_failures=settings.login_max_failures,
-                           window=dt.timedelta(seconds=settings.login_window_seconds))
+        made = users.login(
+            conn,
+            name,
+            password,
+            client,
+            ttl=dt.timedelta(minutes=settings.token_ttl_minutes),
+            max_failures=settings.login_max_failures,
+            window=dt.timedelta(seconds=settings.login_window_seconds),
+        )
         conn.commit()
     return made
 
 
 def _set_cookie(response: Response, token: str, expires: dt.datetime) -> None:
-    response.set_cookie(COOKIE, token, expires=expires.astimezone(dt.UTC), httponly=True,
-                        samesite="strict", path="/")
+    response.set_cookie(COOKIE, token, expires=expires.astimezone(dt.UTC), httponly=True, samesite="strict", path="/")
 
 
-@router.post("/auth/token", response_model=None, responses=schemas.ok(schemas.Token), summary="Log in: a bearer token for a user name and password")
-def token(request: Request, response: Response, username: Annotated[str, Form(max_length=64)],
-          password: Annotated[str, Form(max_length=1024)]) -> dict:
+@router.post(
+    "/auth/token",
+    response_model=None,
+    responses=schemas.ok(schemas.Token),
+    summary="Log in: a bearer token for a user name and password",
+)
+def token(
+    request: Request,
+    response: Response,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> dict:
     """Answers ``access_token`` (send it as ``Authorization: Bearer …``) and ``expires_at``; also
     sets it as an HTTP-only cookie for map pages. Repeated failures answer 429 with Retry-After."""
     made, expires = _login(request, username, password)
@@ -96,9 +114,15 @@ def token(request: Request, response: Response, username: Annotated[str, Form(ma
     return {"access_token": made, "token_type": "bearer", "expires_at": expires.isoformat()}
 
 
-@router.post("/auth/logout", response_model=None, responses=schemas.ok(schemas.LoggedOut), summary="End the caller's token")
-def logout(request: Request, response: Response, who: CallerDep,
-           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> dict:
+@router.post(
+    "/auth/logout", response_model=None, responses=schemas.ok(schemas.LoggedOut), summary="End the caller's token"
+)
+def logout(
+    request: Request,
+    response: Response,
+    who: CallerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> dict:
     value = credentials.credentials if credentials else request.cookies.get(COOKIE)
     ended = False
     if value:
@@ -109,16 +133,34 @@ def logout(request: Request, response: Response, who: CallerDep,
     return {"ended": ended}
 
 
-@router.get("/auth/me", response_model=None, responses=schemas.ok(schemas.Me), summary="The caller: name, role and area scope")
+@router.get(
+    "/auth/me", response_model=None, responses=schemas.ok(schemas.Me), summary="The caller: name, role and area scope"
+)
 def me(who: CallerDep) -> dict:
     p = who.principal
-    return {"name": p.name, "role": p.role, "role_label": ROLE_LABEL[p.role], "scope": p.scope,
-            "registered": p.user_id is not None, "sees_phones_in_scope": p.identified}
+    return {
+        "name": p.name,
+        "role": p.role,
+        "role_label": ROLE_LABEL[p.role],
+        "scope": p.scope,
+        "registered": p.user_id is not None,
+        "sees_phones_in_scope": p.identified,
+    }
 
 
-@router.get("/audit", response_model=None, responses=schemas.ok(list[schemas.AuditEntry]), summary="The audit log, newest first (admins)")
-def audit_log(who: CallerDep, actor: str | None = None, action: str | None = None,
-              since: dt.datetime | None = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 100) -> list[dict]:
+@router.get(
+    "/audit",
+    response_model=None,
+    responses=schemas.ok(list[schemas.AuditEntry]),
+    summary="The audit log, newest first (admins)",
+)
+def audit_log(
+    who: CallerDep,
+    actor: str | None = None,
+    action: str | None = None,
+    since: dt.datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> list[dict]:
     """Every write: who (``actor``), when (``at``), what (``action``, ``target_type``, ``target_id``)
     and the data ``before`` and ``after``."""
     who.principal.require("admin")
@@ -154,8 +196,12 @@ def login_page(next: str = "/docs") -> HTMLResponse:
 
 
 @pages.post("/login", include_in_schema=False)
-def login_form(request: Request, username: Annotated[str, Form(max_length=64)],
-               password: Annotated[str, Form(max_length=1024)], next: str = "/docs") -> Response:
+def login_form(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: str = "/docs",
+) -> Response:
     target = _safe_next(next)
     try:
         made, expires = _login(request, username, password)

@@ -40,7 +40,12 @@ def _plain(row: dict) -> dict:
     return {k: json_value(v) for k, v in row.items()}
 
 
-@router.patch("/buildings/{building_id}", response_model=None, responses=schemas.ok(schemas.BuildingEdited), summary="Change a building's recorded figures (grid leaders)")
+@router.patch(
+    "/buildings/{building_id}",
+    response_model=None,
+    responses=schemas.ok(schemas.BuildingEdited),
+    summary="Change a building's recorded figures (grid leaders)",
+)
 def update_building(who: CallerDep, building_id: Annotated[str, Path(max_length=200)], body: BuildingChanges) -> dict:
     who.principal.require("edit")
     changes = body.model_dump(exclude_unset=True)
@@ -58,7 +63,13 @@ class NewAssignment(BaseModel):
     start_date: dt.date | None = None
 
 
-@router.post("/assignments", status_code=201, response_model=None, responses=schemas.ok(schemas.Assignment, 201), summary="Assign a staff member to a grid, building or organization")
+@router.post(
+    "/assignments",
+    status_code=201,
+    response_model=None,
+    responses=schemas.ok(schemas.Assignment, 201),
+    summary="Assign a staff member to a grid, building or organization",
+)
 def add_assignment(who: CallerDep, body: NewAssignment) -> dict:
     who.principal.require("edit")
     with who.db.begin() as conn:
@@ -70,7 +81,12 @@ class AssignmentEnd(BaseModel):
     end_date: dt.date = Field(default_factory=dt.date.today)
 
 
-@router.post("/assignments/{assignment_id}/end", response_model=None, responses=schemas.ok(schemas.Assignment), summary="End a staff assignment (it stays as history)")
+@router.post(
+    "/assignments/{assignment_id}/end",
+    response_model=None,
+    responses=schemas.ok(schemas.Assignment),
+    summary="End a staff assignment (it stays as history)",
+)
 def end_assignment(who: CallerDep, assignment_id: RowId, body: AssignmentEnd) -> dict:
     who.principal.require("edit")
     with who.db.begin() as conn:

@@ -71,7 +71,9 @@ def install(app: FastAPI) -> None:
             return overloaded(OUTAGE)
         # row-level security refusing a write outside the caller's area
         if getattr(exc.orig, "sqlstate", None) == "42501":
-            return JSONResponse(status_code=403, content={"detail": "outside your area: the database refused the change"})
+            return JSONResponse(
+                status_code=403, content={"detail": "outside your area: the database refused the change"}
+            )
         if isinstance(exc, DataError):
             return _unstorable(exc.orig)
         raise exc

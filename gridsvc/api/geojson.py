@@ -34,8 +34,12 @@ def feature_collection(gdf: gpd.GeoDataFrame, id_column: str, **members: Any) ->
     geometries = [shapely.geometry.mapping(g) if g is not None else None for g in gdf.geometry.values]
     records = gdf[columns].to_dict("records")
     features = [
-        {"type": "Feature", "id": json_value(r[id_column]), "geometry": geom,
-         "properties": {k: json_value(v) for k, v in r.items()}}
+        {
+            "type": "Feature",
+            "id": json_value(r[id_column]),
+            "geometry": geom,
+            "properties": {k: json_value(v) for k, v in r.items()},
+        }
         for r, geom in zip(records, geometries, strict=True)
     ]
     return {"type": "FeatureCollection", "features": features, **members}

@@ -97,18 +97,30 @@ class BodyLimits:
         if is_json:
             where = _non_finite(bytes(body))
             if where is not None:
-                await JSONResponse(status_code=422, content={"detail": [{
-                    "type": "finite_number", "loc": ["body", *where],
-                    "msg": "NaN, Infinity and numbers too large for a float are not allowed",
-                }]})(scope, receive, send)
+                await JSONResponse(
+                    status_code=422,
+                    content={
+                        "detail": [
+                            {
+                                "type": "finite_number",
+                                "loc": ["body", *where],
+                                "msg": "NaN, Infinity and numbers too large for a float are not allowed",
+                            }
+                        ]
+                    },
+                )(scope, receive, send)
                 return
         await self.app(scope, _replay(bytes(body), receive), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit_mb = self.max_bytes / (1 << 20)
-        await JSONResponse(status_code=413, content={
-            "detail": f"the request body is larger than this server accepts ({limit_mb:g} MB, "
-                      "GRIDSVC_MAX_UPLOAD_MB)"})(scope, receive, send)
+        await JSONResponse(
+            status_code=413,
+            content={
+                "detail": f"the request body is larger than this server accepts ({limit_mb:g} MB, "
+                "GRIDSVC_MAX_UPLOAD_MB)"
+            },
+        )(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -159,10 +171,13 @@ class SameOrigin:
         is_login = scope["path"] in LOGIN_PATHS
         uses_cookie = not is_login and COOKIE in headers.get("cookie", "") and "authorization" not in headers
         if (uses_cookie or is_login) and not _from_here(headers, scope, required=uses_cookie):
-            await JSONResponse(status_code=403, content={
-                "detail": "cross-site request refused: a write with the login cookie must come from a page "
-                          "of this server (Origin/Referer), or send Authorization: Bearer <token>"})(
-                scope, receive, send)
+            await JSONResponse(
+                status_code=403,
+                content={
+                    "detail": "cross-site request refused: a write with the login cookie must come from a page "
+                    "of this server (Origin/Referer), or send Authorization: Bearer <token>"
+                },
+            )(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -181,8 +196,8 @@ def _from_here(headers: Headers, scope: Scope, required: bool) -> bool:
 
 class SecurityHeaders:
     """Headers every answer carries; a page's own Content-Security-Policy is kept, others get one
-    for its kind: HTML documents their own styles and inline images, anything else nothing at all (the
-API docs page loads its own scripts: left alone)."""
+        for its kind: HTML documents their own styles and inline images, anything else nothing at all (the
+    API docs page loads its own scripts: left alone)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -199,19 +214,30 @@ API docs page loads its own scripts: left alone)."""
                 raw += [(k, v) for k, v in DEFAULT_HEADERS if k not in names]
                 if b"content-security-policy" not in names and not scope["path"].startswith(("/docs", "/redoc")):
                     kind = dict(raw).get(b"content-type", b"")
-                    raw.append((b"content-security-policy", DOCUMENT_POLICY if kind.startswith(b"text/html")
-                                else b"default-src 'none'; frame-ancestors 'none'"))
+                    raw.append(
+                        (
+                            b"content-security-policy",
+                            DOCUMENT_POLICY
+                            if kind.startswith(b"text/html")
+                            else b"default-src 'none'; frame-ancestors 'none'",
+                        )
+                    )
                 message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, with_headers)
 
 
-DEFAULT_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-                   (b"x-frame-options", b"DENY")]
+DEFAULT_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
 # pages without scripts (login, HTML reports): their own styles and inline images, forms to this server
-DOCUMENT_POLICY = (b"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
-                   b"base-uri 'none'; frame-ancestors 'none'")
+DOCUMENT_POLICY = (
+    b"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+    b"base-uri 'none'; frame-ancestors 'none'"
+)
 _SCRIPT_TAG = re.compile(r"<script(?=[\s>])", re.IGNORECASE)
 
 
@@ -225,9 +251,11 @@ def page_policy(html_text: str, image_origins: tuple[str, ...] = ()) -> tuple[st
     nonce = secrets.token_urlsafe(18)
     tagged = _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', html_text)
     images = " ".join(("'self'", "data:", "blob:", *image_origins))
-    policy = (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-              f"img-src {images}; font-src 'self' data:; connect-src 'self'; base-uri 'none'; "
-              "form-action 'self'; frame-ancestors 'none'; object-src 'none'")
+    policy = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+        f"img-src {images}; font-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+    )
     return tagged, policy
 
 

@@ -15,8 +15,9 @@ from gridsvc.repository import read as repo
 from gridsvc.services import maps
 
 router = APIRouter(prefix="/maps")
-BasemapKind = Annotated[str | None, Query(pattern="^(none|xyz|tianditu|amap)$",
-                                          description="base map; default GRIDSVC_BASEMAP")]
+BasemapKind = Annotated[
+    str | None, Query(pattern="^(none|xyz|tianditu|amap)$", description="base map; default GRIDSVC_BASEMAP")
+]
 
 
 def _page(who: Caller, draw, code: str, what: str, basemap: str | None, **options) -> HTMLResponse:
@@ -30,37 +31,56 @@ def _page(who: Caller, draw, code: str, what: str, basemap: str | None, **option
 
 
 @router.get("/coverage/{code}", response_class=HTMLResponse, summary="The coverage-gap map of an area")
-def coverage_page(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("district", "street", "community"))],
-                  metric: str = "building_group_coverage", basemap: BasemapKind = None) -> HTMLResponse:
+def coverage_page(
+    who: CallerDep,
+    code: Annotated[str, Path(pattern=code_pattern("district", "street", "community"))],
+    metric: str = "building_group_coverage",
+    basemap: BasemapKind = None,
+) -> HTMLResponse:
     """Grids coloured by ``metric``, gap areas and markers by kind; buildings come as vector tiles."""
-    return _page(who, maps.coverage_map_html, code, "area", basemap, metric=metric,
-                 tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf")
+    return _page(
+        who, maps.coverage_map_html, code, "area", basemap, metric=metric, tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf"
+    )
 
 
 @router.get("/alignment/{code}", response_class=HTMLResponse, summary="The two grid layers of a community")
-def alignment_page(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("community"))],
-                   basemap: BasemapKind = None) -> HTMLResponse:
+def alignment_page(
+    who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("community"))], basemap: BasemapKind = None
+) -> HTMLResponse:
     return _page(who, maps.alignment_map_html, code, "community", basemap)
 
 
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="The grid leader's map of one grid")
-def grid_page(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("grid"))],
-              basemap: BasemapKind = None) -> HTMLResponse:
+def grid_page(
+    who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("grid"))], basemap: BasemapKind = None
+) -> HTMLResponse:
     return _page(who, maps.grid_map_html, code, "grid", basemap)
 
 
 tiles = APIRouter(prefix="/tiles")
 
 
-@tiles.get("/{layer}/{z}/{x}/{y}.pbf", summary="Mapbox vector tile of buildings or grids (ST_AsMVT)",
-           response_class=Response, responses={200: {"content": {"application/vnd.mapbox-vector-tile": {}}}})
-def tile(who: CallerDep, layer: Literal["buildings", "grids"],
-         z: Annotated[int, Path(ge=0, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)]) -> Response:
+@tiles.get(
+    "/{layer}/{z}/{x}/{y}.pbf",
+    summary="Mapbox vector tile of buildings or grids (ST_AsMVT)",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.mapbox-vector-tile": {}}}},
+)
+def tile(
+    who: CallerDep,
+    layer: Literal["buildings", "grids"],
+    z: Annotated[int, Path(ge=0, le=22)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+) -> Response:
     if x >= 2**z or y >= 2**z:
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be below 2^{z}")
     """Only what the caller may see; so a tile is cached by the browser alone, unless anyone may see everything."""
     with who.db.connect() as conn:
         data = repo.vector_tile(conn, layer, z, x, y)
     shared = who.principal.scope is None and not who.settings.auth_required
-    return Response(data, media_type="application/vnd.mapbox-vector-tile",
-                    headers={"Cache-Control": f"{'public' if shared else 'private'}, max-age=300"})
+    return Response(
+        data,
+        media_type="application/vnd.mapbox-vector-tile",
+        headers={"Cache-Control": f"{'public' if shared else 'private'}, max-age=300"},
+    )

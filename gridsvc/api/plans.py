@@ -15,7 +15,7 @@ from gridsvc.api import schemas
 from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.errors import InvalidInput
-from gridsvc.services import plans
+from gridsvc.services import plans, proposals
 
 router = APIRouter(prefix="/api", tags=["plans"])
 PlanId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -49,70 +49,119 @@ def list_plans(who: CallerDep) -> list[dict]:
     return [_plain(p) for p in plans.list_plans(who.db)]
 
 
-@router.post("/plans", status_code=201, response_model=None, responses=schemas.ok(schemas.PlanCreated, 201), summary="Create a draft plan")
+@router.post(
+    "/plans",
+    status_code=201,
+    response_model=None,
+    responses=schemas.ok(schemas.PlanCreated, 201),
+    summary="Create a draft plan",
+)
 def create_plan(who: CallerDep, body: PlanRequest) -> dict:
     _may_plan(who, body.communities)
     engine = who.db
     if body.origin == "adopt_governance":
         plan_id = plans.adopt_governance(engine, body.communities, body.name, body.layer)
     elif body.origin == "proposal":
-        plan_id, _ = plans.propose(engine, body.communities, who.limits, body.name, body.time_limit)
+        plan_id, _ = proposals.propose(engine, body.communities, who.limits, body.name, body.time_limit)
     else:
         if not (body.grids or {}).get("features"):
             raise InvalidInput("an uploaded plan needs grids: a GeoJSON FeatureCollection with polygon features")
         frame = plans.frame_from_geojson(body.grids, "request body", "grids.")
-        plan_id = plans.create_from_frame(engine, frame, body.name or "上传方案", body.communities, body.layer,
-                                             source="request body")
+        plan_id = plans.create_from_frame(
+            engine, frame, body.name or "上传方案", body.communities, body.layer, source="request body"
+        )
     return {"id": plan_id}
 
 
-@router.post("/plans/upload", status_code=201, response_model=None, responses=schemas.ok(schemas.PlanCreated, 201), summary="Create a draft plan from a GeoPackage or GeoJSON file")
-def upload_plan(who: CallerDep, file: UploadFile,
-                community: Annotated[list[str] | None, Query(description="the plan's communities (or streets); "
-                                                             "needed when the grids have no community_code")] = None,
-                layer: Literal["party", "governance", "unified"] = "unified", name: str | None = None) -> dict:
+@router.post(
+    "/plans/upload",
+    status_code=201,
+    response_model=None,
+    responses=schemas.ok(schemas.PlanCreated, 201),
+    summary="Create a draft plan from a GeoPackage or GeoJSON file",
+)
+def upload_plan(
+    who: CallerDep,
+    file: UploadFile,
+    community: Annotated[
+        list[str] | None,
+        Query(description="the plan's communities (or streets); needed when the grids have no community_code"),
+    ] = None,
+    layer: Literal["party", "governance", "unified"] = "unified",
+    name: str | None = None,
+) -> dict:
     _may_plan(who, community)
     shown = FilePath(file.filename or "plan.geojson").name  # the user's name for it, in every message
     with tempfile.TemporaryDirectory() as tmp:
         path = FilePath(tmp) / f"plan{FilePath(shown).suffix.lower()}"
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out)
-        plan_id = plans.create_from_file(who.db, path, name or FilePath(shown).stem, community, layer,
-                                            shown_as=shown)
+        plan_id = plans.create_from_file(who.db, path, name or FilePath(shown).stem, community, layer, shown_as=shown)
     return {"id": plan_id}
 
 
-@router.get("/plans/{plan_id}", response_model=None, responses=schemas.ok(schemas.PlanShown), summary="A plan and its grids (GeoJSON)")
+@router.get(
+    "/plans/{plan_id}",
+    response_model=None,
+    responses=schemas.ok(schemas.PlanShown),
+    summary="A plan and its grids (GeoJSON)",
+)
 def show_plan(who: CallerDep, plan_id: PlanId) -> dict:
     info, grids = plans.show_plan(who.db, plan_id)
     return _plain(info) | {"grids": feature_collection(grids, "code")}
 
 
-@router.get("/plans/{plan_id}/validation", response_model=None, responses=schemas.ok(schemas.PlanValidation), summary="Problems of a plan (domain.md §4 and contiguity)")
+@router.get(
+    "/plans/{plan_id}/validation",
+    response_model=None,
+    responses=schemas.ok(schemas.PlanValidation),
+    summary="Problems of a plan (domain.md §4 and contiguity)",
+)
 def validate_plan(who: CallerDep, plan_id: PlanId) -> dict:
     checked = plans.validate(who.db, plan_id, who.limits)
-    problems = [{k: json_value(v) if k != "grids" else v for k, v in p.items() if k != "geometry"}
-                for p in checked.problems]
+    problems = [
+        {k: json_value(v) if k != "grids" else v for k, v in p.items() if k != "geometry"} for p in checked.problems
+    ]
     return {"plan": plan_id, "errors": len(checked.errors), "problems": problems}
 
 
-@router.get("/plans/{plan_id}/diff", response_model=None, responses=schemas.ok(schemas.PlanDiff), summary="What applying a plan would change")
+@router.get(
+    "/plans/{plan_id}/diff",
+    response_model=None,
+    responses=schemas.ok(schemas.PlanDiff),
+    summary="What applying a plan would change",
+)
 def diff_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None) -> dict:
     return plans.validate(who.db, plan_id, who.limits, effective).diff()
 
 
-@router.post("/plans/{plan_id}/apply", response_model=None, responses=schemas.ok(schemas.PlanApplied), summary="Apply a plan, all or nothing")
+@router.post(
+    "/plans/{plan_id}/apply",
+    response_model=None,
+    responses=schemas.ok(schemas.PlanApplied),
+    summary="Apply a plan, all or nothing",
+)
 def apply_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None) -> dict:
     _may_plan(who, None)
     outcome = plans.apply(who.db, plan_id, who.limits, effective)
     return {k: v for k, v in outcome.items() if k != "diff"}
 
 
-@router.get("/plans/{plan_id}/scores", response_model=None, responses=schemas.ok(list[dict]), summary="Households a plan moves, beside the live layers")
+@router.get(
+    "/plans/{plan_id}/scores",
+    response_model=None,
+    responses=schemas.ok(list[dict]),
+    summary="Households a plan moves, beside the live layers",
+)
 def plan_scores(who: CallerDep, plan_id: PlanId) -> list[dict]:
     return plans.scores(who.db, plan_id, who.limits)
 
 
-@router.get("/buildings/{building_id}/grids", response_model=None, responses=schemas.ok(list[schemas.BuildingGrid]), summary="Which grid a building was in on a date (history)")
+@router.get(
+    "/buildings/{building_id}/grids",
+    response_model=None,
+    responses=schemas.ok(list[schemas.BuildingGrid]),
+    summary="Which grid a building was in on a date (history)",
+)
 def building_grids(who: CallerDep, building_id: str, on: dt.date | None = None) -> list[dict]:
     return [_plain(r) for r in plans.grids_of_building(who.db, building_id, on)]

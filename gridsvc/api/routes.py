@@ -32,15 +32,18 @@ def get_conn(who: CallerDep) -> Iterator[Connection]:
 
 ConnDep = Annotated[Connection, Depends(get_conn)]
 Layer = Literal["party", "governance", "unified"]
-BBoxText = Annotated[str | None, Query(description="west,south,east,north in lon/lat (EPSG:4490)",
-                                       examples=["117.25,31.85,117.30,31.86"])]
+BBoxText = Annotated[
+    str | None,
+    Query(description="west,south,east,north in lon/lat (EPSG:4490)", examples=["117.25,31.85,117.30,31.86"]),
+]
 
 
 def _staff_rows(who, rows: list[dict]) -> list[dict]:
     """Staff rows with each phone number as the caller may see it."""
     for row in rows:
-        row["phone"] = who.principal.phone(row["phone"], [(a["target_type"], a["target_id"])
-                                                           for a in row["assignments"]])
+        row["phone"] = who.principal.phone(
+            row["phone"], [(a["target_type"], a["target_id"]) for a in row["assignments"]]
+        )
     return [{k: json_value(v) for k, v in row.items()} for row in rows]
 
 
@@ -52,8 +55,14 @@ def parse_bbox(value: str | None) -> repo.BBox | None:
         west, south, east, north = (float(p) for p in parts)
     except ValueError:
         raise InvalidInput(f"bbox should be four numbers west,south,east,north; got {value!r}") from None
-    if not (west < east and south < north and -180 <= west <= 180 and -90 <= south <= 90
-            and -180 <= east <= 180 and -90 <= north <= 90):
+    if not (
+        west < east
+        and south < north
+        and -180 <= west <= 180
+        and -90 <= south <= 90
+        and -180 <= east <= 180
+        and -90 <= north <= 90
+    ):
         raise InvalidInput(f"bbox {value!r} is not a lon/lat box with west < east and south < north")
     return repo.BBox(west, south, east, north)
 
@@ -66,25 +75,46 @@ def health(request: Request, who: CallerDep) -> dict:
         return {"status": "ok", "database": "ok", "migration": current_revision(conn)}
 
 
-@router.get("/areas", response_model=None, responses=schemas.ok(schemas.FeatureCollection), summary="Districts, streets and communities as GeoJSON")
-def areas(conn: ConnDep, level: Literal["district", "street", "community"] | None = None,
-          parent: str | None = None) -> dict:
+@router.get(
+    "/areas",
+    response_model=None,
+    responses=schemas.ok(schemas.FeatureCollection),
+    summary="Districts, streets and communities as GeoJSON",
+)
+def areas(
+    conn: ConnDep, level: Literal["district", "street", "community"] | None = None, parent: str | None = None
+) -> dict:
     """The caller's areas: their scope, what lies below it and the areas it lies in."""
     return feature_collection(repo.areas(conn, level, parent), "code")
 
 
-@router.get("/grids", response_model=None, responses=schemas.ok(schemas.FeatureCollection), summary="Grids as GeoJSON, by layer, community and bbox")
-def grids(who: CallerDep, conn: ConnDep, layer: Layer | None = None,
-          community: Annotated[str | None, Query(pattern=r"^\d{6,12}$",
-                                                 description="community code (or a street/district prefix)")] = None,
-          bbox: BBoxText = None,
-          on: Annotated[dt.date | None, Query(description="grids valid on this date (history)")] = None) -> dict:
+@router.get(
+    "/grids",
+    response_model=None,
+    responses=schemas.ok(schemas.FeatureCollection),
+    summary="Grids as GeoJSON, by layer, community and bbox",
+)
+def grids(
+    who: CallerDep,
+    conn: ConnDep,
+    layer: Layer | None = None,
+    community: Annotated[
+        str | None, Query(pattern=r"^\d{6,12}$", description="community code (or a street/district prefix)")
+    ] = None,
+    bbox: BBoxText = None,
+    on: Annotated[dt.date | None, Query(description="grids valid on this date (history)")] = None,
+) -> dict:
     limit = who.settings.api_max_features
     gdf = repo.grids(conn, layer=layer, community=community, bbox=parse_bbox(bbox), on=on, limit=limit)
     return feature_collection(gdf, "code")
 
 
-@router.get("/grids/{code}", response_model=None, responses=schemas.ok(schemas.Feature), summary="One current grid as a GeoJSON Feature")
+@router.get(
+    "/grids/{code}",
+    response_model=None,
+    responses=schemas.ok(schemas.Feature),
+    summary="One current grid as a GeoJSON Feature",
+)
 def grid(who: CallerDep, conn: ConnDep, code: str) -> dict:
     found = repo.grids(conn, code=who.principal.check(code, "grid"))
     if found.empty:
@@ -92,13 +122,21 @@ def grid(who: CallerDep, conn: ConnDep, code: str) -> dict:
     return feature_collection(found, "code")["features"][0]
 
 
-@router.get("/buildings", response_model=None, responses=schemas.ok(schemas.BuildingPage), summary="Buildings as GeoJSON, by grid, community or bbox")
-def buildings(who: CallerDep, conn: ConnDep,
-              grid: Annotated[str | None, Query(pattern=code_pattern("grid"))] = None,
-              community: Annotated[str | None, Query(pattern=code_pattern("community"))] = None,
-              bbox: BBoxText = None,
-              limit: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-              offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> dict:
+@router.get(
+    "/buildings",
+    response_model=None,
+    responses=schemas.ok(schemas.BuildingPage),
+    summary="Buildings as GeoJSON, by grid, community or bbox",
+)
+def buildings(
+    who: CallerDep,
+    conn: ConnDep,
+    grid: Annotated[str | None, Query(pattern=code_pattern("grid"))] = None,
+    community: Annotated[str | None, Query(pattern=code_pattern("community"))] = None,
+    bbox: BBoxText = None,
+    limit: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> dict:
     """Paged by ``limit``/``offset`` (at most GRIDSVC_API_MAX_FEATURES per page); large areas
     belong on vector tiles, not in one GeoJSON."""
     if grid and not repo.grid_exists(conn, who.principal.check(grid, "grid")):
@@ -112,21 +150,41 @@ def buildings(who: CallerDep, conn: ConnDep,
     return feature_collection(gdf.iloc[:limit], "id", limit=limit, offset=offset, more=more)
 
 
-@router.get("/party-orgs", response_model=None, responses=schemas.ok(list[schemas.PartyOrg]), summary="Party organizations with their scope")
-def party_orgs(conn: ConnDep, kind: Literal["committee", "general_branch", "branch", "joint_branch", "group"]
-               | None = None) -> list[dict]:
+@router.get(
+    "/party-orgs",
+    response_model=None,
+    responses=schemas.ok(list[schemas.PartyOrg]),
+    summary="Party organizations with their scope",
+)
+def party_orgs(
+    conn: ConnDep, kind: Literal["committee", "general_branch", "branch", "joint_branch", "group"] | None = None
+) -> list[dict]:
     return [{k: json_value(v) for k, v in row.items()} for row in repo.party_orgs(conn, kind)]
 
 
-@router.get("/organizations", response_model=None, responses=schemas.ok(list[schemas.Organization]), summary="两新组织 and resident units")
+@router.get(
+    "/organizations",
+    response_model=None,
+    responses=schemas.ok(list[schemas.Organization]),
+    summary="两新组织 and resident units",
+)
 def organizations(conn: ConnDep, kind: str | None = None) -> list[dict]:
     return [{k: json_value(v) for k, v in row.items()} for row in repo.organizations(conn, kind)]
 
 
-@router.get("/staff", response_model=None, responses=schemas.ok(list[schemas.Staff]), summary="Grid staff with their assignments (phone numbers masked outside their area)")
-def staff(who: CallerDep, conn: ConnDep, role: Literal["grid_leader", "grid_worker", "building_leader", "liaison"] | None = None,
-          grid: Annotated[str | None, Query(pattern=code_pattern("grid"))] = None,
-          active: Annotated[bool, Query(description="only assignments active today")] = False) -> list[dict]:
+@router.get(
+    "/staff",
+    response_model=None,
+    responses=schemas.ok(list[schemas.Staff]),
+    summary="Grid staff with their assignments (phone numbers masked outside their area)",
+)
+def staff(
+    who: CallerDep,
+    conn: ConnDep,
+    role: Literal["grid_leader", "grid_worker", "building_leader", "liaison"] | None = None,
+    grid: Annotated[str | None, Query(pattern=code_pattern("grid"))] = None,
+    active: Annotated[bool, Query(description="only assignments active today")] = False,
+) -> list[dict]:
     """Phone numbers are whole only for registered users whose scope holds the staff member's work."""
     if grid:
         who.principal.check(grid, "grid")
@@ -134,15 +192,36 @@ def staff(who: CallerDep, conn: ConnDep, role: Literal["grid_leader", "grid_work
 
 
 GapKind = Literal[
-    "building_no_grid", "grid_gap_area", "grid_overlap", "grid_outside_community", "bad_grid_code",
-    "split_building", "household_band", "no_grid_branch", "multiple_grid_branches", "building_group_missing",
-    "org_should_build", "org_no_work_coverage", "no_grid_leader", "multiple_grid_leaders", "no_grid_worker",
-    "no_fulltime_worker", "worker_overloaded", "no_building_leader"]
-AreaCode = Annotated[str, Path(pattern=code_pattern(),
-                               description="district (6), street (9), community (12) or grid (15 digits)")]
+    "building_no_grid",
+    "grid_gap_area",
+    "grid_overlap",
+    "grid_outside_community",
+    "bad_grid_code",
+    "split_building",
+    "household_band",
+    "no_grid_branch",
+    "multiple_grid_branches",
+    "building_group_missing",
+    "org_should_build",
+    "org_no_work_coverage",
+    "no_grid_leader",
+    "multiple_grid_leaders",
+    "no_grid_worker",
+    "no_fulltime_worker",
+    "worker_overloaded",
+    "no_building_leader",
+]
+AreaCode = Annotated[
+    str, Path(pattern=code_pattern(), description="district (6), street (9), community (12) or grid (15 digits)")
+]
 
 
-@router.get("/coverage/{area_code}", response_model=None, responses=schemas.ok(schemas.CoverageTree), summary="Coverage tree of an area (domain.md §5)")
+@router.get(
+    "/coverage/{area_code}",
+    response_model=None,
+    responses=schemas.ok(schemas.CoverageTree),
+    summary="Coverage tree of an area (domain.md §5)",
+)
 def coverage(who: CallerDep, area_code: AreaCode) -> dict:
     """One node per area — ``area``, ``metrics`` {key: {value, numerator, denominator}}, ``children`` —
     down to the grids; rates are sums of numerators over sums of denominators, null when nothing counts."""
@@ -150,11 +229,18 @@ def coverage(who: CallerDep, area_code: AreaCode) -> dict:
     return cov.tree(area_code) | {"generated": cov.scene.generated}
 
 
-@router.get("/gaps", response_model=None, responses=schemas.ok(schemas.GapCollection), summary="Coverage gaps as GeoJSON, most severe first")
-def gaps(who: CallerDep,
-         area: Annotated[str | None, Query(pattern=code_pattern())] = None,
-         kind: GapKind | None = None,
-         severity: Literal["high", "medium", "low"] | None = None) -> dict:
+@router.get(
+    "/gaps",
+    response_model=None,
+    responses=schemas.ok(schemas.GapCollection),
+    summary="Coverage gaps as GeoJSON, most severe first",
+)
+def gaps(
+    who: CallerDep,
+    area: Annotated[str | None, Query(pattern=code_pattern())] = None,
+    kind: GapKind | None = None,
+    severity: Literal["high", "medium", "low"] | None = None,
+) -> dict:
     """Without ``area``: the caller's whole scope."""
     area = who.area(area)
     cov = coverage_service.coverage(who.db, area, limits=who.limits)
@@ -164,14 +250,24 @@ def gaps(who: CallerDep,
     return feature_collection(found.assign(id=range(1, len(found) + 1)), "id", generated=cov.scene.generated)
 
 
-@router.get("/alignment/{community}", response_model=None, responses=schemas.ok(schemas.Alignment), summary="Alignment of a community's two grid layers")
+@router.get(
+    "/alignment/{community}",
+    response_model=None,
+    responses=schemas.ok(schemas.Alignment),
+    summary="Alignment of a community's two grid layers",
+)
 def alignment(who: CallerDep, community: Annotated[str, Path(pattern=code_pattern("community"))]) -> dict:
     """``alignment_rate``, matched ``pairs`` with households and IoU, ``unmatched`` grids, and the
     ``moves`` that would make the Party layer follow the governance layer, with what each disturbs."""
     return coverage_service.alignment(who.db, who.principal.check(community, "community"), limits=who.limits).as_json()
 
 
-@router.get("/grids/{code}/coverage", response_model=None, responses=schemas.ok(schemas.GridCoverage), summary="One grid: metrics, buildings with status, staff, gaps")
+@router.get(
+    "/grids/{code}/coverage",
+    response_model=None,
+    responses=schemas.ok(schemas.GridCoverage),
+    summary="One grid: metrics, buildings with status, staff, gaps",
+)
 def grid_coverage(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("grid"))]) -> dict:
     """One connection at a time (never a second while holding the first): see api.guard.Admission."""
     with who.db.connect() as conn:
@@ -184,15 +280,21 @@ def grid_coverage(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern
         staff_rows = _staff_rows(who, repo.staff(conn, grid=code, active_on=cov.scene.as_of))
     columns = ["id", "status", "residential", "households", "full_members", "eligible", "covered", "has_leader"]
     return {
-        "area": node["area"], "metrics": node["metrics"], "generated": cov.scene.generated,
+        "area": node["area"],
+        "metrics": node["metrics"],
+        "generated": cov.scene.generated,
         "buildings": [{k: json_value(v) for k, v in r.items()} for r in buildings[columns].to_dict("records")],
         "staff": [r for r in staff_rows if r["assignments"]],
         "gaps": feature_collection(cov.gap_list(code).assign(id=lambda g: range(1, len(g) + 1)), "id"),
     }
 
 
-@router.get("/export", summary="Everything the caller may see, as an exchange GeoPackage (EPSG:4490)",
-            response_class=Response, responses={200: {"content": {"application/geopackage+sqlite3": {}}}})
+@router.get(
+    "/export",
+    summary="Everything the caller may see, as an exchange GeoPackage (EPSG:4490)",
+    response_class=Response,
+    responses={200: {"content": {"application/geopackage+sqlite3": {}}}},
+)
 def export(who: CallerDep) -> Response:
     """The layers of exchange-format.md, holding only rows inside the caller's scope; phone numbers
     whole only where the caller may see them."""
@@ -201,5 +303,8 @@ def export(who: CallerDep) -> Response:
         imports.export_file(who.db, path)
         body = path.read_bytes()
     name = f"gridsvc-{who.principal.scope or 'all'}.gpkg"
-    return Response(body, media_type="application/geopackage+sqlite3",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body,
+        media_type="application/geopackage+sqlite3",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

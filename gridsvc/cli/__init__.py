@@ -40,6 +40,19 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 from gridsvc.cli import coverage, data, db, maps, plans, reports, users  # noqa: E402 - the commands, by topic
 
 main.add_command(db.db)
-for command in (data.import_, data.export, data.demo, coverage.coverage_, coverage.gaps_, coverage.alignment_,
-                maps.map_, reports.report_, reports.snapshot_, plans.plan, plans.history, users.user, users.audit_):
+for command in (
+    data.import_,
+    data.export,
+    data.demo,
+    coverage.coverage_,
+    coverage.gaps_,
+    coverage.alignment_,
+    maps.map_,
+    reports.report_,
+    reports.snapshot_,
+    plans.plan,
+    plans.history,
+    users.user,
+    users.audit_,
+):
     main.add_command(command)

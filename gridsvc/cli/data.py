@@ -39,8 +39,12 @@ def _print_result(result: imports.ImportResult) -> None:
 
 @click.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--datum", type=click.Choice(DATUMS), default=None,
-              help="Datum of lon/lat coordinates (gcj02 for AMap/Tencent, bd09 for Baidu).")
+@click.option(
+    "--datum",
+    type=click.Choice(DATUMS),
+    default=None,
+    help="Datum of lon/lat coordinates (gcj02 for AMap/Tencent, bd09 for Baidu).",
+)
 @click.option("--layer", default=None, help="Layer to read footprints from (non-exchange files).")
 @click.pass_obj
 @_fail_cleanly
@@ -53,8 +57,7 @@ def import_(settings: Settings, file: Path, datum: str | None, layer: str | None
     dataset = imports.read_file(file, datum, layer)
     progress = RowProgress(sum(dataset.rows().values()), "importing")
     try:
-        result = imports.import_dataset(_engine(settings), dataset, str(file), imports.file_sha256(file),
-                                         progress)
+        result = imports.import_dataset(_engine(settings), dataset, str(file), imports.file_sha256(file), progress)
     finally:
         progress.close()
     _print_result(result)
@@ -75,8 +78,12 @@ def export(settings: Settings, file: Path) -> None:
 
 
 @click.command()
-@click.option("--osm", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Lay the overlay on the real footprints of this OSM file.")
+@click.option(
+    "--osm",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Lay the overlay on the real footprints of this OSM file.",
+)
 @click.option("--seed", type=int, default=20240501, show_default=True)
 @click.pass_obj
 @_fail_cleanly

@@ -17,32 +17,58 @@ def map_() -> None:
     """Interactive maps as standalone HTML files that work offline."""
 
 
-def write_map(settings: Settings, draw, code: str, basemap: str | None, output: Path | None, default_name: str,
-              engine=None, **options) -> None:
+def write_map(
+    settings: Settings,
+    draw,
+    code: str,
+    basemap: str | None,
+    output: Path | None,
+    default_name: str,
+    engine=None,
+    **options,
+) -> None:
     """Draw the map of ``code`` with ``draw`` (a gridsvc.services.maps function), the configured base map and
     thresholds, and write it to ``output`` (default: GRIDSVC_MAPS_DIR/``default_name``)."""
     from gridsvc.services.maps import basemap_from
 
-    html_text = draw(engine or _engine(settings), code, basemap_from(settings, basemap),
-                     limits=coverage_service.thresholds(settings), **options)
+    html_text = draw(
+        engine or _engine(settings),
+        code,
+        basemap_from(settings, basemap),
+        limits=coverage_service.thresholds(settings),
+        **options,
+    )
     target = output or settings.maps_dir / default_name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(html_text, encoding="utf-8")
     click.echo(f"wrote {target} ({len(html_text.encode()) / 1024:.0f} KB)")
 
 
-BASEMAP_OPTION = click.option("--basemap", type=click.Choice(["none", "xyz", "tianditu", "amap"]), default=None,
-                              help="Base map (default GRIDSVC_BASEMAP, else none: no tiles, works offline).")
+BASEMAP_OPTION = click.option(
+    "--basemap",
+    type=click.Choice(["none", "xyz", "tianditu", "amap"]),
+    default=None,
+    help="Base map (default GRIDSVC_BASEMAP, else none: no tiles, works offline).",
+)
 
 
 @map_.command("grid")
 @click.argument("code")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="HTML file to write (default maps/grid-CODE.html).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="HTML file to write (default maps/grid-CODE.html).",
+)
 @BASEMAP_OPTION
-@click.option("--with-phones", is_flag=True, default=False,
-              help="Write staff phone numbers whole (personal data: only for files that stay with the grid's own "
-                   "staff). Without it they are masked, 138****0001.")
+@click.option(
+    "--with-phones",
+    is_flag=True,
+    default=False,
+    help="Write staff phone numbers whole (personal data: only for files that stay with the grid's own "
+    "staff). Without it they are masked, 138****0001.",
+)
 @click.pass_obj
 @_fail_cleanly
 def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | None, with_phones: bool) -> None:
@@ -56,18 +82,28 @@ def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | 
 
     # the local admin, identified only when asked: an unidentified caller sees phone numbers masked
     writer = dataclasses.replace(local_admin(), identified=with_phones)
-    write_map(settings, grid_map_html, code, basemap, output, f"grid-{code}.html",
-               engine=scoped(_engine(settings), writer))
+    write_map(
+        settings, grid_map_html, code, basemap, output, f"grid-{code}.html", engine=scoped(_engine(settings), writer)
+    )
     if with_phones:
         click.echo("the file holds whole phone numbers: share it only with the grid's own staff", err=True)
 
 
 @map_.command("coverage")
 @click.argument("area")
-@click.option("--metric", default="building_group_coverage", show_default=True,
-              help="The grid-level metric the grids are coloured by.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="HTML file to write (default maps/coverage-AREA.html).")
+@click.option(
+    "--metric",
+    default="building_group_coverage",
+    show_default=True,
+    help="The grid-level metric the grids are coloured by.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="HTML file to write (default maps/coverage-AREA.html).",
+)
 @BASEMAP_OPTION
 @click.pass_obj
 @_fail_cleanly
@@ -80,8 +116,13 @@ def map_coverage(settings: Settings, area: str, metric: str, output: Path | None
 
 @map_.command("alignment")
 @click.argument("community")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="HTML file to write (default maps/alignment-COMMUNITY.html).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="HTML file to write (default maps/alignment-COMMUNITY.html).",
+)
 @BASEMAP_OPTION
 @click.pass_obj
 @_fail_cleanly

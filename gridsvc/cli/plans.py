@@ -15,12 +15,17 @@ from gridsvc.analysis.metrics import METRICS
 from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
 from gridsvc.services import coverage as coverage_service
-from gridsvc.services import plans
+from gridsvc.services import plans, proposals
 from gridsvc.settings import Settings
 from gridsvc.textual import figure, table
 
-HEADLINE = ["alignment_rate", "grid_branch_coverage", "building_group_coverage", "grid_leader_coverage",
-            "grid_worker_coverage"]
+HEADLINE = [
+    "alignment_rate",
+    "grid_branch_coverage",
+    "building_group_coverage",
+    "grid_leader_coverage",
+    "grid_worker_coverage",
+]
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -42,14 +47,25 @@ def plan() -> None:
 
 
 @plan.command("create")
-@click.option("--community", "-c", "communities", multiple=True, required=True,
-              help="Community code (repeatable), or a street code for all its communities.")
+@click.option(
+    "--community",
+    "-c",
+    "communities",
+    multiple=True,
+    required=True,
+    help="Community code (repeatable), or a street code for all its communities.",
+)
 @click.option("--from-file", "path", type=click.Path(path_type=Path), help="GeoJSON or GeoPackage of grid polygons.")
 @click.option("--adopt-governance", is_flag=True, help="Copy the governance grids (采用综治网格).")
 @click.option("--propose", is_flag=True, help="The automatic proposal (自动方案), one programme per community.")
 @click.option("--name", default=None)
-@click.option("--layer", type=click.Choice(plans.LAYERS), default="unified", show_default=True,
-              help="The layer the plan becomes when applied.")
+@click.option(
+    "--layer",
+    type=click.Choice(plans.LAYERS),
+    default="unified",
+    show_default=True,
+    help="The layer the plan becomes when applied.",
+)
 @click.option("--datum", type=click.Choice(sorted(DATUMS)), default=None, help="Datum of --from-file coordinates.")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Seconds per community (--propose).")
 @click.pass_obj
@@ -65,11 +81,12 @@ def plan_create(settings: Settings, communities, path, adopt_governance, propose
     elif adopt_governance:
         plan_id = plans.adopt_governance(db, communities, name, layer)
     else:
+
         def report(community, layout):
             note = "; ".join(layout.notes) or "ok"
             click.echo(f"{community}: {len(layout.geoms)} grids in {layout.seconds:.1f} s ({note})", err=True)
 
-        plan_id, _ = plans.propose(db, communities, coverage_service.thresholds(settings), name, time_limit, report)
+        plan_id, _ = proposals.propose(db, communities, coverage_service.thresholds(settings), name, time_limit, report)
     click.echo(f"plan created: {plan_id}")
     click.echo(plan_id)
 
@@ -80,9 +97,25 @@ def plan_create(settings: Settings, communities, path, adopt_governance, propose
 def plan_list(settings: Settings) -> None:
     """Every plan, newest last."""
     rows = plans.list_plans(engine(settings))
-    click.echo(table(["id", "名称", "社区", "图层", "来源", "状态", "网格数", "生效日期"],
-                     [[str(p["id"]), p["name"], ",".join(p["communities"]), p["layer"], p["origin"], p["status"],
-                       str(p["grids"]), str(p["effective"] or "")] for p in rows], right={0, 6}))
+    click.echo(
+        table(
+            ["id", "名称", "社区", "图层", "来源", "状态", "网格数", "生效日期"],
+            [
+                [
+                    str(p["id"]),
+                    p["name"],
+                    ",".join(p["communities"]),
+                    p["layer"],
+                    p["origin"],
+                    p["status"],
+                    str(p["grids"]),
+                    str(p["effective"] or ""),
+                ]
+                for p in rows
+            ],
+            right={0, 6},
+        )
+    )
 
 
 @plan.command("show")
@@ -99,8 +132,9 @@ def plan_show(settings: Settings, plan_id: int, fmt: str) -> None:
         _dump(info | {"grids": grids.drop(columns="geometry").to_dict("records")})
     else:
         click.echo(f"plan {info['id']} {info['name']} ({info['origin']}, {info['status']}, layer {info['layer']})")
-        click.echo(table(["网格编码", "名称", "社区"], [[g.code, g.name or "", g.community_code]
-                                                 for g in grids.itertuples()]))
+        click.echo(
+            table(["网格编码", "名称", "社区"], [[g.code, g.name or "", g.community_code] for g in grids.itertuples()])
+        )
 
 
 @plan.command("validate")
@@ -115,9 +149,23 @@ def plan_validate(settings: Settings, plan_id: int, fmt: str) -> None:
     if fmt == "json":
         _dump({"plan": plan_id, "errors": len(checked.errors), "problems": problems})
     else:
-        click.echo(table(["级别", "规则", "网格", "对象", "数值", "说明"],
-                         [[p["severity"], p["rule"], p["grid"] or "", str(p["other"] or ""),
-                           "" if p["value"] is None else str(p["value"]), p["message"]] for p in problems], right={4}))
+        click.echo(
+            table(
+                ["级别", "规则", "网格", "对象", "数值", "说明"],
+                [
+                    [
+                        p["severity"],
+                        p["rule"],
+                        p["grid"] or "",
+                        str(p["other"] or ""),
+                        "" if p["value"] is None else str(p["value"]),
+                        p["message"],
+                    ]
+                    for p in problems
+                ],
+                right={4},
+            )
+        )
         click.echo(f"{len(checked.errors)} errors, {len(problems) - len(checked.errors)} warnings")
     sys.exit(1 if checked.errors else 0)
 
@@ -130,23 +178,36 @@ def plan_validate(settings: Settings, plan_id: int, fmt: str) -> None:
 @fail_cleanly
 def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str) -> None:
     """What applying the plan would change: buildings, Party organizations, staff, metrics."""
-    checked = plans.validate(engine(settings), plan_id, coverage_service.thresholds(settings),
-                                               _date(effective))
+    checked = plans.validate(engine(settings), plan_id, coverage_service.thresholds(settings), _date(effective))
     diff = checked.diff()
     if fmt == "json":
         _dump(diff)
         return
-    click.echo(f"楼栋换网格 {len(diff['buildings'])} 栋; 党组织受影响 {len(diff['party_orgs'])} 个; "
-               f"人员受影响 {len(diff['staff'])} 人; 待人工确定的原网格 {len(diff['undecided'])} 个")
-    click.echo(table(["党组织", "名称", "变化", "原网格", "新网格"],
-                     [[o["party_org_id"], o["name"], o["label"], ",".join(o["from"]), ",".join(t or "" for t in o["to"])]
-                      for o in diff["party_orgs"]]))
-    click.echo(table(["人员", "姓名", "岗位", "变化", "原", "新"],
-                     [[s["staff_id"], s["name"], s["role"], s["label"], s["from"] or "", s["to"] or ""]
-                      for s in diff["staff"]]))
+    click.echo(
+        f"楼栋换网格 {len(diff['buildings'])} 栋; 党组织受影响 {len(diff['party_orgs'])} 个; "
+        f"人员受影响 {len(diff['staff'])} 人; 待人工确定的原网格 {len(diff['undecided'])} 个"
+    )
+    click.echo(
+        table(
+            ["党组织", "名称", "变化", "原网格", "新网格"],
+            [
+                [o["party_org_id"], o["name"], o["label"], ",".join(o["from"]), ",".join(t or "" for t in o["to"])]
+                for o in diff["party_orgs"]
+            ],
+        )
+    )
+    click.echo(
+        table(
+            ["人员", "姓名", "岗位", "变化", "原", "新"],
+            [[s["staff_id"], s["name"], s["role"], s["label"], s["from"] or "", s["to"] or ""] for s in diff["staff"]],
+        )
+    )
     for community, metrics in diff["metrics"].items():
-        rows = [[METRICS[k].label if k in METRICS else k, figure(metrics[k]["before"]), figure(metrics[k]["after"])]
-                for k in HEADLINE if k in metrics]
+        rows = [
+            [METRICS[k].label if k in METRICS else k, figure(metrics[k]["before"]), figure(metrics[k]["after"])]
+            for k in HEADLINE
+            if k in metrics
+        ]
         click.echo(f"{community}\n" + table(["指标", "调整前", "调整后"], rows, right={1, 2}))
 
 
@@ -157,11 +218,12 @@ def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str)
 @fail_cleanly
 def plan_apply(settings: Settings, plan_id: int, effective: str | None) -> None:
     """Make the plan live, all or nothing; replaced grids stay as history."""
-    outcome = plans.apply(engine(settings), plan_id, coverage_service.thresholds(settings),
-                                            _date(effective))
-    click.echo(f"plan {plan_id} applied from {outcome['effective']}: {outcome['grids_closed']} grids closed, "
-               f"{outcome['grids_opened']} opened, {outcome['scopes_moved']} Party scopes and "
-               f"{outcome['assignments_moved']} staff assignments moved to the new grids")
+    outcome = plans.apply(engine(settings), plan_id, coverage_service.thresholds(settings), _date(effective))
+    click.echo(
+        f"plan {plan_id} applied from {outcome['effective']}: {outcome['grids_closed']} grids closed, "
+        f"{outcome['grids_opened']} opened, {outcome['scopes_moved']} Party scopes and "
+        f"{outcome['assignments_moved']} staff assignments moved to the new grids"
+    )
     for item in outcome["undecided"]:
         landing = ", ".join(f"{g} ({h} 户)" for g, h in item["landing"].items())
         click.echo(f"  待人工确定: {item['grid']} → {landing or '无楼栋'}")
@@ -178,10 +240,23 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
     if fmt == "json":
         _dump(rows)
         return
-    click.echo(table(["社区", "户数", "现两网不一致户数", "离开综治网格户数", "离开党建网格户数", "问题"],
-                     [[r["community"], str(r["households"]), str(r["live_unmatched_households"]),
-                       str(r["moved_from_governance"]), str(r["moved_from_party"]),
-                       " ".join(f"{k}×{v}" for k, v in r["problems"].items())] for r in rows], right={1, 2, 3, 4}))
+    click.echo(
+        table(
+            ["社区", "户数", "现两网不一致户数", "离开综治网格户数", "离开党建网格户数", "问题"],
+            [
+                [
+                    r["community"],
+                    str(r["households"]),
+                    str(r["live_unmatched_households"]),
+                    str(r["moved_from_governance"]),
+                    str(r["moved_from_party"]),
+                    " ".join(f"{k}×{v}" for k, v in r["problems"].items()),
+                ]
+                for r in rows
+            ],
+            right={1, 2, 3, 4},
+        )
+    )
 
 
 @click.command("history")
@@ -191,8 +266,10 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
 @fail_cleanly
 def history(settings: Settings, building_id: str, on: str | None) -> None:
     """Which grid (per layer) a building was in on a date."""
-    rows = plans.grids_of_building(engine(settings), building_id,
-                                                     _date(on))
-    click.echo(table(["图层", "网格编码", "名称", "起", "止"],
-                     [[r["layer"], r["code"], r["name"] or "", str(r["valid_from"]), str(r["valid_to"] or "")]
-                      for r in rows]))
+    rows = plans.grids_of_building(engine(settings), building_id, _date(on))
+    click.echo(
+        table(
+            ["图层", "网格编码", "名称", "起", "止"],
+            [[r["layer"], r["code"], r["name"] or "", str(r["valid_from"]), str(r["valid_to"] or "")] for r in rows],
+        )
+    )

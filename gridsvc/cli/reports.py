@@ -15,10 +15,18 @@ from gridsvc.settings import Settings
 
 @click.command("report")
 @click.option("--area", default=None, help="District, street or community code (default: everything stored).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="File to write: .html, .xlsx (the 台账) or .pdf.")
-@click.option("--map-link", default=None,
-              help="URL of the interactive map the HTML links to (default: a map written beside the report).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="File to write: .html, .xlsx (the 台账) or .pdf.",
+)
+@click.option(
+    "--map-link",
+    default=None,
+    help="URL of the interactive map the HTML links to (default: a map written beside the report).",
+)
 @click.pass_obj
 @_fail_cleanly
 def report_(settings: Settings, area: str | None, output: Path, map_link: str | None) -> None:
@@ -56,10 +64,23 @@ def snapshot_(settings: Settings, area: str | None, note: str | None, list_: boo
     from gridsvc.textual import table
 
     if list_:
-        rows = [[str(r["id"]), f"{r['taken_at']:%Y-%m-%d %H:%M:%S}", r["area"] or "全部", str(r["as_of"]),
-                 "是" if r["generated"] else "", r["note"] or ""] for r in reports.snapshots(_engine(settings))]
-        click.echo(table(["编号", "时间", "地区", "统计日期", "生成数据", "备注"], rows) if rows else "no snapshots yet")
+        rows = [
+            [
+                str(r["id"]),
+                f"{r['taken_at']:%Y-%m-%d %H:%M:%S}",
+                r["area"] or "全部",
+                str(r["as_of"]),
+                "是" if r["generated"] else "",
+                r["note"] or "",
+            ]
+            for r in reports.snapshots(_engine(settings))
+        ]
+        click.echo(
+            table(["编号", "时间", "地区", "统计日期", "生成数据", "备注"], rows) if rows else "no snapshots yet"
+        )
         return
     record = reports.take_snapshot(_engine(settings), area, coverage_service.thresholds(settings), note)
-    click.echo(f"snapshot #{record['id']} of {record['area'] or 'everything stored'} taken at "
-               f"{record['taken_at']:%Y-%m-%d %H:%M:%S}")
+    click.echo(
+        f"snapshot #{record['id']} of {record['area'] or 'everything stored'} taken at "
+        f"{record['taken_at']:%Y-%m-%d %H:%M:%S}"
+    )

@@ -35,11 +35,19 @@ def _password(from_stdin: bool) -> str:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), required=True,
-              help="admin: everything; planner: drafts and applies plans; leader: edits buildings and "
-                   "assignments; viewer: reads.")
-@click.option("--scope", default=None, metavar="CODE",
-              help="District, street, community or grid code the user works in (an admin may have none: everything).")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    required=True,
+    help="admin: everything; planner: drafts and applies plans; leader: edits buildings and "
+    "assignments; viewer: reads.",
+)
+@click.option(
+    "--scope",
+    default=None,
+    metavar="CODE",
+    help="District, street, community or grid code the user works in (an admin may have none: everything).",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (first line).")
 @click.pass_obj
 @_fail_cleanly
@@ -48,8 +56,9 @@ def user_add(settings: Settings, name: str, role: str, scope: str | None, passwo
     password = _password(password_stdin)
     with _engine(settings).begin() as conn:
         made = users.add_user(conn, name, role, scope, password)
-    click.echo(f"user {made['name']} added: {made['role']} ({ROLE_LABEL[made['role']]}), "
-               f"scope {made['scope'] or 'everything'}")
+    click.echo(
+        f"user {made['name']} added: {made['role']} ({ROLE_LABEL[made['role']]}), scope {made['scope'] or 'everything'}"
+    )
 
 
 @user.command("list")
@@ -60,9 +69,17 @@ def user_list(settings: Settings) -> None:
     from gridsvc.textual import table
 
     with _engine(settings).connect() as conn:
-        rows = [[u["name"], f"{u['role']} {ROLE_LABEL[u['role']]}", u["scope"] or "全部",
-                 "停用" if u["disabled"] else "正常", str(u["live_tokens"]), f"{u['created_at']:%Y-%m-%d}"]
-                for u in users.list_users(conn)]
+        rows = [
+            [
+                u["name"],
+                f"{u['role']} {ROLE_LABEL[u['role']]}",
+                u["scope"] or "全部",
+                "停用" if u["disabled"] else "正常",
+                str(u["live_tokens"]),
+                f"{u['created_at']:%Y-%m-%d}",
+            ]
+            for u in users.list_users(conn)
+        ]
     click.echo(table(["用户", "角色", "范围", "状态", "有效令牌", "创建"], rows) if rows else "no users yet")
 
 
@@ -92,8 +109,12 @@ def user_enable(settings: Settings, name: str) -> None:
 
 @user.command("token")
 @click.argument("name")
-@click.option("--minutes", type=click.IntRange(min=1), default=None,
-              help="How long the token lives (default GRIDSVC_TOKEN_TTL_MINUTES, 480).")
+@click.option(
+    "--minutes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="How long the token lives (default GRIDSVC_TOKEN_TTL_MINUTES, 480).",
+)
 @click.pass_obj
 @_fail_cleanly
 def user_token(settings: Settings, name: str, minutes: int | None) -> None:
@@ -113,8 +134,9 @@ def user_token(settings: Settings, name: str, minutes: int | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
 @_fail_cleanly
-def audit_(settings: Settings, actor: str | None, action: str | None, since: dt.datetime | None, limit: int,
-           fmt: str) -> None:
+def audit_(
+    settings: Settings, actor: str | None, action: str | None, since: dt.datetime | None, limit: int, fmt: str
+) -> None:
     """The audit log, newest first: who changed what, when, before and after."""
     from gridsvc.textual import table
 
@@ -123,9 +145,18 @@ def audit_(settings: Settings, actor: str | None, action: str | None, since: dt.
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
         return
-    cells = [[str(r["id"]), f"{r['at']:%Y-%m-%d %H:%M:%S}", r["actor"], r["action"],
-              f"{r['target_type']} {r['target_id'] or ''}".strip(), _brief(r["before"]), _brief(r["after"])]
-             for r in rows]
+    cells = [
+        [
+            str(r["id"]),
+            f"{r['at']:%Y-%m-%d %H:%M:%S}",
+            r["actor"],
+            r["action"],
+            f"{r['target_type']} {r['target_id'] or ''}".strip(),
+            _brief(r["before"]),
+            _brief(r["after"]),
+        ]
+        for r in rows
+    ]
     click.echo(table(["编号", "时间", "操作人", "操作", "对象", "之前", "之后"], cells) if cells else "no entries")
 
 

@@ -73,8 +73,7 @@ class LoginFailure(Base):
     """A failed login, counted by user name and by client address (the login brake)."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("login_failures_name", "user_name", "at"),
-                      Index("login_failures_client", "client", "at"))
+    __table_args__ = (Index("login_failures_name", "user_name", "at"), Index("login_failures_client", "client", "at"))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     user_name: Mapped[str] = mapped_column(Text)
@@ -90,8 +89,10 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    actor: Mapped[str] = mapped_column(Text, server_default=text(
-        "coalesce(nullif(current_setting('gridsvc.actor', true), ''), 'sql:' || session_user)"))
+    actor: Mapped[str] = mapped_column(
+        Text,
+        server_default=text("coalesce(nullif(current_setting('gridsvc.actor', true), ''), 'sql:' || session_user)"),
+    )
     action: Mapped[str] = mapped_column(Text)
     target_type: Mapped[str] = mapped_column(Text)
     target_id: Mapped[str | None] = mapped_column(Text)

@@ -93,8 +93,18 @@ class LocalCluster:
             d.mkdir(parents=True, exist_ok=True)
             self._hand_over(d)
         self._run(
-            [str(find_pg_bindir() / "initdb"), "-D", str(self.pgdata), "-U", SUPERUSER,
-             "--auth-local=trust", "--auth-host=reject", "-E", "UTF8", "--locale=C.UTF-8"],
+            [
+                str(find_pg_bindir() / "initdb"),
+                "-D",
+                str(self.pgdata),
+                "-U",
+                SUPERUSER,
+                "--auth-local=trust",
+                "--auth-host=reject",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
             what="initdb",
         )
         conf = self.pgdata / "postgresql.conf"
@@ -140,13 +150,11 @@ class LocalCluster:
         os.chown(self.logfile, user.pw_uid, user.pw_gid)
 
     def _pg_ctl(self, *args: str, check: bool = True, what: str = "pg_ctl") -> subprocess.CompletedProcess:
-        return self._run([str(find_pg_bindir() / "pg_ctl"), "-D", str(self.pgdata), *args],
-                         check=check, what=what)
+        return self._run([str(find_pg_bindir() / "pg_ctl"), "-D", str(self.pgdata), *args], check=check, what=what)
 
     def _run(self, cmd: list[str], *, check: bool = True, what: str) -> subprocess.CompletedProcess:
         if self._is_root():
-            cmd = ["setpriv", f"--reuid={self.run_as}", f"--regid={self.run_as}",
-                   "--init-groups", "--", *cmd]
+            cmd = ["setpriv", f"--reuid={self.run_as}", f"--regid={self.run_as}", "--init-groups", "--", *cmd]
         result = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
         if check and result.returncode != 0:
             raise DatabaseUnavailable(

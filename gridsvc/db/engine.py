@@ -49,8 +49,13 @@ def _ensure_local_database(cluster: LocalCluster) -> None:
 def make_engine(settings: Settings, *, migrate: bool = True) -> Engine:
     """An engine on a ready database: reachable, with PostGIS, migrated to the newest revision."""
     # one connection per request at most (the API admits no more requests than this), waiting is bounded
-    engine = create_engine(database_url(settings), pool_pre_ping=True, pool_size=settings.db_pool_size,
-                           max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout)
+    engine = create_engine(
+        database_url(settings),
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+    )
     try:
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
@@ -59,8 +64,7 @@ def make_engine(settings: Settings, *, migrate: bool = True) -> Engine:
     except Exception as exc:  # PostGIS missing shows up as a feature-not-supported error
         if "postgis" in str(exc).lower():
             raise DatabaseUnavailable(
-                "PostGIS is not installed for this PostgreSQL "
-                "(Debian: apt-get install -y postgresql-15-postgis-3)"
+                "PostGIS is not installed for this PostgreSQL (Debian: apt-get install -y postgresql-15-postgis-3)"
             ) from None
         raise
     if migrate:

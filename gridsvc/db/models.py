@@ -125,9 +125,7 @@ class Building(Base):
     __table_args__ = (
         _one_of("use", BUILDING_USES, "buildings_use"),
         _one_of("source", SOURCES, "buildings_source"),
-        CheckConstraint(
-            "GeometryType(geom) IN ('POLYGON', 'MULTIPOLYGON', 'POINT')", name="buildings_geom_type"
-        ),
+        CheckConstraint("GeometryType(geom) IN ('POLYGON', 'MULTIPOLYGON', 'POINT')", name="buildings_geom_type"),
         CheckConstraint(
             "coalesce(floors, 0) >= 0 AND coalesce(units, 0) >= 0 AND coalesce(households, 0) >= 0"
             " AND coalesce(residents, 0) >= 0 AND coalesce(full_members, 0) >= 0"
@@ -192,9 +190,7 @@ class PartyOrg(Base):
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))
-    parent_id: Mapped[str | None] = mapped_column(
-        ForeignKey("party_orgs.id", deferrable=True, initially="DEFERRED")
-    )
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("party_orgs.id", deferrable=True, initially="DEFERRED"))
     full_members: Mapped[int | None] = mapped_column(Integer)
     probationary_members: Mapped[int | None] = mapped_column(Integer)
     founded: Mapped[dt.date | None] = mapped_column(Date)
@@ -244,10 +240,16 @@ class Assignment(Base):
     __tablename__ = "assignments"
     __table_args__ = (
         _one_of("target_type", ASSIGNMENT_TARGETS, "assignments_target_type"),
-        CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date",
-                        name="assignments_dates"),
-        Index("assignments_key", "staff_id", "target_type", "target_id", "start_date",
-              unique=True, postgresql_nulls_not_distinct=True),
+        CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="assignments_dates"),
+        Index(
+            "assignments_key",
+            "staff_id",
+            "target_type",
+            "target_id",
+            "start_date",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
         Index("assignments_target", "target_type", "target_id"),
     )
 

@@ -63,16 +63,23 @@ def _synthetic(rng):
     footprints = layout.building_footprints(shape, rng)
     polys = [shift(p) for p, _ in footprints]
     kinds = pd.Series([k for _, k in footprints])
-    order = np.lexsort((shapely.get_coordinates(shapely.centroid(polys))[:, 0],
-                        -np.round(shapely.get_coordinates(shapely.centroid(polys))[:, 1] / 40)))
+    order = np.lexsort(
+        (
+            shapely.get_coordinates(shapely.centroid(polys))[:, 0],
+            -np.round(shapely.get_coordinates(shapely.centroid(polys))[:, 1] / 40),
+        )
+    )
     polys = [polys[i] for i in order]
     kinds = kinds.iloc[order].reset_index(drop=True)
-    buildings = gpd.GeoDataFrame({"id": [f"demo-b{n + 1:05d}" for n in range(len(polys))]},
-                                 geometry=polys, crs=epsg)
+    buildings = gpd.GeoDataFrame({"id": [f"demo-b{n + 1:05d}" for n in range(len(polys))]}, geometry=polys, crs=epsg)
     roads = gpd.GeoDataFrame(
-        [{"id": f"demo-road-{n + 1:03d}", "kind": k, "name": name} for n, (k, name, _) in
-         enumerate(layout.road_lines(shape))],
-        geometry=[shift(line) for _, _, line in layout.road_lines(shape)], crs=epsg)
+        [
+            {"id": f"demo-road-{n + 1:03d}", "kind": k, "name": name}
+            for n, (k, name, _) in enumerate(layout.road_lines(shape))
+        ],
+        geometry=[shift(line) for _, _, line in layout.road_lines(shape)],
+        crs=epsg,
+    )
     bounds = (ox, oy, ox + shape.width, oy + shape.height)
     return buildings, roads, kinds, epsg, bounds
 
@@ -106,9 +113,16 @@ def _overlay(buildings, roads, kinds, crs, bounds, district, rng) -> Demo:
         mine = b[b["community"] == c["code"]]
         drawn = grid_layers(rects[i], i, c["code"], mine, plants)
         for code, layer_name, poly in number_grids(c["code"], drawn):
-            grid_rows.append({"code": code, "layer": layer_name, "community_code": c["code"],
-                              "name": f"{c['name']}{LAYER_WORDS[layer_name]}网格{code[-3:]}", "urban": True,
-                              "geometry": poly})
+            grid_rows.append(
+                {
+                    "code": code,
+                    "layer": layer_name,
+                    "community_code": c["code"],
+                    "name": f"{c['name']}{LAYER_WORDS[layer_name]}网格{code[-3:]}",
+                    "urban": True,
+                    "geometry": poly,
+                }
+            )
     grids = gpd.GeoDataFrame(grid_rows, geometry="geometry", crs=crs)
     points = representative_points(b.geometry.values)
     for column, layers in (("party_grid", ["party", "unified"]), ("staff_grid", ["governance", "unified"])):
@@ -143,9 +157,16 @@ def _communities(bounds, district, buildings=None) -> tuple[pd.DataFrame, list]:
         street = f"{district[0]}{s + 1:03d}"
         for n, rect in enumerate(street_rects):
             i = len(records)
-            records.append({"code": f"{street}{n + 1:03d}", "name": f"{COMMUNITY_NAMES[i]}社区",
-                            "street_code": street, "street_name": f"{STREET_NAMES[s]}",
-                            "district_code": district[0], "district_name": district[1]})
+            records.append(
+                {
+                    "code": f"{street}{n + 1:03d}",
+                    "name": f"{COMMUNITY_NAMES[i]}社区",
+                    "street_code": street,
+                    "street_name": f"{STREET_NAMES[s]}",
+                    "district_code": district[0],
+                    "district_name": district[1],
+                }
+            )
             rects.append(rect)
     return pd.DataFrame(records), rects
 
@@ -154,8 +175,7 @@ def _balanced_communities(bounds, b) -> list[list]:
     points = b[["x", "y"]].to_numpy()
     weights = b["households"].fillna(0).to_numpy(dtype=float) + 1.0
     footprints = shapely.bounds(b.geometry.values)
-    streets = sorted(layout.kd_partition(bounds, points, weights, 3, footprints, first_axis=0),
-                     key=lambda r: r[0])
+    streets = sorted(layout.kd_partition(bounds, points, weights, 3, footprints, first_axis=0), key=lambda r: r[0])
     out = []
     for x0, y0, x1, y1 in streets:
         inside = (points[:, 0] >= x0) & (points[:, 0] < x1) & (points[:, 1] >= y0) & (points[:, 1] < y1)
@@ -169,10 +189,26 @@ def _assemble(communities, rects, grids, b, orgs, rows, roads, crs) -> Dataset:
         # densified first, so edges shared in metres stay shared (to the micrometre) in lon/lat
         return frame.set_geometry(shapely.segmentize(frame.geometry.values, 20.0)).to_crs(4490)
 
-    c = gpd.GeoDataFrame(communities.assign(street_name=communities["street_name"] + "街道"),
-                         geometry=[shapely.box(*r) for r in rects], crs=crs)
-    building_columns = ["id", "use", "name", "address", "floors", "units", "households", "residents",
-                        "full_members", "probationary_members", "osm_id", "building_type", "geometry"]
+    c = gpd.GeoDataFrame(
+        communities.assign(street_name=communities["street_name"] + "街道"),
+        geometry=[shapely.box(*r) for r in rects],
+        crs=crs,
+    )
+    building_columns = [
+        "id",
+        "use",
+        "name",
+        "address",
+        "floors",
+        "units",
+        "households",
+        "residents",
+        "full_members",
+        "probationary_members",
+        "osm_id",
+        "building_type",
+        "geometry",
+    ]
     buildings = b.reindex(columns=building_columns)
     buildings["name"] = buildings["name"].where(buildings["name"].notna(), None)
     dataset = Dataset(source="generated")

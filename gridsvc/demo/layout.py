@@ -63,13 +63,23 @@ def road_lines(shape: DistrictShape) -> list[tuple[str, str, shapely.LineString]
     for i in range(nx + 1):
         x = i * bw
         arterial = i % shape.blocks_x == 0
-        lines.append(("primary" if arterial else "residential", f"{'经' if arterial else '纵'}{i + 1}路",
-                      shapely.LineString([(x, 0), (x, shape.height)])))
+        lines.append(
+            (
+                "primary" if arterial else "residential",
+                f"{'经' if arterial else '纵'}{i + 1}路",
+                shapely.LineString([(x, 0), (x, shape.height)]),
+            )
+        )
     for j in range(ny + 1):
         y = j * bh
         arterial = j % shape.blocks_y == 0
-        lines.append(("primary" if arterial else "residential", f"{'纬' if arterial else '横'}{j + 1}路",
-                      shapely.LineString([(0, y), (shape.width, y)])))
+        lines.append(
+            (
+                "primary" if arterial else "residential",
+                f"{'纬' if arterial else '横'}{j + 1}路",
+                shapely.LineString([(0, y), (shape.width, y)]),
+            )
+        )
     return lines
 
 
@@ -125,9 +135,15 @@ def _large_block(x0, y0, x1, y1, rng) -> list[tuple[shapely.Polygon, str]]:
     return out
 
 
-def kd_partition(rect: Rect, points: np.ndarray, weights: np.ndarray, k: int,
-                 footprints: np.ndarray | None = None, first_axis: int | None = None,
-                 depth: int = 0) -> list[Rect]:
+def kd_partition(
+    rect: Rect,
+    points: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    footprints: np.ndarray | None = None,
+    first_axis: int | None = None,
+    depth: int = 0,
+) -> list[Rect]:
     """Cut ``rect`` into ``k`` rectangles holding about equal ``weights`` of ``points``.
 
     Each cut is along the longer side (``first_axis`` forces the first). With ``footprints``
@@ -148,8 +164,9 @@ def kd_partition(rect: Rect, points: np.ndarray, weights: np.ndarray, k: int,
     high_rect = (cut, y0, x1, y1) if axis == 0 else (x0, cut, x1, y1)
     fp_low = footprints[footprints[:, axis] < cut] if footprints is not None else None
     fp_high = footprints[footprints[:, axis + 2] > cut] if footprints is not None else None
-    return (kd_partition(low_rect, points[below], weights[below], k_low, fp_low, depth=depth + 1)
-            + kd_partition(high_rect, points[~below], weights[~below], k - k_low, fp_high, depth=depth + 1))
+    return kd_partition(low_rect, points[below], weights[below], k_low, fp_low, depth=depth + 1) + kd_partition(
+        high_rect, points[~below], weights[~below], k - k_low, fp_high, depth=depth + 1
+    )
 
 
 def _balanced_cut(coords: np.ndarray, weights: np.ndarray, fraction: float, lo: float, hi: float) -> float:

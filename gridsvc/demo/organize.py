@@ -14,8 +14,7 @@ import shapely
 from gridsvc.demo.overlay import Plants
 from gridsvc.demo.people import org_name, person_name, phone
 
-ORG_KINDS = ["enterprise", "enterprise", "enterprise", "social_org", "office_building", "market",
-             "public_unit", "park"]
+ORG_KINDS = ["enterprise", "enterprise", "enterprise", "social_org", "office_building", "market", "public_unit", "park"]
 ORG_MEMBERS = [0, 0, 1, 1, 2, 2, 3, 4, 5, 7, 12]
 START = dt.date(2023, 3, 1)
 
@@ -30,36 +29,75 @@ class Rows:
     assignments: list[dict] = field(default_factory=list)
 
     def party_org(self, id_, name, kind, parent=None, members=None, *, targets=(), own=None):
-        self.party_orgs.append({"id": id_, "name": name, "kind": kind, "parent_id": parent,
-                                "full_members": members, "probationary_members": None, "founded": None})
+        self.party_orgs.append(
+            {
+                "id": id_,
+                "name": name,
+                "kind": kind,
+                "parent_id": parent,
+                "full_members": members,
+                "probationary_members": None,
+                "founded": None,
+            }
+        )
         for target_type, target_id in targets:
-            self.scopes.append({"party_org_id": id_, "target_type": target_type, "target_id": target_id,
-                                "own": own if target_type == "organization" else None})
+            self.scopes.append(
+                {
+                    "party_org_id": id_,
+                    "target_type": target_type,
+                    "target_id": target_id,
+                    "own": own if target_type == "organization" else None,
+                }
+            )
 
     def person(self, id_, role, rng, *, fulltime=None, target=None, start=START, end=None):
-        self.staff.append({"id": id_, "name": person_name(rng), "role": role, "fulltime": fulltime,
-                           "phone": phone(rng)})
+        self.staff.append(
+            {"id": id_, "name": person_name(rng), "role": role, "fulltime": fulltime, "phone": phone(rng)}
+        )
         if target is not None:
-            self.assignments.append({"staff_id": id_, "target_type": target[0], "target_id": target[1],
-                                     "start_date": start, "end_date": end})
+            self.assignments.append(
+                {
+                    "staff_id": id_,
+                    "target_type": target[0],
+                    "target_id": target[1],
+                    "start_date": start,
+                    "end_date": end,
+                }
+            )
 
 
-def party_structure(rows: Rows, communities: pd.DataFrame, grids: pd.DataFrame,
-                    buildings: gpd.GeoDataFrame, plants: Plants, rng: np.random.Generator) -> None:
+def party_structure(
+    rows: Rows,
+    communities: pd.DataFrame,
+    grids: pd.DataFrame,
+    buildings: gpd.GeoDataFrame,
+    plants: Plants,
+    rng: np.random.Generator,
+) -> None:
     """Street working committees, community committees, grid branches and building groups."""
     for street, names in communities.groupby("street_code", sort=True):
         rows.party_org(f"po-{street}", f"{names['street_name'].iloc[0]}街道党工委", "committee")
         for _, c in names.iterrows():
-            rows.party_org(f"po-{c['code']}", f"{c['name']}社区党委", "committee", f"po-{street}",
-                           targets=[("community", c["code"])])
+            rows.party_org(
+                f"po-{c['code']}",
+                f"{c['name']}社区党委",
+                "committee",
+                f"po-{street}",
+                targets=[("community", c["code"])],
+            )
     party_side = grids[grids["layer"].isin(["party", "unified"])]
     skip_branch = {_nth(party_side, communities, 4, 1), _nth(party_side, communities, 8, 0)}
     for _, g in party_side.iterrows():
         if g["code"] in skip_branch:
             plants.add("no_grid_branch", g["code"], "该党建网格未建网格党支部")
             continue
-        rows.party_org(f"po-{g['code']}", f"{g['name']}党支部", "branch", f"po-{g['community_code']}",
-                       targets=[("grid", g["code"])])
+        rows.party_org(
+            f"po-{g['code']}",
+            f"{g['name']}党支部",
+            "branch",
+            f"po-{g['community_code']}",
+            targets=[("grid", g["code"])],
+        )
     _building_groups(rows, party_side, buildings, communities, plants, rng)
 
 
@@ -71,8 +109,9 @@ def _nth(grids: pd.DataFrame, communities: pd.DataFrame, community_index: int, n
 
 
 def _building_groups(rows, party_side, buildings, communities, plants, rng) -> None:
-    eligible = buildings[(buildings["use"] == "residential") & (buildings["full_members"] >= 3)
-                         & buildings["party_grid"].notna()]
+    eligible = buildings[
+        (buildings["use"] == "residential") & (buildings["full_members"] >= 3) & buildings["party_grid"].notna()
+    ]
     sparse = set(communities["code"].iloc[[5, 9]]) if len(communities) > 9 else set()
     branches = {r["id"] for r in rows.party_orgs if r["kind"] == "branch"}
     for grid_code, group in eligible.groupby("party_grid", sort=True):
@@ -85,8 +124,13 @@ def _building_groups(rows, party_side, buildings, communities, plants, rng) -> N
         parent = f"po-{grid_code}" if f"po-{grid_code}" in branches else f"po-{community}"
         homes = buildings[(buildings["use"] == "residential") & (buildings["party_grid"] == grid_code)]
         for n, members in enumerate(_with_neighbours(kept, homes.set_index("id")[["x", "y"]])):
-            rows.party_org(f"po-{grid_code}-g{n + 1}", f"第{n + 1}楼栋党小组", "group", parent,
-                           targets=[("building", b) for b in members])
+            rows.party_org(
+                f"po-{grid_code}-g{n + 1}",
+                f"第{n + 1}楼栋党小组",
+                "group",
+                parent,
+                targets=[("building", b) for b in members],
+            )
 
 
 def _with_neighbours(ids: list[str], homes: pd.DataFrame, reach_m: float = 60.0) -> list[list[str]]:
@@ -105,8 +149,9 @@ def _with_neighbours(ids: list[str], homes: pd.DataFrame, reach_m: float = 60.0)
     return groups
 
 
-def organizations(rows: Rows, communities: pd.DataFrame, buildings: gpd.GeoDataFrame,
-                  plants: Plants, rng: np.random.Generator) -> gpd.GeoDataFrame:
+def organizations(
+    rows: Rows, communities: pd.DataFrame, buildings: gpd.GeoDataFrame, plants: Plants, rng: np.random.Generator
+) -> gpd.GeoDataFrame:
     """两新组织 and resident units, with their own or joint Party organizations, or none."""
     records = []
     for ci, code in enumerate(communities["code"]):
@@ -116,13 +161,21 @@ def organizations(rows: Rows, communities: pd.DataFrame, buildings: gpd.GeoDataF
         for n in range(int(rng.integers(6, 10))):
             host = hosts.iloc[int(rng.integers(0, len(hosts)))]
             kind = str(rng.choice(ORG_KINDS))
-            records.append({
-                "id": f"demo-org-{code}-{n + 1:02d}", "name": org_name(kind, rng), "kind": kind,
-                "employees": int(rng.integers(8, 300)), "full_members": int(rng.choice(ORG_MEMBERS)),
-                "has_union": bool(rng.random() < 0.3), "has_youth_league": bool(rng.random() < 0.12),
-                "building_id": host["id"], "community": code, "community_index": ci,
-                "geometry": shapely.Point(host["x"], host["y"]),
-            })
+            records.append(
+                {
+                    "id": f"demo-org-{code}-{n + 1:02d}",
+                    "name": org_name(kind, rng),
+                    "kind": kind,
+                    "employees": int(rng.integers(8, 300)),
+                    "full_members": int(rng.choice(ORG_MEMBERS)),
+                    "has_union": bool(rng.random() < 0.3),
+                    "has_youth_league": bool(rng.random() < 0.12),
+                    "building_id": host["id"],
+                    "community": code,
+                    "community_index": ci,
+                    "geometry": shapely.Point(host["x"], host["y"]),
+                }
+            )
     orgs = gpd.GeoDataFrame(records, geometry="geometry", crs=buildings.crs)
     for code, group in orgs.groupby("community", sort=True):
         _org_party(rows, code, group, plants, rng)
@@ -137,15 +190,28 @@ def _org_party(rows: Rows, community: str, orgs: pd.DataFrame, plants: Plants, r
         if n == 0 and ci in (2, 7):
             plants.add("org_should_build", o["id"], "党员3名以上的组织未单独建立党组织")
             continue
-        rows.party_org(f"po-{o['id']}", f"{o['name']}党支部", "branch", f"po-{community}",
-                       o["full_members"], targets=[("organization", o["id"])], own=True)
+        rows.party_org(
+            f"po-{o['id']}",
+            f"{o['name']}党支部",
+            "branch",
+            f"po-{community}",
+            o["full_members"],
+            targets=[("organization", o["id"])],
+            own=True,
+        )
     left_out = small.iloc[:2] if ci in (3, 8) else small.iloc[:0]
     joined = small.drop(left_out.index)
     for n, start in enumerate(range(0, len(joined), 5)):
-        members = joined.iloc[start:start + 5]
-        rows.party_org(f"po-{community}-j{n + 1}", f"第{n + 1}联合党支部", "joint_branch", f"po-{community}",
-                       int(members["full_members"].sum()),
-                       targets=[("organization", i) for i in members["id"]], own=False)
+        members = joined.iloc[start : start + 5]
+        rows.party_org(
+            f"po-{community}-j{n + 1}",
+            f"第{n + 1}联合党支部",
+            "joint_branch",
+            f"po-{community}",
+            int(members["full_members"].sum()),
+            targets=[("organization", i) for i in members["id"]],
+            own=False,
+        )
     for k, (_, o) in enumerate(left_out.iterrows()):
         if k == 0:
             rows.person(f"demo-s-{o['id']}-li", "liaison", rng, fulltime=False, target=("organization", o["id"]))
@@ -153,14 +219,23 @@ def _org_party(rows: Rows, community: str, orgs: pd.DataFrame, plants: Plants, r
             plants.add("org_no_work_coverage", o["id"], "组织无党组织、无党建指导员、无工会和团组织")
 
 
-def staff(rows: Rows, communities: pd.DataFrame, grids: pd.DataFrame, buildings: gpd.GeoDataFrame,
-          plants: Plants, rng: np.random.Generator) -> None:
+def staff(
+    rows: Rows,
+    communities: pd.DataFrame,
+    grids: pd.DataFrame,
+    buildings: gpd.GeoDataFrame,
+    plants: Plants,
+    rng: np.random.Generator,
+) -> None:
     """Grid leaders and workers for every staff-side grid, building leaders, planted gaps."""
     side = grids[grids["layer"].isin(["governance", "unified"])]
     special = {
-        "no_grid_leader": _nth(side, communities, 3, 1), "multiple_grid_leaders": _nth(side, communities, 7, 0),
-        "ended_leader": _nth(side, communities, 9, 0), "no_grid_worker": _nth(side, communities, 10, 0),
-        "no_fulltime_worker": _nth(side, communities, 11, 1), "future_end": _nth(side, communities, 1, 0),
+        "no_grid_leader": _nth(side, communities, 3, 1),
+        "multiple_grid_leaders": _nth(side, communities, 7, 0),
+        "ended_leader": _nth(side, communities, 9, 0),
+        "no_grid_worker": _nth(side, communities, 10, 0),
+        "no_fulltime_worker": _nth(side, communities, 11, 1),
+        "future_end": _nth(side, communities, 1, 0),
         "understaffed": communities["code"].iloc[4] if len(communities) > 4 else None,
     }
     households = buildings.groupby("staff_grid")["households"].sum()

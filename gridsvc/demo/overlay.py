@@ -62,7 +62,9 @@ def community_of(points: np.ndarray, rects: list[Rect]) -> np.ndarray:
     return assign_to_polygons(points, np.array([shapely.box(*r) for r in rects]))
 
 
-def grid_layers(rect: Rect, index: int, code: str, b: gpd.GeoDataFrame, plants: Plants) -> list[tuple[str, shapely.Polygon]]:
+def grid_layers(
+    rect: Rect, index: int, code: str, b: gpd.GeoDataFrame, plants: Plants
+) -> list[tuple[str, shapely.Polygon]]:
     """(layer, polygon) for one community: unified, or governance and party drawn differently."""
     points = shapely.get_coordinates(representative_points(b.geometry.values))
     weights = b["households"].fillna(0).to_numpy(dtype=float)
@@ -75,8 +77,12 @@ def grid_layers(rect: Rect, index: int, code: str, b: gpd.GeoDataFrame, plants: 
     k_party = k + (1 if index % 3 == 1 else 0)
     # Party grids are drawn along other lines than governance grids; in one community (index 7)
     # without regard to buildings, so its boundaries cut through some.
-    party = [shapely.box(*r) for r in kd_partition(rect, points, weights, k_party, None if index == 7 else bounds,
-                                                    first_axis=1 if index % 2 else 0)]
+    party = [
+        shapely.box(*r)
+        for r in kd_partition(
+            rect, points, weights, k_party, None if index == 7 else bounds, first_axis=1 if index % 2 else 0
+        )
+    ]
     governance, party = _plant_spatial(index, code, rect, governance, party, plants)
     return [("governance", g) for g in governance] + [("party", p) for p in party]
 

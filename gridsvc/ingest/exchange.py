@@ -32,10 +32,14 @@ def read_exchange(path: Path, datum: str | None = None) -> Dataset:
     """All exchange layers of ``path``, checked; raises :class:`ImportRejected` on any problem."""
     present = [str(row[0]) for row in pyogrio.list_layers(path)]
     dataset = Dataset(source="import")
-    dataset.notes += [f"layer {name!r} is not part of the exchange format; ignored"
-                      for name in present if name not in LAYER_BY_NAME]
-    raws = {layer.name: pyogrio.read_dataframe(path, layer=layer.name, fid_as_index=True, use_arrow=True)
-            for layer in LAYERS if layer.name in present}
+    dataset.notes += [
+        f"layer {name!r} is not part of the exchange format; ignored" for name in present if name not in LAYER_BY_NAME
+    ]
+    raws = {
+        layer.name: pyogrio.read_dataframe(path, layer=layer.name, fid_as_index=True, use_arrow=True)
+        for layer in LAYERS
+        if layer.name in present
+    }
     return _checked(raws, dataset, str(path), datum)
 
 
@@ -94,8 +98,13 @@ def typed_layer(
             values, column_problems = convert_column(raw[column.name], column, layer, names)
             data[column.name] = values
             problems += column_problems
-    frame = pd.DataFrame({name: pd.Series(values, index=raw.index, dtype=_DTYPES[layer.column(name).type])
-                          for name, values in data.items()}, index=raw.index)
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(values, index=raw.index, dtype=_DTYPES[layer.column(name).type])
+            for name, values in data.items()
+        },
+        index=raw.index,
+    )
     frame.attrs["feature_names"] = names
     if layer.geometry is not None:
         crs = CRS.from_user_input(raw.crs) if raw.crs is not None else None
@@ -113,8 +122,10 @@ def _duplicates(frame: pd.DataFrame, layer: Layer, names: pd.Series) -> list[Pro
         return []
     dup = frame.duplicated(subset=key, keep="first")
     column = key[0] if len(key) == 1 else "+".join(key)
-    return [Problem(layer.name, names.loc[i], column, f"duplicate {column} {_key_text(frame, key, i)!r}")
-            for i in frame.index[dup]]
+    return [
+        Problem(layer.name, names.loc[i], column, f"duplicate {column} {_key_text(frame, key, i)!r}")
+        for i in frame.index[dup]
+    ]
 
 
 def _key_text(frame: pd.DataFrame, key: list[str], i) -> str:
@@ -136,18 +147,36 @@ def _community_hierarchy(df: pd.DataFrame) -> list[Problem]:
     for i, row in df.iterrows():
         code, street, district = row.get("code"), row.get("street_code"), row.get("district_code")
         if code and street and not code.startswith(street):
-            problems.append(Problem("communities", names.loc[i], "street_code",
-                                    f"community code {code} does not start with its street code {street}"))
+            problems.append(
+                Problem(
+                    "communities",
+                    names.loc[i],
+                    "street_code",
+                    f"community code {code} does not start with its street code {street}",
+                )
+            )
         if street and district and not street.startswith(district):
-            problems.append(Problem("communities", names.loc[i], "district_code",
-                                    f"street code {street} does not start with its district code {district}"))
+            problems.append(
+                Problem(
+                    "communities",
+                    names.loc[i],
+                    "district_code",
+                    f"street code {street} does not start with its district code {district}",
+                )
+            )
     for level in ("street", "district"):
         named = df.dropna(subset=[f"{level}_code", f"{level}_name"])
         clashes = named.groupby(f"{level}_code")[f"{level}_name"].nunique()
         for code in clashes[clashes > 1].index:
             listed = sorted(named.loc[named[f"{level}_code"] == code, f"{level}_name"].unique())
-            problems.append(Problem("communities", None, f"{level}_name",
-                                    f"{level} {code} is given different names: {', '.join(listed)}"))
+            problems.append(
+                Problem(
+                    "communities",
+                    None,
+                    f"{level}_name",
+                    f"{level} {code} is given different names: {', '.join(listed)}",
+                )
+            )
     return problems
 
 

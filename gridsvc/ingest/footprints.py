@@ -24,15 +24,54 @@ from gridsvc.ingest.schema import BUILDINGS, ROADS
 
 OSM_SUFFIXES = (".osm", ".pbf", ".osm.pbf", ".osm.xml")
 
-_RESIDENTIAL = {"residential", "apartments", "house", "detached", "dormitory", "terrace",
-                "semidetached_house", "bungalow", "villa"}
+_RESIDENTIAL = {
+    "residential",
+    "apartments",
+    "house",
+    "detached",
+    "dormitory",
+    "terrace",
+    "semidetached_house",
+    "bungalow",
+    "villa",
+}
 _COMMERCIAL = {"commercial", "retail", "supermarket", "kiosk", "hotel", "shop", "mall"}
-_PUBLIC = {"school", "university", "college", "kindergarten", "hospital", "civic", "public",
-           "government", "church", "temple", "mosque", "train_station", "transportation", "stadium",
-           "sports_hall", "library", "museum", "fire_station", "police"}
+_PUBLIC = {
+    "school",
+    "university",
+    "college",
+    "kindergarten",
+    "hospital",
+    "civic",
+    "public",
+    "government",
+    "church",
+    "temple",
+    "mosque",
+    "train_station",
+    "transportation",
+    "stadium",
+    "sports_hall",
+    "library",
+    "museum",
+    "fire_station",
+    "police",
+}
 _OFFICE = {"office"}
-_PUBLIC_AMENITIES = {"school", "university", "college", "kindergarten", "hospital", "clinic",
-                     "library", "townhall", "police", "fire_station", "community_centre", "theatre"}
+_PUBLIC_AMENITIES = {
+    "school",
+    "university",
+    "college",
+    "kindergarten",
+    "hospital",
+    "clinic",
+    "library",
+    "townhall",
+    "police",
+    "fire_station",
+    "community_centre",
+    "theatre",
+}
 _TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
@@ -80,15 +119,20 @@ def read_osm(path: Path) -> Dataset:
     way = raw["osm_way_id"].astype("string")
     rel = raw["osm_id"].astype("string")
     osm_id = np.where(way.notna(), "way/" + way.fillna(""), "relation/" + rel.fillna(""))
-    frame = gpd.GeoDataFrame({
-        "id": ["osm-" + o.replace("/", "-") for o in osm_id],
-        "use": [osm_use(b, t) for b, t in zip(raw["building"], tags, strict=True)],
-        "name": raw["name"],
-        "address": [_address(t) for t in tags],
-        "floors": pd.array([_levels(t.get("building:levels")) for t in tags], dtype="Int64"),
-        "osm_id": osm_id,
-        "building_type": raw["building"],
-    }, geometry=raw.geometry, crs=raw.crs, index=raw.index)
+    frame = gpd.GeoDataFrame(
+        {
+            "id": ["osm-" + o.replace("/", "-") for o in osm_id],
+            "use": [osm_use(b, t) for b, t in zip(raw["building"], tags, strict=True)],
+            "name": raw["name"],
+            "address": [_address(t) for t in tags],
+            "floors": pd.array([_levels(t.get("building:levels")) for t in tags], dtype="Int64"),
+            "osm_id": osm_id,
+            "building_type": raw["building"],
+        },
+        geometry=raw.geometry,
+        crs=raw.crs,
+        index=raw.index,
+    )
     dataset = Dataset(source="osm")
     dataset.layers["buildings"] = _checked(frame, BUILDINGS, path, None)
     roads = read_osm_roads(path)
@@ -109,11 +153,16 @@ def read_osm_roads(path: Path) -> gpd.GeoDataFrame | None:
     if "highway" not in raw.columns:
         return None
     raw = raw[raw["highway"].notna()]
-    return gpd.GeoDataFrame({
-        "id": ["osm-way-" + str(o) for o in raw["osm_id"]],
-        "name": raw["name"],
-        "kind": raw["highway"],
-    }, geometry=raw.geometry, crs=raw.crs, index=raw.index)
+    return gpd.GeoDataFrame(
+        {
+            "id": ["osm-way-" + str(o) for o in raw["osm_id"]],
+            "name": raw["name"],
+            "kind": raw["highway"],
+        },
+        geometry=raw.geometry,
+        crs=raw.crs,
+        index=raw.index,
+    )
 
 
 _COLUMN_ALIASES = {
@@ -135,8 +184,9 @@ def read_footprint_file(path: Path, datum: str | None, layer: str | None = None)
     if layer is None:
         usable = [str(name) for name, geom in layers if geom and ("Polygon" in geom or "Point" in geom)]
         if not usable:
-            raise ImportRejected(str(path), [Problem(str(path), None, "geometry",
-                                                     "no polygon or point layer to read buildings from")])
+            raise ImportRejected(
+                str(path), [Problem(str(path), None, "geometry", "no polygon or point layer to read buildings from")]
+            )
         layer = usable[0]
     raw = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
     frame = gpd.GeoDataFrame(index=raw.index, geometry=raw.geometry, crs=raw.crs)
@@ -149,15 +199,18 @@ def read_footprint_file(path: Path, datum: str | None, layer: str | None = None)
     if "use" not in frame.columns:
         frame["use"] = "residential"
     else:
-        frame["use"] = [u if u in BUILDINGS.column("use").choices else osm_use(u, {})
-                        for u in frame["use"].astype("string").fillna("")]
+        frame["use"] = [
+            u if u in BUILDINGS.column("use").choices else osm_use(u, {})
+            for u in frame["use"].astype("string").fillna("")
+        ]
     dataset = Dataset(source="import")
     dataset.layers["buildings"] = _checked(frame, BUILDINGS, path, datum, layer_name=layer)
     return dataset
 
 
-def _checked(frame: gpd.GeoDataFrame, layer, path: Path, datum: str | None,
-             layer_name: str | None = None) -> gpd.GeoDataFrame:
+def _checked(
+    frame: gpd.GeoDataFrame, layer, path: Path, datum: str | None, layer_name: str | None = None
+) -> gpd.GeoDataFrame:
     typed, problems, _ = typed_layer(frame, layer, datum, repair=True)
     if problems:
         raise ImportRejected(str(path), problems)

@@ -22,14 +22,19 @@ def _geojson_crs(crs, source: str, where: str) -> int:
     """The EPSG code a GeoJSON ``crs`` member names (none: RFC 7946 lon/lat, 4326)."""
     if crs is None:
         return 4326
-    named = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" \
-        and isinstance(crs.get("properties"), dict) else None
+    named = (
+        crs.get("properties", {}).get("name")
+        if isinstance(crs, dict) and crs.get("type") == "name" and isinstance(crs.get("properties"), dict)
+        else None
+    )
     if isinstance(named, str) and _CRS84.match(named):
         return 4326
     code = _EPSG.match(named) if isinstance(named, str) else None
     if code is None:
-        raise InvalidInput(f"{source}: {where}crs: only a CRS named by EPSG code or CRS84 is accepted "
-                           "(links, URLs and other references are never followed)")
+        raise InvalidInput(
+            f"{source}: {where}crs: only a CRS named by EPSG code or CRS84 is accepted "
+            "(links, URLs and other references are never followed)"
+        )
     try:
         pyproj.CRS.from_epsg(int(code.group(1)))
     except pyproj.exceptions.CRSError:
@@ -41,8 +46,9 @@ def frame_from_geojson(data, source: str, where: str = "") -> gpd.GeoDataFrame:
     """Grid polygons from a GeoJSON FeatureCollection (already parsed), in the CRS it names. Each
     problem is named by its place in the document (``grids.features[3].geometry``)."""
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise InvalidInput(f"{source}: {where or 'the file'} is not a GeoJSON FeatureCollection "
-                           "(an object with a features list)")
+        raise InvalidInput(
+            f"{source}: {where or 'the file'} is not a GeoJSON FeatureCollection (an object with a features list)"
+        )
     crs = _geojson_crs(data.get("crs"), source, where)
     geometries, properties = [], []
     for i, feature in enumerate(data["features"]):

@@ -35,10 +35,14 @@ def to_storage(
     if datum is not None and datum not in DATUMS:
         return geoms, [Problem(layer.name, None, "geometry", f"unknown datum {datum!r}")]
     if crs is None and datum is None:
-        return geoms, [Problem(
-            layer.name, None, "geometry",
-            "no CRS declared; declare one in the file or pass --datum wgs84|cgcs2000|gcj02|bd09",
-        )]
+        return geoms, [
+            Problem(
+                layer.name,
+                None,
+                "geometry",
+                "no CRS declared; declare one in the file or pass --datum wgs84|cgcs2000|gcj02|bd09",
+            )
+        ]
     problems = _check_shapes(geoms, layer, features, repair)
     if repair:
         geoms = _repair(geoms)
@@ -57,8 +61,18 @@ def _check_shapes(geoms: np.ndarray, layer: Layer, features: pd.Series, repair: 
     problems: list[Problem] = []
     allowed = layer.geometry or ()
     types = shapely.get_type_id(geoms)
-    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
-                      "MultiLineString", "MultiPolygon", "GeometryCollection"])
+    names = np.array(
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ]
+    )
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
     for i in np.flatnonzero(missing | empty):
@@ -67,8 +81,9 @@ def _check_shapes(geoms: np.ndarray, layer: Layer, features: pd.Series, repair: 
     for i in np.flatnonzero(ok):
         kind = names[types[i]] if types[i] >= 0 else "unknown"
         if kind not in allowed:
-            problems.append(Problem(layer.name, features.iloc[i], "geometry",
-                                    f"{kind} where {' or '.join(allowed)} is expected"))
+            problems.append(
+                Problem(layer.name, features.iloc[i], "geometry", f"{kind} where {' or '.join(allowed)} is expected")
+            )
             ok[i] = False
     if not repair:
         invalid = ok & ~shapely.is_valid(geoms)

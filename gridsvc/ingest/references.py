@@ -52,24 +52,27 @@ def _grids(grids: pd.DataFrame | None, keys: dict[str, set[str]]) -> list[Proble
     problems = []
     for i, code, community in zip(grids.index, grids["code"], grids["community_code"], strict=True):
         if community not in keys["community"]:
-            problems.append(Problem("grids", names.loc[i], "community_code",
-                                    f"unknown community {community}"))
+            problems.append(Problem("grids", names.loc[i], "community_code", f"unknown community {community}"))
         elif not code.startswith(community):
-            problems.append(Problem("grids", names.loc[i], "code",
-                                    f"grid code {code} does not start with its community code {community}"))
+            problems.append(
+                Problem(
+                    "grids",
+                    names.loc[i],
+                    "code",
+                    f"grid code {code} does not start with its community code {community}",
+                )
+            )
     return problems
 
 
-def _simple(df: pd.DataFrame | None, layer: str, column: str, kind: str,
-            keys: dict[str, set[str]]) -> list[Problem]:
+def _simple(df: pd.DataFrame | None, layer: str, column: str, kind: str, keys: dict[str, set[str]]) -> list[Problem]:
     if df is None or column not in df.columns:
         return []
     names = _names(df)
     values = df[column]
     bad = values.notna() & ~values.isin(keys[kind])
     label = kind.replace("_", " ")
-    return [Problem(layer, names.loc[i], column, f"unknown {label} {values.loc[i]!r}")
-            for i in df.index[bad]]
+    return [Problem(layer, names.loc[i], column, f"unknown {label} {values.loc[i]!r}") for i in df.index[bad]]
 
 
 def _targets(df: pd.DataFrame | None, layer: str, keys: dict[str, set[str]]) -> list[Problem]:

@@ -55,7 +55,8 @@ POLYGONAL = ("Polygon", "MultiPolygon")
 SOURCE = Column("source", "text", choices=SOURCES)
 
 COMMUNITIES = Layer(
-    "communities", POLYGONAL,
+    "communities",
+    POLYGONAL,
     (
         Column("code", "text", True, pattern=code_pattern("community", anchored=False), describe="12 digits"),
         Column("name", "text", True),
@@ -64,11 +65,13 @@ COMMUNITIES = Layer(
         Column("district_code", "text", True, pattern=code_pattern("district", anchored=False), describe="6 digits"),
         Column("district_name", "text", True),
     ),
-    key=("code",), extra=(SOURCE,),
+    key=("code",),
+    extra=(SOURCE,),
 )
 
 GRIDS = Layer(
-    "grids", POLYGONAL,
+    "grids",
+    POLYGONAL,
     (
         Column("code", "text", True, pattern=code_pattern("grid", anchored=False), describe="15 digits"),
         Column("layer", "text", True, choices=GRID_LAYERS),
@@ -76,11 +79,13 @@ GRIDS = Layer(
         Column("name", "text"),
         Column("urban", "bool"),
     ),
-    key=("code",), extra=(Column("valid_from", "date"), SOURCE),
+    key=("code",),
+    extra=(Column("valid_from", "date"), SOURCE),
 )
 
 BUILDINGS = Layer(
-    "buildings", (*POLYGONAL, "Point"),
+    "buildings",
+    (*POLYGONAL, "Point"),
     (
         Column("id", "text", True),
         Column("use", "text", True, choices=BUILDING_USES),
@@ -99,7 +104,8 @@ BUILDINGS = Layer(
 )
 
 ORGANIZATIONS = Layer(
-    "organizations", ("Point",),
+    "organizations",
+    ("Point",),
     (
         Column("id", "text", True),
         Column("name", "text", True),
@@ -110,11 +116,13 @@ ORGANIZATIONS = Layer(
         Column("has_youth_league", "bool"),
         Column("building_id", "text"),
     ),
-    key=("id",), extra=(SOURCE,),
+    key=("id",),
+    extra=(SOURCE,),
 )
 
 PARTY_ORGS = Layer(
-    "party_orgs", None,
+    "party_orgs",
+    None,
     (
         Column("id", "text", True),
         Column("name", "text", True),
@@ -124,11 +132,13 @@ PARTY_ORGS = Layer(
         Column("probationary_members", "int"),
         Column("founded", "date"),
     ),
-    key=("id",), extra=(SOURCE,),
+    key=("id",),
+    extra=(SOURCE,),
 )
 
 PARTY_ORG_SCOPE = Layer(
-    "party_org_scope", None,
+    "party_org_scope",
+    None,
     (
         Column("party_org_id", "text", True),
         Column("target_type", "text", True, choices=SCOPE_TARGETS),
@@ -139,7 +149,8 @@ PARTY_ORG_SCOPE = Layer(
 )
 
 STAFF = Layer(
-    "staff", None,
+    "staff",
+    None,
     (
         Column("id", "text", True),
         Column("name", "text", True),
@@ -147,11 +158,13 @@ STAFF = Layer(
         Column("fulltime", "bool"),
         Column("phone", "text"),
     ),
-    key=("id",), extra=(SOURCE,),
+    key=("id",),
+    extra=(SOURCE,),
 )
 
 ASSIGNMENTS = Layer(
-    "assignments", None,
+    "assignments",
+    None,
     (
         Column("staff_id", "text", True),
         Column("target_type", "text", True, choices=ASSIGNMENT_TARGETS),
@@ -163,14 +176,23 @@ ASSIGNMENTS = Layer(
 )
 
 ROADS = Layer(
-    "roads", ("LineString", "MultiLineString"),
+    "roads",
+    ("LineString", "MultiLineString"),
     (Column("id", "text", True), Column("name", "text"), Column("kind", "text")),
-    key=("id",), extra=(SOURCE,),
+    key=("id",),
+    extra=(SOURCE,),
 )
 
 # In dependency order: a layer may refer only to layers before it (or to itself).
 LAYERS: tuple[Layer, ...] = (
-    COMMUNITIES, GRIDS, BUILDINGS, ORGANIZATIONS, PARTY_ORGS, PARTY_ORG_SCOPE, STAFF, ASSIGNMENTS,
+    COMMUNITIES,
+    GRIDS,
+    BUILDINGS,
+    ORGANIZATIONS,
+    PARTY_ORGS,
+    PARTY_ORG_SCOPE,
+    STAFF,
+    ASSIGNMENTS,
     ROADS,
 )
 LAYER_BY_NAME = {layer.name: layer for layer in LAYERS}

@@ -77,7 +77,10 @@ def _to_date(value: Any) -> dt.date:
 
 
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "text": _to_text, "int": _to_int, "bool": _to_bool, "date": _to_date,
+    "text": _to_text,
+    "int": _to_int,
+    "bool": _to_bool,
+    "date": _to_date,
 }
 
 

@@ -50,19 +50,33 @@ def alignment_map(data: AlignmentMapData, basemap: Basemap | None = None) -> fol
         frame["配对"] = [_pair_text(code, iou.get(code), side) for code in frame["code"]]
         frame["网格"] = frame["name"].fillna("") + "（" + frame["code"] + "）"
         spec = layers[side]
-        folium.GeoJson(geojson(frame[["code", "layer", "gs_kind", "网格", "配对", "geometry"]]), name=spec["label"],
-                       pane=f"gs_{side}",
-                       style_function=lambda f, s=spec: {"color": layers[f["properties"]["layer"]]["stroke"],
-                                                         "weight": 3, "dashArray": s["dash"], "fillColor": s["fill"],
-                                                         "fillOpacity": 0.12},
-                       tooltip=folium.GeoJsonTooltip(fields=["网格", "配对"])).add_to(m)
+        folium.GeoJson(
+            geojson(frame[["code", "layer", "gs_kind", "网格", "配对", "geometry"]]),
+            name=spec["label"],
+            pane=f"gs_{side}",
+            style_function=lambda f, s=spec: {
+                "color": layers[f["properties"]["layer"]]["stroke"],
+                "weight": 3,
+                "dashArray": s["dash"],
+                "fillColor": s["fill"],
+                "fillOpacity": 0.12,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["网格", "配对"]),
+        ).add_to(m)
     _buildings(m, for_display(data.buildings, basemap), data.alignment["moves"])
     _iou_labels(m, grids, data.alignment["pairs"])
     _summary(m, data)
-    legend(m, "图例", [(layers["party"]["stroke"], "党建网格（滑块左侧）"), (layers["governance"]["stroke"],
-                                                                    "治理网格（滑块右侧）"),
-                     (layers["unified"]["stroke"], layers["unified"]["label"]), ("#e67e22", "需调整的楼栋"),
-                     ("#bdc3c7", "其他楼栋")])
+    legend(
+        m,
+        "图例",
+        [
+            (layers["party"]["stroke"], "党建网格（滑块左侧）"),
+            (layers["governance"]["stroke"], "治理网格（滑块右侧）"),
+            (layers["unified"]["stroke"], layers["unified"]["label"]),
+            ("#e67e22", "需调整的楼栋"),
+            ("#bdc3c7", "其他楼栋"),
+        ],
+    )
     m.add_child(Swipe())
     notices(m, data.generated, data.osm)
     folium.LayerControl(collapsed=True).add_to(m)
@@ -82,17 +96,27 @@ def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame, moves: list[dict]) ->
     b["gs_kind"] = ["move" if i in move else "building" for i in b["id"]]
     b["楼栋"] = b["name"].fillna(b["id"])
     b["调整"] = [_move_text(move[i]) if i in move else "无需调整" for i in b["id"]]
-    folium.GeoJson(geojson(b[["id", "gs_kind", "楼栋", "调整", "geometry"]]), name="楼栋",
-                   style_function=lambda f: {"color": "#2c3e50", "weight": 1, "fillOpacity": 0.85,
-                                             "fillColor": "#e67e22" if f["properties"]["gs_kind"] == "move" else "#bdc3c7"},
-                   popup=folium.GeoJsonPopup(fields=["楼栋", "调整"])).add_to(m)
+    folium.GeoJson(
+        geojson(b[["id", "gs_kind", "楼栋", "调整", "geometry"]]),
+        name="楼栋",
+        style_function=lambda f: {
+            "color": "#2c3e50",
+            "weight": 1,
+            "fillOpacity": 0.85,
+            "fillColor": "#e67e22" if f["properties"]["gs_kind"] == "move" else "#bdc3c7",
+        },
+        popup=folium.GeoJsonPopup(fields=["楼栋", "调整"]),
+    ).add_to(m)
 
 
 def _move_text(move: dict) -> str:
     target = move["to_grid"] or "（所在治理网格未配对，需人工确定）"
-    effects = "；".join(DISTURB_LABEL[d["type"]] + "：" + (d.get("party_org_id") or d.get("staff_id"))
-                       for d in move["disturbs"])
-    return f"由{move['from_grid'] or '无党建网格'}并入{target}（{move['households']}户）" + (f"；影响 {effects}" if effects else "")
+    effects = "；".join(
+        DISTURB_LABEL[d["type"]] + "：" + (d.get("party_org_id") or d.get("staff_id")) for d in move["disturbs"]
+    )
+    return f"由{move['from_grid'] or '无党建网格'}并入{target}（{move['households']}户）" + (
+        f"；影响 {effects}" if effects else ""
+    )
 
 
 def _iou_labels(m: folium.Map, grids: gpd.GeoDataFrame, pairs: list[dict]) -> None:
@@ -102,8 +126,11 @@ def _iou_labels(m: folium.Map, grids: gpd.GeoDataFrame, pairs: list[dict]) -> No
         where = shapely.point_on_surface(shapely.intersection(geom[p["party"]], geom[p["governance"]]))
         if where.is_empty:
             where = shapely.point_on_surface(geom[p["party"]])
-        folium.Marker([where.y, where.x], icon=folium.DivIcon(
-            html=f'<div class="gs-label">IoU {p["iou"]:.2f}</div>', icon_size=(70, 14), icon_anchor=(35, 7)),
+        folium.Marker(
+            [where.y, where.x],
+            icon=folium.DivIcon(
+                html=f'<div class="gs-label">IoU {p["iou"]:.2f}</div>', icon_size=(70, 14), icon_anchor=(35, 7)
+            ),
         ).add_to(group)
     group.add_to(m)
 
@@ -114,13 +141,15 @@ def _summary(m: folium.Map, data: AlignmentMapData) -> None:
     value = "—" if rate["value"] is None else f"{rate['value']:.1%}"
     unmatched = "、".join(u["grid"] for u in a["unmatched"]) or "无"
     name = data.community["name"].iloc[0]
-    body = (f"<h4>{html.escape(name)} · 两网对照</h4>"
-            f"<div>融合率（按户）{value}（{rate['numerator']:,}/{rate['denominator']:,}）</div>"
-            f"<div>配对网格 {len(a['pairs'])} 对；未配对：{html.escape(unmatched)}</div>"
-            f"<div>需调整楼栋 {len(a['moves'])} 栋，"
-            f"共{sum(mv['households'] for mv in a['moves']):,}户</div>"
-            "<div style='margin-top:6px'>左：党建网格 ⇄ 右：治理网格"
-            "<input id='gs-swipe' type='range' min='0' max='100' value='50' style='width:100%'></div>")
+    body = (
+        f"<h4>{html.escape(name)} · 两网对照</h4>"
+        f"<div>融合率（按户）{value}（{rate['numerator']:,}/{rate['denominator']:,}）</div>"
+        f"<div>配对网格 {len(a['pairs'])} 对；未配对：{html.escape(unmatched)}</div>"
+        f"<div>需调整楼栋 {len(a['moves'])} 栋，"
+        f"共{sum(mv['households'] for mv in a['moves']):,}户</div>"
+        "<div style='margin-top:6px'>左：党建网格 ⇄ 右：治理网格"
+        "<input id='gs-swipe' type='range' min='0' max='100' value='50' style='width:100%'></div>"
+    )
     panel(m, "gs-summary", body)
 
 

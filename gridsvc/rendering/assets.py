@@ -37,12 +37,18 @@ class Package:
 
 
 PACKAGES = (
-    Package("leaflet", "1.9.4",
-            "sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA==",
-            ("dist/leaflet.js", "dist/leaflet.css", "dist/images/", "LICENSE", "package.json")),
-    Package("leaflet.vectorgrid", "1.3.0",
-            "sha512-kWmj1pKM+MVdo/7Mg5zsB3YrGZvo/uIuiANV9MvWUFOG+Y2xAJzrteDhoIcCgTjHSSRJ36xdeGdIQVhuWjnCZw==",
-            ("dist/Leaflet.VectorGrid.bundled.min.js", "package.json")),  # licence: see package.json
+    Package(
+        "leaflet",
+        "1.9.4",
+        "sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA==",
+        ("dist/leaflet.js", "dist/leaflet.css", "dist/images/", "LICENSE", "package.json"),
+    ),
+    Package(
+        "leaflet.vectorgrid",
+        "1.3.0",
+        "sha512-kWmj1pKM+MVdo/7Mg5zsB3YrGZvo/uIuiANV9MvWUFOG+Y2xAJzrteDhoIcCgTjHSSRJ36xdeGdIQVhuWjnCZw==",
+        ("dist/Leaflet.VectorGrid.bundled.min.js", "package.json"),
+    ),  # licence: see package.json
 )
 
 

@@ -65,22 +65,38 @@ def for_display(frame: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
     return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=4490))
 
 
-def new_map(bounds: tuple[float, float, float, float], basemap: Basemap, panels: bool = False,
-            right_panel: int = 20) -> OfflineMap:
+def new_map(
+    bounds: tuple[float, float, float, float], basemap: Basemap, panels: bool = False, right_panel: int = 20
+) -> OfflineMap:
     """A map fitted to ``bounds`` (lon/lat) with the chosen base map; with ``panels`` the fit leaves
     room for the summary panel (on the left of a wide screen, at the bottom of a phone)."""
     west, south, east, north = bounds
-    m = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=16, tiles=None,
-                   control_scale=True, prefer_canvas=True, zoom_snap=0.25, zoom_delta=0.5)
+    m = OfflineMap(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=16,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
     spec = style()["basemaps"]
     if basemap.kind == "xyz" and basemap.url:
         folium.TileLayer(basemap.url, attr=spec["xyz"]["label"], name="底图").add_to(m)
     elif basemap.kind == "tianditu" and basemap.key:
-        folium.TileLayer(spec["tianditu"]["url"].replace("{key}", basemap.key), attr=spec["tianditu"]["attribution"],
-                         subdomains=spec["tianditu"]["subdomains"], name="天地图").add_to(m)
+        folium.TileLayer(
+            spec["tianditu"]["url"].replace("{key}", basemap.key),
+            attr=spec["tianditu"]["attribution"],
+            subdomains=spec["tianditu"]["subdomains"],
+            name="天地图",
+        ).add_to(m)
     elif basemap.kind == "amap":
-        folium.TileLayer(spec["amap"]["url"], attr=spec["amap"]["attribution"], subdomains=spec["amap"]["subdomains"],
-                         name="高德地图").add_to(m)
+        folium.TileLayer(
+            spec["amap"]["url"],
+            attr=spec["amap"]["attribution"],
+            subdomains=spec["amap"]["subdomains"],
+            name="高德地图",
+        ).add_to(m)
     m.get_root().header.add_child(folium.Element(_CSS.replace("{background}", style()["context"]["background"])))
     m.fit_bounds([[south, west], [north, east]])
     if panels:
@@ -159,8 +175,10 @@ def legend(m: folium.Map, title: str, items: list[tuple[str, str]]) -> None:
 
 
 def metric_rows(metrics: dict, labels: dict) -> str:
-    rows = [f"<tr><td>{html.escape(labels.get(key, key))}</td><td>{figure(m, digits=0)}</td></tr>"
-            for key, m in metrics.items()]
+    rows = [
+        f"<tr><td>{html.escape(labels.get(key, key))}</td><td>{figure(m, digits=0)}</td></tr>"
+        for key, m in metrics.items()
+    ]
     return "<table>" + "".join(rows) + "</table>"
 
 
@@ -175,14 +193,18 @@ def geojson(frame: gpd.GeoDataFrame) -> dict:
 
     Every text is HTML-escaped: it is shown by tooltips and popups, which take HTML, and it sits
     inside the page's ``<script>`` (an escaped text holds no ``</script>``)."""
-    geometries = [json.loads(g) if g is not None else None
-                  for g in shapely.to_geojson(frame.geometry.values.to_numpy())]
+    geometries = [
+        json.loads(g) if g is not None else None for g in shapely.to_geojson(frame.geometry.values.to_numpy())
+    ]
     properties = frame.drop(columns=frame.geometry.name)
     records = properties.astype(object).where(properties.notna(), None).to_dict("records")
     for record in records:  # Leaflet tooltips and popups set innerHTML: text arrives escaped, once, here
         for key, value in record.items():
             if isinstance(value, str):
                 record[key] = html.escape(value)
-    return {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "properties": p, "geometry": g}
-                         for p, g in zip(records, geometries, strict=True)]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": p, "geometry": g} for p, g in zip(records, geometries, strict=True)
+        ],
+    }

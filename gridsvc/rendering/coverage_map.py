@@ -66,10 +66,12 @@ def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> foliu
     communities = for_display(data.communities, basemap)
     m = new_map(total_bounds(communities if len(communities) else grids), basemap, panels=True, right_panel=300)
     _choropleth(m, grids, data.metric)
-    folium.GeoJson(geojson(communities[["code", "name", "geometry"]]), name="社区边界",
-                   style_function=lambda _: {"color": style()["context"]["community"]["stroke"], "weight": 2.5,
-                                             "fill": False},
-                   tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
+    folium.GeoJson(
+        geojson(communities[["code", "name", "geometry"]]),
+        name="社区边界",
+        style_function=lambda _: {"color": style()["context"]["community"]["stroke"], "weight": 2.5, "fill": False},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    ).add_to(m)
     if data.tiles_url:
         m.add_child(BuildingTiles(data.tiles_url))
     gaps = for_display(data.gaps, basemap)
@@ -79,8 +81,12 @@ def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> foliu
     ramp = style()["choropleth"]
     bounds = [0, *ramp["breaks"], 1]
     items = [(c, f"{lo:.0%}–{hi:.0%}") for c, lo, hi in zip(ramp["colors"], bounds[:-1], bounds[1:], strict=True)]
-    legend(m, LABELS.get(data.metric, data.metric), [*reversed(items), (ramp["missing"], ramp["missing_label"])]
-           + [(s["color"], f"问题（严重程度{s['label']}）") for s in style()["severity"].values()])
+    legend(
+        m,
+        LABELS.get(data.metric, data.metric),
+        [*reversed(items), (ramp["missing"], ramp["missing_label"])]
+        + [(s["color"], f"问题（严重程度{s['label']}）") for s in style()["severity"].values()],
+    )
     notices(m, data.generated, data.osm)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
@@ -96,8 +102,12 @@ def _choropleth(m: folium.Map, grids: gpd.GeoDataFrame, metric: str) -> None:
     folium.GeoJson(
         geojson(g[["code", "layer", "fill", "gs_kind", "网格", LABELS[metric], "geometry"]]),
         name=f"网格：{LABELS[metric]}",
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "fillOpacity": 0.55, "weight": 1.2,
-                                  "color": layer_style[f["properties"]["layer"]]["stroke"]},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.55,
+            "weight": 1.2,
+            "color": layer_style[f["properties"]["layer"]]["stroke"],
+        },
         tooltip=folium.GeoJsonTooltip(fields=["网格", LABELS[metric]]),
     ).add_to(m)
 
@@ -112,12 +122,21 @@ def _gap_areas(m: folium.Map, gaps: gpd.GeoDataFrame) -> None:
     if gaps.empty:
         return
     spec = style()["gap_areas"]
-    frame = gpd.GeoDataFrame({"问题": gaps["message"].to_numpy(), "gs_kind": "gap_area"},
-                             geometry=gaps.geometry.values, crs=4490)
-    folium.GeoJson(geojson(frame), name="空白、重叠与越界区域",
-                   style_function=lambda _: {"color": spec["stroke"], "fillColor": spec["fill"],
-                                             "fillOpacity": spec["opacity"], "weight": 1.5, "dashArray": "4 3"},
-                   popup=folium.GeoJsonPopup(fields=["问题"], labels=False)).add_to(m)
+    frame = gpd.GeoDataFrame(
+        {"问题": gaps["message"].to_numpy(), "gs_kind": "gap_area"}, geometry=gaps.geometry.values, crs=4490
+    )
+    folium.GeoJson(
+        geojson(frame),
+        name="空白、重叠与越界区域",
+        style_function=lambda _: {
+            "color": spec["stroke"],
+            "fillColor": spec["fill"],
+            "fillOpacity": spec["opacity"],
+            "weight": 1.5,
+            "dashArray": "4 3",
+        },
+        popup=folium.GeoJsonPopup(fields=["问题"], labels=False),
+    ).add_to(m)
 
 
 def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> None:
@@ -126,20 +145,34 @@ def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame)
     for kind, group in gaps.groupby("kind", sort=False):
         label = f"{GAP_KIND[kind].label}（{len(group)}）"
         points = gap_points(group) if len(group) <= MAX_POINTS else _per_grid(group, grids, kind)
-        folium.GeoJson(geojson(points), name=label, show=GAP_KIND[kind].severity != "low",
-                       marker=folium.CircleMarker(radius=6, fill=True),
-                       style_function=lambda f: {"color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95,
-                                                 "fillColor": severity[f["properties"]["severity"]]["color"]},
-                       popup=folium.GeoJsonPopup(fields=["问题"], labels=False)).add_to(m)
+        folium.GeoJson(
+            geojson(points),
+            name=label,
+            show=GAP_KIND[kind].severity != "low",
+            marker=folium.CircleMarker(radius=6, fill=True),
+            style_function=lambda f: {
+                "color": "#ffffff",
+                "weight": 1.5,
+                "fillOpacity": 0.95,
+                "fillColor": severity[f["properties"]["severity"]]["color"],
+            },
+            popup=folium.GeoJsonPopup(fields=["问题"], labels=False),
+        ).add_to(m)
 
 
 def _per_grid(gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
     counts = gaps.groupby(gaps["grid"].fillna(gaps["community"])).size()
     where = grids.set_index("code").reindex(counts.index)
     centres = np.where(where.geometry.isna(), None, shapely.point_on_surface(where.geometry.values.to_numpy()))
-    frame = gpd.GeoDataFrame({"kind": kind, "severity": GAP_KIND[kind].severity, "gs_kind": "gap_group",
-                              "问题": [f"{code}：{GAP_KIND[kind].label}{n}处" for code, n in counts.items()]},
-                             geometry=gpd.GeoSeries(centres, crs=4490))
+    frame = gpd.GeoDataFrame(
+        {
+            "kind": kind,
+            "severity": GAP_KIND[kind].severity,
+            "gs_kind": "gap_group",
+            "问题": [f"{code}：{GAP_KIND[kind].label}{n}处" for code, n in counts.items()],
+        },
+        geometry=gpd.GeoSeries(centres, crs=4490),
+    )
     return frame[frame.geometry.notna()]
 
 
@@ -148,11 +181,13 @@ def _summary(m: folium.Map, data: CoverageMapData) -> None:
     counts = data.gaps.groupby("kind").size().sort_values(ascending=False)
     gaps = "".join(f"<li>{GAP_KIND[k].label}：{n}</li>" for k, n in counts.items())
     shown = {k: data.metrics[k] for k in SUMMARY_KEYS if k in data.metrics}
-    body = (f"<h4>{html.escape(data.area['name'])}</h4><div>{html.escape(data.area['code'])} · {level} · "
-            f"{len(data.grids)}个网格着色：{html.escape(LABELS[data.metric])}</div>"
-            f"<details open><summary>覆盖指标</summary>{metric_rows(shown, LABELS)}</details>"
-            f"<details><summary>问题（{len(data.gaps)}）</summary><ul style='padding-left:16px;margin:2px 0'>"
-            f"{gaps or '<li>无</li>'}</ul></details>")
+    body = (
+        f"<h4>{html.escape(data.area['name'])}</h4><div>{html.escape(data.area['code'])} · {level} · "
+        f"{len(data.grids)}个网格着色：{html.escape(LABELS[data.metric])}</div>"
+        f"<details open><summary>覆盖指标</summary>{metric_rows(shown, LABELS)}</details>"
+        f"<details><summary>问题（{len(data.gaps)}）</summary><ul style='padding-left:16px;margin:2px 0'>"
+        f"{gaps or '<li>无</li>'}</ul></details>"
+    )
     panel(m, "gs-summary", body)
 
 
@@ -166,8 +201,10 @@ def metric_side(metric: str) -> tuple[str, ...]:
 def grid_values(grids: gpd.GeoDataFrame, figures: dict, metric: str) -> gpd.GeoDataFrame:
     """The grids of the metric's side with the metric's value, numerator and denominator."""
     g = grids[grids["layer"].isin(metric_side(metric))].copy()
-    values = pd.DataFrame([figures.get(c, {}).get(metric, {"value": None, "numerator": 0, "denominator": 0})
-                           for c in g["code"]], index=g.index)
+    values = pd.DataFrame(
+        [figures.get(c, {}).get(metric, {"value": None, "numerator": 0, "denominator": 0}) for c in g["code"]],
+        index=g.index,
+    )
     return g.join(values)
 
 

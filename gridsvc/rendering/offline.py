@@ -45,7 +45,7 @@ def finalize(html: str, inline: bool) -> str:
         html = _LINK.sub(lambda m: f'<link rel="stylesheet" href="{STATIC_PREFIX}{m.group(1)}"/>', html)
     external = _EXTERNAL.search(html)
     if external:
-        raise RuntimeError(f"map still loads a script or stylesheet from the network: {html[external.start():][:120]}")
+        raise RuntimeError(f"map still loads a script or stylesheet from the network: {html[external.start() :][:120]}")
     return html
 
 

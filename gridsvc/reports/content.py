@@ -26,7 +26,9 @@ LEVEL_LABEL = {ALL: "全部", **labels.LEVEL_LABEL}
 # rates with organization coverage in place of should-build (a report counts every organization),
 # the busiest full-time worker's households, and alignment
 CHILD_KEYS = tuple("org_coverage" if k == "org_should_build_rate" else k for k in HEADLINE) + (
-    "households_per_fulltime_worker.max", "alignment_rate")
+    "households_per_fulltime_worker.max",
+    "alignment_rate",
+)
 SEVERITIES = ("high", "medium", "low")
 GENERATED_NOTICE = "※ 本报告数据为生成数据，仅供演示，不反映任何真实社区的情况。"
 OSM_ATTRIBUTION = "楼栋轮廓 © OpenStreetMap 贡献者（ODbL）"
@@ -88,6 +90,7 @@ def worst_first(rows: list[dict], key: str) -> list[dict]:
     >>> [r["code"] for r in worst_first(rows, rate)]
     ['c', 'a', 'b']
     """
+
     def value(row: dict) -> float | None:
         return (row["metrics"].get(key) or {}).get("value")
 
@@ -134,21 +137,33 @@ class Report:
         return next((t for t in self.levels if t.level == level), None)
 
 
-def build_report(cov: Coverage, area: str | None, made_at: dt.datetime, thresholds: Thresholds,
-                 previous: dict | None = None) -> Report:
+def build_report(
+    cov: Coverage, area: str | None, made_at: dt.datetime, thresholds: Thresholds, previous: dict | None = None
+) -> Report:
     """The report of ``area`` (None: everything in ``cov``), compared with ``previous`` (a snapshot
     with its ``tree``) when given."""
     level = ALL if area is None else level_of(area)
     if level == "grid":
         raise ValueError(f"{area} is a grid: reports are for a district, street or community")
     head = {"code": area, "level": level, "name": "全部地区" if area is None else cov.name(area)}
-    below = LEVELS[LEVELS.index(level) + 1:] if level != ALL else LEVELS
+    below = LEVELS[LEVELS.index(level) + 1 :] if level != ALL else LEVELS
     levels = [_level_table(cov, area, lv) for lv in below]
     gaps = cov.gap_list(area) if area else cov.gaps
     leaders = grid_leaders(cov)
-    report = Report(head, cov.scene.as_of, made_at, cov.scene.generated, cov.scene.osm, thresholds, cov.metrics(area),
-                    levels, actions(cov, gaps, leaders), staff_load(cov, area, thresholds, leaders),
-                    alignment_table(cov, area), _map_layers(cov, area, gaps))
+    report = Report(
+        head,
+        cov.scene.as_of,
+        made_at,
+        cov.scene.generated,
+        cov.scene.osm,
+        thresholds,
+        cov.metrics(area),
+        levels,
+        actions(cov, gaps, leaders),
+        staff_load(cov, area, thresholds, leaders),
+        alignment_table(cov, area),
+        _map_layers(cov, area, gaps),
+    )
     if previous is not None:
         report.previous = {k: v for k, v in previous.items() if k != "tree"}
         report.before = flatten(previous["tree"])
@@ -163,8 +178,12 @@ def _level_table(cov: Coverage, area: str | None, level: str) -> LevelTable:
     rows = []
     for code in codes:
         parent = code[:parent_length]
-        row = {"code": code, "name": cov.name(code), "parent": cov.name(parent) if parent else "",
-               "metrics": cov.metrics(code)}
+        row = {
+            "code": code,
+            "name": cov.name(code),
+            "parent": cov.name(parent) if parent else "",
+            "metrics": cov.metrics(code),
+        }
         if level == "grid":
             row["layer"] = layers[code]
         rows.append(row)
@@ -188,21 +207,34 @@ def actions(cov: Coverage, gaps: gpd.GeoDataFrame, leaders: pd.Series) -> pd.Dat
     gap's grid is responsible where the grid has one; otherwise (a Party
     grid, a grid without a leader, a gap outside every grid) the community is.
     """
-    names = {c: cov.name(c) for c in set(gaps["community"].dropna()) | set(gaps["street"].dropna())
-             | set(gaps["district"].dropna())}
+    names = {
+        c: cov.name(c)
+        for c in set(gaps["community"].dropna()) | set(gaps["street"].dropna()) | set(gaps["district"].dropna())
+    }
     grid_names = dict(zip(cov.scene.grids["code"], cov.scene.grids["name"].fillna(""), strict=True))
     leader = gaps["grid"].map(leaders).astype(object)
     community = gaps["community"].map(names).fillna("").astype(object)
     has_leader = leader.notna() & (leader != "")
     responsible = ("网格长 " + leader.fillna("")).where(has_leader, community + "（社区）")
-    out = pd.DataFrame({
-        "severity": gaps["severity"].map(SEVERITY_LABEL), "kind": gaps["kind"].map(lambda k: GAP_KIND[k].label),
-        "district": gaps["district"].map(names), "street": gaps["street"].map(names), "community": community,
-        "community_code": gaps["community"], "grid": gaps["grid"], "grid_name": gaps["grid"].map(grid_names),
-        "object_type": gaps["object_type"], "object_id": gaps["object_id"], "message": gaps["message"],
-        "grid_leader": leader.where(has_leader, None), "responsible": responsible,
-        "kind_code": gaps["kind"], "severity_code": gaps["severity"],
-    })
+    out = pd.DataFrame(
+        {
+            "severity": gaps["severity"].map(SEVERITY_LABEL),
+            "kind": gaps["kind"].map(lambda k: GAP_KIND[k].label),
+            "district": gaps["district"].map(names),
+            "street": gaps["street"].map(names),
+            "community": community,
+            "community_code": gaps["community"],
+            "grid": gaps["grid"],
+            "grid_name": gaps["grid"].map(grid_names),
+            "object_type": gaps["object_type"],
+            "object_id": gaps["object_id"],
+            "message": gaps["message"],
+            "grid_leader": leader.where(has_leader, None),
+            "responsible": responsible,
+            "kind_code": gaps["kind"],
+            "severity_code": gaps["severity"],
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -213,33 +245,70 @@ def staff_load(cov: Coverage, area: str | None, t: Thresholds, leaders: pd.Serie
     if area:
         g = g[g["grid"].str.startswith(area)]
     per = g["households"] / g["fulltime_workers"].where(g["fulltime_workers"] > 0)
-    out = pd.DataFrame({
-        "grid": g["grid"], "grid_name": g["grid"].map(cov.name), "community": g["community"].map(cov.name),
-        "layer": g["layer"].map(LAYER_LABEL), "households": g["households"], "leaders": g["leaders"],
-        "grid_leader": g["grid"].map(leaders), "workers": g["workers"],
-        "fulltime_workers": g["fulltime_workers"], "per_worker": per,
-        "overloaded": per > t.households_per_fulltime_worker,
-    })
+    out = pd.DataFrame(
+        {
+            "grid": g["grid"],
+            "grid_name": g["grid"].map(cov.name),
+            "community": g["community"].map(cov.name),
+            "layer": g["layer"].map(LAYER_LABEL),
+            "households": g["households"],
+            "leaders": g["leaders"],
+            "grid_leader": g["grid"].map(leaders),
+            "workers": g["workers"],
+            "fulltime_workers": g["fulltime_workers"],
+            "per_worker": per,
+            "overloaded": per > t.households_per_fulltime_worker,
+        }
+    )
     order = out["per_worker"].fillna(np.inf)
-    return out.assign(_o=order).sort_values(["_o", "grid"], ascending=[False, True]).drop(columns="_o") \
+    return (
+        out.assign(_o=order)
+        .sort_values(["_o", "grid"], ascending=[False, True])
+        .drop(columns="_o")
         .reset_index(drop=True)
+    )
 
 
 def alignment_table(cov: Coverage, area: str | None) -> pd.DataFrame:
     """Per community: alignment_rate with its households, and how many grids each layer has."""
     codes = cov.descendants(area, "community")
     grids = cov.scene.grids
-    layers = pd.crosstab(grids["community_code"], grids["layer"]).reindex(
-        index=codes, columns=["party", "governance", "unified"], fill_value=0).fillna(0).astype(int)
+    layers = (
+        pd.crosstab(grids["community_code"], grids["layer"])
+        .reindex(index=codes, columns=["party", "governance", "unified"], fill_value=0)
+        .fillna(0)
+        .astype(int)
+    )
     rows = []
     for code in codes:
         rate = cov.metrics(code)["alignment_rate"]
-        rows.append({"community": code, "name": cov.name(code), "street": cov.name(code[:9]),
-                     "party": layers.at[code, "party"], "governance": layers.at[code, "governance"],
-                     "unified": layers.at[code, "unified"], "matched_households": rate["numerator"],
-                     "households": rate["denominator"], "alignment_rate": rate["value"]})
-    out = pd.DataFrame(rows, columns=["community", "name", "street", "party", "governance", "unified",
-                                      "matched_households", "households", "alignment_rate"])
+        rows.append(
+            {
+                "community": code,
+                "name": cov.name(code),
+                "street": cov.name(code[:9]),
+                "party": layers.at[code, "party"],
+                "governance": layers.at[code, "governance"],
+                "unified": layers.at[code, "unified"],
+                "matched_households": rate["numerator"],
+                "households": rate["denominator"],
+                "alignment_rate": rate["value"],
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "community",
+            "name",
+            "street",
+            "party",
+            "governance",
+            "unified",
+            "matched_households",
+            "households",
+            "alignment_rate",
+        ],
+    )
     return out.sort_values(["alignment_rate", "community"], na_position="last").reset_index(drop=True)
 
 
@@ -249,8 +318,12 @@ def _map_layers(cov: Coverage, area: str | None, gaps: gpd.GeoDataFrame) -> dict
     if area:
         c = c[c["code"].str.startswith(area)]
         g = g[g["community_code"].str.startswith(area)]
-    return {"communities": c[["code", "name", "geometry"]], "grids": g[["code", "layer", "geometry"]],
-            "gaps": gaps[["kind", "severity", "geometry"]], "crs": cov.scene.crs}
+    return {
+        "communities": c[["code", "name", "geometry"]],
+        "grids": g[["code", "layer", "geometry"]],
+        "gaps": gaps[["kind", "severity", "geometry"]],
+        "crs": cov.scene.crs,
+    }
 
 
 def flatten(tree: dict | list) -> dict[str, dict]:
@@ -278,8 +351,18 @@ def changes(report: Report, before: dict[str, dict]) -> pd.DataFrame:
             was = (old.get(key) or {}).get("value")
             if was != now["value"]:
                 delta = now["value"] - was if was is not None and now["value"] is not None else None
-                rows.append({"code": code, "name": name, "level": level, "key": key, "label": label(key),
-                             "before": was, "after": now["value"], "change": delta})
+                rows.append(
+                    {
+                        "code": code,
+                        "name": name,
+                        "level": level,
+                        "key": key,
+                        "label": label(key),
+                        "before": was,
+                        "after": now["value"],
+                        "change": delta,
+                    }
+                )
     return pd.DataFrame(rows, columns=["code", "name", "level", "key", "label", "before", "after", "change"])
 
 

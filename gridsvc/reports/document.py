@@ -135,19 +135,36 @@ def _gap_picture(report: Report) -> list:
         out.append(Picture("gap-map", png, "图1　问题分布（静态图）"))
     a = report.actions
     counts = a.groupby("severity_code").size()
-    out.append(Text(f"共发现问题 {len(a):,} 个：高严重度 {counts.get('high', 0):,} 个，"
-                    f"中 {counts.get('medium', 0):,} 个，低 {counts.get('low', 0):,} 个。"))
+    out.append(
+        Text(
+            f"共发现问题 {len(a):,} 个：高严重度 {counts.get('high', 0):,} 个，"
+            f"中 {counts.get('medium', 0):,} 个，低 {counts.get('low', 0):,} 个。"
+        )
+    )
     if report.levels and report.levels[0].level != "grid" and report.levels[0].rows:
         g = rc.gap_counts(report, report.levels[0])
         child = LEVEL_LABEL[report.levels[0].level]
         rows = [[r.name, r.code, f"{r.high:,}", f"{r.medium:,}", f"{r.low:,}", f"{r.total:,}"] for r in g.itertuples()]
         marks = {(i, 2): "high" for i, r in enumerate(g.itertuples()) if r.high}
-        out.append(Table([child, "代码", "高", "中", "低", "合计"], rows, numeric={2, 3, 4, 5},
-                         widths=[2, 2, 1, 1, 1, 1], marks=marks))
+        out.append(
+            Table(
+                [child, "代码", "高", "中", "低", "合计"],
+                rows,
+                numeric={2, 3, 4, 5},
+                widths=[2, 2, 1, 1, 1, 1],
+                marks=marks,
+            )
+        )
     kinds = a.groupby(["severity", "kind"], sort=False).size().reset_index(name="n")
     if len(kinds):
-        out.append(Table(["严重程度", "问题类型", "数量"], [[r.severity, r.kind, f"{r.n:,}"] for r in kinds.itertuples()],
-                         numeric={2}, widths=[1, 3, 1]))
+        out.append(
+            Table(
+                ["严重程度", "问题类型", "数量"],
+                [[r.severity, r.kind, f"{r.n:,}"] for r in kinds.itertuples()],
+                numeric={2},
+                widths=[1, 3, 1],
+            )
+        )
     return out
 
 
@@ -163,8 +180,11 @@ def _rankings(report: Report) -> list:
         out.append(Text(f"各项指标未达标的{label}（每项最多列出最差的{TOP_N}个）：", "note"))
         rows = []
         for key in table.keys:
-            ranked = [r for r in rc.worst_first(table.rows, key)
-                      if rc.falls_short(key, (r["metrics"].get(key) or {}).get("value"), report.thresholds)]
+            ranked = [
+                r
+                for r in rc.worst_first(table.rows, key)
+                if rc.falls_short(key, (r["metrics"].get(key) or {}).get("value"), report.thresholds)
+            ]
             named = "；".join(_named(r, key) for r in ranked[:TOP_N]) if ranked else "无（均达标）"
             rows.append([rc.label(key), named + (f"；等{len(ranked):,}个" if len(ranked) > TOP_N else "")])
         out.append(Table(["指标", "未达标的，最差在前"], rows, widths=[1.3, 5]))
@@ -213,12 +233,28 @@ def _alignment(report: Report) -> list:
     rows, marks = [], {}
     for i, r in enumerate(a.itertuples()):
         rate = "—" if pd.isna(r.alignment_rate) else f"{r.alignment_rate:.1%}"
-        rows.append([r.name, r.street, f"{r.party}", f"{r.governance}", f"{r.unified}",
-                     f"{_int(r.matched_households):,}/{_int(r.households):,}", rate])
+        rows.append(
+            [
+                r.name,
+                r.street,
+                f"{r.party}",
+                f"{r.governance}",
+                f"{r.unified}",
+                f"{_int(r.matched_households):,}/{_int(r.households):,}",
+                rate,
+            ]
+        )
         if not pd.isna(r.alignment_rate) and r.alignment_rate < 0.9:
             marks[(i, 6)] = "bad"
-    return out + [Table(["社区", "街道", "党建网格", "治理网格", "合一网格", "已对应户/总户", "融合率"], rows,
-                        numeric={2, 3, 4, 5, 6}, widths=[1.6, 1.6, 1, 1, 1, 1.8, 1.1], marks=marks)]
+    return out + [
+        Table(
+            ["社区", "街道", "党建网格", "治理网格", "合一网格", "已对应户/总户", "融合率"],
+            rows,
+            numeric={2, 3, 4, 5, 6},
+            widths=[1.6, 1.6, 1, 1, 1, 1.8, 1.1],
+            marks=marks,
+        )
+    ]
 
 
 def _int(x) -> int:
@@ -253,8 +289,12 @@ def _changes(report: Report) -> list:
         return out + [Text("本地区及下一级各项指标均无变化。")]
     rows, marks = [], {}
     for i, r in enumerate(c.itertuples()):
-        rows.append([r.name, r.label, _value_text(r.key, r.before), _value_text(r.key, r.after),
-                     change_text(r.key, r.change)])
+        rows.append(
+            [r.name, r.label, _value_text(r.key, r.before), _value_text(r.key, r.after), change_text(r.key, r.change)]
+        )
         marks[(i, 4)] = "bad" if _is_worse(r.key, r.change) else "good"
-    return out + [Table(["地区", "指标", "上期", "本期", "变化"], rows, numeric={2, 3, 4}, widths=[1.6, 3, 1, 1, 1.4],
-                        marks=marks)]
+    return out + [
+        Table(
+            ["地区", "指标", "上期", "本期", "变化"], rows, numeric={2, 3, 4}, widths=[1.6, 3, 1, 1, 1.4], marks=marks
+        )
+    ]

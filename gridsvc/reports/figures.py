@@ -85,7 +85,9 @@ def coverage_chart(report: Report) -> bytes | None:
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(rows)), [r["name"] for r in rows], fontsize=9)
     ax.tick_params(length=0)
-    title = f"各社区覆盖率（最差的{MAX_CHART_ROWS}个社区，按平均覆盖率升序）" if cut else "各社区覆盖率（按平均覆盖率升序）"
+    title = (
+        f"各社区覆盖率（最差的{MAX_CHART_ROWS}个社区，按平均覆盖率升序）" if cut else "各社区覆盖率（按平均覆盖率升序）"
+    )
     ax.set_title(title, fontsize=11, pad=28)
     return _png(fig)
 
@@ -107,7 +109,9 @@ def workload_chart(report: Report) -> bytes | None:
     ax.axvline(limit, color="#d7301f", linestyle="--", linewidth=1)
     over = int((per > limit).sum())
     none = int(load["per_worker"].isna().sum())
-    ax.text(limit, ax.get_ylim()[1] * 0.95, f" 标准 {limit} 户：{over} 个网格超标", color="#d7301f", va="top", fontsize=9)
+    ax.text(
+        limit, ax.get_ylim()[1] * 0.95, f" 标准 {limit} 户：{over} 个网格超标", color="#d7301f", va="top", fontsize=9
+    )
     ax.set_xlabel("每名专职网格员服务户数")
     ax.set_ylabel("网格数")
     note = f"（另有 {none} 个网格没有专职网格员）" if none else ""
@@ -141,13 +145,26 @@ def gap_map(report: Report) -> bytes | None:
     for severity in reversed(SEVERITY_COLOR):
         mask = (dots["severity"] == severity).to_numpy()
         if mask.any():
-            ax.scatter(shapely.get_x(points[mask]), shapely.get_y(points[mask]), s=6,
-                       color=SEVERITY_COLOR[severity], edgecolors="#4d4d4d", linewidths=0.2, zorder=3)
+            ax.scatter(
+                shapely.get_x(points[mask]),
+                shapely.get_y(points[mask]),
+                s=6,
+                color=SEVERITY_COLOR[severity],
+                edgecolors="#4d4d4d",
+                linewidths=0.2,
+                zorder=3,
+            )
     communities.boundary.plot(ax=ax, color="#252525", linewidth=0.9)
     if len(communities) <= 60:
         for name, point in zip(communities["name"], communities.geometry.representative_point(), strict=True):
-            ax.annotate(name, (point.x, point.y), ha="center", fontsize=7, color="#252525",
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+            ax.annotate(
+                name,
+                (point.x, point.y),
+                ha="center",
+                fontsize=7,
+                color="#252525",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+            )
     handles = [Patch(color=c, alpha=0.7, label=f"{SEVERITY_LABEL[s]}严重度问题") for s, c in SEVERITY_COLOR.items()]
     handles.append(Patch(facecolor="none", edgecolor="#252525", label="社区边界"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=4, fontsize=8, frameon=False)
@@ -167,8 +184,15 @@ def _community_gap_map(report: Report, communities, gaps) -> bytes:
     counts = report.actions.loc[report.actions["severity_code"] == "high", "community_code"].value_counts()
     shaded = communities.assign(high=communities["code"].map(counts).fillna(0).to_numpy())
     fig, ax = plt.subplots(figsize=(9, 8))
-    shaded.plot(ax=ax, column="high", cmap="Reds", linewidth=0.2, edgecolor="#757575", legend=True,
-                legend_kwds={"label": "高严重度问题数（个）", "shrink": 0.6})
+    shaded.plot(
+        ax=ax,
+        column="high",
+        cmap="Reds",
+        linewidth=0.2,
+        edgecolor="#757575",
+        legend=True,
+        legend_kwds={"label": "高严重度问题数（个）", "shrink": 0.6},
+    )
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.set_title(f"{report.area['name']}问题分布：各社区高严重度问题数（共{len(high):,}个）", fontsize=11)
@@ -176,8 +200,14 @@ def _community_gap_map(report: Report, communities, gaps) -> bytes:
     return _png(fig)
 
 
-DOT_KINDS = ("building_no_grid", "split_building", "building_group_missing", "no_building_leader",
-             "org_should_build", "org_no_work_coverage")
+DOT_KINDS = (
+    "building_no_grid",
+    "split_building",
+    "building_group_missing",
+    "no_building_leader",
+    "org_should_build",
+    "org_no_work_coverage",
+)
 
 
 def _scale_bar(ax) -> None:
@@ -189,8 +219,15 @@ def _scale_bar(ax) -> None:
     x = x1 - length
     y = y0 - (y1 - y0) * 0.04  # below the map, beside the legend
     ax.plot([x, x + length], [y, y], color="black", linewidth=2, clip_on=False)
-    ax.text(x + length / 2, y + (y1 - y0) * 0.01, f"{length / 1000:g} 千米" if length >= 1000 else f"{length} 米",
-            ha="center", va="bottom", fontsize=8, clip_on=False)
+    ax.text(
+        x + length / 2,
+        y + (y1 - y0) * 0.01,
+        f"{length / 1000:g} 千米" if length >= 1000 else f"{length} 米",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        clip_on=False,
+    )
 
 
 __all__ = ["coverage_chart", "workload_chart", "gap_map", "use_font"]

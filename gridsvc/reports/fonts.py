@@ -24,5 +24,7 @@ def chinese_font(configured: Path | None = None) -> Path:
     for candidate in CANDIDATES:
         if Path(candidate).is_file():
             return Path(candidate)
-    raise InvalidInput("reports need a TrueType font with Chinese glyphs: install fonts-wqy-zenhei "
-                       "(apt-get install fonts-wqy-zenhei) or set GRIDSVC_REPORT_FONT to a .ttf/.ttc file")
+    raise InvalidInput(
+        "reports need a TrueType font with Chinese glyphs: install fonts-wqy-zenhei "
+        "(apt-get install fonts-wqy-zenhei) or set GRIDSVC_REPORT_FONT to a .ttf/.ttc file"
+    )

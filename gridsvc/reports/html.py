@@ -32,11 +32,13 @@ a.map { display: inline-block; margin: 8px 0; padding: 6px 12px; background: #2b
 
 
 def html_text(report: Report, font: Path | None = None) -> str:
-    parts = [f"<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{escape(report.title)}</title>",
-             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{CSS}</style></head><body>"]
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(report.title)}</title>',
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head><body>',
+    ]
     for block in blocks(report, font, MAX_ACTIONS):
         parts.append(_block(block))
-    parts.append("<p class=\"note\">由 gridsvc 生成。</p></body></html>")
+    parts.append('<p class="note">由 gridsvc 生成。</p></body></html>')
     return "\n".join(parts)
 
 
@@ -45,13 +47,15 @@ def _block(block) -> str:
         tag = f"h{block.level + 1}"
         return f"<{tag}>{escape(block.text)}</{tag}>"
     if isinstance(block, Text):
-        return f"<p class=\"{block.style}\">{escape(block.text)}</p>"
+        return f'<p class="{block.style}">{escape(block.text)}</p>'
     if isinstance(block, Link):
-        return f"<p><a class=\"map\" href=\"{escape(block.href)}\">{escape(block.text)}</a></p>"
+        return f'<p><a class="map" href="{escape(block.href)}">{escape(block.text)}</a></p>'
     if isinstance(block, Picture):
         data = base64.b64encode(block.png).decode()
-        return (f"<figure id=\"{block.name}\"><img alt=\"{escape(block.caption)}\" src=\"data:image/png;base64,{data}\""
-                f" style=\"width:{block.width:.0%}\"><figcaption>{escape(block.caption)}</figcaption></figure>")
+        return (
+            f'<figure id="{block.name}"><img alt="{escape(block.caption)}" src="data:image/png;base64,{data}"'
+            f' style="width:{block.width:.0%}"><figcaption>{escape(block.caption)}</figcaption></figure>'
+        )
     if isinstance(block, Table):
         return _table(block)
     raise TypeError(f"no HTML for {type(block).__name__}")
@@ -64,10 +68,10 @@ def _table(t: Table) -> str:
         cells = []
         for c, value in enumerate(row):
             classes = " ".join(x for x in ("num" if c in t.numeric else "", t.marks.get((r, c), "")) if x)
-            cells.append(f"<td class=\"{classes}\">{escape(value)}</td>" if classes else f"<td>{escape(value)}</td>")
+            cells.append(f'<td class="{classes}">{escape(value)}</td>' if classes else f"<td>{escape(value)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cols = ""
     if t.widths:  # the same shares as the PDF's columns
         total = sum(t.widths)
-        cols = "<colgroup>" + "".join(f"<col style=\"width:{w / total:.1%}\">" for w in t.widths) + "</colgroup>"
+        cols = "<colgroup>" + "".join(f'<col style="width:{w / total:.1%}">' for w in t.widths) + "</colgroup>"
     return f"<table>{cols}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

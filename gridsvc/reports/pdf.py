@@ -27,7 +27,11 @@ from gridsvc.reports.fonts import chinese_font
 MAX_ACTIONS = 300  # the PDF is read; the full list is in the Excel ledger
 MARGIN = 15 * mm
 MARK_TEXT = {"bad": colors.HexColor("#C00000"), "good": colors.HexColor("#1A7F37")}
-MARK_FILL = {"high": colors.HexColor("#F4B6AD"), "medium": colors.HexColor("#FDD7B5"), "low": colors.HexColor("#FFF0C9")}
+MARK_FILL = {
+    "high": colors.HexColor("#F4B6AD"),
+    "medium": colors.HexColor("#FDD7B5"),
+    "low": colors.HexColor("#FFF0C9"),
+}
 
 
 @cache
@@ -46,13 +50,39 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "head": ParagraphStyle("head", parent=base, fontSize=8, leading=10.5),
         "head-num": ParagraphStyle("head-num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT),
         "h0": ParagraphStyle("h0", parent=base, fontSize=17, leading=23, spaceAfter=10),
-        "h1": ParagraphStyle("h1", parent=base, fontSize=13, leading=18, spaceBefore=10, spaceAfter=4, keepWithNext=1,
-                             textColor=colors.HexColor("#2B5797")),
-        "h2": ParagraphStyle("h2", parent=base, fontSize=10.5, leading=15, spaceBefore=6, spaceAfter=3, keepWithNext=1,
-                             textColor=colors.HexColor("#2B5797")),
-        "notice": ParagraphStyle("notice", parent=base, fontSize=11, leading=16, textColor=colors.HexColor("#C00000"),
-                                 backColor=colors.HexColor("#FDE7E7"), borderColor=colors.HexColor("#C00000"),
-                                 borderWidth=1, borderPadding=5, spaceBefore=6, spaceAfter=10),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontSize=13,
+            leading=18,
+            spaceBefore=10,
+            spaceAfter=4,
+            keepWithNext=1,
+            textColor=colors.HexColor("#2B5797"),
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontSize=10.5,
+            leading=15,
+            spaceBefore=6,
+            spaceAfter=3,
+            keepWithNext=1,
+            textColor=colors.HexColor("#2B5797"),
+        ),
+        "notice": ParagraphStyle(
+            "notice",
+            parent=base,
+            fontSize=11,
+            leading=16,
+            textColor=colors.HexColor("#C00000"),
+            backColor=colors.HexColor("#FDE7E7"),
+            borderColor=colors.HexColor("#C00000"),
+            borderWidth=1,
+            borderPadding=5,
+            spaceBefore=6,
+            spaceAfter=10,
+        ),
         "meta": ParagraphStyle("meta", parent=base, textColor=colors.HexColor("#555555")),
         "note": ParagraphStyle("note", parent=base, fontSize=8.5, keepWithNext=1, textColor=colors.HexColor("#555555")),
     }
@@ -66,9 +96,17 @@ def pdf_bytes(report: Report, font: Path | None = None) -> bytes:
     font_name = _font(str(chinese_font(font)))
     styles = _styles(font_name)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
-                            bottomMargin=MARGIN + 2 * mm, title=report.title, author="gridsvc",
-                            subject=rc.GENERATED_NOTICE if report.generated else "网格覆盖情况报告")
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 4 * mm,
+        bottomMargin=MARGIN + 2 * mm,
+        title=report.title,
+        author="gridsvc",
+        subject=rc.GENERATED_NOTICE if report.generated else "网格覆盖情况报告",
+    )
     story: list = []
     pending: list = []  # headings wait for what follows them, so that none ends a page alone
     for block in blocks(report, font, MAX_ACTIONS):
@@ -111,8 +149,12 @@ def _flowables(block, styles: dict[str, ParagraphStyle], width: float) -> list:
     if isinstance(block, Link):
         if not block.href.startswith(("http://", "https://")):
             return []  # a link relative to the server means nothing on paper
-        return [Paragraph(f'{_escape(block.text)}：<a href="{_escape(block.href)}" color="blue">'
-                          f"{_escape(block.href)}</a>", styles["body"])]
+        return [
+            Paragraph(
+                f'{_escape(block.text)}：<a href="{_escape(block.href)}" color="blue">{_escape(block.href)}</a>',
+                styles["body"],
+            )
+        ]
     if isinstance(block, Picture):
         return [_picture(block, styles, width)]
     if isinstance(block, Table):
@@ -131,10 +173,13 @@ def _table(t: Table, styles: dict, width: float) -> PdfTable:
     shares = t.widths or [1.0] * len(t.headers)
     col_widths = [width * s / sum(shares) for s in shares]
     data = [[Paragraph(_escape(h), styles["head-num" if i in t.numeric else "head"]) for i, h in enumerate(t.headers)]]
-    commands = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#C8C8C8")),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
+    commands = [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#C8C8C8")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
     for r, row in enumerate(t.rows, start=1):
         cells = []
         for c, value in enumerate(row):

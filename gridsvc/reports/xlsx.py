@@ -48,8 +48,9 @@ class Book:
     def __init__(self, target):
         self.workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False})
         self.formats = {
-            "header": self.workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
-                                                "text_wrap": True, "valign": "top"}),
+            "header": self.workbook.add_format(
+                {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+            ),
             "percent": self.workbook.add_format({"num_format": PERCENT}),
             "int": self.workbook.add_format({"num_format": INTEGER}),
             "decimal": self.workbook.add_format({"num_format": DECIMAL}),
@@ -112,8 +113,11 @@ def xlsx_bytes(report: Report) -> bytes:
 def metric_columns(key: str) -> list[Column]:
     """A rate as rate, numerator, denominator; anything else as one number."""
     if rc.is_rate(key):
-        return [Column(rc.label(key), "percent", 12), Column(f"{rc.label(key)}·分子", "int", 9),
-                Column(f"{rc.label(key)}·分母", "int", 9)]
+        return [
+            Column(rc.label(key), "percent", 12),
+            Column(f"{rc.label(key)}·分子", "int", 9),
+            Column(f"{rc.label(key)}·分母", "int", 9),
+        ]
     return [Column(rc.label(key), "decimal" if "area" in key or "worker" in key else "int", 12)]
 
 
@@ -134,8 +138,11 @@ def _cover(book: Book, report: Report) -> None:
     if report.generated:
         ws.write_string(row, 0, rc.GENERATED_NOTICE, book.formats["warning"])
         row += 1
-    facts = [("统计日期", f"{report.as_of:%Y-%m-%d}"), ("生成时间", f"{report.made_at:%Y-%m-%d %H:%M}"),
-             ("对比快照", _previous(report) or "无（尚未保存快照：gridsvc snapshot）")]
+    facts = [
+        ("统计日期", f"{report.as_of:%Y-%m-%d}"),
+        ("生成时间", f"{report.made_at:%Y-%m-%d %H:%M}"),
+        ("对比快照", _previous(report) or "无（尚未保存快照：gridsvc snapshot）"),
+    ]
     if report.osm:
         facts.append(("数据来源", rc.OSM_ATTRIBUTION))
     facts += [(name, text) for name, text in rc.SHEETS]
@@ -160,17 +167,34 @@ def _typed(key: str, *values) -> list[Typed]:
 
 
 def _summary(book: Book, report: Report) -> None:
-    columns = [Column("类别", width=10), Column("指标", width=30), Column("指标代码", width=34),
-               Column("数值", "decimal", 12), Column("分子", "int", 10), Column("分母", "int", 10),
-               Column("上期数值", "decimal", 12), Column("变化", "decimal", 12)]
+    columns = [
+        Column("类别", width=10),
+        Column("指标", width=30),
+        Column("指标代码", width=34),
+        Column("数值", "decimal", 12),
+        Column("分子", "int", 10),
+        Column("分母", "int", 10),
+        Column("上期数值", "decimal", 12),
+        Column("变化", "decimal", 12),
+    ]
     before = rc.previous_values(report, report.area["code"] or "")
     rows = []
     for key, figure in report.headline.items():
         was = before.get(key) if before is not None else None
         change = figure["value"] - was if was is not None and figure["value"] is not None else None
         now, was, change = _typed(key, figure["value"], was, change)
-        rows.append([rc.FAMILY_LABEL[rc.family(key)], rc.label(key), key, now, figure["numerator"],
-                     figure["denominator"], was, change])
+        rows.append(
+            [
+                rc.FAMILY_LABEL[rc.family(key)],
+                rc.label(key),
+                key,
+                now,
+                figure["numerator"],
+                figure["denominator"],
+                was,
+                change,
+            ]
+        )
     book.sheet("汇总", columns, rows)
 
 
@@ -193,44 +217,103 @@ def _level(book: Book, report: Report, table: rc.LevelTable) -> None:
     book.sheet(f"{LEVEL_LABEL[table.level]}排名", columns, rows)
 
 
-ACTION_COLUMNS = [Column("严重程度", width=8), Column("问题类型", width=18), Column("街道", width=12),
-                  Column("社区", width=12), Column("社区代码", width=14), Column("网格代码", width=17),
-                  Column("网格名称", width=20), Column("对象", width=16), Column("说明", width=60),
-                  Column("网格长", width=10), Column("责任人", width=16)]
+ACTION_COLUMNS = [
+    Column("严重程度", width=8),
+    Column("问题类型", width=18),
+    Column("街道", width=12),
+    Column("社区", width=12),
+    Column("社区代码", width=14),
+    Column("网格代码", width=17),
+    Column("网格名称", width=20),
+    Column("对象", width=16),
+    Column("说明", width=60),
+    Column("网格长", width=10),
+    Column("责任人", width=16),
+]
 
 
 def _actions(book: Book, report: Report) -> None:
     a = report.actions
-    fields = ["severity", "kind", "street", "community", "community_code", "grid", "grid_name", "object_id",
-              "message", "grid_leader", "responsible"]
+    fields = [
+        "severity",
+        "kind",
+        "street",
+        "community",
+        "community_code",
+        "grid",
+        "grid_name",
+        "object_id",
+        "message",
+        "grid_leader",
+        "responsible",
+    ]
     book.sheet("问题清单", ACTION_COLUMNS, a[fields].itertuples(index=False, name=None))
 
 
 def _staff(book: Book, report: Report) -> None:
-    columns = [Column("网格代码", width=17), Column("网格名称", width=20), Column("社区", width=12),
-               Column("网格类型", width=8), Column("户数", "int", 8), Column("网格长", width=10),
-               Column("网格长人数", "int", 8), Column("网格员人数", "int", 8), Column("专职网格员人数", "int", 8),
-               Column("每名专职网格员服务户数", "decimal", 12), Column("是否超标", width=8)]
+    columns = [
+        Column("网格代码", width=17),
+        Column("网格名称", width=20),
+        Column("社区", width=12),
+        Column("网格类型", width=8),
+        Column("户数", "int", 8),
+        Column("网格长", width=10),
+        Column("网格长人数", "int", 8),
+        Column("网格员人数", "int", 8),
+        Column("专职网格员人数", "int", 8),
+        Column("每名专职网格员服务户数", "decimal", 12),
+        Column("是否超标", width=8),
+    ]
     s = report.staff_load
-    rows = ([r.grid, r.grid_name, r.community, r.layer, r.households, r.grid_leader, r.leaders, r.workers,
-             r.fulltime_workers, r.per_worker, "超标" if r.overloaded else ("无专职" if pd.isna(r.per_worker) else "")]
-            for r in s.itertuples())
+    rows = (
+        [
+            r.grid,
+            r.grid_name,
+            r.community,
+            r.layer,
+            r.households,
+            r.grid_leader,
+            r.leaders,
+            r.workers,
+            r.fulltime_workers,
+            r.per_worker,
+            "超标" if r.overloaded else ("无专职" if pd.isna(r.per_worker) else ""),
+        ]
+        for r in s.itertuples()
+    )
     book.sheet("网格员负荷", columns, rows)
 
 
 def _alignment(book: Book, report: Report) -> None:
-    columns = [Column("社区代码", width=14), Column("社区", width=12), Column("街道", width=12),
-               Column("党建网格数", "int", 8), Column("治理网格数", "int", 8), Column("合一网格数", "int", 8),
-               Column("已对应户数", "int", 10), Column("总户数", "int", 10), Column("两网融合率", "percent", 10)]
+    columns = [
+        Column("社区代码", width=14),
+        Column("社区", width=12),
+        Column("街道", width=12),
+        Column("党建网格数", "int", 8),
+        Column("治理网格数", "int", 8),
+        Column("合一网格数", "int", 8),
+        Column("已对应户数", "int", 10),
+        Column("总户数", "int", 10),
+        Column("两网融合率", "percent", 10),
+    ]
     a = report.alignment
     book.sheet("两网融合", columns, a.itertuples(index=False, name=None))
 
 
 def _changes(book: Book, report: Report) -> None:
-    columns = [Column("代码", width=17), Column("名称", width=22), Column("层级", width=6), Column("指标", width=30),
-               Column("指标代码", width=34), Column("上期", "decimal", 12), Column("本期", "decimal", 12),
-               Column("变化", "decimal", 12)]
+    columns = [
+        Column("代码", width=17),
+        Column("名称", width=22),
+        Column("层级", width=6),
+        Column("指标", width=30),
+        Column("指标代码", width=34),
+        Column("上期", "decimal", 12),
+        Column("本期", "decimal", 12),
+        Column("变化", "decimal", 12),
+    ]
 
-    rows = ([r.code, r.name, LEVEL_LABEL[r.level], r.label, r.key, *_typed(r.key, r.before, r.after, r.change)]
-            for r in report.changes.itertuples())
+    rows = (
+        [r.code, r.name, LEVEL_LABEL[r.level], r.label, r.key, *_typed(r.key, r.before, r.after, r.change)]
+        for r in report.changes.itertuples()
+    )
     book.sheet("变化", columns, rows)

@@ -19,23 +19,43 @@ PLAN_COLUMNS = """p.id, p.name, p.communities, p.layer, p.origin, p.status, p.cr
                   p.note, (SELECT count(*) FROM plan_grids g WHERE g.plan_id = p.id) AS grids"""
 
 
-def insert_plan(conn: Connection, name: str, communities: list[str], layer: str, origin: str,
-                grids: gpd.GeoDataFrame, note: str | None = None) -> int:
+def insert_plan(
+    conn: Connection,
+    name: str,
+    communities: list[str],
+    layer: str,
+    origin: str,
+    grids: gpd.GeoDataFrame,
+    note: str | None = None,
+) -> int:
     """Store a draft plan and its grids (EPSG:4490: code, community_code, name, urban, geometry)."""
-    plan_id = conn.scalar(text("""INSERT INTO plans (name, communities, layer, origin, note)
+    plan_id = conn.scalar(
+        text("""INSERT INTO plans (name, communities, layer, origin, note)
                                   VALUES (:name, :communities, :layer, :origin, :note) RETURNING id"""),
-                          {"name": name, "communities": communities, "layer": layer, "origin": origin, "note": note})
+        {"name": name, "communities": communities, "layer": layer, "origin": origin, "note": note},
+    )
     wkb = shapely.to_wkb(to_multi(grids.geometry.values.to_numpy()), hex=True)
-    rows = [{"plan": plan_id, "code": c, "community": cc, "name": n, "urban": bool(u), "geom": g}
-            for c, cc, n, u, g in zip(grids["code"], grids["community_code"], grids["name"], grids["urban"], wkb,
-                                      strict=True)]
+    rows = [
+        {"plan": plan_id, "code": c, "community": cc, "name": n, "urban": bool(u), "geom": g}
+        for c, cc, n, u, g in zip(
+            grids["code"], grids["community_code"], grids["name"], grids["urban"], wkb, strict=True
+        )
+    ]
     if rows:
-        conn.execute(text("""INSERT INTO plan_grids (plan_id, code, community_code, name, urban, geom)
+        conn.execute(
+            text("""INSERT INTO plan_grids (plan_id, code, community_code, name, urban, geom)
                              VALUES (:plan, :code, :community, :name, :urban,
-                                     ST_SetSRID(ST_GeomFromWKB(decode(:geom, 'hex')), 4490))"""), rows)
-    audit.record(conn, "plan.create", "plan", plan_id, None,
-                 {"name": name, "communities": communities, "layer": layer, "origin": origin,
-                  "grids": sorted(grids["code"])})
+                                     ST_SetSRID(ST_GeomFromWKB(decode(:geom, 'hex')), 4490))"""),
+            rows,
+        )
+    audit.record(
+        conn,
+        "plan.create",
+        "plan",
+        plan_id,
+        None,
+        {"name": name, "communities": communities, "layer": layer, "origin": origin, "grids": sorted(grids["code"])},
+    )
     return plan_id
 
 
@@ -51,29 +71,42 @@ def plan(conn: Connection, plan_id: int, lock: bool = False) -> dict | None:
 
 
 def plan_grids(conn: Connection, plan_id: int) -> gpd.GeoDataFrame:
-    return frame(conn, """SELECT code, community_code, name, urban, ST_AsBinary(geom) AS geom FROM plan_grids
-                          WHERE plan_id = :id ORDER BY code""", {"id": plan_id})
+    return frame(
+        conn,
+        """SELECT code, community_code, name, urban, ST_AsBinary(geom) AS geom FROM plan_grids
+                          WHERE plan_id = :id ORDER BY code""",
+        {"id": plan_id},
+    )
 
 
 def current_grids(conn: Connection, communities: list[str]) -> gpd.GeoDataFrame:
-    return frame(conn, """SELECT code, layer, community_code, name, urban, valid_from, ST_AsBinary(geom) AS geom
+    return frame(
+        conn,
+        """SELECT code, layer, community_code, name, urban, valid_from, ST_AsBinary(geom) AS geom
                           FROM grids WHERE valid_to IS NULL AND community_code = ANY(:c) ORDER BY code""",
-                 {"c": communities})
+        {"c": communities},
+    )
 
 
 def close_grids(conn: Connection, communities: list[str], layers: tuple[str, ...], effective: dt.date) -> list[str]:
     """End the current grids of ``layers`` in ``communities`` on ``effective`` (they stay as history);
     the codes of the grids ended, in order."""
-    return sorted(conn.execute(text("""UPDATE grids SET valid_to = :d WHERE valid_to IS NULL
+    return sorted(
+        conn.execute(
+            text("""UPDATE grids SET valid_to = :d WHERE valid_to IS NULL
                                        AND community_code = ANY(:c) AND layer = ANY(:l) RETURNING code"""),
-                               {"d": effective, "c": communities, "l": list(layers)}).scalars())
+            {"d": effective, "c": communities, "l": list(layers)},
+        ).scalars()
+    )
 
 
 def open_plan_grids(conn: Connection, plan_id: int, layer: str, effective: dt.date, source: str) -> int:
-    return conn.execute(text("""INSERT INTO grids (code, layer, community_code, name, urban, geom, valid_from, source)
+    return conn.execute(
+        text("""INSERT INTO grids (code, layer, community_code, name, urban, geom, valid_from, source)
                                 SELECT code, :layer, community_code, name, urban, geom, :d, :source
                                 FROM plan_grids WHERE plan_id = :id"""),
-                        {"layer": layer, "d": effective, "id": plan_id, "source": source}).rowcount
+        {"layer": layer, "d": effective, "id": plan_id, "source": source},
+    ).rowcount
 
 
 def move_grid_scopes(conn: Connection, moved: dict[str, str]) -> int:
@@ -82,12 +115,18 @@ def move_grid_scopes(conn: Connection, moved: dict[str, str]) -> int:
         return 0
     params = {"old": list(moved), "new": list(moved.values())}
     pairs = "SELECT * FROM unnest(CAST(:old AS text[]), CAST(:new AS text[])) AS m(old, new)"
-    conn.execute(text(f"""DELETE FROM party_org_scopes s USING ({pairs}) m
+    conn.execute(
+        text(f"""DELETE FROM party_org_scopes s USING ({pairs}) m
                           WHERE s.target_type = 'grid' AND s.target_id = m.old AND EXISTS (
                               SELECT 1 FROM party_org_scopes t WHERE t.party_org_id = s.party_org_id
-                              AND t.target_type = 'grid' AND t.target_id = m.new)"""), params)
-    return conn.execute(text(f"""UPDATE party_org_scopes s SET target_id = m.new FROM ({pairs}) m
-                                 WHERE s.target_type = 'grid' AND s.target_id = m.old"""), params).rowcount
+                              AND t.target_type = 'grid' AND t.target_id = m.new)"""),
+        params,
+    )
+    return conn.execute(
+        text(f"""UPDATE party_org_scopes s SET target_id = m.new FROM ({pairs}) m
+                                 WHERE s.target_type = 'grid' AND s.target_id = m.old"""),
+        params,
+    ).rowcount
 
 
 def move_grid_assignments(conn: Connection, moved: dict[str, str], effective: dt.date) -> int:
@@ -97,40 +136,54 @@ def move_grid_assignments(conn: Connection, moved: dict[str, str], effective: dt
         return 0
     params = {"old": list(moved), "new": list(moved.values()), "d": effective}
     pairs = "SELECT * FROM unnest(CAST(:old AS text[]), CAST(:new AS text[])) AS m(old, new)"
-    conn.execute(text(f"""UPDATE assignments a SET target_id = m.new FROM ({pairs}) m
-                          WHERE a.target_type = 'grid' AND a.target_id = m.old AND a.start_date > :d"""), params)
-    running = conn.execute(text(f"""
+    conn.execute(
+        text(f"""UPDATE assignments a SET target_id = m.new FROM ({pairs}) m
+                          WHERE a.target_type = 'grid' AND a.target_id = m.old AND a.start_date > :d"""),
+        params,
+    )
+    running = conn.execute(
+        text(f"""
         WITH running AS (
             SELECT a.id, a.staff_id, m.new, a.end_date FROM assignments a JOIN ({pairs}) m ON a.target_id = m.old
             WHERE a.target_type = 'grid' AND {predicates.active_on("a", ":d")}),
         ended AS (UPDATE assignments SET end_date = :d WHERE id IN (SELECT id FROM running))
         INSERT INTO assignments (staff_id, target_type, target_id, start_date, end_date)
         SELECT staff_id, 'grid', new, :d, end_date FROM running
-        ON CONFLICT DO NOTHING"""), params)
+        ON CONFLICT DO NOTHING"""),
+        params,
+    )
     return running.rowcount
 
 
 def mark_applied(conn: Connection, plan_id: int, effective: dt.date, outcome: dict) -> None:
-    conn.execute(text("""UPDATE plans SET status = 'applied', applied_at = now(), effective = :d,
+    conn.execute(
+        text("""UPDATE plans SET status = 'applied', applied_at = now(), effective = :d,
                          outcome = CAST(:o AS jsonb) WHERE id = :id"""),
-                 {"d": effective, "o": json.dumps(outcome, ensure_ascii=False, default=str), "id": plan_id})
+        {"d": effective, "o": json.dumps(outcome, ensure_ascii=False, default=str), "id": plan_id},
+    )
 
 
 def grids_of_building(conn: Connection, building_id: str, on: dt.date | None) -> list[dict]:
     """The grids (each layer) holding the building's representative point on date ``on``; without a
     date, every grid it was ever in, oldest first."""
     when = "AND g.valid_from <= :on AND (g.valid_to IS NULL OR g.valid_to > :on)" if on else ""
-    rows = conn.execute(text(f"""
+    rows = conn.execute(
+        text(f"""
         SELECT g.layer, g.code, g.name, g.valid_from, g.valid_to FROM buildings b
         JOIN grids g ON ST_Intersects(g.geom, b.rep_point)
         WHERE b.id = :id AND (g.valid_to IS NULL OR g.valid_to > g.valid_from) {when}
-        ORDER BY g.valid_from, g.layer, g.code"""), {"id": building_id, "on": on})
+        ORDER BY g.valid_from, g.layer, g.code"""),
+        {"id": building_id, "on": on},
+    )
     return [dict(r._mapping) for r in rows]
 
 
 def used_codes(conn: Connection, communities: list[str]) -> set[str]:
-    return set(conn.execute(text("SELECT code FROM grids WHERE valid_to IS NULL AND community_code = ANY(:c)"),
-                            {"c": communities}).scalars())
+    return set(
+        conn.execute(
+            text("SELECT code FROM grids WHERE valid_to IS NULL AND community_code = ANY(:c)"), {"c": communities}
+        ).scalars()
+    )
 
 
 def free_codes(taken: set[str], community: str, count: int) -> list[str]:

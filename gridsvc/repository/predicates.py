@@ -19,5 +19,7 @@ def in_grid(point: str, grid: str) -> str:
 
 def active_on(assignment: str, day: str) -> str:
     """SQL: whether the assignment aliased ``assignment`` is active on ``day`` (a SQL date expression)."""
-    return (f"(({assignment}.start_date IS NULL OR {assignment}.start_date <= {day}) "
-            f"AND ({assignment}.end_date IS NULL OR {assignment}.end_date > {day}))")
+    return (
+        f"(({assignment}.start_date IS NULL OR {assignment}.start_date <= {day}) "
+        f"AND ({assignment}.end_date IS NULL OR {assignment}.end_date > {day}))"
+    )

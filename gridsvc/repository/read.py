@@ -51,8 +51,12 @@ def frame(conn: Connection, sql: str, params: dict | None = None, geometry: str 
         cur.execute(_NAMED.sub(r"%(\1)s", sql), params or {})
         columns = [d.name for d in cur.description]
         rows = cur.fetchall()
-    df = pd.DataFrame({name: _column(values) for name, values in
-                       zip(columns, zip(*rows, strict=True) if rows else [()] * len(columns), strict=True)})
+    df = pd.DataFrame(
+        {
+            name: _column(values)
+            for name, values in zip(columns, zip(*rows, strict=True) if rows else [()] * len(columns), strict=True)
+        }
+    )
     if geometry is None:
         return df
     geoms = shapely.from_wkb(df.pop(geometry).to_numpy()) if len(df) else []
@@ -126,13 +130,20 @@ def areas(conn: Connection, level: str | None = None, parent: str | None = None)
         where.append("parent_code = :parent")
         params["parent"] = parent
     sql = f"""SELECT code, level, name, parent_code, source, ST_AsBinary(geom) AS geom FROM areas
-              WHERE {' AND '.join(where)} ORDER BY code"""
+              WHERE {" AND ".join(where)} ORDER BY code"""
     return frame(conn, sql, params)
 
 
-def grids(conn: Connection, *, code: str | None = None, layer: str | None = None,
-          community: str | None = None, bbox: BBox | None = None, on: dt.date | None = None,
-          limit: int | None = None) -> gpd.GeoDataFrame:
+def grids(
+    conn: Connection,
+    *,
+    code: str | None = None,
+    layer: str | None = None,
+    community: str | None = None,
+    bbox: BBox | None = None,
+    on: dt.date | None = None,
+    limit: int | None = None,
+) -> gpd.GeoDataFrame:
     """Grids current today, or valid on date ``on``, filtered by code, layer, community and bbox."""
     where = [_GRID_AT if on else _CURRENT_GRID]
     params: dict = {"on": on} if on else {}
@@ -150,14 +161,21 @@ def grids(conn: Connection, *, code: str | None = None, layer: str | None = None
         params |= bbox.params()
     sql = f"""SELECT g.code, g.layer, g.community_code, g.name, g.urban, g.valid_from, g.valid_to,
                      g.source, ST_AsBinary(g.geom) AS geom
-              FROM grids g WHERE {' AND '.join(where)} ORDER BY g.code"""
+              FROM grids g WHERE {" AND ".join(where)} ORDER BY g.code"""
     if limit:
         sql += f" LIMIT {int(limit)}"
     return frame(conn, sql, params)
 
 
-def buildings(conn: Connection, *, grid: str | None = None, community: str | None = None,
-              bbox: BBox | None = None, limit: int | None = None, offset: int = 0) -> gpd.GeoDataFrame:
+def buildings(
+    conn: Connection,
+    *,
+    grid: str | None = None,
+    community: str | None = None,
+    bbox: BBox | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> gpd.GeoDataFrame:
     """Buildings by grid (assigned to it by rule 5: repository.predicates), community or bbox."""
     where, params = ["true"], {}
     if grid:
@@ -175,7 +193,7 @@ def buildings(conn: Connection, *, grid: str | None = None, community: str | Non
     sql = f"""SELECT b.id, b.name, b.address, b.use, b.floors, b.units, b.households,
                      b.households_estimated, b.residents, b.full_members, b.probationary_members,
                      b.osm_id, b.building_type, b.source, ST_AsBinary(b.geom) AS geom
-              FROM buildings b WHERE {' AND '.join(where)} ORDER BY b.id"""
+              FROM buildings b WHERE {" AND ".join(where)} ORDER BY b.id"""
     if limit:
         sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     return frame(conn, sql, params)
@@ -190,8 +208,17 @@ def grid_exists(conn: Connection, code: str) -> bool:
 
 
 def row_counts(conn: Connection) -> dict[str, int]:
-    tables = ["areas", "grids", "buildings", "organizations", "party_orgs", "party_org_scopes",
-              "staff", "assignments", "roads"]
+    tables = [
+        "areas",
+        "grids",
+        "buildings",
+        "organizations",
+        "party_orgs",
+        "party_org_scopes",
+        "staff",
+        "assignments",
+        "roads",
+    ]
     return {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}
 
 
@@ -216,8 +243,9 @@ def organizations(conn: Connection, kind: str | None = None) -> list[dict]:
     return [dict(r._mapping) for r in conn.execute(text(sql), {"kind": kind})]
 
 
-def staff(conn: Connection, *, role: str | None = None, grid: str | None = None,
-          active_on: dt.date | None = None) -> list[dict]:
+def staff(
+    conn: Connection, *, role: str | None = None, grid: str | None = None, active_on: dt.date | None = None
+) -> list[dict]:
     """Staff with their assignments; ``grid`` keeps those assigned to that grid,
     ``active_on`` keeps assignments active on that date (repository.predicates.active_on)."""
     sql = """
@@ -232,15 +260,20 @@ def staff(conn: Connection, *, role: str | None = None, grid: str | None = None,
           AND (CAST(:grid AS text) IS NULL OR st.id IN (
                 SELECT g.staff_id FROM assignments g WHERE g.target_type = 'grid' AND g.target_id = :grid
                   AND (CAST(:on AS date) IS NULL OR {active_g})))
-        GROUP BY st.id ORDER BY st.id""".format(active_a=predicates.active_on("a", "CAST(:on AS date)"),
-                                                 active_g=predicates.active_on("g", "CAST(:on AS date)"))
+        GROUP BY st.id ORDER BY st.id""".format(
+        active_a=predicates.active_on("a", "CAST(:on AS date)"), active_g=predicates.active_on("g", "CAST(:on AS date)")
+    )
     return [dict(r._mapping) for r in conn.execute(text(sql), {"role": role, "grid": grid, "on": active_on})]
 
 
 def roads(conn: Connection, bbox: BBox) -> gpd.GeoDataFrame:
     """Roads crossing ``bbox``: context drawn under the maps."""
-    return frame(conn, f"""SELECT id, name, kind, ST_AsBinary(geom) AS geom FROM roads
-                           WHERE geom && {_ENVELOPE} ORDER BY id""", bbox.params())
+    return frame(
+        conn,
+        f"""SELECT id, name, kind, ST_AsBinary(geom) AS geom FROM roads
+                           WHERE geom && {_ENVELOPE} ORDER BY id""",
+        bbox.params(),
+    )
 
 
 # What a tile of each layer holds: the named attributes and the clipped geometry, nothing else.
@@ -255,8 +288,9 @@ FOOTPRINT_MIN_ZOOM = 15
 
 def vector_tile(conn: Connection, layer: str, z: int, x: int, y: int) -> bytes:
     """One Mapbox vector tile of ``layer`` (ST_AsMVT), in Web Mercator tile coordinates."""
-    columns, geom, table, where = (POINT_TILES[layer] if z < FOOTPRINT_MIN_ZOOM and layer in POINT_TILES
-                                   else TILE_LAYERS[layer])
+    columns, geom, table, where = (
+        POINT_TILES[layer] if z < FOOTPRINT_MIN_ZOOM and layer in POINT_TILES else TILE_LAYERS[layer]
+    )
     sql = f"""
         WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS merc, ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS geo),
         rows AS (SELECT {columns}, ST_AsMVTGeom(ST_Transform(t.{geom}, 3857), bounds.merc, 4096, 64, true) AS mvt

@@ -28,7 +28,8 @@ def _naming_area(table: str, columns: str) -> str:
     (an OR of IN-lists would make PostgreSQL read the whole table)."""
     return " UNION ALL ".join(
         f"SELECT {columns} FROM {table} t JOIN {area} x ON t.target_type = '{kind}' AND t.target_id = x.id"
-        for kind, area in _TARGET_TABLES.items())
+        for kind, area in _TARGET_TABLES.items()
+    )
 
 
 def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None = None) -> Scene:
@@ -38,31 +39,64 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
     prefix = (area[:12] if area and len(area) > 12 else (area or "")) + "%"
     p = {"prefix": prefix}
     where = _area_filters(conn, p) if area is not None else _EVERYTHING
-    communities = frame(conn, """
+    communities = frame(
+        conn,
+        """
         SELECT c.code, c.name, s.code AS street_code, s.name AS street_name, d.code AS district_code,
                d.name AS district_name, c.source, ST_AsBinary(c.geom) AS geom
         FROM areas c JOIN areas s ON s.code = c.parent_code JOIN areas d ON d.code = s.parent_code
-        WHERE c.level = 'community' AND c.code LIKE :prefix ORDER BY c.code""", p)
+        WHERE c.level = 'community' AND c.code LIKE :prefix ORDER BY c.code""",
+        p,
+    )
     # grids in code order: where grids overlap, the first one takes the building
-    grids = frame(conn, """SELECT code, layer, community_code, name, urban, source, ST_AsBinary(geom) AS geom
-                           FROM grids WHERE valid_to IS NULL AND community_code LIKE :prefix ORDER BY code""", p)
-    buildings = frame(conn, f"""
+    grids = frame(
+        conn,
+        """SELECT code, layer, community_code, name, urban, source, ST_AsBinary(geom) AS geom
+                           FROM grids WHERE valid_to IS NULL AND community_code LIKE :prefix ORDER BY code""",
+        p,
+    )
+    buildings = frame(
+        conn,
+        f"""
         SELECT id, name, use, households, full_members, residents, osm_id, source, ST_AsBinary(rep_point) AS rep,
-               ST_AsBinary(geom) AS geom FROM buildings WHERE {where['buildings']}""")
+               ST_AsBinary(geom) AS geom FROM buildings WHERE {where["buildings"]}""",
+    )
     buildings["rep_point"] = shapely.from_wkb(buildings.pop("rep").to_numpy()) if len(buildings) else []
-    organizations = frame(conn, f"""
+    organizations = frame(
+        conn,
+        f"""
         SELECT id, name, kind, full_members, has_union, has_youth_league, building_id, source,
-               ST_AsBinary(geom) AS geom FROM organizations WHERE {where['organizations']}""")
+               ST_AsBinary(geom) AS geom FROM organizations WHERE {where["organizations"]}""",
+    )
     scopes = frame(conn, where["scopes"], p, geometry=None)
-    party_orgs = frame(conn, f"SELECT id, name, kind, parent_id, full_members FROM party_orgs WHERE {where['party_orgs']}",
-                       {"ids": sorted(set(scopes["party_org_id"]))}, geometry=None)
+    party_orgs = frame(
+        conn,
+        f"SELECT id, name, kind, parent_id, full_members FROM party_orgs WHERE {where['party_orgs']}",
+        {"ids": sorted(set(scopes["party_org_id"]))},
+        geometry=None,
+    )
     assignments = frame(conn, where["assignments"], geometry=None)
-    staff = frame(conn, f"SELECT id, name, role, fulltime, phone FROM staff WHERE {where['staff']}",
-                  {"ids": sorted(set(assignments["staff_id"]))}, geometry=None)
+    staff = frame(
+        conn,
+        f"SELECT id, name, role, fulltime, phone FROM staff WHERE {where['staff']}",
+        {"ids": sorted(set(assignments["staff_id"]))},
+        geometry=None,
+    )
     generated = any((f["source"] == "generated").any() for f in (communities, grids, buildings) if len(f))
     crs = metric_crs_for(communities.geometry.values) if len(communities) else metric_crs_for([shapely.Point(117, 32)])
-    return Scene(communities, grids, buildings, organizations, party_orgs, scopes, staff, assignments, crs=crs,
-                 as_of=as_of or dt.date.today(), generated=generated)
+    return Scene(
+        communities,
+        grids,
+        buildings,
+        organizations,
+        party_orgs,
+        scopes,
+        staff,
+        assignments,
+        crs=crs,
+        as_of=as_of or dt.date.today(),
+        generated=generated,
+    )
 
 
 SCOPE_COLUMNS = "t.party_org_id, t.target_type, t.target_id, t.own"
@@ -84,7 +118,7 @@ def _area_filters(conn: Connection, params: dict) -> dict[str, str]:
         "organizations": "id IN (SELECT id FROM scene_organizations)",
         "scopes": _naming_area("party_org_scopes", SCOPE_COLUMNS)
         + f" UNION ALL SELECT {SCOPE_COLUMNS} FROM party_org_scopes t"
-          " WHERE t.target_type = 'community' AND t.target_id LIKE :prefix",
+        " WHERE t.target_type = 'community' AND t.target_id LIKE :prefix",
         "party_orgs": "id = ANY(:ids)",
         "assignments": _naming_area("assignments", ASSIGNMENT_COLUMNS),
         "staff": "id = ANY(:ids)",

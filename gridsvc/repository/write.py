@@ -59,38 +59,81 @@ AREAS = TableSpec("areas", ("code", "level", "name", "parent_code", "geom", "sou
 # Street and district boundaries are derived from their communities, never imported.
 UPPER_AREAS = TableSpec(AREAS.table, AREAS.columns, AREAS.key, AREAS.geometry, fixed=("geom",))
 GRIDS = TableSpec(
-    "grids", ("code", "layer", "community_code", "name", "urban", "geom", "valid_from", "source"),
-    ("code",), ("geom",), fixed=("valid_from",), key_where="valid_to IS NULL",
+    "grids",
+    ("code", "layer", "community_code", "name", "urban", "geom", "valid_from", "source"),
+    ("code",),
+    ("geom",),
+    fixed=("valid_from",),
+    key_where="valid_to IS NULL",
 )
 BUILDINGS = TableSpec(
     "buildings",
-    ("id", "name", "address", "use", "floors", "units", "households", "households_estimated",
-     "residents", "full_members", "probationary_members", "osm_id", "building_type", "geom", "rep_point", "source"),
-    ("id",), ("geom", "rep_point"),
+    (
+        "id",
+        "name",
+        "address",
+        "use",
+        "floors",
+        "units",
+        "households",
+        "households_estimated",
+        "residents",
+        "full_members",
+        "probationary_members",
+        "osm_id",
+        "building_type",
+        "geom",
+        "rep_point",
+        "source",
+    ),
+    ("id",),
+    ("geom", "rep_point"),
 )
 ORGANIZATIONS = TableSpec(
     "organizations",
-    ("id", "name", "kind", "employees", "full_members", "has_union", "has_youth_league",
-     "building_id", "geom", "source"),
-    ("id",), ("geom",),
+    (
+        "id",
+        "name",
+        "kind",
+        "employees",
+        "full_members",
+        "has_union",
+        "has_youth_league",
+        "building_id",
+        "geom",
+        "source",
+    ),
+    ("id",),
+    ("geom",),
 )
 PARTY_ORGS = TableSpec(
     "party_orgs",
     ("id", "name", "kind", "parent_id", "full_members", "probationary_members", "founded", "source"),
     ("id",),
 )
-SCOPES = TableSpec("party_org_scopes", ("party_org_id", "target_type", "target_id", "own"),
-                   ("party_org_id", "target_type", "target_id"))
+SCOPES = TableSpec(
+    "party_org_scopes",
+    ("party_org_id", "target_type", "target_id", "own"),
+    ("party_org_id", "target_type", "target_id"),
+)
 STAFF = TableSpec("staff", ("id", "name", "role", "fulltime", "phone", "source"), ("id",))
-ASSIGNMENTS = TableSpec("assignments", ("staff_id", "target_type", "target_id", "start_date", "end_date"),
-                        ("staff_id", "target_type", "target_id", "start_date"))
+ASSIGNMENTS = TableSpec(
+    "assignments",
+    ("staff_id", "target_type", "target_id", "start_date", "end_date"),
+    ("staff_id", "target_type", "target_id", "start_date"),
+)
 ROADS = TableSpec("roads", ("id", "name", "kind", "geom", "source"), ("id",), ("geom",))
 
 # Exchange layer -> table, in an order that satisfies foreign keys.
 LAYER_TABLES: tuple[tuple[str, TableSpec], ...] = (
-    ("grids", GRIDS), ("buildings", BUILDINGS), ("organizations", ORGANIZATIONS),
-    ("party_orgs", PARTY_ORGS), ("party_org_scope", SCOPES), ("staff", STAFF),
-    ("assignments", ASSIGNMENTS), ("roads", ROADS),
+    ("grids", GRIDS),
+    ("buildings", BUILDINGS),
+    ("organizations", ORGANIZATIONS),
+    ("party_orgs", PARTY_ORGS),
+    ("party_org_scope", SCOPES),
+    ("staff", STAFF),
+    ("assignments", ASSIGNMENTS),
+    ("roads", ROADS),
 )
 
 Progress = Callable[[str, int], None]
@@ -136,15 +179,38 @@ def _with_source(frame: pd.DataFrame, default: str) -> pd.DataFrame:
 def _write_areas(conn: Connection, communities: pd.DataFrame, source: str) -> Counts:
     districts = communities.drop_duplicates("district_code")
     streets = communities.drop_duplicates("street_code")
-    areas = pd.concat([
-        pd.DataFrame({"code": districts["district_code"], "level": "district",
-                      "name": districts["district_name"], "parent_code": None, "geom": None}),
-        pd.DataFrame({"code": streets["street_code"], "level": "street",
-                      "name": streets["street_name"], "parent_code": streets["district_code"], "geom": None}),
-        pd.DataFrame({"code": communities["code"], "level": "community", "name": communities["name"],
-                      "parent_code": communities["street_code"],
-                      "geom": to_multi(communities.geometry.values.to_numpy())}),
-    ], ignore_index=True)
+    areas = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "code": districts["district_code"],
+                    "level": "district",
+                    "name": districts["district_name"],
+                    "parent_code": None,
+                    "geom": None,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "code": streets["street_code"],
+                    "level": "street",
+                    "name": streets["street_name"],
+                    "parent_code": streets["district_code"],
+                    "geom": None,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "code": communities["code"],
+                    "level": "community",
+                    "name": communities["name"],
+                    "parent_code": communities["street_code"],
+                    "geom": to_multi(communities.geometry.values.to_numpy()),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     areas = _with_source(areas, source)
     if "source" in communities.columns:
         by_code = dict(zip(communities["code"], communities["source"].fillna(source), strict=True))
@@ -153,8 +219,9 @@ def _write_areas(conn: Connection, communities: pd.DataFrame, source: str) -> Co
     counts = upsert(conn, UPPER_AREAS, areas[upper])
     counts_c = upsert(conn, AREAS, areas[~upper])
     _derive_upper_boundaries(conn, sorted(set(streets["street_code"])), sorted(set(districts["district_code"])))
-    return Counts(counts.inserted + counts_c.inserted, counts.updated + counts_c.updated,
-                  counts.unchanged + counts_c.unchanged)
+    return Counts(
+        counts.inserted + counts_c.inserted, counts.updated + counts_c.updated, counts.unchanged + counts_c.unchanged
+    )
 
 
 def to_multi(geoms: np.ndarray) -> np.ndarray:
@@ -204,8 +271,9 @@ def _is_empty(conn: Connection, table: str) -> bool:
     return not conn.scalar(text(f"SELECT EXISTS (SELECT 1 FROM {table})"))
 
 
-def _copy(conn: Connection, spec: TableSpec, frame: pd.DataFrame, columns: list[str], target: str,
-          progress: Progress | None) -> None:
+def _copy(
+    conn: Connection, spec: TableSpec, frame: pd.DataFrame, columns: list[str], target: str, progress: Progress | None
+) -> None:
     listed = ", ".join(f'"{c}"' for c in columns)
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
@@ -213,7 +281,7 @@ def _copy(conn: Connection, spec: TableSpec, frame: pd.DataFrame, columns: list[
         sql = f"COPY {target} ({listed}) FROM STDIN (FORMAT csv)"
         with cur.copy(sql, writer=QueuedLibpqWriter(cur)) as copy:
             for start in range(0, len(frame), COPY_CHUNK_ROWS):
-                chunk = frame.iloc[start:start + COPY_CHUNK_ROWS]
+                chunk = frame.iloc[start : start + COPY_CHUNK_ROWS]
                 copy.write(_csv(chunk, columns, spec.geometry))
                 if progress:
                     progress(spec.table, len(chunk))
@@ -227,9 +295,10 @@ def _gist_indexes_rebuilt(conn: Connection, table: str) -> Iterator[None]:
     inside the import's transaction: a failure restores the indexes, and readers of the table
     wait until the load commits.
     """
-    definitions = conn.execute(text(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :t AND indexdef LIKE '%USING gist%'"),
-        {"t": table}).all()
+    definitions = conn.execute(
+        text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :t AND indexdef LIKE '%USING gist%'"),
+        {"t": table},
+    ).all()
     for name, _ in definitions:
         conn.execute(text(f'DROP INDEX "{name}"'))
     yield
@@ -239,9 +308,7 @@ def _gist_indexes_rebuilt(conn: Connection, table: str) -> Iterator[None]:
 
 def _merge(conn: Connection, spec: TableSpec, columns: list[str], stage: str, total: int) -> Counts:
     listed = ", ".join(f'"{c}"' for c in columns)
-    selected = ", ".join(
-        "coalesce(valid_from, current_date)" if c == "valid_from" else f'"{c}"' for c in columns
-    )
+    selected = ", ".join("coalesce(valid_from, current_date)" if c == "valid_from" else f'"{c}"' for c in columns)
     updatable = [c for c in columns if c not in spec.key and c not in spec.fixed]
     if updatable:
         assign = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updatable)

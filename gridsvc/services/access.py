@@ -60,8 +60,9 @@ class Principal:
 
     def require(self, action: str) -> None:
         if not self.may(action):
-            raise Forbidden(f"{self.name} ({ROLE_LABEL[self.role]}, {self.role}) may not "
-                            f"{ACTION_LABEL[action]} ({action})")
+            raise Forbidden(
+                f"{self.name} ({ROLE_LABEL[self.role]}, {self.role}) may not {ACTION_LABEL[action]} ({action})"
+            )
 
     def sees_phone(self, targets: Iterable[tuple[str, str]]) -> bool:
         """Whether the staff member with these (visible) assignment targets works inside the scope:
@@ -70,15 +71,15 @@ class Principal:
             return False
         if self.scope is None:
             return True
-        return any(kind in ("building", "organization") or target.startswith(self.scope)
-                   for kind, target in targets)
+        return any(kind in ("building", "organization") or target.startswith(self.scope) for kind, target in targets)
 
     def phone(self, phone: str | None, targets: Iterable[tuple[str, str]]) -> str | None:
         """The phone number as this caller may see it: whole, or masked (``138****0001``)."""
         return phone if self.sees_phone(targets) else mask_phone(phone)
 
-    def phones(self, staff_ids: Iterable[str], phones: Iterable[str | None],
-               assignments: Iterable[tuple[str, str, str]]) -> list[str | None]:
+    def phones(
+        self, staff_ids: Iterable[str], phones: Iterable[str | None], assignments: Iterable[tuple[str, str, str]]
+    ) -> list[str | None]:
         """Many staff members' numbers as this caller may see them, judged by the (staff_id,
         target_type, target_id) assignments the caller can see."""
         targets: dict[str, list[tuple[str, str]]] = {}
@@ -159,8 +160,10 @@ def _enter(conn: Connection, principal: Principal) -> None:
     """Set the session up (committed, so no rollback can undo it) before anything else runs."""
     if principal.scope is not None:
         conn.execute(text(f"SET ROLE {SCOPED_ROLE}"))
-    conn.execute(text("SELECT set_config('gridsvc.scope', :scope, false), set_config('gridsvc.actor', :actor, false)"),
-                 {"scope": principal.scope or "", "actor": principal.name})
+    conn.execute(
+        text("SELECT set_config('gridsvc.scope', :scope, false), set_config('gridsvc.actor', :actor, false)"),
+        {"scope": principal.scope or "", "actor": principal.name},
+    )
     conn.commit()
 
 
@@ -172,8 +175,9 @@ def _leave(conn: Connection) -> None:
         raw = conn.connection.dbapi_connection
         raw.rollback()
         with raw.cursor() as cur:
-            cur.execute("RESET ROLE; SELECT set_config('gridsvc.scope', '', false), "
-                        "set_config('gridsvc.actor', '', false)")
+            cur.execute(
+                "RESET ROLE; SELECT set_config('gridsvc.scope', '', false), set_config('gridsvc.actor', '', false)"
+            )
         raw.commit()
     except Exception:  # noqa: BLE001 - a broken connection (the database went away) is simply discarded
         # closed, never reused: nothing of this session's scope can reach the next caller; the

@@ -48,8 +48,13 @@ def coverage(engine: Engine, area: str | None = None, as_of=None, limits: Thresh
         as_of = as_of or dt.date.today()  # "active" depends on the day: part of the key
         version = conn.scalar(text("SELECT version FROM data_version"))
         # what a scoped caller sees differs: the scope is part of the key
-        key = (engine.url.render_as_string(hide_password=True), scope_of(engine), area[:12] if area else None,
-               as_of, limits)
+        key = (
+            engine.url.render_as_string(hide_password=True),
+            scope_of(engine),
+            area[:12] if area else None,
+            as_of,
+            limits,
+        )
         with _CACHE_LOCK:
             hit = _COVERAGE_CACHE.get(key)
             if hit is not None and hit[0] == version:
@@ -75,8 +80,9 @@ def check_area(code: str, what: str) -> str:
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     if level == "grid":
-        raise InvalidInput(f"{code} is a grid: {what} is for a district, street or community "
-                           "(the grid map shows one grid)")
+        raise InvalidInput(
+            f"{code} is a grid: {what} is for a district, street or community (the grid map shows one grid)"
+        )
     return code
 
 

@@ -53,8 +53,9 @@ def read_file(path: Path, datum: str | None = None, layer: str | None = None) ->
     return read_footprint_file(path, datum, layer)
 
 
-def import_dataset(engine: Engine, dataset: Dataset, name: str, sha256: str | None = None,
-                   progress: Progress | None = None) -> ImportResult:
+def import_dataset(
+    engine: Engine, dataset: Dataset, name: str, sha256: str | None = None, progress: Progress | None = None
+) -> ImportResult:
     """Check references against the database and write ``dataset``, all or nothing."""
     with engine.begin() as conn:
         problems = check_references(dataset, repo.existing_keys(conn))
@@ -64,13 +65,20 @@ def import_dataset(engine: Engine, dataset: Dataset, name: str, sha256: str | No
         result = ImportResult(name, counts, list(dataset.notes))
         if result.changed:
             _record(conn, name, sha256, dataset.source, counts)
-            audit.record(conn, "import", "dataset", name, None,
-                         {"sha256": sha256, "kind": dataset.source} | {t: vars(c) for t, c in counts.items()})
+            audit.record(
+                conn,
+                "import",
+                "dataset",
+                name,
+                None,
+                {"sha256": sha256, "kind": dataset.source} | {t: vars(c) for t, c in counts.items()},
+            )
     return result
 
 
-def import_file(engine: Engine, path: Path, datum: str | None = None, layer: str | None = None,
-                progress: Progress | None = None) -> ImportResult:
+def import_file(
+    engine: Engine, path: Path, datum: str | None = None, layer: str | None = None, progress: Progress | None = None
+) -> ImportResult:
     dataset = read_file(path, datum, layer)
     return import_dataset(engine, dataset, str(path), file_sha256(Path(path)), progress)
 
@@ -86,8 +94,10 @@ def file_sha256(path: Path) -> str:
 
 def _record(conn: Connection, name: str, sha256: str | None, kind: str, counts: dict[str, Counts]) -> None:
     summary = json.dumps({t: vars(c) for t, c in counts.items()}, ensure_ascii=False)
-    conn.execute(text("INSERT INTO imports (source_name, sha256, kind, summary) VALUES (:n, :s, :k, :m)"),
-                 {"n": name, "s": sha256, "k": kind, "m": summary})
+    conn.execute(
+        text("INSERT INTO imports (source_name, sha256, kind, summary) VALUES (:n, :s, :k, :m)"),
+        {"n": name, "s": sha256, "k": kind, "m": summary},
+    )
 
 
 def export_file(engine: Engine, path: Path) -> dict[str, int]:
@@ -96,8 +106,11 @@ def export_file(engine: Engine, path: Path) -> dict[str, int]:
         dataset = repo.read_dataset(conn)
     staff, assignments = dataset.layers.get("staff"), dataset.layers.get("assignments")
     if staff is not None:
-        rows = () if assignments is None else zip(assignments["staff_id"], assignments["target_type"],
-                                                  assignments["target_id"], strict=True)
+        rows = (
+            ()
+            if assignments is None
+            else zip(assignments["staff_id"], assignments["target_type"], assignments["target_id"], strict=True)
+        )
         staff["phone"] = principal_of(engine).phones(staff["id"], staff["phone"], rows)
     return write_exchange(dataset, Path(path))
 
@@ -107,8 +120,9 @@ def inventory(engine: Engine) -> dict[str, int]:
         return repo.row_counts(conn)
 
 
-def build_demo(engine: Engine, seed: int, osm: Path | None = None,
-               progress: Progress | None = None) -> tuple[ImportResult, Demo]:
+def build_demo(
+    engine: Engine, seed: int, osm: Path | None = None, progress: Progress | None = None
+) -> tuple[ImportResult, Demo]:
     """Generate the demo district (on OSM footprints when given) and store it."""
     from gridsvc.demo import build_demo as generate
     from gridsvc.ingest.exchange import validate_dataset

@@ -38,8 +38,9 @@ def grid_staff(scene, code: str) -> list[dict]:
     return rows.to_dict("records")
 
 
-def grid_map_html(engine: Engine, code: str, basemap: Basemap, inline: bool = True,
-                  limits: Thresholds | None = None) -> str:
+def grid_map_html(
+    engine: Engine, code: str, basemap: Basemap, inline: bool = True, limits: Thresholds | None = None
+) -> str:
     """The grid leader's map of grid ``code`` as an HTML page."""
     with engine.connect() as conn:
         if not repo.grid_exists(conn, code):
@@ -51,22 +52,40 @@ def grid_map_html(engine: Engine, code: str, basemap: Basemap, inline: bool = Tr
     buildings = buildings_frame(cov.grid_buildings(code), scene.buildings)
     west, south, east, north = grid.total_bounds
     with engine.connect() as conn:
-        roads = repo.roads(conn, repo.BBox(west - CONTEXT_MARGIN_DEG, south - CONTEXT_MARGIN_DEG,
-                                           east + CONTEXT_MARGIN_DEG, north + CONTEXT_MARGIN_DEG))
+        roads = repo.roads(
+            conn,
+            repo.BBox(
+                west - CONTEXT_MARGIN_DEG,
+                south - CONTEXT_MARGIN_DEG,
+                east + CONTEXT_MARGIN_DEG,
+                north + CONTEXT_MARGIN_DEG,
+            ),
+        )
     staff, a = grid_staff(scene, code), scene.active_assignments()
-    phones = principal_of(engine).phones([s["id"] for s in staff], [s["phone"] for s in staff],
-                                         zip(a["staff_id"], a["target_type"], a["target_id"], strict=True))
+    phones = principal_of(engine).phones(
+        [s["id"] for s in staff],
+        [s["phone"] for s in staff],
+        zip(a["staff_id"], a["target_type"], a["target_id"], strict=True),
+    )
     active = [s | {"phone": phone} for s, phone in zip(staff, phones, strict=True)]
-    data = GridMapData(grid, community, buildings, active, cov.gap_list(code), cov.metrics(code), roads,
-                       scene.generated, scene.osm)
+    data = GridMapData(
+        grid, community, buildings, active, cov.gap_list(code), cov.metrics(code), roads, scene.generated, scene.osm
+    )
     return finalize(grid_map(data, basemap).get_root().render(), inline=inline)
 
 
 DEFAULT_METRIC = "building_group_coverage"
 
 
-def coverage_map_html(engine: Engine, area: str, basemap: Basemap, metric: str = DEFAULT_METRIC,
-                      inline: bool = True, tiles_url: str | None = None, limits: Thresholds | None = None) -> str:
+def coverage_map_html(
+    engine: Engine,
+    area: str,
+    basemap: Basemap,
+    metric: str = DEFAULT_METRIC,
+    inline: bool = True,
+    tiles_url: str | None = None,
+    limits: Thresholds | None = None,
+) -> str:
     """The coverage-gap map of a community, street or district as an HTML page."""
     from gridsvc.analysis.metrics import METRIC_BY_KEY
     from gridsvc.rendering.coverage_map import CoverageMapData, coverage_map, grid_values
@@ -77,13 +96,23 @@ def coverage_map_html(engine: Engine, area: str, basemap: Basemap, metric: str =
     cov = coverage_service.coverage(engine, coverage_service.check_area(area, "the coverage map"), limits=limits)
     scene = cov.scene
     grids = grid_values(scene.grids, cov.figures["grid"], metric)
-    data = CoverageMapData(cov.tree(area)["area"], cov.metrics(area), metric, grids, scene.communities,
-                           cov.gap_list(area), scene.generated, scene.osm, tiles_url)
+    data = CoverageMapData(
+        cov.tree(area)["area"],
+        cov.metrics(area),
+        metric,
+        grids,
+        scene.communities,
+        cov.gap_list(area),
+        scene.generated,
+        scene.osm,
+        tiles_url,
+    )
     return finalize(coverage_map(data, basemap).get_root().render(), inline=inline)
 
 
-def alignment_map_html(engine: Engine, community: str, basemap: Basemap, inline: bool = True,
-                       limits: Thresholds | None = None) -> str:
+def alignment_map_html(
+    engine: Engine, community: str, basemap: Basemap, inline: bool = True, limits: Thresholds | None = None
+) -> str:
     """The two layers of ``community`` over each other, as an HTML page."""
     from gridsvc.rendering.alignment_map import AlignmentMapData, alignment_map
 
@@ -92,7 +121,12 @@ def alignment_map_html(engine: Engine, community: str, basemap: Basemap, inline:
     scene = cov.scene
     inside = cov.units.buildings["community"] == community
     buildings = scene.buildings[inside.to_numpy()][["id", "name", "geometry"]]
-    data = AlignmentMapData(scene.communities[scene.communities["code"] == community],
-                            scene.grids[scene.grids["community_code"] == community], buildings, result.as_json(),
-                            scene.generated, scene.osm)
+    data = AlignmentMapData(
+        scene.communities[scene.communities["code"] == community],
+        scene.grids[scene.grids["community_code"] == community],
+        buildings,
+        result.as_json(),
+        scene.generated,
+        scene.osm,
+    )
     return finalize(alignment_map(data, basemap).get_root().render(), inline=inline)

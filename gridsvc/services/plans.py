@@ -62,8 +62,15 @@ def _check_layer(layer: str) -> str:
     return layer
 
 
-def create_from_frame(engine: Engine, frame: gpd.GeoDataFrame, name: str, communities: list[str] | None = None,
-                      layer: str = "unified", datum: str | None = None, source: str = "upload") -> int:
+def create_from_frame(
+    engine: Engine,
+    frame: gpd.GeoDataFrame,
+    name: str,
+    communities: list[str] | None = None,
+    layer: str = "unified",
+    datum: str | None = None,
+    source: str = "upload",
+) -> int:
     """A plan from grid polygons (any CRS the file declares; ``datum`` for GCJ-02/BD-09 input).
 
     Columns: ``code`` (optional: numbered when missing), ``community_code`` (optional when the plan
@@ -90,8 +97,10 @@ def create_from_frame(engine: Engine, frame: gpd.GeoDataFrame, name: str, commun
         keep = taken - _replaced_codes(engine, [community], layer) | set(raw["code"].dropna().astype(str))
         free = repo.free_codes(keep, community, len(rows))
         if len(free) < len(rows):
-            raise InvalidInput(f"{source}: {len(rows)} grids of community {community} have no code and only "
-                               f"{len(free)} of its 999 grid codes are free; give the grids codes")
+            raise InvalidInput(
+                f"{source}: {len(rows)} grids of community {community} have no code and only "
+                f"{len(free)} of its 999 grid codes are free; give the grids codes"
+            )
         raw.loc[rows.index, "code"] = free
     raw["code"] = raw["code"].astype(str)
     typed, problems, _ = typed_layer(raw, GRIDS, datum)
@@ -107,8 +116,15 @@ def create_from_frame(engine: Engine, frame: gpd.GeoDataFrame, name: str, commun
         return repo.insert_plan(conn, name, plan_communities, layer, "upload", grids, note=source)
 
 
-def create_from_file(engine: Engine, path: Path, name: str | None = None, communities: list[str] | None = None,
-                     layer: str = "unified", datum: str | None = None, shown_as: str | None = None) -> int:
+def create_from_file(
+    engine: Engine,
+    path: Path,
+    name: str | None = None,
+    communities: list[str] | None = None,
+    layer: str = "unified",
+    datum: str | None = None,
+    shown_as: str | None = None,
+) -> int:
     """A plan from a GeoJSON or GeoPackage of grid polygons (the first polygon layer).
 
     ``shown_as`` is the file's name in messages (an upload's own name, never the server's temporary
@@ -147,10 +163,17 @@ def adopt_governance(engine: Engine, communities: list[str], name: str | None = 
             raise InvalidInput(f"communities {', '.join(communities)} have no governance grids to adopt")
         areas = read.areas(conn, "community").set_index("code")
         for community, rows in grids.groupby("community_code"):  # in the stored CRS: no round trip
-            grids.loc[rows.index, "geometry"] = rules.tidy_layer(areas.geometry[community], list(rows.geometry),
-                                                                  grid_size=TIDY_GRID_DEG)
-        return repo.insert_plan(conn, name or "采用综治网格", communities, layer, "adopt_governance",
-                                grids[["code", "community_code", "name", "urban", "geometry"]])
+            grids.loc[rows.index, "geometry"] = rules.tidy_layer(
+                areas.geometry[community], list(rows.geometry), grid_size=TIDY_GRID_DEG
+            )
+        return repo.insert_plan(
+            conn,
+            name or "采用综治网格",
+            communities,
+            layer,
+            "adopt_governance",
+            grids[["code", "community_code", "name", "urban", "geometry"]],
+        )
 
 
 def _replaced_codes(engine: Engine, communities: list[str], layer: str) -> set[str]:
@@ -210,14 +233,25 @@ def review(conn: Connection, plan: dict, limits: Thresholds, effective: dt.date)
     kept_codes = set(live["code"]) - set(replaced["code"])
     b = before.units.buildings
     mine = b["community"].isin(communities).to_numpy()
-    buildings_m = gpd.GeoDataFrame({"id": b["id"][mine].to_numpy(), "community": b["community"][mine].to_numpy(),
-                                    "households": b["households"][mine].to_numpy()},
-                                   geometry=scene.buildings.geometry[mine].to_crs(crs).values, crs=crs)
+    buildings_m = gpd.GeoDataFrame(
+        {
+            "id": b["id"][mine].to_numpy(),
+            "community": b["community"][mine].to_numpy(),
+            "households": b["households"][mine].to_numpy(),
+        },
+        geometry=scene.buildings.geometry[mine].to_crs(crs).values,
+        crs=crs,
+    )
     buildings_m["rep_point"] = representative_points(buildings_m.geometry.values.to_numpy())
     grids_m = grids.to_crs(crs)
-    problems = rules.validate_plan(scene.communities[scene.communities["code"].isin(communities)].to_crs(crs),
-                                   grids_m, buildings_m, _groups(scene, set(buildings_m["id"])), limits,
-                                   kept_codes)
+    problems = rules.validate_plan(
+        scene.communities[scene.communities["code"].isin(communities)].to_crs(crs),
+        grids_m,
+        buildings_m,
+        _groups(scene, set(buildings_m["id"])),
+        limits,
+        kept_codes,
+    )
     placed = rules.plan_scene(scene, grids, plan["layer"], rules.Remap({}, {}), effective)
     after_units = building_units(placed, limits)
     remap = rules.grid_mapping(b, after_units, replaced.to_crs(crs), grids_m)
@@ -267,12 +301,25 @@ def apply(engine: Engine, plan_id: int, limits: Thresholds, effective: dt.date |
         opened = repo.open_plan_grids(conn, plan_id, plan["layer"], effective, "import")
         scopes = repo.move_grid_scopes(conn, moved)
         assignments = repo.move_grid_assignments(conn, moved, effective)
-        outcome = {"effective": effective.isoformat(), "grids_closed": len(closed), "grids_opened": opened,
-                   "scopes_moved": scopes, "assignments_moved": assignments, "moved": moved,
-                   "undecided": diff["undecided"], "diff": diff}
+        outcome = {
+            "effective": effective.isoformat(),
+            "grids_closed": len(closed),
+            "grids_opened": opened,
+            "scopes_moved": scopes,
+            "assignments_moved": assignments,
+            "moved": moved,
+            "undecided": diff["undecided"],
+            "diff": diff,
+        }
         repo.mark_applied(conn, plan_id, effective, outcome)
-        audit.record(conn, "plan.apply", "plan", plan_id, {"status": "draft", "live_grids": closed},
-                     {k: v for k, v in outcome.items() if k != "diff"} | {"status": "applied"})
+        audit.record(
+            conn,
+            "plan.apply",
+            "plan",
+            plan_id,
+            {"status": "draft", "live_grids": closed},
+            {k: v for k, v in outcome.items() if k != "diff"} | {"status": "applied"},
+        )
     return outcome
 
 
@@ -281,8 +328,9 @@ def _check_dates(conn: Connection, plan: dict, effective: dt.date) -> None:
     live = live[live["layer"].isin(rules.replaced_layers(plan["layer"]))]
     late = live[pd.to_datetime(live["valid_from"]) > pd.Timestamp(effective)]
     if len(late):
-        raise InvalidInput(f"effective date {effective} is before grid {late['code'].iloc[0]} started "
-                           f"({late['valid_from'].iloc[0]})")
+        raise InvalidInput(
+            f"effective date {effective} is before grid {late['code'].iloc[0]} started ({late['valid_from'].iloc[0]})"
+        )
 
 
 def grids_of_building(engine: Engine, building_id: str, on: dt.date | None = None) -> list[dict]:
@@ -291,69 +339,6 @@ def grids_of_building(engine: Engine, building_id: str, on: dt.date | None = Non
         if conn.scalar(text("SELECT count(*) FROM buildings WHERE id = :id"), {"id": building_id}) == 0:
             raise NotFound(f"no building with id {building_id!r}")
         return repo.grids_of_building(conn, building_id, on)
-
-
-# -- the automatic proposal ---------------------------------------------------------------------
-def propose(engine: Engine, communities: list[str], limits: Thresholds, name: str | None = None,
-            time_limit: float = 60.0, progress=None) -> tuple[int, list]:
-    """A plan holding the automatic proposal (a unified layer) for ``communities``, one programme per
-    community; returns the plan id and each community's :class:`~gridsvc.analysis.proposal.Layout`."""
-    from gridsvc.analysis.proposal import propose_layout
-
-    communities = communities_of(engine, communities)
-    with engine.connect() as conn:
-        scene = load_scene(conn, _common_area(communities))
-        roads = read.roads(conn, read.BBox(*scene.communities.total_bounds))
-    coverage = compute_coverage(scene, limits)
-    frames, layouts = [], []
-    for community in communities:
-        data = proposal_input(coverage, community, roads)
-        layout = propose_layout(data, limits.households_min, limits.households_max, time_limit)
-        frames.append(_layout_grids(layout, data, coverage))
-        layouts.append(layout)
-        if progress:
-            progress(community, layout)
-    grids = pd.concat(frames, ignore_index=True)
-    grids = gpd.GeoDataFrame(grids, geometry="geometry", crs=scene.crs).to_crs(4490)
-    with engine.begin() as conn:
-        plan_id = repo.insert_plan(conn, name or "自动方案", communities, "unified", "proposal", grids)
-    return plan_id, layouts
-
-
-def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame):
-    """What the proposal needs for one community, from its coverage (metric CRS)."""
-    from gridsvc.analysis.proposal import CommunityInput
-
-    scene, crs = coverage.scene, coverage.scene.crs
-    b = coverage.units.buildings
-    mine = (b["community"] == community).to_numpy()
-    buildings = gpd.GeoDataFrame({"id": b["id"][mine].to_numpy(), "households": b["households"][mine].to_numpy(),
-                                  "party_grid": b["party_grid"][mine].to_numpy(),
-                                  "governance_grid": b["governance_grid"][mine].to_numpy()},
-                                 geometry=scene.buildings.geometry[mine].to_crs(crs).values, crs=crs)
-    buildings["rep_point"] = representative_points(buildings.geometry.values.to_numpy())
-    area = scene.communities[scene.communities["code"] == community].to_crs(crs).geometry.iloc[0]
-    grids = scene.grids[scene.grids["community_code"] == community]
-    alignment = coverage.alignment(community)
-    road_lines = roads.to_crs(crs).geometry.values.to_numpy() if len(roads) else None
-    return CommunityInput(community, area, buildings, list(_groups(scene, set(buildings["id"])).values()),
-                          [(p["party"], p["governance"]) for p in alignment.pairs],
-                          sorted(grids.loc[grids["layer"].isin(["party", "unified"]), "code"]),
-                          sorted(grids.loc[grids["layer"].isin(["governance", "unified"]), "code"]), road_lines)
-
-
-def _layout_grids(layout, data, coverage: Coverage) -> pd.DataFrame:
-    """The layout's grids with codes: a grid anchored on a live grid keeps that code; new ones get free codes."""
-    names = dict(zip(coverage.scene.grids["code"], coverage.scene.grids["name"], strict=True))
-    anchored = {layout.candidates[k].anchor for k in layout.geoms} - {None}
-    fresh = iter(repo.free_codes(set(data.party_grids) | set(data.governance_grids), data.community, len(layout.geoms)))
-    rows = []
-    for k, geom in sorted(layout.geoms.items()):
-        anchor = layout.candidates[k].anchor
-        code = anchor if anchor else next(c for c in fresh if c not in anchored)
-        rows.append({"code": code, "community_code": data.community, "urban": True, "geometry": geom,
-                     "name": names.get(anchor) if anchor else f"新网格{code[-3:]}"})
-    return pd.DataFrame(rows)
 
 
 def scores(engine: Engine, plan_id: int, limits: Thresholds) -> list[dict]:
@@ -368,12 +353,20 @@ def scores(engine: Engine, plan_id: int, limits: Thresholds) -> list[dict]:
         mine = (b0["community"] == community).to_numpy()
         live = b0[mine][["households", "party_grid", "governance_grid"]]
         planned = live.assign(plan=b1["party_grid"][mine].to_numpy())
-        problems = [p for p in checked.problems if p["community"] == community or (p["grid"] or "").startswith(community)]
+        problems = [
+            p for p in checked.problems if p["community"] == community or (p["grid"] or "").startswith(community)
+        ]
         counts = pd.Series([p["rule"] for p in problems]).value_counts().to_dict()
         alignment = checked.before.metrics(community).get("alignment_rate", {})
-        out.append({"community": community, "alignment_before": alignment.get("value"),
-                    "households": int(live["households"].sum()),
-                    "live_unmatched_households": int(live["households"].sum()) - rules.kept_households(
-                        live, "party_grid", "governance_grid"),
-                    **rules.households_moved(planned, "plan"), "problems": counts})
+        out.append(
+            {
+                "community": community,
+                "alignment_before": alignment.get("value"),
+                "households": int(live["households"].sum()),
+                "live_unmatched_households": int(live["households"].sum())
+                - rules.kept_households(live, "party_grid", "governance_grid"),
+                **rules.households_moved(planned, "plan"),
+                "problems": counts,
+            }
+        )
     return out

@@ -17,8 +17,11 @@ from gridsvc.reports.content import Report, build_report
 from gridsvc.repository import snapshots as repo
 from gridsvc.services import coverage as coverage_service
 
-FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def check_area(area: str | None) -> str | None:
@@ -30,12 +33,15 @@ def format_of(path: Path) -> str:
     """The report format a file name asks for (.html, .xlsx or .pdf)."""
     fmt = Path(path).suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise InvalidInput(f"{path}: a report is written as .html, .xlsx or .pdf, not {Path(path).suffix or 'no suffix'}")
+        raise InvalidInput(
+            f"{path}: a report is written as .html, .xlsx or .pdf, not {Path(path).suffix or 'no suffix'}"
+        )
     return fmt
 
 
-def report(engine: Engine, area: str | None, limits: Thresholds, map_link: str | None = None,
-           as_of: dt.date | None = None) -> Report:
+def report(
+    engine: Engine, area: str | None, limits: Thresholds, map_link: str | None = None, as_of: dt.date | None = None
+) -> Report:
     """The report of ``area``, compared with the newest snapshot that holds it."""
     cov = coverage_service.coverage(engine, check_area(area), as_of, limits)
     with engine.connect() as conn:
@@ -65,8 +71,17 @@ def render(made: Report, fmt: str, font: Path | None = None) -> bytes:
 def take_snapshot(engine: Engine, area: str | None, limits: Thresholds, note: str | None = None) -> dict:
     """Store the coverage tree of ``area`` (None: everything) with the time; returns its record."""
     cov = coverage_service.coverage(engine, check_area(area), None, limits)
-    tree = [cov.tree(area)] if area else [{"area": {"code": None, "level": "all", "name": "全部地区"},
-                                           "metrics": cov.metrics(None), "children": cov.tree()}]
+    tree = (
+        [cov.tree(area)]
+        if area
+        else [
+            {
+                "area": {"code": None, "level": "all", "name": "全部地区"},
+                "metrics": cov.metrics(None),
+                "children": cov.tree(),
+            }
+        ]
+    )
     with engine.begin() as conn:
         return repo.insert_snapshot(conn, area, cov.scene.as_of, cov.scene.generated, tree, note)
 

@@ -54,19 +54,23 @@ def add_user(conn: Connection, name: str, role: str, scope: str | None, password
         raise InvalidInput(f"the password is too short: at least {PASSWORD_MIN_LENGTH} characters")
     if conn.scalar(text("SELECT 1 FROM users WHERE name = :n"), {"n": name}):
         raise InvalidInput(f"a user named {name!r} already exists")
-    row = conn.execute(text(f"""INSERT INTO users (name, role, scope, password_hash)
+    row = conn.execute(
+        text(f"""INSERT INTO users (name, role, scope, password_hash)
                                 VALUES (:n, :r, :s, :h) RETURNING {_USER_COLUMNS}"""),
-                       {"n": name, "r": role, "s": scope, "h": _hasher.hash(password)}).one()
+        {"n": name, "r": role, "s": scope, "h": _hasher.hash(password)},
+    ).one()
     user = dict(row._mapping)
     audit.record(conn, "user.add", "user", name, None, {"role": role, "scope": scope})
     return user
 
 
 def list_users(conn: Connection) -> list[dict]:
-    rows = conn.execute(text(f"""
+    rows = conn.execute(
+        text(f"""
         SELECT {_USER_COLUMNS},
                (SELECT count(*) FROM tokens t WHERE t.user_id = users.id AND t.expires_at > now()) AS live_tokens
-        FROM users ORDER BY name"""))
+        FROM users ORDER BY name""")
+    )
     return [dict(r._mapping) for r in rows]
 
 
@@ -76,8 +80,14 @@ def set_disabled(conn: Connection, name: str, disabled: bool = True) -> dict:
     conn.execute(text("UPDATE users SET disabled = :d WHERE id = :id"), {"d": disabled, "id": user["id"]})
     if disabled:
         conn.execute(text("DELETE FROM tokens WHERE user_id = :id"), {"id": user["id"]})
-    audit.record(conn, "user.disable" if disabled else "user.enable", "user", name,
-                 {"disabled": user["disabled"]}, {"disabled": disabled})
+    audit.record(
+        conn,
+        "user.disable" if disabled else "user.enable",
+        "user",
+        name,
+        {"disabled": user["disabled"]},
+        {"disabled": disabled},
+    )
     return user | {"disabled": disabled}
 
 
@@ -89,9 +99,11 @@ def issue_token(conn: Connection, name: str, ttl: dt.timedelta) -> tuple[str, dt
     if ttl <= dt.timedelta(0):
         raise InvalidInput("a token must live a positive time")
     token = secrets.token_urlsafe(32)
-    expires = conn.scalar(text("""INSERT INTO tokens (digest, user_id, expires_at)
+    expires = conn.scalar(
+        text("""INSERT INTO tokens (digest, user_id, expires_at)
                                   VALUES (:d, :u, now() + :ttl) RETURNING expires_at"""),
-                          {"d": _digest(token), "u": user["id"], "ttl": ttl})
+        {"d": _digest(token), "u": user["id"], "ttl": ttl},
+    )
     audit.record(conn, "token.issue", "user", name, None, {"expires_at": expires})
     return token, expires
 
@@ -99,8 +111,16 @@ def issue_token(conn: Connection, name: str, ttl: dt.timedelta) -> tuple[str, dt
 LOGIN_LOCK = 7001  # advisory-lock class of login attempts by name (and +1: by client)
 
 
-def login(conn: Connection, name: str, password: str, client: str, *, ttl: dt.timedelta,
-          max_failures: int, window: dt.timedelta) -> tuple[str, dt.datetime]:
+def login(
+    conn: Connection,
+    name: str,
+    password: str,
+    client: str,
+    *,
+    ttl: dt.timedelta,
+    max_failures: int,
+    window: dt.timedelta,
+) -> tuple[str, dt.datetime]:
     """A token for the right password. After ``max_failures`` failed attempts within ``window``
     for the same user name, or from the same client, every attempt is refused until the window
     has passed (TooManyAttempts), right password or not.
@@ -118,8 +138,7 @@ def login(conn: Connection, name: str, password: str, client: str, *, ttl: dt.ti
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        conn.execute(text("INSERT INTO login_failures (user_name, client) VALUES (:n, :c)"),
-                     {"n": name, "c": client})
+        conn.execute(text("INSERT INTO login_failures (user_name, client) VALUES (:n, :c)"), {"n": name, "c": client})
         conn.commit()  # the failure counts even though the caller's request fails
         raise Unauthenticated("wrong user name or password, or the user is disabled")
     conn.execute(text("DELETE FROM login_failures WHERE user_name = :n"), {"n": name})
@@ -128,10 +147,13 @@ def login(conn: Connection, name: str, password: str, client: str, *, ttl: dt.ti
 
 def _brake(conn: Connection, name: str, client: str, max_failures: int, window: dt.timedelta) -> None:
     """Refuse while the last ``max_failures`` failures for this name or client lie within ``window``."""
-    wait = conn.scalar(text("""
+    wait = conn.scalar(
+        text("""
         SELECT ceil(extract(epoch FROM at + :w - now())) FROM login_failures
         WHERE (user_name = :n OR client = :c) AND at > now() - :w
-        ORDER BY at DESC OFFSET :skip LIMIT 1"""), {"n": name, "c": client, "w": window, "skip": max_failures - 1})
+        ORDER BY at DESC OFFSET :skip LIMIT 1"""),
+        {"n": name, "c": client, "w": window, "skip": max_failures - 1},
+    )
     if wait is not None:
         retry = max(int(wait), 1)
         raise TooManyAttempts(f"too many failed logins; try again in {retry} seconds", retry)
@@ -139,9 +161,12 @@ def _brake(conn: Connection, name: str, client: str, max_failures: int, window: 
 
 def principal_for_token(conn: Connection, token: str) -> Principal:
     """The user a bearer token belongs to, if it is known, unexpired and the user not disabled."""
-    row = conn.execute(text("""
+    row = conn.execute(
+        text("""
         SELECT u.id, u.name, u.role, u.scope, u.disabled, t.expires_at, t.expires_at <= now() AS expired
-        FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = :d"""), {"d": _digest(token)}).first()
+        FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = :d"""),
+        {"d": _digest(token)},
+    ).first()
     if row is None:
         raise Unauthenticated("unknown token: log in again (POST /api/auth/token)")
     if row.expired:

@@ -21,8 +21,7 @@ from tests.access import world
 @pytest.fixture
 def setup(db, settings, tmp_path):
     tokens = world.build(db, tmp_path)
-    strict = settings.model_copy(update={"auth_required": True, "login_max_failures": 3,
-                                         "login_window_seconds": 600})
+    strict = settings.model_copy(update={"auth_required": True, "login_max_failures": 3, "login_window_seconds": 600})
     with TestClient(create_app(strict)) as client:
         yield client, tokens, db
 
@@ -41,8 +40,14 @@ def test_login_gives_a_working_token_and_logout_ends_it(setup):
     assert r.status_code == 200 and r.json()["token_type"] == "bearer"
     token = r.json()["access_token"]
     me = client.get("/api/auth/me", headers=_bearer(token)).json()
-    assert me == {"name": "leader", "role": "leader", "role_label": "网格长", "scope": s.G1, "registered": True,
-                  "sees_phones_in_scope": True}
+    assert me == {
+        "name": "leader",
+        "role": "leader",
+        "role_label": "网格长",
+        "scope": s.G1,
+        "registered": True,
+        "sees_phones_in_scope": True,
+    }
     assert client.post("/api/auth/logout", headers=_bearer(token)).json() == {"ended": True}
     assert client.get("/api/auth/me", headers=_bearer(token)).status_code == 401
 
@@ -52,19 +57,26 @@ def test_login_page_sets_a_cookie_that_opens_map_pages(setup):
     client.cookies.clear()
     assert client.get(f"/maps/grids/{s.G1}").status_code == 401
     assert "用户名" in client.get("/login").text
-    r = client.post(f"/login?next=/maps/grids/{s.G1}", data={"username": "leader", "password": "wrong-password"},
-                    follow_redirects=False)
+    r = client.post(
+        f"/login?next=/maps/grids/{s.G1}",
+        data={"username": "leader", "password": "wrong-password"},
+        follow_redirects=False,
+    )
     assert r.status_code == 401 and "登录失败" in r.text
-    r = client.post(f"/login?next=/maps/grids/{s.G1}", data={"username": "leader",
-                                                             "password": world.password("leader")},
-                    follow_redirects=False)
+    r = client.post(
+        f"/login?next=/maps/grids/{s.G1}",
+        data={"username": "leader", "password": world.password("leader")},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == f"/maps/grids/{s.G1}"
     assert "httponly" in r.headers["set-cookie"].lower() and "samesite=strict" in r.headers["set-cookie"].lower()
     assert client.get(f"/maps/grids/{s.G1}").status_code == 200  # the browser's cookie now
     assert client.get(f"/maps/grids/{s.U1}").status_code == 404
-    r = client.post("/login?next=https://elsewhere.example/", data={"username": "leader",
-                                                                    "password": world.password("leader")},
-                    follow_redirects=False)
+    r = client.post(
+        "/login?next=https://elsewhere.example/",
+        data={"username": "leader", "password": world.password("leader")},
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/docs"  # no redirect off this server
     client.cookies.clear()
 
@@ -73,8 +85,10 @@ def test_tokens_expire(setup):
     client, tokens, engine = setup
     assert client.get("/api/auth/me", headers=_bearer(tokens["viewer"])).status_code == 200
     with engine.begin() as conn:
-        conn.execute(text("""UPDATE tokens SET expires_at = now() - interval '1 second'
-                             WHERE user_id = (SELECT id FROM users WHERE name = 'viewer')"""))
+        conn.execute(
+            text("""UPDATE tokens SET expires_at = now() - interval '1 second'
+                             WHERE user_id = (SELECT id FROM users WHERE name = 'viewer')""")
+        )
     r = client.get("/api/grids", headers=_bearer(tokens["viewer"]))
     assert r.status_code == 401 and "expired" in r.json()["detail"]
     assert client.get("/api/auth/me", headers=_bearer(tokens["leader"])).status_code == 200  # others unaffected
@@ -117,14 +131,16 @@ def test_cli_users_and_audit(db, settings, tmp_path):
     world.build(db, tmp_path)
     runner = CliRunner()
     env = {"GRIDSVC_DATABASE_URL": settings.database_url}
-    r = runner.invoke(main, ["user", "add", "wang", "--role", "leader", "--scope", s.G2], input="long-password\n",
-                      env=env)
+    r = runner.invoke(
+        main, ["user", "add", "wang", "--role", "leader", "--scope", s.G2], input="long-password\n", env=env
+    )
     assert r.exit_code == 0, r.output
     assert "leader" in r.output and s.G2 in r.output
     r = runner.invoke(main, ["user", "add", "li", "--role", "viewer"], input="long-password\n", env=env)
     assert r.exit_code == 2 and "needs --scope" in r.output
-    r = runner.invoke(main, ["user", "add", "li", "--role", "viewer", "--scope", "329999"], input="long-password\n",
-                      env=env)
+    r = runner.invoke(
+        main, ["user", "add", "li", "--role", "viewer", "--scope", "329999"], input="long-password\n", env=env
+    )
     assert r.exit_code == 2 and "329999" in r.output
     r = runner.invoke(main, ["user", "token", "wang"], env=env)
     assert r.exit_code == 0
@@ -139,9 +155,12 @@ def test_cli_users_and_audit(db, settings, tmp_path):
     log = runner.invoke(main, ["audit", "--format", "json"], env=env)
     assert log.exit_code == 0
     import json
+
     entries = json.loads(log.output)
     actions = [(e["action"], e["target_id"]) for e in entries]
-    assert ("user.disable", "wang") in actions and ("token.issue", "wang") in actions and ("user.add", "wang") in actions
+    assert (
+        ("user.disable", "wang") in actions and ("token.issue", "wang") in actions and ("user.add", "wang") in actions
+    )
     assert all(e["actor"].startswith("local:") for e in entries if e["target_id"] == "wang")
     with db.connect() as conn:
         stored = conn.scalar(text("SELECT password_hash FROM users WHERE name = 'wang'"))
@@ -157,6 +176,12 @@ def test_no_personal_data_in_logs(setup, caplog):
     client.get("/api/export", headers=_bearer(tokens["admin"]))
     client.patch("/api/buildings/b1", json={"households": 41}, headers=_bearer(made))
     logged = caplog.text
-    secrets = [made, tokens["admin"], "a-wrong-secret", world.password("leader"), *world.PHONES.values(),
-               *s.frames()["staff"]["name"]]
+    secrets = [
+        made,
+        tokens["admin"],
+        "a-wrong-secret",
+        world.password("leader"),
+        *world.PHONES.values(),
+        *s.frames()["staff"]["name"],
+    ]
     assert not [x for x in secrets if x in logged]

@@ -30,9 +30,13 @@ def _as(engine, scope: str | None, role: str = "leader"):
 def test_raw_sql_sees_only_the_scope(loaded, scope):
     expected = world.SEES[scope]
     with _as(loaded, scope).connect() as conn:
-        for table, key, kind in (("buildings", "id", "buildings"), ("organizations", "id", "organizations"),
-                                 ("staff", "id", "staff"), ("party_orgs", "id", "party_orgs"),
-                                 ("areas", "code", "areas")):
+        for table, key, kind in (
+            ("buildings", "id", "buildings"),
+            ("organizations", "id", "organizations"),
+            ("staff", "id", "staff"),
+            ("party_orgs", "id", "party_orgs"),
+            ("areas", "code", "areas"),
+        ):
             assert set(conn.execute(text(f"SELECT {key} FROM {table}")).scalars()) == expected[kind], table
         assert set(conn.execute(text("SELECT code FROM grids WHERE valid_to IS NULL")).scalars()) == expected["grids"]
 
@@ -57,8 +61,9 @@ def test_writes_outside_the_scope_are_refused(loaded):
         assert conn.execute(text("UPDATE buildings SET households = 1 WHERE id = 'b7'")).rowcount == 0
         assert conn.execute(text("DELETE FROM staff WHERE id = 'L4'")).rowcount == 0
     with pytest.raises(DBAPIError, match="row-level security"), db.begin() as conn:
-        conn.execute(text("INSERT INTO assignments (staff_id, target_type, target_id) VALUES ('L1', 'grid', :g)"),
-                     {"g": s.U1})
+        conn.execute(
+            text("INSERT INTO assignments (staff_id, target_type, target_id) VALUES ('L1', 'grid', :g)"), {"g": s.U1}
+        )
     with pytest.raises(DBAPIError, match="row-level security"), db.begin() as conn:
         edits.update_building(conn, "b1", {})  # inside: fine; moving it out of the scope is not
         conn.execute(text("UPDATE buildings SET rep_point = ST_Translate(rep_point, 0.01, 0) WHERE id = 'b1'"))

@@ -48,8 +48,15 @@ def test_no_server_errors(case, tokens):
         case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
         response = case.call(headers={"Authorization": f"Bearer {token}"})
         SEEN.setdefault((name, f"{case.method} {case.path}"), set()).add(response.status_code)
-        assert response.status_code < 500, (name, case.method, case.formatted_path, case.query, case.body,
-                                            response.status_code, response.text[:500])
+        assert response.status_code < 500, (
+            name,
+            case.method,
+            case.formatted_path,
+            case.query,
+            case.body,
+            response.status_code,
+            response.text[:500],
+        )
 
 
 def test_the_generated_requests_got_through_authentication():
@@ -62,7 +69,6 @@ def test_the_generated_requests_got_through_authentication():
         answered = {op for op in operations if any(s < 300 for s in SEEN[(name, op)])}
         assert len(operations) >= 30 and len(answered) >= 12, (name, sorted(answered))
     assert {403} <= SEEN[("planner", "GET /api/audit")]  # a planner may not read the audit log
-
 
 
 MARK = "__not_a_number__"
@@ -83,16 +89,22 @@ def _poison(value):
 @settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_non_finite_numbers_in_bodies_are_422_never_5xx(case, tokens):
     """The generated JSON bodies with NaN, Infinity or 1e309 in place of each number: always a 422."""
-    if case.method not in ("POST", "PATCH", "PUT") or case.media_type != "application/json" \
-            or not isinstance(case.body, dict):
+    if (
+        case.method not in ("POST", "PATCH", "PUT")
+        or case.media_type != "application/json"
+        or not isinstance(case.body, dict)
+    ):
         return  # generated cases of another method or without a JSON object body: nothing to poison
     poisoned = json.dumps(_poison(case.body) | ({} if MARK in json.dumps(_poison(case.body)) else {"x": MARK}))
     from fastapi.testclient import TestClient
 
     with TestClient(app, raise_server_exceptions=False) as client:
         for literal in ("NaN", "Infinity", "-Infinity", "1e309"):
-            response = client.request(case.method, case.formatted_path, params=case.query,
-                                      content=poisoned.replace(f'"{MARK}"', literal),
-                                      headers={"Authorization": f"Bearer {tokens['planner']}",
-                                               "Content-Type": "application/json"})
+            response = client.request(
+                case.method,
+                case.formatted_path,
+                params=case.query,
+                content=poisoned.replace(f'"{MARK}"', literal),
+                headers={"Authorization": f"Bearer {tokens['planner']}", "Content-Type": "application/json"},
+            )
             assert response.status_code == 422, (case.method, case.formatted_path, literal, response.text[:300])

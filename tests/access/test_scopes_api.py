@@ -47,9 +47,22 @@ def _ids(body) -> set[str]:
 # -- authentication -----------------------------------------------------------------------------
 def test_every_route_needs_a_token(as_user, app_and_tokens):
     client, _ = app_and_tokens
-    paths = client.get("/openapi.json", headers={"Authorization": f"Bearer {app_and_tokens[1]['admin']}"}).json()["paths"]
-    fill = {"{area_code}": s.C1, "{code}": s.G1, "{community}": s.C1, "{area}": s.C1, "{plan_id}": "1",
-            "{building_id}": "b1", "{assignment_id}": "1", "{layer}": "buildings", "{z}": "1", "{x}": "1", "{y}": "1"}
+    paths = client.get("/openapi.json", headers={"Authorization": f"Bearer {app_and_tokens[1]['admin']}"}).json()[
+        "paths"
+    ]
+    fill = {
+        "{area_code}": s.C1,
+        "{code}": s.G1,
+        "{community}": s.C1,
+        "{area}": s.C1,
+        "{plan_id}": "1",
+        "{building_id}": "b1",
+        "{assignment_id}": "1",
+        "{layer}": "buildings",
+        "{z}": "1",
+        "{x}": "1",
+        "{y}": "1",
+    }
     checked = 0
     for path, methods in paths.items():
         url = path
@@ -69,8 +82,14 @@ def test_every_route_needs_a_token(as_user, app_and_tokens):
 
 
 # -- lists --------------------------------------------------------------------------------------
-LISTS = {"areas": "/api/areas", "grids": "/api/grids", "buildings": "/api/buildings",
-         "organizations": "/api/organizations", "staff": "/api/staff", "party_orgs": "/api/party-orgs"}
+LISTS = {
+    "areas": "/api/areas",
+    "grids": "/api/grids",
+    "buildings": "/api/buildings",
+    "organizations": "/api/organizations",
+    "staff": "/api/staff",
+    "party_orgs": "/api/party-orgs",
+}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -93,16 +112,31 @@ def test_party_org_scope_rows_outside_are_hidden(as_user):
     by_id = {p["id"]: p for p in as_user("planner", "GET", "/api/party-orgs").json()}
     assert {(t["target_type"], t["target_id"]) for t in by_id["jb1"]["scope"]} == {("organization", "o2")}
     by_id = {p["id"]: p for p in as_user("viewer", "GET", "/api/party-orgs").json()}
-    assert {(t["target_type"], t["target_id"]) for t in by_id["jb1"]["scope"]} == {("building", "b7"),
-                                                                                   ("organization", "o3")}
+    assert {(t["target_type"], t["target_id"]) for t in by_id["jb1"]["scope"]} == {
+        ("building", "b7"),
+        ("organization", "o3"),
+    }
 
 
 # -- named objects ------------------------------------------------------------------------------
-READS = ["/api/grids/{grid}", "/api/grids/{grid}/coverage", "/api/coverage/{grid}", "/maps/grids/{grid}",
-         "/api/buildings?grid={grid}", "/api/staff?grid={grid}", "/api/gaps?area={grid}"]
-AREA_READS = ["/api/coverage/{community}", "/api/alignment/{community}", "/maps/coverage/{community}",
-              "/maps/alignment/{community}", "/api/reports/{community}?format=html",
-              "/api/buildings?community={community}", "/api/gaps?area={community}"]
+READS = [
+    "/api/grids/{grid}",
+    "/api/grids/{grid}/coverage",
+    "/api/coverage/{grid}",
+    "/maps/grids/{grid}",
+    "/api/buildings?grid={grid}",
+    "/api/staff?grid={grid}",
+    "/api/gaps?area={grid}",
+]
+AREA_READS = [
+    "/api/coverage/{community}",
+    "/api/alignment/{community}",
+    "/maps/coverage/{community}",
+    "/maps/alignment/{community}",
+    "/api/reports/{community}?format=html",
+    "/api/buildings?community={community}",
+    "/api/gaps?area={community}",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -136,7 +170,9 @@ def test_gaps_without_area_stay_in_the_scope(as_user, name):
         p = f["properties"]
         assert (p["grid"] or p["community"]).startswith(scope[:12]), p
         if len(scope) == 15:
-            assert p["grid"] in (None, scope) and p["object_id"] not in SEES[s.C1]["buildings"] - SEES[scope]["buildings"]
+            assert (
+                p["grid"] in (None, scope) and p["object_id"] not in SEES[s.C1]["buildings"] - SEES[scope]["buildings"]
+            )
 
 
 def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -185,8 +221,13 @@ def test_export_holds_only_the_scope(as_user, name, tmp_path):
 def test_report_holds_only_the_scope(as_user):
     r = as_user("planner", "GET", f"/api/reports/{s.C1}?format=xlsx")
     assert r.status_code == 200
-    cells = {str(c.value) for ws in load_workbook(io.BytesIO(r.content)).worksheets
-             for row in ws.iter_rows() for c in row if c.value is not None}
+    cells = {
+        str(c.value)
+        for ws in load_workbook(io.BytesIO(r.content)).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    }
     assert s.G1 in " ".join(cells)
     outside = {s.C2, s.U1, s.U2, "西社区"} | {str(v) for v in world.C2_STAFF}
     assert not [c for c in cells if any(o in c for o in outside)]
@@ -214,21 +255,30 @@ def test_building_edits_by_role_and_scope(as_user, engine):
     assert as_user("leader", "PATCH", "/api/buildings/b1", json={"floors": -1}).status_code == 422
     with engine.connect() as conn:
         rows = dict(conn.execute(text("SELECT id, households FROM buildings WHERE id IN ('b1', 'b3', 'b7')")).all())
-        entry = conn.execute(text("""SELECT actor, before, after FROM audit_log
-                                     WHERE action = 'building.update' AND target_id = 'b1'""")).one()
+        entry = conn.execute(
+            text("""SELECT actor, before, after FROM audit_log
+                                     WHERE action = 'building.update' AND target_id = 'b1'""")
+        ).one()
     assert rows == {"b1": 44, "b3": 20, "b7": 201}
     assert entry.actor == "leader" and entry.before == {"households": 40} and entry.after == {"households": 44}
 
 
 def test_assignment_edits_by_role_and_scope(as_user, engine):
-    made = as_user("leader", "POST", "/api/assignments",
-                   json={"staff_id": "W1", "target_type": "building", "target_id": "b2"})
+    made = as_user(
+        "leader", "POST", "/api/assignments", json={"staff_id": "W1", "target_type": "building", "target_id": "b2"}
+    )
     assert made.status_code == 201 and made.json()["target_id"] == "b2"
-    for body in ({"staff_id": "W1", "target_type": "grid", "target_id": s.G2},  # a grid not theirs
-                 {"staff_id": "W4", "target_type": "grid", "target_id": s.G1}):  # staff of C2
+    for body in (
+        {"staff_id": "W1", "target_type": "grid", "target_id": s.G2},  # a grid not theirs
+        {"staff_id": "W4", "target_type": "grid", "target_id": s.G1},
+    ):  # staff of C2
         assert as_user("leader", "POST", "/api/assignments", json=body).status_code == 404
-    assert as_user("viewer", "POST", "/api/assignments",
-                   json={"staff_id": "W4", "target_type": "grid", "target_id": s.U2}).status_code == 403
+    assert (
+        as_user(
+            "viewer", "POST", "/api/assignments", json={"staff_id": "W4", "target_type": "grid", "target_id": s.U2}
+        ).status_code
+        == 403
+    )
     with engine.connect() as conn:
         ids = dict(conn.execute(text("SELECT staff_id, id FROM assignments WHERE staff_id IN ('L1', 'L4')")).all())
     assert as_user("leader", "POST", f"/api/assignments/{ids['L4']}/end", json={}).status_code == 404

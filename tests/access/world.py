@@ -31,18 +31,39 @@ C1_PARTY = {"c1", "brP1", "grp1", "br5", "jb1", "ob1"}  # jb1 through o2, br5 th
 C2_PARTY = {"brU1a", "brU1b", "brU2", "jb1"}  # jb1 through b7 and o3
 # scope: what it sees
 SEES = {
-    None: {"areas": {s.DISTRICT, s.STREET, s.C1, s.C2}, "grids": ALL_GRIDS,
-           "buildings": {f"b{i}" for i in range(1, 9)}, "organizations": {f"o{i}" for i in range(1, 8)},
-           "staff": C1_STAFF | C2_STAFF, "party_orgs": C1_PARTY | C2_PARTY},
-    s.C1: {"areas": {s.DISTRICT, s.STREET, s.C1}, "grids": {s.P1, s.P2, s.G1, s.G2},
-           "buildings": {"b1", "b2", "b3", "b4", "b5", "b6"}, "organizations": {"o1", "o2"},
-           "staff": C1_STAFF, "party_orgs": C1_PARTY},
+    None: {
+        "areas": {s.DISTRICT, s.STREET, s.C1, s.C2},
+        "grids": ALL_GRIDS,
+        "buildings": {f"b{i}" for i in range(1, 9)},
+        "organizations": {f"o{i}" for i in range(1, 8)},
+        "staff": C1_STAFF | C2_STAFF,
+        "party_orgs": C1_PARTY | C2_PARTY,
+    },
+    s.C1: {
+        "areas": {s.DISTRICT, s.STREET, s.C1},
+        "grids": {s.P1, s.P2, s.G1, s.G2},
+        "buildings": {"b1", "b2", "b3", "b4", "b5", "b6"},
+        "organizations": {"o1", "o2"},
+        "staff": C1_STAFF,
+        "party_orgs": C1_PARTY,
+    },
     # G1 is x 0..120: b4 (90..120) stands in it by its representative point; c1 is the community above
-    s.G1: {"areas": {s.DISTRICT, s.STREET, s.C1}, "grids": {s.G1}, "buildings": {"b1", "b2", "b4"},
-           "organizations": {"o1", "o2"}, "staff": {"L1", "W1", "BL1", "BL2", "BL4"},
-           "party_orgs": {"c1", "grp1", "jb1", "ob1"}},
-    s.C2: {"areas": {s.DISTRICT, s.STREET, s.C2}, "grids": {s.U1, s.U2}, "buildings": {"b7", "b8"},
-           "organizations": {"o3", "o4", "o5", "o6", "o7"}, "staff": C2_STAFF, "party_orgs": C2_PARTY},
+    s.G1: {
+        "areas": {s.DISTRICT, s.STREET, s.C1},
+        "grids": {s.G1},
+        "buildings": {"b1", "b2", "b4"},
+        "organizations": {"o1", "o2"},
+        "staff": {"L1", "W1", "BL1", "BL2", "BL4"},
+        "party_orgs": {"c1", "grp1", "jb1", "ob1"},
+    },
+    s.C2: {
+        "areas": {s.DISTRICT, s.STREET, s.C2},
+        "grids": {s.U1, s.U2},
+        "buildings": {"b7", "b8"},
+        "organizations": {"o3", "o4", "o5", "o6", "o7"},
+        "staff": C2_STAFF,
+        "party_orgs": C2_PARTY,
+    },
 }
 SEES[s.DISTRICT] = SEES[None]
 PHONES = {sid: f"1380000{i:04d}" for i, sid in enumerate(s.frames()["staff"]["id"])}

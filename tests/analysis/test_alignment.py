@@ -22,10 +22,13 @@ from tests import coverage_scene as s
 def cov():
     layers = s.frames()
     # a Party group over b3 and b4: b4 is to move to P1, b3 stays in P2, so the group would be split
-    layers["party_orgs"] = pd.concat([layers["party_orgs"], pd.DataFrame([("grp34", "3、4号楼党小组", "group")],
-                                                                         columns=["id", "name", "kind"])])
-    extra = pd.DataFrame([("grp34", "building", "b3", None), ("grp34", "building", "b4", None)],
-                         columns=["party_org_id", "target_type", "target_id", "own"])
+    layers["party_orgs"] = pd.concat(
+        [layers["party_orgs"], pd.DataFrame([("grp34", "3、4号楼党小组", "group")], columns=["id", "name", "kind"])]
+    )
+    extra = pd.DataFrame(
+        [("grp34", "building", "b3", None), ("grp34", "building", "b4", None)],
+        columns=["party_org_id", "target_type", "target_id", "own"],
+    )
     layers["party_org_scope"] = pd.concat([layers["party_org_scope"], extra.astype({"own": "boolean"})])
     return compute_coverage(s.scene(layers))
 
@@ -55,8 +58,11 @@ def test_unified_grids_align_with_themselves(cov):
 
 def test_alignment_rate_in_the_tree_rolls_up_by_sums(cov):
     assert cov.metrics(s.C1)["alignment_rate"]["numerator"] == 90
-    assert cov.metrics(s.DISTRICT)["alignment_rate"] == {"value": pytest.approx(890 / 905, abs=1e-6),
-                                                          "numerator": 890, "denominator": 905}
+    assert cov.metrics(s.DISTRICT)["alignment_rate"] == {
+        "value": pytest.approx(890 / 905, abs=1e-6),
+        "numerator": 890,
+        "denominator": 905,
+    }
 
 
 def test_unmatched_grids_are_listed():

@@ -21,6 +21,11 @@ def test_points_are_their_own_representative():
 
 def test_assignment_by_containing_grid_first_wins_on_overlap():
     grids = [shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(5, 0, 15, 10)]
-    points = [shapely.Point(2, 2), shapely.Point(12, 2), shapely.Point(7, 5), shapely.Point(50, 50),
-              shapely.Point(10, 5)]
+    points = [
+        shapely.Point(2, 2),
+        shapely.Point(12, 2),
+        shapely.Point(7, 5),
+        shapely.Point(50, 50),
+        shapely.Point(10, 5),
+    ]
     assert assign_to_polygons(points, grids).tolist() == [0, 1, 0, -1, 0]

@@ -99,12 +99,25 @@ def test_tree_shape(cov):
 
 
 EXPECTED_GAPS = {
-    ("building_no_grid", "b5"), ("grid_gap_area", s.C1), ("grid_overlap", s.U1), ("grid_outside_community", s.U2),
-    ("split_building", "b4"), ("no_grid_branch", s.P2), ("multiple_grid_branches", s.U1),
-    ("building_group_missing", "b2"), ("org_should_build", "o2"), ("org_should_build", "o7"),
-    ("org_no_work_coverage", "o6"), ("org_no_work_coverage", "o7"), ("no_grid_leader", s.U1),
-    ("multiple_grid_leaders", s.G2), ("no_grid_worker", s.G2), ("no_fulltime_worker", s.U1),
-    ("worker_overloaded", s.U2), ("no_building_leader", "b2"), ("no_building_leader", "b5"),
+    ("building_no_grid", "b5"),
+    ("grid_gap_area", s.C1),
+    ("grid_overlap", s.U1),
+    ("grid_outside_community", s.U2),
+    ("split_building", "b4"),
+    ("no_grid_branch", s.P2),
+    ("multiple_grid_branches", s.U1),
+    ("building_group_missing", "b2"),
+    ("org_should_build", "o2"),
+    ("org_should_build", "o7"),
+    ("org_no_work_coverage", "o6"),
+    ("org_no_work_coverage", "o7"),
+    ("no_grid_leader", s.U1),
+    ("multiple_grid_leaders", s.G2),
+    ("no_grid_worker", s.G2),
+    ("no_fulltime_worker", s.U1),
+    ("worker_overloaded", s.U2),
+    ("no_building_leader", "b2"),
+    ("no_building_leader", "b5"),
     # households: P1 70, P2 35, U1 200, U2 600, G1 80, G2 20 — all outside 300–500
     *(("household_band", g) for g in (s.P1, s.P2, s.U1, s.U2, s.G1, s.G2)),
 }
@@ -139,9 +152,14 @@ def test_bad_grid_codes():
     import geopandas as gpd
     import shapely
 
-    grids = gpd.GeoDataFrame({"code": ["329902001002001", "32990200100200X", "329902001001005"],
-                              "community_code": [s.C2, s.C2, s.C2], "layer": ["party"] * 3},
-                             geometry=[shapely.box(0, 0, 1, 1)] * 3)
+    grids = gpd.GeoDataFrame(
+        {
+            "code": ["329902001002001", "32990200100200X", "329902001001005"],
+            "community_code": [s.C2, s.C2, s.C2],
+            "layer": ["party"] * 3,
+        },
+        geometry=[shapely.box(0, 0, 1, 1)] * 3,
+    )
     assert [p["grid"] for p in bad_codes(grids)] == ["32990200100200X", "329902001001005"]
 
 

@@ -24,13 +24,16 @@ def metres(lon1, lat1, lon2, lat2):
     return GEOD.inv(lon1, lat1, lon2, lat2)[2]
 
 
-@pytest.mark.parametrize(("lon", "lat", "epsg"), [
-    (118.79, 32.05, 4549),  # Nanjing: CM 120°E
-    (116.40, 39.90, 4548),  # Beijing: CM 117°E
-    (121.47, 31.23, 4549),  # Shanghai
-    (113.26, 23.13, 4547),  # Guangzhou: CM 114°E
-    (2.35, 48.85, 32631),   # Paris: UTM 31N
-])
+@pytest.mark.parametrize(
+    ("lon", "lat", "epsg"),
+    [
+        (118.79, 32.05, 4549),  # Nanjing: CM 120°E
+        (116.40, 39.90, 4548),  # Beijing: CM 117°E
+        (121.47, 31.23, 4549),  # Shanghai
+        (113.26, 23.13, 4547),  # Guangzhou: CM 114°E
+        (2.35, 48.85, 32631),  # Paris: UTM 31N
+    ],
+)
 def test_metric_epsg(lon, lat, epsg):
     assert metric_epsg(lon, lat) == epsg
 

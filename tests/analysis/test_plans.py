@@ -1,7 +1,7 @@
 """Plan validation and tidying on hand-drawn grids (metres). Community C is 300×100 m:
 
-    A 0..100 | B 95..180 (overlaps A by 5 m) | gap 180..200 | D 200..250 + 260..310 (two parts,
-    10 m outside C) | E a bow-tie | F a box with another community's code | A again (duplicate)
+A 0..100 | B 95..180 (overlaps A by 5 m) | gap 180..200 | D 200..250 + 260..310 (two parts,
+10 m outside C) | E a bow-tie | F a box with another community's code | A again (duplicate)
 """
 
 from __future__ import annotations
@@ -19,34 +19,53 @@ COMMUNITY = gpd.GeoDataFrame({"code": [C]}, geometry=[shapely.box(0, 0, 300, 100
 
 
 def buildings(rows):
-    b = gpd.GeoDataFrame({"id": [r[0] for r in rows], "community": C, "households": [r[2] for r in rows]},
-                         geometry=[r[1] for r in rows], crs=4549)
+    b = gpd.GeoDataFrame(
+        {"id": [r[0] for r in rows], "community": C, "households": [r[2] for r in rows]},
+        geometry=[r[1] for r in rows],
+        crs=4549,
+    )
     b["rep_point"] = representative_points(b.geometry.values)
     return b
 
 
 def plan(rows):
-    return gpd.GeoDataFrame({"code": [r[0] for r in rows], "community_code": C}, geometry=[r[1] for r in rows],
-                            crs=4549)
+    return gpd.GeoDataFrame(
+        {"code": [r[0] for r in rows], "community_code": C}, geometry=[r[1] for r in rows], crs=4549
+    )
 
 
 def test_every_rule_is_caught():
-    grids = plan([
-        (C + "001", shapely.box(0, 0, 100, 100)),
-        (C + "002", shapely.box(95, 0, 180, 100)),
-        (C + "003", shapely.MultiPolygon([shapely.box(200, 0, 250, 100), shapely.box(260, 0, 310, 100)])),
-        (C + "004", shapely.Polygon([(250, 0), (260, 100), (250, 100), (260, 0)])),
-        ("329902001002001", shapely.box(0, 0, 5, 5)),
-        (C + "001", shapely.box(0, 0, 1, 1)),
-    ])
-    b = buildings([("bA", shapely.box(10, 10, 30, 30), 400), ("bSplit", shapely.box(85, 40, 105, 60), 10),
-                   ("bGap", shapely.box(184, 40, 196, 60), 10), ("bB", shapely.box(120, 10, 140, 30), 50)])
+    grids = plan(
+        [
+            (C + "001", shapely.box(0, 0, 100, 100)),
+            (C + "002", shapely.box(95, 0, 180, 100)),
+            (C + "003", shapely.MultiPolygon([shapely.box(200, 0, 250, 100), shapely.box(260, 0, 310, 100)])),
+            (C + "004", shapely.Polygon([(250, 0), (260, 100), (250, 100), (260, 0)])),
+            ("329902001002001", shapely.box(0, 0, 5, 5)),
+            (C + "001", shapely.box(0, 0, 1, 1)),
+        ]
+    )
+    b = buildings(
+        [
+            ("bA", shapely.box(10, 10, 30, 30), 400),
+            ("bSplit", shapely.box(85, 40, 105, 60), 10),
+            ("bGap", shapely.box(184, 40, 196, 60), 10),
+            ("bB", shapely.box(120, 10, 140, 30), 50),
+        ]
+    )
     problems = validate_plan(COMMUNITY, grids, b, {"grp": ["bA", "bB"]}, Thresholds(), {C + "004"})
     found = {(p["rule"], p["grid"]) for p in problems}
-    assert {("grid_overlap", C + "001"), ("not_contiguous", C + "003"), ("invalid_polygon", C + "004"),
-            ("grid_outside_community", C + "003"), ("bad_grid_code", "329902001002001"),
-            ("duplicate_code", C + "001"), ("code_in_use", C + "004"), ("households_out_of_band", C + "002"),
-            ("party_group_split", C + "001")} <= found
+    assert {
+        ("grid_overlap", C + "001"),
+        ("not_contiguous", C + "003"),
+        ("invalid_polygon", C + "004"),
+        ("grid_outside_community", C + "003"),
+        ("bad_grid_code", "329902001002001"),
+        ("duplicate_code", C + "001"),
+        ("code_in_use", C + "004"),
+        ("households_out_of_band", C + "002"),
+        ("party_group_split", C + "001"),
+    } <= found
     gaps = [p for p in problems if p["rule"] == "grid_gap_area"]
     assert sum(p["value"] for p in gaps) >= 20 * 100  # 180..200 at least
     assert ("bGap",) == tuple(p["other"] for p in problems if p["rule"] == "buildings_unassigned")

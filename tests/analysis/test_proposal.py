@@ -29,13 +29,13 @@ def community_input(groups):
     b["rep_point"] = representative_points(b.geometry.values)
     b["governance_grid"] = np.where(np.array(X) < 200, "G1", "G2")
     b["party_grid"] = ["P1", "P1", "P2", "P2", "P1", "P2", "P2", "P2"]
-    return CommunityInput("C", shapely.box(0, 0, 400, 200), b, groups, [("P1", "G1"), ("P2", "G2")],
-                          ["P1", "P2"], ["G1", "G2"])
+    return CommunityInput(
+        "C", shapely.box(0, 0, 400, 200), b, groups, [("P1", "G1"), ("P2", "G2")], ["P1", "P2"], ["G1", "G2"]
+    )
 
 
 def grids_of(layout):
-    return {layout.candidates[k].anchor: sorted(np.array(IDS)[layout.grid_of_building == k])
-            for k in layout.geoms}
+    return {layout.candidates[k].anchor: sorted(np.array(IDS)[layout.grid_of_building == k]) for k in layout.geoms}
 
 
 def test_without_groups_the_governance_grids_stay():

@@ -102,7 +102,14 @@ def test_staff_masks_phones_and_filters_active(client):
 
 def test_openapi_lists_the_skeleton(client):
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/api/health", "/api/areas", "/api/grids", "/api/buildings", "/api/party-orgs",
-                 "/api/organizations", "/api/staff"):
+    for path in (
+        "/api/health",
+        "/api/areas",
+        "/api/grids",
+        "/api/buildings",
+        "/api/party-orgs",
+        "/api/organizations",
+        "/api/staff",
+    ):
         assert path in paths
     assert client.get("/docs").status_code == 200

@@ -25,8 +25,10 @@ def loaded(db, tmp_path):
 
 def _without_floats(node):
     """The tree with areas rounded to whole m² (reprojection moves them by a few cm²)."""
-    metrics = {k: {**v, "value": round(v["value"]) if k.startswith(("gap_", "overlap_")) else v["value"]}
-               for k, v in node["metrics"].items()}
+    metrics = {
+        k: {**v, "value": round(v["value"]) if k.startswith(("gap_", "overlap_")) else v["value"]}
+        for k, v in node["metrics"].items()
+    }
     return {**node, "metrics": metrics, "children": [_without_floats(c) for c in node["children"]]}
 
 
@@ -48,7 +50,11 @@ def test_cli_coverage_json_and_table(loaded, settings):
     result = CliRunner().invoke(main, ["coverage", "--area", s.DISTRICT, "--format", "json"], env=env)
     assert result.exit_code == 0, result.output
     tree = json.loads(result.output)
-    assert tree["metrics"]["org_coverage"] == {"value": pytest.approx(3 / 7, abs=1e-6), "numerator": 3, "denominator": 7}
+    assert tree["metrics"]["org_coverage"] == {
+        "value": pytest.approx(3 / 7, abs=1e-6),
+        "numerator": 3,
+        "denominator": 7,
+    }
     table = CliRunner().invoke(main, ["coverage", "--area", s.DISTRICT], env=env).output
     assert "楼栋党小组应建已建率" in table and "75.0% (3/4)" in table and "乙街道" in table
     everything = json.loads(CliRunner().invoke(main, ["coverage", "--format", "json"], env=env).output)
@@ -59,9 +65,13 @@ def test_cli_gaps_formats(loaded, settings):
     env = {"GRIDSVC_DATABASE_URL": settings.database_url}
     table = CliRunner().invoke(main, ["gaps", "--area", s.C2], env=env).output
     assert "网格无网格长" in table and "U1（329902001002001）没有在岗网格长。" in table
-    rows = json.loads(CliRunner().invoke(main, ["gaps", "--kind", "no_building_leader", "--format", "json"], env=env).output)
+    rows = json.loads(
+        CliRunner().invoke(main, ["gaps", "--kind", "no_building_leader", "--format", "json"], env=env).output
+    )
     assert sorted(r["object_id"] for r in rows) == ["b2", "b5"]
-    geo = json.loads(CliRunner().invoke(main, ["gaps", "--kind", "grid_gap_area", "--format", "geojson"], env=env).output)
+    geo = json.loads(
+        CliRunner().invoke(main, ["gaps", "--kind", "grid_gap_area", "--format", "geojson"], env=env).output
+    )
     assert geo["type"] == "FeatureCollection" and geo["features"][0]["geometry"]["type"] == "Polygon"
     bad = CliRunner().invoke(main, ["gaps", "--kind", "nonsense"], env=env)
     assert bad.exit_code == 2 and "no_grid_leader" in bad.output
@@ -97,8 +107,11 @@ def test_api_gaps_geojson(client):
 def test_api_grid_coverage(client):
     body = client.get(f"/api/grids/{s.G1}/coverage").json()
     assert body["area"]["layer"] == "governance"
-    assert {b["id"]: b["status"] for b in body["buildings"]} == {"b1": "covered", "b2": "eligible_uncovered",
-                                                                 "b4": "fine"}
+    assert {b["id"]: b["status"] for b in body["buildings"]} == {
+        "b1": "covered",
+        "b2": "eligible_uncovered",
+        "b4": "fine",
+    }
     assert {p["id"] for p in body["staff"]} == {"L1", "W1"}
     assert all("****" in p["phone"] for p in body["staff"])
     assert client.get("/api/grids/329902001001099/coverage").status_code == 404
@@ -108,7 +121,12 @@ def test_api_and_cli_alignment(client, settings):
     body = client.get(f"/api/alignment/{s.C1}").json()
     assert set(body) == {"community", "alignment_rate", "pairs", "unmatched", "moves"}
     assert body["alignment_rate"]["numerator"] == 90 and body["alignment_rate"]["denominator"] == 105
-    assert body["pairs"][0] == {"party": s.P1, "governance": s.G1, "households": 70, "iou": pytest.approx(0.8333, abs=1e-3)}
+    assert body["pairs"][0] == {
+        "party": s.P1,
+        "governance": s.G1,
+        "households": 70,
+        "iou": pytest.approx(0.8333, abs=1e-3),
+    }
     assert {m["building_id"] for m in body["moves"]} == {"b4", "b5"}
     assert client.get(f"/api/alignment/{s.DISTRICT}").status_code == 422
     assert client.get("/api/alignment/329902001009").status_code == 404
@@ -122,15 +140,19 @@ def test_api_and_cli_alignment(client, settings):
 def test_thresholds_are_configuration(loaded, settings):
     """domain.md: thresholds are configuration with its defaults (GRIDSVC_HOUSEHOLDS_MIN, ...)."""
     env = {"GRIDSVC_DATABASE_URL": settings.database_url}
-    default = json.loads(CliRunner().invoke(main, ["gaps", "--kind", "household_band", "--format", "json"],
-                                            env=env).output)
+    default = json.loads(
+        CliRunner().invoke(main, ["gaps", "--kind", "household_band", "--format", "json"], env=env).output
+    )
     assert len(default) == 6
     wide = env | {"GRIDSVC_HOUSEHOLDS_MIN": "1", "GRIDSVC_HOUSEHOLDS_MAX": "100000"}
-    assert json.loads(CliRunner().invoke(main, ["gaps", "--kind", "household_band", "--format", "json"],
-                                         env=wide).output) == []
+    assert (
+        json.loads(CliRunner().invoke(main, ["gaps", "--kind", "household_band", "--format", "json"], env=wide).output)
+        == []
+    )
     strict = env | {"GRIDSVC_BUILDING_GROUP_MIN_MEMBERS": "6"}  # only b7 (10 members) is then eligible
-    tree = json.loads(CliRunner().invoke(main, ["coverage", "--area", s.DISTRICT, "--format", "json"],
-                                         env=strict).output)
+    tree = json.loads(
+        CliRunner().invoke(main, ["coverage", "--area", s.DISTRICT, "--format", "json"], env=strict).output
+    )
     assert tree["metrics"]["building_group_coverage"]["denominator"] == 1
     with TestClient(create_app(settings.model_copy(update={"households_per_fulltime_worker": 100}))) as client:
         overloaded = client.get("/api/gaps", params={"kind": "worker_overloaded"}).json()["features"]

@@ -47,11 +47,14 @@ def _upload_body(*features, crs=None) -> dict:
 
 # -- numbers that are not numbers -----------------------------------------------------------------
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e309"])
-@pytest.mark.parametrize("route, body", [
-    ("/api/plans", '{"communities": ["' + s.C1 + '"], "origin": "proposal", "time_limit": %s}'),
-    ("/api/buildings/b1", '{"households": %s}'),
-    ("/api/snapshots", '{"area": "' + s.C1 + '", "note": "x", "extra": [1, {"deep": %s}]}'),
-])
+@pytest.mark.parametrize(
+    "route, body",
+    [
+        ("/api/plans", '{"communities": ["' + s.C1 + '"], "origin": "proposal", "time_limit": %s}'),
+        ("/api/buildings/b1", '{"households": %s}'),
+        ("/api/snapshots", '{"area": "' + s.C1 + '", "note": "x", "extra": [1, {"deep": %s}]}'),
+    ],
+)
 def test_non_finite_numbers_in_json_bodies_are_422_naming_the_field(client, literal, route, body):
     method = "PATCH" if route.startswith("/api/buildings") else "POST"
     answer = client.request(method, route, content=body % literal, headers={"Content-Type": "application/json"})
@@ -60,27 +63,41 @@ def test_non_finite_numbers_in_json_bodies_are_422_naming_the_field(client, lite
     assert where[0] == "body" and where[-1] in ("time_limit", "households", "deep")
 
 
-@pytest.mark.parametrize("features, field", [
-    ([{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": "nonsense"}, "properties": {}}],
-     "grids.features[0].geometry"),
-    ([{"type": "Feature", "properties": {"name": "x"}}], "grids.features[0].geometry"),
-    (["not a feature"], "grids.features[0]"),
-    ([{"type": "Feature", "geometry": {"type": "Blob", "coordinates": []}, "properties": {}}],
-     "grids.features[0].geometry"),
-    ([{"type": "Feature", "geometry": {"type": "Point", "coordinates": [118.7, 32.0]}, "properties": []}],
-     "grids.features[0].properties"),
-])
+@pytest.mark.parametrize(
+    "features, field",
+    [
+        (
+            [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": "nonsense"}, "properties": {}}],
+            "grids.features[0].geometry",
+        ),
+        ([{"type": "Feature", "properties": {"name": "x"}}], "grids.features[0].geometry"),
+        (["not a feature"], "grids.features[0]"),
+        (
+            [{"type": "Feature", "geometry": {"type": "Blob", "coordinates": []}, "properties": {}}],
+            "grids.features[0].geometry",
+        ),
+        (
+            [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [118.7, 32.0]}, "properties": []}],
+            "grids.features[0].properties",
+        ),
+    ],
+)
 def test_malformed_plan_features_are_422_naming_the_feature(client, features, field):
-    answer = client.post("/api/plans", json={"communities": [s.C1], "origin": "upload",
-                                             "grids": {"type": "FeatureCollection", "features": features}})
+    answer = client.post(
+        "/api/plans",
+        json={"communities": [s.C1], "origin": "upload", "grids": {"type": "FeatureCollection", "features": features}},
+    )
     assert answer.status_code == 422, answer.text
     assert field in answer.json()["detail"]
 
 
 def test_uploaded_plans_without_names_empty_or_too_many_grids_are_422(client):
     def upload(body: dict):
-        return client.post("/api/plans/upload", params={"community": s.C1},
-                           files={"file": ("plan.geojson", json.dumps(body).encode(), "application/geo+json")})
+        return client.post(
+            "/api/plans/upload",
+            params={"community": s.C1},
+            files={"file": ("plan.geojson", json.dumps(body).encode(), "application/geo+json")},
+        )
 
     no_name = upload(_upload_body(_grid_feature(0, 200, code=s.C1 + "001")))
     assert no_name.status_code == 201, no_name.text  # a grid without a name is drawn by its code
@@ -95,8 +112,11 @@ def test_oversized_uploads_are_413_before_the_body_is_read(scene, settings):
     small = settings.model_copy(update={"max_upload_mb": 0.01})  # about 10 KB
     with TestClient(create_app(small)) as client:
         big = b"x" * 20_000
-        answer = client.post("/api/plans/upload", params={"community": s.C1},
-                             files={"file": ("plan.geojson", big, "application/geo+json")})
+        answer = client.post(
+            "/api/plans/upload",
+            params={"community": s.C1},
+            files={"file": ("plan.geojson", big, "application/geo+json")},
+        )
         assert answer.status_code == 413 and "GRIDSVC_MAX_UPLOAD_MB" in answer.json()["detail"]
 
         def chunks():  # no Content-Length: counted as it arrives
@@ -108,8 +128,11 @@ def test_oversized_uploads_are_413_before_the_body_is_read(scene, settings):
 
 
 def test_upload_errors_name_the_file_not_server_paths_or_gdal(client):
-    answer = client.post("/api/plans/upload", params={"community": s.C1},
-                         files={"file": ("我的方案.geojson", b"{not json at all", "application/geo+json")})
+    answer = client.post(
+        "/api/plans/upload",
+        params={"community": s.C1},
+        files={"file": ("我的方案.geojson", b"{not json at all", "application/geo+json")},
+    )
     assert answer.status_code == 422
     detail = answer.json()["detail"]
     assert "我的方案.geojson" in detail
@@ -138,17 +161,27 @@ def listener():
     server.shutdown()
 
 
-@pytest.mark.parametrize("crs", [
-    lambda url: {"type": "link", "properties": {"href": f"{url}/crs.wkt", "type": "ogcwkt"}},
-    lambda url: {"type": "name", "properties": {"name": f"{url}/crs"}},
-    lambda url: {"type": "url", "properties": {"url": f"{url}/crs"}},
-])
+@pytest.mark.parametrize(
+    "crs",
+    [
+        lambda url: {"type": "link", "properties": {"href": f"{url}/crs.wkt", "type": "ogcwkt"}},
+        lambda url: {"type": "name", "properties": {"name": f"{url}/crs"}},
+        lambda url: {"type": "url", "properties": {"url": f"{url}/crs"}},
+    ],
+)
 def test_uploaded_files_never_reach_the_network(client, listener, crs):
     url, hits = listener
     body = _upload_body(_grid_feature(0, 200, name="全"), crs=crs(url))
-    for path, kwargs in (("/api/plans/upload", {"params": {"community": s.C1}, "files": {
-            "file": ("plan.geojson", json.dumps(body).encode(), "application/geo+json")}}),
-            ("/api/plans", {"json": {"communities": [s.C1], "origin": "upload", "grids": body}})):
+    for path, kwargs in (
+        (
+            "/api/plans/upload",
+            {
+                "params": {"community": s.C1},
+                "files": {"file": ("plan.geojson", json.dumps(body).encode(), "application/geo+json")},
+            },
+        ),
+        ("/api/plans", {"json": {"communities": [s.C1], "origin": "upload", "grids": body}}),
+    ):
         answer = client.post(path, **kwargs)
         assert answer.status_code == 422, answer.text
         assert "crs" in answer.json()["detail"]
@@ -165,28 +198,40 @@ def planner(scene):
 def test_cookie_writes_need_this_servers_origin(planner, settings):
     secure = settings.model_copy(update={"auth_required": True})
     with TestClient(create_app(secure), base_url="http://127.0.0.1:8000") as client:
-        assert client.post("/api/auth/token", data={"username": "planner",
-                                                    "password": "password-of-planner"}).status_code == 200
+        assert (
+            client.post("/api/auth/token", data={"username": "planner", "password": "password-of-planner"}).status_code
+            == 200
+        )
         body = {"communities": [s.C1], "origin": "adopt_governance"}
         for origin in ("http://127.0.0.1:9999", "http://evil.example", "null"):
             refused = client.post("/api/plans", json=body, headers={"Origin": origin})
             assert refused.status_code == 403 and "cross-site" in refused.json()["detail"]
-        assert client.post("/api/plans", json=body,
-                           headers={"Referer": "http://127.0.0.1:9999/attack.html"}).status_code == 403
+        assert (
+            client.post("/api/plans", json=body, headers={"Referer": "http://127.0.0.1:9999/attack.html"}).status_code
+            == 403
+        )
         assert client.post("/api/plans", json=body).status_code == 403  # neither Origin nor Referer
         made = client.post("/api/plans", json=body, headers={"Origin": "http://127.0.0.1:8000"})
         assert made.status_code == 201
         from_page = client.post("/api/plans", json=body, headers={"Referer": "http://127.0.0.1:8000/maps/x"})
         assert from_page.status_code == 201
         assert client.get("/api/plans", headers={"Origin": "http://evil.example"}).status_code == 200  # reads pass
-        token = client.post("/api/auth/token", data={"username": "planner", "password": "password-of-planner"},
-                            headers={"Origin": "http://127.0.0.1:8000"}).json()["access_token"]
+        token = client.post(
+            "/api/auth/token",
+            data={"username": "planner", "password": "password-of-planner"},
+            headers={"Origin": "http://127.0.0.1:8000"},
+        ).json()["access_token"]
         client.cookies.clear()
-        bearer = client.post("/api/plans", json=body, headers={"Authorization": f"Bearer {token}",
-                                                                "Origin": "http://evil.example"})
+        bearer = client.post(
+            "/api/plans", json=body, headers={"Authorization": f"Bearer {token}", "Origin": "http://evil.example"}
+        )
         assert bearer.status_code == 201  # no ambient credential, no cross-site risk
-        assert client.post("/login", data={"username": "planner", "password": "x"},
-                           headers={"Origin": "http://evil.example"}).status_code == 403
+        assert (
+            client.post(
+                "/login", data={"username": "planner", "password": "x"}, headers={"Origin": "http://evil.example"}
+            ).status_code
+            == 403
+        )
 
 
 # -- headers ----------------------------------------------------------------------------------------
@@ -211,15 +256,18 @@ def test_security_headers_and_a_map_policy_without_inline_handlers(client):
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     import math
 
-    n = 2 ** z
+    n = 2**z
     return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
-@pytest.mark.parametrize("layer, z, names", [
-    ("buildings", 16, {"id", "name", "use", "households", "full_members"}),
-    ("buildings", 13, {"id", "name", "use", "households", "full_members"}),
-    ("grids", 15, {"id", "name", "layer", "community_code"}),
-])
+@pytest.mark.parametrize(
+    "layer, z, names",
+    [
+        ("buildings", 16, {"id", "name", "use", "households", "full_members"}),
+        ("buildings", 13, {"id", "name", "use", "households", "full_members"}),
+        ("grids", 15, {"id", "name", "layer", "community_code"}),
+    ],
+)
 def test_tiles_hold_only_clipped_geometry_and_named_attributes(client, layer, z, names):
     lon, lat = s.frames()["buildings"].geometry.iloc[0].centroid.coords[0]
     x, y = _tile_of(lon, lat, z)
@@ -246,19 +294,37 @@ def test_no_route_waits_for_a_second_connection(scene, settings):
     """With a pool of one connection, a route that holds one while asking for another never answers."""
     one = settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout": 2})
     with TestClient(create_app(one)) as client:
-        for url in ("/api/health", f"/api/grids/{s.G1}/coverage", f"/api/coverage/{s.C1}",
-                    f"/api/buildings?grid={s.G1}", f"/maps/grids/{s.G1}", f"/api/alignment/{s.C1}",
-                    f"/api/reports/{s.C1}", "/api/export"):
+        for url in (
+            "/api/health",
+            f"/api/grids/{s.G1}/coverage",
+            f"/api/coverage/{s.C1}",
+            f"/api/buildings?grid={s.G1}",
+            f"/maps/grids/{s.G1}",
+            f"/api/alignment/{s.C1}",
+            f"/api/reports/{s.C1}",
+            "/api/export",
+        ):
             assert client.get(url).status_code == 200, url
 
 
 def test_a_crs_named_by_epsg_code_is_still_read(client):
     """Refusing links must not refuse old GeoJSON's named CRS: a metric grid lands where it should."""
-    body = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4549"}},
-            "features": [{"type": "Feature", "properties": {"name": "全"},
-                          "geometry": shapely.geometry.mapping(s.box(0, 0, 200, 100))}]}
-    made = client.post("/api/plans/upload", params={"community": s.C1},
-                       files={"file": ("metric.geojson", json.dumps(body).encode(), "application/geo+json")})
+    body = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4549"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "全"},
+                "geometry": shapely.geometry.mapping(s.box(0, 0, 200, 100)),
+            }
+        ],
+    }
+    made = client.post(
+        "/api/plans/upload",
+        params={"community": s.C1},
+        files={"file": ("metric.geojson", json.dumps(body).encode(), "application/geo+json")},
+    )
     assert made.status_code == 201, made.text
     grids = client.get(f"/api/plans/{made.json()['id']}").json()["grids"]["features"]
     drawn = shapely.geometry.shape(grids[0]["geometry"])
@@ -275,8 +341,14 @@ def test_gdal_reads_nothing_from_the_network_in_gridsvc(listener, tmp_path):
 
     url, hits = listener
     path = tmp_path / "linked.geojson"
-    path.write_text(json.dumps(_upload_body(_grid_feature(0, 200, name="全"), crs={
-        "type": "link", "properties": {"href": f"{url}/crs.wkt", "type": "ogcwkt"}})))
+    path.write_text(
+        json.dumps(
+            _upload_body(
+                _grid_feature(0, 200, name="全"),
+                crs={"type": "link", "properties": {"href": f"{url}/crs.wkt", "type": "ogcwkt"}},
+            )
+        )
+    )
     try:
         pyogrio.read_dataframe(path)
     except Exception:  # noqa: BLE001 - refusing the file is fine; fetching is not

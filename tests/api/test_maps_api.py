@@ -67,8 +67,9 @@ def test_cli_writes_standalone_maps(client, settings, tmp_path):
     result = CliRunner().invoke(main, ["map", "grid", s.G1, "-o", str(out)], env=env)
     assert result.exit_code == 0, result.output
     assert out.exists() and "leaflet" in out.read_text() and "/static/" not in out.read_text()
-    result = CliRunner().invoke(main, ["map", "coverage", s.C1, "--metric", "grid_worker_coverage",
-                                       "-o", str(tmp_path / "c.html")], env=env)
+    result = CliRunner().invoke(
+        main, ["map", "coverage", s.C1, "--metric", "grid_worker_coverage", "-o", str(tmp_path / "c.html")], env=env
+    )
     assert result.exit_code == 0 and (tmp_path / "c.html").exists()
     bad = CliRunner().invoke(main, ["map", "coverage", s.C1, "--metric", "nope"], env=env)
     assert bad.exit_code == 2 and "grids can be coloured by" in bad.output

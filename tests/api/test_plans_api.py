@@ -44,9 +44,16 @@ def test_adopt_validate_diff_apply_history(client):
 
 def test_uploaded_plan_with_a_gap_is_refused_on_apply(client):
     half = gpd.GeoSeries([s.box(0, 0, 150, 100)], crs=s.METRIC).to_crs(4490).iloc[0]
-    body = {"communities": [s.C1], "origin": "upload",
-            "grids": {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "properties": {"name": "西半"}, "geometry": shapely.geometry.mapping(half)}]}}
+    body = {
+        "communities": [s.C1],
+        "origin": "upload",
+        "grids": {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {"name": "西半"}, "geometry": shapely.geometry.mapping(half)}
+            ],
+        },
+    }
     plan_id = client.post("/api/plans", json=body).json()["id"]
     grids = client.get(f"/api/plans/{plan_id}").json()["grids"]["features"]
     assert [g["id"] for g in grids] == [s.C1 + "001"]  # numbered; the codes of replaced grids are free again

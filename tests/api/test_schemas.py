@@ -74,10 +74,21 @@ def test_write_answers_match_their_models(calls):
     _valid(schemas.Snapshot, client.post("/api/snapshots", json={"area": s.C1}).json())
     _valid(list[schemas.Snapshot], client.get("/api/snapshots").json())
     _valid(schemas.BuildingEdited, client.patch("/api/buildings/b1", json={"households": 41}).json())
-    made = _valid(schemas.Assignment, client.post("/api/assignments", json={
-        "staff_id": "W1", "target_type": "building", "target_id": "b1", "start_date": "2026-01-01"}).json())
-    _valid(schemas.Assignment, client.post(f"/api/assignments/{made['id']}/end", json={"end_date": "2026-06-01"}).json())
-    token = _valid(schemas.Token, client.post("/api/auth/token", data={
-        "username": "viewer", "password": world.password("viewer")}).json())
-    _valid(schemas.LoggedOut, client.post("/api/auth/logout",
-                                          headers={"Authorization": f"Bearer {token['access_token']}"}).json())
+    made = _valid(
+        schemas.Assignment,
+        client.post(
+            "/api/assignments",
+            json={"staff_id": "W1", "target_type": "building", "target_id": "b1", "start_date": "2026-01-01"},
+        ).json(),
+    )
+    _valid(
+        schemas.Assignment, client.post(f"/api/assignments/{made['id']}/end", json={"end_date": "2026-06-01"}).json()
+    )
+    token = _valid(
+        schemas.Token,
+        client.post("/api/auth/token", data={"username": "viewer", "password": world.password("viewer")}).json(),
+    )
+    _valid(
+        schemas.LoggedOut,
+        client.post("/api/auth/logout", headers={"Authorization": f"Bearer {token['access_token']}"}).json(),
+    )

@@ -34,8 +34,10 @@ def test_map_opened_after_login_draws_only_the_scope(secured, browser):  # noqa:
     counts = page.evaluate(COUNT_LAYERS)
     assert counts.get("grid") == 2  # C1's Party-side grids P1, P2 (coloured by a Party metric); none of C2's
     assert s.U1 not in page.content() and s.P1 in page.content()
-    tiles = page.evaluate("""async (url) => { const r = await fetch(url); return [r.status, r.headers.get('cache-control')]; }""",
-                          "/tiles/buildings/13/0/0.pbf")
+    tiles = page.evaluate(
+        """async (url) => { const r = await fetch(url); return [r.status, r.headers.get('cache-control')]; }""",
+        "/tiles/buildings/13/0/0.pbf",
+    )
     assert tiles == [200, "private, max-age=300"]  # the cookie opens tiles too, never shared caches
     other = page.goto(f"{base}/maps/coverage/{s.C2}")
     assert other.status == 404

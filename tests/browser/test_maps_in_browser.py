@@ -45,8 +45,10 @@ def server(engine, settings):
 def browser():
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: ./dev setup installs it"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         yield browser
         browser.close()
 
@@ -97,8 +99,12 @@ def test_coverage_map_in_browser(server, browser):
     counts = page.evaluate(COUNT_LAYERS)
     assert outside == [] and errors == []
     assert counts["grid"] == cov.scene.grids["layer"].isin(["party", "unified"]).sum()
-    assert counts["gap_area"] == cov.gap_list(kind="grid_gap_area").shape[0] + cov.gap_list(
-        kind="grid_overlap").shape[0] + cov.gap_list(kind="grid_outside_community").shape[0]
+    assert (
+        counts["gap_area"]
+        == cov.gap_list(kind="grid_gap_area").shape[0]
+        + cov.gap_list(kind="grid_overlap").shape[0]
+        + cov.gap_list(kind="grid_outside_community").shape[0]
+    )
     assert page.locator(".leaflet-control-layers-overlays label").count() >= 10  # a switch per gap kind
     page.close()
 
@@ -110,10 +116,11 @@ def test_community_map_draws_buildings_from_vector_tiles(server, browser):
     assert outside == [] and errors == []
     loaded = [url for status, url in tiles if status == 200 and "/tiles/buildings/" in url]
     assert loaded, "no building tiles were requested"
-    drawn = page.evaluate("() => document.querySelectorAll('.leaflet-tile-container canvas, canvas.leaflet-tile').length")
+    drawn = page.evaluate(
+        "() => document.querySelectorAll('.leaflet-tile-container canvas, canvas.leaflet-tile').length"
+    )
     assert drawn > 0
     page.close()
-
 
 
 def test_alignment_map_in_browser(server, browser):

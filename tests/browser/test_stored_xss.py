@@ -54,14 +54,17 @@ def server(engine, settings, tmp_path_factory):
         yield base
 
 
-@pytest.mark.parametrize("path", [f"/maps/coverage/{s.DISTRICT}", f"/maps/coverage/{s.C1}",
-                                  f"/maps/grids/{s.G1}", f"/maps/alignment/{s.C1}"])
+@pytest.mark.parametrize(
+    "path", [f"/maps/coverage/{s.DISTRICT}", f"/maps/coverage/{s.C1}", f"/maps/grids/{s.G1}", f"/maps/alignment/{s.C1}"]
+)
 def test_stored_payloads_do_not_run_on_any_map(server, browser, path):  # noqa: F811
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.add_init_script("document.addEventListener('securitypolicyviolation', "
-                         "e => (window.__violations = window.__violations || []).push(e.violatedDirective + ' ' + e.blockedURI))")
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', "
+        "e => (window.__violations = window.__violations || []).push(e.violatedDirective + ' ' + e.blockedURI))"
+    )
     page.goto(server + path)
     wait_for_map(page)
     page.wait_for_load_state("networkidle")

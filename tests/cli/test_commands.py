@@ -17,14 +17,32 @@ from tests.conftest import fingerprint
 @pytest.fixture
 def env(db, settings, tmp_path):
     imports.import_file(db, scenes.write(tmp_path / "scene.gpkg", s.frames()))
-    return {"GRIDSVC_DATABASE_URL": settings.database_url, "GRIDSVC_HOME": str(tmp_path / "home"),
-            "GRIDSVC_MAPS_DIR": str(tmp_path / "maps")}
+    return {
+        "GRIDSVC_DATABASE_URL": settings.database_url,
+        "GRIDSVC_HOME": str(tmp_path / "home"),
+        "GRIDSVC_MAPS_DIR": str(tmp_path / "maps"),
+    }
 
 
 def test_every_topic_is_a_command():
     shown = CliRunner().invoke(main, ["--help"]).output
-    for command in ("db", "import", "export", "demo", "coverage", "gaps", "alignment", "map", "report", "snapshot",
-                    "plan", "history", "user", "audit", "serve"):
+    for command in (
+        "db",
+        "import",
+        "export",
+        "demo",
+        "coverage",
+        "gaps",
+        "alignment",
+        "map",
+        "report",
+        "snapshot",
+        "plan",
+        "history",
+        "user",
+        "audit",
+        "serve",
+    ):
         assert f"  {command} " in shown, command
 
 
@@ -35,8 +53,9 @@ def test_export_and_import_again_changes_nothing(env, db, tmp_path):
     assert exported.exit_code == 0 and out.exists(), exported.output
     again = CliRunner().invoke(main, ["import", str(out)], env=env)
     assert again.exit_code == 0, again.output
-    assert {k: v for k, v in fingerprint(db).items() if k not in ("audit_log", "imports")} == \
-        {k: v for k, v in before.items() if k not in ("audit_log", "imports")}
+    assert {k: v for k, v in fingerprint(db).items() if k not in ("audit_log", "imports")} == {
+        k: v for k, v in before.items() if k not in ("audit_log", "imports")
+    }
 
 
 def test_snapshots_are_taken_and_listed(env):
@@ -46,13 +65,16 @@ def test_snapshots_are_taken_and_listed(env):
     assert s.C1 in listed and "月初" in listed
 
 
-@pytest.mark.parametrize("args, says", [
-    (["import", "no-such-file.gpkg"], "no such file"),
-    (["import", "notes.txt"], "unknown file kind"),
-    (["coverage", "--area", "12345"], "12345"),
-    (["map", "grid", "999999999999999"], "999999999999999"),
-    (["report", "--area", s.C1, "-o", "report.doc"], "report.doc"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["import", "no-such-file.gpkg"], "no such file"),
+        (["import", "notes.txt"], "unknown file kind"),
+        (["coverage", "--area", "12345"], "12345"),
+        (["map", "grid", "999999999999999"], "999999999999999"),
+        (["report", "--area", s.C1, "-o", "report.doc"], "report.doc"),
+    ],
+)
 def test_bad_input_is_a_message_not_a_traceback(env, tmp_path, args, says, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.txt").write_text("x")

@@ -13,7 +13,7 @@ from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import PlanRejected
 from gridsvc.repository import plans as plan_repo
 from gridsvc.services import coverage as coverage_service
-from gridsvc.services import imports, plans
+from gridsvc.services import imports, plans, proposals
 from tests import coverage_scene as s
 from tests import scenes
 from tests.conftest import fingerprint
@@ -79,8 +79,13 @@ def test_a_failure_midway_changes_nothing(scene_db, monkeypatch):
 def test_a_plan_with_errors_is_refused(scene_db):
     plan_id = plans.adopt_governance(scene_db, [s.C1])
     with scene_db.begin() as conn:  # cut a hole into the plan
-        conn.execute(text("UPDATE plan_grids SET geom = ST_Multi(ST_Difference(geom, ST_Buffer(ST_Centroid(geom), 0.0002)))"
-                          " WHERE plan_id = :p"), {"p": plan_id})
+        conn.execute(
+            text(
+                "UPDATE plan_grids SET geom = ST_Multi(ST_Difference(geom, ST_Buffer(ST_Centroid(geom), 0.0002)))"
+                " WHERE plan_id = :p"
+            ),
+            {"p": plan_id},
+        )
     before = fingerprint(scene_db)
     with pytest.raises(PlanRejected, match="grid_gap_area"):
         plans.apply(scene_db, plan_id, LIMITS)
@@ -98,7 +103,7 @@ def demo_db(engine):
 
 
 def test_demo_proposal_meets_the_rules_on_every_community(demo_db):
-    plan_id, layouts = plans.propose(demo_db, [DEMO + "001", DEMO + "002", DEMO + "003"], LIMITS)
+    plan_id, layouts = proposals.propose(demo_db, [DEMO + "001", DEMO + "002", DEMO + "003"], LIMITS)
     assert len(layouts) == 12 and all(layout.band_met for layout in layouts)
     checked = plans.validate(demo_db, plan_id, LIMITS)
     assert [p for p in checked.problems if p["rule"] != "households_out_of_band"] == []  # (a), (c), (d)
@@ -129,8 +134,9 @@ def test_demo_adopt_governance_then_apply_aligns_everything(demo_db):
     sc = before.scene.scopes
     groups = set(before.scene.party_orgs.loc[before.scene.party_orgs["kind"] == "group", "id"])
     named = sc[(sc["target_type"] == "building") & sc["party_org_id"].isin(groups)]
-    changed = {g for g, bs in named.groupby("party_org_id")["target_id"]
-               if {grid0[b] for b in bs} != {grid1[b] for b in bs}}
+    changed = {
+        g for g, bs in named.groupby("party_org_id")["target_id"] if {grid0[b] for b in bs} != {grid1[b] for b in bs}
+    }
     listed = {o["party_org_id"] for o in diff["party_orgs"]}
     assert changed and changed <= listed
     live_codes = set(after.scene.grids["code"])

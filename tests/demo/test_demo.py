@@ -13,10 +13,24 @@ from gridsvc.ingest.exchange import validate_dataset
 from gridsvc.services import coverage as coverage_service
 from gridsvc.services import imports
 
-PLANTED = {"building_no_grid", "grid_gap_area", "grid_overlap", "grid_outside_community", "split_building",
-           "household_band", "no_grid_branch", "building_group_missing", "org_should_build",
-           "org_no_work_coverage", "no_grid_leader", "multiple_grid_leaders", "no_grid_worker",
-           "no_fulltime_worker", "worker_overloaded", "no_building_leader"}
+PLANTED = {
+    "building_no_grid",
+    "grid_gap_area",
+    "grid_overlap",
+    "grid_outside_community",
+    "split_building",
+    "household_band",
+    "no_grid_branch",
+    "building_group_missing",
+    "org_should_build",
+    "org_no_work_coverage",
+    "no_grid_leader",
+    "multiple_grid_leaders",
+    "no_grid_worker",
+    "no_fulltime_worker",
+    "worker_overloaded",
+    "no_building_leader",
+}
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +94,11 @@ def test_demo_stores_generated_rows_and_is_idempotent(db):
     again, _ = imports.build_demo(db, 20240501)
     assert again.changed == 0
     with db.connect() as conn:
-        sources = set(conn.execute(text(
-            "SELECT source FROM buildings UNION SELECT source FROM grids UNION SELECT source FROM areas")).scalars())
+        sources = set(
+            conn.execute(
+                text("SELECT source FROM buildings UNION SELECT source FROM grids UNION SELECT source FROM areas")
+            ).scalars()
+        )
         names = conn.execute(text("SELECT name FROM areas WHERE level = 'district'")).scalars().all()
     assert sources == {"generated"}
     assert any("生成数据" in n for n in names)
@@ -97,8 +114,10 @@ def test_demo_on_osm_footprints(db, osm_file):
     with db.connect() as conn:
         kept = conn.scalar(text("SELECT count(*) FROM buildings WHERE osm_id IS NOT NULL AND source = 'generated'"))
         communities = conn.scalar(text("SELECT count(*) FROM areas WHERE level = 'community'"))
-        empty = conn.scalar(text("""SELECT count(*) FROM areas a WHERE level = 'community' AND NOT EXISTS
-                                    (SELECT 1 FROM buildings b WHERE ST_Intersects(b.rep_point, a.geom))"""))
+        empty = conn.scalar(
+            text("""SELECT count(*) FROM areas a WHERE level = 'community' AND NOT EXISTS
+                                    (SELECT 1 FROM buildings b WHERE ST_Intersects(b.rep_point, a.geom))""")
+        )
     assert kept == result.counts["buildings"].inserted
     assert communities == 12 and empty == 0
 

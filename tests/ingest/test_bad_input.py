@@ -49,8 +49,9 @@ def wrong_type(f):
 
 
 def invalid_geometry(f):
-    bowtie = shapely.Polygon([scenes.lonlat(0, 0), scenes.lonlat(100, 100), scenes.lonlat(100, 0),
-                              scenes.lonlat(0, 100)])
+    bowtie = shapely.Polygon(
+        [scenes.lonlat(0, 0), scenes.lonlat(100, 100), scenes.lonlat(100, 0), scenes.lonlat(0, 100)]
+    )
     f["grids"].loc[f["grids"]["code"] == C1 + "002", "geometry"] = bowtie
     return f
 
@@ -72,8 +73,11 @@ def swapped(f):
 
 
 def no_crs(f):
-    f["buildings"] = gpd.GeoDataFrame(pd.DataFrame(f["buildings"].drop(columns="geometry")),
-                                      geometry=f["buildings"].geometry.values.to_numpy(), crs=None)
+    f["buildings"] = gpd.GeoDataFrame(
+        pd.DataFrame(f["buildings"].drop(columns="geometry")),
+        geometry=f["buildings"].geometry.values.to_numpy(),
+        crs=None,
+    )
     return f
 
 
@@ -131,19 +135,30 @@ CASES = [
     (missing_layer, ["layer 'grids'", "329901001009001", "column 'community_code'", "unknown community 329901001009"]),
     (missing_column, ["layer 'buildings'", "column 'use'", "required column is missing"]),
     (wrong_type, ["layer 'buildings'", "(id=b2)", "column 'floors'", "'six' is not a whole number"]),
-    (invalid_geometry, ["layer 'grids'", f"(code={C1}002)", "column 'geometry'", "invalid geometry", "Self-intersection"]),
+    (
+        invalid_geometry,
+        ["layer 'grids'", f"(code={C1}002)", "column 'geometry'", "invalid geometry", "Self-intersection"],
+    ),
     (empty_geometry, ["layer 'buildings'", "(id=b2)", "column 'geometry'", "geometry is empty"]),
     (outside_china, ["layer 'buildings'", "(id=b2)", "lie outside China"]),
     (swapped, ["layer 'buildings'", "(id=b2)", "lat/lon swapped"]),
     (no_crs, ["layer 'buildings'", "no CRS declared", "--datum"]),
     (duplicate_code, ["layer 'grids'", "column 'code'", f"duplicate code '{C1}001'"]),
     (duplicate_id, ["layer 'buildings'", "column 'id'", "duplicate id 'b1'"]),
-    (code_not_prefixed, ["layer 'grids'", "(code=329901001002009)", "column 'code'",
-                         f"does not start with its community code {C1}"]),
+    (
+        code_not_prefixed,
+        ["layer 'grids'", "(code=329901001002009)", "column 'code'", f"does not start with its community code {C1}"],
+    ),
     (code_not_digits, ["layer 'grids'", "column 'code'", "is not a valid code (15 digits)"]),
-    (unknown_scope_target, ["layer 'party_org_scope'", "(party_org_id=grp1)", "column 'target_id'", "unknown building 'b99'"]),
+    (
+        unknown_scope_target,
+        ["layer 'party_org_scope'", "(party_org_id=grp1)", "column 'target_id'", "unknown building 'b99'"],
+    ),
     (unknown_assignment_staff, ["layer 'assignments'", "column 'staff_id'", "unknown staff 's99'"]),
-    (unknown_assignment_target, ["layer 'assignments'", "(staff_id=s1)", "column 'target_id'", "unknown grid '329901001001099'"]),
+    (
+        unknown_assignment_target,
+        ["layer 'assignments'", "(staff_id=s1)", "column 'target_id'", "unknown grid '329901001001099'"],
+    ),
     (unknown_building, ["layer 'organizations'", "(id=o1)", "column 'building_id'", "unknown building 'b99'"]),
     (bad_choice, ["layer 'grids'", "column 'layer'", "'partyy' is not one of party, governance, unified"]),
     (wrong_geometry_type, ["layer 'grids'", "column 'geometry'", "Point where Polygon or MultiPolygon is expected"]),

@@ -24,15 +24,29 @@ def small_file(tmp_path):
 def test_import_stores_every_layer(db, small_file):
     result = imports.import_file(db, small_file)
     inserted = {table: c.inserted for table, c in result.counts.items()}
-    assert inserted == {"areas": 4, "grids": 5, "buildings": 6, "organizations": 2, "party_orgs": 4,
-                        "party_org_scopes": 4, "staff": 4, "assignments": 4}
+    assert inserted == {
+        "areas": 4,
+        "grids": 5,
+        "buildings": 6,
+        "organizations": 2,
+        "party_orgs": 4,
+        "party_org_scopes": 4,
+        "staff": 4,
+        "assignments": 4,
+    }
     with db.connect() as conn:
         levels = dict(conn.execute(text("SELECT level, count(*) FROM areas GROUP BY level")).all())
         assert levels == {"district": 1, "street": 1, "community": 2}
         # the street's boundary is the union of its two communities: 400 m × 200 m
         area = conn.scalar(text(f"SELECT ST_Area(ST_Transform(geom, 4549)) FROM areas WHERE code = '{scenes.STREET}'"))
         assert area == pytest.approx(80_000, rel=0.01)
-        srids = conn.execute(text("SELECT DISTINCT ST_SRID(geom) FROM grids UNION SELECT DISTINCT ST_SRID(geom) FROM buildings")).scalars().all()
+        srids = (
+            conn.execute(
+                text("SELECT DISTINCT ST_SRID(geom) FROM grids UNION SELECT DISTINCT ST_SRID(geom) FROM buildings")
+            )
+            .scalars()
+            .all()
+        )
         assert srids == [4490]
 
 
@@ -129,13 +143,15 @@ def test_datum_option_shifts_gcj02_back(db, tmp_path):
 
 def test_footprint_file_columns_matched_by_name(db, tmp_path):
     path = tmp_path / "survey.geojson"
-    gpd.GeoDataFrame({"ID": ["s-1", "s-2"], "层数": [12, 3], "use": ["residential", "shop"]},
-                     geometry=[scenes.box(0, 0, 20, 20), scenes.box(50, 0, 70, 20)], crs=4326).to_file(path)
+    gpd.GeoDataFrame(
+        {"ID": ["s-1", "s-2"], "层数": [12, 3], "use": ["residential", "shop"]},
+        geometry=[scenes.box(0, 0, 20, 20), scenes.box(50, 0, 70, 20)],
+        crs=4326,
+    ).to_file(path)
     imports.import_file(db, path)
     with db.connect() as conn:
         rows = {r[0]: r[1:] for r in conn.execute(text("SELECT id, floors, use FROM buildings"))}
     assert rows == {"s-1": (12, "residential"), "s-2": (3, "commercial")}
-
 
 
 def test_empty_yes_no_cells_take_their_defaults(db, tmp_path):
@@ -158,6 +174,14 @@ def test_bulk_load_into_empty_and_filled_tables(db, monkeypatch, small_file):
     assert imports.import_file(db, small_file).changed == 0
     assert fingerprint(db) == before
     with db.connect() as conn:
-        gist = conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'buildings' "
-                                 "AND indexdef LIKE '%gist%' ORDER BY 1")).scalars().all()
+        gist = (
+            conn.execute(
+                text(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = 'buildings' "
+                    "AND indexdef LIKE '%gist%' ORDER BY 1"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert gist == ["buildings_geom_gist", "buildings_rep_point_gist"]

@@ -56,22 +56,27 @@ def _calls(tokens: dict[str, str]) -> list[Call]:
     calls = []
     for user, community, grid in (("planner", s.C1, s.G1), ("viewer", s.C2, s.U1)):
         token, leaks = tokens[user], _leak_check(community)
-        calls += [Call("list", f"/api/buildings?community={community}", token, leaks),
-                  Call("list", "/api/grids", token, leaks),
-                  Call("list", "/api/staff", token, leaks),
-                  Call("coverage", f"/api/grids/{grid}/coverage", token, leaks),
-                  Call("coverage", f"/api/coverage/{community}", token, leaks),
-                  Call("map", f"/maps/grids/{grid}", token, leaks),
-                  Call("tile", f"/tiles/buildings/16/{x16}/{y16}.pbf", token, leaks),
-                  Call("tile", f"/tiles/grids/13/{x13}/{y13}.pbf", token, leaks),
-                  Call("health", "/api/health", token)]
+        calls += [
+            Call("list", f"/api/buildings?community={community}", token, leaks),
+            Call("list", "/api/grids", token, leaks),
+            Call("list", "/api/staff", token, leaks),
+            Call("coverage", f"/api/grids/{grid}/coverage", token, leaks),
+            Call("coverage", f"/api/coverage/{community}", token, leaks),
+            Call("map", f"/maps/grids/{grid}", token, leaks),
+            Call("tile", f"/tiles/buildings/16/{x16}/{y16}.pbf", token, leaks),
+            Call("tile", f"/tiles/grids/13/{x13}/{y13}.pbf", token, leaks),
+            Call("health", "/api/health", token),
+        ]
     return calls
 
 
 def test_64_clients_two_scopes_no_errors_no_leaks(db, settings, tmp_path):
     tokens = world.build(db, tmp_path)
-    env = {"GRIDSVC_DATABASE_URL": settings.database_url, "GRIDSVC_AUTH_REQUIRED": "true",
-           "GRIDSVC_HOME": str(tmp_path / "home")}
+    env = {
+        "GRIDSVC_DATABASE_URL": settings.database_url,
+        "GRIDSVC_AUTH_REQUIRED": "true",
+        "GRIDSVC_HOME": str(tmp_path / "home"),
+    }
     with server(env, tmp_path / "serve.log") as base:
         run = hammer(base, _calls(tokens), clients=64, seconds=SECONDS)
     errors = run.errors()
@@ -100,8 +105,11 @@ def test_database_outage_answers_503_then_recovers(own_cluster, tmp_path):
     imports.import_file(engine, scenes.write(tmp_path / "scene.gpkg", s.frames()))
     engine.dispose()
     env = {"GRIDSVC_DATABASE_URL": own_cluster.url, "GRIDSVC_HOME": str(tmp_path / "home")}
-    calls = [Call("health", "/api/health"), Call("list", f"/api/buildings?community={s.C1}"),
-             Call("coverage", f"/api/grids/{s.G1}/coverage")]
+    calls = [
+        Call("health", "/api/health"),
+        Call("list", f"/api/buildings?community={s.C1}"),
+        Call("coverage", f"/api/grids/{s.G1}/coverage"),
+    ]
     with server(env, tmp_path / "serve.log") as base:
         import threading
 

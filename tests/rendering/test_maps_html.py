@@ -46,8 +46,16 @@ def test_grid_map_has_everything_a_grid_leader_needs(demo_db):
     cov = coverage_service.coverage(engine, code)
     assert not EXTERNAL.search(page)
     assert "<script>" in page and "L.map(" in page  # Leaflet inlined
-    for text in ("楼栋状态", "应建未建楼栋党小组", "已建楼栋党小组", "无在岗楼栋长", "工作人员", "覆盖指标",
-                 "本图数据为生成数据，仅供演示", code):
+    for text in (
+        "楼栋状态",
+        "应建未建楼栋党小组",
+        "已建楼栋党小组",
+        "无在岗楼栋长",
+        "工作人员",
+        "覆盖指标",
+        "本图数据为生成数据，仅供演示",
+        code,
+    ):
         assert shows(page, text), text
     assert page.count('"gs_kind": "building"') == len(cov.grid_buildings(code))
     assert "****" not in page and PHONE.search(page)  # the local admin sees phone numbers whole
@@ -60,8 +68,15 @@ def test_coverage_map_layers(demo_db):
     engine, demo = demo_db
     page = maps.coverage_map_html(engine, demo.district_code, Basemap(), "grid_leader_coverage")
     assert not EXTERNAL.search(page)
-    for text in ("网格长配备率", "社区边界", "空白、重叠与越界区域", "网格无网格长", "网格有多名网格长",
-                 "本图数据为生成数据，仅供演示", "L.control.layers"):
+    for text in (
+        "网格长配备率",
+        "社区边界",
+        "空白、重叠与越界区域",
+        "网格无网格长",
+        "网格有多名网格长",
+        "本图数据为生成数据，仅供演示",
+        "L.control.layers",
+    ):
         assert shows(page, text), text
     cov = coverage_service.coverage(engine, demo.district_code)
     staff_side = cov.scene.grids["layer"].isin(["governance", "unified"]).sum()
@@ -79,8 +94,9 @@ def test_coverage_map_aggregates_large_kinds(demo_db, monkeypatch):
 
 def test_served_maps_load_assets_from_this_server(demo_db):
     engine, demo = demo_db
-    page = maps.coverage_map_html(engine, demo.district_code + "001", Basemap(), inline=False,
-                                     tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf")
+    page = maps.coverage_map_html(
+        engine, demo.district_code + "001", Basemap(), inline=False, tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf"
+    )
     assert '<script src="/static/vendor/leaflet/dist/leaflet.js">' in page
     assert "/static/vendor/leaflet.vectorgrid/" in page and "L.vectorGrid.protobuf" in page
 
@@ -113,8 +129,15 @@ def test_alignment_map(demo_db):
     page = maps.alignment_map_html(engine, community, Basemap())
     result = coverage_service.alignment(engine, community)
     assert not EXTERNAL.search(page)
-    for text in ("两网对照", "党建网格（滑块左侧）", "治理网格（滑块右侧）", "需调整的楼栋", "gs-swipe", "IoU",
-                 "本图数据为生成数据，仅供演示"):
+    for text in (
+        "两网对照",
+        "党建网格（滑块左侧）",
+        "治理网格（滑块右侧）",
+        "需调整的楼栋",
+        "gs-swipe",
+        "IoU",
+        "本图数据为生成数据，仅供演示",
+    ):
         assert shows(page, text), text
     assert page.count('"gs_kind": "move"') == len(result.moves)
     assert page.count("IoU ") >= len(result.pairs)

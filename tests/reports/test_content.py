@@ -90,8 +90,7 @@ def test_changes_against_a_snapshot_list_only_what_moved(cov):
     tree[0]["metrics"]["grid_leader_coverage"]["value"] = 0.75  # as if it had been better
     community = tree[0]["children"][0]["children"][1]  # C2
     community["metrics"]["building_leader_coverage"]["value"] = None
-    previous = {"id": 7, "taken_at": MADE - dt.timedelta(days=30), "area": s.DISTRICT, "as_of": s.AS_OF,
-                "tree": tree}
+    previous = {"id": 7, "taken_at": MADE - dt.timedelta(days=30), "area": s.DISTRICT, "as_of": s.AS_OF, "tree": tree}
     made = build_report(cov, s.DISTRICT, MADE, Thresholds(), previous)
     assert set(flatten(tree)) >= {s.DISTRICT, s.STREET, s.C1, s.C2, s.G1, s.U2}
     changes = made.changes.set_index(["code", "key"])

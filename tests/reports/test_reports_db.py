@@ -80,10 +80,10 @@ def test_excel_ledger_holds_the_engines_numbers_in_typed_cells(demo_db, written)
     communities = book["社区排名"]
     header = [c.value for c in communities[1]]
     column = header.index("楼栋党小组应建已建率")
-    assert header[column + 1: column + 3] == ["楼栋党小组应建已建率·分子", "楼栋党小组应建已建率·分母"]
+    assert header[column + 1 : column + 3] == ["楼栋党小组应建已建率·分子", "楼栋党小组应建已建率·分母"]
     seen = {}
     for row in communities.iter_rows(min_row=2, values_only=True):
-        seen[row[0]] = row[column: column + 3]
+        seen[row[0]] = row[column : column + 3]
     assert set(seen) == set(cov.descendants(district, "community"))
     for code, cells in seen.items():
         m = cov.metrics(code)["building_group_coverage"]
@@ -193,8 +193,10 @@ def test_html_pictures_load_in_a_browser(written):
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: ./dev setup installs it"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
-                                                                    "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.goto(written["html"].as_uri())
         widths = page.eval_on_selector_all("figure img", "imgs => imgs.map(i => i.naturalWidth)")
@@ -212,12 +214,17 @@ def test_snapshot_then_change_shows_in_every_format(demo_db, env, tmp_path):
     assert taken.exit_code == 0 and "snapshot #" in taken.output
     before = coverage_service.coverage(engine, district).metrics(district)["grid_leader_coverage"]
     with engine.begin() as conn:  # a grid leader leaves
-        leader = conn.execute(text("""SELECT a.id FROM assignments a JOIN staff s ON s.id = a.staff_id
+        leader = conn.execute(
+            text("""SELECT a.id FROM assignments a JOIN staff s ON s.id = a.staff_id
                                       WHERE s.role = 'grid_leader' AND a.target_type = 'grid'
                                         AND a.target_id LIKE :d AND a.end_date IS NULL
-                                      ORDER BY a.id LIMIT 1"""), {"d": district + "%"}).scalar_one()
-        conn.execute(text("UPDATE assignments SET end_date = :d WHERE id = :id"),
-                     {"d": dt.date.today() - dt.timedelta(days=1), "id": leader})
+                                      ORDER BY a.id LIMIT 1"""),
+            {"d": district + "%"},
+        ).scalar_one()
+        conn.execute(
+            text("UPDATE assignments SET end_date = :d WHERE id = :id"),
+            {"d": dt.date.today() - dt.timedelta(days=1), "id": leader},
+        )
     try:
         after = coverage_service.coverage(engine, district).metrics(district)["grid_leader_coverage"]
         assert after["numerator"] == before["numerator"] - 1
@@ -275,7 +282,8 @@ def test_report_cli_errors_name_the_problem(demo_db, env, tmp_path):
     _, district = demo_db
     bad_suffix = CliRunner().invoke(main, ["report", "--area", district, "-o", str(tmp_path / "r.docx")], env=env)
     assert bad_suffix.exit_code != 0 and "not .docx" in bad_suffix.output
-    grid = CliRunner().invoke(main, ["report", "--area", district + "001001001", "-o", str(tmp_path / "r.pdf")],
-                              env=env)
+    grid = CliRunner().invoke(
+        main, ["report", "--area", district + "001001001", "-o", str(tmp_path / "r.pdf")], env=env
+    )
     assert grid.exit_code != 0 and "is a grid" in grid.output
     assert not (tmp_path / "r.pdf").exists()

@@ -19,9 +19,11 @@ CODE = scenes.C1 + "001"
 def _replace_grid(conn, on: dt.date, new_geom: shapely.Polygon) -> None:
     conn.execute(text("UPDATE grids SET valid_from = '2024-01-01' WHERE code = :c"), {"c": CODE})
     conn.execute(text("UPDATE grids SET valid_to = :on WHERE code = :c AND valid_to IS NULL"), {"c": CODE, "on": on})
-    conn.execute(text("""INSERT INTO grids (code, layer, community_code, name, geom, valid_from)
+    conn.execute(
+        text("""INSERT INTO grids (code, layer, community_code, name, geom, valid_from)
                          VALUES (:c, 'unified', :community, 'G1 new', ST_GeomFromText(:wkt, 4490), :on)"""),
-                 {"c": CODE, "community": scenes.C1, "wkt": shapely.MultiPolygon([new_geom]).wkt, "on": on})
+        {"c": CODE, "community": scenes.C1, "wkt": shapely.MultiPolygon([new_geom]).wkt, "on": on},
+    )
 
 
 def test_grids_by_date(db, tmp_path):
@@ -41,5 +43,8 @@ def test_grids_by_date(db, tmp_path):
 def test_only_one_current_grid_per_code(db, tmp_path):
     imports.import_file(db, scenes.write(tmp_path / "small.gpkg"))
     with pytest.raises(IntegrityError), db.begin() as conn:
-        conn.execute(text("""INSERT INTO grids (code, layer, community_code, geom)
-                             SELECT code, layer, community_code, geom FROM grids WHERE code = :c"""), {"c": CODE})
+        conn.execute(
+            text("""INSERT INTO grids (code, layer, community_code, geom)
+                             SELECT code, layer, community_code, geom FROM grids WHERE code = :c"""),
+            {"c": CODE},
+        )

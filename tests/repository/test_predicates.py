@@ -33,9 +33,16 @@ ALL_GRIDS = [s.P1, s.P2, s.G1, s.G2, s.U1, s.U2]
 def _with_b9() -> dict:
     frames = s.frames()
     b = frames["buildings"]
-    b9 = gpd.GeoDataFrame({"id": ["b9"], "name": ["9号楼"], "use": ["residential"],
-                           "households": pd.array([12], dtype="Int64"), "full_members": pd.array([1], dtype="Int64")},
-                          geometry=s.lonlat([s.box(296, 40, 299, 60)]))
+    b9 = gpd.GeoDataFrame(
+        {
+            "id": ["b9"],
+            "name": ["9号楼"],
+            "use": ["residential"],
+            "households": pd.array([12], dtype="Int64"),
+            "full_members": pd.array([1], dtype="Int64"),
+        },
+        geometry=s.lonlat([s.box(296, 40, 299, 60)]),
+    )
     frames["buildings"] = gpd.GeoDataFrame(pd.concat([b, b9], ignore_index=True), crs=b.crs)
     return frames
 
@@ -58,10 +65,14 @@ def test_sql_assignment_equals_python_for_every_grid(scene):
 
 def test_a_building_in_two_overlapping_grids_is_listed_under_the_first_only(scene, settings):
     with TestClient(create_app(settings)) as client:
-        listed = {code: {f["id"] for f in client.get("/api/buildings", params={"grid": code}).json()["features"]}
-                  for code in (s.U1, s.U2)}
-        counted = {code: {b["id"] for b in client.get(f"/api/grids/{code}/coverage").json()["buildings"]}
-                   for code in (s.U1, s.U2)}
+        listed = {
+            code: {f["id"] for f in client.get("/api/buildings", params={"grid": code}).json()["features"]}
+            for code in (s.U1, s.U2)
+        }
+        counted = {
+            code: {b["id"] for b in client.get(f"/api/grids/{code}/coverage").json()["buildings"]}
+            for code in (s.U1, s.U2)
+        }
     assert listed == counted
     assert "b9" in listed[s.U1] and "b9" not in listed[s.U2]
 
@@ -74,13 +85,26 @@ def test_row_level_security_gives_the_overlap_to_the_first_grid(scene):
         assert ("b9" in ids) is sees_b9, scope
 
 
-@pytest.mark.parametrize("day", [dt.date(2019, 6, 1), dt.date(2020, 12, 31), s.AS_OF, dt.date(2099, 1, 1),
-                                 dt.date(2099, 12, 31), dt.date(2100, 1, 1)])
+@pytest.mark.parametrize(
+    "day",
+    [
+        dt.date(2019, 6, 1),
+        dt.date(2020, 12, 31),
+        s.AS_OF,
+        dt.date(2099, 1, 1),
+        dt.date(2099, 12, 31),
+        dt.date(2100, 1, 1),
+    ],
+)
 def test_sql_active_assignments_equal_python(scene, day):
     with scene.connect() as conn:
         active_py = load_scene(conn, None, day).active_assignments()
-        rows = conn.execute(text(f"SELECT staff_id, target_type, target_id FROM assignments a "
-                                 f"WHERE {predicates.active_on('a', ':day')}"), {"day": day})
+        rows = conn.execute(
+            text(
+                f"SELECT staff_id, target_type, target_id FROM assignments a WHERE {predicates.active_on('a', ':day')}"
+            ),
+            {"day": day},
+        )
         in_sql = {tuple(r) for r in rows}
     in_python = set(zip(active_py["staff_id"], active_py["target_type"], active_py["target_id"], strict=True))
     assert in_sql == in_python

@@ -8,6 +8,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
 """
+
 from alembic import op
 
 revision = "0002"
@@ -15,8 +16,17 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-TABLES = ("areas", "grids", "buildings", "organizations", "party_orgs", "party_org_scopes", "staff",
-          "assignments", "roads")
+TABLES = (
+    "areas",
+    "grids",
+    "buildings",
+    "organizations",
+    "party_orgs",
+    "party_org_scopes",
+    "staff",
+    "assignments",
+    "roads",
+)
 
 
 def upgrade() -> None:

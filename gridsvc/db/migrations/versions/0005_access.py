@@ -19,6 +19,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-23
 """
+
 from alembic import op
 
 revision = "0005"
@@ -27,8 +28,19 @@ branch_labels = None
 depends_on = None
 
 ROLE = "gridsvc_scoped"
-DATA_TABLES = ("areas", "grids", "buildings", "organizations", "party_orgs", "party_org_scopes", "staff",
-               "assignments", "plans", "plan_grids", "snapshots")
+DATA_TABLES = (
+    "areas",
+    "grids",
+    "buildings",
+    "organizations",
+    "party_orgs",
+    "party_org_scopes",
+    "staff",
+    "assignments",
+    "plans",
+    "plan_grids",
+    "snapshots",
+)
 # a target (of a Party-organization scope or a staff assignment) is visible when its row is
 _TARGET_VISIBLE = """CASE target_type
     WHEN 'building' THEN EXISTS (SELECT 1 FROM buildings b WHERE b.id = target_id)

@@ -12,6 +12,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-30
 """
+
 from alembic import op
 
 revision = "0006"
@@ -20,10 +21,14 @@ branch_labels = None
 depends_on = None
 
 ROLE = "gridsvc_scoped"
-OLD = {"buildings": "ST_Intersects(rep_point, (SELECT gridsvc_scope_geom()))",
-       "organizations": "ST_Intersects(geom, (SELECT gridsvc_scope_geom()))"}
-NEW = {table: f"{rule} AND (length(gridsvc_scope()) <> 15 OR gridsvc_in_grid({column}, gridsvc_scope()))"
-       for (table, rule), column in zip(OLD.items(), ("rep_point", "geom"), strict=True)}
+OLD = {
+    "buildings": "ST_Intersects(rep_point, (SELECT gridsvc_scope_geom()))",
+    "organizations": "ST_Intersects(geom, (SELECT gridsvc_scope_geom()))",
+}
+NEW = {
+    table: f"{rule} AND (length(gridsvc_scope()) <> 15 OR gridsvc_in_grid({column}, gridsvc_scope()))"
+    for (table, rule), column in zip(OLD.items(), ("rep_point", "geom"), strict=True)
+}
 
 
 def _first_on_side(layers: str) -> str:

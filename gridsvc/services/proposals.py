@@ -1,0 +1,103 @@
+"""The automatic unified-grid proposal as users run it (CLI and API alike): one programme per community
+(:mod:`gridsvc.analysis.proposal`) over the coverage of the communities, stored as a draft plan."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Engine
+
+from gridsvc.analysis.assignment import representative_points
+from gridsvc.analysis.coverage import Coverage, compute_coverage
+from gridsvc.analysis.scene import Thresholds
+from gridsvc.repository import plans as repo
+from gridsvc.repository import read
+from gridsvc.repository.scene import load_scene
+from gridsvc.services.plans import _common_area, _groups, communities_of
+
+
+def propose(
+    engine: Engine,
+    communities: list[str],
+    limits: Thresholds,
+    name: str | None = None,
+    time_limit: float = 60.0,
+    progress=None,
+) -> tuple[int, list]:
+    """A plan holding the automatic proposal (a unified layer) for ``communities``, one programme per
+    community; returns the plan id and each community's :class:`~gridsvc.analysis.proposal.Layout`."""
+    from gridsvc.analysis.proposal import propose_layout
+
+    communities = communities_of(engine, communities)
+    with engine.connect() as conn:
+        scene = load_scene(conn, _common_area(communities))
+        roads = read.roads(conn, read.BBox(*scene.communities.total_bounds))
+    coverage = compute_coverage(scene, limits)
+    frames, layouts = [], []
+    for community in communities:
+        data = proposal_input(coverage, community, roads)
+        layout = propose_layout(data, limits.households_min, limits.households_max, time_limit)
+        frames.append(_layout_grids(layout, data, coverage))
+        layouts.append(layout)
+        if progress:
+            progress(community, layout)
+    grids = pd.concat(frames, ignore_index=True)
+    grids = gpd.GeoDataFrame(grids, geometry="geometry", crs=scene.crs).to_crs(4490)
+    with engine.begin() as conn:
+        plan_id = repo.insert_plan(conn, name or "自动方案", communities, "unified", "proposal", grids)
+    return plan_id, layouts
+
+
+def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame):
+    """What the proposal needs for one community, from its coverage (metric CRS)."""
+    from gridsvc.analysis.proposal import CommunityInput
+
+    scene, crs = coverage.scene, coverage.scene.crs
+    b = coverage.units.buildings
+    mine = (b["community"] == community).to_numpy()
+    buildings = gpd.GeoDataFrame(
+        {
+            "id": b["id"][mine].to_numpy(),
+            "households": b["households"][mine].to_numpy(),
+            "party_grid": b["party_grid"][mine].to_numpy(),
+            "governance_grid": b["governance_grid"][mine].to_numpy(),
+        },
+        geometry=scene.buildings.geometry[mine].to_crs(crs).values,
+        crs=crs,
+    )
+    buildings["rep_point"] = representative_points(buildings.geometry.values.to_numpy())
+    area = scene.communities[scene.communities["code"] == community].to_crs(crs).geometry.iloc[0]
+    grids = scene.grids[scene.grids["community_code"] == community]
+    alignment = coverage.alignment(community)
+    road_lines = roads.to_crs(crs).geometry.values.to_numpy() if len(roads) else None
+    return CommunityInput(
+        community,
+        area,
+        buildings,
+        list(_groups(scene, set(buildings["id"])).values()),
+        [(p["party"], p["governance"]) for p in alignment.pairs],
+        sorted(grids.loc[grids["layer"].isin(["party", "unified"]), "code"]),
+        sorted(grids.loc[grids["layer"].isin(["governance", "unified"]), "code"]),
+        road_lines,
+    )
+
+
+def _layout_grids(layout, data, coverage: Coverage) -> pd.DataFrame:
+    """The layout's grids with codes: a grid anchored on a live grid keeps that code; new ones get free codes."""
+    names = dict(zip(coverage.scene.grids["code"], coverage.scene.grids["name"], strict=True))
+    anchored = {layout.candidates[k].anchor for k in layout.geoms} - {None}
+    fresh = iter(repo.free_codes(set(data.party_grids) | set(data.governance_grids), data.community, len(layout.geoms)))
+    rows = []
+    for k, geom in sorted(layout.geoms.items()):
+        anchor = layout.candidates[k].anchor
+        code = anchor if anchor else next(c for c in fresh if c not in anchored)
+        rows.append(
+            {
+                "code": code,
+                "community_code": data.community,
+                "urban": True,
+                "geometry": geom,
+                "name": names.get(anchor) if anchor else f"新网格{code[-3:]}",
+            }
+        )
+    return pd.DataFrame(rows)
