@@ -49,6 +49,27 @@ class Alignment:
         }
 
 
+def best_pairs(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the one-to-one matching with the largest total (the Hungarian method,
+    domain.md §5): the one matching behind the alignment rate, the alignment's pairs and the
+    households a plan moves.
+
+    >>> [r.tolist() for r in best_pairs(np.array([[90, 10], [20, 80]]))]
+    [[0, 1], [0, 1]]
+    """
+    return linear_sum_assignment(np.asarray(matrix, dtype=float), maximize=True)
+
+
+def household_table(buildings: pd.DataFrame, a: str, b: str, index=None, columns=None) -> pd.DataFrame:
+    """Households per (grid of column ``a``, grid of column ``b``); buildings missing on either side
+    left out; ``index``/``columns`` put every grid of a layer in, with 0 where no building is."""
+    both = buildings.dropna(subset=[a, b])
+    table = both.pivot_table(index=a, columns=b, values="households", aggfunc="sum", fill_value=0)
+    if index is not None:
+        table = table.reindex(index=index, columns=columns, fill_value=0)
+    return table
+
+
 def match_grids(table: pd.DataFrame) -> list[tuple[str, str]]:
     """Party → governance pairs maximizing the households in matched cells.
 
@@ -60,7 +81,7 @@ def match_grids(table: pd.DataFrame) -> list[tuple[str, str]]:
     """
     if table.empty:
         return []
-    rows, cols = linear_sum_assignment(table.to_numpy(dtype=float), maximize=True)
+    rows, cols = best_pairs(table.to_numpy(dtype=float))
     return [(table.index[r], table.columns[c]) for r, c in zip(rows, cols, strict=True)]
 
 
@@ -84,13 +105,9 @@ def align_community(
     """
     households = buildings["households"].fillna(0).astype(int)
     total = int(households.sum())
-    both = buildings.dropna(subset=["party_grid", "governance_grid"])
-    table = both.assign(h=households[both.index]).pivot_table(
-        index="party_grid", columns="governance_grid", values="h", aggfunc="sum", fill_value=0
-    )
     party = sorted(grids_m.loc[grids_m["layer"].isin(["party", "unified"]), "code"])
     governance = sorted(grids_m.loc[grids_m["layer"].isin(["governance", "unified"]), "code"])
-    table = table.reindex(index=party, columns=governance, fill_value=0)
+    table = household_table(buildings.assign(households=households), "party_grid", "governance_grid", party, governance)
     pairs = match_grids(table)
     matched = {(p, g) for p, g in pairs}
     in_pair = [(p, g) in matched for p, g in zip(buildings["party_grid"], buildings["governance_grid"], strict=True)]
@@ -163,7 +180,7 @@ def matched_households(buildings: pd.DataFrame, grids: pd.DataFrame) -> pd.DataF
         cols, c = np.unique(governance[s:e], return_inverse=True)
         matrix = np.zeros((len(rows), len(cols)))
         np.add.at(matrix, (r, c), weight[s:e])
-        best_r, best_c = linear_sum_assignment(matrix, maximize=True)
+        best_r, best_c = best_pairs(matrix)
         matched[code] = float(matrix[best_r, best_c].sum())
     out = pd.DataFrame({"community": total.index, "households": total.to_numpy()})
     out["matched_households"] = out["community"].map(matched).fillna(0.0)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridsvc.analysis.alignment import match_grids
+from gridsvc.analysis.alignment import household_table, match_grids
 from gridsvc.analysis.assignment import assign_buildings
 from gridsvc.analysis.scene import Scene, Thresholds
 from gridsvc.analysis.topology import CODE, community_topology
@@ -271,10 +271,9 @@ def remapped_assignments(assignments: pd.DataFrame, moved: dict[str, str], effec
 def kept_households(buildings: pd.DataFrame, a: str, b: str) -> int:
     """Households that stay together when the grids of column ``a`` are matched one-to-one to those of
     ``b`` (the Hungarian matching of domain.md §5); a building missing on either side is not kept."""
-    both = buildings.dropna(subset=[a, b])
-    if both.empty:
+    table = household_table(buildings, a, b)
+    if table.empty:
         return 0
-    table = both.pivot_table(index=a, columns=b, values="households", aggfunc="sum", fill_value=0)
     return int(sum(table.at[p, g] for p, g in match_grids(table)))
 
 
