@@ -37,3 +37,51 @@ ACTION_LABEL = {
     "edit": "修改楼栋和人员分配",
     "admin": "管理用户和审计日志",
 }
+
+# What the command line says, Chinese first (codes, paths and settings stay as they are).
+SAYS = {
+    "error": "gridsvc 出错：{message}",
+    "serving": "服务已启动：http://{host}:{port}（接口文档 /docs）",
+    "note": "说明：{note}",
+    "imported": "已导入",
+    "unchanged": "没有变化：数据库中已有这些数据",
+    "reading": "正在读取 {file} …",
+    "wrote": "已写入 {path}",
+    "wrote_size": "已写入 {path}（{kb:.0f} KB）",
+    "demo_start": "正在生成演示区（全部为生成数据）…",
+    "demo_done": "演示区 {code}；埋设的问题：",
+    "demo_gap": "  {kind:<24}{count:>4}  例如 {where}：{text}",
+    "db_url": "数据库：{url}（GRIDSVC_DATABASE_URL）",
+    "db_private": "数据库：私有 PostGIS，位于 {home}（{state}）",
+    "db_state": {"running": "运行中", "stopped": "已停止", "absent": "未创建"},
+    "migration": "迁移版本：{revision}",
+    "db_ready": "数据库已就绪",
+    "db_not_ours": "已设置 GRIDSVC_DATABASE_URL：该数据库不由 gridsvc 停止",
+    "db_stopped": "已停止",
+    "db_not_running": "未在运行",
+    "db_reset": "数据库已重置：已清空并重新迁移",
+    "phones_in_file": "此文件含完整手机号：只可交给本网格的工作人员",
+    "proposed": "{community}：{grids} 个网格，用时 {seconds:.1f} 秒（{note}）",
+    "plan_created": "已创建方案：{id}",
+    "plan_header": "方案 {id} {name}（来源 {origin}，状态 {status}，图层 {layer}）",
+    "plan_checked": "错误 {errors} 个，提示 {warnings} 个",
+    "plan_applied": "方案 {id} 自 {effective} 起生效：关闭网格 {closed} 个，新开 {opened} 个，"
+    "党组织范围 {scopes} 项、人员分配 {assignments} 项随之迁到新网格",
+    "drawing_map": "正在绘制交互地图 …",
+    "building_report": "正在生成 {area} 的 {fmt} 报告 …",
+    "everything": "全部数据",
+    "report_written": "已写入 {path}（{kb:.0f} KB，问题 {gaps:,} 条；{compared}）",
+    "compared_with": "与快照 #{id} 比较",
+    "no_snapshot": "没有可比较的快照",
+    "no_snapshots": "还没有快照",
+    "snapshot_taken": "已保存快照 #{id}：{area}，时间 {at:%Y-%m-%d %H:%M:%S}",
+    "user_added": "已添加用户 {name}：{role}（{role_label}），范围 {scope}",
+    "user_disabled": "已停用用户 {name}：其令牌不再有效",
+    "user_enabled": "已启用用户 {name}",
+    "token_for": "{name} 的令牌，有效期至 {expires:%Y-%m-%d %H:%M:%S %Z}：",
+}
+
+
+def say(key: str, **values) -> str:
+    """The command line's sentence ``key`` with ``values`` filled in."""
+    return SAYS[key].format(**values)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
+from gridsvc.labels import say
 from gridsvc.settings import Settings
 
 
@@ -13,7 +14,9 @@ from gridsvc.settings import Settings
 @click.version_option(package_name="gridsvc")
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """gridsvc — 网格化管理: grids, buildings, Party organizations and staff in PostGIS.
+    """gridsvc 网格化管理：网格、楼栋、党组织和网格工作人员（PostGIS）。
+
+    Grids, buildings, Party organizations and staff in PostGIS.
 
     Without GRIDSVC_DATABASE_URL a private PostGIS is created and started under GRIDSVC_HOME.
     """
@@ -21,19 +24,19 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--host", default=None, help="Address to listen on (GRIDSVC_HOST, default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (GRIDSVC_PORT, default 8000).")
+@click.option("--host", default=None, help="监听地址（GRIDSVC_HOST，默认 127.0.0.1）。Address to listen on.")
+@click.option("--port", type=int, default=None, help="端口（GRIDSVC_PORT，默认 8000）。Port.")
 @click.pass_obj
 @_fail_cleanly
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
-    """Serve the API (OpenAPI docs at /docs)."""
+    """启动 API 服务（接口文档 /docs）。Serve the API."""
     import uvicorn
 
     from gridsvc.api import create_app, server_config
 
     settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v})
     app = create_app(settings)
-    click.echo(f"serving on http://{settings.host}:{settings.port}  (API docs: /docs)", err=True)
+    click.echo(say("serving", host=settings.host, port=settings.port), err=True)
     uvicorn.Server(server_config(app, settings, settings.host, settings.port)).run()
 
 

@@ -13,12 +13,12 @@ from gridsvc.settings import Settings
 
 
 @click.command("coverage")
-@click.option("--area", default=None, help="District, street, community or grid code (default: every district).")
+@click.option("--area", default=None, help="区、街道、社区或网格编码（默认全部区）。Area or grid code.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
 @_fail_cleanly
 def coverage_(settings: Settings, area: str | None, fmt: str) -> None:
-    """Organization and work coverage (组织覆盖, 工作覆盖) per area, rolled up by sums."""
+    """组织覆盖和工作覆盖，逐级汇总。Organization and work coverage per area, rolled up by sums."""
     from gridsvc.textual import coverage_text
 
     cov = coverage_service.coverage(_engine(settings), area, limits=coverage_service.thresholds(settings))
@@ -31,13 +31,13 @@ def coverage_(settings: Settings, area: str | None, fmt: str) -> None:
 
 
 @click.command("gaps")
-@click.option("--area", default=None, help="District, street, community or grid code.")
-@click.option("--kind", default=None, help="Only this kind of gap, e.g. no_grid_leader.")
+@click.option("--area", default=None, help="区、街道、社区或网格编码。Area or grid code.")
+@click.option("--kind", default=None, help="只列这一类问题，如 no_grid_leader。Only this kind of gap.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "geojson"]), default="table", show_default=True)
 @click.pass_obj
 @_fail_cleanly
 def gaps_(settings: Settings, area: str | None, kind: str | None, fmt: str) -> None:
-    """The coverage gaps (问题清单), most severe first, each with a sentence for the grid leader."""
+    """问题清单，严重的在前，每条附给网格长的说明。The coverage gaps, most severe first."""
     from gridsvc.analysis.gaps import GAP_KIND
     from gridsvc.textual import gaps_text
 
@@ -59,7 +59,7 @@ def gaps_(settings: Settings, area: str | None, kind: str | None, fmt: str) -> N
 @click.pass_obj
 @_fail_cleanly
 def alignment_(settings: Settings, community: str, fmt: str) -> None:
-    """How far a community's Party and governance grids are apart (两网融合): matched pairs, moves."""
+    """两网融合：党建网格与治理网格的对应、需调整的楼栋。How far a community's two grid layers are apart."""
     from gridsvc.textual import alignment_text
 
     result = coverage_service.alignment(_engine(settings), community, limits=coverage_service.thresholds(settings))

@@ -11,6 +11,7 @@ from tqdm import tqdm
 from gridsvc.analysis.crs import DATUMS
 from gridsvc.cli.support import engine as _engine
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
+from gridsvc.labels import say
 from gridsvc.services import imports
 from gridsvc.settings import Settings
 
@@ -31,10 +32,10 @@ class RowProgress:
 
 def _print_result(result: imports.ImportResult) -> None:
     for note in result.notes:
-        click.echo(f"note: {note}")
+        click.echo(say("note", note=note))
     for table, counts in result.counts.items():
         click.echo(f"  {table:<18}{counts}")
-    click.echo("imported" if result.changed else "nothing changed: the database already holds this data")
+    click.echo(say("imported" if result.changed else "unchanged"))
 
 
 @click.command("import")
@@ -43,17 +44,19 @@ def _print_result(result: imports.ImportResult) -> None:
     "--datum",
     type=click.Choice(DATUMS),
     default=None,
-    help="Datum of lon/lat coordinates (gcj02 for AMap/Tencent, bd09 for Baidu).",
+    help="经纬度的坐标系（高德、腾讯为 gcj02，百度为 bd09）。Datum of lon/lat coordinates.",
 )
-@click.option("--layer", default=None, help="Layer to read footprints from (non-exchange files).")
+@click.option("--layer", default=None, help="读取楼栋轮廓的图层（非交换格式文件）。Layer to read footprints from.")
 @click.pass_obj
 @_fail_cleanly
 def import_(settings: Settings, file: Path, datum: str | None, layer: str | None) -> None:
-    """Import an exchange GeoPackage, or building footprints (OSM, GeoJSON, Shapefile, GeoPackage).
+    """导入交换格式 GeoPackage 或楼栋轮廓（OSM、GeoJSON、Shapefile、GeoPackage）。
+
+    Import an exchange GeoPackage, or building footprints.
 
     All or nothing: any problem is reported with layer, feature and column, and nothing is stored.
     """
-    click.echo(f"reading {file} ...", err=True)
+    click.echo(say("reading", file=file), err=True)
     dataset = imports.read_file(file, datum, layer)
     progress = RowProgress(sum(dataset.rows().values()), "importing")
     try:
@@ -68,13 +71,13 @@ def import_(settings: Settings, file: Path, datum: str | None, layer: str | None
 @click.pass_obj
 @_fail_cleanly
 def export(settings: Settings, file: Path) -> None:
-    """Write everything stored to an exchange GeoPackage (EPSG:4490)."""
+    """导出全部数据为交换格式 GeoPackage（EPSG:4490）。Export everything stored."""
     if file.suffix.lower() != ".gpkg":
         raise click.BadParameter(f"the file name should end in .gpkg, got {file.name!r}", param_hint="FILE")
     written = imports.export_file(_engine(settings), file)
     for layer, rows in written.items():
         click.echo(f"  {layer:<18}{rows:>9}")
-    click.echo(f"wrote {file}")
+    click.echo(say("wrote", path=file))
 
 
 @click.command()
@@ -82,22 +85,22 @@ def export(settings: Settings, file: Path) -> None:
     "--osm",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Lay the overlay on the real footprints of this OSM file.",
+    help="在此 OSM 文件的真实楼栋轮廓上生成。Use the real footprints of this OSM file.",
 )
 @click.option("--seed", type=int, default=20240501, show_default=True)
 @click.pass_obj
 @_fail_cleanly
 def demo(settings: Settings, osm: Path | None, seed: int) -> None:
-    """Build the demo district: generated communities, grids, organizations, staff and planted gaps."""
+    """生成演示区：社区、网格、组织、人员和埋设的问题（全部为生成数据）。Build the demo district."""
     engine = _engine(settings)
-    click.echo("generating the demo district (all data generated; 生成数据) ...", err=True)
+    click.echo(say("demo_start"), err=True)
     progress = RowProgress(None, "storing")
     try:
         result, demo_ = imports.build_demo(engine, seed, osm, progress)
     finally:
         progress.close()
     _print_result(result)
-    click.echo(f"demo district {demo_.district_code}; planted gaps (埋设的问题):")
+    click.echo(say("demo_done", code=demo_.district_code))
     for kind, items in demo_.plants.items.items():
         first = items[0]
-        click.echo(f"  {kind:<24}{len(items):>4}  e.g. {first[0]}: {first[1]}")
+        click.echo(say("demo_gap", kind=kind, count=len(items), where=first[0], text=first[1]))

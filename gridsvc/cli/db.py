@@ -6,32 +6,33 @@ import click
 
 from gridsvc.cli.support import engine as _engine
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
+from gridsvc.labels import SAYS, say
 from gridsvc.services import imports
 from gridsvc.settings import Settings
 
 
 @click.group()
 def db() -> None:
-    """The database: status, start, stop, reset."""
+    """数据库：状态、启动、停止、重置。The database: status, start, stop, reset."""
 
 
 @db.command("status")
 @click.pass_obj
 @_fail_cleanly
 def db_status(settings: Settings) -> None:
-    """Where the database is, whether it runs, its migration and row counts."""
+    """数据库的位置、运行状态、迁移版本和各表行数。Where the database is and what it holds."""
     from gridsvc.db.engine import current_revision, local_cluster
 
     if settings.database_url:
-        click.echo(f"database: {settings.database_url} (GRIDSVC_DATABASE_URL)")
+        click.echo(say("db_url", url=settings.database_url))
     else:
         cluster = local_cluster(settings)
-        state = "running" if cluster.running() else ("stopped" if cluster.initialized() else "not created")
-        click.echo(f"database: private PostGIS under {cluster.home} ({state})")
+        state = "running" if cluster.running() else ("stopped" if cluster.initialized() else "absent")
+        click.echo(say("db_private", home=cluster.home, state=SAYS["db_state"][state]))
         if state != "running":
             return
     engine = _engine(settings)
-    click.echo(f"migration: {current_revision(engine)}")
+    click.echo(say("migration", revision=current_revision(engine)))
     for table, count in imports.inventory(engine).items():
         click.echo(f"  {table:<18}{count:>9}")
 
@@ -40,31 +41,31 @@ def db_status(settings: Settings) -> None:
 @click.pass_obj
 @_fail_cleanly
 def db_start(settings: Settings) -> None:
-    """Create (first time) and start the private PostGIS, and apply migrations."""
+    """创建（首次）并启动私有 PostGIS，执行迁移。Create and start the private PostGIS."""
     _engine(settings)
-    click.echo("database ready")
+    click.echo(say("db_ready"))
 
 
 @db.command("stop")
 @click.pass_obj
 @_fail_cleanly
 def db_stop(settings: Settings) -> None:
-    """Stop the private PostGIS (nothing to do with GRIDSVC_DATABASE_URL)."""
+    """停止私有 PostGIS（与 GRIDSVC_DATABASE_URL 无关）。Stop the private PostGIS."""
     from gridsvc.db.engine import local_cluster
 
     if settings.database_url:
-        click.echo("GRIDSVC_DATABASE_URL is set: that database is not gridsvc's to stop")
+        click.echo(say("db_not_ours"))
         return
     stopped = local_cluster(settings).stop()
-    click.echo("stopped" if stopped else "not running")
+    click.echo(say("db_stopped" if stopped else "db_not_running"))
 
 
 @db.command("reset")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help="不再确认。Do not ask for confirmation.")
 @click.pass_obj
 @_fail_cleanly
 def db_reset(settings: Settings, yes: bool) -> None:
-    """Delete every gridsvc table and row, and migrate afresh."""
+    """删除 gridsvc 的全部表和数据，重新迁移。Delete everything and migrate afresh."""
     from gridsvc.db.engine import downgrade, upgrade
 
     if not yes:
@@ -72,4 +73,4 @@ def db_reset(settings: Settings, yes: bool) -> None:
     engine = _engine(settings)
     downgrade(engine, "base")
     upgrade(engine)
-    click.echo("database reset: empty and migrated")
+    click.echo(say("db_reset"))

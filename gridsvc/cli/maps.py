@@ -8,13 +8,14 @@ import click
 
 from gridsvc.cli.support import engine as _engine
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
+from gridsvc.labels import say
 from gridsvc.services import coverage as coverage_service
 from gridsvc.settings import Settings
 
 
 @click.group("map")
 def map_() -> None:
-    """Interactive maps as standalone HTML files that work offline."""
+    """交互地图，写成可离线打开的 HTML 文件。Interactive maps as offline HTML files."""
 
 
 def write_map(
@@ -41,14 +42,14 @@ def write_map(
     target = output or settings.maps_dir / default_name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(html_text, encoding="utf-8")
-    click.echo(f"wrote {target} ({len(html_text.encode()) / 1024:.0f} KB)")
+    click.echo(say("wrote_size", path=target, kb=len(html_text.encode()) / 1024))
 
 
 BASEMAP_OPTION = click.option(
     "--basemap",
     type=click.Choice(["none", "xyz", "tianditu", "amap"]),
     default=None,
-    help="Base map (default GRIDSVC_BASEMAP, else none: no tiles, works offline).",
+    help="底图（默认 GRIDSVC_BASEMAP，否则无底图，可离线）。Base map.",
 )
 
 
@@ -59,20 +60,20 @@ BASEMAP_OPTION = click.option(
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="HTML file to write (default maps/grid-CODE.html).",
+    help="写入的 HTML 文件（默认 maps/grid-CODE.html）。HTML file to write.",
 )
 @BASEMAP_OPTION
 @click.option(
     "--with-phones",
     is_flag=True,
     default=False,
-    help="Write staff phone numbers whole (personal data: only for files that stay with the grid's own "
-    "staff). Without it they are masked, 138****0001.",
+    help="写入完整手机号（个人信息：文件只可留在本网格工作人员手中）；不加时打码为 138****0001。"
+    "Write staff phone numbers whole.",
 )
 @click.pass_obj
 @_fail_cleanly
 def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | None, with_phones: bool) -> None:
-    """The grid leader's map of one grid: buildings by status, Party members, staff, gaps.
+    """网格长的网格图：楼栋状态、党员、工作人员和问题。The grid leader's map of one grid.
 
     The file is made to be passed on to phones, so staff phone numbers are masked unless --with-phones."""
     import dataclasses
@@ -86,7 +87,7 @@ def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | 
         settings, grid_map_html, code, basemap, output, f"grid-{code}.html", engine=scoped(_engine(settings), writer)
     )
     if with_phones:
-        click.echo("the file holds whole phone numbers: share it only with the grid's own staff", err=True)
+        click.echo(say("phones_in_file"), err=True)
 
 
 @map_.command("coverage")
@@ -95,20 +96,20 @@ def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | 
     "--metric",
     default="building_group_coverage",
     show_default=True,
-    help="The grid-level metric the grids are coloured by.",
+    help="网格着色所用的指标。The metric the grids are coloured by.",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="HTML file to write (default maps/coverage-AREA.html).",
+    help="写入的 HTML 文件（默认 maps/coverage-AREA.html）。HTML file to write.",
 )
 @BASEMAP_OPTION
 @click.pass_obj
 @_fail_cleanly
 def map_coverage(settings: Settings, area: str, metric: str, output: Path | None, basemap: str | None) -> None:
-    """The coverage-gap map of a community, street or district."""
+    """社区、街道或区的覆盖问题地图。The coverage-gap map of an area."""
     from gridsvc.services.maps import coverage_map_html
 
     write_map(settings, coverage_map_html, area, basemap, output, f"coverage-{area}.html", metric=metric)
@@ -121,13 +122,13 @@ def map_coverage(settings: Settings, area: str, metric: str, output: Path | None
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="HTML file to write (default maps/alignment-COMMUNITY.html).",
+    help="写入的 HTML 文件（默认 maps/alignment-COMMUNITY.html）。HTML file to write.",
 )
 @BASEMAP_OPTION
 @click.pass_obj
 @_fail_cleanly
 def map_alignment(settings: Settings, community: str, output: Path | None, basemap: str | None) -> None:
-    """Both grid layers of a community over each other, with a swipe, pairs and buildings to move."""
+    """一个社区的两层网格叠加对照（卷帘、配对、需调整的楼栋）。Both grid layers of a community."""
     from gridsvc.services.maps import alignment_map_html
 
     write_map(settings, alignment_map_html, community, basemap, output, f"alignment-{community}.html")

@@ -14,6 +14,7 @@ from gridsvc.analysis.crs import DATUMS
 from gridsvc.analysis.metrics import METRICS
 from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
+from gridsvc.labels import say
 from gridsvc.services import coverage as coverage_service
 from gridsvc.services import plans, proposals
 from gridsvc.settings import Settings
@@ -43,7 +44,7 @@ def _dump(data) -> None:
 
 @click.group("plan")
 def plan() -> None:
-    """Redraw plans (网格调整方案): create, validate, diff, apply, list, show."""
+    """网格调整方案：创建、校验、比较、应用、列表、查看。Redraw plans."""
 
 
 @plan.command("create")
@@ -53,25 +54,41 @@ def plan() -> None:
     "communities",
     multiple=True,
     required=True,
-    help="Community code (repeatable), or a street code for all its communities.",
+    help="社区编码（可多次给出），或街道编码（其全部社区）。Community or street code.",
 )
-@click.option("--from-file", "path", type=click.Path(path_type=Path), help="GeoJSON or GeoPackage of grid polygons.")
-@click.option("--adopt-governance", is_flag=True, help="Copy the governance grids (采用综治网格).")
-@click.option("--propose", is_flag=True, help="The automatic proposal (自动方案), one programme per community.")
+@click.option(
+    "--from-file",
+    "path",
+    type=click.Path(path_type=Path),
+    help="网格多边形的 GeoJSON 或 GeoPackage 文件。Grid polygons file.",
+)
+@click.option("--adopt-governance", is_flag=True, help="采用综治网格。Copy the governance grids.")
+@click.option("--propose", is_flag=True, help="自动方案，每个社区求解一次。The automatic proposal.")
 @click.option("--name", default=None)
 @click.option(
     "--layer",
     type=click.Choice(plans.LAYERS),
     default="unified",
     show_default=True,
-    help="The layer the plan becomes when applied.",
+    help="方案应用后成为哪一层网格。The layer the plan becomes.",
 )
-@click.option("--datum", type=click.Choice(sorted(DATUMS)), default=None, help="Datum of --from-file coordinates.")
-@click.option("--time-limit", type=float, default=60.0, show_default=True, help="Seconds per community (--propose).")
+@click.option(
+    "--datum",
+    type=click.Choice(sorted(DATUMS)),
+    default=None,
+    help="--from-file 的坐标系。Datum of --from-file coordinates.",
+)
+@click.option(
+    "--time-limit",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="每个社区的求解时限（秒，--propose）。Seconds per community.",
+)
 @click.pass_obj
 @fail_cleanly
 def plan_create(settings: Settings, communities, path, adopt_governance, propose, name, layer, datum, time_limit):
-    """Create a draft plan; prints its id on the last line."""
+    """创建方案草稿，最后一行输出方案编号。Create a draft plan; prints its id on the last line."""
     communities = list(communities)
     if sum([path is not None, adopt_governance, propose]) != 1:
         raise InvalidInput("say where the plan comes from: one of --from-file, --adopt-governance, --propose")
@@ -84,10 +101,13 @@ def plan_create(settings: Settings, communities, path, adopt_governance, propose
 
         def report(community, layout):
             note = "; ".join(layout.notes) or "ok"
-            click.echo(f"{community}: {len(layout.geoms)} grids in {layout.seconds:.1f} s ({note})", err=True)
+            click.echo(
+                say("proposed", community=community, grids=len(layout.geoms), seconds=layout.seconds, note=note),
+                err=True,
+            )
 
         plan_id, _ = proposals.propose(db, communities, coverage_service.thresholds(settings), name, time_limit, report)
-    click.echo(f"plan created: {plan_id}")
+    click.echo(say("plan_created", id=plan_id))
     click.echo(plan_id)
 
 
@@ -95,7 +115,7 @@ def plan_create(settings: Settings, communities, path, adopt_governance, propose
 @click.pass_obj
 @fail_cleanly
 def plan_list(settings: Settings) -> None:
-    """Every plan, newest last."""
+    """全部方案，最新的在后。Every plan, newest last."""
     rows = plans.list_plans(engine(settings))
     click.echo(
         table(
@@ -124,14 +144,23 @@ def plan_list(settings: Settings) -> None:
 @click.pass_obj
 @fail_cleanly
 def plan_show(settings: Settings, plan_id: int, fmt: str) -> None:
-    """One plan and its grids (geojson: the grids, to edit and upload again)."""
+    """查看一个方案及其网格（geojson：可编辑后再上传）。One plan and its grids."""
     info, grids = plans.show_plan(engine(settings), plan_id)
     if fmt == "geojson":
         click.echo(grids.to_json(ensure_ascii=False, drop_id=True))
     elif fmt == "json":
         _dump(info | {"grids": grids.drop(columns="geometry").to_dict("records")})
     else:
-        click.echo(f"plan {info['id']} {info['name']} ({info['origin']}, {info['status']}, layer {info['layer']})")
+        click.echo(
+            say(
+                "plan_header",
+                id=info["id"],
+                name=info["name"],
+                origin=info["origin"],
+                status=info["status"],
+                layer=info["layer"],
+            )
+        )
         click.echo(
             table(["网格编码", "名称", "社区"], [[g.code, g.name or "", g.community_code] for g in grids.itertuples()])
         )
@@ -143,7 +172,7 @@ def plan_show(settings: Settings, plan_id: int, fmt: str) -> None:
 @click.pass_obj
 @fail_cleanly
 def plan_validate(settings: Settings, plan_id: int, fmt: str) -> None:
-    """Check the plan against every grid rule (domain.md §4) and contiguity; exit 1 on errors."""
+    """按网格规则和连通性校验方案，有错误时退出码为 1。Check the plan; exit 1 on errors."""
     checked = plans.validate(engine(settings), plan_id, coverage_service.thresholds(settings))
     problems = [{k: v for k, v in p.items() if k != "geometry"} for p in checked.problems]
     if fmt == "json":
@@ -166,18 +195,18 @@ def plan_validate(settings: Settings, plan_id: int, fmt: str) -> None:
                 right={4},
             )
         )
-        click.echo(f"{len(checked.errors)} errors, {len(problems) - len(checked.errors)} warnings")
+        click.echo(say("plan_checked", errors=len(checked.errors), warnings=len(problems) - len(checked.errors)))
     sys.exit(1 if checked.errors else 0)
 
 
 @plan.command("diff")
 @click.argument("plan_id", type=int)
-@click.option("--effective", default=None, help="Date the plan would take effect (default today).")
+@click.option("--effective", default=None, help="方案生效日期（默认今天）。Date the plan would take effect.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
 @fail_cleanly
 def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str) -> None:
-    """What applying the plan would change: buildings, Party organizations, staff, metrics."""
+    """应用方案会带来的变化：楼栋、党组织、人员、指标。What applying the plan would change."""
     checked = plans.validate(engine(settings), plan_id, coverage_service.thresholds(settings), _date(effective))
     diff = checked.diff()
     if fmt == "json":
@@ -213,16 +242,22 @@ def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str)
 
 @plan.command("apply")
 @click.argument("plan_id", type=int)
-@click.option("--effective", default=None, help="Date the new grids start (default today).")
+@click.option("--effective", default=None, help="新网格启用日期（默认今天）。Date the new grids start.")
 @click.pass_obj
 @fail_cleanly
 def plan_apply(settings: Settings, plan_id: int, effective: str | None) -> None:
-    """Make the plan live, all or nothing; replaced grids stay as history."""
+    """应用方案（全部成功或全部不变），原网格留作历史。Make the plan live, all or nothing."""
     outcome = plans.apply(engine(settings), plan_id, coverage_service.thresholds(settings), _date(effective))
     click.echo(
-        f"plan {plan_id} applied from {outcome['effective']}: {outcome['grids_closed']} grids closed, "
-        f"{outcome['grids_opened']} opened, {outcome['scopes_moved']} Party scopes and "
-        f"{outcome['assignments_moved']} staff assignments moved to the new grids"
+        say(
+            "plan_applied",
+            id=plan_id,
+            effective=outcome["effective"],
+            closed=outcome["grids_closed"],
+            opened=outcome["grids_opened"],
+            scopes=outcome["scopes_moved"],
+            assignments=outcome["assignments_moved"],
+        )
     )
     for item in outcome["undecided"]:
         landing = ", ".join(f"{g} ({h} 户)" for g, h in item["landing"].items())
@@ -235,7 +270,7 @@ def plan_apply(settings: Settings, plan_id: int, effective: str | None) -> None:
 @click.pass_obj
 @fail_cleanly
 def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
-    """Households the plan moves off their governance and Party grids, beside the live layers' gap."""
+    """方案使多少户离开原治理网格和党建网格，与现状对照。Households the plan moves."""
     rows = plans.scores(engine(settings), plan_id, coverage_service.thresholds(settings))
     if fmt == "json":
         _dump(rows)
@@ -261,11 +296,13 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
 
 @click.command("history")
 @click.argument("building_id")
-@click.option("--on", "on", default=None, help="Date (YYYY-MM-DD); without it, the whole history.")
+@click.option(
+    "--on", "on", default=None, help="日期（YYYY-MM-DD），不给则列出全部历史。Date; without it, the whole history."
+)
 @click.pass_obj
 @fail_cleanly
 def history(settings: Settings, building_id: str, on: str | None) -> None:
-    """Which grid (per layer) a building was in on a date."""
+    """某一日期楼栋所在的网格（各层）。Which grid a building was in on a date."""
     rows = plans.grids_of_building(engine(settings), building_id, _date(on))
     click.echo(
         table(

@@ -8,6 +8,7 @@ import sys
 import click
 
 from gridsvc.errors import GridsvcError
+from gridsvc.labels import say
 from gridsvc.settings import Settings
 
 
@@ -19,7 +20,7 @@ def fail_cleanly(func):
         try:
             return func(*args, **kwargs)
         except GridsvcError as exc:
-            click.echo(f"gridsvc: {exc}", err=True)
+            click.echo(say("error", message=exc), err=True)
             sys.exit(2)
 
     return wrapper

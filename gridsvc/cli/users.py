@@ -13,6 +13,7 @@ import click
 from gridsvc.cli.support import engine as _engine
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
 from gridsvc.errors import InvalidInput
+from gridsvc.labels import SAYS, say
 from gridsvc.repository import audit
 from gridsvc.services import users
 from gridsvc.services.access import ROLE_LABEL, ROLES
@@ -21,7 +22,7 @@ from gridsvc.settings import Settings
 
 @click.group("user")
 def user() -> None:
-    """API users: a role (admin, planner, leader, viewer) over an area scope; passwords and tokens."""
+    """API 用户：角色（管理员、规划员、网格长、查看者）和地区范围；密码和令牌。API users."""
 
 
 def _password(from_stdin: bool) -> str:
@@ -39,25 +40,32 @@ def _password(from_stdin: bool) -> str:
     "--role",
     type=click.Choice(ROLES),
     required=True,
-    help="admin: everything; planner: drafts and applies plans; leader: edits buildings and "
-    "assignments; viewer: reads.",
+    help="admin 管理员：全部；planner 规划员：编制和应用方案；leader 网格长：修改楼栋和人员分配；viewer 查看者：只读。",
 )
 @click.option(
     "--scope",
     default=None,
     metavar="CODE",
-    help="District, street, community or grid code the user works in (an admin may have none: everything).",
+    help="用户工作的区、街道、社区或网格编码（管理员可不设：全部）。Scope code.",
 )
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (first line).")
+@click.option(
+    "--password-stdin", is_flag=True, help="从标准输入（第一行）读取密码。Read the password from standard input."
+)
 @click.pass_obj
 @_fail_cleanly
 def user_add(settings: Settings, name: str, role: str, scope: str | None, password_stdin: bool) -> None:
-    """Add user NAME; the password is asked for (or read from standard input)."""
+    """添加用户 NAME，密码在提示时输入（或从标准输入读取）。Add user NAME."""
     password = _password(password_stdin)
     with _engine(settings).begin() as conn:
         made = users.add_user(conn, name, role, scope, password)
     click.echo(
-        f"user {made['name']} added: {made['role']} ({ROLE_LABEL[made['role']]}), scope {made['scope'] or 'everything'}"
+        say(
+            "user_added",
+            name=made["name"],
+            role=made["role"],
+            role_label=ROLE_LABEL[made["role"]],
+            scope=made["scope"] or SAYS["everything"],
+        )
     )
 
 
@@ -65,7 +73,7 @@ def user_add(settings: Settings, name: str, role: str, scope: str | None, passwo
 @click.pass_obj
 @_fail_cleanly
 def user_list(settings: Settings) -> None:
-    """Every user with role, scope, state and live tokens."""
+    """全部用户及其角色、范围、状态和有效令牌。Every user."""
     from gridsvc.textual import table
 
     with _engine(settings).connect() as conn:
@@ -86,7 +94,7 @@ def user_list(settings: Settings) -> None:
 def _set_disabled(settings: Settings, name: str, disabled: bool) -> None:
     with _engine(settings).begin() as conn:
         users.set_disabled(conn, name, disabled)
-    click.echo(f"user {name} disabled; their tokens no longer work" if disabled else f"user {name} enabled")
+    click.echo(say("user_disabled" if disabled else "user_enabled", name=name))
 
 
 @user.command("disable")
@@ -94,7 +102,7 @@ def _set_disabled(settings: Settings, name: str, disabled: bool) -> None:
 @click.pass_obj
 @_fail_cleanly
 def user_disable(settings: Settings, name: str) -> None:
-    """Disable user NAME: their tokens end and they cannot log in."""
+    """停用用户 NAME：其令牌失效，不能再登录。Disable user NAME."""
     _set_disabled(settings, name, True)
 
 
@@ -103,7 +111,7 @@ def user_disable(settings: Settings, name: str) -> None:
 @click.pass_obj
 @_fail_cleanly
 def user_enable(settings: Settings, name: str) -> None:
-    """Enable user NAME again."""
+    """重新启用用户 NAME。Enable user NAME again."""
     _set_disabled(settings, name, False)
 
 
@@ -113,23 +121,25 @@ def user_enable(settings: Settings, name: str) -> None:
     "--minutes",
     type=click.IntRange(min=1),
     default=None,
-    help="How long the token lives (default GRIDSVC_TOKEN_TTL_MINUTES, 480).",
+    help="令牌有效分钟数（默认 GRIDSVC_TOKEN_TTL_MINUTES，480）。Token lifetime.",
 )
 @click.pass_obj
 @_fail_cleanly
 def user_token(settings: Settings, name: str, minutes: int | None) -> None:
-    """A bearer token for NAME, printed on the last line (send it as Authorization: Bearer …)."""
+    """为 NAME 签发令牌，输出在最后一行（以 Authorization: Bearer … 发送）。A bearer token for NAME."""
     ttl = dt.timedelta(minutes=minutes or settings.token_ttl_minutes)
     with _engine(settings).begin() as conn:
         token, expires = users.issue_token(conn, name, ttl)
-    click.echo(f"token for {name}, valid until {expires:%Y-%m-%d %H:%M:%S %Z}:", err=True)
+    click.echo(say("token_for", name=name, expires=expires), err=True)
     click.echo(token)
 
 
 @click.command("audit")
-@click.option("--actor", default=None, help="Only this user (or local:NAME for the CLI).")
-@click.option("--action", default=None, help="Only this action, e.g. building.update, plan.apply, import.")
-@click.option("--since", type=click.DateTime(), default=None, help="Only entries from this time on.")
+@click.option("--actor", default=None, help="只看此用户（命令行为 local:NAME）。Only this user.")
+@click.option("--action", default=None, help="只看此操作，如 building.update、plan.apply、import。Only this action.")
+@click.option(
+    "--since", type=click.DateTime(), default=None, help="只看此时间之后的记录。Only entries from this time on."
+)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
@@ -137,7 +147,7 @@ def user_token(settings: Settings, name: str, minutes: int | None) -> None:
 def audit_(
     settings: Settings, actor: str | None, action: str | None, since: dt.datetime | None, limit: int, fmt: str
 ) -> None:
-    """The audit log, newest first: who changed what, when, before and after."""
+    """审计日志，最新的在前：谁在何时改了什么，改前改后。The audit log, newest first."""
     from gridsvc.textual import table
 
     with _engine(settings).connect() as conn:

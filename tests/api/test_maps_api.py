@@ -92,5 +92,5 @@ def test_cli_grid_map_masks_phones_unless_asked(client, settings, tmp_path):
     assert result.exit_code == 0, result.output
     assert whole not in plain.read_text() and masked in plain.read_text()
     result = CliRunner().invoke(main, ["map", "grid", s.G1, "--with-phones", "-o", str(shared)], env=env)
-    assert result.exit_code == 0 and "share it only" in result.output
+    assert result.exit_code == 0 and "只可交给本网格" in result.output
     assert whole in shared.read_text()

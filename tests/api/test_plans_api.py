@@ -79,7 +79,7 @@ def test_cli_plan_commands(client, settings, tmp_path):
     diff = run.invoke(main, ["plan", "diff", plan_id], env=env)
     assert diff.exit_code == 0 and "待人工确定" in diff.output
     applied = run.invoke(main, ["plan", "apply", plan_id], env=env)
-    assert applied.exit_code == 0 and "applied" in applied.output
+    assert applied.exit_code == 0 and "起生效" in applied.output
     history = run.invoke(main, ["history", "b1"], env=env)
     assert history.exit_code == 0 and s.G1 in history.output
     assert run.invoke(main, ["plan", "create", "-c", s.C1], env=env).exit_code == 2

@@ -25,7 +25,7 @@ def test_two_homes_are_two_databases(tmp_path):
         assert first.exit_code == 0, first.output
         assert (homes[0] / "pgdata" / "PG_VERSION").exists()
         status = runner.invoke(main, ["db", "status"], env=envs[1])
-        assert "not created" in status.output
+        assert "未创建" in status.output
         runner.invoke(main, ["db", "start"], env=envs[1])
         counts = []
         for home in homes:
@@ -35,14 +35,14 @@ def test_two_homes_are_two_databases(tmp_path):
             engine.dispose()
         assert counts == [6, 0]
         status = runner.invoke(main, ["db", "status"], env=envs[0])
-        assert "running" in status.output and "buildings" in status.output
+        assert "运行中" in status.output and "buildings" in status.output
         stop = runner.invoke(main, ["db", "stop"], env=envs[0])
-        assert stop.output.strip() == "stopped"
+        assert stop.output.strip() == "已停止"
         status = runner.invoke(main, ["db", "status"], env=envs[0])
-        assert "(stopped)" in status.output
+        assert "（已停止）" in status.output
         # the data outlives a stop; the next command starts the database again
         again = runner.invoke(main, ["import", str(path)], env=envs[0])
-        assert "nothing changed" in again.output
+        assert "没有变化" in again.output
         reset = runner.invoke(main, ["db", "reset", "--yes"], env=envs[0])
         assert reset.exit_code == 0
         engine = make_engine(Settings(home=homes[0], database_url=None))

@@ -55,7 +55,7 @@ def written(demo_db, env, tmp_path_factory) -> dict[str, Path]:
         out[fmt] = folder / f"report.{fmt}"
         result = CliRunner().invoke(main, ["report", "--area", district, "-o", str(out[fmt])], env=env)
         assert result.exit_code == 0, result.output
-        assert "no snapshot to compare with" in result.output
+        assert "没有可比较的快照" in result.output
     return out
 
 
@@ -211,7 +211,7 @@ def test_html_pictures_load_in_a_browser(written):
 def test_snapshot_then_change_shows_in_every_format(demo_db, env, tmp_path):
     engine, district = demo_db
     taken = CliRunner().invoke(main, ["snapshot", "--area", district, "--note", "月初"], env=env)
-    assert taken.exit_code == 0 and "snapshot #" in taken.output
+    assert taken.exit_code == 0 and "快照 #" in taken.output
     before = coverage_service.coverage(engine, district).metrics(district)["grid_leader_coverage"]
     with engine.begin() as conn:  # a grid leader leaves
         leader = conn.execute(
@@ -231,7 +231,7 @@ def test_snapshot_then_change_shows_in_every_format(demo_db, env, tmp_path):
         for fmt in ("xlsx", "pdf", "html"):
             out = tmp_path / f"r.{fmt}"
             result = CliRunner().invoke(main, ["report", "--area", district, "-o", str(out)], env=env)
-            assert result.exit_code == 0 and "compared with snapshot #1" in result.output
+            assert result.exit_code == 0 and "与快照 #1 比较" in result.output
         book = openpyxl.load_workbook(tmp_path / "r.xlsx")
         summary = {r[2]: r for r in book["汇总"].iter_rows(min_row=2, values_only=True)}
         assert summary["grid_leader_coverage"][6:] == (before["value"], pytest.approx(after["value"] - before["value"]))
