@@ -58,7 +58,7 @@ def update_building(who: CallerDep, building_id: Annotated[str, Path(max_length=
 class NewAssignment(BaseModel):
     model_config = ConfigDict(extra="forbid")
     staff_id: str = Field(min_length=1, max_length=200)
-    target_type: Literal["grid", "building", "organization"]
+    target_type: schemas.AssignmentTarget
     target_id: str = Field(min_length=1, max_length=200)
     start_date: dt.date | None = None
 

@@ -6,7 +6,7 @@ import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path as FilePath
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, UploadFile
 from pydantic import BaseModel, Field
@@ -25,9 +25,9 @@ class PlanRequest(BaseModel):
     """A new plan: from the governance grids, the automatic proposal, or the GeoJSON given."""
 
     communities: list[str] = Field(min_length=1, examples=[["320199001002"]])
-    origin: Literal["adopt_governance", "proposal", "upload"]
+    origin: schemas.PlanOrigin
     name: str | None = None
-    layer: Literal["party", "governance", "unified"] = "unified"
+    layer: schemas.Layer = "unified"
     grids: dict | None = Field(default=None, description="GeoJSON FeatureCollection (lon/lat) when origin is upload")
     time_limit: float = Field(default=60.0, gt=0, le=600)
 
@@ -87,7 +87,7 @@ def upload_plan(
         list[str] | None,
         Query(description="the plan's communities (or streets); needed when the grids have no community_code"),
     ] = None,
-    layer: Literal["party", "governance", "unified"] = "unified",
+    layer: schemas.Layer = "unified",
     name: str | None = None,
 ) -> dict:
     _may_plan(who, community)

@@ -6,7 +6,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path as FilePath
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import Connection
@@ -31,7 +31,7 @@ def get_conn(who: CallerDep) -> Iterator[Connection]:
 
 
 ConnDep = Annotated[Connection, Depends(get_conn)]
-Layer = Literal["party", "governance", "unified"]
+Layer = schemas.Layer
 BBoxText = Annotated[
     str | None,
     Query(description="west,south,east,north in lon/lat (EPSG:4490)", examples=["117.25,31.85,117.30,31.86"]),
@@ -81,9 +81,7 @@ def health(request: Request, who: CallerDep) -> dict:
     responses=schemas.ok(schemas.FeatureCollection),
     summary="Districts, streets and communities as GeoJSON",
 )
-def areas(
-    conn: ConnDep, level: Literal["district", "street", "community"] | None = None, parent: str | None = None
-) -> dict:
+def areas(conn: ConnDep, level: schemas.AreaLevel | None = None, parent: str | None = None) -> dict:
     """The caller's areas: their scope, what lies below it and the areas it lies in."""
     return feature_collection(repo.areas(conn, level, parent), "code")
 
@@ -156,9 +154,7 @@ def buildings(
     responses=schemas.ok(list[schemas.PartyOrg]),
     summary="Party organizations with their scope",
 )
-def party_orgs(
-    conn: ConnDep, kind: Literal["committee", "general_branch", "branch", "joint_branch", "group"] | None = None
-) -> list[dict]:
+def party_orgs(conn: ConnDep, kind: schemas.PartyOrgKind | None = None) -> list[dict]:
     return [{k: json_value(v) for k, v in row.items()} for row in repo.party_orgs(conn, kind)]
 
 
@@ -181,7 +177,7 @@ def organizations(conn: ConnDep, kind: str | None = None) -> list[dict]:
 def staff(
     who: CallerDep,
     conn: ConnDep,
-    role: Literal["grid_leader", "grid_worker", "building_leader", "liaison"] | None = None,
+    role: schemas.StaffRole | None = None,
     grid: Annotated[str | None, Query(pattern=code_pattern("grid"))] = None,
     active: Annotated[bool, Query(description="only assignments active today")] = False,
 ) -> list[dict]:
@@ -191,26 +187,7 @@ def staff(
     return _staff_rows(who, repo.staff(conn, role=role, grid=grid, active_on=dt.date.today() if active else None))
 
 
-GapKind = Literal[
-    "building_no_grid",
-    "grid_gap_area",
-    "grid_overlap",
-    "grid_outside_community",
-    "bad_grid_code",
-    "split_building",
-    "household_band",
-    "no_grid_branch",
-    "multiple_grid_branches",
-    "building_group_missing",
-    "org_should_build",
-    "org_no_work_coverage",
-    "no_grid_leader",
-    "multiple_grid_leaders",
-    "no_grid_worker",
-    "no_fulltime_worker",
-    "worker_overloaded",
-    "no_building_leader",
-]
+GapKind = schemas.GapKind
 AreaCode = Annotated[
     str, Path(pattern=code_pattern(), description="district (6), street (9), community (12) or grid (15 digits)")
 ]
@@ -239,7 +216,7 @@ def gaps(
     who: CallerDep,
     area: Annotated[str | None, Query(pattern=code_pattern())] = None,
     kind: GapKind | None = None,
-    severity: Literal["high", "medium", "low"] | None = None,
+    severity: schemas.Severity | None = None,
 ) -> dict:
     """Without ``area``: the caller's whole scope."""
     area = who.area(area)

@@ -11,6 +11,31 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_LABEL
+from gridsvc.db.models import (
+    AREA_LEVELS,
+    ASSIGNMENT_TARGETS,
+    GRID_LAYERS,
+    PARTY_ORG_KINDS,
+    PLAN_ORIGINS,
+    PLAN_STATUSES,
+    STAFF_ROLES,
+)
+from gridsvc.services.access import ROLES
+
+# the value sets the API names, each from its one definition (Literal takes a tuple at run time)
+Layer = Literal[GRID_LAYERS]  # type: ignore[valid-type]
+Level = Literal[(*AREA_LEVELS, "grid")]  # type: ignore[valid-type]
+AreaLevel = Literal[AREA_LEVELS]  # type: ignore[valid-type]
+PartyOrgKind = Literal[PARTY_ORG_KINDS]  # type: ignore[valid-type]
+StaffRole = Literal[STAFF_ROLES]  # type: ignore[valid-type]
+AssignmentTarget = Literal[ASSIGNMENT_TARGETS]  # type: ignore[valid-type]
+PlanOrigin = Literal[PLAN_ORIGINS]  # type: ignore[valid-type]
+PlanStatus = Literal[PLAN_STATUSES]  # type: ignore[valid-type]
+GapKind = Literal[tuple(GAP_KIND)]  # type: ignore[valid-type]
+Severity = Literal[tuple(SEVERITY_LABEL)]  # type: ignore[valid-type]
+UserRole = Literal[ROLES]  # type: ignore[valid-type]
+
 
 class Open(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -55,9 +80,9 @@ class Figure(Open):
 
 class Area(Open):
     code: str
-    level: Literal["district", "street", "community", "grid"]
+    level: Level
     name: str | None
-    layer: Literal["party", "governance", "unified"] | None = None
+    layer: Layer | None = None
 
 
 class CoverageNode(Open):
@@ -72,7 +97,7 @@ class CoverageTree(CoverageNode):
 
 class Assignment(Open):
     id: int
-    target_type: Literal["grid", "building", "organization"]
+    target_type: AssignmentTarget
     target_id: str
     start_date: dt.date | None
     end_date: dt.date | None
@@ -81,7 +106,7 @@ class Assignment(Open):
 class Staff(Open):
     id: str
     name: str
-    role: Literal["grid_leader", "grid_worker", "building_leader", "liaison"]
+    role: StaffRole
     fulltime: bool | None
     phone: str | None = Field(description="whole, or masked (138****0001) outside the caller's area")
     assignments: list[Assignment]
@@ -90,7 +115,7 @@ class Staff(Open):
 class PartyOrg(Open):
     id: str
     name: str
-    kind: Literal["committee", "general_branch", "branch", "joint_branch", "group"]
+    kind: PartyOrgKind
 
 
 class Organization(Open):
@@ -131,9 +156,9 @@ class Plan(Open):
     id: int
     name: str
     communities: list[str]
-    layer: Literal["party", "governance", "unified"]
-    origin: Literal["upload", "adopt_governance", "proposal"]
-    status: Literal["draft", "applied"]
+    layer: Layer
+    origin: PlanOrigin
+    status: PlanStatus
 
 
 class PlanCreated(Open):
@@ -159,7 +184,7 @@ class PlanApplied(Open):
 
 
 class BuildingGrid(Open):
-    layer: Literal["party", "governance", "unified"]
+    layer: Layer
     code: str
     name: str | None
     valid_from: dt.date
@@ -178,7 +203,7 @@ class LoggedOut(Open):
 
 class Me(Open):
     name: str
-    role: Literal["admin", "planner", "leader", "viewer"]
+    role: UserRole
     role_label: str
     scope: str | None
     registered: bool

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from gridsvc.analysis.crs import DATUMS
-from gridsvc.analysis.metrics import METRICS
+from gridsvc.analysis.metrics import HEADLINE, METRICS
 from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
 from gridsvc.labels import say
@@ -20,13 +20,8 @@ from gridsvc.services import plans, proposals
 from gridsvc.settings import Settings
 from gridsvc.textual import figure, table
 
-HEADLINE = [
-    "alignment_rate",
-    "grid_branch_coverage",
-    "building_group_coverage",
-    "grid_leader_coverage",
-    "grid_worker_coverage",
-]
+# what a redraw changes first: the alignment, then every headline rate (analysis.metrics.HEADLINE)
+SUMMARY = ("alignment_rate", *HEADLINE)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -234,7 +229,7 @@ def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str)
     for community, metrics in diff["metrics"].items():
         rows = [
             [METRICS[k].label if k in METRICS else k, figure(metrics[k]["before"]), figure(metrics[k]["after"])]
-            for k in HEADLINE
+            for k in SUMMARY
             if k in metrics
         ]
         click.echo(f"{community}\n" + table(["指标", "调整前", "调整后"], rows, right={1, 2}))
