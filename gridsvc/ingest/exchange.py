@@ -24,7 +24,9 @@ def is_exchange_file(path: Path) -> bool:
     """A GeoPackage holding at least one exchange-format layer."""
     if path.suffix.lower() != ".gpkg":
         return False
-    names = {str(row[0]) for row in pyogrio.list_layers(path)}
+    from gridsvc.ingest.footprints import list_layers
+
+    names = {str(row[0]) for row in list_layers(path)}
     return bool(names & set(LAYER_BY_NAME))
 
 

@@ -9,15 +9,17 @@ are matched by name (``id``, ``use``, ``name``, ``floors``...).
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 
 from gridsvc.dataset import Dataset
-from gridsvc.errors import ImportRejected, Problem
+from gridsvc.errors import ImportRejected, InvalidInput, Problem
 from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.exchange import typed_layer
 from gridsvc.ingest.schema import BUILDINGS, ROADS
@@ -178,17 +180,32 @@ _COLUMN_ALIASES = {
 }
 
 
+POLYGONAL = {"Polygon", "MultiPolygon"}
+
+
 def read_footprint_file(path: Path, datum: str | None, layer: str | None = None) -> Dataset:
-    """Buildings from the one (or the named) polygon/point layer of a GIS file."""
-    layers = pyogrio.list_layers(path)
+    """Buildings from the one (or the named) polygon/point layer of a GIS file.
+
+    A layer of mixed types (GeoJSON does not declare one) is read when it holds polygons or points:
+    Polygon and MultiPolygon together are one polygonal layer; points beside polygons are skipped and
+    counted in the notes. A feature without geometry, an empty layer or an unknown layer name is
+    refused, naming file, layer and feature."""
+    layers = {str(name): geom for name, geom in list_layers(path)}
+    if layer is not None and layer not in layers:
+        raise InvalidInput(f"{path}: no layer {layer!r}; the file has {', '.join(map(repr, layers)) or 'no layers'}")
     if layer is None:
-        usable = [str(name) for name, geom in layers if geom and ("Polygon" in geom or "Point" in geom)]
+        usable = [
+            name
+            for name, geom in layers.items()
+            if geom and (geom in ("Unknown", "Geometry") or "Polygon" in geom or "Point" in geom)
+        ]
         if not usable:
             raise ImportRejected(
                 str(path), [Problem(str(path), None, "geometry", "no polygon or point layer to read buildings from")]
             )
         layer = usable[0]
     raw = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
+    raw, notes = _buildings_of(raw, path, layer)
     frame = gpd.GeoDataFrame(index=raw.index, geometry=raw.geometry, crs=raw.crs)
     for target, names in _COLUMN_ALIASES.items():
         found = next((n for n in names if n in raw.columns), None)
@@ -204,8 +221,51 @@ def read_footprint_file(path: Path, datum: str | None, layer: str | None = None)
             for u in frame["use"].astype("string").fillna("")
         ]
     dataset = Dataset(source="import")
+    dataset.notes += notes
     dataset.layers["buildings"] = _checked(frame, BUILDINGS, path, datum, layer_name=layer)
     return dataset
+
+
+def list_layers(path: Path) -> list:
+    """The layers of a GIS file, or a one-line error saying why GDAL cannot open it."""
+    try:
+        with warnings.catch_warnings():  # GDAL's own complaints, said once below in one line
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return list(pyogrio.list_layers(path))
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InvalidInput(f"{path}: cannot be read as a GIS file ({gdal_reason(exc, path)})") from None
+
+
+def gdal_reason(exc: Exception, path: Path) -> str:
+    """GDAL's reason, short: its first clause, without the path it repeats."""
+    return str(exc).split(";")[0].replace(f"'{path}' ", "").strip().rstrip(".")
+
+
+def _buildings_of(raw: gpd.GeoDataFrame, path: Path, layer: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The features that can be buildings: refused without any, or with a feature lacking geometry;
+    points beside polygons skipped, and said so."""
+    if raw.empty:
+        raise ImportRejected(str(path), [Problem(layer, None, "geometry", "the layer has no features")])
+    missing = raw.geometry.isna() | raw.geometry.is_empty
+    if missing.any():
+        raise ImportRejected(
+            str(path),
+            [Problem(layer, str(fid), "geometry", "the feature has no geometry") for fid in raw.index[missing]],
+        )
+    kinds = raw.geometry.geom_type
+    polygons = kinds.isin(POLYGONAL)
+    points = kinds == "Point"
+    other = sorted(set(kinds[~(polygons | points)]))
+    if other:
+        raise ImportRejected(
+            str(path), [Problem(layer, None, "geometry", f"{', '.join(other)} features cannot be buildings")]
+        )
+    if polygons.any() and points.any():
+        skipped = ", ".join(map(str, raw.index[points][:5])) + (" …" if points.sum() > 5 else "")
+        return raw[polygons], [
+            f"layer {layer!r}: {int(points.sum())} point feature(s) beside the polygons skipped (features {skipped})"
+        ]
+    return raw, []
 
 
 def _checked(

@@ -1,0 +1,105 @@
+"""Real-world files that used to end in a traceback or a false message (issue 14, item 7 and 3): each
+is a one-line error naming file, layer, feature and reason, exit code 2, nothing changed; a GeoJSON
+mixing Polygon, MultiPolygon and Point is read as the polygonal layer it is, the points said."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from gridsvc.cli import main
+from tests.conftest import fingerprint
+
+
+def _square(x: float) -> list:
+    return [
+        [
+            [118.78 + x, 32.04],
+            [118.7802 + x, 32.04],
+            [118.7802 + x, 32.0402],
+            [118.78 + x, 32.0402],
+            [118.78 + x, 32.04],
+        ]
+    ]
+
+
+def _feature(fid: str, geometry) -> dict:
+    return {"type": "Feature", "properties": {"id": fid, "use": "residential", "households": 10}, "geometry": geometry}
+
+
+def _collection(*features) -> str:
+    return json.dumps({"type": "FeatureCollection", "features": list(features)})
+
+
+def _write(tmp_path, name: str) -> str:
+    path = tmp_path / name
+    if name == "empty.geojson":
+        path.write_text(_collection())
+    elif name == "nullgeom.geojson":
+        path.write_text(_collection(_feature("a", None), _feature("b", {"type": "Polygon", "coordinates": _square(0)})))
+    elif name == "zero-bytes.geojson":
+        path.write_text("")
+    elif name == "not-geojson.json":
+        path.write_text(json.dumps({"a": 1}))
+    elif name == "sqlite.gpkg":
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE TABLE t (x)")
+    elif name == "lines.geojson":
+        path.write_text(
+            _collection(_feature("a", {"type": "LineString", "coordinates": [[118.78, 32.04], [118.79, 32.05]]}))
+        )
+    return str(path)
+
+
+@pytest.fixture
+def env(db, settings, tmp_path):
+    return {"GRIDSVC_DATABASE_URL": settings.database_url, "GRIDSVC_HOME": str(tmp_path / "home")}
+
+
+@pytest.mark.parametrize(
+    "name, says",
+    [
+        ("empty.geojson", "layer 'empty', column 'geometry': the layer has no features"),
+        ("nullgeom.geojson", "layer 'nullgeom', feature 0, column 'geometry': the feature has no geometry"),
+        ("zero-bytes.geojson", "cannot be read as a GIS file (not recognized as being in a supported file format)"),
+        ("not-geojson.json", "cannot be read as a GIS file"),
+        ("sqlite.gpkg", "cannot be read as a GIS file (At least one of the required GeoPackage tables"),
+        ("lines.geojson", "no polygon or point layer"),
+    ],
+)
+def test_a_bad_file_is_one_clear_line_and_changes_nothing(env, db, tmp_path, name, says):
+    path = _write(tmp_path, name)
+    before = fingerprint(db)
+    result = CliRunner().invoke(main, ["import", path], env=env)
+    assert result.exit_code == 2, result.output
+    assert path in result.output and says in result.output
+    assert "Traceback" not in result.output and "Warning" not in result.output
+    assert fingerprint(db) == before
+
+
+def test_an_unknown_layer_names_the_layers_there(env, db, tmp_path):
+    path = tmp_path / "buildings.geojson"
+    path.write_text(_collection(_feature("a", {"type": "Polygon", "coordinates": _square(0)})))
+    result = CliRunner().invoke(main, ["import", str(path), "--layer", "nope"], env=env)
+    assert result.exit_code == 2 and "no layer 'nope'; the file has 'buildings'" in result.output
+
+
+def test_polygons_and_multipolygons_are_one_layer_and_points_beside_them_are_said(env, db, tmp_path):
+    path = tmp_path / "mixed.geojson"
+    path.write_text(
+        _collection(
+            _feature("a", {"type": "Polygon", "coordinates": _square(0)}),
+            _feature("b", {"type": "MultiPolygon", "coordinates": [_square(0.001)]}),
+            _feature("c", {"type": "Point", "coordinates": [118.79, 32.05]}),
+        )
+    )
+    result = CliRunner().invoke(main, ["import", str(path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "1 point feature(s) beside the polygons skipped (features 2)" in result.output
+    with db.connect() as conn:
+        from sqlalchemy import text
+
+        assert sorted(conn.execute(text("SELECT id FROM buildings")).scalars()) == ["a", "b"]
