@@ -47,9 +47,14 @@ def _print_result(result: imports.ImportResult) -> None:
     help="经纬度的坐标系（高德、腾讯为 gcj02，百度为 bd09）。Datum of lon/lat coordinates.",
 )
 @click.option("--layer", default=None, help="读取楼栋轮廓的图层（非交换格式文件）。Layer to read footprints from.")
+@click.option(
+    "--encoding",
+    default=None,
+    help="属性文字的编码，如 gbk（默认：按 .cpg，否则 UTF-8，再否则 GB18030）。Text encoding of the attributes.",
+)
 @click.pass_obj
 @_fail_cleanly
-def import_(settings: Settings, file: Path, datum: str | None, layer: str | None) -> None:
+def import_(settings: Settings, file: Path, datum: str | None, layer: str | None, encoding: str | None) -> None:
     """导入交换格式 GeoPackage 或楼栋轮廓（OSM、GeoJSON、Shapefile、GeoPackage）。
 
     Import an exchange GeoPackage, or building footprints.
@@ -57,7 +62,7 @@ def import_(settings: Settings, file: Path, datum: str | None, layer: str | None
     All or nothing: any problem is reported with layer, feature and column, and nothing is stored.
     """
     click.echo(say("reading", file=file), err=True)
-    dataset = imports.read_file(file, datum, layer)
+    dataset = imports.read_file(file, datum, layer, encoding)
     progress = RowProgress(sum(dataset.rows().values()), "importing")
     try:
         result = imports.import_dataset(_engine(settings), dataset, str(file), imports.file_sha256(file), progress)

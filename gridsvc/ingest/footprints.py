@@ -8,6 +8,7 @@ are matched by name (``id``, ``use``, ``name``, ``floors``...).
 
 from __future__ import annotations
 
+import codecs
 import re
 import warnings
 from pathlib import Path
@@ -183,14 +184,21 @@ _COLUMN_ALIASES = {
 POLYGONAL = {"Polygon", "MultiPolygon"}
 
 
-def read_footprint_file(path: Path, datum: str | None, layer: str | None = None) -> Dataset:
+def read_footprint_file(
+    path: Path, datum: str | None, layer: str | None = None, encoding: str | None = None
+) -> Dataset:
     """Buildings from the one (or the named) polygon/point layer of a GIS file.
 
     A layer of mixed types (GeoJSON does not declare one) is read when it holds polygons or points:
     Polygon and MultiPolygon together are one polygonal layer; points beside polygons are skipped and
     counted in the notes. A feature without geometry, an empty layer or an unknown layer name is
-    refused, naming file, layer and feature."""
-    layers = {str(name): geom for name, geom in list_layers(path)}
+    refused, naming file, layer and feature. Text is read in ``encoding``, else as the file says (a
+    shapefile's ``.cpg``), else as UTF-8 when it is valid UTF-8, else as GB18030, said in the notes."""
+    source, encoding, notes = text_source(path, encoding)
+    listed = list_layers(path, source)
+    if isinstance(source, bytes):  # re-encoded GeoJSON: one layer, named after the file as GDAL names it
+        listed = [(path.stem, geom) for _, geom in listed[:1]]
+    layers = {str(name): geom for name, geom in listed}
     if layer is not None and layer not in layers:
         raise InvalidInput(f"{path}: no layer {layer!r}; the file has {', '.join(map(repr, layers)) or 'no layers'}")
     if layer is None:
@@ -204,8 +212,16 @@ def read_footprint_file(path: Path, datum: str | None, layer: str | None = None)
                 str(path), [Problem(str(path), None, "geometry", "no polygon or point layer to read buildings from")]
             )
         layer = usable[0]
-    raw = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
-    raw, notes = _buildings_of(raw, path, layer)
+    try:
+        raw = pyogrio.read_dataframe(
+            source, layer=None if isinstance(source, bytes) else layer, fid_as_index=True, encoding=encoding
+        )
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            f"{path}: layer {layer!r}: its text cannot be read as {encoding}; try another --encoding"
+        ) from None
+    raw, skipped = _buildings_of(raw, path, layer)
+    notes += skipped
     frame = gpd.GeoDataFrame(index=raw.index, geometry=raw.geometry, crs=raw.crs)
     for target, names in _COLUMN_ALIASES.items():
         found = next((n for n in names if n in raw.columns), None)
@@ -226,14 +242,76 @@ def read_footprint_file(path: Path, datum: str | None, layer: str | None = None)
     return dataset
 
 
-def list_layers(path: Path) -> list:
-    """The layers of a GIS file, or a one-line error saying why GDAL cannot open it."""
+def list_layers(path: Path, source=None) -> list:
+    """The layers of a GIS file (read from ``source`` when given: its bytes), or a one-line error
+    saying why GDAL cannot open it."""
     try:
         with warnings.catch_warnings():  # GDAL's own complaints, said once below in one line
             warnings.simplefilter("ignore", RuntimeWarning)
-            return list(pyogrio.list_layers(path))
+            return list(pyogrio.list_layers(path if source is None else source))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InvalidInput(f"{path}: cannot be read as a GIS file ({gdal_reason(exc, path)})") from None
+
+
+TEXT_ENCODINGS = ("UTF-8", "GB18030")  # tried in this order when a file does not say (GB18030 covers GBK, GB2312)
+
+
+def text_source(path: Path, encoding: str | None) -> tuple[object, str | None, list[str]]:
+    """What to hand GDAL for ``path`` (the path, or a GeoJSON's text re-encoded as UTF-8 bytes), the
+    encoding to read its attributes with, and what was decided, for the notes. Never guesses
+    silently: mojibake such as ``ÐÒ¸£Ð¡Çø`` is what reading GBK as Latin-1 stores."""
+    if encoding is not None:
+        try:
+            encoding = codecs.lookup(encoding).name.upper()  # a name iconv (GDAL) knows too: GBK, ISO8859-1 …
+        except LookupError:
+            raise InvalidInput(
+                f"--encoding {encoding!r}: not a known text encoding (e.g. gbk, gb18030, utf-8)"
+            ) from None
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        data = path.read_bytes()
+        name = encoding or _first_decoding(data, path)
+        if name.replace("-", "").lower() == "utf8":
+            return path, None, []
+        return (
+            data.decode(name).encode("utf-8"),
+            None,
+            [f"{path.name}: text read as {name}" + ("" if encoding else " (not valid UTF-8)")],
+        )
+    if suffix == ".shp":
+        if encoding:
+            return path, encoding, [f"{path.name}: text read as {encoding} (--encoding)"]
+        if path.with_suffix(".cpg").exists() or path.with_suffix(".CPG").exists():
+            return path, None, []
+        dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
+        name = _first_decoding(_dbf_records(dbf), path) if dbf else "UTF-8"
+        return (
+            path,
+            name,
+            [
+                f"{path.name}: no .cpg file; text read as {name}"
+                + (" (not valid UTF-8)" if name != "UTF-8" else "")
+                + "; --encoding overrides"
+            ],
+        )
+    return path, encoding, []
+
+
+def _first_decoding(data: bytes, path: Path) -> str:
+    for name in TEXT_ENCODINGS:
+        try:
+            data.decode(name)
+            return name
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(f"{path}: its text is neither UTF-8 nor GB18030; say which with --encoding")
+
+
+def _dbf_records(dbf: Path) -> bytes:
+    """The record bytes of a dBASE file (its attribute text), without the header."""
+    data = dbf.read_bytes()
+    header = int.from_bytes(data[8:10], "little") if len(data) >= 10 else len(data)
+    return data[header:].rstrip(b"\x1a")
 
 
 def gdal_reason(exc: Exception, path: Path) -> str:

@@ -39,7 +39,7 @@ class ImportResult:
         return sum(c.changed for c in self.counts.values())
 
 
-def read_file(path: Path, datum: str | None = None, layer: str | None = None) -> Dataset:
+def read_file(path: Path, datum: str | None = None, layer: str | None = None, encoding: str | None = None) -> Dataset:
     """Read and check ``path`` by its kind: exchange GeoPackage, OSM, or other footprints."""
     path = Path(path)
     if not path.exists():
@@ -50,7 +50,7 @@ def read_file(path: Path, datum: str | None = None, layer: str | None = None) ->
         return read_osm(path)
     if is_exchange_file(path):
         return read_exchange(path, datum)
-    return read_footprint_file(path, datum, layer)
+    return read_footprint_file(path, datum, layer, encoding)
 
 
 def import_dataset(

@@ -1,0 +1,71 @@
+"""Chinese names in the encodings real files come in (issue 14, item 1): a GBK shapefile without a
+``.cpg`` and a GBK GeoJSON are read right and say which encoding was used; a UTF-8 shapefile without
+``.cpg`` stays UTF-8; ``--encoding`` decides when given. Never mojibake like ``ÐÒ¸£Ð¡Çø``."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from gridsvc.cli import main
+
+NAMES = ["幸福小区1号楼", "和平里2号楼"]
+
+
+def _buildings() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": ["x1", "x2"], "name": NAMES, "use": ["residential"] * 2, "households": [30, 40]},
+        geometry=[shapely.box(118.78, 32.04, 118.7802, 32.0402), shapely.box(118.781, 32.04, 118.7812, 32.0402)],
+        crs=4326,
+    )
+
+
+def _shapefile(tmp_path, encoding: str):
+    path = tmp_path / f"{encoding}.shp"
+    _buildings().to_file(path, encoding=encoding)
+    for cpg in (path.with_suffix(".cpg"), path.with_suffix(".CPG")):
+        cpg.unlink(missing_ok=True)  # as many real shapefiles come: no word on their encoding
+    return path
+
+
+@pytest.fixture
+def env(db, settings, tmp_path):
+    return {"GRIDSVC_DATABASE_URL": settings.database_url, "GRIDSVC_HOME": str(tmp_path / "home")}
+
+
+def _names(db) -> list[str]:
+    with db.connect() as conn:
+        return list(conn.execute(text("SELECT name FROM buildings ORDER BY id")).scalars())
+
+
+@pytest.mark.parametrize(
+    "encoding, said", [("GBK", "text read as GB18030 (not valid UTF-8)"), ("UTF-8", "text read as UTF-8")]
+)
+def test_a_shapefile_without_cpg_is_read_in_its_encoding_and_says_so(env, db, tmp_path, encoding, said):
+    result = CliRunner().invoke(main, ["import", str(_shapefile(tmp_path, encoding))], env=env)
+    assert result.exit_code == 0, result.output
+    assert "no .cpg file" in result.output and said in result.output
+    assert _names(db) == NAMES
+
+
+def test_a_gbk_geojson_is_read_not_a_traceback(env, db, tmp_path):
+    path = tmp_path / "gbk.geojson"
+    path.write_bytes(json.dumps(json.loads(_buildings().to_json()), ensure_ascii=False).encode("gbk"))
+    result = CliRunner().invoke(main, ["import", str(path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "text read as GB18030" in result.output and _names(db) == NAMES
+
+
+def test_encoding_can_be_given_and_a_wrong_name_is_refused(env, db, tmp_path):
+    path = _shapefile(tmp_path, "GBK")
+    assert CliRunner().invoke(main, ["import", str(path), "--encoding", "gbk"], env=env).exit_code == 0
+    assert _names(db) == NAMES
+    again = CliRunner().invoke(main, ["import", str(path)], env=env)  # detected the same: nothing changes
+    assert again.exit_code == 0 and "没有变化" in again.output and _names(db) == NAMES
+    wrong = CliRunner().invoke(main, ["import", str(path), "--encoding", "nonsense"], env=env)
+    assert wrong.exit_code == 2 and "not a known text encoding" in wrong.output
