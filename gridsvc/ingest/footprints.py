@@ -9,6 +9,7 @@ are matched by name (``id``, ``use``, ``name``, ``floors``...).
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 import warnings
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import shapely
 
 from gridsvc.dataset import Dataset
 from gridsvc.errors import ImportRejected, InvalidInput, Problem
@@ -223,12 +225,17 @@ def read_footprint_file(
     raw, skipped = _buildings_of(raw, path, layer)
     notes += skipped
     frame = gpd.GeoDataFrame(index=raw.index, geometry=raw.geometry, crs=raw.crs)
+    by_lower = {str(c).lower(): c for c in raw.columns if c != raw.geometry.name}
     for target, names in _COLUMN_ALIASES.items():
-        found = next((n for n in names if n in raw.columns), None)
+        found = next((by_lower[n.lower()] for n in names if n.lower() in by_lower), None)
         if found is not None:
             frame[target] = raw[found].to_numpy()
     if "id" not in frame.columns:
-        frame["id"] = [f"{path.stem}-{fid}" for fid in raw.index]
+        frame["id"] = footprint_keys(raw.geometry.values)
+        notes.append(
+            f"layer {layer!r} has no id column: each building's id is made from its footprint (fp-…), so the "
+            "same data under another file name updates instead of duplicating"
+        )
     if "use" not in frame.columns:
         frame["use"] = "residential"
     else:
@@ -240,6 +247,19 @@ def read_footprint_file(
     dataset.notes += notes
     dataset.layers["buildings"] = _checked(frame, BUILDINGS, path, datum, layer_name=layer)
     return dataset
+
+
+def footprint_keys(geometries) -> list[str]:
+    """A stable id per footprint: a hash of its normalised shape at 1e-7° (~1 cm), the same whatever
+    the file is called or in which order its features come.
+
+    >>> import shapely
+    >>> a = footprint_keys([shapely.box(118.78, 32.04, 118.7802, 32.0402)])
+    >>> a == footprint_keys([shapely.Polygon([(118.7802, 32.0402), (118.78, 32.0402), (118.78, 32.04), (118.7802, 32.04)])])
+    True
+    """
+    shapes = shapely.normalize(shapely.set_precision(np.asarray(geometries, dtype=object), 1e-7))
+    return ["fp-" + hashlib.sha1(shapely.to_wkb(g)).hexdigest()[:16] for g in shapes]
 
 
 def list_layers(path: Path, source=None) -> list:

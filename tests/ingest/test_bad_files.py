@@ -103,3 +103,28 @@ def test_polygons_and_multipolygons_are_one_layer_and_points_beside_them_are_sai
         from sqlalchemy import text
 
         assert sorted(conn.execute(text("SELECT id FROM buildings")).scalars()) == ["a", "b"]
+
+
+def test_without_an_id_column_the_same_data_under_another_name_updates_instead_of_duplicating(env, db, tmp_path):
+    """Issue 14, item 6: ids come from the footprints, not from the file name."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"USE": "residential", "Households": 10},
+            "geometry": {"type": "Polygon", "coordinates": _square(x)},
+        }
+        for x in (0, 0.001)
+    ]
+    first, second = tmp_path / "楼栋-第一版.geojson", tmp_path / "buildings-copy.geojson"
+    first.write_text(_collection(*features))
+    second.write_text(_collection(*reversed(features)))  # another name, another order
+    one = CliRunner().invoke(main, ["import", str(first)], env=env)
+    assert one.exit_code == 0 and "has no id column" in one.output, one.output
+    two = CliRunner().invoke(main, ["import", str(second)], env=env)
+    assert two.exit_code == 0 and "没有变化" in two.output, two.output
+    with db.connect() as conn:
+        from sqlalchemy import text
+
+        rows = conn.execute(text("SELECT id, use, households FROM buildings ORDER BY id")).all()
+    assert len(rows) == 2 and all(r.id.startswith("fp-") for r in rows)
+    assert {(r.use, r.households) for r in rows} == {("residential", 10)}  # USE, Households: any case
