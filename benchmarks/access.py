@@ -14,7 +14,6 @@ price of the database's enforcement.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from benchmarks.load import tile_of
 from gridsvc.db.engine import make_engine
 from gridsvc.repository import read as repo
 from gridsvc.services import access
@@ -44,8 +44,7 @@ def _tile_at(engine, area: str, z: int = 14) -> tuple[int, int, int]:
         lon, lat = conn.execute(
             text(f"SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM {table} = :a) s"), {"a": area}
         ).one()
-    n = 2**z
-    return z, int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, *tile_of(lon, lat, z)
 
 
 def _work(db, area: str, tile: tuple[int, int, int]) -> dict[str, float]:

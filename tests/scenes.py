@@ -17,6 +17,7 @@ G1/G2 are the governance grids of community 1, P1/P2 (south/north halves) its Pa
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import geopandas as gpd
@@ -164,3 +165,14 @@ def write(path: Path, frames: dict[str, pd.DataFrame] | None = None, **options) 
                 frame[column] = [v.isoformat() if isinstance(v, dt.date) else None for v in frame[column]]
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", **options)
     return path
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The x, y of the Web Mercator tile at zoom ``z`` holding a lon/lat point."""
+    n = 2**z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def mvt_strings(data: bytes, values: set[str]) -> set[str]:
+    """Which of ``values`` a vector tile holds as string values (field 1, length-prefixed)."""
+    return {v for v in values if b"\x0a" + bytes([len(v.encode())]) + v.encode() in data}

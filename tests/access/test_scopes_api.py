@@ -4,7 +4,6 @@ and writes, nothing out of scope in any list, map, tile, export or report (tests
 from __future__ import annotations
 
 import io
-import math
 
 import geopandas as gpd
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy import text
 
 from gridsvc.api import create_app
 from tests import coverage_scene as s
+from tests import scenes
 from tests.access import world
 from tests.access.world import SEES, USERS
 
@@ -175,31 +175,21 @@ def test_gaps_without_area_stay_in_the_scope(as_user, name):
             )
 
 
-def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2**z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-
-
-def _mvt_strings(data: bytes, values: set[str]) -> set[str]:
-    """Which of ``values`` a vector tile holds as string values (field 1, length-prefixed)."""
-    return {v for v in values if b"\x0a" + bytes([len(v.encode())]) + v.encode() in data}
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_tiles_hold_only_the_scope(as_user, name):
     lon, lat = s.frames()["buildings"].geometry.union_all().centroid.coords[0]
     expected = SEES[world.scope_of(name)]
     for z in (13, 16):  # points below zoom 15, footprints from 15
-        x, y = _tile(lon, lat, z)
+        x, y = scenes.tile_of(lon, lat, z)
         r = as_user(name, "GET", f"/tiles/buildings/{z}/{x}/{y}.pbf")
         assert r.status_code == 200 and r.headers["cache-control"].startswith("private")
         if z == 13:
-            assert _mvt_strings(r.content, SEES[None]["buildings"]) == expected["buildings"]
+            assert scenes.mvt_strings(r.content, SEES[None]["buildings"]) == expected["buildings"]
         else:
-            assert _mvt_strings(r.content, SEES[None]["buildings"]) <= expected["buildings"]
-    x, y = _tile(lon, lat, 13)
+            assert scenes.mvt_strings(r.content, SEES[None]["buildings"]) <= expected["buildings"]
+    x, y = scenes.tile_of(lon, lat, 13)
     grids = as_user(name, "GET", f"/tiles/grids/13/{x}/{y}.pbf").content
-    assert _mvt_strings(grids, world.ALL_GRIDS) == expected["grids"]
+    assert scenes.mvt_strings(grids, world.ALL_GRIDS) == expected["grids"]
 
 
 # -- exports and reports ------------------------------------------------------------------------

@@ -253,13 +253,6 @@ def test_security_headers_and_a_map_policy_without_inline_handlers(client):
 
 
 # -- tiles ------------------------------------------------------------------------------------------
-def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    import math
-
-    n = 2**z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-
-
 @pytest.mark.parametrize(
     "layer, z, names",
     [
@@ -270,7 +263,7 @@ def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
 )
 def test_tiles_hold_only_clipped_geometry_and_named_attributes(client, layer, z, names):
     lon, lat = s.frames()["buildings"].geometry.iloc[0].centroid.coords[0]
-    x, y = _tile_of(lon, lat, z)
+    x, y = scenes.tile_of(lon, lat, z)
     answer = client.get(f"/tiles/{layer}/{z}/{x}/{y}.pbf", headers={"Accept-Encoding": "gzip"})
     assert answer.status_code == 200
     decoded = mapbox_vector_tile.decode(answer.content)

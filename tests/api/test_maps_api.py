@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 import pytest
@@ -21,11 +20,6 @@ def client(db, settings, tmp_path):
     imports.import_file(db, scenes.write(tmp_path / "coverage.gpkg", s.frames()))
     with TestClient(create_app(settings)) as client:
         yield client
-
-
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2**z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
 def test_map_pages_and_their_assets(client):
@@ -49,7 +43,7 @@ def test_map_errors(client):
 
 def test_vector_tiles(client):
     lon, lat = s.lonlat([s.pt(100, 50)])[0].coords[0]
-    x, y = tile_of(lon, lat, 16)
+    x, y = scenes.tile_of(lon, lat, 16)
     tile = client.get(f"/tiles/buildings/16/{x}/{y}.pbf")
     assert tile.status_code == 200 and tile.headers["content-type"] == "application/vnd.mapbox-vector-tile"
     assert b"buildings" in tile.content and b"b1" in tile.content  # the layer and a building id

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.load import Call, hammer, server, tile_of
+from benchmarks.load import Call, hammer, server
 from gridsvc.db.cluster import LocalCluster
 from gridsvc.db.engine import _ensure_local_database, make_engine
 from gridsvc.services import imports
@@ -31,10 +31,6 @@ pytestmark = pytest.mark.load
 SECONDS = float(os.environ.get("GRIDSVC_LOAD_SECONDS", "8"))
 
 
-def _mvt_has(data: bytes, value: str) -> bool:
-    return b"\x0a" + bytes([len(value.encode())]) + value.encode() in data
-
-
 def _leak_check(scope: str) -> callable:
     """What may not appear in an answer to a user scoped to ``scope`` (a community): the other
     community's code (every grid code under it starts with it) and the other side's buildings."""
@@ -43,7 +39,7 @@ def _leak_check(scope: str) -> callable:
 
     def leaks(body: bytes) -> list[str]:
         found = [other] if other.encode() in body else []
-        found += [b for b in theirs if f'"{b}"'.encode() in body or _mvt_has(body, b)]
+        found += [b for b in theirs if f'"{b}"'.encode() in body or scenes.mvt_strings(body, {b})]
         return found
 
     return leaks
@@ -51,8 +47,8 @@ def _leak_check(scope: str) -> callable:
 
 def _calls(tokens: dict[str, str]) -> list[Call]:
     lon, lat = s.frames()["buildings"].geometry.union_all().centroid.coords[0]
-    x16, y16 = tile_of(lon, lat, 16)
-    x13, y13 = tile_of(lon, lat, 13)
+    x16, y16 = scenes.tile_of(lon, lat, 16)
+    x13, y13 = scenes.tile_of(lon, lat, 13)
     calls = []
     for user, community, grid in (("planner", s.C1, s.G1), ("viewer", s.C2, s.U1)):
         token, leaks = tokens[user], _leak_check(community)
