@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,13 +68,22 @@ def database_url():
     if url:
         yield url
         return
-    home = Path(tempfile.mkdtemp(prefix="gridsvc-test-"))
+    with private_cluster("gridsvc-test-") as cluster:
+        yield cluster.url
+
+
+@contextmanager
+def private_cluster(prefix: str) -> Iterator[LocalCluster]:
+    """A throw-away PostGIS cluster with the gridsvc database, removed afterwards."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
     cluster = LocalCluster(home=home)
-    cluster.ensure_started()
-    _ensure_local_database(cluster)
-    yield cluster.url
-    cluster.stop()
-    shutil.rmtree(home, ignore_errors=True)
+    try:
+        cluster.ensure_started()
+        _ensure_local_database(cluster)
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -18,10 +18,11 @@ from gridsvc.analysis.scene import Thresholds
 from gridsvc.api import guard, schemas
 from gridsvc.api.geojson import json_value
 from gridsvc.errors import Unauthenticated
+from gridsvc.labels import ROLE_LABEL
 from gridsvc.repository import audit
 from gridsvc.services import access, users
 from gridsvc.services import coverage as coverage_service
-from gridsvc.services.access import ROLE_LABEL, Principal, ScopedEngine
+from gridsvc.services.access import Principal, ScopedEngine
 from gridsvc.settings import Settings
 
 COOKIE = "gridsvc_token"

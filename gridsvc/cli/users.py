@@ -13,10 +13,10 @@ import click
 from gridsvc.cli.support import engine as _engine
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
 from gridsvc.errors import InvalidInput
-from gridsvc.labels import SAYS, say
+from gridsvc.labels import ROLE_LABEL, SAYS, say
 from gridsvc.repository import audit
 from gridsvc.services import users
-from gridsvc.services.access import ROLE_LABEL, ROLES
+from gridsvc.services.access import ROLES
 from gridsvc.settings import Settings
 
 

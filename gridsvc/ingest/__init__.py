@@ -2,14 +2,20 @@
 
 Files a user brings never cause network access: GDAL (through pyogrio) and PROJ are configured here,
 once for the process, to refuse every remote read (a GeoJSON ``crs`` link, a ``/vsicurl/`` path, a
-PROJ grid download). gridsvc itself never needs them.
+PROJ grid download). gridsvc itself never needs them. ``list_layers`` is how every reader opens a
+file: what GDAL cannot open is one line naming the file and GDAL's reason, never a traceback.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
+from pathlib import Path
 
 import pyogrio
+import pyogrio.errors
+
+from gridsvc.errors import InvalidInput
 
 NO_NETWORK = {
     "GDAL_HTTP_PROXY": "127.0.0.1:9",  # nothing listens on the discard port: every HTTP(S) fetch fails at once
@@ -20,3 +26,19 @@ NO_NETWORK = {
 }
 os.environ["PROJ_NETWORK"] = "OFF"
 pyogrio.set_gdal_config_options(NO_NETWORK)
+
+
+def list_layers(path: Path, source=None) -> list:
+    """The layers of a GIS file (read from ``source`` when given: its bytes), or a one-line error
+    saying why GDAL cannot open it."""
+    try:
+        with warnings.catch_warnings():  # GDAL's own complaints, said once below in one line
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return list(pyogrio.list_layers(path if source is None else source))
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InvalidInput(f"{path}: cannot be read as a GIS file ({gdal_reason(exc, path)})") from None
+
+
+def gdal_reason(exc: Exception, path: Path) -> str:
+    """GDAL's reason, short: its first clause, without the path it repeats."""
+    return str(exc).split(";")[0].replace(f"'{path}' ", "").strip().rstrip(".")

@@ -12,6 +12,7 @@ from pyproj import CRS
 
 from gridsvc.dataset import Dataset
 from gridsvc.errors import ImportRejected, Problem
+from gridsvc.ingest import list_layers
 from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.geometry import to_storage
 from gridsvc.ingest.schema import LAYER_BY_NAME, LAYERS, Layer
@@ -24,15 +25,13 @@ def is_exchange_file(path: Path) -> bool:
     """A GeoPackage holding at least one exchange-format layer."""
     if path.suffix.lower() != ".gpkg":
         return False
-    from gridsvc.ingest.footprints import list_layers
-
     names = {str(row[0]) for row in list_layers(path)}
     return bool(names & set(LAYER_BY_NAME))
 
 
 def read_exchange(path: Path, datum: str | None = None) -> Dataset:
     """All exchange layers of ``path``, checked; raises :class:`ImportRejected` on any problem."""
-    present = [str(row[0]) for row in pyogrio.list_layers(path)]
+    present = [str(row[0]) for row in list_layers(path)]
     dataset = Dataset(source="import")
     dataset.notes += [
         f"layer {name!r} is not part of the exchange format; ignored" for name in present if name not in LAYER_BY_NAME

@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +22,7 @@ import shapely
 
 from gridsvc.dataset import Dataset
 from gridsvc.errors import ImportRejected, InvalidInput, Problem
+from gridsvc.ingest import list_layers
 from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.exchange import typed_layer
 from gridsvc.ingest.schema import BUILDINGS, ROADS
@@ -262,17 +262,6 @@ def footprint_keys(geometries) -> list[str]:
     return ["fp-" + hashlib.sha1(shapely.to_wkb(g)).hexdigest()[:16] for g in shapes]
 
 
-def list_layers(path: Path, source=None) -> list:
-    """The layers of a GIS file (read from ``source`` when given: its bytes), or a one-line error
-    saying why GDAL cannot open it."""
-    try:
-        with warnings.catch_warnings():  # GDAL's own complaints, said once below in one line
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return list(pyogrio.list_layers(path if source is None else source))
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InvalidInput(f"{path}: cannot be read as a GIS file ({gdal_reason(exc, path)})") from None
-
-
 TEXT_ENCODINGS = ("UTF-8", "GB18030")  # tried in this order when a file does not say (GB18030 covers GBK, GB2312)
 
 
@@ -332,11 +321,6 @@ def _dbf_records(dbf: Path) -> bytes:
     data = dbf.read_bytes()
     header = int.from_bytes(data[8:10], "little") if len(data) >= 10 else len(data)
     return data[header:].rstrip(b"\x1a")
-
-
-def gdal_reason(exc: Exception, path: Path) -> str:
-    """GDAL's reason, short: its first clause, without the path it repeats."""
-    return str(exc).split(";")[0].replace(f"'{path}' ", "").strip().rstrip(".")
 
 
 def _buildings_of(raw: gpd.GeoDataFrame, path: Path, layer: str) -> tuple[gpd.GeoDataFrame, list[str]]:

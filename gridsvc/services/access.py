@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 
 from gridsvc.errors import Forbidden, NotFound
-from gridsvc.labels import ACTION_LABEL, ROLE_LABEL  # noqa: F401 - ROLE_LABEL is read from here too
+from gridsvc.labels import ACTION_LABEL, ROLE_LABEL
 
 ROLES = ("admin", "planner", "leader", "viewer")
 # What each role may do, inside its scope.

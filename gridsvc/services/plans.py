@@ -223,7 +223,7 @@ class Review:
 def review(conn: Connection, plan: dict, limits: Thresholds, effective: dt.date) -> Review:
     """Validate ``plan`` and model applying it on ``effective``, from what ``conn`` sees."""
     communities = list(plan["communities"])
-    scene = load_scene(conn, _common_area(communities), effective)
+    scene = load_scene(conn, common_area(communities), effective)
     grids = repo.plan_grids(conn, plan["id"])
     grids["source"] = "plan"
     before = compute_coverage(scene, limits)
@@ -248,7 +248,7 @@ def review(conn: Connection, plan: dict, limits: Thresholds, effective: dt.date)
         scene.communities[scene.communities["code"].isin(communities)].to_crs(crs),
         grids_m,
         buildings_m,
-        _groups(scene, set(buildings_m["id"])),
+        party_groups(scene, set(buildings_m["id"])),
         limits,
         kept_codes,
     )
@@ -259,13 +259,13 @@ def review(conn: Connection, plan: dict, limits: Thresholds, effective: dt.date)
     return Review(plan, problems, remap, before, after, effective)
 
 
-def _groups(scene, buildings: set[str]) -> dict[str, list[str]]:
+def party_groups(scene, buildings: set[str]) -> dict[str, list[str]]:
     """Party groups naming any of ``buildings``, with those of their buildings."""
     named = {g: [b for b in members if b in buildings] for g, members in scene.group_buildings().items()}
     return {g: members for g, members in named.items() if members}
 
 
-def _common_area(communities: list[str]) -> str:
+def common_area(communities: list[str]) -> str:
     for length in (12, 9, 6):
         prefixes = {c[:length] for c in communities}
         if len(prefixes) == 1:

@@ -13,7 +13,7 @@ from gridsvc.analysis.scene import Thresholds
 from gridsvc.repository import plans as repo
 from gridsvc.repository import read
 from gridsvc.repository.scene import load_scene
-from gridsvc.services.plans import _common_area, _groups, communities_of
+from gridsvc.services.plans import common_area, communities_of, party_groups
 
 
 def propose(
@@ -30,7 +30,7 @@ def propose(
 
     communities = communities_of(engine, communities)
     with engine.connect() as conn:
-        scene = load_scene(conn, _common_area(communities))
+        scene = load_scene(conn, common_area(communities))
         roads = read.roads(conn, read.BBox(*scene.communities.total_bounds))
     coverage = compute_coverage(scene, limits)
     frames, layouts = [], []
@@ -74,7 +74,7 @@ def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame):
         community,
         area,
         buildings,
-        list(_groups(scene, set(buildings["id"])).values()),
+        list(party_groups(scene, set(buildings["id"])).values()),
         [(p["party"], p["governance"]) for p in alignment.pairs],
         sorted(grids.loc[grids["layer"].isin(["party", "unified"]), "code"]),
         sorted(grids.loc[grids["layer"].isin(["governance", "unified"]), "code"]),

@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
 from benchmarks.load import Call, hammer, server
-from gridsvc.db.cluster import LocalCluster
-from gridsvc.db.engine import _ensure_local_database, make_engine
+from gridsvc.db.engine import make_engine
 from gridsvc.services import imports
 from gridsvc.settings import Settings
 from tests import coverage_scene as s
 from tests import scenes
 from tests.access import world
+from tests.conftest import private_cluster
 
 pytestmark = pytest.mark.load
 SECONDS = float(os.environ.get("GRIDSVC_LOAD_SECONDS", "8"))
@@ -87,13 +84,8 @@ def test_64_clients_two_scopes_no_errors_no_leaks(db, settings, tmp_path):
 @pytest.fixture
 def own_cluster():
     """A private PostGIS of this test's own, to stop and start (the suite's database stays up)."""
-    home = Path(tempfile.mkdtemp(prefix="gridsvc-fault-"))
-    cluster = LocalCluster(home=home)
-    cluster.ensure_started()
-    _ensure_local_database(cluster)
-    yield cluster
-    cluster.stop()
-    shutil.rmtree(home, ignore_errors=True)
+    with private_cluster("gridsvc-fault-") as cluster:
+        yield cluster
 
 
 def test_database_outage_answers_503_then_recovers(own_cluster, tmp_path):
