@@ -56,17 +56,22 @@ class Problem:
 
 
 class ImportRejected(GridsvcError):
-    """An import found problems; nothing was written."""
+    """An import found problems; nothing was written. ``hint`` names the option that would help;
+    ``dataset`` is what was read despite the problems, for checks that can still run on it."""
 
     max_listed = 20
 
-    def __init__(self, source: str, problems: list[Problem]):
+    def __init__(self, source: str, problems: list[Problem], hint: str | None = None, dataset=None):
         self.source = source
         self.problems = problems
+        self.hint = hint
+        self.dataset = dataset
         lines = [str(p) for p in problems[: self.max_listed]]
         more = len(problems) - len(lines)
         if more > 0:
             lines.append(f"... and {more} more")
+        if hint:
+            lines.append(f"hint: {hint}")
         super().__init__(
             f"{source}: import rejected, nothing was changed ({len(problems)} problem"
             f"{'s' if len(problems) != 1 else ''}):\n  " + "\n  ".join(lines)

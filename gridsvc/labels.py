@@ -46,6 +46,8 @@ SAYS = {
     "imported": "已导入",
     "unchanged": "没有变化：数据库中已有这些数据",
     "reading": "正在读取 {file} …",
+    "problems_written": "全部 {count} 个问题已写入 {path}",
+    "problems_more": "只列出前 20 个问题；--problems 问题.csv 可写出全部",
     "wrote": "已写入 {path}",
     "wrote_size": "已写入 {path}（{kb:.0f} KB）",
     "demo_start": "正在生成演示区（全部为生成数据）…",

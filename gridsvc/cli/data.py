@@ -11,6 +11,10 @@ from tqdm import tqdm
 from gridsvc.analysis.crs import DATUMS
 from gridsvc.cli.support import engine as _engine
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
+from gridsvc.db.models import BUILDING_USES
+from gridsvc.errors import ImportRejected
+from gridsvc.ingest import ReadOptions
+from gridsvc.ingest.columns import parse_mapping
 from gridsvc.labels import say
 from gridsvc.services import imports
 from gridsvc.settings import Settings
@@ -52,22 +56,60 @@ def _print_result(result: imports.ImportResult) -> None:
     default=None,
     help="属性文字的编码，如 gbk（默认：按 .cpg，否则 UTF-8，再否则 GB18030）。Text encoding of the attributes.",
 )
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="指定字段取自哪一列，如 floors=Floor（可重复）。Read a building field from this column.",
+)
+@click.option(
+    "--default-use",
+    type=click.Choice([u for u in BUILDING_USES if u != "unknown"]),
+    default=None,
+    help="文件未写用途的楼栋用途（默认 unknown，不估算户数）。Use of buildings whose file says none.",
+)
+@click.option("--points", is_flag=True, help="点要素也作为楼栋导入。Import points beside polygons as buildings.")
+@click.option("--dissolve-duplicates", is_flag=True, help="合并编号相同的碎片为一栋楼。Union pieces that share an id.")
+@click.option("--repair", is_flag=True, help="修复无效轮廓并列出改动。Make invalid footprints valid, listing changes.")
+@click.option(
+    "--accept-moves",
+    is_flag=True,
+    help="接受大批楼栋同向位移（疑似坐标系错误）。Store an update that shifts many buildings alike.",
+)
+@click.option(
+    "--problems",
+    "problems_csv",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="把全部问题写入 CSV 文件。Write every problem found to this CSV file.",
+)
 @click.pass_obj
 @_fail_cleanly
-def import_(settings: Settings, file: Path, datum: str | None, layer: str | None, encoding: str | None) -> None:
+def import_(settings: Settings, file: Path, columns: tuple[str, ...], problems_csv: Path | None, **chosen) -> None:
     """导入交换格式 GeoPackage 或楼栋轮廓（OSM、GeoJSON、Shapefile、GeoPackage）。
 
     Import an exchange GeoPackage, or building footprints.
 
     All or nothing: any problem is reported with layer, feature and column, and nothing is stored.
     """
+    options = ReadOptions(columns=parse_mapping(columns), **chosen)
     click.echo(say("reading", file=file), err=True)
-    dataset = imports.read_file(file, datum, layer, encoding)
-    progress = RowProgress(sum(dataset.rows().values()), "importing")
+    engine = _engine(settings)
     try:
-        result = imports.import_dataset(_engine(settings), dataset, str(file), imports.file_sha256(file), progress)
-    finally:
-        progress.close()
+        dataset = imports.read_checked(engine, file, options)
+        progress = RowProgress(sum(dataset.rows().values()), "importing")
+        try:
+            result = imports.import_dataset(engine, dataset, str(file), imports.file_sha256(file), progress, options)
+        finally:
+            progress.close()
+    except ImportRejected as exc:
+        if problems_csv is not None:
+            imports.write_problems(exc.problems, problems_csv)
+            click.echo(say("problems_written", count=len(exc.problems), path=problems_csv), err=True)
+        elif len(exc.problems) > exc.max_listed:
+            click.echo(say("problems_more"), err=True)
+        raise
     _print_result(result)
 
 

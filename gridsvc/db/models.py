@@ -33,7 +33,7 @@ SRID = 4490
 
 AREA_LEVELS = ("district", "street", "community")
 GRID_LAYERS = ("party", "governance", "unified")
-BUILDING_USES = ("residential", "office", "commercial", "mixed", "public", "other")
+BUILDING_USES = ("residential", "office", "commercial", "mixed", "public", "other", "unknown")
 ORG_KINDS = ("enterprise", "social_org", "public_unit", "office_building", "market", "park")
 PARTY_ORG_KINDS = ("committee", "general_branch", "branch", "joint_branch", "group")
 SCOPE_TARGETS = ("grid", "building", "organization", "community")
@@ -142,6 +142,7 @@ class Building(Base):
     address: Mapped[str | None] = mapped_column(Text)
     use: Mapped[str] = mapped_column(String(16))
     floors: Mapped[int | None] = mapped_column(Integer)
+    floors_estimated: Mapped[bool] = mapped_column(Boolean, server_default="false")  # from a height
     units: Mapped[int | None] = mapped_column(Integer)
     households: Mapped[int | None] = mapped_column(Integer)
     households_estimated: Mapped[bool] = mapped_column(Boolean, server_default="false")

@@ -85,7 +85,7 @@ def _synthetic(rng):
 
 
 def _from_osm(path: Path):
-    from gridsvc.ingest.footprints import read_osm
+    from gridsvc.ingest.osm import read_osm
 
     source = read_osm(path)
     raw = source.layers["buildings"]

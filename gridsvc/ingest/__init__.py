@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyogrio
@@ -28,6 +29,21 @@ os.environ["PROJ_NETWORK"] = "OFF"
 pyogrio.set_gdal_config_options(NO_NETWORK)
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file, as the user said it (``gridsvc import`` options); defaults guess nothing."""
+
+    datum: str | None = None  # lon/lat datum: wgs84, cgcs2000, gcj02, bd09
+    layer: str | None = None  # the footprint layer to read
+    encoding: str | None = None  # attribute text encoding
+    columns: dict[str, str] = field(default_factory=dict)  # building field -> the file's column
+    default_use: str | None = None  # use of a building whose file says none (else ``unknown``)
+    points: bool = False  # import points beside polygons as point buildings
+    dissolve_duplicates: bool = False  # union pieces sharing an id into one building
+    repair: bool = False  # make invalid footprints valid, listing what changed
+    accept_moves: bool = False  # store an update that shifts many buildings alike (a datum mistake?)
+
+
 def list_layers(path: Path, source=None) -> list:
     """The layers of a GIS file (read from ``source`` when given: its bytes), or a one-line error
     saying why GDAL cannot open it."""
@@ -42,3 +58,6 @@ def list_layers(path: Path, source=None) -> list:
 def gdal_reason(exc: Exception, path: Path) -> str:
     """GDAL's reason, short: its first clause, without the path it repeats."""
     return str(exc).split(";")[0].replace(f"'{path}' ", "").strip().rstrip(".")
+
+
+DEFAULT_OPTIONS = ReadOptions()

@@ -58,7 +58,7 @@ def _checked(raws: dict[str, pd.DataFrame], dataset: Dataset, name: str, datum: 
             dataset.layers[layer.name] = frame
     problems += check_within_file(dataset)
     if problems:
-        raise ImportRejected(name, problems)
+        raise ImportRejected(name, problems, dataset=dataset)  # its references can still be checked
     if "buildings" in dataset.layers:
         dataset.layers["buildings"] = complete_buildings(dataset.layers["buildings"])
     return dataset
@@ -109,8 +109,11 @@ def typed_layer(
     frame.attrs["feature_names"] = names
     if layer.geometry is not None:
         crs = CRS.from_user_input(raw.crs) if raw.crs is not None else None
-        geoms, geom_problems = to_storage(raw.geometry.values.to_numpy(), crs, layer, names, datum, repair=repair)
+        geoms, geom_problems, geom_notes = to_storage(
+            raw.geometry.values.to_numpy(), crs, layer, names, datum, repair=repair
+        )
         problems += geom_problems
+        notes += geom_notes
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=raw.index, crs=4490))
         frame.attrs["feature_names"] = names
     problems += _duplicates(frame, layer, names)

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from gridsvc.analysis.crs import CHINA_LAT, CHINA_LON, DATUMS, datum_to_wgs84
+from gridsvc.analysis.crs import CHINA_LAT, CHINA_LON, DATUMS, datum_to_wgs84, metric_crs_for
 from gridsvc.errors import Problem
 from gridsvc.ingest.schema import Layer
 
@@ -26,35 +26,58 @@ def to_storage(
     datum: str | None,
     *,
     repair: bool = False,
-) -> tuple[np.ndarray, list[Problem]]:
-    """Check and convert geometries to EPSG:4490; return them and the problems found.
+) -> tuple[np.ndarray, list[Problem], list[str]]:
+    """Check and convert geometries to EPSG:4490; return them, the problems found and notes.
 
-    With ``repair`` (building footprints from OSM and other third-party files) invalid
-    polygons are mended with ``make_valid`` instead of being rejected.
+    Invalid polygons are problems, or with ``repair`` mended by ``make_valid``, each listed in the
+    notes with what changed. Third coordinates are dropped, said in the notes.
     """
     if datum is not None and datum not in DATUMS:
-        return geoms, [Problem(layer.name, None, "geometry", f"unknown datum {datum!r}")]
+        return geoms, [Problem(layer.name, None, "geometry", f"unknown datum {datum!r}")], []
     if crs is None and datum is None:
-        return geoms, [
-            Problem(
-                layer.name,
-                None,
-                "geometry",
-                "no CRS declared; declare one in the file or pass --datum wgs84|cgcs2000|gcj02|bd09",
-            )
-        ]
+        return (
+            geoms,
+            [
+                Problem(
+                    layer.name,
+                    None,
+                    "geometry",
+                    "no CRS declared; declare one in the file or pass --datum wgs84|cgcs2000|gcj02|bd09",
+                )
+            ],
+            [],
+        )
+    notes = _datum_doubts(crs, datum, layer)
+    geoms, flat = flattened(geoms)
+    if flat:
+        notes.append(f"layer {layer.name!r}: {flat} feature(s) had 3D coordinates; stored in 2D (heights dropped)")
     problems = _check_shapes(geoms, layer, features, repair)
     if repair:
-        geoms = _repair(geoms)
+        geoms, mended = repaired(geoms, features, crs)
+        notes += [f"layer {layer.name!r}, {line}" for line in mended]
     if problems:
-        return geoms, problems
+        return geoms, problems, notes
     lonlat = _to_lonlat(geoms, crs)
     problems = _check_in_china(lonlat, layer, features)
     if problems:
-        return lonlat, problems
+        return lonlat, problems, notes
     if datum is not None:
         lonlat = datum_to_wgs84(lonlat, datum)
-    return lonlat, []  # the frame carries EPSG:4490; the writer stamps the SRID into EWKB
+    return lonlat, [], notes  # the frame carries EPSG:4490; the writer stamps the SRID into EWKB
+
+
+def _datum_doubts(crs: CRS | None, datum: str | None, layer: Layer) -> list[str]:
+    """A warning when ``--datum`` says GCJ-02/BD-09 but the file declares CGCS2000 or WGS84 by an
+    EPSG code (a GeoJSON without a ``crs`` member declares nothing: RFC 7946 lon/lat is implied)."""
+    if datum not in ("gcj02", "bd09") or crs is None:
+        return []
+    authority = crs.to_authority(min_confidence=90)
+    if authority is None or authority[0] != "EPSG" or int(authority[1]) not in (4326, 4490):
+        return []
+    return [
+        f"layer {layer.name!r}: WARNING: the file declares EPSG:{authority[1]} but --datum {datum} shifts it "
+        "by some 500 m; if the coordinates really are CGCS2000/WGS84, import without --datum"
+    ]
 
 
 def _check_shapes(geoms: np.ndarray, layer: Layer, features: pd.Series, repair: bool) -> list[Problem]:
@@ -91,6 +114,41 @@ def _check_shapes(geoms: np.ndarray, layer: Layer, features: pd.Series, repair: 
             reason = shapely.is_valid_reason(geoms[i])
             problems.append(Problem(layer.name, features.iloc[i], "geometry", f"invalid geometry: {reason}"))
     return problems
+
+
+def repaired(geoms: np.ndarray, names: pd.Series, crs: CRS | None) -> tuple[np.ndarray, list[str]]:
+    """Invalid polygons made valid, and one line per mended feature: why it was invalid, its parts
+    before and after, and how much its area changed (m², in a metric CRS where ``crs`` has degrees)."""
+    invalid = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_valid(geoms))
+    if not len(invalid):
+        return geoms, []
+    fixed = _repair(geoms)
+    before, after = geoms[invalid], fixed[invalid]
+    if crs is None or crs.is_geographic:
+        from pyproj import Transformer
+
+        to_m = Transformer.from_crs(crs or 4326, metric_crs_for(after), always_xy=True).transform
+        before, after = (
+            shapely.transform(g, lambda xy: np.column_stack(to_m(xy[:, 0], xy[:, 1]))) for g in (before, after)
+        )
+    lines = []
+    for k, i in enumerate(invalid):
+        reason = shapely.is_valid_reason(geoms[i]).split("[")[0]
+        old, new = shapely.area(before[k]), shapely.area(after[k])
+        change = f" ({(new - old) / old:+.1%})" if old else ""
+        lines.append(
+            f"feature {names.iloc[i]}: {reason}, repaired: {shapely.get_num_geometries(geoms[i])} → "
+            f"{shapely.get_num_geometries(fixed[i])} part(s), area {old:.0f} → {new:.0f} m²{change}"
+        )
+    return fixed, lines
+
+
+def flattened(geoms: np.ndarray) -> tuple[np.ndarray, int]:
+    """Geometries in 2D and how many had a third coordinate (heights are not kept)."""
+    has_z = shapely.has_z(geoms)
+    if not has_z.any():
+        return geoms, 0
+    return shapely.force_2d(geoms), int(has_z.sum())
 
 
 def _repair(geoms: np.ndarray) -> np.ndarray:

@@ -51,6 +51,8 @@ def _grids(grids: pd.DataFrame | None, keys: dict[str, set[str]]) -> list[Proble
     names = _names(grids)
     problems = []
     for i, code, community in zip(grids.index, grids["code"], grids["community_code"], strict=True):
+        if not isinstance(community, str) or not isinstance(code, str):
+            continue  # a missing or malformed value, reported by the value checks
         if community not in keys["community"]:
             problems.append(Problem("grids", names.loc[i], "community_code", f"unknown community {community}"))
         elif not code.startswith(community):
@@ -81,6 +83,6 @@ def _targets(df: pd.DataFrame | None, layer: str, keys: dict[str, set[str]]) -> 
     names = _names(df)
     problems = []
     for i, kind, target in zip(df.index, df["target_type"], df["target_id"], strict=True):
-        if kind in keys and target not in keys[kind]:
+        if kind in keys and isinstance(target, str) and target not in keys[kind]:
             problems.append(Problem(layer, names.loc[i], "target_id", f"unknown {kind} {target!r}"))
     return problems

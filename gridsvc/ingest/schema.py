@@ -100,7 +100,12 @@ BUILDINGS = Layer(
         Column("osm_id", "text"),
     ),
     key=("id",),
-    extra=(Column("building_type", "text"), Column("households_estimated", "bool"), SOURCE),
+    extra=(
+        Column("building_type", "text"),
+        Column("households_estimated", "bool"),
+        Column("floors_estimated", "bool"),
+        SOURCE,
+    ),
 )
 
 ORGANIZATIONS = Layer(

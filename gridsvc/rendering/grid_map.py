@@ -34,6 +34,7 @@ USE_LABEL = {
     "mixed": "商住",
     "public": "公共",
     "other": "其他",
+    "unknown": "用途未知",
 }
 
 

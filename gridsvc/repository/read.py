@@ -27,6 +27,15 @@ _KEY_QUERIES = {
 }
 
 
+def building_points(conn: Connection, ids: list[str]) -> pd.DataFrame:
+    """Stored buildings among ``ids``: id and representative point (x, y)."""
+    rows = conn.execute(
+        text("SELECT id, ST_X(rep_point), ST_Y(rep_point) FROM buildings WHERE id = ANY(:ids) ORDER BY id"),
+        {"ids": ids},
+    ).all()
+    return pd.DataFrame(rows, columns=["id", "x", "y"])
+
+
 def existing_keys(conn: Connection) -> dict[str, set[str]]:
     return {kind: set(conn.execute(text(sql)).scalars()) for kind, sql in _KEY_QUERIES.items()}
 
@@ -78,7 +87,7 @@ EXPORT_SQL = {
         FROM grids g WHERE {_CURRENT_GRID} ORDER BY g.code""",
     "buildings": """
         SELECT id, use, name, address, floors, units, households, residents, full_members,
-               probationary_members, osm_id, building_type, households_estimated, source,
+               probationary_members, osm_id, building_type, households_estimated, floors_estimated, source,
                ST_AsBinary(geom) AS geom
         FROM buildings ORDER BY id""",
     "organizations": """

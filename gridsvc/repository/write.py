@@ -74,6 +74,7 @@ BUILDINGS = TableSpec(
         "address",
         "use",
         "floors",
+        "floors_estimated",
         "units",
         "households",
         "households_estimated",
@@ -159,7 +160,13 @@ def write_dataset(conn: Connection, dataset: Dataset, progress: Progress | None 
 
 
 # Optional yes/no columns and what an empty cell means (exchange-format.md).
-DEFAULTS = {"urban": True, "has_union": False, "has_youth_league": False, "households_estimated": False}
+DEFAULTS = {
+    "urban": True,
+    "has_union": False,
+    "has_youth_league": False,
+    "households_estimated": False,
+    "floors_estimated": False,
+}
 
 
 def _with_defaults(frame: pd.DataFrame) -> pd.DataFrame:

@@ -9,13 +9,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shapely
 from sqlalchemy import Connection, Engine, text
 
 from gridsvc.dataset import Dataset
-from gridsvc.errors import ImportRejected, InvalidInput
+from gridsvc.errors import ImportRejected, InvalidInput, Problem
+from gridsvc.ingest import DEFAULT_OPTIONS, ReadOptions
 from gridsvc.ingest.exchange import is_exchange_file, read_exchange
 from gridsvc.ingest.export import write_exchange
-from gridsvc.ingest.footprints import is_osm_file, read_footprint_file, read_osm
+from gridsvc.ingest.footprints import read_footprint_file
+from gridsvc.ingest.moves import Shift, consistent_shift
+from gridsvc.ingest.osm import is_osm_file, read_osm
 from gridsvc.ingest.references import check_references
 from gridsvc.repository import audit
 from gridsvc.repository import read as repo
@@ -39,7 +43,7 @@ class ImportResult:
         return sum(c.changed for c in self.counts.values())
 
 
-def read_file(path: Path, datum: str | None = None, layer: str | None = None, encoding: str | None = None) -> Dataset:
+def read_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> Dataset:
     """Read and check ``path`` by its kind: exchange GeoPackage, OSM, or other footprints."""
     path = Path(path)
     if not path.exists():
@@ -49,20 +53,52 @@ def read_file(path: Path, datum: str | None = None, layer: str | None = None, en
     if is_osm_file(path):
         return read_osm(path)
     if is_exchange_file(path):
-        return read_exchange(path, datum)
-    return read_footprint_file(path, datum, layer, encoding)
+        return read_exchange(path, options.datum)
+    return read_footprint_file(path, options)
+
+
+def read_checked(engine: Engine, path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> Dataset:
+    """``read_file``, and when the file's values have problems, its references checked against the
+    database too, so that every problem is reported at once."""
+    try:
+        return read_file(path, options)
+    except ImportRejected as exc:
+        if exc.dataset is None:
+            raise
+        with engine.connect() as conn:
+            more = check_references(exc.dataset, repo.existing_keys(conn))
+        if not more:
+            raise
+        raise ImportRejected(exc.source, exc.problems + more, exc.hint) from None
 
 
 def import_dataset(
-    engine: Engine, dataset: Dataset, name: str, sha256: str | None = None, progress: Progress | None = None
+    engine: Engine,
+    dataset: Dataset,
+    name: str,
+    sha256: str | None = None,
+    progress: Progress | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
 ) -> ImportResult:
-    """Check references against the database and write ``dataset``, all or nothing."""
+    """Check references against the database and write ``dataset``, all or nothing. An update that
+    moves many stored buildings alike (a datum mistake) is refused unless ``options.accept_moves``."""
     with engine.begin() as conn:
         problems = check_references(dataset, repo.existing_keys(conn))
         if problems:
             raise ImportRejected(name, problems)
+        notes = list(dataset.notes)
+        shift = _datum_shift(conn, dataset.get("buildings"))
+        if shift is not None and not options.accept_moves:
+            raise ImportRejected(
+                name,
+                [Problem("buildings", None, "geometry", str(shift))],
+                hint="check the file's datum (--datum gcj02 for Gaode/Tencent coordinates, none for CGCS2000); "
+                "--accept-moves stores the moves anyway",
+            )
+        if shift is not None:
+            notes.append(f"{shift}; stored as asked (--accept-moves)")
         counts = write_dataset(conn, dataset, progress)
-        result = ImportResult(name, counts, list(dataset.notes))
+        result = ImportResult(name, counts, notes)
         if result.changed:
             _record(conn, name, sha256, dataset.source, counts)
             audit.record(
@@ -76,11 +112,23 @@ def import_dataset(
     return result
 
 
+def _datum_shift(conn: Connection, buildings) -> Shift | None:
+    """How the file would move the stored buildings it names, when they all move alike."""
+    if buildings is None or buildings.empty:
+        return None
+    stored = repo.building_points(conn, buildings["id"].tolist())
+    if stored.empty:
+        return None
+    incoming = buildings.set_index("id")["rep_point"].loc[stored["id"]]
+    new = shapely.get_coordinates(incoming.to_numpy())
+    return consistent_shift(stored[["x", "y"]].to_numpy(), new)
+
+
 def import_file(
-    engine: Engine, path: Path, datum: str | None = None, layer: str | None = None, progress: Progress | None = None
+    engine: Engine, path: Path, options: ReadOptions = DEFAULT_OPTIONS, progress: Progress | None = None
 ) -> ImportResult:
-    dataset = read_file(path, datum, layer)
-    return import_dataset(engine, dataset, str(path), file_sha256(Path(path)), progress)
+    dataset = read_checked(engine, path, options)
+    return import_dataset(engine, dataset, str(path), file_sha256(Path(path)), progress, options)
 
 
 def file_sha256(path: Path) -> str:
@@ -131,3 +179,15 @@ def build_demo(
     name = f"demo seed={seed}" + (f" osm={osm}" if osm else "")
     dataset = validate_dataset(demo.dataset, name)
     return import_dataset(engine, dataset, name, None, progress), demo
+
+
+def write_problems(problems: list[Problem], path: Path) -> None:
+    """Every problem as a CSV row (layer, feature, column, reason), UTF-8 with a BOM so Excel reads
+    the Chinese right."""
+    import csv
+
+    with Path(path).open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["layer", "feature", "column", "reason"])
+        for p in problems:
+            writer.writerow([p.layer, p.feature or "", p.column or "", p.reason])

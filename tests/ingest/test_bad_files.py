@@ -54,11 +54,6 @@ def _write(tmp_path, name: str) -> str:
     return str(path)
 
 
-@pytest.fixture
-def env(db, settings, tmp_path):
-    return {"GRIDSVC_DATABASE_URL": settings.database_url, "GRIDSVC_HOME": str(tmp_path / "home")}
-
-
 @pytest.mark.parametrize(
     "name, says",
     [

@@ -33,11 +33,6 @@ def _shapefile(tmp_path, encoding: str):
     return path
 
 
-@pytest.fixture
-def env(db, settings, tmp_path):
-    return {"GRIDSVC_DATABASE_URL": settings.database_url, "GRIDSVC_HOME": str(tmp_path / "home")}
-
-
 def _names(db) -> list[str]:
     with db.connect() as conn:
         return list(conn.execute(text("SELECT name FROM buildings ORDER BY id")).scalars())

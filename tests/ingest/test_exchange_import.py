@@ -10,6 +10,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
+from gridsvc.ingest import ReadOptions
 from gridsvc.ingest.schema import LAYER_BY_NAME
 from gridsvc.services import imports
 from tests import scenes
@@ -134,7 +135,7 @@ def test_datum_option_shifts_gcj02_back(db, tmp_path):
     shifted = wgs84_to_datum([truth], "gcj02")[0]
     path = tmp_path / "amap.geojson"
     gpd.GeoDataFrame({"id": ["amap-1"], "use": ["residential"]}, geometry=[shifted], crs=4326).to_file(path)
-    imports.import_file(db, path, datum="gcj02")
+    imports.import_file(db, path, ReadOptions(datum="gcj02"))
     with db.connect() as conn:
         stored = shapely.from_wkb(conn.scalar(text("SELECT ST_AsBinary(geom) FROM buildings WHERE id = 'amap-1'")))
     assert shapely.hausdorff_distance(_metric([stored])[0], _metric([truth])[0]) < 0.5

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyogrio
 from sqlalchemy import text
 
-from gridsvc.ingest.footprints import osm_use, parse_other_tags
+from gridsvc.ingest.osm import osm_use, parse_other_tags
 from gridsvc.services import imports
 
 

@@ -1,0 +1,71 @@
+"""The text encoding of a footprint file's attributes: as the file says, else UTF-8, else GB18030.
+
+Never guesses silently: mojibake such as ``ÐÒ¸£Ð¡Çø`` is what reading GBK as Latin-1 stores.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from gridsvc.errors import InvalidInput
+
+TEXT_ENCODINGS = ("UTF-8", "GB18030")  # tried in this order when a file does not say (GB18030 covers GBK, GB2312)
+
+
+def text_source(path: Path, encoding: str | None) -> tuple[object, str | None, list[str]]:
+    """What to hand GDAL for ``path`` (the path, or a GeoJSON's text re-encoded as UTF-8 bytes), the
+    encoding to read its attributes with, and what was decided, for the notes. Never guesses
+    silently: mojibake such as ``ÐÒ¸£Ð¡Çø`` is what reading GBK as Latin-1 stores."""
+    if encoding is not None:
+        try:
+            encoding = codecs.lookup(encoding).name.upper()  # a name iconv (GDAL) knows too: GBK, ISO8859-1 …
+        except LookupError:
+            raise InvalidInput(
+                f"--encoding {encoding!r}: not a known text encoding (e.g. gbk, gb18030, utf-8)"
+            ) from None
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        data = path.read_bytes()
+        name = encoding or _first_decoding(data, path)
+        if name.replace("-", "").lower() == "utf8":
+            return path, None, []
+        return (
+            data.decode(name).encode("utf-8"),
+            None,
+            [f"{path.name}: text read as {name}" + ("" if encoding else " (not valid UTF-8)")],
+        )
+    if suffix == ".shp":
+        if encoding:
+            return path, encoding, [f"{path.name}: text read as {encoding} (--encoding)"]
+        if path.with_suffix(".cpg").exists() or path.with_suffix(".CPG").exists():
+            return path, None, []
+        dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
+        name = _first_decoding(_dbf_records(dbf), path) if dbf else "UTF-8"
+        return (
+            path,
+            name,
+            [
+                f"{path.name}: no .cpg file; text read as {name}"
+                + (" (not valid UTF-8)" if name != "UTF-8" else "")
+                + "; --encoding overrides"
+            ],
+        )
+    return path, encoding, []
+
+
+def _first_decoding(data: bytes, path: Path) -> str:
+    for name in TEXT_ENCODINGS:
+        try:
+            data.decode(name)
+            return name
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(f"{path}: its text is neither UTF-8 nor GB18030; say which with --encoding")
+
+
+def _dbf_records(dbf: Path) -> bytes:
+    """The record bytes of a dBASE file (its attribute text), without the header."""
+    data = dbf.read_bytes()
+    header = int.from_bytes(data[8:10], "little") if len(data) >= 10 else len(data)
+    return data[header:].rstrip(b"\x1a")
