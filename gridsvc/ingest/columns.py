@@ -107,13 +107,16 @@ def building_fields(
 
 
 def _floors(frame: pd.DataFrame) -> list[str]:
-    """Floors as whole numbers; from the height at 3 m a storey where no count is given, marked."""
-    floors = pd.to_numeric(frame["floors"], errors="coerce") if "floors" in frame else pd.Series(np.nan, frame.index)
+    """Floors as whole numbers; from the height at 3 m a storey where no count is given, marked.
+    A floor count that is not a number stays as it is, for the value checks to refuse."""
+    given = frame["floors"] if "floors" in frame else pd.Series(None, index=frame.index, dtype=object)
+    floors = pd.to_numeric(given, errors="coerce")
+    unreadable = given.notna() & floors.isna()
     estimated = pd.Series(False, index=frame.index)
     notes = []
     if "height" in frame:
         height = pd.to_numeric(frame["height"], errors="coerce")
-        estimated = floors.isna() & (height > 0)
+        estimated = given.isna() & (height > 0)
         floors = floors.where(~estimated, np.maximum(1, np.round(height / STOREY_M)))
         if estimated.any():
             notes.append(
@@ -121,7 +124,8 @@ def _floors(frame: pd.DataFrame) -> list[str]:
                 f"at {STOREY_M:g} m a storey, marked floors_estimated"
             )
     if "floors" in frame or estimated.any():
-        frame["floors"] = floors.where(floors.isna(), np.round(floors)).astype("Int64")
+        whole = floors.where(floors.isna(), np.round(floors)).astype("Int64")
+        frame["floors"] = whole.astype(object).where(~unreadable, given) if unreadable.any() else whole
     frame["floors_estimated"] = estimated.to_numpy()
     return notes
 

@@ -9,6 +9,7 @@ geometry) refuses the file, with the option that would let it through.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -47,6 +48,8 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
         raise InvalidInput(
             f"{path}: layer {layer!r}: its text cannot be read as {encoding}; try another --encoding"
         ) from None
+    if _implied_crs84(path):
+        raw = raw.set_crs("OGC:CRS84", allow_override=True)  # RFC 7946 lon/lat: implied, not declared
     raw, skipped = _buildings_of(raw, path, layer, options.points)
     notes += skipped
     fields, said = building_fields(raw, options.columns, options.default_use, f"layer {layer!r}")
@@ -69,6 +72,18 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
     dataset.notes += notes + typed_notes
     dataset.layers["buildings"] = complete_buildings(typed)
     return dataset
+
+
+_EPSG_CRS_MEMBER = re.compile(rb'"crs"\s*:\s*\{[^{}]*\{[^{}]*EPSG', re.IGNORECASE)
+
+
+def _implied_crs84(path: Path) -> bool:
+    """A GeoJSON whose ``crs`` member names no EPSG code (none, or the CRS84 that GDAL writes by
+    default): GDAL reports EPSG:4326, but the file only says "RFC 7946 lon/lat"."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return False
+    with path.open("rb") as fh:
+        return not _EPSG_CRS_MEMBER.search(fh.read(1 << 16))
 
 
 def _layer_to_read(path: Path, source, layer: str | None) -> str:

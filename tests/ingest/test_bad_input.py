@@ -190,6 +190,38 @@ def test_all_problems_are_listed_at_once(loaded, tmp_path):
     assert fingerprint(engine) == before
 
 
+def test_values_and_references_are_reported_in_one_pass(loaded, tmp_path):
+    """Issue 14, item 9: a wrong value and an unknown reference in one file are both reported the
+    first time (the references used to be checked only once the values were right)."""
+    engine, before = loaded
+    frames = unknown_building(wrong_type(scenes.layers()))
+    with pytest.raises(ImportRejected) as info:
+        imports.import_file(engine, scenes.write(tmp_path / "bad.gpkg", frames))
+    assert {p.column for p in info.value.problems} == {"building_id", "floors"}, info.value
+    assert fingerprint(engine) == before
+
+
+def test_problems_csv_lists_every_problem_not_only_the_first_20(db, settings, tmp_path):
+    import csv
+
+    before = fingerprint(db)
+    path, listed = tmp_path / "floors.geojson", tmp_path / "问题.csv"
+    boxes = [shapely.box(118.78 + i * 1e-3, 32.04, 118.7802 + i * 1e-3, 32.0402) for i in range(25)]
+    gpd.GeoDataFrame(
+        {"id": [f"f{i}" for i in range(25)], "use": "residential", "floors": "six"}, geometry=boxes, crs=4326
+    ).to_file(path)
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url}
+    shown = CliRunner().invoke(main, ["import", str(path)], env=env)
+    assert shown.exit_code == 2 and "... and 5 more" in shown.output and "--problems" in shown.output
+    result = CliRunner().invoke(main, ["import", str(path), "--problems", str(listed)], env=env)
+    assert result.exit_code == 2 and "全部 25 个问题已写入" in result.output
+    with listed.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["feature"], r["column"]) for r in rows] == [(f"#{i} (id=f{i})", "floors") for i in range(25)]
+    assert "'six' is not a whole number" in rows[0]["reason"]
+    assert fingerprint(db) == before
+
+
 def test_cli_reports_bad_input_without_traceback(loaded, settings, tmp_path):
     engine, before = loaded
     path = scenes.write(tmp_path / "bad.gpkg", wrong_type(scenes.layers()))
