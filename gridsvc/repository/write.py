@@ -22,7 +22,7 @@ from sqlalchemy import Connection, text
 from gridsvc.dataset import Dataset
 
 COPY_CHUNK_ROWS = 20_000
-BULK_ROWS = 20_000  # from this many rows on, GiST indexes are rebuilt rather than updated
+BULK_ROWS = 20_000  # from this many new or changed rows on, GiST indexes are rebuilt rather than updated
 
 
 @dataclass
@@ -220,8 +220,7 @@ def _write_areas(conn: Connection, communities: pd.DataFrame, source: str) -> Co
     )
     areas = _with_source(areas, source)
     if "source" in communities.columns:
-        by_code = dict(zip(communities["code"], communities["source"].fillna(source), strict=True))
-        areas["source"] = [by_code.get(c, s) for c, s in zip(areas["code"], areas["source"], strict=True)]
+        areas["source"] = _area_sources(areas, communities, source)
     upper = areas["level"] != "community"
     counts = upsert(conn, UPPER_AREAS, areas[upper])
     counts_c = upsert(conn, AREAS, areas[~upper])
@@ -229,6 +228,17 @@ def _write_areas(conn: Connection, communities: pd.DataFrame, source: str) -> Co
     return Counts(
         counts.inserted + counts_c.inserted, counts.updated + counts_c.updated, counts.unchanged + counts_c.unchanged
     )
+
+
+def _area_sources(areas: pd.DataFrame, communities: pd.DataFrame, default: str) -> list[str]:
+    """Each area's source: a community's own; a street's or district's the one its communities share
+    (an exported demo stays ``generated`` when imported again), else the import's."""
+    sources = communities["source"].fillna(default)
+    by_code = dict(zip(communities["code"], sources, strict=True))
+    for level in ("street", "district"):
+        shared = sources.groupby(communities[f"{level}_code"]).agg(lambda s: s.iloc[0] if s.nunique() == 1 else None)
+        by_code |= {code: src for code, src in shared.items() if src is not None}
+    return [by_code.get(c, s) for c, s in zip(areas["code"], areas["source"], strict=True)]
 
 
 def to_multi(geoms: np.ndarray) -> np.ndarray:
@@ -269,9 +279,25 @@ def upsert(conn: Connection, spec: TableSpec, frame: pd.DataFrame, progress: Pro
     conn.execute(text(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {listed} FROM {spec.table} WITH NO DATA"))
     _copy(conn, spec, frame, columns, stage, progress)
     if bulk:
-        with _gist_indexes_rebuilt(conn, spec.table):
-            return _merge(conn, spec, columns, stage, len(frame))
+        pending = _pending(conn, spec, columns, stage)
+        if pending == 0:  # nothing to merge: the indexes (and their readers) are left alone
+            return Counts(unchanged=len(frame))
+        if pending >= BULK_ROWS:
+            with _gist_indexes_rebuilt(conn, spec.table):
+                return _merge(conn, spec, columns, stage, len(frame))
     return _merge(conn, spec, columns, stage, len(frame))
+
+
+def _pending(conn: Connection, spec: TableSpec, columns: list[str], stage: str) -> int:
+    """How many staged rows are new or differ from the stored row they would update."""
+    on = " AND ".join(f't."{k}" = s."{k}"' for k in spec.key) + (f" AND t.{spec.key_where}" if spec.key_where else "")
+    updatable = [c for c in columns if c not in spec.key and c not in spec.fixed]
+    differs = ""
+    if updatable:
+        old, new = (", ".join(f'{alias}."{c}"' for c in updatable) for alias in ("t", "s"))
+        differs = f" OR ROW({old}) IS DISTINCT FROM ROW({new})"
+    sql = f'SELECT count(*) FROM {stage} s LEFT JOIN {spec.table} t ON {on} WHERE t."{spec.key[0]}" IS NULL{differs}'
+    return conn.scalar(text(sql))
 
 
 def _is_empty(conn: Connection, table: str) -> bool:

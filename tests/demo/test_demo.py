@@ -140,3 +140,20 @@ def test_demo_alignment_lists_unmatched_grids(db):
     assert 0 < result.rate["value"] < 1 and result.moves
     unified = coverage_service.alignment(db, demo.district_code + "001001")
     assert unified.rate["value"] == 1.0
+
+
+def test_importing_the_demos_own_export_changes_nothing(db, tmp_path):
+    """Issue 14, item 10: the export right after ``gridsvc demo``, imported again, is the same data:
+    no street or district flips from ``generated`` to ``import``, nothing counts as changed."""
+    from tests.conftest import fingerprint
+
+    imports.build_demo(db, 20240501)
+    before = fingerprint(db)
+    path = tmp_path / "demo.gpkg"
+    imports.export_file(db, path)
+    result = imports.import_file(db, path)
+    changed = {table: str(c) for table, c in result.counts.items() if c.changed}
+    assert changed == {}
+    assert {t: v for t, v in fingerprint(db).items() if t not in ("imports", "audit_log")} == {
+        t: v for t, v in before.items() if t not in ("imports", "audit_log")
+    }

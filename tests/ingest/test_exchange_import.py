@@ -186,3 +186,35 @@ def test_bulk_load_into_empty_and_filled_tables(db, monkeypatch, small_file):
             .all()
         )
     assert gist == ["buildings_geom_gist", "buildings_rep_point_gist"]
+
+
+def _gist_oids(db) -> dict[str, int]:
+    with db.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.relname, c.oid::int FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gist' AND i.indrelid = 'buildings'::regclass"
+            )
+        ).all()
+    return dict(rows)
+
+
+def test_an_import_that_changes_little_keeps_the_spatial_indexes(db, monkeypatch, small_file, tmp_path):
+    """Issue 14, item 11: re-importing the same big file, or one changing fewer rows than a bulk
+    load, must not drop and rebuild the GiST indexes (that takes an exclusive lock: readers wait).
+    A rebuilt index gets a new OID, so equal OIDs prove it was left alone."""
+    from gridsvc.repository import write
+
+    monkeypatch.setattr(write, "BULK_ROWS", 3)  # the 6 buildings of the file count as a bulk load
+    imports.import_file(db, small_file)
+    kept = _gist_oids(db)
+    assert len(kept) == 2
+    assert imports.import_file(db, small_file).changed == 0
+    assert _gist_oids(db) == kept
+    frames = scenes.layers()
+    frames["buildings"].loc[frames["buildings"]["id"] == "b1", "residents"] = 999
+    assert imports.import_file(db, scenes.write(tmp_path / "one.gpkg", frames)).counts["buildings"].updated == 1
+    assert _gist_oids(db) == kept
+    frames["buildings"]["residents"] = 1000  # all six change: a bulk update rebuilds them once
+    assert imports.import_file(db, scenes.write(tmp_path / "all.gpkg", frames)).counts["buildings"].updated == 6
+    assert set(_gist_oids(db)) == set(kept) and _gist_oids(db) != kept
