@@ -22,11 +22,45 @@ __all__ = [
     "LEVEL_LABEL",
     "METRIC_LABEL",
     "METRIC_SHORT_LABEL",
+    "ORG_KIND_LABEL",
+    "PARTY_ORG_KIND_LABEL",
     "ROLE_LABEL",
     "SEVERITY_LABEL",
+    "STAFF_ROLE_LABEL",
+    "USE_LABEL",
 ]
 
 LEVEL_LABEL = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
+STAFF_ROLE_LABEL = {
+    "grid_leader": "网格长",
+    "grid_worker": "网格员",
+    "building_leader": "楼栋长",
+    "liaison": "党建指导员",
+}
+USE_LABEL = {
+    "residential": "住宅",
+    "office": "办公",
+    "commercial": "商业",
+    "mixed": "商住",
+    "public": "公共",
+    "other": "其他",
+    "unknown": "用途未知",
+}
+ORG_KIND_LABEL = {
+    "enterprise": "非公企业",
+    "social_org": "社会组织",
+    "public_unit": "驻区单位",
+    "office_building": "商务楼宇",
+    "market": "商圈市场",
+    "park": "园区",
+}
+PARTY_ORG_KIND_LABEL = {
+    "committee": "党委",
+    "general_branch": "党总支",
+    "branch": "党支部",
+    "joint_branch": "联合党支部",
+    "group": "党小组",
+}
 LAYER_LABEL = LAYER_WORD  # 党建, 治理, 合一 (+ "网格" where a grid is meant)
 FAMILY_LABEL = {"organization": "组织覆盖", "work": "工作覆盖", "spatial": "网格空间"}
 ROLE_LABEL = {"admin": "管理员", "planner": "规划员", "leader": "网格长", "viewer": "查看者"}

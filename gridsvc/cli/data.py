@@ -87,9 +87,9 @@ def _print_result(result: imports.ImportResult) -> None:
 @click.pass_obj
 @_fail_cleanly
 def import_(settings: Settings, file: Path, columns: tuple[str, ...], problems_csv: Path | None, **chosen) -> None:
-    """导入交换格式 GeoPackage 或楼栋轮廓（OSM、GeoJSON、Shapefile、GeoPackage）。
+    """导入交换格式 GeoPackage、楼栋轮廓（OSM、GeoJSON、Shapefile、GeoPackage）或台账（Excel、CSV）。
 
-    Import an exchange GeoPackage, or building footprints.
+    Import an exchange GeoPackage, building footprints, or ledgers (.xlsx, .csv).
 
     All or nothing: any problem is reported with layer, feature and column, and nothing is stored.
     """
@@ -118,9 +118,9 @@ def import_(settings: Settings, file: Path, columns: tuple[str, ...], problems_c
 @click.pass_obj
 @_fail_cleanly
 def export(settings: Settings, file: Path) -> None:
-    """导出全部数据为交换格式 GeoPackage（EPSG:4490）。Export everything stored."""
-    if file.suffix.lower() != ".gpkg":
-        raise click.BadParameter(f"the file name should end in .gpkg, got {file.name!r}", param_hint="FILE")
+    """导出全部数据：交换格式 GeoPackage（.gpkg，EPSG:4490）或台账 Excel（.xlsx）。Export everything stored."""
+    if file.suffix.lower() not in (".gpkg", ".xlsx"):
+        raise click.BadParameter(f"the file name should end in .gpkg or .xlsx, got {file.name!r}", param_hint="FILE")
     written = imports.export_file(_engine(settings), file)
     for layer, rows in written.items():
         click.echo(f"  {layer:<18}{rows:>9}")

@@ -27,7 +27,7 @@ def text_source(path: Path, encoding: str | None) -> tuple[object, str | None, l
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
         data = path.read_bytes()
-        name = encoding or _first_decoding(data, path)
+        name = encoding or first_decoding(data, path)
         if name.replace("-", "").lower() == "utf8":
             return path, None, []
         return (
@@ -41,7 +41,7 @@ def text_source(path: Path, encoding: str | None) -> tuple[object, str | None, l
         if path.with_suffix(".cpg").exists() or path.with_suffix(".CPG").exists():
             return path, None, []
         dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
-        name = _first_decoding(_dbf_records(dbf), path) if dbf else "UTF-8"
+        name = first_decoding(_dbf_records(dbf), path) if dbf else "UTF-8"
         return (
             path,
             name,
@@ -54,7 +54,7 @@ def text_source(path: Path, encoding: str | None) -> tuple[object, str | None, l
     return path, encoding, []
 
 
-def _first_decoding(data: bytes, path: Path) -> str:
+def first_decoding(data: bytes, path: Path) -> str:
     for name in TEXT_ENCODINGS:
         try:
             data.decode(name)

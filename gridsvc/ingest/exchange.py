@@ -116,11 +116,11 @@ def typed_layer(
         notes += geom_notes
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=raw.index, crs=4490))
         frame.attrs["feature_names"] = names
-    problems += _duplicates(frame, layer, names)
+    problems += duplicates(frame, layer, names)
     return frame, problems, notes
 
 
-def _duplicates(frame: pd.DataFrame, layer: Layer, names: pd.Series) -> list[Problem]:
+def duplicates(frame: pd.DataFrame, layer: Layer, names: pd.Series) -> list[Problem]:
     key = [k for k in layer.key if k in frame.columns]
     if not key:
         return []

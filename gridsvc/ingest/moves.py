@@ -44,7 +44,7 @@ def consistent_shift(old: np.ndarray, new: np.ndarray) -> Shift | None:
 
     >>> old = np.array([[118.78 + i / 1000, 32.04] for i in range(10)])
     >>> str(consistent_shift(old, old + [0.0050, 0.0020])).split(" (")[0]
-    '10 of the 10 stored buildings in the file would move by about 519 m'
+    '10 of the 10 stored buildings in the file would move by about 521 m'
     >>> consistent_shift(old, old + [[0.005 * np.cos(i), 0.005 * np.sin(i)] for i in range(10)]) is None  # not alike
     True
     """

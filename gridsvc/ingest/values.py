@@ -70,10 +70,17 @@ def _to_date(value: Any) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    text = str(value).strip()
+    written = _CHINESE_DATE.fullmatch(text)  # 2024/3/1, 2024.3.1, 2024年3月1日 as ledgers write them
     try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
+        if written:
+            return dt.date(*(int(g) for g in written.groups()))
+        return dt.date.fromisoformat(text[:10])
     except ValueError:
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+_CHINESE_DATE = re.compile(r"(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?(?:\s+[\d:]+)?")
 
 
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {

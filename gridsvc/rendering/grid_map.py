@@ -13,6 +13,7 @@ from folium.utilities import JsCode
 
 from gridsvc.analysis.gaps import GAP_KIND
 from gridsvc.analysis.metrics import LABELS
+from gridsvc.labels import STAFF_ROLE_LABEL, USE_LABEL
 from gridsvc.rendering.common import (
     Basemap,
     for_display,
@@ -25,17 +26,6 @@ from gridsvc.rendering.common import (
     style,
     total_bounds,
 )
-
-ROLE_LABEL = {"grid_leader": "网格长", "grid_worker": "网格员", "building_leader": "楼栋长", "liaison": "党建指导员"}
-USE_LABEL = {
-    "residential": "住宅",
-    "office": "办公",
-    "commercial": "商业",
-    "mixed": "商住",
-    "public": "公共",
-    "other": "其他",
-    "unknown": "用途未知",
-}
 
 
 @dataclass
@@ -176,7 +166,7 @@ def _summary(m: folium.Map, data: GridMapData) -> None:
     layer_label = style()["layers"][g["layer"]]["label"]
     households = int(data.buildings["households"].fillna(0).sum())
     staff = "".join(
-        f"<tr><td>{html.escape(ROLE_LABEL.get(s['role'], s['role']))}"
+        f"<tr><td>{html.escape(STAFF_ROLE_LABEL.get(s['role'], s['role']))}"
         f"{'（专职）' if s['role'] == 'grid_worker' and s.get('fulltime') else ''}</td>"
         f"<td>{html.escape(s['name'])}</td><td>{html.escape(s.get('phone') or '')}</td></tr>"
         for s in data.staff

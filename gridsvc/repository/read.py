@@ -106,6 +106,13 @@ EXPORT_SQL = {
 GEOMETRY_LAYERS = {"communities", "grids", "buildings", "organizations", "roads"}
 
 
+def stored_rows(conn: Connection, layer: str, ids: list[str]) -> pd.DataFrame:
+    """The stored rows of exchange ``layer`` (buildings, organizations, party_orgs, staff) whose id is
+    among ``ids``, as the export has them."""
+    sql = f"SELECT * FROM ({EXPORT_SQL[layer]}) AS q WHERE q.id = ANY(:ids)"
+    return frame(conn, sql, {"ids": list(ids)}, geometry="geom" if layer in GEOMETRY_LAYERS else None)
+
+
 def read_dataset(conn: Connection) -> Dataset:
     """Everything stored, as exchange layers (empty layers left out)."""
     dataset = Dataset()

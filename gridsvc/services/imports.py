@@ -3,12 +3,14 @@ nothing; export what a caller may see; build the demo; count what is stored."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, text
 
@@ -18,6 +20,8 @@ from gridsvc.ingest import DEFAULT_OPTIONS, ReadOptions
 from gridsvc.ingest.exchange import is_exchange_file, read_exchange
 from gridsvc.ingest.export import write_exchange
 from gridsvc.ingest.footprints import read_footprint_file
+from gridsvc.ingest.ledger_export import write_ledger
+from gridsvc.ingest.ledgers import LEDGER_SUFFIXES, Stored, is_ledger, read_ledger
 from gridsvc.ingest.moves import Shift, consistent_shift
 from gridsvc.ingest.osm import is_osm_file, read_osm
 from gridsvc.ingest.references import check_references
@@ -29,7 +33,7 @@ from gridsvc.services.access import principal_of
 if TYPE_CHECKING:
     from gridsvc.demo import Demo
 
-READABLE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".osm", ".pbf", ".fgb", ".zip")
+READABLE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".osm", ".pbf", ".fgb", ".zip", *LEDGER_SUFFIXES)
 
 
 @dataclass
@@ -43,13 +47,16 @@ class ImportResult:
         return sum(c.changed for c in self.counts.values())
 
 
-def read_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> Dataset:
-    """Read and check ``path`` by its kind: exchange GeoPackage, OSM, or other footprints."""
+def read_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS, stored: Stored | None = None) -> Dataset:
+    """Read and check ``path`` by its kind: exchange GeoPackage, OSM, ledger (Excel/CSV, locating
+    rows by the ``stored`` ones), or other footprints."""
     path = Path(path)
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")
     if not path.name.lower().endswith(READABLE_SUFFIXES):
         raise InvalidInput(f"{path}: unknown file kind; gridsvc reads {', '.join(READABLE_SUFFIXES)}")
+    if is_ledger(path):
+        return read_ledger(path, options, stored or (lambda layer, ids: pd.DataFrame()))
     if is_osm_file(path):
         return read_osm(path)
     if is_exchange_file(path):
@@ -58,18 +65,18 @@ def read_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> Dataset:
 
 
 def read_checked(engine: Engine, path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> Dataset:
-    """``read_file``, and when the file's values have problems, its references checked against the
-    database too, so that every problem is reported at once."""
-    try:
-        return read_file(path, options)
-    except ImportRejected as exc:
-        if exc.dataset is None:
-            raise
-        with engine.connect() as conn:
+    """``read_file`` (ledgers against what is stored), and when the file's values have problems, its
+    references checked against the database too, so that every problem is reported at once."""
+    with engine.connect() as conn:
+        try:
+            return read_file(path, options, functools.partial(repo.stored_rows, conn))
+        except ImportRejected as exc:
+            if exc.dataset is None:
+                raise
             more = check_references(exc.dataset, repo.existing_keys(conn))
-        if not more:
-            raise
-        raise ImportRejected(exc.source, exc.problems + more, exc.hint) from None
+            if not more:
+                raise
+            raise ImportRejected(exc.source, exc.problems + more, exc.hint) from None
 
 
 def import_dataset(
@@ -149,7 +156,8 @@ def _record(conn: Connection, name: str, sha256: str | None, kind: str, counts: 
 
 
 def export_file(engine: Engine, path: Path) -> dict[str, int]:
-    """Everything ``engine`` may see, as an exchange GeoPackage; phone numbers as its principal may see them."""
+    """Everything ``engine`` may see, as an exchange GeoPackage (``.gpkg``) or the ledger workbook
+    (``.xlsx``); phone numbers as its principal may see them."""
     with engine.connect() as conn:
         dataset = repo.read_dataset(conn)
     staff, assignments = dataset.layers.get("staff"), dataset.layers.get("assignments")
@@ -160,6 +168,8 @@ def export_file(engine: Engine, path: Path) -> dict[str, int]:
             else zip(assignments["staff_id"], assignments["target_type"], assignments["target_id"], strict=True)
         )
         staff["phone"] = principal_of(engine).phones(staff["id"], staff["phone"], rows)
+    if Path(path).suffix.lower() == ".xlsx":
+        return write_ledger(dataset, Path(path))
     return write_exchange(dataset, Path(path))
 
 

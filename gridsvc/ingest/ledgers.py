@@ -1,0 +1,393 @@
+"""Reading the street office's Excel and CSV ledgers (台账) into exchange layers.
+
+Each sheet (or the one table of a CSV file) is a buildings, staff, organizations or Party
+organizations ledger (``ingest.ledger_sheets``). Rows are checked like every import, each problem
+named by sheet, row (as Excel numbers it), header and reason. A building or organization is
+located by its 经度/纬度 (with ``--datum``), or, when its id is already stored, by its stored
+footprint, which a ledger never replaces. A blank cell or a missing column keeps what is stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from gridsvc.analysis.assignment import representative_points
+from gridsvc.dataset import Dataset
+from gridsvc.errors import ImportRejected, InvalidInput, Problem
+from gridsvc.ingest import ReadOptions
+from gridsvc.ingest.buildings import complete_buildings
+from gridsvc.ingest.encodings import first_decoding
+from gridsvc.ingest.exchange import duplicates
+from gridsvc.ingest.geometry import to_storage
+from gridsvc.ingest.ledger_sheets import Sheet, code_of, header_fields, sheet_of
+from gridsvc.ingest.osm import use_of_kind
+from gridsvc.ingest.schema import ASSIGNMENTS, LAYER_BY_NAME, Layer
+from gridsvc.ingest.values import convert_column
+
+LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+Stored = Callable[[str, list[str]], pd.DataFrame]  # (layer, ids) -> the stored rows, as exported
+FAR_M = 100.0  # a ledger location this far from the stored footprint is said
+
+
+def is_ledger(path: Path) -> bool:
+    return path.suffix.lower() in LEDGER_SUFFIXES
+
+
+@dataclasses.dataclass
+class _Read:
+    """One recognised sheet: its fields by exchange name, how its rows and fields are named."""
+
+    name: str
+    sheet: Sheet
+    data: pd.DataFrame
+    rows: pd.Series  # "row 5 (楼栋编号=b1)"
+    header_of: dict[str, str]
+
+
+def read_ledger(path: Path, options: ReadOptions, stored: Stored) -> Dataset:
+    """Every recognised sheet of ``path`` as exchange layers; all problems at once, or none."""
+    tables, notes = _tables(path, options.encoding)
+    reads = []
+    for name, raw in tables:
+        read = _recognised(name, raw, options, notes)
+        if read is not None:
+            reads.append(read)
+    _check_mapping(path, options.columns, tables)
+    if not reads:
+        raise InvalidInput(f"{path}: no sheet is a ledger of 楼栋, 人员, 组织 or 党组织 (by its name or headers)")
+    dataset, problems = Dataset(source="import", notes=notes), []
+    for read in sorted(reads, key=lambda r: ("buildings", "organizations", "party_orgs", "staff").index(r.sheet.kind)):
+        problems += _add(dataset, read, options, stored)
+    if problems:
+        raise ImportRejected(str(path), problems, dataset=dataset)
+    if "buildings" in dataset.layers:
+        dataset.layers["buildings"] = complete_buildings(dataset.layers["buildings"])
+    return dataset
+
+
+def _tables(path: Path, encoding: str | None) -> tuple[list[tuple[str, pd.DataFrame]], list[str]]:
+    """(sheet name, cells as objects indexed by Excel row number) per sheet, and notes."""
+    if path.suffix.lower() == ".csv":
+        data = path.read_bytes()
+        name = encoding or ("UTF-8-SIG" if data.startswith(b"\xef\xbb\xbf") else first_decoding(data, path))
+        try:
+            text = data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            raise InvalidInput(f"{path}: its text cannot be read as {name}; try another --encoding") from None
+        rows = list(_csv_rows(text))
+        return [(path.stem, _frame(rows))], [f"{path.name}: text read as {name}"]
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a broken file
+        raise InvalidInput(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        return [(ws.title, _frame(list(ws.iter_rows(values_only=True)))) for ws in book.worksheets], []
+    finally:
+        book.close()
+
+
+def _csv_rows(text: str):
+    import csv
+
+    yield from csv.reader(io.StringIO(text))
+
+
+def _frame(rows: list) -> pd.DataFrame:
+    """Cells under the first non-empty row's headers, indexed by Excel row number (header = its row)."""
+    first = next((i for i, r in enumerate(rows) if any(_filled(v) for v in r)), None)
+    if first is None:
+        return pd.DataFrame()
+    headers = [str(h).strip() if _filled(h) else f"列{k + 1}" for k, h in enumerate(rows[first])]
+    body = [list(r) + [None] * (len(headers) - len(r)) for r in rows[first + 1 :]]
+    index = [first + 2 + k for k in range(len(body))]
+    frame = pd.DataFrame([r[: len(headers)] for r in body], columns=headers, index=index, dtype=object)
+    filled = frame.map(_filled).any(axis=1) if len(frame) else pd.Series(dtype=bool)
+    return frame[filled]
+
+
+def _filled(value) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and not pd.isna(value)
+
+
+def _recognised(name: str, raw: pd.DataFrame, options: ReadOptions, notes: list[str]) -> _Read | None:
+    headers = [str(c) for c in raw.columns]
+    sheet = sheet_of(name, headers, options.columns)
+    if sheet is None or raw.empty:
+        why = "has no rows" if sheet is not None else f"its headers ({', '.join(headers) or 'none'}) name no ledger"
+        notes.append(f"sheet {name!r} {why}; ignored")
+        return None
+    header_of = header_fields(sheet, headers, options.columns)
+    ignored = [h for h in headers if h not in header_of.values()]
+    notes.append(
+        f"sheet {name!r} ({sheet.word}): "
+        + ", ".join(f"{h} → {f}" for f, h in header_of.items())
+        + (f"; ignored: {', '.join(ignored)}" if ignored else "")
+    )
+    data = pd.DataFrame({f: raw[h] for f, h in header_of.items()}, index=raw.index, dtype=object)
+    data = data.map(lambda v: v.strip() if isinstance(v, str) else v).replace({"": None})
+    for field, words in sheet.words.items():
+        if field in data:
+            data[field] = data[field].map(lambda v, w=words: code_of(v, w))
+    ids = data["id"] if "id" in data else pd.Series(None, index=data.index, dtype=object)
+    rows = pd.Series(
+        [
+            f"row {i}" + (f" ({sheet.header('id')}={v})" if _filled(v) else "")
+            for i, v in zip(data.index, ids, strict=True)
+        ],
+        index=data.index,
+    )
+    return _Read(name, sheet, data, rows, header_of)
+
+
+def _check_mapping(path: Path, mapping: dict[str, str], tables) -> None:
+    headers = {str(c).strip() for _, raw in tables for c in raw.columns}
+    for field, header in mapping.items():
+        if header.strip() not in headers:
+            raise InvalidInput(f"{path}: --column {field}={header}: no sheet has the header {header!r}")
+
+
+def _add(dataset: Dataset, read: _Read, options: ReadOptions, stored: Stored) -> list[Problem]:
+    kind = read.sheet.kind
+    if kind == "staff":
+        return _add_staff(dataset, read, stored)
+    layer = LAYER_BY_NAME[kind]
+    data = read.data
+    if "id" not in data or data["id"].isna().any():
+        data = _with_made_ids(read, dataset.notes)
+    if kind == "buildings" and "use" in data:
+        choices = layer.column("use").choices
+        data["use"] = [v if v is None or v in choices else (use_of_kind(str(v), choices) or v) for v in data["use"]]
+    typed, problems = _typed(data, layer, read)
+    typed = _merged(typed, stored(kind, typed["id"].dropna().tolist()), layer)
+    if kind == "buildings":
+        _fill_use(typed, options.default_use, dataset.notes, read.name)
+        _counted_not_estimated(typed, data)
+    typed = _dtyped(typed, layer)
+    if layer.geometry is not None:
+        typed, located = _located(typed, data, read, options, dataset)
+        problems += located
+    problems += duplicates(typed, dataclasses.replace(layer, name=read.name), read.rows)
+    typed.attrs["feature_names"] = read.rows
+    dataset.layers[kind] = typed
+    return _headed(problems, read)
+
+
+def _with_made_ids(read: _Read, notes: list[str]) -> pd.DataFrame:
+    """Rows without an id get one made from their name and address (the same row, the same id)."""
+    data = read.data.copy()
+    ids = data["id"] if "id" in data else pd.Series(None, index=data.index, dtype=object)
+    missing = ids.isna()
+    text = data.reindex(columns=["name", "address"]).astype(object).fillna("").astype(str).agg("|".join, axis=1)
+    prefix = {"buildings": "ld", "organizations": "org", "party_orgs": "po"}[read.sheet.kind]
+    made = [f"{prefix}-" + hashlib.sha1(t.encode()).hexdigest()[:12] if t != "|" else None for t in text]
+    data["id"] = ids.where(~missing, pd.Series(made, index=data.index))
+    notes.append(
+        f"sheet {read.name!r}: {int(missing.sum())} row(s) without {read.sheet.header('id')}: "
+        f"ids made from name and address ({prefix}-…)"
+    )
+    return data
+
+
+def _typed(
+    data: pd.DataFrame, layer: Layer, read: _Read, names: pd.Series | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The layer's columns of ``data``, converted and checked, each problem named by its row."""
+    named = dataclasses.replace(layer, name=read.name)
+    names = read.rows.loc[data.index] if names is None else names
+    out, problems = pd.DataFrame(index=data.index), []
+    for column in (*layer.columns, *layer.extra):
+        if column.name in data:
+            values, found = convert_column(data[column.name], column, named, names)
+            out[column.name] = np.array(values, dtype=object)
+            problems += found
+    return out, problems
+
+
+def _dtyped(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
+    """Columns in the types the writer expects: whole numbers stay whole beside blanks."""
+    for column in (*layer.columns, *layer.extra):
+        if column.name in frame:
+            values = frame[column.name].astype(object).where(frame[column.name].notna(), None)
+            frame[column.name] = values.astype(_DTYPES[column.type])
+    return frame
+
+
+_DTYPES = {"int": "Int64", "bool": "boolean", "text": object, "date": object}
+
+
+def _merged(typed: pd.DataFrame, stored: pd.DataFrame, layer: Layer) -> pd.DataFrame:
+    """Stored rows with the ledger's filled cells over them; new rows as the ledger has them."""
+    columns = [c.name for c in (*layer.columns, *layer.extra)]
+    out = typed.reindex(columns=[c for c in columns if c in typed or c in stored.columns]).astype(object)
+    if stored.empty:
+        return out
+    by_id = stored.set_index("id")
+    known = out["id"].isin(by_id.index)
+    for column in out.columns:
+        if column in by_id.columns and column != "id":
+            old = out.loc[known, "id"].map(by_id[column])
+            out.loc[known, column] = out.loc[known, column].where(out.loc[known, column].notna(), old)
+    out.attrs["stored_geometry"] = out.loc[known, "id"].map(by_id["geometry"]) if "geometry" in by_id else None
+    return out
+
+
+def _counted_not_estimated(typed: pd.DataFrame, data: pd.DataFrame) -> None:
+    """A count the ledger gives is a count, not an estimate, unless its 为估算 column says so."""
+    for flag, count in (("households_estimated", "households"), ("floors_estimated", "floors")):
+        if count in data:
+            given = data[count].notna() & (data[flag].isna() if flag in data else True)
+            if given.any():
+                typed[flag] = typed[flag].astype(object) if flag in typed else None
+                typed.loc[given, flag] = False
+
+
+def _fill_use(typed: pd.DataFrame, default_use: str | None, notes: list[str], sheet: str) -> None:
+    missing = typed["use"].isna() if "use" in typed else pd.Series(True, index=typed.index)
+    if missing.any():
+        typed["use"] = (typed["use"] if "use" in typed else None).where(~missing, default_use or "unknown")
+        how = f"use {default_use} (--default-use)" if default_use else "use unknown: no households estimated"
+        notes.append(f"sheet {sheet!r}: {int(missing.sum())} new building(s) without 用途: {how}")
+
+
+def _located(typed, data, read: _Read, options: ReadOptions, dataset: Dataset):
+    """Geometry: the stored footprint of a known id, else a point at 经度/纬度 (``options.datum``),
+    else (organizations) its building's representative point."""
+    geoms = np.full(len(typed), None, dtype=object)
+    known = typed.attrs.get("stored_geometry")
+    if known is not None and len(known):
+        geoms[typed.index.get_indexer(known.index)] = known.to_numpy()
+    problems: list[Problem] = []
+    lonlat = _points(data, read, problems)
+    fresh = pd.isna(geoms) & pd.notna(lonlat)
+    if fresh.any():
+        named = dataclasses.replace(LAYER_BY_NAME[read.sheet.kind], name=read.name, geometry=("Point",))
+        points, found, said = to_storage(lonlat[fresh], CRS.from_epsg(4326), named, read.rows[fresh], options.datum)
+        geoms[fresh], problems = points, problems + found
+        dataset.notes.extend(said)
+    _say_far(geoms, lonlat, read, dataset.notes)
+    if read.sheet.kind == "organizations" and "building_id" in typed:
+        geoms = _at_buildings(geoms, typed["building_id"], dataset)
+    for i in np.flatnonzero(pd.isna(geoms)):
+        problems.append(
+            Problem(
+                read.name, read.rows.iloc[i], "经度/纬度", "no location: give 经度 and 纬度, or an id already stored"
+            )
+        )
+    return gpd.GeoDataFrame(typed, geometry=gpd.GeoSeries(geoms, index=typed.index, crs=4490)), problems
+
+
+def _points(data: pd.DataFrame, read: _Read, problems: list[Problem]) -> np.ndarray:
+    out = np.full(len(data), None, dtype=object)
+    if "lon" not in data or "lat" not in data:
+        return out
+    for k, (lon, lat) in enumerate(zip(data["lon"], data["lat"], strict=True)):
+        if not _filled(lon) and not _filled(lat):
+            continue
+        try:
+            out[k] = shapely.Point(float(lon), float(lat))
+        except (TypeError, ValueError):
+            problems.append(
+                Problem(read.name, read.rows.iloc[k], "经度/纬度", f"{lon!r}, {lat!r} is not a lon/lat pair")
+            )
+    return out
+
+
+def _say_far(geoms: np.ndarray, lonlat: np.ndarray, read: _Read, notes: list[str]) -> None:
+    both = pd.notna(geoms) & pd.notna(lonlat)
+    if not both.any():
+        return
+    stored = shapely.get_coordinates(representative_points(geoms[both]))
+    given = shapely.get_coordinates(np.asarray(lonlat[both], dtype=object))
+    east = (given[:, 0] - stored[:, 0]) * 111_320 * np.cos(np.radians(stored[:, 1]))
+    far = np.hypot(east, (given[:, 1] - stored[:, 1]) * 110_540) > FAR_M
+    if far.any():
+        notes.append(
+            f"sheet {read.name!r}: {int(far.sum())} row(s) give 经度/纬度 over {FAR_M:.0f} m from the stored "
+            "footprint; the stored footprint is kept"
+        )
+
+
+def _at_buildings(geoms: np.ndarray, building_ids: pd.Series, dataset: Dataset) -> np.ndarray:
+    buildings = dataset.get("buildings")
+    if buildings is None:
+        return geoms
+    points = dict(zip(buildings["id"], representative_points(buildings.geometry.values.to_numpy()), strict=True))
+    for k, bid in enumerate(building_ids):
+        if pd.isna(geoms[k]) and bid in points:
+            geoms[k] = points[bid]
+    return geoms
+
+
+def _add_staff(dataset: Dataset, read: _Read, stored: Stored) -> list[Problem]:
+    """Staff (one per person, by 人员编号 or name and phone) and their assignments (one per row and
+    target named in 网格编码, 楼栋编号 or 组织编号)."""
+    data = read.data.copy()
+    if "id" not in data or data["id"].isna().any():
+        key = data.reindex(columns=["name", "phone"]).astype(object).fillna("").astype(str).agg("|".join, axis=1)
+        made = pd.Series(["st-" + hashlib.sha1(k.encode()).hexdigest()[:12] for k in key], index=data.index)
+        data["id"] = data["id"].astype(object).where(data["id"].notna(), made) if "id" in data else made
+        dataset.notes.append(f"sheet {read.name!r}: people without 人员编号 get ids from name and phone (st-…)")
+    staff_layer = LAYER_BY_NAME["staff"]
+    typed, problems = _typed(data, staff_layer, read)
+    first = typed.drop_duplicates("id")
+    people = _dtyped(_merged(first, stored("staff", first["id"].dropna().tolist()), staff_layer), staff_layer)
+    problems += _conflicts(typed, read)
+    people.attrs["feature_names"] = read.rows.loc[people.index]
+    dataset.layers["staff"] = people
+    rows = []
+    for target in ("grid", "building", "organization"):
+        if target in data:
+            given = data[data[target].notna()]
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "staff_id": given["id"],
+                        "target_type": target,
+                        "target_id": given[target],
+                        **{d: given[d] if d in given else None for d in ("start_date", "end_date")},
+                    },
+                    index=given.index,
+                )
+            )
+    if rows:
+        assignments = pd.concat(rows)
+        names = read.rows.loc[assignments.index]
+        typed_a, found = _typed(assignments, ASSIGNMENTS, read, names)
+        typed_a = _dtyped(typed_a.reset_index(drop=True), ASSIGNMENTS)
+        typed_a.attrs["feature_names"] = names.reset_index(drop=True)
+        dataset.layers["assignments"] = typed_a
+        problems += found
+    return _headed(problems, read)
+
+
+def _conflicts(typed: pd.DataFrame, read: _Read) -> list[Problem]:
+    problems = []
+    for column in ("name", "role"):
+        if column not in typed:
+            continue
+        differ = typed.groupby("id")[column].nunique() > 1
+        for pid in differ[differ].index:
+            i = typed.index[typed["id"] == pid][1]
+            problems.append(
+                Problem(read.name, read.rows.loc[i], column, f"person {pid} has another {column} on an earlier row")
+            )
+    return problems
+
+
+def _headed(problems: list[Problem], read: _Read) -> list[Problem]:
+    """Problems named by the sheet's own headers rather than field names."""
+    return [dataclasses.replace(p, column=read.header_of.get(p.column, p.column)) for p in problems]

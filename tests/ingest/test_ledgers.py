@@ -1,0 +1,174 @@
+"""The street office's ledgers (台账, issue 14): an Excel workbook with Chinese headers and a GBK CSV
+are read into the same tables as every import, all or nothing, each problem named by sheet, row,
+header and reason; ``gridsvc export FILE.xlsx`` writes a workbook that imports back unchanged.
+
+The scene is tests/scenes.py's small district (b1…b6, grids …001001 to …002001, staff s1…s4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+from sqlalchemy import text
+
+from gridsvc.services import imports
+from tests import scenes
+from tests.conftest import fingerprint
+
+C1 = scenes.C1
+
+
+@pytest.fixture
+def stored(db, tmp_path):
+    imports.import_file(db, scenes.write(tmp_path / "scene.gpkg"))
+    return db
+
+
+def _workbook(path, sheets: dict[str, list[list]]):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        ws = book.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    book.save(path)
+    return path
+
+
+def _one(db, sql: str, **params):
+    with db.connect() as conn:
+        return conn.execute(text(sql), params).one()
+
+
+B7 = scenes.lonlat(150, 60)  # inside G2 and P1
+B8 = scenes.lonlat(170, 70)
+
+
+def test_a_workbook_with_chinese_headers_updates_and_adds(gridsvc, stored, tmp_path):
+    path = _workbook(
+        tmp_path / "台账.xlsx",
+        {
+            "楼栋台账": [
+                [
+                    "楼栋编号",
+                    "楼栋名称",
+                    "地址",
+                    "层数",
+                    "单元数",
+                    "户数",
+                    "常住人口",
+                    "党员数",
+                    "经度",
+                    "纬度",
+                    "用途",
+                ],
+                ["b1", None, None, None, None, 42, None, None, None, None, None],  # a stored building: only 户数
+                ["b7", "7号楼", "和平路7号", 6, 2, None, 80, 2, B7[0], B7[1], "住宅"],
+                [None, "8号楼", "和平路8号", 5, 1, 10, None, None, B8[0], B8[1], "商住楼"],
+            ],
+            "人员": [
+                ["姓名", "角色", "手机", "网格编码", "开始日期", "专职"],
+                ["孙丽", "网格员", 13900000009, C1 + "002", "2024/3/1", "是"],
+            ],
+            "说明": [["本台账由某某街道整理"]],
+        },
+    )
+    result = gridsvc("import", path)
+    assert result.exit_code == 0, result.output
+    assert "sheet '楼栋台账' (楼栋): 楼栋编号 → id" in result.output
+    assert "sheet '说明'" in result.output and "ignored" in result.output
+    assert "1 row(s) without 楼栋编号: ids made from name and address (ld-…)" in result.output
+    b1 = _one(stored, "SELECT name, households, households_estimated, GeometryType(geom) FROM buildings WHERE id='b1'")
+    assert tuple(b1) == ("1号楼", 42, False, "POLYGON")  # the blank cells and the footprint kept
+    b7 = _one(
+        stored, "SELECT use, households, households_estimated, ST_X(geom), ST_Y(geom) FROM buildings WHERE id='b7'"
+    )
+    assert b7[:3] == ("residential", 24, True)  # 6 floors × 2 units × 2, estimated
+    assert b7[3:] == pytest.approx(B7, abs=1e-9)
+    b8 = _one(stored, "SELECT id, use, households FROM buildings WHERE name='8号楼'")
+    assert b8[0].startswith("ld-") and b8[1:] == ("mixed", 10)
+    person = _one(
+        stored,
+        "SELECT s.role, s.fulltime, s.phone, a.target_id, a.start_date FROM staff s "
+        "JOIN assignments a ON a.staff_id = s.id WHERE s.name = '孙丽'",
+    )
+    assert tuple(person) == ("grid_worker", True, "13900000009", C1 + "002", dt.date(2024, 3, 1))
+    again = gridsvc("import", path)
+    assert again.exit_code == 0 and "没有变化" in again.output  # the same ledger twice: the same ids
+
+
+def test_every_problem_is_named_by_sheet_row_and_header_and_nothing_changes(gridsvc, stored, tmp_path):
+    path = _workbook(
+        tmp_path / "错误.xlsx",
+        {
+            "楼栋": [
+                ["楼栋编号", "楼栋名称", "层数", "经度", "纬度"],
+                ["b2", None, 7, None, None],
+                ["b9", "9号楼", "六层", B7[0], B7[1]],
+                ["b10", "10号楼", 6, None, None],
+                ["b11", "11号楼", 6, 32.04, 118.78],
+            ],
+            "人员": [["姓名", "角色", "网格编码"], ["周杰", "主任", C1 + "001"], ["吴刚", "网格员", C1 + "099"]],
+        },
+    )
+    before = fingerprint(stored)
+    result = gridsvc("import", path)
+    assert result.exit_code == 2
+    for expected in [
+        "layer '楼栋', feature row 3 (楼栋编号=b9), column '层数': '六层' is not a whole number",
+        "layer '楼栋', feature row 4 (楼栋编号=b10), column '经度/纬度': no location",
+        "layer '楼栋', feature row 5 (楼栋编号=b11), column 'geometry': coordinates (32.04000, 118.78000) look like "
+        "lat/lon swapped",
+        "layer '人员', feature row 2, column '角色': '主任' is not one of grid_leader",
+        "layer 'assignments', feature row 3, column 'target_id': unknown grid '329901001001099'",
+    ]:
+        assert expected in result.output, result.output
+    assert fingerprint(stored) == before
+
+
+def test_a_gbk_csv_ledger_is_read_and_says_its_encoding(gridsvc, stored, tmp_path):
+    path = tmp_path / "楼栋.csv"
+    rows = ["楼栋编号,楼栋名称,户数,经度,纬度", f"b7,幸福小区7号楼,30,{B7[0]},{B7[1]}", "b2,,26,,"]
+    path.write_bytes("\r\n".join(rows).encode("gbk"))
+    result = gridsvc("import", path, "--default-use", "residential")
+    assert result.exit_code == 0, result.output
+    assert "楼栋.csv: text read as GB18030" in result.output
+    assert tuple(_one(stored, "SELECT name, households, use FROM buildings WHERE id='b7'")) == (
+        "幸福小区7号楼",
+        30,
+        "residential",
+    )
+    assert _one(stored, "SELECT households FROM buildings WHERE id='b2'")[0] == 26
+
+
+def test_column_maps_an_unusual_header(gridsvc, stored, tmp_path):
+    path = tmp_path / "楼栋台账.csv"
+    path.write_text("楼栋编号,总户数（户）\nb2,27\n", encoding="utf-8")
+    unmapped = gridsvc("import", path)
+    assert unmapped.exit_code == 0 and "ignored: 总户数（户）" in unmapped.output
+    result = gridsvc("import", path, "--column", "households=总户数（户）")
+    assert result.exit_code == 0, result.output
+    assert _one(stored, "SELECT households FROM buildings WHERE id='b2'")[0] == 27
+    assert gridsvc("import", path, "--column", "households=户数合计").exit_code == 2
+
+
+def test_the_exported_workbook_imports_back_unchanged_and_carries_edits(gridsvc, stored, tmp_path):
+    path = tmp_path / "导出.xlsx"
+    exported = gridsvc("export", path)
+    assert exported.exit_code == 0, exported.output
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["楼栋", "人员", "组织", "党组织"]
+    assert [c.value for c in book["人员"][1]][:5] == ["人员编号", "姓名", "角色", "专职", "手机"]
+    before = fingerprint(stored)
+    result = gridsvc("import", path)
+    assert result.exit_code == 0 and "没有变化" in result.output, result.output
+    assert fingerprint(stored) == {**before, "imports": fingerprint(stored)["imports"]}
+    ws = book["楼栋"]
+    households = [c.value for c in ws[1]].index("户数") + 1
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "b2")
+    ws.cell(row, households).value = 25
+    book.save(path)
+    edited = gridsvc("import", path)
+    assert edited.exit_code == 0 and "buildings         0 new, 1 updated" in edited.output, edited.output
+    assert _one(stored, "SELECT households FROM buildings WHERE id='b2'")[0] == 25
