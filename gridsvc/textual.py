@@ -6,7 +6,7 @@ import unicodedata
 
 from gridsvc.analysis.alignment import DISTURB_LABEL
 from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_LABEL
-from gridsvc.analysis.metrics import HEADLINE, LABELS, METRICS, SHORT_LABELS
+from gridsvc.analysis.metrics import HEADLINE, LABELS, METRIC_BY_KEY, METRICS, SHORT_LABELS
 from gridsvc.labels import FAMILY_LABEL, LAYER_LABEL, LEVEL_LABEL  # noqa: F401 - defined once, there
 
 # the columns of the children table: metric key -> short header
@@ -30,22 +30,43 @@ def table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset
     return "\n".join(line.rstrip() for line in lines)
 
 
-def figure(m: dict | None, digits: int = 1) -> str:
-    """'88.4% (493/558)', '— (0/0)' for a rate with nothing to count, or a count."""
+def figure(m: dict | None, digits: int = 1, key: str | None = None) -> str:
+    """A metric as people read it, in its kind's units: a rate '88.4% (493/558)' ('— (0/0)' with
+    nothing to count), households per full-time worker '339户/人 (339户÷1人)' ('无专职网格员' when
+    there is none), or a count.
+
+    >>> figure({"value": 339.0, "numerator": 339, "denominator": 1}, key="households_per_fulltime_worker")
+    '339户/人（339户÷1人）'
+    >>> figure({"value": 0.5, "numerator": 1, "denominator": 2}, digits=0, key="grid_leader_coverage")
+    '50% (1/2)'
+    """
     if m is None:
         return ""
+    if _kind(key) == "per_worker":
+        if m["denominator"] is None:  # an area's max or median over its grids
+            return "—" if m["value"] is None else f"{m['value']:,.0f}户/人"
+        if m["value"] is None:
+            return f"无专职网格员（{m['numerator']:,.0f}户）"
+        return f"{m['value']:,.0f}户/人（{m['numerator']:,.0f}户÷{m['denominator']:,.0f}人）"
     if m["denominator"] is None:
         return "—" if m["value"] is None else f"{m['value']:,.0f}"
     if m["value"] is None:
         return "— (0/0)"
-    return f"{m['value']:.{digits}%} ({m['numerator']:,}/{m['denominator']:,})"
+    return f"{m['value']:.{digits}%} ({m['numerator']:,.0f}/{m['denominator']:,.0f})"
 
 
-def short(m: dict | None) -> str:
+def _kind(key: str | None) -> str | None:
+    metric = METRIC_BY_KEY.get((key or "").split(".")[0])
+    return metric.kind if metric else None
+
+
+def short(m: dict | None, key: str | None = None) -> str:
     if m is None:
         return ""
     if m["value"] is None:
         return "—"
+    if _kind(key) == "per_worker":
+        return f"{m['value']:,.0f}户/人"
     return f"{m['value']:.0%}" if m["denominator"] is not None else f"{m['value']:,.0f}"
 
 
@@ -56,7 +77,9 @@ def coverage_text(node: dict, generated: bool) -> str:
     families = {m.key.split(".")[0]: m.family for m in METRICS}
     for family, label in FAMILY_LABEL.items():
         rows = [
-            [LABELS.get(k, k), figure(v)] for k, v in node["metrics"].items() if families.get(k.split(".")[0]) == family
+            [LABELS.get(k, k), figure(v, key=k)]
+            for k, v in node["metrics"].items()
+            if families.get(k.split(".")[0]) == family
         ]
         if rows:
             lines += [f"【{label}】", table(["指标", "数值"], rows, right={1}), ""]
@@ -71,7 +94,7 @@ def _children(children: list[dict]) -> str:
     for child in children:
         a = child["area"]
         name = a["name"] + (f"［{LAYER_LABEL[a['layer']]}］" if "layer" in a else "")
-        rows.append([a["code"], name, *(short(child["metrics"].get(k)) for k in CHILD_COLUMNS)])
+        rows.append([a["code"], name, *(short(child["metrics"].get(k), k) for k in CHILD_COLUMNS)])
     return table(headers, rows, right=set(range(2, len(headers))))
 
 

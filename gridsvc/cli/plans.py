@@ -228,7 +228,11 @@ def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str)
     )
     for community, metrics in diff["metrics"].items():
         rows = [
-            [METRICS[k].label if k in METRICS else k, figure(metrics[k]["before"]), figure(metrics[k]["after"])]
+            [
+                METRICS[k].label if k in METRICS else k,
+                figure(metrics[k]["before"], key=k),
+                figure(metrics[k]["after"], key=k),
+            ]
             for k in SUMMARY
             if k in metrics
         ]

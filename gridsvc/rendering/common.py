@@ -118,7 +118,9 @@ class FitAroundPanels(MacroElement):
 
 
 _CSS = """<style>
-.leaflet-container { background: {background}; font-family: "PingFang SC", "Microsoft YaHei", "WenQuanYi Zen Hei", sans-serif; }
+.leaflet-container, .gs-panel { font-family: system-ui, -apple-system, "PingFang SC", "Hiragino Sans GB",
+  "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", sans-serif; }
+.leaflet-container { background: {background}; }
 .gs-panel { position: absolute; z-index: 1000; background: rgba(255,255,255,.95); border-radius: 6px;
   box-shadow: 0 1px 5px rgba(0,0,0,.35); padding: 8px 10px; font-size: 13px; line-height: 1.45; max-width: 320px; }
 .gs-panel h4 { margin: 0 0 4px; font-size: 14px; }
@@ -176,7 +178,7 @@ def legend(m: folium.Map, title: str, items: list[tuple[str, str]]) -> None:
 
 def metric_rows(metrics: dict, labels: dict) -> str:
     rows = [
-        f"<tr><td>{html.escape(labels.get(key, key))}</td><td>{figure(m, digits=0)}</td></tr>"
+        f"<tr><td>{html.escape(labels.get(key, key))}</td><td>{html.escape(figure(m, digits=0, key=key))}</td></tr>"
         for key, m in metrics.items()
     ]
     return "<table>" + "".join(rows) + "</table>"

@@ -19,7 +19,8 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from gridsvc.analysis.gaps import GAP_KIND
-from gridsvc.analysis.metrics import HEADLINE, LABELS, METRIC_BY_KEY
+from gridsvc.analysis.metrics import HEADLINE, LABELS, METRIC_BY_KEY, METRICS
+from gridsvc.labels import USE_LABEL
 from gridsvc.rendering.common import (
     Basemap,
     for_display,
@@ -34,6 +35,7 @@ from gridsvc.rendering.common import (
 )
 from gridsvc.rendering.grid_map import gap_points
 from gridsvc.rendering.offline import VECTORGRID_JS, asset_url
+from gridsvc.textual import figure
 
 MAX_POINTS = 2000
 AREA_KINDS = ("grid_gap_area", "grid_overlap", "grid_outside_community")
@@ -53,11 +55,29 @@ class CoverageMapData:
     tiles_url: str | None = None  # e.g. "/tiles/buildings/{z}/{x}/{y}.pbf" when served
 
 
-def color_for(value: float | None) -> str:
-    ramp = style()["choropleth"]
+def scale(metric: str) -> dict:
+    """The colour scale of a metric's kind: rates in %, households per full-time worker against the
+    500 limit (no worker is a gap colour)."""
+    return style()["choropleth"][METRIC_BY_KEY[metric].kind]
+
+
+def color_for(value: float | None, metric: str = "grid_leader_coverage") -> str:
+    ramp = scale(metric)
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ramp["missing"]
-    return ramp["colors"][int(np.searchsorted(ramp["breaks"], value, side="right"))]
+    side = "left" if ramp.get("upper_inclusive") else "right"
+    return ramp["colors"][int(np.searchsorted(ramp["breaks"], value, side=side))]
+
+
+def legend_items(metric: str) -> list[tuple[str, str]]:
+    """(colour, label) from the best class down, then the missing colour, in the metric's units."""
+    ramp = scale(metric)
+    if "labels" in ramp:
+        items = list(zip(ramp["colors"], ramp["labels"], strict=True))
+        return [*items, (ramp["missing"], ramp["missing_label"])]
+    bounds = [0, *ramp["breaks"], 1]
+    items = [(c, f"{lo:.0%}–{hi:.0%}") for c, lo, hi in zip(ramp["colors"], bounds[:-1], bounds[1:], strict=True)]
+    return [*reversed(items), (ramp["missing"], ramp["missing_label"])]
 
 
 def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> folium.Map:
@@ -65,26 +85,25 @@ def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> foliu
     grids = for_display(data.grids, basemap)
     communities = for_display(data.communities, basemap)
     m = new_map(total_bounds(communities if len(communities) else grids), basemap, panels=True, right_panel=300)
-    _choropleth(m, grids, data.metric)
-    folium.GeoJson(
+    names = dict(zip(communities["code"], communities["name"], strict=True))
+    _choropleth(m, grids, data.metric, names, linked=data.tiles_url is not None)
+    folium.GeoJson(  # lines only, and never in the way: hovering and clicking reach the grids below
         geojson(communities[["code", "name", "geometry"]]),
         name="社区边界",
         style_function=lambda _: {"color": style()["context"]["community"]["stroke"], "weight": 2.5, "fill": False},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        interactive=False,
     ).add_to(m)
     if data.tiles_url:
         m.add_child(BuildingTiles(data.tiles_url))
+        m.add_child(MetricChoice())
     gaps = for_display(data.gaps, basemap)
     _gap_areas(m, gaps[gaps["kind"].isin(AREA_KINDS)])
     _gap_markers(m, gaps[~gaps["kind"].isin(AREA_KINDS)], grids)
     _summary(m, data)
-    ramp = style()["choropleth"]
-    bounds = [0, *ramp["breaks"], 1]
-    items = [(c, f"{lo:.0%}–{hi:.0%}") for c, lo, hi in zip(ramp["colors"], bounds[:-1], bounds[1:], strict=True)]
     legend(
         m,
         LABELS.get(data.metric, data.metric),
-        [*reversed(items), (ramp["missing"], ramp["missing_label"])]
+        legend_items(data.metric)
         + [(s["color"], f"问题（严重程度{s['label']}）") for s in style()["severity"].values()],
     )
     notices(m, data.generated, data.osm)
@@ -92,15 +111,21 @@ def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> foliu
     return m
 
 
-def _choropleth(m: folium.Map, grids: gpd.GeoDataFrame, metric: str) -> None:
+def _choropleth(m: folium.Map, grids: gpd.GeoDataFrame, metric: str, communities: dict, linked: bool) -> None:
+    """Grids filled by the metric's scale; hover shows the figure, a click opens a popup with a link
+    to the grid's own map (when served)."""
     g = grids.copy()
     g["gs_kind"] = "grid"
-    g["fill"] = [color_for(v) for v in g["value"]]
+    g["fill"] = [color_for(v, metric) for v in g["value"]]
     g["网格"] = g["name"].fillna("") + "（" + g["code"] + "）"
-    g[LABELS[metric]] = [_figure(v, n, d) for v, n, d in zip(g["value"], g["numerator"], g["denominator"], strict=True)]
+    g["社区"] = g["community_code"].map(communities).fillna(g["community_code"])
+    g[LABELS[metric]] = [
+        figure({"value": _none(v), "numerator": _none(n), "denominator": _none(d)}, digits=0, key=metric)
+        for v, n, d in zip(g["value"], g["numerator"], g["denominator"], strict=True)
+    ]
     layer_style = style()["layers"]
-    folium.GeoJson(
-        geojson(g[["code", "layer", "fill", "gs_kind", "网格", LABELS[metric], "geometry"]]),
+    layer = folium.GeoJson(
+        geojson(g[["code", "layer", "fill", "gs_kind", "网格", "社区", LABELS[metric], "geometry"]]),
         name=f"网格：{LABELS[metric]}",
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
@@ -108,14 +133,14 @@ def _choropleth(m: folium.Map, grids: gpd.GeoDataFrame, metric: str) -> None:
             "weight": 1.2,
             "color": layer_style[f["properties"]["layer"]]["stroke"],
         },
-        tooltip=folium.GeoJsonTooltip(fields=["网格", LABELS[metric]]),
+        highlight_function=lambda _: {"weight": 3, "fillOpacity": 0.75},
+        tooltip=folium.GeoJsonTooltip(fields=["网格", "社区", LABELS[metric]]),
     ).add_to(m)
+    m.add_child(GridPopups(layer, ["网格", "社区", LABELS[metric]], linked))
 
 
-def _figure(value, numerator, denominator) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "—（无可计项）"
-    return f"{value:.0%}（{numerator:,.0f}/{denominator:,.0f}）"
+def _none(x):
+    return None if x is None or (isinstance(x, float) and np.isnan(x)) else x
 
 
 def _gap_areas(m: folium.Map, gaps: gpd.GeoDataFrame) -> None:
@@ -183,7 +208,7 @@ def _summary(m: folium.Map, data: CoverageMapData) -> None:
     shown = {k: data.metrics[k] for k in SUMMARY_KEYS if k in data.metrics}
     body = (
         f"<h4>{html.escape(data.area['name'])}</h4><div>{html.escape(data.area['code'])} · {level} · "
-        f"{len(data.grids)}个网格着色：{html.escape(LABELS[data.metric])}</div>"
+        f"{len(data.grids)}个网格</div><div>{metric_choice(data.metric, data.tiles_url is not None)}</div>"
         f"<details open><summary>覆盖指标</summary>{metric_rows(shown, LABELS)}</details>"
         f"<details><summary>问题（{len(data.gaps)}）</summary><ul style='padding-left:16px;margin:2px 0'>"
         f"{gaps or '<li>无</li>'}</ul></details>"
@@ -212,18 +237,87 @@ class BuildingTiles(MacroElement):
     """Building footprints as Mapbox vector tiles from gridsvc's /tiles (Leaflet.VectorGrid)."""
 
     _template = Template("""{% macro script(this, kwargs) %}
+        const map = {{ this._parent.get_name() }}, uses = {{ this.uses|tojson }};
         L.vectorGrid.protobuf({{ this.url|tojson }}, {
             minZoom: 15, maxNativeZoom: 17, interactive: true, rendererFactory: L.canvas.tile,
             vectorTileLayerStyles: {buildings: {weight: 0.6, color: "#566573", fill: true, fillColor: "#aab7b8",
                                                 fillOpacity: 0.7}}
-        }).addTo({{ this._parent.get_name() }});
+        }).on("click", function (e) {  // tile text is raw: it goes in as text, never as HTML
+            const p = e.layer.properties || {}, box = document.createElement("div");
+            const lines = [p.name || "（未命名楼栋）", uses[p.use] || p.use || "",
+                           p.households != null ? "户数：" + p.households : "",
+                           p.full_members != null ? "党员：" + p.full_members : ""];
+            for (const text of lines.filter(Boolean)) {
+                const row = document.createElement("div");
+                row.textContent = text;
+                box.appendChild(row);
+            }
+            L.popup().setLatLng(e.latlng).setContent(box).openOn(map);
+        }).addTo(map);
     {% endmacro %}""")
 
     def __init__(self, url: str):
         super().__init__()
         self._name = "BuildingTiles"
         self.url = url
+        self.uses = USE_LABEL
 
     def render(self, **kwargs):
         self.get_root().header.add_child(folium.JavascriptLink(asset_url(VECTORGRID_JS)), name="vectorgrid")
         super().render(**kwargs)
+
+
+class GridPopups(MacroElement):
+    """A popup per grid: its figures (already escaped by ``geojson``) and, when the map is served, a
+    link to the grid's own map (网格图)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        {{ this.layer.get_name() }}.eachLayer(function (l) {
+            l.bindPopup(function () {
+                const p = l.feature.properties, box = document.createElement("div");
+                box.className = "gs-grid-popup";
+                box.innerHTML = {{ this.fields|tojson }}.map(f => "<div><b>" + f + "</b>：" + p[f] + "</div>").join("");
+                if ({{ this.linked|tojson }}) {
+                    const a = document.createElement("a");
+                    a.href = "../grids/" + encodeURIComponent(p.code);
+                    a.textContent = "打开网格图 →";
+                    a.className = "gs-grid-link";
+                    box.appendChild(a);
+                }
+                return box;
+            });
+        });
+    {% endmacro %}""")
+
+    def __init__(self, layer, fields: list[str], linked: bool):
+        super().__init__()
+        self._name = "GridPopups"
+        self.layer, self.fields, self.linked = layer, [html.escape(f) for f in fields], linked
+
+
+class MetricChoice(MacroElement):
+    """The summary's metric selector reloads a served map with ``?metric=`` (keeping the base map)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        document.getElementById("gs-metric").addEventListener("change", function (e) {
+            const url = new URL(window.location.href);
+            url.searchParams.set("metric", e.target.value);
+            window.location.assign(url.toString());
+        });
+    {% endmacro %}""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricChoice"
+
+
+def metric_choice(metric: str, served: bool) -> str:
+    """The panel's line saying what colours the grids: a selector when served, else the CLI option."""
+    if not served:
+        return f"着色：{html.escape(LABELS[metric])}（其他指标：--metric）"
+    options = "".join(
+        f"<option value='{m.key}'{' selected' if m.key == metric else ''}>{html.escape(m.label)}</option>"
+        for m in METRICS
+        if m.grid is not None
+    )
+    return f"<label>着色：<select id='gs-metric' aria-label='着色指标'>{options}</select></label>"

@@ -1,4 +1,4 @@
-"""A real uvicorn server in a thread, for the browser tests."""
+"""A real uvicorn server in a thread, and pages opened in Chromium with the outside network cut off."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 
@@ -42,3 +43,41 @@ def wait_for_map(page, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"no Leaflet map on {page.url} after {timeout:g} s")
         time.sleep(0.05)
+
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "maps" / "screenshots"
+COUNT_LAYERS = """() => {
+    let map = null;
+    for (const key of Object.keys(window)) { if (key.startsWith("map_") && window[key] instanceof L.Map) map = window[key]; }
+    const counts = {};
+    map.eachLayer(layer => {
+        const kind = layer.feature && layer.feature.properties && layer.feature.properties.gs_kind;
+        if (kind) counts[kind] = (counts[kind] || 0) + 1;
+    });
+    return counts;
+}"""
+
+
+def open_map(browser, url: str, base: str, shot: str, viewport=(1280, 800)):
+    """Load ``url`` with every request off this server refused; return the page, its outside
+    requests, its errors and its tile responses. A screenshot goes to maps/screenshots/."""
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    outside, errors, tiles = [], [], []
+
+    def route(r):
+        if r.request.url.startswith((base, "data:")):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda resp: tiles.append((resp.status, resp.url)) if "/tiles/" in resp.url else None)
+    page.goto(url)
+    wait_for_map(page)
+    page.wait_for_load_state("networkidle")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / shot))
+    return page, outside, errors, tiles

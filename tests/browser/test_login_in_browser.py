@@ -8,8 +8,7 @@ import pytest
 from gridsvc.api import create_app
 from tests import coverage_scene as s
 from tests.access import world
-from tests.browser.serving import serve, wait_for_map
-from tests.browser.test_maps_in_browser import COUNT_LAYERS, browser  # noqa: F401  (browser: a fixture)
+from tests.browser.serving import COUNT_LAYERS, serve, wait_for_map
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +18,7 @@ def secured(engine, settings, tmp_path_factory):
         yield base
 
 
-def test_map_opened_after_login_draws_only_the_scope(secured, browser):  # noqa: F811
+def test_map_opened_after_login_draws_only_the_scope(secured, browser):
     base = secured
     context = browser.new_context()
     page = context.new_page()

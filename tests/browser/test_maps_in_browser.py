@@ -4,77 +4,8 @@ Screenshots go to maps/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from playwright.sync_api import sync_playwright
-
-from gridsvc.api import create_app
 from gridsvc.services import coverage as coverage_service
-from gridsvc.services import imports
-from tests.browser.serving import serve, wait_for_map
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "maps" / "screenshots"
-COUNT_LAYERS = """() => {
-    let map = null;
-    for (const key of Object.keys(window)) { if (key.startsWith("map_") && window[key] instanceof L.Map) map = window[key]; }
-    const counts = {};
-    map.eachLayer(layer => {
-        const kind = layer.feature && layer.feature.properties && layer.feature.properties.gs_kind;
-        if (kind) counts[kind] = (counts[kind] || 0) + 1;
-    });
-    return counts;
-}"""
-
-
-@pytest.fixture(scope="module")
-def server(engine, settings):
-    from sqlalchemy import text
-
-    from tests.conftest import TABLES
-
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    _, demo = imports.build_demo(engine, 20240501)
-    with serve(create_app(settings)) as base:
-        yield base, demo, engine
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: ./dev setup installs it"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-def open_map(browser, url: str, base: str, shot: str, viewport=(1280, 800)):
-    """Load ``url`` with every request off this server refused; return the page, its outside
-    requests, its errors and its tile responses."""
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-    outside, errors, tiles = [], [], []
-
-    def route(r):
-        if r.request.url.startswith((base, "data:")):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("response", lambda resp: tiles.append((resp.status, resp.url)) if "/tiles/" in resp.url else None)
-    page.goto(url)
-    wait_for_map(page)
-    page.wait_for_load_state("networkidle")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / shot))
-    return page, outside, errors, tiles
+from tests.browser.serving import COUNT_LAYERS, open_map
 
 
 def test_grid_map_in_browser(server, browser):

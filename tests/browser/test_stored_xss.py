@@ -13,7 +13,6 @@ from gridsvc.services import imports
 from tests import coverage_scene as s
 from tests import scenes
 from tests.browser.serving import serve, wait_for_map
-from tests.browser.test_maps_in_browser import browser  # noqa: F401 - the shared Chromium fixture
 from tests.conftest import TABLES
 
 BUILDING_PAYLOAD = '"><img src=x onerror="window.__xss=(window.__xss||0)+1">'
@@ -57,7 +56,7 @@ def server(engine, settings, tmp_path_factory):
 @pytest.mark.parametrize(
     "path", [f"/maps/coverage/{s.DISTRICT}", f"/maps/coverage/{s.C1}", f"/maps/grids/{s.G1}", f"/maps/alignment/{s.C1}"]
 )
-def test_stored_payloads_do_not_run_on_any_map(server, browser, path):  # noqa: F811
+def test_stored_payloads_do_not_run_on_any_map(server, browser, path):
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
