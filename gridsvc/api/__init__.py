@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from gridsvc import __version__
-from gridsvc.api import auth, edits, errors, guard, maps, plans, reports, routes
+from gridsvc.api import auth, edits, errors, guard, maps, pages, plans, reports, routes
 from gridsvc.rendering import assets
 from gridsvc.settings import Settings
 
@@ -35,11 +35,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="网格化管理服务: grids (网格), buildings (楼栋), Party organizations, staff and their coverage.",
         lifespan=lifespan,
+        docs_url=None,  # served by api.pages from the package (offline, under a CSP)
+        redoc_url=None,
     )
     app.state.settings = settings
     errors.install(app)
     app.include_router(auth.router)
     app.include_router(auth.pages)
+    app.include_router(pages.router)
     app.include_router(routes.router)
     app.include_router(edits.router)
     app.include_router(plans.router)

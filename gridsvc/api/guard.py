@@ -196,8 +196,7 @@ def _from_here(headers: Headers, scope: Scope, required: bool) -> bool:
 
 class SecurityHeaders:
     """Headers every answer carries; a page's own Content-Security-Policy is kept, others get one
-        for its kind: HTML documents their own styles and inline images, anything else nothing at all (the
-    API docs page loads its own scripts: left alone)."""
+    for its kind: HTML documents their own styles and inline images, anything else nothing at all."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -212,7 +211,7 @@ class SecurityHeaders:
                 raw = list(message.get("headers", []))
                 names = {k.lower() for k, _ in raw}
                 raw += [(k, v) for k, v in DEFAULT_HEADERS if k not in names]
-                if b"content-security-policy" not in names and not scope["path"].startswith(("/docs", "/redoc")):
+                if b"content-security-policy" not in names:
                     kind = dict(raw).get(b"content-type", b"")
                     raw.append(
                         (

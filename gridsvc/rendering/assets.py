@@ -49,6 +49,18 @@ PACKAGES = (
         "sha512-kWmj1pKM+MVdo/7Mg5zsB3YrGZvo/uIuiANV9MvWUFOG+Y2xAJzrteDhoIcCgTjHSSRJ36xdeGdIQVhuWjnCZw==",
         ("dist/Leaflet.VectorGrid.bundled.min.js", "package.json"),
     ),  # licence: see package.json
+    Package(  # the API's /docs page, served from here instead of a CDN
+        "swagger-ui-dist",
+        "5.35.0",
+        "sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ==",
+        ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE", "NOTICE", "package.json"),
+    ),
+    Package(  # the API's /redoc page
+        "redoc",
+        "2.5.4",  # 3.x bundles an ES module, which FastAPI's page does not load as one
+        "sha512-M6jWhG1qoBnH6TFmzJnstyCZ87HmOY/UzDm78mHiYihEdlV/YcS9ogOo1NlElnJMeLsyxHFe2yFc4sNjHTrABQ==",
+        ("bundles/redoc.standalone.js", "LICENSE", "package.json"),
+    ),
 )
 
 
