@@ -23,6 +23,7 @@ __all__ = [
     "METRIC_LABEL",
     "METRIC_SHORT_LABEL",
     "ORG_KIND_LABEL",
+    "place_names",
     "PARTY_ORG_KIND_LABEL",
     "ROLE_LABEL",
     "SEVERITY_LABEL",
@@ -121,3 +122,18 @@ SAYS = {
 def say(key: str, **values) -> str:
     """The command line's sentence ``key`` with ``values`` filled in."""
     return SAYS[key].format(**values)
+
+
+def place_names(frame) -> list[str]:
+    """How a person finds each building: its name, else its address, else (only then) its id.
+
+    >>> import pandas as pd
+    >>> place_names(pd.DataFrame({"id": ["b1", "b2", "b3"], "name": ["1号楼", None, None], "address": [None, "和平路2号", None]}))
+    ['1号楼', '和平路2号', 'b3']
+    """
+    names = frame["name"] if "name" in frame else [None] * len(frame)
+    addresses = frame["address"] if "address" in frame else [None] * len(frame)
+    return [
+        next((v for v in (n, a) if isinstance(v, str) and v.strip()), i)
+        for n, a, i in zip(names, addresses, frame["id"], strict=True)
+    ]

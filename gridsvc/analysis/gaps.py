@@ -26,27 +26,28 @@ class GapKind:
     severity: str
     label: str
     object_type: str  # building, grid, community, organization
+    action: str = ""  # what to do about it, as a to-do list and a report say it
 
 
 GAP_KINDS: tuple[GapKind, ...] = (
-    GapKind("building_no_grid", "high", "楼栋不在网格内", "building"),
-    GapKind("grid_gap_area", "medium", "网格空白区域", "community"),
-    GapKind("grid_overlap", "medium", "网格重叠", "grid"),
-    GapKind("grid_outside_community", "medium", "网格超出社区边界", "grid"),
-    GapKind("bad_grid_code", "high", "网格编码不规范", "grid"),
-    GapKind("split_building", "low", "楼栋被网格线切分", "building"),
-    GapKind("household_band", "low", "网格户数超出标准", "grid"),
-    GapKind("no_grid_branch", "high", "网格未建党支部", "grid"),
-    GapKind("multiple_grid_branches", "medium", "网格有多个党支部", "grid"),
-    GapKind("building_group_missing", "medium", "楼栋党小组应建未建", "building"),
-    GapKind("org_should_build", "high", "组织应建未建党组织", "organization"),
-    GapKind("org_no_work_coverage", "high", "组织工作未覆盖", "organization"),
-    GapKind("no_grid_leader", "high", "网格无网格长", "grid"),
-    GapKind("multiple_grid_leaders", "medium", "网格有多名网格长", "grid"),
-    GapKind("no_grid_worker", "high", "网格无网格员", "grid"),
-    GapKind("no_fulltime_worker", "medium", "网格无专职网格员", "grid"),
-    GapKind("worker_overloaded", "medium", "专职网格员服务户数超标", "grid"),
-    GapKind("no_building_leader", "low", "楼栋无楼栋长", "building"),
+    GapKind("building_no_grid", "high", "楼栋不在网格内", "building", "把楼栋划入网格"),
+    GapKind("grid_gap_area", "medium", "网格空白区域", "community", "调整网格边界，补上空白"),
+    GapKind("grid_overlap", "medium", "网格重叠", "grid", "调整网格边界，消除重叠"),
+    GapKind("grid_outside_community", "medium", "网格超出社区边界", "grid", "把网格收回社区界内"),
+    GapKind("bad_grid_code", "high", "网格编码不规范", "grid", "按规范重新编码"),
+    GapKind("split_building", "low", "楼栋被网格线切分", "building", "调整网格线，不切分楼栋"),
+    GapKind("household_band", "low", "网格户数超出标准", "grid", "调整网格规模（300–500户）"),
+    GapKind("no_grid_branch", "high", "网格未建党支部", "grid", "在网格建立党支部"),
+    GapKind("multiple_grid_branches", "medium", "网格有多个党支部", "grid", "明确一个网格党支部"),
+    GapKind("building_group_missing", "medium", "楼栋党小组应建未建", "building", "组建楼栋党小组"),
+    GapKind("org_should_build", "high", "组织应建未建党组织", "organization", "指导组织建立党组织"),
+    GapKind("org_no_work_coverage", "high", "组织工作未覆盖", "organization", "选派党建指导员"),
+    GapKind("no_grid_leader", "high", "网格无网格长", "grid", "配备网格长"),
+    GapKind("multiple_grid_leaders", "medium", "网格有多名网格长", "grid", "明确一名网格长"),
+    GapKind("no_grid_worker", "high", "网格无网格员", "grid", "配备网格员"),
+    GapKind("no_fulltime_worker", "medium", "网格无专职网格员", "grid", "配备专职网格员"),
+    GapKind("worker_overloaded", "medium", "专职网格员服务户数超标", "grid", "增配专职网格员"),
+    GapKind("no_building_leader", "low", "楼栋无楼栋长", "building", "选定楼栋长"),
 )
 GAP_KIND = {k.kind: k for k in GAP_KINDS}
 COLUMNS = [

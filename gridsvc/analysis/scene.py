@@ -41,7 +41,7 @@ class Scene:
 
     - ``communities``: code, name, street_code, street_name, district_code, district_name, geometry
     - ``grids``: code, layer, community_code, name, urban, geometry (current grids)
-    - ``buildings``: id, name, use, households, full_members, geometry, rep_point
+    - ``buildings``: id, name, address, use, households, full_members, geometry, rep_point
     - ``organizations``: id, name, kind, full_members, has_union, has_youth_league, geometry
     - ``party_orgs``: id, name, kind; ``scopes``: party_org_id, target_type, target_id, own
     - ``staff``: id, name, role, fulltime, phone; ``assignments``: staff_id, target_type,

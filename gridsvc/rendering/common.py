@@ -101,6 +101,7 @@ def new_map(
     m.fit_bounds([[south, west], [north, east]])
     if panels:
         m.add_child(FitAroundPanels([[south, west], [north, east]], right_panel))
+        m.add_child(PhoneLayout())
     return m
 
 
@@ -136,6 +137,10 @@ _CSS = """<style>
   white-space: nowrap; }
 .leaflet-tooltip.gs-label { background: transparent; border: 0; box-shadow: none; padding: 0; }
 .leaflet-tooltip.gs-label::before { display: none; }
+.gs-tel, .gs-grid-link { display: inline-block; margin-top: 6px; padding: 6px 10px; border-radius: 4px;
+  background: #1f618d; color: #fff !important; text-decoration: none; }
+.gs-todo-list { margin: 2px 0 6px; padding-left: 18px; }
+.gs-todo-list a { display: inline-block; padding: 3px 0; color: #1f618d; }
 @media (max-width: 600px) {
   .gs-panel { font-size: 12px; max-width: 75vw; }
   .gs-summary { top: auto; bottom: 44px; left: 10px; max-height: 35vh; }
@@ -169,6 +174,60 @@ class Attribution(MacroElement):
     def __init__(self, text: str):
         super().__init__()
         self.text = json.dumps(text, ensure_ascii=False)
+
+
+class FeaturePopups(MacroElement):
+    """A popup per feature of ``layer``, built in the browser: one row per field (values already
+    escaped by ``geojson``), a ``tel:`` link for a whole phone number in ``tel`` (a masked one stays
+    text), and an optional link made of ``link_prefix`` and the feature's ``code``."""
+
+    _template = Template(r"""{% macro script(this, kwargs) %}
+        {{ this.layer.get_name() }}.eachLayer(function (l) {
+            l.bindPopup(function () {
+                const p = l.feature.properties, box = document.createElement("div");
+                box.className = {{ this.css|tojson }};
+                box.innerHTML = {{ this.fields|tojson }}.filter(f => p[f] !== null && p[f] !== "")
+                    .map(f => "<div><b>" + f + "</b>：" + p[f] + "</div>").join("");
+                const phone = {{ this.tel|tojson }} && p[{{ this.tel|tojson }}];
+                if (phone && /^\+?[0-9-]{5,}$/.test(phone)) {
+                    const a = document.createElement("a");
+                    a.href = "tel:" + phone;
+                    a.textContent = "拨打 " + phone;
+                    a.className = "gs-tel";
+                    box.appendChild(a);
+                }
+                if ({{ this.link_prefix|tojson }}) {
+                    const a = document.createElement("a");
+                    a.href = {{ this.link_prefix|tojson }} + encodeURIComponent(p.code);
+                    a.textContent = {{ this.link_text|tojson }};
+                    a.className = "gs-grid-link";
+                    box.appendChild(a);
+                }
+                return box;
+            }, {maxWidth: 280});
+        });
+    {% endmacro %}""")
+
+    def __init__(self, layer, fields: list[str], css: str, tel: str | None = None, link: tuple[str, str] | None = None):
+        super().__init__()
+        self._name = "FeaturePopups"
+        self.layer, self.fields, self.css, self.tel = layer, [html.escape(f) for f in fields], css, tel
+        self.link_prefix, self.link_text = link or (None, None)
+
+
+class PhoneLayout(MacroElement):
+    """On a phone the legend starts folded, and when a popup opens the panels fold (the legend and the
+    summary's sections), so that neither covers it; a tap on a heading unfolds them again."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        (function () {
+            const fold = (which) => document.querySelectorAll(which).forEach(d => { d.open = false; });
+            if (window.innerWidth <= 600) {
+                fold(".gs-legend details");
+                {{ this._parent.get_name() }}.on("popupopen", () => fold(".gs-legend details, .gs-summary details"));
+            }
+        })();
+    {% endmacro %}""")
 
 
 def legend(m: folium.Map, title: str, items: list[tuple[str, str]]) -> None:

@@ -23,6 +23,7 @@ from gridsvc.analysis.metrics import HEADLINE, LABELS, METRIC_BY_KEY, METRICS
 from gridsvc.labels import USE_LABEL
 from gridsvc.rendering.common import (
     Basemap,
+    FeaturePopups,
     for_display,
     geojson,
     legend,
@@ -136,7 +137,14 @@ def _choropleth(m: folium.Map, grids: gpd.GeoDataFrame, metric: str, communities
         highlight_function=lambda _: {"weight": 3, "fillOpacity": 0.75},
         tooltip=folium.GeoJsonTooltip(fields=["网格", "社区", LABELS[metric]]),
     ).add_to(m)
-    m.add_child(GridPopups(layer, ["网格", "社区", LABELS[metric]], linked))
+    m.add_child(
+        FeaturePopups(
+            layer,
+            ["网格", "社区", LABELS[metric]],
+            "gs-grid-popup",
+            link=("../grids/", "打开网格图 →") if linked else None,
+        )
+    )
 
 
 def _none(x):
@@ -265,34 +273,6 @@ class BuildingTiles(MacroElement):
     def render(self, **kwargs):
         self.get_root().header.add_child(folium.JavascriptLink(asset_url(VECTORGRID_JS)), name="vectorgrid")
         super().render(**kwargs)
-
-
-class GridPopups(MacroElement):
-    """A popup per grid: its figures (already escaped by ``geojson``) and, when the map is served, a
-    link to the grid's own map (网格图)."""
-
-    _template = Template("""{% macro script(this, kwargs) %}
-        {{ this.layer.get_name() }}.eachLayer(function (l) {
-            l.bindPopup(function () {
-                const p = l.feature.properties, box = document.createElement("div");
-                box.className = "gs-grid-popup";
-                box.innerHTML = {{ this.fields|tojson }}.map(f => "<div><b>" + f + "</b>：" + p[f] + "</div>").join("");
-                if ({{ this.linked|tojson }}) {
-                    const a = document.createElement("a");
-                    a.href = "../grids/" + encodeURIComponent(p.code);
-                    a.textContent = "打开网格图 →";
-                    a.className = "gs-grid-link";
-                    box.appendChild(a);
-                }
-                return box;
-            });
-        });
-    {% endmacro %}""")
-
-    def __init__(self, layer, fields: list[str], linked: bool):
-        super().__init__()
-        self._name = "GridPopups"
-        self.layer, self.fields, self.linked = layer, [html.escape(f) for f in fields], linked
 
 
 class MetricChoice(MacroElement):

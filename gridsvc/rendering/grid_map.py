@@ -9,13 +9,16 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import shapely
+from branca.element import MacroElement
 from folium.utilities import JsCode
+from jinja2 import Template
 
-from gridsvc.analysis.gaps import GAP_KIND
+from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_ORDER
 from gridsvc.analysis.metrics import LABELS
-from gridsvc.labels import STAFF_ROLE_LABEL, USE_LABEL
+from gridsvc.labels import STAFF_ROLE_LABEL, USE_LABEL, place_names
 from gridsvc.rendering.common import (
     Basemap,
+    FeaturePopups,
     for_display,
     geojson,
     legend,
@@ -26,6 +29,8 @@ from gridsvc.rendering.common import (
     style,
     total_bounds,
 )
+
+LABEL_ZOOM = 18  # "党员N" labels from this zoom on: below it they would cover the buildings they name
 
 
 @dataclass
@@ -53,9 +58,11 @@ def grid_map(data: GridMapData, basemap: Basemap | None = None) -> folium.Map:
         name="网格边界",
         style_function=lambda _: {"color": layer["stroke"], "weight": 3, "fill": False, "dashArray": layer["dash"]},
     ).add_to(m)
+    gaps = for_display(data.gaps, basemap)
     _buildings(m, buildings)
-    _gap_markers(m, for_display(data.gaps, basemap))
-    _summary(m, data)
+    _gap_markers(m, gaps)
+    _summary(m, data, gaps)
+    m.add_child(MapHelpers(LABEL_ZOOM))
     statuses = style()["building_status"]
     legend(m, "楼栋状态", [(s["fill"], s["label"]) for s in statuses.values()] + [(layer["stroke"], layer["label"])])
     notices(m, data.generated, data.osm)
@@ -84,20 +91,26 @@ def _context(m: folium.Map, community: gpd.GeoDataFrame, roads: gpd.GeoDataFrame
     ).add_to(m)
 
 
-def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame) -> None:
+def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame) -> folium.GeoJson | None:
     if buildings.empty:
-        return
+        return None
     statuses = style()["building_status"]
     b = buildings.copy()
     b["状态"] = b["status"].map(lambda s: statuses[s]["label"])
     b["用途"] = b["use"].map(USE_LABEL)
-    b["名称"] = b["name"].fillna(b["id"])
+    b["名称"] = place_names(b)
     b["户数"] = b["households"].fillna(0).astype(int)
     b["正式党员"] = b["full_members"].fillna(0).astype(int)
+    b["党小组"] = _column(b, "group")
+    b["楼栋长"] = _column(b, "leader").fillna("未配备") + _column(b, "leader_phone").map(
+        lambda p: f"（{p}）" if p else ""
+    )
+    b["网格党支部"] = _column(b, "branch")
+    b["tel"] = _column(b, "leader_phone")
     b["gs_kind"] = "building"
-    fields = ["名称", "用途", "户数", "正式党员", "状态"]
-    folium.GeoJson(
-        geojson(b[["id", "status", "gs_kind", *fields, "geometry"]]),
+    fields = ["名称", "用途", "户数", "正式党员", "党小组", "楼栋长", "网格党支部", "状态"]
+    layer = folium.GeoJson(
+        geojson(b[["id", "status", "gs_kind", "tel", *fields, "geometry"]]),
         name="楼栋",
         style_function=lambda f: {
             "color": "#2c3e50",
@@ -106,9 +119,10 @@ def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame) -> None:
             "fillColor": statuses[f["properties"]["status"]]["fill"],
         },
         tooltip=folium.GeoJsonTooltip(fields=["名称"], labels=False),
-        popup=folium.GeoJsonPopup(fields=fields),
     ).add_to(m)
-    # one layer of permanent labels (not a marker per building: each folium element costs a template)
+    m.add_child(FeaturePopups(layer, fields, "gs-building-popup", tel="tel"))
+    # one layer of labels (not a marker per building: each folium element costs a template), shown
+    # from LABEL_ZOOM on and never over a gap marker or another label
     with_members = b[b["正式党员"] > 0]
     labels = gpd.GeoDataFrame(
         {"label": "党员" + with_members["正式党员"].astype(str), "gs_kind": "members"},
@@ -125,6 +139,13 @@ def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame) -> None:
                 "{permanent: true, direction: 'center', className: 'gs-label'}); }"
             ),
         ).add_to(m)
+    return layer
+
+
+def _column(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(None, index=frame.index, dtype=object)
+    return frame[column].astype(object).where(frame[column].notna(), None)
 
 
 def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame) -> None:
@@ -161,34 +182,116 @@ def _severity_style(feature: dict) -> dict:
     return {"color": "#ffffff", "weight": 1.5, "fillColor": color, "fillOpacity": 0.95}
 
 
-def _summary(m: folium.Map, data: GridMapData) -> None:
+def _summary(m: folium.Map, data: GridMapData, gaps: gpd.GeoDataFrame) -> None:
     g = data.grid.iloc[0]
     layer_label = style()["layers"][g["layer"]]["label"]
     households = int(data.buildings["households"].fillna(0).sum())
     staff = "".join(
         f"<tr><td>{html.escape(STAFF_ROLE_LABEL.get(s['role'], s['role']))}"
         f"{'（专职）' if s['role'] == 'grid_worker' and s.get('fulltime') else ''}</td>"
-        f"<td>{html.escape(s['name'])}</td><td>{html.escape(s.get('phone') or '')}</td></tr>"
+        f"<td>{html.escape(s['name'])}</td><td>{_phone(s.get('phone'))}</td></tr>"
         for s in data.staff
         if s["role"] in ("grid_leader", "grid_worker")
     )
-    grid_gaps = data.gaps[data.gaps["object_type"] == "grid"]
-    problems = "".join(f"<li>{html.escape(msg)}</li>" for msg in grid_gaps["message"])
-    counts = data.gaps[data.gaps["object_type"] != "grid"].groupby("kind").size()
-    problems += "".join(f"<li>{GAP_KIND[k].label}：{n}处（见地图上的圆点）</li>" for k, n in counts.items())
     body = (
         f"<h4>{html.escape(str(g['name'] or g['code']))}</h4>"
         f"<div>{html.escape(g['code'])} · {layer_label} · 楼栋{len(data.buildings)}栋 · {households}户</div>"
-        f"<details open><summary>工作人员</summary><table>{staff or '<tr><td>无在岗网格长、网格员</td></tr>'}</table></details>"
+        f"<details open><summary>待办（{len(data.gaps)}）</summary>{todo_list(gaps)}</details>"
+        f"<details><summary>工作人员</summary><table>{staff or '<tr><td>无在岗网格长、网格员</td></tr>'}</table></details>"
         f"<details><summary>覆盖指标</summary>{metric_rows(data.metrics, LABELS)}</details>"
-        f"<details open><summary>问题（{len(data.gaps)}）</summary><ul style='padding-left:16px;margin:2px 0'>"
-        f"{problems or '<li>无</li>'}</ul></details>"
     )
     panel(m, "gs-summary", body)
 
 
+def _phone(phone: str | None) -> str:
+    """A whole number as a ``tel:`` link; a masked one as text."""
+    if not phone:
+        return ""
+    text = html.escape(phone)
+    return f'<a href="tel:{text}">{text}</a>' if phone.replace("-", "").lstrip("+").isdigit() else text
+
+
+def todo_list(gaps: gpd.GeoDataFrame) -> str:
+    """The grid's gaps as things to do, grouped by kind (most severe first): the grid's own as
+    sentences, each building's or organization's as a row with its name that flies the map to it."""
+    if gaps.empty:
+        return "<p>没有待办事项。</p>"
+    parts = []
+    order = gaps.assign(_s=gaps["severity"].map(SEVERITY_ORDER)).sort_values(["_s", "kind"])
+    for kind, group in order.groupby("kind", sort=False):
+        spec = GAP_KIND[kind]
+        head = f"<div><b>{html.escape(spec.label)}</b>（{len(group)}）：{html.escape(spec.action)}</div>"
+        if spec.object_type in ("building", "organization"):
+            points = shapely.point_on_surface(group.geometry.values.to_numpy())
+            rows = "".join(
+                f'<li><a href="#" class="gs-todo" data-id="{html.escape(str(oid))}" data-lat="{p.y:.6f}" '
+                f'data-lng="{p.x:.6f}">{html.escape(str(name))}</a></li>'
+                for oid, name, p in zip(group["object_id"], group["object_name"], points, strict=True)
+            )
+        else:
+            rows = "".join(f"<li>{html.escape(msg)}</li>" for msg in group["message"])
+        parts.append(f"{head}<ol class='gs-todo-list'>{rows}</ol>")
+    return "".join(parts)
+
+
+class MapHelpers(MacroElement):
+    """The grid map's behaviour: a to-do row flies the map to its building (clear of the panel on a
+    phone) and opens its popup; "党员N" labels show from ``min_zoom`` on, and never over a gap marker
+    or another label (checked on the screen after every zoom and move)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        (function () {
+            const map = {{ this._parent.get_name() }}, phone = () => window.innerWidth <= 600;
+            const layers = (kind) => { const out = [];
+                map.eachLayer(l => { if (l.feature && l.feature.properties.gs_kind === kind) out.push(l); }); return out; };
+            document.querySelectorAll(".gs-todo").forEach(a => a.addEventListener("click", function (e) {
+                e.preventDefault();
+                const at = L.latLng(+a.dataset.lat, +a.dataset.lng);
+                const pad = phone() ? {paddingTopLeft: [10, 60], paddingBottomRight: [10, Math.round(window.innerHeight * 0.45)]}
+                                    : {paddingTopLeft: [390, 20], paddingBottomRight: [20, 20]};
+                map.flyToBounds(at.toBounds(60), Object.assign({maxZoom: 19, duration: 0.6}, pad));
+                map.once("moveend", () => {
+                    const b = layers("building").find(l => l.feature.properties.id === a.dataset.id);
+                    if (b) b.openPopup(at); else L.popup().setLatLng(at).setContent(a.textContent).openOn(map);
+                });
+            }));
+            function declutter() {
+                const box = map.getContainer().getBoundingClientRect(), taken = [];
+                for (const g of layers("gap")) {
+                    const p = map.latLngToContainerPoint(g.getLatLng());
+                    taken.push([box.left + p.x - 9, box.top + p.y - 9, box.left + p.x + 9, box.top + p.y + 9]);
+                }
+                const show = map.getZoom() >= {{ this.min_zoom }};
+                for (const l of layers("members")) {
+                    const el = l.getTooltip() && l.getTooltip().getElement();
+                    if (!el) continue;
+                    el.style.visibility = "hidden";
+                    if (!show) continue;
+                    for (const [dx, dy] of [[0, 0], [0, -16], [0, 16], [30, 0], [-30, 0]]) {  // beside a marker
+                        el.style.marginLeft = dx + "px";
+                        el.style.marginTop = dy + "px";
+                        const r = el.getBoundingClientRect(), rect = [r.left, r.top, r.right, r.bottom];
+                        if (!taken.some(t => rect[0] < t[2] && t[0] < rect[2] && rect[1] < t[3] && t[1] < rect[3])) {
+                            el.style.visibility = "visible";
+                            taken.push(rect);
+                            break;
+                        }
+                    }
+                }
+            }
+            map.on("zoomend moveend", declutter);
+            map.whenReady(() => setTimeout(declutter, 0));
+        })();
+    {% endmacro %}""")
+
+    def __init__(self, min_zoom: int):
+        super().__init__()
+        self._name = "MapHelpers"
+        self.min_zoom = int(min_zoom)
+
+
 def buildings_frame(units: pd.DataFrame, scene_buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The grid's buildings (units with status) joined to their footprints and attributes."""
-    attrs = scene_buildings.set_index("id")[["name", "use", "geometry"]]
+    attrs = scene_buildings.set_index("id")[[c for c in ("name", "address", "use", "geometry") if c in scene_buildings]]
     joined = units.join(attrs, on="id")
     return gpd.GeoDataFrame(joined, geometry="geometry", crs=4490)

@@ -58,7 +58,7 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
     buildings = frame(
         conn,
         f"""
-        SELECT id, name, use, households, full_members, residents, osm_id, source, ST_AsBinary(rep_point) AS rep,
+        SELECT id, name, address, use, households, full_members, residents, osm_id, source, ST_AsBinary(rep_point) AS rep,
                ST_AsBinary(geom) AS geom FROM buildings WHERE {where["buildings"]}""",
     )
     buildings["rep_point"] = shapely.from_wkb(buildings.pop("rep").to_numpy()) if len(buildings) else []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.labels import place_names
 from gridsvc.rendering.common import Basemap
 from gridsvc.rendering.grid_map import GridMapData, buildings_frame, grid_map
 from gridsvc.rendering.offline import finalize
@@ -62,16 +64,59 @@ def grid_map_html(
             ),
         )
     staff, a = grid_staff(scene, code), scene.active_assignments()
-    phones = principal_of(engine).phones(
-        [s["id"] for s in staff],
-        [s["phone"] for s in staff],
-        zip(a["staff_id"], a["target_type"], a["target_id"], strict=True),
-    )
+    seen = list(zip(a["staff_id"], a["target_type"], a["target_id"], strict=True))
+    principal = principal_of(engine)
+    phones = principal.phones([s["id"] for s in staff], [s["phone"] for s in staff], seen)
     active = [s | {"phone": phone} for s, phone in zip(staff, phones, strict=True)]
-    data = GridMapData(
-        grid, community, buildings, active, cov.gap_list(code), cov.metrics(code), roads, scene.generated, scene.osm
-    )
+    buildings = buildings.join(building_people(scene, buildings, lambda ids, ph: principal.phones(ids, ph, seen)))
+    gaps = named_gaps(cov.gap_list(code), scene)
+    data = GridMapData(grid, community, buildings, active, gaps, cov.metrics(code), roads, scene.generated, scene.osm)
     return finalize(grid_map(data, basemap).get_root().render(), inline=inline)
+
+
+def building_people(scene, buildings, phones) -> pd.DataFrame:
+    """Per building (indexed like ``buildings``): its Party group, its building leader with phone (as
+    ``phones(ids, numbers)`` lets the caller see it) and the branch of its Party grid, by name."""
+    orgs = scene.party_orgs.set_index("id")
+    scopes = scene.scopes.join(orgs[["name", "kind"]], on="party_org_id")
+    groups = scopes[(scopes["target_type"] == "building") & (scopes["kind"] == "group")]
+    branches = scopes[(scopes["target_type"] == "grid") & scopes["kind"].isin(["branch", "joint_branch"])]
+    a = scene.active_assignments()
+    staff = scene.staff.set_index("id")
+    held = a[(a["target_type"] == "building") & a["staff_id"].map(staff["role"]).eq("building_leader")]
+    held = held.drop_duplicates("target_id")
+    numbers = dict(
+        zip(
+            held["target_id"],
+            phones(held["staff_id"].tolist(), held["staff_id"].map(staff["phone"]).tolist()),
+            strict=True,
+        )
+    )
+    return pd.DataFrame(
+        {
+            "group": buildings["id"].map(groups.drop_duplicates("target_id").set_index("target_id")["name"]),
+            "leader": buildings["id"].map(held.set_index("target_id")["staff_id"].map(staff["name"])),
+            "leader_phone": buildings["id"].map(numbers),
+            "branch": buildings["party_grid"].map(branches.drop_duplicates("target_id").set_index("target_id")["name"]),
+        },
+        index=buildings.index,
+    )
+
+
+def named_gaps(gaps, scene):
+    """The gap list with ``object_name``: how a person finds the building or organization (its name,
+    else its address), or the grid's name."""
+    names = {
+        "building": dict(zip(scene.buildings["id"], place_names(scene.buildings), strict=True)),
+        "organization": dict(zip(scene.organizations["id"], scene.organizations["name"], strict=True)),
+        "grid": dict(zip(scene.grids["code"], scene.grids["name"], strict=True)),
+        "community": dict(zip(scene.communities["code"], scene.communities["name"], strict=True)),
+    }
+    out = gaps.copy()
+    out["object_name"] = [
+        names.get(t, {}).get(i) or i for t, i in zip(gaps["object_type"], gaps["object_id"], strict=True)
+    ]
+    return out
 
 
 DEFAULT_METRIC = "building_group_coverage"

@@ -85,6 +85,8 @@ def test_cli_grid_map_masks_phones_unless_asked(client, settings, tmp_path):
     result = CliRunner().invoke(main, ["map", "grid", s.G1, "-o", str(plain)], env=env)
     assert result.exit_code == 0, result.output
     assert whole not in plain.read_text() and masked in plain.read_text()
+    assert 'href="tel:' not in plain.read_text()  # a masked number is no link
     result = CliRunner().invoke(main, ["map", "grid", s.G1, "--with-phones", "-o", str(shared)], env=env)
     assert result.exit_code == 0 and "只可交给本网格" in result.output
     assert whole in shared.read_text()
+    assert f'<a href="tel:{whole}">{whole}</a>' in shared.read_text()  # one tap calls the leader
