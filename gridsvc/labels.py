@@ -12,7 +12,7 @@ from __future__ import annotations
 from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_LABEL
 from gridsvc.analysis.metrics import LABELS as METRIC_LABEL
 from gridsvc.analysis.metrics import SHORT_LABELS as METRIC_SHORT_LABEL
-from gridsvc.analysis.scene import LAYER_WORD
+from gridsvc.analysis.scene import LAYER_WORD, place_names
 
 __all__ = [
     "ACTION_LABEL",
@@ -122,18 +122,3 @@ SAYS = {
 def say(key: str, **values) -> str:
     """The command line's sentence ``key`` with ``values`` filled in."""
     return SAYS[key].format(**values)
-
-
-def place_names(frame) -> list[str]:
-    """How a person finds each building: its name, else its address, else (only then) its id.
-
-    >>> import pandas as pd
-    >>> place_names(pd.DataFrame({"id": ["b1", "b2", "b3"], "name": ["1号楼", None, None], "address": [None, "和平路2号", None]}))
-    ['1号楼', '和平路2号', 'b3']
-    """
-    names = frame["name"] if "name" in frame else [None] * len(frame)
-    addresses = frame["address"] if "address" in frame else [None] * len(frame)
-    return [
-        next((v for v in (n, a) if isinstance(v, str) and v.strip()), i)
-        for n, a, i in zip(names, addresses, frame["id"], strict=True)
-    ]

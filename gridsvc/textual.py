@@ -113,24 +113,33 @@ def gaps_text(gaps, generated: bool) -> str:
 
 def alignment_text(result) -> str:
     rate = result.rate
-    head = f"两网融合：社区{result.community}，已对应住户 {rate['numerator']:,}/{rate['denominator']:,}" + (
+    community = result.community_name or ""
+    head = f"两网融合：{community}（{result.community}），已对应住户 {rate['numerator']:,}/{rate['denominator']:,}" + (
         f"（{rate['value']:.1%}）" if rate["value"] is not None else ""
     )
-    pairs = [[p["party"], p["governance"], f"{p['households']:,}", f"{p['iou']:.2f}"] for p in result.pairs]
+    pairs = [
+        [
+            _grid(p["party"], p.get("party_name")),
+            _grid(p["governance"], p.get("governance_name")),
+            f"{p['households']:,}",
+            f"{p['iou']:.2f}",
+        ]
+        for p in result.pairs
+    ]
     lines = [head, "", "【配对网格】", table(["党建网格", "治理网格", "户数", "IoU"], pairs, right={2, 3})]
     if result.unmatched:
-        lines += ["", "未配对网格：" + "、".join(f"{u['grid']}（{LAYER_LABEL[u['side']]}）" for u in result.unmatched)]
+        lines += [
+            "",
+            "未配对网格："
+            + "、".join(f"{_grid(u['grid'], u.get('name'))}（{LAYER_LABEL[u['side']]}）" for u in result.unmatched),
+        ]
     moves = [
         [
-            m["building_id"],
-            m["from_grid"] or "—",
-            m["to_grid"] or "—",
+            m.get("building_name") or m["building_id"],
+            m.get("from_name") or m["from_grid"] or "—",
+            m.get("to_name") or m["to_grid"] or "—",
             f"{m['households']:,}",
-            "、".join(
-                DISTURB_LABEL[d["type"]] + "（" + (d.get("party_org_id") or d.get("staff_id")) + "）"
-                for d in m["disturbs"]
-            )
-            or "",
+            "、".join(DISTURB_LABEL[d["type"]] + "（" + _disturbed(d) + "）" for d in m["disturbs"]) or "",
         ]
         for m in result.moves
     ]
@@ -141,3 +150,12 @@ def alignment_text(result) -> str:
             table(["楼栋", "原党建网格", "应并入", "户数", "影响"], moves, right={3}),
         ]
     return "\n".join(lines)
+
+
+def _grid(code: str, name: str | None) -> str:
+    """A grid as people name it, with its code (which they need to find it in the ledgers)."""
+    return f"{name}（{code}）" if name else code
+
+
+def _disturbed(d: dict) -> str:
+    return d.get("name") or d.get("party_org_id") or d.get("staff_id") or ""

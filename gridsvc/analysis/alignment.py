@@ -17,6 +17,8 @@ import pandas as pd
 import shapely
 from scipy.optimize import linear_sum_assignment
 
+from gridsvc.analysis.scene import place_names
+
 # What a move can disturb, as users read it.
 DISTURB_LABEL = {"party_group_split": "党小组被拆分", "building_leader_changes_grid": "楼栋长换网格"}
 
@@ -29,6 +31,7 @@ class Alignment:
     pairs: list[dict] = field(default_factory=list)  # party, governance, households, iou
     unmatched: list[dict] = field(default_factory=list)  # grid, side
     moves: list[dict] = field(default_factory=list)  # building_id, from_grid, to_grid, households, disturbs
+    community_name: str | None = None  # names beside the codes: named_alignment
 
     @property
     def rate(self) -> dict:
@@ -42,6 +45,7 @@ class Alignment:
     def as_json(self) -> dict:
         return {
             "community": self.community,
+            "community_name": self.community_name,
             "alignment_rate": self.rate,
             "pairs": self.pairs,
             "unmatched": self.unmatched,
@@ -154,6 +158,27 @@ def _moves(buildings, households, in_pair, party_for, groups, leaders) -> list[d
             }
         )
     return moves
+
+
+def named_alignment(result: Alignment, scene) -> Alignment:
+    """``result`` with names beside its codes and ids, for people to read: the community's, each grid's,
+    each moved building's (its name or address), each Party group's and each building leader's."""
+    grids = dict(zip(scene.grids["code"], scene.grids["name"], strict=True))
+    buildings = dict(zip(scene.buildings["id"], place_names(scene.buildings), strict=True))
+    orgs = dict(zip(scene.party_orgs["id"], scene.party_orgs["name"], strict=True))
+    people = dict(zip(scene.staff["id"], scene.staff["name"], strict=True))
+    communities = dict(zip(scene.communities["code"], scene.communities["name"], strict=True))
+    result.community_name = communities.get(result.community)
+    for p in result.pairs:
+        p["party_name"], p["governance_name"] = grids.get(p["party"]), grids.get(p["governance"])
+    for u in result.unmatched:
+        u["name"] = grids.get(u["grid"])
+    for m in result.moves:
+        m["building_name"] = buildings.get(m["building_id"], m["building_id"])
+        m["from_name"], m["to_name"] = grids.get(m["from_grid"]), grids.get(m["to_grid"])
+        for d in m["disturbs"]:
+            d["name"] = orgs.get(d["party_org_id"]) if "party_org_id" in d else people.get(d["staff_id"])
+    return result
 
 
 def matched_households(buildings: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:

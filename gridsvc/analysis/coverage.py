@@ -15,7 +15,7 @@ import shapely
 from pyproj import Transformer
 
 from gridsvc.analysis import gaps as gap_rules
-from gridsvc.analysis.alignment import Alignment, align_community, matched_households
+from gridsvc.analysis.alignment import Alignment, align_community, matched_households, named_alignment
 from gridsvc.analysis.metrics import ALL, CODE_LENGTH, LEVELS, METRICS, as_json, level_figures
 from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Scene, Thresholds
 from gridsvc.analysis.topology import community_topology
@@ -162,7 +162,7 @@ class Coverage:
         leader_ids = set(self.scene.staff.loc[self.scene.staff["role"] == "building_leader", "id"])
         held = a[(a["target_type"] == "building") & a["staff_id"].isin(leader_ids)]
         leaders = held.groupby("target_id")["staff_id"].apply(list).to_dict()
-        return align_community(community, mine, grids, groups, leaders)
+        return named_alignment(align_community(community, mine, grids, groups, leaders), self.scene)
 
     def grid_buildings(self, code: str) -> pd.DataFrame:
         """The buildings of grid ``code`` (on its side or sides) with their status."""

@@ -105,3 +105,18 @@ class Scene:
         started = start.isna() | (start <= today)
         running = end.isna() | (end > today)
         return a[started.to_numpy() & running.to_numpy()]
+
+
+def place_names(frame) -> list[str]:
+    """How a person finds each building: its name, else its address, else (only then) its id.
+
+    >>> import pandas as pd
+    >>> place_names(pd.DataFrame({"id": ["b1", "b2", "b3"], "name": ["1号楼", None, None], "address": [None, "和平路2号", None]}))
+    ['1号楼', '和平路2号', 'b3']
+    """
+    names = frame["name"] if "name" in frame else [None] * len(frame)
+    addresses = frame["address"] if "address" in frame else [None] * len(frame)
+    return [
+        next((v for v in (n, a) if isinstance(v, str) and v.strip()), i)
+        for n, a, i in zip(names, addresses, frame["id"], strict=True)
+    ]

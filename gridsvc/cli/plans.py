@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 
 from gridsvc.analysis.crs import DATUMS
-from gridsvc.analysis.metrics import HEADLINE, METRICS
+from gridsvc.analysis.metrics import HEADLINE, LABELS
 from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
-from gridsvc.labels import say
+from gridsvc.labels import STAFF_ROLE_LABEL, say
 from gridsvc.services import coverage as coverage_service
 from gridsvc.services import plans, proposals
 from gridsvc.settings import Settings
@@ -211,32 +211,40 @@ def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str)
         f"楼栋换网格 {len(diff['buildings'])} 栋; 党组织受影响 {len(diff['party_orgs'])} 个; "
         f"人员受影响 {len(diff['staff'])} 人; 待人工确定的原网格 {len(diff['undecided'])} 个"
     )
-    click.echo(
-        table(
-            ["党组织", "名称", "变化", "原网格", "新网格"],
-            [
-                [o["party_org_id"], o["name"], o["label"], ",".join(o["from"]), ",".join(t or "" for t in o["to"])]
-                for o in diff["party_orgs"]
-            ],
+    if diff["party_orgs"]:
+        click.echo(
+            table(
+                ["党组织", "变化", "原网格", "新网格"],
+                [
+                    [
+                        o["name"] or o["party_org_id"],
+                        o["label"],
+                        ",".join(o["from"]),
+                        ",".join(t or "" for t in o["to"]),
+                    ]
+                    for o in diff["party_orgs"]
+                ],
+            )
         )
-    )
-    click.echo(
-        table(
-            ["人员", "姓名", "岗位", "变化", "原", "新"],
-            [[s["staff_id"], s["name"], s["role"], s["label"], s["from"] or "", s["to"] or ""] for s in diff["staff"]],
+    if diff["staff"]:
+        click.echo(
+            table(
+                ["姓名", "岗位", "变化", "原", "新"],
+                [
+                    [s["name"], STAFF_ROLE_LABEL.get(s["role"], s["role"]), s["label"], s["from"] or "", s["to"] or ""]
+                    for s in diff["staff"]
+                ],
+            )
         )
-    )
+    names = coverage_service.area_names(engine(settings), list(diff["metrics"]))
     for community, metrics in diff["metrics"].items():
         rows = [
-            [
-                METRICS[k].label if k in METRICS else k,
-                figure(metrics[k]["before"], key=k),
-                figure(metrics[k]["after"], key=k),
-            ]
+            [LABELS.get(k, k), figure(metrics[k]["before"], key=k), figure(metrics[k]["after"], key=k)]
             for k in SUMMARY
             if k in metrics
         ]
-        click.echo(f"{community}\n" + table(["指标", "调整前", "调整后"], rows, right={1, 2}))
+        title = f"{names.get(community, '')}（{community}）" if names.get(community) else community
+        click.echo(f"{title}\n" + table(["指标", "调整前", "调整后"], rows, right={1, 2}))
 
 
 @plan.command("apply")

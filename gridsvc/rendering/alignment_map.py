@@ -13,6 +13,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from gridsvc.analysis.alignment import DISTURB_LABEL
+from gridsvc.analysis.scene import place_names
 from gridsvc.rendering.common import (
     Basemap,
     for_display,
@@ -94,7 +95,7 @@ def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame, moves: list[dict]) ->
     move = {mv["building_id"]: mv for mv in moves}
     b = buildings.copy()
     b["gs_kind"] = ["move" if i in move else "building" for i in b["id"]]
-    b["楼栋"] = b["name"].fillna(b["id"])
+    b["楼栋"] = place_names(b)
     b["调整"] = [_move_text(move[i]) if i in move else "无需调整" for i in b["id"]]
     folium.GeoJson(
         geojson(b[["id", "gs_kind", "楼栋", "调整", "geometry"]]),
@@ -110,13 +111,15 @@ def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame, moves: list[dict]) ->
 
 
 def _move_text(move: dict) -> str:
-    target = move["to_grid"] or "（所在治理网格未配对，需人工确定）"
+    """'由春晖社区党建网格007并入春晖社区党建网格006（10户）；影响 楼栋长换网格：梁杰' (names, codes only
+    where a grid has no name)."""
+    target = move.get("to_name") or move["to_grid"] or "（所在治理网格未配对，需人工确定）"
+    source = move.get("from_name") or move["from_grid"] or "无党建网格"
     effects = "；".join(
-        DISTURB_LABEL[d["type"]] + "：" + (d.get("party_org_id") or d.get("staff_id")) for d in move["disturbs"]
+        DISTURB_LABEL[d["type"]] + "：" + (d.get("name") or d.get("party_org_id") or d.get("staff_id"))
+        for d in move["disturbs"]
     )
-    return f"由{move['from_grid'] or '无党建网格'}并入{target}（{move['households']}户）" + (
-        f"；影响 {effects}" if effects else ""
-    )
+    return f"由{source}并入{target}（{move['households']}户）" + (f"；影响 {effects}" if effects else "")
 
 
 def _iou_labels(m: folium.Map, grids: gpd.GeoDataFrame, pairs: list[dict]) -> None:

@@ -96,3 +96,10 @@ def check_community(code: str) -> str:
 def alignment(engine: Engine, community: str, as_of=None, limits: Thresholds | None = None):
     """The alignment of the two grid layers of one community (domain.md §5)."""
     return coverage(engine, check_community(community), as_of, limits).alignment(community)
+
+
+def area_names(engine: Engine, codes: list[str]) -> dict[str, str]:
+    """{code: name} of the areas among ``codes`` the engine may see."""
+    with engine.connect() as conn:
+        areas = repo.areas(conn)
+    return {c: n for c, n in zip(areas["code"], areas["name"], strict=True) if c in set(codes)}

@@ -165,7 +165,7 @@ def alignment_map_html(
     result = cov.alignment(community)
     scene = cov.scene
     inside = cov.units.buildings["community"] == community
-    buildings = scene.buildings[inside.to_numpy()][["id", "name", "geometry"]]
+    buildings = scene.buildings[inside.to_numpy()][["id", "name", "address", "geometry"]]
     data = AlignmentMapData(
         scene.communities[scene.communities["code"] == community],
         scene.grids[scene.grids["community_code"] == community],

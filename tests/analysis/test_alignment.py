@@ -45,8 +45,9 @@ def test_moves_and_what_they_disturb(cov):
     moves = {m["building_id"]: m for m in cov.alignment(s.C1).moves}
     assert set(moves) == {"b4", "b5"}
     assert (moves["b4"]["from_grid"], moves["b4"]["to_grid"], moves["b4"]["households"]) == (s.P2, s.P1, 10)
-    assert {"type": "party_group_split", "party_org_id": "grp34"} in moves["b4"]["disturbs"]
-    assert {"type": "building_leader_changes_grid", "staff_id": "BL4"} in moves["b4"]["disturbs"]
+    assert {"type": "party_group_split", "party_org_id": "grp34", "name": "3、4号楼党小组"} in moves["b4"]["disturbs"]
+    assert {"type": "building_leader_changes_grid", "staff_id": "BL4", "name": "马"} in moves["b4"]["disturbs"]
+    assert moves["b4"]["building_name"] == "4号楼"  # names beside ids, for people (issue 16, item 3)
     assert moves["b5"]["to_grid"] is None and moves["b5"]["governance_grid"] is None  # no governance grid
 
 

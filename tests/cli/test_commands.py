@@ -81,3 +81,19 @@ def test_bad_input_is_a_message_not_a_traceback(env, tmp_path, args, says, monke
     result = CliRunner().invoke(main, args, env=env)
     assert result.exit_code != 0
     assert says in result.output and "Traceback" not in result.output
+
+
+def test_alignment_and_plan_diff_speak_in_names(env):
+    """Issue 16, item 3: what people read names buildings, people, Party groups, grids and metrics;
+    ids and metric keys are not shown where a name exists."""
+    aligned = CliRunner().invoke(main, ["alignment", s.C1], env=env)
+    assert aligned.exit_code == 0, aligned.output
+    assert "东社区（" in aligned.output and "4号楼  P2" in aligned.output and "楼栋长换网格（马）" in aligned.output
+    assert "b4 " not in aligned.output and "BL4" not in aligned.output
+    made = CliRunner().invoke(main, ["plan", "create", "-c", s.C1, "--adopt-governance"], env=env)
+    assert made.exit_code == 0, made.output
+    plan_id = made.output.strip().splitlines()[-1]
+    diff = CliRunner().invoke(main, ["plan", "diff", plan_id], env=env)
+    assert diff.exit_code == 0, diff.output
+    assert "两网融合率（按户）" in diff.output and "alignment_rate" not in diff.output
+    assert "grid_leader_coverage" not in diff.output
