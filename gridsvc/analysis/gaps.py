@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gridsvc.analysis.scene import LAYER_WORD, Scene, Thresholds
+from gridsvc.analysis.scene import LAYER_WORD, Scene, Thresholds, place_names
 from gridsvc.analysis.units import Units
 
 SIDE_LABEL = LAYER_WORD | {None: ""}
@@ -71,7 +71,7 @@ class Namer:
     def __init__(self, scene: Scene):
         self.grids = dict(zip(scene.grids["code"], scene.grids["name"].fillna(""), strict=True))
         self.communities = dict(zip(scene.communities["code"], scene.communities["name"], strict=True))
-        self.buildings = dict(zip(scene.buildings["id"], scene.buildings["name"], strict=True))
+        self.buildings = dict(zip(scene.buildings["id"], place_names(scene.buildings, fallback=None), strict=True))
         self.orgs = dict(zip(scene.organizations["id"], scene.organizations["name"], strict=True))
 
     def grid(self, code) -> str:
@@ -137,11 +137,11 @@ def _rows(
     )
 
 
-def _labels(ids: pd.Series, names: dict, fallback: str, with_id: bool = True) -> pd.Series:
-    """'3号楼（b3）' where a name exists, else '楼栋b3'."""
+def _labels(ids: pd.Series, names: dict, fallback: str) -> pd.Series:
+    """How a sentence names each object: '3号楼' (its name, or its address), else '编号为b3的楼栋'
+    (an id only where nothing else names it)."""
     name = ids.map(names).fillna("").astype(object)
-    named = name + ("（" + ids + "）" if with_id else "")
-    return named.where(name != "", fallback + ids)
+    return name.where(name != "", "编号为" + ids + "的" + fallback)
 
 
 def building_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[pd.DataFrame]:
@@ -178,7 +178,7 @@ def building_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[p
 def organization_gaps(units: Units, scene: Scene, n: Namer) -> list[pd.DataFrame]:
     o = units.organizations
     geom = scene.organizations.geometry.values.to_numpy()
-    label = _labels(o["id"], n.orgs, "组织", with_id=False)
+    label = _labels(o["id"], n.orgs, "组织")
     unbuilt = o["should_build"] & ~o["own"]
     uncovered = ~o["work_covered"]
     return [

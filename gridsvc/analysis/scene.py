@@ -107,8 +107,9 @@ class Scene:
         return a[started.to_numpy() & running.to_numpy()]
 
 
-def place_names(frame) -> list[str]:
-    """How a person finds each building: its name, else its address, else (only then) its id.
+def place_names(frame, fallback: str | None = "id") -> list:
+    """How a person finds each building: its name, else its address, else (only then) its id (or None
+    with ``fallback=None``).
 
     >>> import pandas as pd
     >>> place_names(pd.DataFrame({"id": ["b1", "b2", "b3"], "name": ["1号楼", None, None], "address": [None, "和平路2号", None]}))
@@ -117,6 +118,6 @@ def place_names(frame) -> list[str]:
     names = frame["name"] if "name" in frame else [None] * len(frame)
     addresses = frame["address"] if "address" in frame else [None] * len(frame)
     return [
-        next((v for v in (n, a) if isinstance(v, str) and v.strip()), i)
+        next((v for v in (n, a) if isinstance(v, str) and v.strip()), i if fallback == "id" else None)
         for n, a, i in zip(names, addresses, frame["id"], strict=True)
     ]

@@ -37,7 +37,13 @@ def report(
     """Headline metrics with counts, rankings worst first, the action list, the gap map, charts,
     alignment and the change since the newest snapshot. The HTML links the interactive map."""
     settings = who.settings
-    made = reports.report(who.db, who.principal.check(area), who.limits, map_link=f"/maps/coverage/{area}")
+    made = reports.report(
+        who.db,
+        who.principal.check(area),
+        who.limits,
+        map_link=f"/maps/coverage/{area}",
+        deadlines=who.settings.deadline_days,
+    )
     body = reports.render(made, format, settings.report_font)
     disposition = "inline" if format == "html" else "attachment"
     return Response(

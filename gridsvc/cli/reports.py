@@ -45,7 +45,9 @@ def report_(settings: Settings, area: str | None, output: Path, map_link: str | 
         write_map(settings, coverage_map_html, area, None, map_file, map_file.name, engine)
         map_link = map_file.name
     click.echo(say("building_report", area=area or SAYS["everything"], fmt=fmt), err=True)
-    made = reports.report(engine, area, coverage_service.thresholds(settings), map_link)
+    made = reports.report(
+        engine, area, coverage_service.thresholds(settings), map_link, deadlines=settings.deadline_days
+    )
     data = reports.render(made, fmt, settings.report_font)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
@@ -57,9 +59,15 @@ def report_(settings: Settings, area: str | None, output: Path, map_link: str | 
 @click.option("--area", default=None, help="区、街道或社区编码（默认全部数据）。Area code.")
 @click.option("--note", default=None, help="随快照保存的备注。A remark kept with the snapshot.")
 @click.option("--list", "list_", is_flag=True, help="列出已保存的快照，而不新建。List the stored snapshots.")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="回溯快照：按该日在岗情况计算并注明该日（如 2025-06-30）。A back-dated snapshot of that day.",
+)
 @click.pass_obj
 @_fail_cleanly
-def snapshot_(settings: Settings, area: str | None, note: str | None, list_: bool) -> None:
+def snapshot_(settings: Settings, area: str | None, note: str | None, list_: bool, as_of) -> None:
     """保存今天的覆盖指标快照，以后的报告据此显示变化。Store today's coverage as a snapshot."""
     from gridsvc.services import reports
     from gridsvc.textual import table
@@ -80,5 +88,7 @@ def snapshot_(settings: Settings, area: str | None, note: str | None, list_: boo
             table(["编号", "时间", "地区", "统计日期", "生成数据", "备注"], rows) if rows else say("no_snapshots")
         )
         return
-    record = reports.take_snapshot(_engine(settings), area, coverage_service.thresholds(settings), note)
+    record = reports.take_snapshot(
+        _engine(settings), area, coverage_service.thresholds(settings), note, as_of.date() if as_of else None
+    )
     click.echo(say("snapshot_taken", id=record["id"], area=record["area"] or SAYS["everything"], at=record["taken_at"]))

@@ -349,6 +349,7 @@ class Snapshot(Base):
     generated: Mapped[bool] = mapped_column(Boolean, server_default="false")
     note: Mapped[str | None] = mapped_column(Text)
     tree = mapped_column(JSONB, nullable=False)
+    gaps = mapped_column(JSONB, nullable=True)  # [[kind, object_id], ...] open when taken (migration 0008)
 
 
 # the accounts and the audit log (migration 0005) and data_version (0002) join Base.metadata here

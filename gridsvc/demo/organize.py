@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zlib
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -247,7 +248,21 @@ def staff(
         if b["staff_grid"] in no_leaders or rng.random() < 0.04:
             plants.add("no_building_leader", b["id"], "住宅楼栋没有在岗楼栋长")
             continue
-        rows.person(f"demo-s-{b['id']}-bl", "building_leader", rng, fulltime=False, target=("building", b["id"]))
+        rows.person(
+            f"demo-s-{b['id']}-bl",
+            "building_leader",
+            rng,
+            fulltime=False,
+            target=("building", b["id"]),
+            start=_appointed(b["id"]),
+        )
+
+
+def _appointed(building_id: str) -> dt.date:
+    """When a building's leader took office: spread over 2025-01 to 2026-09, so that coverage as of
+    earlier dates (back-dated snapshots, the report's trend) rises as they were appointed. Drawn from
+    the id, not the random generator, so the rest of the demo stays as it was."""
+    return dt.date(2025, 1, 1) + dt.timedelta(days=zlib.crc32(building_id.encode()) % 638)
 
 
 def _grid_staff(rows: Rows, code: str, households: int, special: dict, plants: Plants, rng) -> None:

@@ -36,10 +36,12 @@ OSM_ATTRIBUTION = "楼栋轮廓 © OpenStreetMap 贡献者（ODbL）"
 SHEETS = (
     ("汇总", "本地区各项指标（组织覆盖、工作覆盖、网格空间、两网融合），含分子分母及与上次快照的变化"),
     ("街道/社区/网格排名", "下级各地区的全部指标，按高严重度问题数从多到少排列；可用筛选按任一指标排序"),
-    ("问题清单", "逐条问题：严重程度、类型、位置、说明、责任人（有网格长的为网格长，否则为社区）"),
+    ("综合排名", "下一级各地区的综合得分（各项覆盖率的加权平均，权重见表下）及主要失分，最低在前"),
+    ("问题清单", "逐条问题：严重程度、类型、位置、对象、说明、责任人、发现日期、整改时限、状态"),
     ("网格员负荷", "每个治理（合一）网格的户数、网格长、网格员和每名专职网格员服务户数，负荷最重的在前"),
     ("两网融合", "每个社区党建网格与治理网格的融合率（按户）及两类网格数，最低的在前"),
     ("变化", "与上次快照相比有变化的指标（有快照时）"),
+    ("趋势", "历次快照与本期的主要覆盖率（有两期以上时）"),
 )
 
 
@@ -126,6 +128,7 @@ class Report:
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     before: dict = field(default_factory=dict)  # the snapshot's figures: code -> metrics
     map_link: str | None = None
+    bulletin: object | None = None  # reports.bulletin.Bulletin: summary, ranking, trend
 
     @property
     def title(self) -> str:
@@ -320,7 +323,7 @@ def _map_layers(cov: Coverage, area: str | None, gaps: gpd.GeoDataFrame) -> dict
         g = g[g["community_code"].str.startswith(area)]
     return {
         "communities": c[["code", "name", "geometry"]],
-        "grids": g[["code", "layer", "geometry"]],
+        "grids": g[["code", "layer", "name", "geometry"]],
         "gaps": gaps[["kind", "severity", "geometry"]],
         "crs": cov.scene.crs,
     }

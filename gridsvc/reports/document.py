@@ -65,8 +65,10 @@ def blocks(report: Report, font: Path | None, max_actions: int) -> list:
     out.append(Text(_meta(report), "meta"))
     if report.map_link:
         out.append(Link("打开交互式问题地图（可缩放、点击查看每个网格和楼栋）", report.map_link))
+    out += _summary(report)
     out += _headline(report)
     out += _gap_picture(report)
+    out += _score_ranking(report)
     out += _rankings(report)
     out += _charts(report)
     out += _alignment(report)
@@ -76,6 +78,31 @@ def blocks(report: Report, font: Path | None, max_actions: int) -> list:
     if report.osm:
         out.append(Text(rc.OSM_ATTRIBUTION, "note"))
     return out
+
+
+def _summary(report: Report) -> list:
+    b = report.bulletin
+    if b is None:
+        return []
+    return [Heading("摘要"), *(Text(p) for p in b.summary)]
+
+
+def _score_ranking(report: Report) -> list:
+    b = report.bulletin
+    if b is None or b.ranking.empty:
+        return []
+    child = LEVEL_LABEL[report.levels[0].level]
+    weights = "，".join(f"{rc.label(k)}{w}%" for k, w in b.weights.items())
+    rows, marks = [], {}
+    for i, r in enumerate(b.ranking.itertuples()):
+        rows.append([str(r.rank), r.name, "—" if pd.isna(r.score) else f"{r.score:.1f}", r.weakest])
+        if not pd.isna(r.score) and r.score < 90:
+            marks[(i, 2)] = "bad"
+    return [
+        Heading(f"综合排名（{child}，得分最低在前）", 2),
+        Text(f"综合得分为各项覆盖率的加权平均（满分100），权重：{weights}。", "note"),
+        Table(["名次", child, "综合得分", "主要失分"], rows, numeric={0, 2}, widths=[0.6, 2, 1, 4], marks=marks),
+    ]
 
 
 def _meta(report: Report) -> str:
@@ -222,6 +249,9 @@ def _charts(report: Report) -> list:
     workload = figures.workload_chart(report)
     if workload:
         out.append(Picture("workload-chart", workload, "图3　每名专职网格员服务户数（按网格）", 0.9))
+    trend = figures.trend_chart(report)
+    if trend:
+        out.append(Picture("trend-chart", trend, "图4　主要覆盖率的变化（历次快照与本期）", 0.9))
     return out
 
 
@@ -274,9 +304,23 @@ def _actions(report: Report, limit: int) -> list:
         where = r.community or ""
         grid = (r.grid_name or r.grid) if r.grid else ""
         where = grid if grid.startswith(where) else f"{where} {grid}".strip()  # grid names often begin with it
-        rows.append([r.severity, r.kind, where, r.message, r.responsible])
+        rows.append([r.severity, r.kind, where, r.message, r.responsible, _due(r), getattr(r, "status", "")])
         marks[(i, 0)] = r.severity_code
-    return out + [Table(["严重", "问题", "位置", "说明", "责任人"], rows, widths=[0.6, 2, 1.9, 4.1, 1.4], marks=marks)]
+        if str(getattr(r, "status", "")).startswith("逾期"):
+            marks[(i, 6)] = "bad"
+    return out + [
+        Table(
+            ["严重", "问题", "位置", "说明", "责任人", "整改时限", "状态"],
+            rows,
+            widths=[0.6, 1.6, 1.6, 3.4, 1.4, 1.1, 1.3],
+            marks=marks,
+        )
+    ]
+
+
+def _due(r) -> str:
+    deadline = getattr(r, "deadline", None)
+    return "" if deadline is None or pd.isna(deadline) else f"{deadline:%Y-%m-%d}"
 
 
 def _changes(report: Report) -> list:

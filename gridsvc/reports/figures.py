@@ -155,7 +155,9 @@ def gap_map(report: Report) -> bytes | None:
                 zorder=3,
             )
     communities.boundary.plot(ax=ax, color="#252525", linewidth=0.9)
-    if len(communities) <= 60:
+    if report.area["level"] == "community":
+        _grid_names(ax, grids, report.area["name"])
+    elif len(communities) <= 60:
         for name, point in zip(communities["name"], communities.geometry.representative_point(), strict=True):
             ax.annotate(
                 name,
@@ -172,6 +174,49 @@ def gap_map(report: Report) -> bytes | None:
     ax.set_aspect("equal")
     ax.set_title(f"{report.area['name']}问题分布（网格、空白区按最严重的问题着色，圆点为楼栋和组织）", fontsize=11)
     _scale_bar(ax)
+    return _png(fig)
+
+
+def _grid_names(ax, grids, community: str) -> None:
+    """A community's map names its grids (without the community's name they all begin with), the
+    governance side's above their centre and the Party side's below, so that the layers do not collide."""
+    for name, layer, point in zip(grids["name"], grids["layer"], grids.geometry.representative_point(), strict=True):
+        if not isinstance(name, str) or not name:
+            continue
+        short = name.removeprefix(community) or name
+        ax.annotate(
+            short,
+            (point.x, point.y),
+            xytext=(0, 8 if layer == "governance" else -8),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if layer == "governance" else "top",
+            fontsize=7,
+            color=style()["layers"][layer]["stroke"],
+            bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75},
+        )
+
+
+def trend_chart(report: Report) -> bytes | None:
+    """Each headline rate of the report's area over every stored snapshot and today."""
+    t = getattr(report.bulletin, "trend", None)
+    if t is None or t["label"].nunique() < 2:
+        return None
+    points = t.drop_duplicates(["label", "key"]).copy()
+    order = list(dict.fromkeys(points.sort_values("date", kind="stable")["label"]))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for key, line in points.groupby("key", sort=False):
+        line = line.set_index("label").reindex(order)
+        ax.plot(
+            range(len(order)), line["value"].astype(float) * 100, marker="o", linewidth=1.4, label=SHORT_LABELS[key]
+        )
+    dates = points.drop_duplicates("label").set_index("label")["date"]
+    ax.set_xticks(range(len(order)), [f"{dates[lbl]:%Y-%m-%d}\n{lbl}" for lbl in order], fontsize=8)
+    ax.set_ylabel("%")
+    ax.set_ylim(top=101)
+    ax.legend(fontsize=8, ncol=3, loc="lower right", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(f"{report.area['name']}主要覆盖率的变化（各次快照与本期）", fontsize=11)
     return _png(fig)
 
 
@@ -230,4 +275,4 @@ def _scale_bar(ax) -> None:
     )
 
 
-__all__ = ["coverage_chart", "workload_chart", "gap_map", "use_font"]
+__all__ = ["coverage_chart", "workload_chart", "gap_map", "trend_chart", "use_font"]

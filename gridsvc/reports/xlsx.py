@@ -96,11 +96,13 @@ def write_xlsx(report: Report, target) -> None:
     _summary(book, report)
     for table in report.levels:
         _level(book, report, table)
+    _ranking(book, report)
     _actions(book, report)
     _staff(book, report)
     _alignment(book, report)
     if report.previous is not None:
         _changes(book, report)
+    _trend(book, report)
     book.close()
 
 
@@ -145,6 +147,8 @@ def _cover(book: Book, report: Report) -> None:
     ]
     if report.osm:
         facts.append(("数据来源", rc.OSM_ATTRIBUTION))
+    if report.bulletin is not None:
+        facts += [("摘要" if i == 0 else "", text) for i, text in enumerate(report.bulletin.summary)]
     facts += [(name, text) for name, text in rc.SHEETS]
     for label_, text in facts:
         row += 1
@@ -225,10 +229,14 @@ ACTION_COLUMNS = [
     Column("社区代码", width=14),
     Column("网格代码", width=17),
     Column("网格名称", width=20),
-    Column("对象", width=16),
+    Column("对象编号", width=16),
+    Column("对象", width=18),
     Column("说明", width=60),
     Column("网格长", width=10),
-    Column("责任人", width=16),
+    Column("责任人", width=20),
+    Column("发现日期", width=12),
+    Column("整改时限", width=12),
+    Column("状态", width=22),
 ]
 
 
@@ -243,11 +251,47 @@ def _actions(book: Book, report: Report) -> None:
         "grid",
         "grid_name",
         "object_id",
+        "object_name",
         "message",
         "grid_leader",
         "responsible",
+        "since",
+        "deadline",
+        "status",
     ]
-    book.sheet("问题清单", ACTION_COLUMNS, a[fields].itertuples(index=False, name=None))
+    a = a.reindex(columns=fields).astype(object)
+    for day in ("since", "deadline"):
+        a[day] = [None if pd.isna(d) else f"{d:%Y-%m-%d}" for d in a[day]]
+    book.sheet("问题清单", ACTION_COLUMNS, a.itertuples(index=False, name=None))
+
+
+def _ranking(book: Book, report: Report) -> None:
+    b = report.bulletin
+    if b is None or b.ranking.empty:
+        return
+    weights = "，".join(f"{rc.label(k)} {w}%" for k, w in b.weights.items())
+    columns = [
+        Column("名次", "int", 6),
+        Column("代码", width=16),
+        Column(LEVEL_LABEL[report.levels[0].level], width=24),
+        Column("综合得分", "decimal", 10),
+        Column("主要失分", width=60),
+    ]
+    rows = b.ranking.itertuples(index=False, name=None)
+    book.sheet("综合排名", columns, rows, note=f"综合得分为各项覆盖率的加权平均（满分100），权重：{weights}")
+
+
+def _trend(book: Book, report: Report) -> None:
+    b = report.bulletin
+    if b is None or b.trend["label"].nunique() < 2:
+        return
+    wide = b.trend.pivot_table(index=["date", "label"], columns="key", values="value", sort=False).reset_index()
+    keys = [k for k in b.trend["key"].unique() if k in wide.columns]
+    columns = [Column("统计日期", width=12), Column("来源", width=10)] + [
+        Column(rc.label(k), "percent", 14) for k in keys
+    ]
+    rows = ([f"{r['date']:%Y-%m-%d}", r["label"], *(r[k] for k in keys)] for _, r in wide.iterrows())
+    book.sheet("趋势", columns, rows)
 
 
 def _staff(book: Book, report: Report) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput
+from gridsvc.reports import bulletin
 from gridsvc.reports.content import Report, build_report
 from gridsvc.repository import snapshots as repo
 from gridsvc.services import coverage as coverage_service
@@ -40,14 +41,22 @@ def format_of(path: Path) -> str:
 
 
 def report(
-    engine: Engine, area: str | None, limits: Thresholds, map_link: str | None = None, as_of: dt.date | None = None
+    engine: Engine,
+    area: str | None,
+    limits: Thresholds,
+    map_link: str | None = None,
+    as_of: dt.date | None = None,
+    deadlines: dict[str, int] | None = None,
 ) -> Report:
-    """The report of ``area``, compared with the newest snapshot that holds it."""
+    """The report of ``area``, compared with the newest snapshot that holds it, with every stored
+    snapshot for its trend and each gap's status; ``deadlines``: days to fix, by gap kind or severity."""
     cov = coverage_service.coverage(engine, check_area(area), as_of, limits)
     with engine.connect() as conn:
-        previous = repo.latest_snapshot(conn, area)
+        history = repo.history(conn, area)
+    previous = history[-1] if history else None
     made = build_report(cov, area, dt.datetime.now().astimezone(), limits, previous)
     made.map_link = map_link
+    bulletin.complete(made, cov, history, deadlines or {})
     return made
 
 
@@ -68,9 +77,16 @@ def render(made: Report, fmt: str, font: Path | None = None) -> bytes:
     raise InvalidInput(f"unknown report format {fmt!r}; expected html, xlsx or pdf")
 
 
-def take_snapshot(engine: Engine, area: str | None, limits: Thresholds, note: str | None = None) -> dict:
-    """Store the coverage tree of ``area`` (None: everything) with the time; returns its record."""
-    cov = coverage_service.coverage(engine, check_area(area), None, limits)
+def take_snapshot(
+    engine: Engine, area: str | None, limits: Thresholds, note: str | None = None, as_of: dt.date | None = None
+) -> dict:
+    """Store the coverage tree of ``area`` (None: everything) and its open gaps; returns its record.
+    With ``as_of`` in the past the coverage is computed as it stood that day (who was in office then)
+    and the snapshot is dated that day: a back-dated snapshot."""
+    today = dt.date.today()
+    if as_of is not None and as_of > today:
+        raise InvalidInput(f"--as-of {as_of}: a snapshot cannot be taken of a day still to come")
+    cov = coverage_service.coverage(engine, check_area(area), as_of, limits)
     tree = (
         [cov.tree(area)]
         if area
@@ -82,8 +98,13 @@ def take_snapshot(engine: Engine, area: str | None, limits: Thresholds, note: st
             }
         ]
     )
+    gaps = cov.gap_list(area) if area else cov.gaps
+    keys = [[k, str(o)] for k, o in zip(gaps["kind"], gaps["object_id"], strict=True)]
+    taken_at = None
+    if as_of is not None and as_of < today:
+        taken_at = dt.datetime.combine(as_of, dt.time(12)).astimezone()
     with engine.begin() as conn:
-        return repo.insert_snapshot(conn, area, cov.scene.as_of, cov.scene.generated, tree, note)
+        return repo.insert_snapshot(conn, area, cov.scene.as_of, cov.scene.generated, tree, note, keys, taken_at)
 
 
 def snapshots(engine: Engine) -> list[dict]:

@@ -136,7 +136,7 @@ def test_gap_rows_are_complete(cov):
     assert g["severity"].map({"high": 0, "medium": 1, "low": 2}).is_monotonic_increasing
     assert (g["district"] == s.DISTRICT).all() and (g["street"] == s.STREET).all()
     row = g[g["kind"] == "building_group_missing"].iloc[0]
-    assert row["message"] == "2号楼（b2）住有正式党员5名，应建未建楼栋党小组。"
+    assert row["message"] == "2号楼住有正式党员5名，应建未建楼栋党小组。"  # names, never ids (issue 16)
     assert row["grid"] == s.P1 and row["community"] == s.C1
     gap = g[g["kind"] == "grid_gap_area"].iloc[0]
     assert "1000平方米" in gap["message"] and gap["layer"] == "governance"
