@@ -126,10 +126,14 @@ class Organization(Open):
 
 class Alignment(Open):
     community: str
+    community_name: str | None = None
     alignment_rate: Figure
-    pairs: list[dict[str, Any]]
-    unmatched: list[dict[str, Any]]
-    moves: list[dict[str, Any]]
+    pairs: list[dict[str, Any]] = Field(description="party, governance (codes and *_name), households, iou")
+    unmatched: list[dict[str, Any]] = Field(description="grid, name, side")
+    moves: list[dict[str, Any]] = Field(
+        description="building_id, building_name, from_grid, from_name, to_grid, to_name, households, "
+        "disturbs (type, party_org_id or staff_id, name)"
+    )
 
 
 class GridBuilding(Open):

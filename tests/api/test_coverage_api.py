@@ -119,11 +119,14 @@ def test_api_grid_coverage(client):
 
 def test_api_and_cli_alignment(client, settings):
     body = client.get(f"/api/alignment/{s.C1}").json()
-    assert set(body) == {"community", "alignment_rate", "pairs", "unmatched", "moves"}
+    assert set(body) == {"community", "community_name", "alignment_rate", "pairs", "unmatched", "moves"}
+    assert body["community_name"] == "东社区"
     assert body["alignment_rate"]["numerator"] == 90 and body["alignment_rate"]["denominator"] == 105
     assert body["pairs"][0] == {
         "party": s.P1,
         "governance": s.G1,
+        "party_name": "P1",
+        "governance_name": "G1",
         "households": 70,
         "iou": pytest.approx(0.8333, abs=1e-3),
     }
@@ -132,7 +135,7 @@ def test_api_and_cli_alignment(client, settings):
     assert client.get("/api/alignment/329902001009").status_code == 404
     env = {"GRIDSVC_DATABASE_URL": settings.database_url}
     table = CliRunner().invoke(main, ["alignment", s.C1], env=env).output
-    assert "两网融合" in table and "90/105" in table and "楼栋长换网格（BL4）" in table
+    assert "两网融合" in table and "90/105" in table and "楼栋长换网格（马）" in table  # a name, not BL4
     as_json = json.loads(CliRunner().invoke(main, ["alignment", s.C1, "--format", "json"], env=env).output)
     assert as_json["alignment_rate"] == body["alignment_rate"]
 
