@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import text
 
 from gridsvc.api import schemas
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import json_value
 from gridsvc.db.models import BUILDING_USES
-from gridsvc.errors import InvalidInput
+from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.ingest.schema import PHONE_PATTERN, STAFF
 from gridsvc.repository import edits
 
 router = APIRouter(prefix="/api", tags=["edits"])
@@ -91,3 +93,44 @@ def end_assignment(who: CallerDep, assignment_id: RowId, body: AssignmentEnd) ->
     who.principal.require("edit")
     with who.db.begin() as conn:
         return _plain(edits.end_assignment(conn, assignment_id, body.end_date))
+
+
+class LeaderAppointment(BaseModel):
+    """Who leads the building from ``start_date`` (default today): one of the area's staff by
+    ``staff_id``, or a new person by ``name`` and ``phone``."""
+
+    model_config = ConfigDict(extra="forbid")
+    staff_id: str | None = Field(default=None, min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    phone: str | None = Field(default=None, pattern=f"^{PHONE_PATTERN}$", description=STAFF.column("phone").describe)
+    start_date: dt.date = Field(default_factory=dt.date.today)
+
+    @model_validator(mode="after")
+    def _one_person(self):
+        if (self.staff_id is None) == (self.name is None):
+            raise ValueError("give either staff_id (someone already working here) or the name (and phone) of a new person")
+        return self
+
+
+@router.post(
+    "/buildings/{building_id}/leader",
+    status_code=201,
+    response_model=None,
+    summary="Appoint a building's leader (楼栋长): the current one's assignment ends that day",
+)
+def appoint_leader(who: CallerDep, building_id: Annotated[str, Path(max_length=200)], body: LeaderAppointment) -> dict:
+    who.principal.require("edit")
+    with who.db.begin() as conn:
+        made = edits.appoint_building_leader(conn, building_id, body.staff_id, body.name, body.phone, body.start_date)
+    return _plain(made | {"assignment": _plain(made["assignment"]), "ended": [_plain(e) for e in made["ended"]]})
+
+
+@router.get("/buildings/{building_id}/history", response_model=None, summary="Who changed what about a building")
+def building_history(request: Request, who: CallerDep, building_id: Annotated[str, Path(max_length=200)]) -> list:
+    """The audit log's entries about the building, its assignments and its leaders, newest first;
+    for anyone who may see the building."""
+    with who.db.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM buildings WHERE id = :id"), {"id": building_id}) is None:
+            raise NotFound(f"no building with id {building_id!r} in your area")
+    with request.app.state.engine.connect() as conn:  # the audit log is the owner's; sight checked above
+        return [_plain(e) for e in edits.history(conn, building_id)]

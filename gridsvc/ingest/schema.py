@@ -52,6 +52,7 @@ class Layer:
 
 
 POLYGONAL = ("Polygon", "MultiPolygon")
+PHONE_PATTERN = r"\+?[0-9][0-9*-]{4,19}"  # digits (a masked export keeps its *s), an optional + and dashes
 SOURCE = Column("source", "text", choices=SOURCES)
 
 COMMUNITIES = Layer(
@@ -161,7 +162,7 @@ STAFF = Layer(
         Column("name", "text", True),
         Column("role", "text", True, choices=STAFF_ROLES),
         Column("fulltime", "bool"),
-        Column("phone", "text"),
+        Column("phone", "text", pattern=PHONE_PATTERN, describe="a phone number: digits, e.g. 13800000001"),
     ),
     key=("id",),
     extra=(SOURCE,),

@@ -5,11 +5,13 @@ row-level security keeps it inside the caller's scope."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from sqlalchemy import Connection, text
 
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.repository import audit
+from gridsvc.repository.predicates import active_on
 
 BUILDING_FIELDS = (
     "name",
@@ -47,10 +49,11 @@ def update_building(conn: Connection, building_id: str, changes: dict) -> dict:
 
 
 def add_assignment(
-    conn: Connection, staff_id: str, target_type: str, target_id: str, start_date: dt.date | None
+    conn: Connection, staff_id: str, target_type: str, target_id: str, start_date: dt.date | None, new: bool = False
 ) -> dict:
-    """Assign a staff member (already working in the caller's area) to a grid, building or organization."""
-    if conn.scalar(text("SELECT 1 FROM staff WHERE id = :id"), {"id": staff_id}) is None:
+    """Assign a staff member (already working in the caller's area, or ``new``: just added) to a grid,
+    building or organization."""
+    if not new and conn.scalar(text("SELECT 1 FROM staff WHERE id = :id"), {"id": staff_id}) is None:
         raise NotFound(f"no staff member {staff_id!r} in your area")
     table = {"grid": "grids", "building": "buildings", "organization": "organizations"}[target_type]
     key = "code" if target_type == "grid" else "id"
@@ -81,3 +84,49 @@ def end_assignment(conn: Connection, assignment_id: int, end_date: dt.date) -> d
     after = before | {"end_date": end_date}
     audit.record(conn, "assignment.end", "assignment", assignment_id, before, after)
     return after
+
+
+def appoint_building_leader(
+    conn: Connection, building_id: str, staff_id: str | None, name: str | None, phone: str | None, start: dt.date
+) -> dict:
+    """Make a person (one of the area's staff, or a new one by name and phone) the building's leader
+    from ``start``: the current leader's assignment ends that day, a new one begins. All audited."""
+    if conn.scalar(text("SELECT 1 FROM buildings WHERE id = :id"), {"id": building_id}) is None:
+        raise NotFound(f"no building with id {building_id!r} in your area")
+    new = staff_id is None
+    if new:
+        staff_id = "st-" + secrets.token_hex(6)
+        person = {"id": staff_id, "name": name, "role": "building_leader", "fulltime": False, "phone": phone}
+        conn.execute(  # no RETURNING: the new row is visible only once assigned (row-level security)
+            text("""INSERT INTO staff (id, name, role, fulltime, phone, source)
+                    VALUES (:id, :name, :role, :fulltime, :phone, 'import')"""),
+            person,
+        )
+        audit.record(conn, "staff.add", "staff", staff_id, None, person)
+    elif conn.scalar(text("SELECT 1 FROM staff WHERE id = :id"), {"id": staff_id}) is None:
+        raise NotFound(f"no staff member {staff_id!r} in your area")
+    current = conn.execute(
+        text(f"""SELECT a.id FROM assignments a JOIN staff s ON s.id = a.staff_id
+                 WHERE a.target_type = 'building' AND a.target_id = :b AND s.role = 'building_leader'
+                   AND a.staff_id <> :s AND {active_on("a", ":start")}"""),
+        {"b": building_id, "s": staff_id, "start": start},
+    ).scalars()
+    ended = [end_assignment(conn, assignment, start) for assignment in current.all()]
+    made = add_assignment(conn, staff_id, "building", building_id, start, new=new)
+    return {"building_id": building_id, "assignment": made, "ended": ended}
+
+
+def history(conn: Connection, building_id: str, limit: int = 50) -> list[dict]:
+    """The audit entries about a building and its assignments, newest first (``conn``: the owner's;
+    the caller's sight of the building is checked before)."""
+    rows = conn.execute(
+        text("""SELECT at, actor, action, target_type, target_id, before, after FROM audit_log
+                WHERE (target_type = 'building' AND target_id = :b)
+                   OR (target_type = 'assignment' AND (after->>'target_id' = :b OR before->>'target_id' = :b)
+                       AND coalesce(after->>'target_type', before->>'target_type') = 'building')
+                   OR (target_type = 'staff' AND target_id IN (
+                        SELECT staff_id FROM assignments WHERE target_type = 'building' AND target_id = :b))
+                ORDER BY id DESC LIMIT :limit"""),
+        {"b": building_id, "limit": limit},
+    )
+    return [dict(r._mapping) for r in rows]

@@ -1,0 +1,108 @@
+"""Recording fixes where the gap is shown (issue 21), through the API the map's forms use, with
+authentication on: a grid leader appoints a building leader (a new person, or one already working
+in the area), the old leader's assignment ends that day, the gap goes, and the building's history
+tells who did it; outside the scope, for a viewer, or with a bad value, nothing is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from gridsvc.api import create_app
+from tests import coverage_scene as s
+from tests.access import world
+from tests.conftest import fingerprint
+
+
+@pytest.fixture
+def as_user(engine, settings, tmp_path):
+    tokens = world.build(engine, tmp_path)
+    client = TestClient(create_app(settings.model_copy(update={"auth_required": True})))
+
+    def call(name: str, method: str, url: str, **kwargs):
+        return client.request(method, url, headers={"Authorization": f"Bearer {tokens[name]}"}, **kwargs)
+
+    with client:
+        yield call
+
+
+def _leaders(engine, building: str) -> list[tuple]:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("""SELECT s.name, s.phone, a.start_date, a.end_date FROM assignments a JOIN staff s ON s.id = a.staff_id
+                    WHERE a.target_type = 'building' AND a.target_id = :b AND s.role = 'building_leader'
+                    ORDER BY a.id"""),
+            {"b": building},
+        ).all()
+
+
+def test_a_grid_leader_appoints_a_new_building_leader(as_user, engine):
+    before = _leaders(engine, "b2")
+    answer = as_user(
+        "leader",
+        "POST",
+        "/api/buildings/b2/leader",
+        json={"name": "周敏", "phone": "13900001111", "start_date": "2026-11-01"},
+    )
+    assert answer.status_code == 201, answer.text
+    after = _leaders(engine, "b2")
+    start = dt.date(2026, 11, 1)
+    assert after[-1][:4] == ("周敏", "13900001111", start, None)
+    assert all(row[3] is not None and row[3] <= start for row in after[: len(before)])  # no one else leads on
+    assert len(after) == len(before) + 1
+    history = as_user("leader", "GET", "/api/buildings/b2/history").json()
+    added = next(e for e in history if e["action"] == "staff.add")
+    assert added["after"]["name"] == "周敏" and added["actor"] == "leader"
+    assert {e["action"] for e in history} >= {"staff.add", "assignment.add"}
+
+
+def test_one_of_the_areas_staff_can_be_appointed(as_user, engine):
+    answer = as_user("leader", "POST", "/api/buildings/b2/leader", json={"staff_id": "BL1"})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["assignment"]["staff_id"] == "BL1"
+    staff = s.frames()["staff"].set_index("id")
+    assert _leaders(engine, "b2")[-1][0] == staff.loc["BL1", "name"]
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "body", "status", "says"),
+    [
+        ("leader", "/api/buildings/b7/leader", {"name": "外人", "phone": "13900002222"}, 404, "no building"),
+        ("viewer", "/api/buildings/b7/leader", {"name": "甲", "phone": "13900002222"}, 403, "may not"),
+        ("leader", "/api/buildings/b2/leader", {"name": "乙", "phone": "call me"}, 422, "phone"),
+        ("leader", "/api/buildings/b2/leader", {"phone": "13900002222"}, 422, "staff_id"),
+        ("leader", "/api/buildings/b2/leader", {"staff_id": "L3", "name": "丙"}, 422, "either"),
+        ("leader", "/api/buildings/b2/leader", {"staff_id": "L3"}, 404, "no staff member"),
+        ("leader", "/api/buildings/b2", {"households": -3}, 422, "households"),
+    ],
+)
+def test_refused_with_the_field_named_and_nothing_stored(as_user, engine, who, url, body, status, says):
+    before = {t: v for t, v in fingerprint(engine).items() if t not in ("tokens", "login_failures")}
+    method = "PATCH" if url.endswith("/b2") else "POST"
+    answer = as_user(who, method, url, json=body)
+    assert answer.status_code == status and says in answer.text, answer.text
+    after = {t: v for t, v in fingerprint(engine).items() if t not in ("tokens", "login_failures")}
+    assert after == before
+
+
+def test_an_end_before_its_start_is_refused(as_user, engine):
+    with engine.connect() as conn:
+        assignment = conn.scalar(text("SELECT id FROM assignments WHERE staff_id = 'BL2' AND target_id = 'b2'"))
+        start = conn.scalar(text("SELECT start_date FROM assignments WHERE id = :i"), {"i": assignment})
+    before = fingerprint(engine)["assignments"]
+    answer = as_user("leader", "POST", f"/api/assignments/{assignment}/end", json={"end_date": "1990-01-01"})
+    assert answer.status_code == 422 and "before the assignment's start" in answer.text, (answer.text, start)
+    assert fingerprint(engine)["assignments"] == before
+
+
+def test_the_sitting_leader_hands_over_on_the_day(as_user, engine):
+    sitting = [row for row in _leaders(engine, "b1") if row[3] is None]
+    assert sitting, "b1 has a sitting leader in the scene"
+    answer = as_user("leader", "POST", "/api/buildings/b1/leader", json={"name": "新楼长", "start_date": "2026-11-15"})
+    assert answer.status_code == 201 and len(answer.json()["ended"]) == len(sitting)
+    rows = _leaders(engine, "b1")
+    assert [r[3] for r in rows if r[0] == sitting[0][0]] == [dt.date(2026, 11, 15)]
+    assert rows[-1][0] == "新楼长" and rows[-1][3] is None
