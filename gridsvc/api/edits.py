@@ -108,7 +108,9 @@ class LeaderAppointment(BaseModel):
     @model_validator(mode="after")
     def _one_person(self):
         if (self.staff_id is None) == (self.name is None):
-            raise ValueError("give either staff_id (someone already working here) or the name (and phone) of a new person")
+            raise ValueError(
+                "give either staff_id (someone already working here) or the name (and phone) of a new person"
+            )
         return self
 
 

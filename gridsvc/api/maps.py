@@ -54,7 +54,7 @@ def alignment_page(
 def grid_page(
     who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("grid"))], basemap: BasemapKind = None
 ) -> HTMLResponse:
-    return _page(who, maps.grid_map_html, code, "grid", basemap)
+    return _page(who, maps.grid_map_html, code, "grid", basemap, editable=who.principal.may("edit"))
 
 
 tiles = APIRouter(prefix="/tiles")

@@ -179,7 +179,8 @@ class Attribution(MacroElement):
 class FeaturePopups(MacroElement):
     """A popup per feature of ``layer``, built in the browser: one row per field (values already
     escaped by ``geojson``), a ``tel:`` link for a whole phone number in ``tel`` (a masked one stays
-    text), and an optional link made of ``link_prefix`` and the feature's ``code``."""
+    text), buttons opening the edit forms (``actions``: (action, label)), and an optional link made
+    of ``link_prefix`` and the feature's ``code``."""
 
     _template = Template(r"""{% macro script(this, kwargs) %}
         {{ this.layer.get_name() }}.eachLayer(function (l) {
@@ -196,6 +197,12 @@ class FeaturePopups(MacroElement):
                     a.className = "gs-tel";
                     box.appendChild(a);
                 }
+                for (const [action, label] of {{ this.actions|tojson }}) {  // the edit forms (rendering.edit_forms)
+                    const b = document.createElement("button");
+                    Object.assign(b, {type: "button", className: "gs-act", textContent: label});
+                    Object.assign(b.dataset, {gsAction: action, id: p.id, name: p[{{ this.name_field|tojson }}] || p.id});
+                    box.appendChild(b);
+                }
                 if ({{ this.link_prefix|tojson }}) {
                     const a = document.createElement("a");
                     a.href = {{ this.link_prefix|tojson }} + encodeURIComponent(p.code);
@@ -208,11 +215,20 @@ class FeaturePopups(MacroElement):
         });
     {% endmacro %}""")
 
-    def __init__(self, layer, fields: list[str], css: str, tel: str | None = None, link: tuple[str, str] | None = None):
+    def __init__(
+        self,
+        layer,
+        fields: list[str],
+        css: str,
+        tel: str | None = None,
+        link: tuple[str, str] | None = None,
+        actions: list[tuple[str, str]] = (),
+    ):
         super().__init__()
         self._name = "FeaturePopups"
         self.layer, self.fields, self.css, self.tel = layer, [html.escape(f) for f in fields], css, tel
         self.link_prefix, self.link_text = link or (None, None)
+        self.actions, self.name_field = [list(a) for a in actions], html.escape(fields[0]) if fields else "id"
 
 
 class PhoneLayout(MacroElement):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import folium
 import geopandas as gpd
@@ -16,6 +16,7 @@ from jinja2 import Template
 from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_ORDER
 from gridsvc.analysis.metrics import LABELS
 from gridsvc.labels import STAFF_ROLE_LABEL, USE_LABEL, place_names
+from gridsvc.rendering import edit_forms
 from gridsvc.rendering.common import (
     Basemap,
     FeaturePopups,
@@ -44,6 +45,8 @@ class GridMapData:
     roads: gpd.GeoDataFrame
     generated: bool
     osm: bool
+    editable: bool = False  # served to a caller who may edit: the popups and to-do rows open forms
+    people: list = field(default_factory=list)  # [id, name, role label] the leader form offers
 
 
 def grid_map(data: GridMapData, basemap: Basemap | None = None) -> folium.Map:
@@ -59,9 +62,12 @@ def grid_map(data: GridMapData, basemap: Basemap | None = None) -> folium.Map:
         style_function=lambda _: {"color": layer["stroke"], "weight": 3, "fill": False, "dashArray": layer["dash"]},
     ).add_to(m)
     gaps = for_display(data.gaps, basemap)
-    _buildings(m, buildings)
+    _buildings(m, buildings, data.editable)
     _gap_markers(m, gaps)
     _summary(m, data, gaps)
+    if data.editable:
+        m.get_root().header.add_child(folium.Element(edit_forms.CSS))
+        m.add_child(edit_forms.EditForms(data.people))
     m.add_child(MapHelpers(LABEL_ZOOM))
     statuses = style()["building_status"]
     legend(m, "楼栋状态", [(s["fill"], s["label"]) for s in statuses.values()] + [(layer["stroke"], layer["label"])])
@@ -91,7 +97,7 @@ def _context(m: folium.Map, community: gpd.GeoDataFrame, roads: gpd.GeoDataFrame
     ).add_to(m)
 
 
-def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame) -> folium.GeoJson | None:
+def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame, editable: bool = False) -> folium.GeoJson | None:
     if buildings.empty:
         return None
     statuses = style()["building_status"]
@@ -120,7 +126,8 @@ def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame) -> folium.GeoJson | N
         },
         tooltip=folium.GeoJsonTooltip(fields=["名称"], labels=False),
     ).add_to(m)
-    m.add_child(FeaturePopups(layer, fields, "gs-building-popup", tel="tel"))
+    actions = [("leader", "登记楼栋长"), ("figures", "修改数据"), ("history", "变更记录")] if editable else []
+    m.add_child(FeaturePopups(layer, fields, "gs-building-popup", tel="tel", actions=actions))
     # one layer of labels (not a marker per building: each folium element costs a template), shown
     # from LABEL_ZOOM on and never over a gap marker or another label
     with_members = b[b["正式党员"] > 0]
@@ -196,7 +203,7 @@ def _summary(m: folium.Map, data: GridMapData, gaps: gpd.GeoDataFrame) -> None:
     body = (
         f"<h4>{html.escape(str(g['name'] or g['code']))}</h4>"
         f"<div>{html.escape(g['code'])} · {layer_label} · 楼栋{len(data.buildings)}栋 · {households}户</div>"
-        f"<details open><summary>待办（{len(data.gaps)}）</summary>{todo_list(gaps)}</details>"
+        f"<details open><summary>待办（{len(data.gaps)}）</summary>{todo_list(gaps, data.editable)}</details>"
         f"<details><summary>工作人员</summary><table>{staff or '<tr><td>无在岗网格长、网格员</td></tr>'}</table></details>"
         f"<details><summary>覆盖指标</summary>{metric_rows(data.metrics, LABELS)}</details>"
     )
@@ -211,7 +218,7 @@ def _phone(phone: str | None) -> str:
     return f'<a href="tel:{text}">{text}</a>' if phone.replace("-", "").lstrip("+").isdigit() else text
 
 
-def todo_list(gaps: gpd.GeoDataFrame) -> str:
+def todo_list(gaps: gpd.GeoDataFrame, editable: bool = False) -> str:
     """The grid's gaps as things to do, grouped by kind (most severe first): the grid's own as
     sentences, each building's or organization's as a row with its name that flies the map to it."""
     if gaps.empty:
@@ -225,13 +232,29 @@ def todo_list(gaps: gpd.GeoDataFrame) -> str:
             points = shapely.point_on_surface(group.geometry.values.to_numpy())
             rows = "".join(
                 f'<li><a href="#" class="gs-todo" data-id="{html.escape(str(oid))}" data-lat="{p.y:.6f}" '
-                f'data-lng="{p.x:.6f}">{html.escape(str(name))}</a></li>'
+                f'data-lng="{p.x:.6f}">{html.escape(str(name))}</a>'
+                + (_fix_button(kind, oid, name) if editable else "")
+                + "</li>"
                 for oid, name, p in zip(group["object_id"], group["object_name"], points, strict=True)
             )
         else:
             rows = "".join(f"<li>{html.escape(msg)}</li>" for msg in group["message"])
         parts.append(f"{head}<ol class='gs-todo-list'>{rows}</ol>")
     return "".join(parts)
+
+
+_FIXES = {"no_building_leader": ("leader", "登记"), "building_group_missing": ("figures", "更正")}
+
+
+def _fix_button(kind: str, object_id, name) -> str:
+    """The button that opens the form fixing a gap of ``kind`` (none for kinds fixed elsewhere)."""
+    if kind not in _FIXES:
+        return ""
+    action, label = _FIXES[kind]
+    return (
+        f' <button type="button" class="gs-act" data-gs-action="{action}" data-id="{html.escape(str(object_id))}" '
+        f'data-name="{html.escape(str(name))}">{label}</button>'
+    )
 
 
 class MapHelpers(MacroElement):

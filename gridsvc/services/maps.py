@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput, NotFound
-from gridsvc.labels import place_names
+from gridsvc.labels import STAFF_ROLE_LABEL, place_names
 from gridsvc.rendering.common import Basemap
 from gridsvc.rendering.grid_map import GridMapData, buildings_frame, grid_map
 from gridsvc.rendering.offline import finalize
@@ -41,9 +41,15 @@ def grid_staff(scene, code: str) -> list[dict]:
 
 
 def grid_map_html(
-    engine: Engine, code: str, basemap: Basemap, inline: bool = True, limits: Thresholds | None = None
+    engine: Engine,
+    code: str,
+    basemap: Basemap,
+    inline: bool = True,
+    limits: Thresholds | None = None,
+    editable: bool = False,
 ) -> str:
-    """The grid leader's map of grid ``code`` as an HTML page."""
+    """The grid leader's map of grid ``code`` as an HTML page; ``editable``: with the forms that
+    record fixes (a served page, for a caller who may edit)."""
     with engine.connect() as conn:
         if not repo.grid_exists(conn, code):
             raise NotFound(f"no current grid with code {code!r}")
@@ -71,6 +77,8 @@ def grid_map_html(
     buildings = buildings.join(building_people(scene, buildings, lambda ids, ph: principal.phones(ids, ph, seen)))
     gaps = named_gaps(cov.gap_list(code), scene)
     data = GridMapData(grid, community, buildings, active, gaps, cov.metrics(code), roads, scene.generated, scene.osm)
+    if editable:
+        data.editable, data.people = True, grid_people(scene, code, buildings)
     return finalize(grid_map(data, basemap).get_root().render(), inline=inline)
 
 
@@ -101,6 +109,18 @@ def building_people(scene, buildings, phones) -> pd.DataFrame:
         },
         index=buildings.index,
     )
+
+
+def grid_people(scene, code: str, buildings) -> list[list[str]]:
+    """[id, name, role label] of the staff working in grid ``code`` or on its buildings, for the forms."""
+    a = scene.active_assignments()
+    mine = ((a["target_type"] == "grid") & (a["target_id"] == code)) | (
+        (a["target_type"] == "building") & a["target_id"].isin(buildings["id"])
+    )
+    staff = scene.staff[scene.staff["id"].isin(a.loc[mine, "staff_id"])].sort_values(["role", "name"])
+    return [
+        [i, n, STAFF_ROLE_LABEL.get(r, r)] for i, n, r in zip(staff["id"], staff["name"], staff["role"], strict=True)
+    ]
 
 
 def named_gaps(gaps, scene):

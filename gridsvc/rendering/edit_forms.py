@@ -1,0 +1,139 @@
+"""Forms on the grid leader's map (served, for callers who may edit): appoint a building leader,
+correct a building's figures, read its history. Phone first: a bottom sheet with large inputs, a
+numeric keyboard for numbers and a phone keyboard for phones. Each form sends JSON to the API with
+the page's login cookie (same origin, so the CSRF guard lets it through), shows the API's refusal
+with the field named, and on success reloads the page, so figures, colours and the to-do list
+are redrawn at once.
+
+Text from the database reaches the sheet only as ``textContent`` or as already escaped properties."""
+
+from __future__ import annotations
+
+import json
+
+from branca.element import MacroElement
+from jinja2 import Template
+
+# the API's field names as the forms label them (errors name the field the way the form does)
+FIELD_LABEL = {
+    "staff_id": "人员",
+    "name": "姓名",
+    "phone": "手机",
+    "start_date": "开始日期",
+    "households": "户数",
+    "residents": "常住人口",
+    "full_members": "正式党员",
+    "floors": "层数",
+}
+
+CSS = """<style>
+.gs-sheet { position: fixed; left: 0; right: 0; bottom: 0; z-index: 3000; background: #fff; max-height: 75vh;
+  overflow: auto; padding: 14px 16px 20px; border-radius: 14px 14px 0 0; box-shadow: 0 -2px 12px rgba(0,0,0,.35);
+  font-family: system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; font-size: 16px; }
+.gs-sheet h4 { margin: 0 0 10px; font-size: 17px; }
+.gs-sheet label { display: block; margin: 8px 0 2px; font-size: 14px; color: #34495e; }
+.gs-sheet input, .gs-sheet select { width: 100%; box-sizing: border-box; min-height: 44px; font-size: 16px;
+  padding: 6px 8px; border: 1px solid #aab7b8; border-radius: 6px; }
+.gs-sheet .gs-row { display: flex; gap: 10px; margin-top: 14px; }
+.gs-sheet button { flex: 1; min-height: 46px; font-size: 16px; border-radius: 6px; border: 0; }
+.gs-sheet button.gs-ok { background: #1f618d; color: #fff; } .gs-sheet button.gs-cancel { background: #e5e8e8; }
+.gs-sheet .gs-error { color: #b03a2e; margin-top: 8px; white-space: pre-line; }
+.gs-sheet ol { padding-left: 20px; font-size: 14px; } .gs-sheet li { margin: 4px 0; }
+button.gs-act { margin: 6px 6px 0 0; min-height: 36px; padding: 4px 10px; border: 1px solid #1f618d;
+  border-radius: 4px; background: #fff; color: #1f618d; font-size: 14px; }
+@media (min-width: 601px) { .gs-sheet { left: 10px; right: auto; bottom: 10px; width: 380px; border-radius: 10px; } }
+</style>"""
+
+
+class EditForms(MacroElement):
+    """The sheet and its three forms; ``people``: [id, name, role label] of the grid's staff to pick from."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+    (function () {
+        const people = {{ this.people }}, labels = {{ this.labels }};
+        const sheet = document.createElement("div");
+        sheet.className = "gs-sheet"; sheet.hidden = true; sheet.setAttribute("role", "dialog");
+        document.body.appendChild(sheet);
+        const el = (tag, props, parent) => { const e = Object.assign(document.createElement(tag), props || {});
+            if (parent) parent.appendChild(e); return e; };
+        function field(form, label, props) {
+            el("label", {textContent: label, htmlFor: props.id}, form);
+            return el(props.tag || "input", props, form);
+        }
+        function open(title) {
+            sheet.replaceChildren(); el("h4", {textContent: title}, sheet); sheet.hidden = false;
+            return el("form", {}, sheet);
+        }
+        function buttons(form, ok) {
+            const row = el("div", {className: "gs-row"}, form);
+            el("button", {type: "button", className: "gs-cancel", textContent: "取消"}, row)
+                .addEventListener("click", () => { sheet.hidden = true; });
+            if (ok) el("button", {type: "submit", className: "gs-ok", textContent: ok}, row);
+            return el("div", {className: "gs-error"}, form);
+        }
+        function explain(body) {
+            if (Array.isArray(body.detail)) return body.detail.map(d => {
+                const f = (d.loc || []).filter(p => p !== "body").join(".");
+                return (labels[f] || f || "提交") + "：" + d.msg; }).join("\\n");
+            return typeof body.detail === "string" ? body.detail : "提交失败";
+        }
+        async function send(method, url, body, error) {
+            error.textContent = "正在提交 …";
+            const r = await fetch(url, {method, credentials: "same-origin",
+                headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+            if (r.ok) { window.location.reload(); return; }
+            error.textContent = explain(await r.json().catch(() => ({detail: r.status + " " + r.statusText})));
+        }
+        const today = new Date().toISOString().slice(0, 10);
+        function leaderForm(id, name) {
+            const form = open("登记楼栋长：" + name);
+            const who = field(form, "楼栋长", {tag: "select", id: "gs-who"});
+            el("option", {value: "", textContent: "新登记一位"}, who);
+            for (const [pid, pname, role] of people) el("option", {value: pid, textContent: pname + "（" + role + "）"}, who);
+            const pname = field(form, "姓名", {id: "gs-name", autocomplete: "name"});
+            const phone = field(form, "手机", {id: "gs-phone", type: "tel", inputMode: "tel", autocomplete: "tel"});
+            const start = field(form, "开始日期", {id: "gs-start", type: "date", value: today});
+            who.addEventListener("change", () => { pname.disabled = phone.disabled = who.value !== ""; });
+            const error = buttons(form, "保存");
+            form.addEventListener("submit", e => { e.preventDefault();
+                const body = who.value ? {staff_id: who.value} : {name: pname.value.trim() || null, phone: phone.value.trim() || null};
+                send("POST", "/api/buildings/" + encodeURIComponent(id) + "/leader",
+                     Object.assign(body, {start_date: start.value || today}), error); });
+        }
+        function figuresForm(id, name) {
+            const form = open("修改数据：" + name), body = {};
+            const inputs = ["households", "residents", "full_members", "floors"].map(f =>
+                [f, field(form, labels[f], {id: "gs-" + f, type: "number", inputMode: "numeric", min: "0", step: "1"})]);
+            const error = buttons(form, "保存");
+            form.addEventListener("submit", e => { e.preventDefault();
+                for (const [f, input] of inputs) if (input.value !== "") body[f] = Number(input.value);
+                if (!Object.keys(body).length) { error.textContent = "请至少填写一项"; return; }
+                send("PATCH", "/api/buildings/" + encodeURIComponent(id), body, error); });
+        }
+        async function history(id, name) {
+            const form = open("变更记录：" + name), list = el("ol", {}, form);
+            const error = buttons(form, null);
+            const r = await fetch("/api/buildings/" + encodeURIComponent(id) + "/history", {credentials: "same-origin"});
+            if (!r.ok) { error.textContent = explain(await r.json().catch(() => ({}))); return; }
+            const entries = await r.json();
+            if (!entries.length) el("li", {textContent: "尚无记录"}, list);
+            for (const e of entries) {
+                const after = e.after || {}, what = after.name || after.staff_id || Object.keys(after).join("、");
+                el("li", {textContent: e.at.slice(0, 16).replace("T", " ") + "　" + e.actor + "　" + e.action + "　" + what}, list);
+            }
+        }
+        document.addEventListener("click", e => {
+            const b = e.target.closest("[data-gs-action]");
+            if (!b) return;
+            e.preventDefault();
+            const act = {leader: leaderForm, figures: figuresForm, history}[b.dataset.gsAction];
+            if (act) act(b.dataset.id, b.dataset.name);
+        });
+    })();
+    {% endmacro %}""")
+
+    def __init__(self, people: list[list[str]]):
+        super().__init__()
+        self._name = "EditForms"
+        self.people = json.dumps(people, ensure_ascii=False).replace("</", "<\\/")
+        self.labels = json.dumps(FIELD_LABEL, ensure_ascii=False)

@@ -1,0 +1,101 @@
+"""A grid leader records a fix where the gap is shown (issue 21), in Chromium at phone size, logged in
+with the cookie, every outside request refused: the to-do row of a building without a leader opens
+the bottom-sheet form, the new leader is saved, the page redraws without the gap and with the
+building's new colour, and the audit log names the leader. A bad phone is refused with the field
+named and nothing stored; a building outside the leader's grid is neither offered nor accepted."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import text
+
+from gridsvc.api import create_app
+from tests import coverage_scene as s
+from tests.access import world
+from tests.browser.serving import SHOTS, serve, wait_for_map
+
+
+@pytest.fixture(scope="module")
+def secured(engine, settings, tmp_path_factory):
+    world.build(engine, tmp_path_factory.mktemp("fix"))
+    with engine.begin() as conn:  # b1 (its Party group set up) loses its leader: its one gap is that
+        conn.execute(text("UPDATE assignments SET end_date = '2025-01-01' WHERE staff_id = 'BL1' AND target_id = 'b1'"))
+    with serve(create_app(settings.model_copy(update={"auth_required": True}))) as base:
+        yield base, engine
+
+
+@pytest.fixture
+def leader_page(secured, browser):
+    base, engine = secured
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    outside = []
+    page.route(
+        "**/*",
+        lambda r: r.continue_() if r.request.url.startswith(base) else (outside.append(r.request.url), r.abort()),
+    )
+    page.goto(f"{base}/login?next=/maps/grids/{s.G1}")
+    page.fill("#u", "leader")
+    page.fill("#p", world.password("leader"))
+    page.click("button[type=submit]")
+    wait_for_map(page)
+    yield page, base, engine, outside
+    context.close()
+
+
+STATUS = """(id) => { for (const key of Object.keys(window)) { if (key.startsWith("map_") && window[key] instanceof L.Map) {
+    let found = null; window[key].eachLayer(l => { if (l.feature && l.feature.properties.gs_kind === "building"
+        && l.feature.properties.id === id) found = [l.feature.properties.status, l.options.fillColor]; });
+    return found; } } }"""
+
+
+def _wait(predicate, what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def test_a_leader_is_appointed_from_the_todo_row(leader_page):
+    page, base, engine, outside = leader_page
+    row = page.locator('button[data-gs-action="leader"][data-id="b1"]')
+    assert row.count() == 1, "b1 has no sitting leader: its to-do row offers the form"
+    before = page.evaluate(STATUS, "b1")
+    row.click()
+    sheet = page.locator(".gs-sheet")
+    assert sheet.is_visible() and "1号楼" in sheet.inner_text()
+    assert page.locator("#gs-phone").get_attribute("inputmode") == "tel"
+    page.fill("#gs-name", "钱多多")
+    page.fill("#gs-phone", "不是号码")
+    page.screenshot(path=str(SHOTS / "fix-form-390.png"))
+    page.locator(".gs-sheet button[type=submit]").click()
+    _wait(lambda: "手机" in page.locator(".gs-error").inner_text(), "the bad phone is named")
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM staff WHERE name = '钱多多'")) == 0
+    page.fill("#gs-phone", "13900003333")
+    with page.expect_navigation():
+        page.locator(".gs-sheet button[type=submit]").click()
+    wait_for_map(page)
+    assert page.locator('button[data-gs-action="leader"][data-id="b1"]').count() == 0  # the gap is gone
+    after = page.evaluate(STATUS, "b1")
+    assert after[0] != before[0] and after[1] != before[1]  # and the building's colour changed
+    page.screenshot(path=str(SHOTS / "fix-done-390.png"))
+    with engine.connect() as conn:
+        entry = conn.execute(
+            text("SELECT actor, after->>'name' FROM audit_log WHERE action = 'staff.add' ORDER BY id DESC LIMIT 1")
+        ).one()
+    assert tuple(entry) == ("leader", "钱多多")
+    assert outside == []
+
+
+def test_a_building_outside_the_grid_is_neither_offered_nor_accepted(leader_page):
+    page, base, _, _ = leader_page
+    assert page.locator('[data-gs-action][data-id="b7"]').count() == 0
+    refused = page.evaluate(
+        """async () => { const r = await fetch("/api/buildings/b7/leader", {method: "POST", credentials: "same-origin",
+             headers: {"Content-Type": "application/json"}, body: JSON.stringify({name: "外人"})}); return r.status; }"""
+    )
+    assert refused == 404
+    assert page.goto(f"{base}/maps/grids/{s.U1}").status == 404
