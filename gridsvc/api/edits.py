@@ -95,8 +95,8 @@ def end_assignment(who: CallerDep, assignment_id: RowId, body: AssignmentEnd) ->
         return _plain(edits.end_assignment(conn, assignment_id, body.end_date))
 
 
-class LeaderAppointment(BaseModel):
-    """Who leads the building from ``start_date`` (default today): one of the area's staff by
+class Appointment(BaseModel):
+    """Who takes the post from ``start_date`` (default today): one of the area's staff by
     ``staff_id``, or a new person by ``name`` and ``phone``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -120,11 +120,46 @@ class LeaderAppointment(BaseModel):
     response_model=None,
     summary="Appoint a building's leader (楼栋长): the current one's assignment ends that day",
 )
-def appoint_leader(who: CallerDep, building_id: Annotated[str, Path(max_length=200)], body: LeaderAppointment) -> dict:
+def appoint_leader(who: CallerDep, building_id: Annotated[str, Path(max_length=200)], body: Appointment) -> dict:
     who.principal.require("edit")
+    return _appoint(who, "building", building_id, body)
+
+
+def _appoint(who, target_type: str, target_id: str, body: Appointment) -> dict:
     with who.db.begin() as conn:
-        made = edits.appoint_building_leader(conn, building_id, body.staff_id, body.name, body.phone, body.start_date)
+        made = edits.appoint(conn, target_type, target_id, body.staff_id, body.name, body.phone, body.start_date)
     return _plain(made | {"assignment": _plain(made["assignment"]), "ended": [_plain(e) for e in made["ended"]]})
+
+
+@router.post(
+    "/organizations/{organization_id}/liaison",
+    status_code=201,
+    response_model=None,
+    summary="Send a Party-building liaison (党建指导员) to an organization (planners, grid leaders)",
+)
+def appoint_liaison(who: CallerDep, organization_id: Annotated[str, Path(max_length=200)], body: Appointment) -> dict:
+    who.principal.require("organize")
+    return _appoint(who, "organization", organization_id, body)
+
+
+class OrganizationChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    has_union: bool | None = None
+    has_youth_league: bool | None = None
+
+
+@router.patch(
+    "/organizations/{organization_id}",
+    response_model=None,
+    summary="Record an organization's union and Youth League (planners, grid leaders)",
+)
+def update_organization(
+    who: CallerDep, organization_id: Annotated[str, Path(max_length=200)], body: OrganizationChanges
+) -> dict:
+    who.principal.require("organize")
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    with who.db.begin() as conn:
+        return {"id": organization_id} | _plain(edits.update_organization(conn, organization_id, changes))
 
 
 @router.get("/buildings/{building_id}/history", response_model=None, summary="Who changed what about a building")

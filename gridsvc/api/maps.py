@@ -39,7 +39,14 @@ def coverage_page(
 ) -> HTMLResponse:
     """Grids coloured by ``metric``, gap areas and markers by kind; buildings come as vector tiles."""
     return _page(
-        who, maps.coverage_map_html, code, "area", basemap, metric=metric, tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf"
+        who,
+        maps.coverage_map_html,
+        code,
+        "area",
+        basemap,
+        metric=metric,
+        tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf",
+        editable=who.principal.may("organize"),
     )
 
 

@@ -223,12 +223,14 @@ class FeaturePopups(MacroElement):
         tel: str | None = None,
         link: tuple[str, str] | None = None,
         actions: list[tuple[str, str]] = (),
+        name_field: str | None = None,
     ):
         super().__init__()
         self._name = "FeaturePopups"
         self.layer, self.fields, self.css, self.tel = layer, [html.escape(f) for f in fields], css, tel
         self.link_prefix, self.link_text = link or (None, None)
-        self.actions, self.name_field = [list(a) for a in actions], html.escape(fields[0]) if fields else "id"
+        self.actions = [list(a) for a in actions]
+        self.name_field = html.escape(name_field or (fields[0] if fields else "id"))
 
 
 class PhoneLayout(MacroElement):

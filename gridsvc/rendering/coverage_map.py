@@ -8,7 +8,7 @@ with its count, and building footprints come as vector tiles from ``/tiles`` whe
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import folium
 import geopandas as gpd
@@ -21,6 +21,7 @@ from jinja2 import Template
 from gridsvc.analysis.gaps import GAP_KIND
 from gridsvc.analysis.metrics import HEADLINE, LABELS, METRIC_BY_KEY, METRICS
 from gridsvc.labels import USE_LABEL
+from gridsvc.rendering import edit_forms
 from gridsvc.rendering.common import (
     Basemap,
     FeaturePopups,
@@ -54,6 +55,8 @@ class CoverageMapData:
     generated: bool
     osm: bool
     tiles_url: str | None = None  # e.g. "/tiles/buildings/{z}/{x}/{y}.pbf" when served
+    editable: bool = False  # served to a caller who may record organizations' liaisons and flags
+    people: list = field(default_factory=list)  # [id, name, role label, role] the liaison form offers
 
 
 def scale(metric: str) -> dict:
@@ -99,7 +102,10 @@ def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> foliu
         m.add_child(MetricChoice())
     gaps = for_display(data.gaps, basemap)
     _gap_areas(m, gaps[gaps["kind"].isin(AREA_KINDS)])
-    _gap_markers(m, gaps[~gaps["kind"].isin(AREA_KINDS)], grids)
+    _gap_markers(m, gaps[~gaps["kind"].isin(AREA_KINDS)], grids, data.editable)
+    if data.editable:
+        m.get_root().header.add_child(folium.Element(edit_forms.CSS))
+        m.add_child(edit_forms.EditForms(data.people))
     _summary(m, data)
     legend(
         m,
@@ -172,13 +178,18 @@ def _gap_areas(m: folium.Map, gaps: gpd.GeoDataFrame) -> None:
     ).add_to(m)
 
 
-def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> None:
-    """One switchable layer per kind; a kind with too many markers is summed per grid instead."""
+ORG_FIXES = [("liaison", "选派党建指导员"), ("flags", "工会/团组织")]
+
+
+def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, editable: bool = False) -> None:
+    """One switchable layer per kind; a kind with too many markers is summed per grid instead. For an
+    editor an organization's marker opens the forms that fix its work coverage."""
     severity = style()["severity"]
     for kind, group in gaps.groupby("kind", sort=False):
         label = f"{GAP_KIND[kind].label}（{len(group)}）"
-        points = gap_points(group) if len(group) <= MAX_POINTS else _per_grid(group, grids, kind)
-        folium.GeoJson(
+        single = len(group) <= MAX_POINTS
+        points = gap_points(group) if single else _per_grid(group, grids, kind)
+        layer = folium.GeoJson(
             geojson(points),
             name=label,
             show=GAP_KIND[kind].severity != "low",
@@ -189,8 +200,9 @@ def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame)
                 "fillOpacity": 0.95,
                 "fillColor": severity[f["properties"]["severity"]]["color"],
             },
-            popup=folium.GeoJsonPopup(fields=["问题"], labels=False),
         ).add_to(m)
+        actions = ORG_FIXES if editable and single and GAP_KIND[kind].object_type == "organization" else []
+        m.add_child(FeaturePopups(layer, ["问题"], "gs-gap-popup", actions=actions, name_field="name"))
 
 
 def _per_grid(gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:

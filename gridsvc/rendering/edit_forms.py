@@ -1,5 +1,6 @@
-"""Forms on the grid leader's map (served, for callers who may edit): appoint a building leader,
-correct a building's figures, read its history. Phone first: a bottom sheet with large inputs, a
+"""Forms on the served maps, for callers who may edit: on the grid leader's map appoint a building
+leader, correct a building's figures, read its history; on the coverage map (planners) send an
+organization a Party-building liaison and record its union and Youth League. Phone first: a bottom sheet with large inputs, a
 numeric keyboard for numbers and a phone keyboard for phones. Each form sends JSON to the API with
 the page's login cookie (same origin, so the CSRF guard lets it through), shows the API's refusal
 with the field named, and on success reloads the page, so figures, colours and the to-do list
@@ -46,7 +47,7 @@ button.gs-act { margin: 6px 6px 0 0; min-height: 36px; padding: 4px 10px; border
 
 
 class EditForms(MacroElement):
-    """The sheet and its three forms; ``people``: [id, name, role label] of the grid's staff to pick from."""
+    """The sheet and its forms; ``people``: [id, name, role label, role] of the staff to pick from."""
 
     _template = Template("""{% macro script(this, kwargs) %}
     (function () {
@@ -110,6 +111,35 @@ class EditForms(MacroElement):
                 if (!Object.keys(body).length) { error.textContent = "请至少填写一项"; return; }
                 send("PATCH", "/api/buildings/" + encodeURIComponent(id), body, error); });
         }
+        function liaisonForm(id, name) {
+            const form = open("选派党建指导员：" + name);
+            const who = field(form, "党建指导员", {tag: "select", id: "gs-who"});
+            el("option", {value: "", textContent: "新登记一位"}, who);
+            for (const [pid, pname, role, code] of people)
+                if (code === "liaison") el("option", {value: pid, textContent: pname + "（" + role + "）"}, who);
+            const pname = field(form, "姓名", {id: "gs-name", autocomplete: "name"});
+            const phone = field(form, "手机", {id: "gs-phone", type: "tel", inputMode: "tel", autocomplete: "tel"});
+            const start = field(form, "开始日期", {id: "gs-start", type: "date", value: today});
+            who.addEventListener("change", () => { pname.disabled = phone.disabled = who.value !== ""; });
+            const error = buttons(form, "保存");
+            form.addEventListener("submit", e => { e.preventDefault();
+                const body = who.value ? {staff_id: who.value} : {name: pname.value.trim() || null, phone: phone.value.trim() || null};
+                send("POST", "/api/organizations/" + encodeURIComponent(id) + "/liaison",
+                     Object.assign(body, {start_date: start.value || today}), error); });
+        }
+        function flagsForm(id, name) {
+            const form = open("工会和团组织：" + name), boxes = {};
+            for (const [f, label] of [["has_union", "已建立工会"], ["has_youth_league", "已建立团组织"]]) {
+                const row = el("label", {}, form);
+                boxes[f] = el("input", {type: "checkbox", id: "gs-" + f}, row);
+                boxes[f].style.width = "auto"; boxes[f].style.minHeight = "24px";
+                row.appendChild(document.createTextNode(" " + label));
+            }
+            const error = buttons(form, "保存");
+            form.addEventListener("submit", e => { e.preventDefault();
+                send("PATCH", "/api/organizations/" + encodeURIComponent(id),
+                     {has_union: boxes.has_union.checked, has_youth_league: boxes.has_youth_league.checked}, error); });
+        }
         async function history(id, name) {
             const form = open("变更记录：" + name), list = el("ol", {}, form);
             const error = buttons(form, null);
@@ -126,7 +156,8 @@ class EditForms(MacroElement):
             const b = e.target.closest("[data-gs-action]");
             if (!b) return;
             e.preventDefault();
-            const act = {leader: leaderForm, figures: figuresForm, history}[b.dataset.gsAction];
+            const act = {leader: leaderForm, figures: figuresForm, history, liaison: liaisonForm, flags: flagsForm}[
+                b.dataset.gsAction];
             if (act) act(b.dataset.id, b.dataset.name);
         });
     })();

@@ -174,6 +174,8 @@ def gap_points(gaps: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     points = shapely.point_on_surface(gaps.geometry.values.to_numpy())
     return gpd.GeoDataFrame(
         {
+            "id": gaps["object_id"].astype(str).to_numpy(),
+            "name": (gaps["object_name"] if "object_name" in gaps else gaps["object_id"]).astype(str).to_numpy(),
             "kind": gaps["kind"].to_numpy(),
             "severity": gaps["severity"].to_numpy(),
             "问题": gaps["message"].to_numpy(),

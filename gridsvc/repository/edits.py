@@ -86,17 +86,28 @@ def end_assignment(conn: Connection, assignment_id: int, end_date: dt.date) -> d
     return after
 
 
-def appoint_building_leader(
-    conn: Connection, building_id: str, staff_id: str | None, name: str | None, phone: str | None, start: dt.date
+APPOINTED = {"building": ("buildings", "building_leader"), "organization": ("organizations", "liaison")}
+
+
+def appoint(
+    conn: Connection,
+    target_type: str,
+    target_id: str,
+    staff_id: str | None,
+    name: str | None,
+    phone: str | None,
+    start: dt.date,
 ) -> dict:
     """Make a person (one of the area's staff, or a new one by name and phone) the building's leader
-    from ``start``: the current leader's assignment ends that day, a new one begins. All audited."""
-    if conn.scalar(text("SELECT 1 FROM buildings WHERE id = :id"), {"id": building_id}) is None:
-        raise NotFound(f"no building with id {building_id!r} in your area")
+    or the organization's Party-building liaison from ``start``: the sitting one's assignment ends
+    that day, a new one begins. All audited."""
+    table, role = APPOINTED[target_type]
+    if conn.scalar(text(f"SELECT 1 FROM {table} WHERE id = :id"), {"id": target_id}) is None:
+        raise NotFound(f"no {target_type} with id {target_id!r} in your area")
     new = staff_id is None
     if new:
         staff_id = "st-" + secrets.token_hex(6)
-        person = {"id": staff_id, "name": name, "role": "building_leader", "fulltime": False, "phone": phone}
+        person = {"id": staff_id, "name": name, "role": role, "fulltime": False, "phone": phone}
         conn.execute(  # no RETURNING: the new row is visible only once assigned (row-level security)
             text("""INSERT INTO staff (id, name, role, fulltime, phone, source)
                     VALUES (:id, :name, :role, :fulltime, :phone, 'import')"""),
@@ -107,13 +118,32 @@ def appoint_building_leader(
         raise NotFound(f"no staff member {staff_id!r} in your area")
     current = conn.execute(
         text(f"""SELECT a.id FROM assignments a JOIN staff s ON s.id = a.staff_id
-                 WHERE a.target_type = 'building' AND a.target_id = :b AND s.role = 'building_leader'
+                 WHERE a.target_type = :type AND a.target_id = :t AND s.role = :role
                    AND a.staff_id <> :s AND {active_on("a", ":start")}"""),
-        {"b": building_id, "s": staff_id, "start": start},
+        {"type": target_type, "t": target_id, "role": role, "s": staff_id, "start": start},
     ).scalars()
     ended = [end_assignment(conn, assignment, start) for assignment in current.all()]
-    made = add_assignment(conn, staff_id, "building", building_id, start, new=new)
-    return {"building_id": building_id, "assignment": made, "ended": ended}
+    made = add_assignment(conn, staff_id, target_type, target_id, start, new=new)
+    return {f"{target_type}_id": target_id, "assignment": made, "ended": ended}
+
+
+ORGANIZATION_FLAGS = ("has_union", "has_youth_league")
+
+
+def update_organization(conn: Connection, organization_id: str, changes: dict) -> dict:
+    """Set an organization's union and Youth League flags; returns them after."""
+    row = conn.execute(
+        text(f"SELECT {', '.join(ORGANIZATION_FLAGS)} FROM organizations WHERE id = :id FOR UPDATE"),
+        {"id": organization_id},
+    ).first()
+    if row is None:
+        raise NotFound(f"no organization with id {organization_id!r} in your area")
+    before = dict(row._mapping)
+    if changes:
+        sets = ", ".join(f"{field} = :{field}" for field in changes)
+        conn.execute(text(f"UPDATE organizations SET {sets} WHERE id = :id"), changes | {"id": organization_id})
+        audit.record(conn, "organization.update", "organization", organization_id, before, changes)
+    return before | changes
 
 
 def history(conn: Connection, building_id: str, limit: int = 50) -> list[dict]:

@@ -28,6 +28,7 @@ ALLOWED = {
     "plan": {"admin", "planner"},  # create, upload and apply redraw plans
     "snapshot": {"admin", "planner"},
     "edit": {"admin", "leader"},  # building figures and staff assignments
+    "organize": {"admin", "planner", "leader"},  # organizations' liaisons, union and Youth League
     "admin": {"admin"},  # users and the audit log
 }
 SCOPED_ROLE = "gridsvc_scoped"

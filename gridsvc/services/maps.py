@@ -150,8 +150,10 @@ def coverage_map_html(
     inline: bool = True,
     tiles_url: str | None = None,
     limits: Thresholds | None = None,
+    editable: bool = False,
 ) -> str:
-    """The coverage-gap map of a community, street or district as an HTML page."""
+    """The coverage-gap map of a community, street or district as an HTML page; ``editable``: with the
+    forms that record organizations' liaisons and flags (a served page, for a caller who may)."""
     from gridsvc.analysis.metrics import METRIC_BY_KEY
     from gridsvc.rendering.coverage_map import CoverageMapData, coverage_map, grid_values
 
@@ -167,11 +169,18 @@ def coverage_map_html(
         metric,
         grids,
         scene.communities,
-        cov.gap_list(area),
+        named_gaps(cov.gap_list(area), scene),
         scene.generated,
         scene.osm,
         tiles_url,
     )
+    if editable:
+        liaisons = scene.staff[scene.staff["role"] == "liaison"].sort_values("name")
+        data.editable = True
+        data.people = [
+            [i, n, STAFF_ROLE_LABEL["liaison"], "liaison"]
+            for i, n in zip(liaisons["id"], liaisons["name"], strict=True)
+        ]
     return finalize(coverage_map(data, basemap).get_root().render(), inline=inline)
 
 

@@ -106,3 +106,21 @@ def test_the_sitting_leader_hands_over_on_the_day(as_user, engine):
     rows = _leaders(engine, "b1")
     assert [r[3] for r in rows if r[0] == sitting[0][0]] == [dt.date(2026, 11, 15)]
     assert rows[-1][0] == "新楼长" and rows[-1][3] is None
+
+
+def test_organizations_liaison_and_flags_by_role_and_scope(as_user, engine):
+    """Planners may record organizations (not buildings); a planner of C1 cannot reach C2's o6."""
+    assert as_user("planner", "POST", "/api/organizations/o6/liaison", json={"name": "甲"}).status_code == 404
+    assert as_user("viewer", "PATCH", "/api/organizations/o6", json={"has_union": True}).status_code == 403
+    assert as_user("planner", "PATCH", "/api/buildings/b1", json={"households": 5}).status_code == 403
+    flags = as_user("planner", "PATCH", "/api/organizations/o2", json={"has_union": True})
+    assert flags.status_code == 200 and flags.json()["has_union"] is True
+    sent = as_user("admin", "POST", "/api/organizations/o6/liaison", json={"name": "孙指导", "phone": "13900004444"})
+    assert sent.status_code == 201, sent.text
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("""SELECT s.role, s.name FROM assignments a JOIN staff s ON s.id = a.staff_id
+                    WHERE a.target_type = 'organization' AND a.target_id = 'o6'""")
+        ).one()
+        union = conn.scalar(text("SELECT has_union FROM organizations WHERE id = 'o2'"))
+    assert tuple(row) == ("liaison", "孙指导") and union is True

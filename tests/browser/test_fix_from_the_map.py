@@ -6,6 +6,7 @@ named and nothing stored; a building outside the leader's grid is neither offere
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -99,3 +100,48 @@ def test_a_building_outside_the_grid_is_neither_offered_nor_accepted(leader_page
     )
     assert refused == 404
     assert page.goto(f"{base}/maps/grids/{s.U1}").status == 404
+
+
+@pytest.fixture
+def planner_page(secured, browser):
+    """A planner of community C2 (where organizations 6 and 7 have no work coverage), logged in."""
+    from gridsvc.services import users
+
+    base, engine = secured
+    with engine.begin() as conn:
+        if not conn.scalar(text("SELECT count(*) FROM users WHERE name = 'planner2'")):
+            users.add_user(conn, "planner2", "planner", s.C2, world.password("planner2"))
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+    page.goto(f"{base}/login?next=/maps/coverage/{s.C2}")
+    page.fill("#u", "planner2")
+    page.fill("#p", world.password("planner2"))
+    page.click("button[type=submit]")
+    wait_for_map(page)
+    yield page, base, engine
+    context.close()
+
+
+OPEN_ORG_POPUP = """(id) => { for (const key of Object.keys(window)) { if (key.startsWith("map_") && window[key] instanceof L.Map) {
+    let done = false; window[key].eachLayer(l => { if (!done && l.feature && l.feature.properties.gs_kind === "gap"
+        && l.feature.properties.id === id && l.feature.properties.kind === "org_no_work_coverage") { l.openPopup(); done = true; } });
+    return done; } } }"""
+
+
+def test_a_planner_sends_a_liaison_and_work_coverage_rises(planner_page):
+    page, _, _ = planner_page
+    figure = page.locator(".gs-summary tr", has_text="工作覆盖率").inner_text()
+    assert "60% (3/5)" in figure  # C2's five organizations: o6 and o7 without work coverage
+    assert page.evaluate(OPEN_ORG_POPUP, "o6")
+    page.locator('.gs-gap-popup button[data-gs-action="liaison"]').click()
+    page.fill("#gs-name", "孙指导")
+    page.fill("#gs-phone", "13900004444")
+    page.screenshot(path=str(SHOTS / "fix-liaison-1280.png"))
+    with page.expect_navigation():
+        page.locator(".gs-sheet button[type=submit]").click()
+    wait_for_map(page)
+    after = page.locator(".gs-summary tr", has_text="工作覆盖率").inner_text()
+    before_n, after_n = (int(re.search(r"\((\d+)/", t).group(1)) for t in (figure, after))
+    assert after_n == before_n + 1  # o6 is covered now
+    assert not page.evaluate(OPEN_ORG_POPUP, "o6")  # and its gap is gone
