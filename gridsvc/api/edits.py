@@ -171,3 +171,24 @@ def building_history(request: Request, who: CallerDep, building_id: Annotated[st
             raise NotFound(f"no building with id {building_id!r} in your area")
     with request.app.state.engine.connect() as conn:  # the audit log is the owner's; sight checked above
         return [_plain(e) for e in edits.history(conn, building_id)]
+
+
+class PartyGroup(BaseModel):
+    """A building Party group set up: its name, full members and the buildings it covers."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    full_members: Count = None
+    buildings: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1, max_length=50)
+    founded: dt.date = Field(default_factory=dt.date.today)
+
+
+@router.post("/party-groups", status_code=201, response_model=None, summary="Record a building Party group set up")
+def add_party_group(request: Request, who: CallerDep, body: PartyGroup) -> dict:
+    """The group is placed under the branch of its first building's Party grid, when it has one."""
+    who.principal.require("edit")
+    with request.app.state.engine.connect() as conn:  # the Party side may lie outside a grid leader's sight
+        parent = edits.branch_of(conn, body.buildings[0])
+    with who.db.begin() as conn:
+        made = edits.set_up_party_group(conn, body.name, body.full_members, body.buildings, body.founded, parent)
+    return _plain(made)

@@ -25,6 +25,8 @@ FIELD_LABEL = {
     "residents": "常住人口",
     "full_members": "正式党员",
     "floors": "层数",
+    "buildings": "覆盖的楼栋",
+    "founded": "成立日期",
 }
 
 CSS = """<style>
@@ -47,11 +49,12 @@ button.gs-act { margin: 6px 6px 0 0; min-height: 36px; padding: 4px 10px; border
 
 
 class EditForms(MacroElement):
-    """The sheet and its forms; ``people``: [id, name, role label, role] of the staff to pick from."""
+    """The sheet and its forms; ``people``: [id, name, role label, role] of the staff to pick from,
+    ``buildings``: [id, name] of the buildings a Party group may cover."""
 
     _template = Template("""{% macro script(this, kwargs) %}
     (function () {
-        const people = {{ this.people }}, labels = {{ this.labels }};
+        const people = {{ this.people }}, buildings = {{ this.buildings }}, labels = {{ this.labels }};
         const sheet = document.createElement("div");
         sheet.className = "gs-sheet"; sheet.hidden = true; sheet.setAttribute("role", "dialog");
         document.body.appendChild(sheet);
@@ -62,6 +65,8 @@ class EditForms(MacroElement):
             return el(props.tag || "input", props, form);
         }
         function open(title) {
+            const popup = document.querySelector(".leaflet-popup-close-button");  // the sheet replaces it
+            if (popup) popup.click();
             sheet.replaceChildren(); el("h4", {textContent: title}, sheet); sheet.hidden = false;
             return el("form", {}, sheet);
         }
@@ -140,6 +145,25 @@ class EditForms(MacroElement):
                 send("PATCH", "/api/organizations/" + encodeURIComponent(id),
                      {has_union: boxes.has_union.checked, has_youth_league: boxes.has_youth_league.checked}, error); });
         }
+        function groupForm(id, name) {
+            const form = open("组建楼栋党小组：" + name);
+            const gname = field(form, "党小组名称", {id: "gs-gname", value: name + "党小组"});
+            const members = field(form, "正式党员", {id: "gs-members", type: "number", inputMode: "numeric", min: "0", step: "1"});
+            el("label", {textContent: "覆盖的楼栋"}, form);
+            const boxes = [];
+            for (const [bid, bname] of buildings) {
+                const row = el("label", {}, form), box = el("input", {type: "checkbox", value: bid, checked: bid === id}, row);
+                box.style.width = "auto"; box.style.minHeight = "24px";
+                row.appendChild(document.createTextNode(" " + bname));
+                boxes.push(box);
+            }
+            const founded = field(form, "成立日期", {id: "gs-founded", type: "date", value: today});
+            const error = buttons(form, "保存");
+            form.addEventListener("submit", e => { e.preventDefault();
+                const chosen = boxes.filter(b => b.checked).map(b => b.value);
+                send("POST", "/api/party-groups", {name: gname.value.trim(), buildings: chosen.length ? chosen : [id],
+                     full_members: members.value === "" ? null : Number(members.value), founded: founded.value || today}, error); });
+        }
         async function history(id, name) {
             const form = open("变更记录：" + name), list = el("ol", {}, form);
             const error = buttons(form, null);
@@ -156,15 +180,16 @@ class EditForms(MacroElement):
             const b = e.target.closest("[data-gs-action]");
             if (!b) return;
             e.preventDefault();
-            const act = {leader: leaderForm, figures: figuresForm, history, liaison: liaisonForm, flags: flagsForm}[
-                b.dataset.gsAction];
+            const act = {leader: leaderForm, figures: figuresForm, history, liaison: liaisonForm, flags: flagsForm,
+                         group: groupForm}[b.dataset.gsAction];
             if (act) act(b.dataset.id, b.dataset.name);
         });
     })();
     {% endmacro %}""")
 
-    def __init__(self, people: list[list[str]]):
+    def __init__(self, people: list[list[str]], buildings: list[list[str]] = ()):
         super().__init__()
         self._name = "EditForms"
         self.people = json.dumps(people, ensure_ascii=False).replace("</", "<\\/")
+        self.buildings = json.dumps(list(buildings), ensure_ascii=False).replace("</", "<\\/")
         self.labels = json.dumps(FIELD_LABEL, ensure_ascii=False)

@@ -67,7 +67,10 @@ def grid_map(data: GridMapData, basemap: Basemap | None = None) -> folium.Map:
     _summary(m, data, gaps)
     if data.editable:
         m.get_root().header.add_child(folium.Element(edit_forms.CSS))
-        m.add_child(edit_forms.EditForms(data.people))
+        named = place_names(data.buildings)
+        m.add_child(
+            edit_forms.EditForms(data.people, [[i, n] for i, n in zip(data.buildings["id"], named, strict=True)])
+        )
     m.add_child(MapHelpers(LABEL_ZOOM))
     statuses = style()["building_status"]
     legend(m, "楼栋状态", [(s["fill"], s["label"]) for s in statuses.values()] + [(layer["stroke"], layer["label"])])
@@ -126,7 +129,11 @@ def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame, editable: bool = Fals
         },
         tooltip=folium.GeoJsonTooltip(fields=["名称"], labels=False),
     ).add_to(m)
-    actions = [("leader", "登记楼栋长"), ("figures", "修改数据"), ("history", "变更记录")] if editable else []
+    actions = (
+        [("leader", "登记楼栋长"), ("group", "组建党小组"), ("figures", "修改数据"), ("history", "变更记录")]
+        if editable
+        else []
+    )
     m.add_child(FeaturePopups(layer, fields, "gs-building-popup", tel="tel", actions=actions))
     # one layer of labels (not a marker per building: each folium element costs a template), shown
     # from LABEL_ZOOM on and never over a gap marker or another label
@@ -245,7 +252,7 @@ def todo_list(gaps: gpd.GeoDataFrame, editable: bool = False) -> str:
     return "".join(parts)
 
 
-_FIXES = {"no_building_leader": ("leader", "登记"), "building_group_missing": ("figures", "更正")}
+_FIXES = {"no_building_leader": ("leader", "登记"), "building_group_missing": ("group", "组建")}
 
 
 def _fix_button(kind: str, object_id, name) -> str:

@@ -160,3 +160,54 @@ def history(conn: Connection, building_id: str, limit: int = 50) -> list[dict]:
         {"b": building_id, "limit": limit},
     )
     return [dict(r._mapping) for r in rows]
+
+
+def set_up_party_group(
+    conn: Connection, name: str, full_members: int | None, buildings: list[str], founded: dt.date, parent: str | None
+) -> dict:
+    """A building Party group (党小组) covering ``buildings`` (all visible to the caller), under
+    ``parent`` (``branch_of`` the first building). Audited."""
+    visible = set(conn.execute(text("SELECT id FROM buildings WHERE id = ANY(:ids)"), {"ids": buildings}).scalars())
+    missing = [b for b in buildings if b not in visible]
+    if missing:
+        raise NotFound(f"no building {missing[0]!r} in your area")
+    group = {
+        "id": "po-" + secrets.token_hex(6),
+        "name": name,
+        "kind": "group",
+        "parent_id": parent,
+        "full_members": full_members,
+        "founded": founded,
+    }
+    conn.execute(  # no RETURNING: visible only once it has a scope (row-level security)
+        text("""INSERT INTO party_orgs (id, name, kind, parent_id, full_members, founded, source)
+                VALUES (:id, :name, :kind, :parent_id, :full_members, :founded, 'import')"""),
+        group,
+    )
+    for building in buildings:
+        conn.execute(
+            text("""INSERT INTO party_org_scopes (party_org_id, target_type, target_id)
+                    VALUES (:p, 'building', :b)"""),
+            {"p": group["id"], "b": building},
+        )
+    made = group | {"buildings": buildings}
+    audit.record(conn, "party_org.add", "party_org", group["id"], None, made)
+    for building in buildings:
+        audit.record(
+            conn, "building.party_group", "building", building, None, {"party_org_id": group["id"], "name": name}
+        )
+    return made
+
+
+def branch_of(conn: Connection, building_id: str) -> str | None:
+    """The branch (支部) of the Party grid a building belongs to (``conn``: the owner's: a grid leader
+    does not see the Party side's grids; the caller's sight of the building is checked by the write)."""
+    return conn.scalar(
+        text("""SELECT s.party_org_id FROM buildings b
+                JOIN grids g ON g.valid_to IS NULL AND g.layer IN ('party', 'unified')
+                     AND gridsvc_in_grid(b.rep_point, g.code)
+                JOIN party_org_scopes s ON s.target_type = 'grid' AND s.target_id = g.code
+                JOIN party_orgs p ON p.id = s.party_org_id AND p.kind IN ('branch', 'joint_branch')
+                WHERE b.id = :b ORDER BY g.code, p.id LIMIT 1"""),
+        {"b": building_id},
+    )

@@ -124,3 +124,25 @@ def test_organizations_liaison_and_flags_by_role_and_scope(as_user, engine):
         ).one()
         union = conn.scalar(text("SELECT has_union FROM organizations WHERE id = 'o2'"))
     assert tuple(row) == ("liaison", "孙指导") and union is True
+
+
+def test_a_party_group_set_up_covers_its_buildings(as_user, engine):
+    from gridsvc.services import coverage as coverage_service
+
+    def uncovered() -> set:
+        gaps = coverage_service.coverage(engine, s.C1).gap_list(s.C1)
+        return set(gaps.loc[gaps["kind"] == "building_group_missing", "object_id"])
+
+    assert "b2" in uncovered()
+    made = as_user(
+        "leader", "POST", "/api/party-groups", json={"name": "2号楼党小组", "full_members": 5, "buildings": ["b2"]}
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["buildings"] == ["b2"] and made.json()["parent_id"]  # under the Party grid's branch
+    assert "b2" not in uncovered()
+    history = as_user("leader", "GET", "/api/buildings/b2/history").json()
+    assert any(e["action"] == "building.party_group" and e["after"]["name"] == "2号楼党小组" for e in history)
+    before = fingerprint(engine)["party_orgs"]
+    outside = as_user("leader", "POST", "/api/party-groups", json={"name": "外", "buildings": ["b2", "b7"]})
+    assert outside.status_code == 404 and "b7" in outside.text
+    assert fingerprint(engine)["party_orgs"] == before

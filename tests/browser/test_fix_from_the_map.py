@@ -52,6 +52,11 @@ STATUS = """(id) => { for (const key of Object.keys(window)) { if (key.startsWit
     return found; } } }"""
 
 
+OPEN_BUILDING_POPUP = """(id) => { for (const key of Object.keys(window)) { if (key.startsWith("map_") && window[key] instanceof L.Map) {
+    window[key].eachLayer(l => { if (l.feature && l.feature.properties.gs_kind === "building" && l.feature.properties.id === id)
+        l.openPopup(); }); } } }"""
+
+
 def _wait(predicate, what: str, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -145,3 +150,22 @@ def test_a_planner_sends_a_liaison_and_work_coverage_rises(planner_page):
     before_n, after_n = (int(re.search(r"\((\d+)/", t).group(1)) for t in (figure, after))
     assert after_n == before_n + 1  # o6 is covered now
     assert not page.evaluate(OPEN_ORG_POPUP, "o6")  # and its gap is gone
+
+
+def test_a_party_group_is_set_up_from_the_todo_row(leader_page):
+    page, _, engine, outside = leader_page
+    before = page.evaluate(STATUS, "b2")
+    assert before[0] == "eligible_uncovered"  # b2 should have a Party group (a gap of the Party grid P1)
+    page.evaluate(OPEN_BUILDING_POPUP, "b2")  # on the governance grid's map it is a building's popup away
+    page.locator('.gs-building-popup button[data-gs-action="group"]').click()
+    assert page.locator("#gs-gname").input_value() == "2号楼党小组"
+    assert page.locator('.gs-sheet input[type=checkbox][value="b2"]').is_checked()
+    page.fill("#gs-members", "5")
+    page.screenshot(path=str(SHOTS / "fix-group-390.png"))
+    with page.expect_navigation():
+        page.locator(".gs-sheet button[type=submit]").click()
+    wait_for_map(page)
+    assert page.evaluate(STATUS, "b2")[0] != before[0]
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM party_orgs WHERE name = '2号楼党小组' AND kind = 'group'")) == 1
+    assert outside == []

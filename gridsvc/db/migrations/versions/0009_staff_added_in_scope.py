@@ -1,9 +1,9 @@
-"""a scoped editor may add a staff member (a new building leader) and then assign them in scope
+"""a scoped editor may add a staff member (a new building leader) or a Party group, then place it in scope
 
-Staff rows are visible through their assignments, so the row-level check of a new staff row (which
-has none yet) failed for every scoped caller. Insertion alone is now allowed; the new person becomes
-visible (and editable) only once assigned to something inside the caller's scope, which the
-assignments' own policy checks.
+Staff rows are visible through their assignments, Party organizations through their scopes, so the
+row-level check of a new row (which has none yet) failed for every scoped caller. Insertion alone is
+now allowed; the new row becomes visible (and editable) only once assigned to, or given a scope on,
+something inside the caller's scope, which the assignments' and scopes' own policies check.
 
 Revision ID: 0009
 Revises: 0008
@@ -20,9 +20,14 @@ depends_on = None
 ROLE = "gridsvc_scoped"
 
 
+TABLES = ("staff", "party_orgs")
+
+
 def upgrade() -> None:
-    op.execute(f"CREATE POLICY staff_insert ON staff FOR INSERT TO {ROLE} WITH CHECK (true)")
+    for table in TABLES:
+        op.execute(f"CREATE POLICY {table}_insert ON {table} FOR INSERT TO {ROLE} WITH CHECK (true)")
 
 
 def downgrade() -> None:
-    op.execute("DROP POLICY IF EXISTS staff_insert ON staff")
+    for table in TABLES:
+        op.execute(f"DROP POLICY IF EXISTS {table}_insert ON {table}")
