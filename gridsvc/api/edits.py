@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import text
 
+from gridsvc.analysis.metrics import code_pattern
 from gridsvc.api import schemas
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import json_value
@@ -21,6 +22,7 @@ from gridsvc.repository import edits
 router = APIRouter(prefix="/api", tags=["edits"])
 Count = Annotated[int | None, Field(ge=0, le=100_000)]
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+GridCode = Annotated[str, Path(pattern=code_pattern("grid"))]
 
 
 class BuildingChanges(BaseModel):
@@ -118,6 +120,7 @@ class Appointment(BaseModel):
     "/buildings/{building_id}/leader",
     status_code=201,
     response_model=None,
+    responses=schemas.ok(schemas.Appointed, 201),
     summary="Appoint a building's leader (楼栋长): the current one's assignment ends that day",
 )
 def appoint_leader(who: CallerDep, building_id: Annotated[str, Path(max_length=200)], body: Appointment) -> dict:
@@ -135,6 +138,7 @@ def _appoint(who, target_type: str, target_id: str, body: Appointment) -> dict:
     "/organizations/{organization_id}/liaison",
     status_code=201,
     response_model=None,
+    responses=schemas.ok(schemas.Appointed, 201),
     summary="Send a Party-building liaison (党建指导员) to an organization (planners, grid leaders)",
 )
 def appoint_liaison(who: CallerDep, organization_id: Annotated[str, Path(max_length=200)], body: Appointment) -> dict:
@@ -151,6 +155,7 @@ class OrganizationChanges(BaseModel):
 @router.patch(
     "/organizations/{organization_id}",
     response_model=None,
+    responses=schemas.ok(schemas.OrganizationEdited),
     summary="Record an organization's union and Youth League (planners, grid leaders)",
 )
 def update_organization(
@@ -162,7 +167,12 @@ def update_organization(
         return {"id": organization_id} | _plain(edits.update_organization(conn, organization_id, changes))
 
 
-@router.get("/buildings/{building_id}/history", response_model=None, summary="Who changed what about a building")
+@router.get(
+    "/buildings/{building_id}/history",
+    response_model=None,
+    responses=schemas.ok(list[schemas.HistoryEntry]),
+    summary="Who changed what about a building",
+)
 def building_history(request: Request, who: CallerDep, building_id: Annotated[str, Path(max_length=200)]) -> list:
     """The audit log's entries about the building, its assignments and its leaders, newest first;
     for anyone who may see the building."""
@@ -183,7 +193,13 @@ class PartyGroup(BaseModel):
     founded: dt.date = Field(default_factory=dt.date.today)
 
 
-@router.post("/party-groups", status_code=201, response_model=None, summary="Record a building Party group set up")
+@router.post(
+    "/party-groups",
+    status_code=201,
+    response_model=None,
+    responses=schemas.ok(schemas.PartyGroupMade, 201),
+    summary="Record a building Party group set up",
+)
 def add_party_group(request: Request, who: CallerDep, body: PartyGroup) -> dict:
     """The group is placed under the branch of its first building's Party grid, when it has one."""
     who.principal.require("edit")
@@ -192,3 +208,53 @@ def add_party_group(request: Request, who: CallerDep, body: PartyGroup) -> dict:
     with who.db.begin() as conn:
         made = edits.set_up_party_group(conn, body.name, body.full_members, body.buildings, body.founded, parent)
     return _plain(made)
+
+
+class GridPost(Appointment):
+    """A grid's leader (the sitting one hands over that day) or one more grid worker."""
+
+    role: Literal["grid_leader", "grid_worker"]
+    fulltime: bool = True
+
+
+@router.post(
+    "/grids/{code}/staff",
+    status_code=201,
+    response_model=None,
+    responses=schemas.ok(schemas.Appointed, 201),
+    summary="Appoint a grid leader or worker",
+)
+def appoint_grid_staff(who: CallerDep, code: GridCode, body: GridPost) -> dict:
+    who.principal.require("edit")
+    with who.db.begin() as conn:
+        made = edits.appoint(
+            conn,
+            "grid",
+            who.principal.check(code, "grid"),
+            body.staff_id,
+            body.name,
+            body.phone,
+            body.start_date,
+            body.role,
+            body.fulltime,
+        )
+    return _plain(made | {"assignment": _plain(made["assignment"]), "ended": [_plain(e) for e in made["ended"]]})
+
+
+class Leaving(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    end_date: dt.date = Field(default_factory=dt.date.today)
+
+
+@router.post(
+    "/grids/{code}/staff/{staff_id}/end",
+    response_model=None,
+    responses=schemas.ok(list[schemas.Assignment]),
+    summary="A grid's leader or worker leaves",
+)
+def leave_grid(who: CallerDep, code: GridCode, staff_id: Annotated[str, Path(max_length=200)], body: Leaving) -> list:
+    who.principal.require("edit")
+    with who.db.begin() as conn:
+        return [
+            _plain(e) for e in edits.leave(conn, "grid", who.principal.check(code, "grid"), staff_id, body.end_date)
+        ]

@@ -236,6 +236,37 @@ class BuildingEdited(Open):
     id: str
 
 
+class Appointed(Open):
+    """Who was appointed (the new assignment) and whose assignment ended that day."""
+
+    assignment: Assignment
+    ended: list[Assignment]
+
+
+class HistoryEntry(Open):
+    at: dt.datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str | None
+    before: dict | None
+    after: dict | None
+
+
+class OrganizationEdited(Open):
+    id: str
+    has_union: bool | None
+    has_youth_league: bool | None
+
+
+class PartyGroupMade(Open):
+    id: str
+    name: str
+    kind: str
+    parent_id: str | None
+    buildings: list[str]
+
+
 def ok(model: Any, status: int = 200) -> dict:
     """``responses=`` for a route answering ``model`` (documented, not validated at run time)."""
     return {status: {"model": model}}

@@ -27,6 +27,8 @@ FIELD_LABEL = {
     "floors": "层数",
     "buildings": "覆盖的楼栋",
     "founded": "成立日期",
+    "end_date": "离任日期",
+    "role": "岗位",
 }
 
 CSS = """<style>
@@ -55,6 +57,7 @@ class EditForms(MacroElement):
     _template = Template("""{% macro script(this, kwargs) %}
     (function () {
         const people = {{ this.people }}, buildings = {{ this.buildings }}, labels = {{ this.labels }};
+        const grid = encodeURIComponent({{ this.grid }});
         const sheet = document.createElement("div");
         sheet.className = "gs-sheet"; sheet.hidden = true; sheet.setAttribute("role", "dialog");
         document.body.appendChild(sheet);
@@ -164,6 +167,30 @@ class EditForms(MacroElement):
                 send("POST", "/api/party-groups", {name: gname.value.trim(), buildings: chosen.length ? chosen : [id],
                      full_members: members.value === "" ? null : Number(members.value), founded: founded.value || today}, error); });
         }
+        function gridStaffForm(role, label) {
+            const form = open(label + "：" + {{ this.grid_name }});
+            const who = field(form, "人员", {tag: "select", id: "gs-who"});
+            el("option", {value: "", textContent: "新登记一位"}, who);
+            for (const [pid, pname, plabel] of people) el("option", {value: pid, textContent: pname + "（" + plabel + "）"}, who);
+            const pname = field(form, "姓名", {id: "gs-name", autocomplete: "name"});
+            const phone = field(form, "手机", {id: "gs-phone", type: "tel", inputMode: "tel", autocomplete: "tel"});
+            const row = el("label", {}, form), full = el("input", {type: "checkbox", id: "gs-fulltime", checked: true}, row);
+            full.style.width = "auto"; full.style.minHeight = "24px"; row.appendChild(document.createTextNode(" 专职"));
+            const start = field(form, "开始日期", {id: "gs-start", type: "date", value: today});
+            who.addEventListener("change", () => { pname.disabled = phone.disabled = who.value !== ""; });
+            const error = buttons(form, "保存");
+            form.addEventListener("submit", e => { e.preventDefault();
+                const body = who.value ? {staff_id: who.value} : {name: pname.value.trim() || null, phone: phone.value.trim() || null};
+                send("POST", "/api/grids/" + grid + "/staff",
+                     Object.assign(body, {role, fulltime: full.checked, start_date: start.value || today}), error); });
+        }
+        function leaveForm(id, name) {
+            const form = open("离任：" + name);
+            const end = field(form, "离任日期", {id: "gs-end", type: "date", value: today});
+            const error = buttons(form, "保存");
+            form.addEventListener("submit", e => { e.preventDefault();
+                send("POST", "/api/grids/" + grid + "/staff/" + encodeURIComponent(id) + "/end", {end_date: end.value || today}, error); });
+        }
         async function history(id, name) {
             const form = open("变更记录：" + name), list = el("ol", {}, form);
             const error = buttons(form, null);
@@ -180,16 +207,18 @@ class EditForms(MacroElement):
             const b = e.target.closest("[data-gs-action]");
             if (!b) return;
             e.preventDefault();
+            if (b.dataset.gsAction === "grid_staff") { gridStaffForm(b.dataset.role, b.textContent); return; }
             const act = {leader: leaderForm, figures: figuresForm, history, liaison: liaisonForm, flags: flagsForm,
-                         group: groupForm}[b.dataset.gsAction];
+                         group: groupForm, leave: leaveForm}[b.dataset.gsAction];
             if (act) act(b.dataset.id, b.dataset.name);
         });
     })();
     {% endmacro %}""")
 
-    def __init__(self, people: list[list[str]], buildings: list[list[str]] = ()):
+    def __init__(self, people: list[list[str]], buildings: list[list[str]] = (), grid: tuple[str, str] = ("", "")):
         super().__init__()
         self._name = "EditForms"
+        self.grid, self.grid_name = (json.dumps(v, ensure_ascii=False).replace("</", "<\\/") for v in grid)
         self.people = json.dumps(people, ensure_ascii=False).replace("</", "<\\/")
         self.buildings = json.dumps(list(buildings), ensure_ascii=False).replace("</", "<\\/")
         self.labels = json.dumps(FIELD_LABEL, ensure_ascii=False)

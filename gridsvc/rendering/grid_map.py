@@ -68,8 +68,13 @@ def grid_map(data: GridMapData, basemap: Basemap | None = None) -> folium.Map:
     if data.editable:
         m.get_root().header.add_child(folium.Element(edit_forms.CSS))
         named = place_names(data.buildings)
+        g = data.grid.iloc[0]
         m.add_child(
-            edit_forms.EditForms(data.people, [[i, n] for i, n in zip(data.buildings["id"], named, strict=True)])
+            edit_forms.EditForms(
+                data.people,
+                [[i, n] for i, n in zip(data.buildings["id"], named, strict=True)],
+                (g["code"], str(g["name"] or g["code"])),
+            )
         )
     m.add_child(MapHelpers(LABEL_ZOOM))
     statuses = style()["building_status"]
@@ -205,10 +210,23 @@ def _summary(m: folium.Map, data: GridMapData, gaps: gpd.GeoDataFrame) -> None:
     staff = "".join(
         f"<tr><td>{html.escape(STAFF_ROLE_LABEL.get(s['role'], s['role']))}"
         f"{'（专职）' if s['role'] == 'grid_worker' and s.get('fulltime') else ''}</td>"
-        f"<td>{html.escape(s['name'])}</td><td>{_phone(s.get('phone'))}</td></tr>"
+        f"<td>{html.escape(s['name'])}</td><td>{_phone(s.get('phone'))}</td>"
+        + (
+            f'<td><button type="button" class="gs-act" data-gs-action="leave" data-id="{html.escape(s["id"])}" '
+            f'data-name="{html.escape(s["name"])}">离任</button></td>'
+            if data.editable
+            else ""
+        )
+        + "</tr>"
         for s in data.staff
         if s["role"] in ("grid_leader", "grid_worker")
     )
+    if data.editable:
+        staff += (
+            '<tr><td colspan="4"><button type="button" class="gs-act" data-gs-action="grid_staff" '
+            'data-role="grid_leader">任命网格长</button><button type="button" class="gs-act" '
+            'data-gs-action="grid_staff" data-role="grid_worker">增配网格员</button></td></tr>'
+        )
     body = (
         f"<h4>{html.escape(str(g['name'] or g['code']))}</h4>"
         f"<div>{html.escape(g['code'])} · {layer_label} · 楼栋{len(data.buildings)}栋 · {households}户</div>"

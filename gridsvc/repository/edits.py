@@ -86,7 +86,11 @@ def end_assignment(conn: Connection, assignment_id: int, end_date: dt.date) -> d
     return after
 
 
-APPOINTED = {"building": ("buildings", "building_leader"), "organization": ("organizations", "liaison")}
+# what can be appointed to: the table and key of the target, and whether a new appointee replaces
+# the sitting one of the same role (a building has one leader, a grid one grid leader)
+TARGETS = {"building": ("buildings", "id"), "organization": ("organizations", "id"), "grid": ("grids", "code")}
+ROLE_OF = {"building": "building_leader", "organization": "liaison"}
+REPLACES = {"building_leader", "liaison", "grid_leader"}
 
 
 def appoint(
@@ -97,17 +101,21 @@ def appoint(
     name: str | None,
     phone: str | None,
     start: dt.date,
+    role: str | None = None,
+    fulltime: bool = False,
 ) -> dict:
-    """Make a person (one of the area's staff, or a new one by name and phone) the building's leader
-    or the organization's Party-building liaison from ``start``: the sitting one's assignment ends
-    that day, a new one begins. All audited."""
-    table, role = APPOINTED[target_type]
-    if conn.scalar(text(f"SELECT 1 FROM {table} WHERE id = :id"), {"id": target_id}) is None:
-        raise NotFound(f"no {target_type} with id {target_id!r} in your area")
+    """Make a person (one of the area's staff, or a new one by name and phone) the building's leader,
+    the organization's Party-building liaison, or a grid's leader or worker (``role``) from
+    ``start``: a sitting leader or liaison's assignment ends that day, a new one begins. Audited."""
+    table, key = TARGETS[target_type]
+    role = role or ROLE_OF[target_type]
+    current_only = " AND valid_to IS NULL" if target_type == "grid" else ""
+    if conn.scalar(text(f"SELECT 1 FROM {table} WHERE {key} = :id{current_only}"), {"id": target_id}) is None:
+        raise NotFound(f"no {target_type} {target_id!r} in your area")
     new = staff_id is None
     if new:
         staff_id = "st-" + secrets.token_hex(6)
-        person = {"id": staff_id, "name": name, "role": role, "fulltime": False, "phone": phone}
+        person = {"id": staff_id, "name": name, "role": role, "fulltime": fulltime, "phone": phone}
         conn.execute(  # no RETURNING: the new row is visible only once assigned (row-level security)
             text("""INSERT INTO staff (id, name, role, fulltime, phone, source)
                     VALUES (:id, :name, :role, :fulltime, :phone, 'import')"""),
@@ -122,7 +130,7 @@ def appoint(
                    AND a.staff_id <> :s AND {active_on("a", ":start")}"""),
         {"type": target_type, "t": target_id, "role": role, "s": staff_id, "start": start},
     ).scalars()
-    ended = [end_assignment(conn, assignment, start) for assignment in current.all()]
+    ended = [end_assignment(conn, assignment, start) for assignment in current.all()] if role in REPLACES else []
     made = add_assignment(conn, staff_id, target_type, target_id, start, new=new)
     return {f"{target_type}_id": target_id, "assignment": made, "ended": ended}
 
@@ -211,3 +219,20 @@ def branch_of(conn: Connection, building_id: str) -> str | None:
                 WHERE b.id = :b ORDER BY g.code, p.id LIMIT 1"""),
         {"b": building_id},
     )
+
+
+def leave(conn: Connection, target_type: str, target_id: str, staff_id: str, end: dt.date) -> list[dict]:
+    """End ``staff_id``'s assignments to the target not ended by ``end`` (they stay as history); an
+    ``end`` before an assignment's start is refused."""
+    rows = (
+        conn.execute(
+            text("""SELECT a.id FROM assignments a WHERE a.staff_id = :s AND a.target_type = :type
+                    AND a.target_id = :t AND (a.end_date IS NULL OR a.end_date > :day)"""),
+            {"s": staff_id, "type": target_type, "t": target_id, "day": end},
+        )
+        .scalars()
+        .all()
+    )
+    if not rows:
+        raise NotFound(f"{staff_id!r} holds no post on {target_type} {target_id!r} after {end}")
+    return [end_assignment(conn, assignment, end) for assignment in rows]

@@ -146,3 +146,34 @@ def test_a_party_group_set_up_covers_its_buildings(as_user, engine):
     outside = as_user("leader", "POST", "/api/party-groups", json={"name": "外", "buildings": ["b2", "b7"]})
     assert outside.status_code == 404 and "b7" in outside.text
     assert fingerprint(engine)["party_orgs"] == before
+
+
+def test_grid_staff_come_and_go(as_user, engine):
+    """From the grid page: a new grid leader replaces the sitting one on the day; a worker is added
+    and later leaves; a leaving date before the start is refused with nothing stored."""
+    made = as_user(
+        "leader",
+        "POST",
+        f"/api/grids/{s.G1}/staff",
+        json={"role": "grid_leader", "name": "新网格长", "phone": "13900005555", "start_date": "2026-11-20"},
+    )
+    assert made.status_code == 201, made.text
+    assert [e["staff_id"] for e in made.json()["ended"]] == ["L1"]
+    worker = as_user(
+        "leader",
+        "POST",
+        f"/api/grids/{s.G1}/staff",
+        json={"role": "grid_worker", "name": "新网格员", "start_date": "2026-11-20"},
+    )
+    assert worker.status_code == 201 and worker.json()["ended"] == []
+    staff_id = worker.json()["assignment"]["staff_id"]
+    before = fingerprint(engine)["assignments"]
+    early = as_user("leader", "POST", f"/api/grids/{s.G1}/staff/{staff_id}/end", json={"end_date": "2026-01-01"})
+    assert early.status_code == 422 and "before the assignment's start" in early.text, early.text
+    assert fingerprint(engine)["assignments"] == before
+    left = as_user("leader", "POST", f"/api/grids/{s.G1}/staff/{staff_id}/end", json={"end_date": "2026-11-30"})
+    assert left.status_code == 200, left.text
+    assert (
+        as_user("leader", "POST", f"/api/grids/{s.U1}/staff", json={"role": "grid_worker", "name": "甲"}).status_code
+        == 404
+    )

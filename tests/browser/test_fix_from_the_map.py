@@ -169,3 +169,18 @@ def test_a_party_group_is_set_up_from_the_todo_row(leader_page):
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM party_orgs WHERE name = '2号楼党小组' AND kind = 'group'")) == 1
     assert outside == []
+
+
+def test_a_grid_worker_is_added_from_the_grid_page(leader_page):
+    page, _, _, outside = leader_page
+    page.locator(".gs-summary details", has_text="工作人员").locator("summary").click()
+    page.locator('button[data-gs-action="grid_staff"][data-role="grid_worker"]').click()
+    page.fill("#gs-name", "吴新员")
+    page.fill("#gs-phone", "13900006666")
+    page.screenshot(path=str(SHOTS / "fix-grid-staff-390.png"))
+    with page.expect_navigation():
+        page.locator(".gs-sheet button[type=submit]").click()
+    wait_for_map(page)
+    staff = page.locator(".gs-summary details", has_text="工作人员").text_content()
+    assert "吴新员" in staff and page.locator('button[data-gs-action="leave"][data-name="吴新员"]').count() == 1
+    assert outside == []
