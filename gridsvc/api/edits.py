@@ -258,3 +258,34 @@ def leave_grid(who: CallerDep, code: GridCode, staff_id: Annotated[str, Path(max
         return [
             _plain(e) for e in edits.leave(conn, "grid", who.principal.check(code, "grid"), staff_id, body.end_date)
         ]
+
+
+class OrgParty(BaseModel):
+    """An organization's own Party organization set up (单独组建)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["branch", "general_branch", "committee"] = "branch"
+    full_members: Count = None
+    founded: dt.date = Field(default_factory=dt.date.today)
+
+
+@router.post(
+    "/organizations/{organization_id}/party-org",
+    status_code=201,
+    response_model=None,
+    responses=schemas.ok(schemas.PartyGroupMade, 201),
+    summary="Record an organization's own Party organization (planners, grid leaders)",
+)
+def add_org_party(
+    request: Request, who: CallerDep, organization_id: Annotated[str, Path(max_length=200)], body: OrgParty
+) -> dict:
+    """Placed under the Party committee of the organization's community, when it has one."""
+    who.principal.require("organize")
+    with request.app.state.engine.connect() as conn:  # the community's committee may lie above the scope
+        parent = edits.committee_of(conn, organization_id)
+    with who.db.begin() as conn:
+        made = edits.set_up_org_party(
+            conn, organization_id, body.name, body.kind, body.full_members, body.founded, parent
+        )
+    return _plain(made | {"buildings": []})

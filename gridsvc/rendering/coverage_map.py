@@ -178,7 +178,10 @@ def _gap_areas(m: folium.Map, gaps: gpd.GeoDataFrame) -> None:
     ).add_to(m)
 
 
-ORG_FIXES = [("liaison", "选派党建指导员"), ("flags", "工会/团组织")]
+ORG_FIXES = {
+    "org_no_work_coverage": [("liaison", "选派党建指导员"), ("flags", "工会/团组织"), ("party_org", "建立党组织")],
+    "org_should_build": [("party_org", "建立党组织")],
+}
 
 
 def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, editable: bool = False) -> None:
@@ -201,7 +204,7 @@ def _gap_markers(m: folium.Map, gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame,
                 "fillColor": severity[f["properties"]["severity"]]["color"],
             },
         ).add_to(m)
-        actions = ORG_FIXES if editable and single and GAP_KIND[kind].object_type == "organization" else []
+        actions = ORG_FIXES.get(kind, []) if editable and single else []
         m.add_child(FeaturePopups(layer, ["问题"], "gs-gap-popup", actions=actions, name_field="name"))
 
 

@@ -31,6 +31,21 @@ FIELD_LABEL = {
     "role": "岗位",
 }
 
+# the API's refusals (pydantic error types) as the forms say them
+REASON = {
+    "missing": "必须填写",
+    "string_pattern_mismatch": "格式不对：请填写数字，如 13800000001",
+    "string_too_short": "不能为空",
+    "string_too_long": "太长了",
+    "greater_than_equal": "不能是负数",
+    "less_than_equal": "数值太大",
+    "int_parsing": "请填写整数",
+    "int_from_float": "请填写整数",
+    "date_from_datetime_parsing": "日期格式不对",
+    "date_parsing": "日期格式不对",
+    "extra_forbidden": "不能修改此项",
+}
+
 CSS = """<style>
 .gs-sheet { position: fixed; left: 0; right: 0; bottom: 0; z-index: 3000; background: #fff; max-height: 75vh;
   overflow: auto; padding: 14px 16px 20px; border-radius: 14px 14px 0 0; box-shadow: 0 -2px 12px rgba(0,0,0,.35);
@@ -191,6 +206,20 @@ class EditForms(MacroElement):
             form.addEventListener("submit", e => { e.preventDefault();
                 send("POST", "/api/grids/" + grid + "/staff/" + encodeURIComponent(id) + "/end", {end_date: end.value || today}, error); });
         }
+        function orgPartyForm(id, name) {
+            const form = open("建立党组织：" + name);
+            const pname = field(form, "党组织名称", {id: "gs-pname", value: name + "党支部"});
+            const kind = field(form, "类型", {tag: "select", id: "gs-kind"});
+            for (const [code, label] of [["branch", "党支部"], ["general_branch", "党总支"], ["committee", "党委"]])
+                el("option", {value: code, textContent: label}, kind);
+            const members = field(form, "正式党员", {id: "gs-members", type: "number", inputMode: "numeric", min: "0", step: "1"});
+            const founded = field(form, "成立日期", {id: "gs-founded", type: "date", value: today});
+            const error = buttons(form, "保存");
+            form.addEventListener("submit", e => { e.preventDefault();
+                send("POST", "/api/organizations/" + encodeURIComponent(id) + "/party-org", {name: pname.value.trim(),
+                     kind: kind.value, full_members: members.value === "" ? null : Number(members.value),
+                     founded: founded.value || today}, error); });
+        }
         async function history(id, name) {
             const form = open("变更记录：" + name), list = el("ol", {}, form);
             const error = buttons(form, null);
@@ -209,7 +238,7 @@ class EditForms(MacroElement):
             e.preventDefault();
             if (b.dataset.gsAction === "grid_staff") { gridStaffForm(b.dataset.role, b.textContent); return; }
             const act = {leader: leaderForm, figures: figuresForm, history, liaison: liaisonForm, flags: flagsForm,
-                         group: groupForm, leave: leaveForm}[b.dataset.gsAction];
+                         group: groupForm, leave: leaveForm, party_org: orgPartyForm}[b.dataset.gsAction];
             if (act) act(b.dataset.id, b.dataset.name);
         });
     })();
@@ -222,3 +251,4 @@ class EditForms(MacroElement):
         self.people = json.dumps(people, ensure_ascii=False).replace("</", "<\\/")
         self.buildings = json.dumps(list(buildings), ensure_ascii=False).replace("</", "<\\/")
         self.labels = json.dumps(FIELD_LABEL, ensure_ascii=False)
+        self.reasons = json.dumps(REASON, ensure_ascii=False)

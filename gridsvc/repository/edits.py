@@ -236,3 +236,57 @@ def leave(conn: Connection, target_type: str, target_id: str, staff_id: str, end
     if not rows:
         raise NotFound(f"{staff_id!r} holds no post on {target_type} {target_id!r} after {end}")
     return [end_assignment(conn, assignment, end) for assignment in rows]
+
+
+def set_up_org_party(
+    conn: Connection,
+    organization_id: str,
+    name: str,
+    kind: str,
+    full_members: int | None,
+    founded: dt.date,
+    parent: str | None,
+) -> dict:
+    """An organization's own Party organization (单独组建), under ``parent`` (``committee_of`` it). Audited."""
+    if conn.scalar(text("SELECT 1 FROM organizations WHERE id = :id"), {"id": organization_id}) is None:
+        raise NotFound(f"no organization with id {organization_id!r} in your area")
+    made = {
+        "id": "po-" + secrets.token_hex(6),
+        "name": name,
+        "kind": kind,
+        "parent_id": parent,
+        "full_members": full_members,
+        "founded": founded,
+    }
+    conn.execute(  # no RETURNING: visible only once it has a scope (row-level security)
+        text("""INSERT INTO party_orgs (id, name, kind, parent_id, full_members, founded, source)
+                VALUES (:id, :name, :kind, :parent_id, :full_members, :founded, 'import')"""),
+        made,
+    )
+    conn.execute(
+        text("""INSERT INTO party_org_scopes (party_org_id, target_type, target_id, own)
+                VALUES (:p, 'organization', :o, true)"""),
+        {"p": made["id"], "o": organization_id},
+    )
+    audit.record(conn, "party_org.add", "party_org", made["id"], None, made | {"organization_id": organization_id})
+    audit.record(
+        conn,
+        "organization.party_org",
+        "organization",
+        organization_id,
+        None,
+        {"party_org_id": made["id"], "name": name},
+    )
+    return made | {"organization_id": organization_id}
+
+
+def committee_of(conn: Connection, organization_id: str) -> str | None:
+    """The Party committee of the community an organization stands in (``conn``: the owner's)."""
+    return conn.scalar(
+        text("""SELECT s.party_org_id FROM organizations o
+                JOIN areas a ON a.level = 'community' AND ST_Intersects(a.geom, o.geom)
+                JOIN party_org_scopes s ON s.target_type = 'community' AND s.target_id = a.code
+                JOIN party_orgs p ON p.id = s.party_org_id AND p.kind = 'committee'
+                WHERE o.id = :o ORDER BY a.code, p.id LIMIT 1"""),
+        {"o": organization_id},
+    )

@@ -177,3 +177,22 @@ def test_grid_staff_come_and_go(as_user, engine):
         as_user("leader", "POST", f"/api/grids/{s.U1}/staff", json={"role": "grid_worker", "name": "甲"}).status_code
         == 404
     )
+
+
+def test_an_organizations_own_party_organization(as_user, engine):
+    """o2 should build its own Party organization (4 full members): recorded, the gap goes."""
+    from gridsvc.services import coverage as coverage_service
+
+    def should_build() -> set:
+        gaps = coverage_service.coverage(engine, s.C1).gap_list(s.C1)
+        return set(gaps.loc[gaps["kind"] == "org_should_build", "object_id"])
+
+    assert "o2" in should_build()
+    made = as_user(
+        "planner", "POST", "/api/organizations/o2/party-org", json={"name": "乙协会党支部", "full_members": 4}
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["kind"] == "branch" and made.json()["parent_id"] == "c1"  # under the community's committee
+    assert "o2" not in should_build()
+    bad = as_user("planner", "POST", "/api/organizations/o2/party-org", json={"name": "x", "kind": "group"})
+    assert bad.status_code == 422 and "kind" in bad.text

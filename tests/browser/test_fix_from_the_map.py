@@ -77,7 +77,7 @@ def test_a_leader_is_appointed_from_the_todo_row(leader_page):
     page.fill("#gs-phone", "不是号码")
     page.screenshot(path=str(SHOTS / "fix-form-390.png"))
     page.locator(".gs-sheet button[type=submit]").click()
-    _wait(lambda: "手机" in page.locator(".gs-error").inner_text(), "the bad phone is named")
+    _wait(lambda: "手机：格式不对" in page.locator(".gs-error").inner_text(), "the bad phone is named, in Chinese")
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM staff WHERE name = '钱多多'")) == 0
     page.fill("#gs-phone", "13900003333")
