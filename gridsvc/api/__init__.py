@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from gridsvc import __version__
-from gridsvc.api import auth, edits, errors, guard, maps, pages, plans, reports, routes
+from gridsvc.api import auth, edits, errors, guard, maps, ogc, pages, plans, reports, routes
 from gridsvc.rendering import assets
 from gridsvc.settings import Settings
 
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(auth.pages)
     app.include_router(pages.router)
+    app.include_router(ogc.router)
     app.include_router(routes.router)
     app.include_router(edits.router)
     app.include_router(plans.router)

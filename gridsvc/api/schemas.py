@@ -267,6 +267,41 @@ class PartyGroupMade(Open):
     buildings: list[str]
 
 
+class OgcLink(Open):
+    href: str
+    rel: str
+    type: str | None = None
+    title: str | None = None
+
+
+class OgcLanding(Open):
+    title: str
+    links: list[OgcLink]
+
+
+class OgcConformance(Open):
+    conformsTo: list[str]  # noqa: N815 - the standard's member name
+
+
+class OgcCollection(Open):
+    id: str
+    title: str
+    itemType: str  # noqa: N815
+    links: list[OgcLink]
+
+
+class OgcCollections(Open):
+    links: list[OgcLink]
+    collections: list[OgcCollection]
+
+
+class OgcItems(Open):
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, Any]]
+    numberReturned: int  # noqa: N815
+    links: list[OgcLink]
+
+
 def ok(model: Any, status: int = 200) -> dict:
     """``responses=`` for a route answering ``model`` (documented, not validated at run time)."""
     return {status: {"model": model}}

@@ -1,0 +1,171 @@
+"""OGC API – Features (Part 1: Core, GeoJSON) at ``/ogc``, for QGIS, GDAL (OAPIF) and OWSLib.
+
+The same caller, scope and row-level security as every other route: a collection holds exactly what
+the caller may see. Features come as GeoJSON built by PostGIS (``repository.ogc``), paged with
+``limit``/``offset`` and ``next`` links; ``bbox`` filters, ``datetime`` shows a grid layer as it
+stood on a day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from gridsvc.api import schemas
+from gridsvc.api.auth import CallerDep
+from gridsvc.api.routes import parse_bbox
+from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.repository import ogc
+
+router = APIRouter(prefix="/ogc", tags=["ogc"])
+GEOJSON = "application/geo+json"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+def _link(href: str, rel: str, kind: str = "application/json", title: str | None = None) -> dict:
+    return {"href": href, "rel": rel, "type": kind} | ({"title": title} if title else {})
+
+
+@router.get("", responses=schemas.ok(schemas.OgcLanding), summary="OGC API – Features: landing page")
+def landing(request: Request) -> dict:
+    base = _base(request)
+    root = str(request.base_url).rstrip("/")
+    return {
+        "title": "gridsvc",
+        "description": "网格化管理：网格、楼栋、组织（OGC API – Features）",
+        "links": [
+            _link(base, "self"),
+            _link(f"{root}/openapi.json", "service-desc", "application/vnd.oai.openapi+json;version=3.0"),
+            _link(f"{root}/docs", "service-doc", "text/html"),
+            _link(f"{base}/conformance", "conformance"),
+            _link(f"{base}/collections", "data"),
+        ],
+    }
+
+
+@router.get("/conformance", responses=schemas.ok(schemas.OgcConformance), summary="OGC API – Features: conformance")
+def conformance() -> dict:
+    return {"conformsTo": CONFORMANCE}
+
+
+def _collection(request: Request, conn, c: ogc.Collection) -> dict:
+    base = _base(request)
+    box = ogc.extent(conn, c)
+    return {
+        "id": c.id,
+        "title": c.title,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [box] if box else [[-180, -90, 180, 90]], "crs": CRS84}},
+        "links": [
+            _link(f"{base}/collections/{c.id}", "self"),
+            _link(f"{base}/collections/{c.id}/items", "items", GEOJSON),
+        ],
+    }
+
+
+@router.get("/collections", responses=schemas.ok(schemas.OgcCollections), summary="OGC API – Features: the collections")
+def collections(request: Request, who: CallerDep) -> dict:
+    with who.db.connect() as conn:
+        found = [_collection(request, conn, c) for c in ogc.COLLECTIONS.values()]
+    return {"links": [_link(f"{_base(request)}/collections", "self")], "collections": found}
+
+
+def _named(collection_id: str) -> ogc.Collection:
+    if collection_id not in ogc.COLLECTIONS:
+        raise NotFound(f"no collection {collection_id!r}; there are {', '.join(ogc.COLLECTIONS)}")
+    return ogc.COLLECTIONS[collection_id]
+
+
+CollectionId = Annotated[str, Path(max_length=40)]
+
+
+@router.get(
+    "/collections/{collection_id}",
+    responses=schemas.ok(schemas.OgcCollection),
+    summary="OGC API – Features: one collection",
+)
+def collection(request: Request, who: CallerDep, collection_id: CollectionId) -> dict:
+    c = _named(collection_id)
+    with who.db.connect() as conn:
+        return _collection(request, conn, c)
+
+
+def _day(value: str | None, c: ogc.Collection) -> dt.date | None:
+    """``datetime`` as one day (an instant; grids only)."""
+    if value is None:
+        return None
+    if not c.dated:
+        raise InvalidInput(f"datetime: collection {c.id!r} has no time; grids do (as they stood on a day)")
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        raise InvalidInput(f"datetime {value!r}: give one day, e.g. 2025-06-30") from None
+
+
+@router.get(
+    "/collections/{collection_id}/items",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {"schema": schemas.OgcItems.model_json_schema()}}}},
+    summary="OGC API – Features: the features, paged",
+)
+def items(
+    request: Request,
+    who: CallerDep,
+    collection_id: CollectionId,
+    bbox: Annotated[str | None, Query(description="west,south,east,north (CRS84)")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    datetime: Annotated[str | None, Query(description="a day: grids as they stood then")] = None,
+) -> Response:
+    c = _named(collection_id)
+    on = _day(datetime, c)
+    with who.db.connect() as conn:
+        features, more = ogc.items(conn, c, parse_bbox(bbox), limit, offset, on)
+    url = request.url
+    links = [_link(str(url), "self", GEOJSON)]
+    if more:
+        links.append(_link(str(url.include_query_params(offset=offset + limit, limit=limit)), "next", GEOJSON))
+    if offset:
+        links.append(_link(str(url.include_query_params(offset=max(0, offset - limit), limit=limit)), "prev", GEOJSON))
+    members = {
+        "numberReturned": len(features),
+        "timeStamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "links": links,
+    }
+    body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]," + json.dumps(members)[1:]
+    return Response(body, media_type=GEOJSON)
+
+
+@router.get(
+    "/collections/{collection_id}/items/{fid}",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {"schema": schemas.Feature.model_json_schema()}}}},
+    summary="OGC API – Features: one feature",
+)
+def feature(
+    request: Request, who: CallerDep, collection_id: CollectionId, fid: Annotated[str, Path(max_length=200)]
+) -> Response:
+    c = _named(collection_id)
+    with who.db.connect() as conn:
+        found = ogc.item(conn, c, fid)
+    if found is None:
+        raise NotFound(f"no feature {fid!r} in {collection_id!r} in your area")
+    links = [
+        _link(str(request.url), "self", GEOJSON),
+        _link(f"{_base(request)}/collections/{c.id}", "collection"),
+    ]
+    return Response(found[:-1] + ',"links":' + json.dumps(links) + "}", media_type=GEOJSON)

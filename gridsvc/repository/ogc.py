@@ -1,0 +1,139 @@
+"""The collections gridsvc publishes through OGC API – Features, and their SQL.
+
+Every query runs on the caller's (row-level-secured) connection, so a collection holds exactly what
+the caller's scope shows. Features are built as GeoJSON by PostGIS itself (``ST_AsGeoJSON``,
+``json_build_object``): no DataFrame, no per-row Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from gridsvc.repository.read import _CURRENT_GRID, _ENVELOPE, _GRID_AT, BBox
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title: str
+    table: str  # FROM clause, aliased t
+    key: str  # the feature id column
+    properties: tuple[str, ...]
+    where: str = "TRUE"
+    dated: bool = False  # grids: ``datetime`` selects the layer as it stood that day
+
+    def condition(self, on: dt.date | None) -> str:
+        if self.dated:
+            return f"{self.where} AND {(_GRID_AT if on else _CURRENT_GRID).replace('g.', 't.')}"
+        return self.where
+
+
+_GRID_PROPERTIES = ("code", "layer", "community_code", "name", "urban", "valid_from", "valid_to", "source")
+COLLECTIONS = {
+    c.id: c
+    for c in (
+        Collection(
+            "areas",
+            "区、街道、社区",
+            "areas t",
+            "code",
+            ("code", "level", "name", "parent_code", "source"),
+            "t.geom IS NOT NULL",
+        ),
+        Collection("grids", "网格（全部图层）", "grids t", "code", _GRID_PROPERTIES, dated=True),
+        *(
+            Collection(
+                f"grids-{layer}", f"{word}网格", "grids t", "code", _GRID_PROPERTIES, f"t.layer = '{layer}'", True
+            )
+            for layer, word in (("party", "党建"), ("governance", "治理"), ("unified", "合一"))
+        ),
+        Collection(
+            "buildings",
+            "楼栋",
+            "buildings t",
+            "id",
+            (
+                "id",
+                "name",
+                "address",
+                "use",
+                "floors",
+                "units",
+                "households",
+                "households_estimated",
+                "residents",
+                "full_members",
+                "probationary_members",
+                "osm_id",
+                "building_type",
+                "source",
+            ),
+        ),
+        Collection(
+            "organizations",
+            "两新组织和驻区单位",
+            "organizations t",
+            "id",
+            (
+                "id",
+                "name",
+                "kind",
+                "employees",
+                "full_members",
+                "has_union",
+                "has_youth_league",
+                "building_id",
+                "source",
+            ),
+        ),
+    )
+}
+
+
+def extent(conn: Connection, c: Collection) -> list[float] | None:
+    """The bounding box of what the caller sees of ``c`` (lon/lat), or None when it is empty."""
+    box = conn.execute(
+        text(
+            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(t.geom) AS e "
+            f"FROM {c.table} WHERE {c.condition(None)}) q"
+        )
+    ).one()
+    return None if box[0] is None else [round(v, 7) for v in box]
+
+
+def items(
+    conn: Connection, c: Collection, bbox: BBox | None, limit: int, offset: int, on: dt.date | None = None
+) -> tuple[list[str], bool]:
+    """A page of features as GeoJSON text (and whether more follow), in key order."""
+    where, params = [c.condition(on)], {"limit": limit + 1, "offset": offset, "on": on}
+    if bbox:
+        where.append(f"t.geom && {_ENVELOPE}")
+        params |= bbox.params()
+    rows = (
+        conn.execute(
+            text(f"""SELECT {_feature(c)} FROM {c.table} WHERE {" AND ".join(where)}
+                 ORDER BY t.{c.key} LIMIT :limit OFFSET :offset"""),
+            params,
+        )
+        .scalars()
+        .all()
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def item(conn: Connection, c: Collection, fid: str) -> str | None:
+    """One feature as GeoJSON text, or None."""
+    return conn.execute(
+        text(f"SELECT {_feature(c)} FROM {c.table} WHERE {c.condition(None)} AND t.{c.key} = :fid"), {"fid": fid}
+    ).scalar()
+
+
+def _feature(c: Collection) -> str:
+    props = ", ".join(f"'{p}', t.{p}" for p in c.properties)
+    return (
+        f"json_build_object('type', 'Feature', 'id', t.{c.key}, "
+        f"'geometry', ST_AsGeoJSON(t.geom, 7, 0)::json, 'properties', json_build_object({props}))::text"
+    )

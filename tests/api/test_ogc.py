@@ -1,0 +1,102 @@
+"""OGC API – Features at /ogc, read by GDAL's OAPIF driver (``ogrinfo``, ``ogr2ogr`` from gdal-bin)
+against a real server on 127.0.0.1: the collections are listed, grids and buildings copy with the
+database's counts, paging follows ``next`` links, and a scoped user sees only their scope."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pyogrio
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from gridsvc.api import create_app
+from tests import coverage_scene as s
+from tests.access import world
+from tests.browser.serving import serve
+
+
+@pytest.fixture(scope="module")
+def served(engine, settings, tmp_path_factory):
+    tokens = world.build(engine, tmp_path_factory.mktemp("ogc"))
+    with serve(create_app(settings.model_copy(update={"auth_required": True}))) as base:
+        yield base, tokens, engine
+
+
+def _gdal(*args, token: str, cwd) -> subprocess.CompletedProcess:
+    assert shutil.which(args[0]), "gdal-bin is missing: ./dev setup installs it"
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()} | {
+        "NO_PROXY": "127.0.0.1",
+        "GDAL_HTTP_HEADERS": f"Authorization: Bearer {token}",
+        "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": "",
+    }
+    return subprocess.run(args, capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False)
+
+
+def _count(engine, sql: str) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(text(sql))
+
+
+def test_gdal_lists_the_collections(served, tmp_path):
+    base, tokens, _ = served
+    listed = _gdal("ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogc", token=tokens["admin"], cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    for name in ("areas", "grids", "grids-party", "grids-governance", "grids-unified", "buildings", "organizations"):
+        assert f": {name} " in listed.stdout or f": {name}\n" in listed.stdout, listed.stdout
+
+
+@pytest.mark.parametrize(("user", "buildings"), [("admin", 8), ("leader", 3)])
+def test_gdal_copies_what_the_user_may_see(served, tmp_path, user, buildings):
+    base, tokens, engine = served
+    out = tmp_path / "copy.gpkg"
+    copied = _gdal(
+        "ogr2ogr",
+        "-f",
+        "GPKG",
+        str(out),
+        f"OAPIF:{base}/ogc",
+        "buildings",
+        "grids",
+        "-oo",
+        "PAGE_SIZE=2",  # several pages: the next links are followed
+        token=tokens[user],
+        cwd=tmp_path,
+    )
+    assert copied.returncode == 0, copied.stderr
+    assert pyogrio.read_info(out, layer="buildings")["features"] == buildings
+    grids = pyogrio.read_info(out, layer="grids")["features"]
+    assert grids == (_count(engine, "SELECT count(*) FROM grids WHERE valid_to IS NULL") if user == "admin" else 1)
+    ids = set(pyogrio.read_dataframe(out, layer="buildings")["id"])
+    assert ids == world.SEES[world.scope_of(user)]["buildings"]
+
+
+def test_items_page_with_next_links_and_bbox(engine, settings, served):
+    _, tokens, _ = served
+    with TestClient(create_app(settings.model_copy(update={"auth_required": True}))) as client:
+        client.headers["Authorization"] = f"Bearer {tokens['admin']}"
+        _read_as_a_client_would(client)
+
+
+def _read_as_a_client_would(client) -> None:
+    first = client.get("/ogc/collections/buildings/items", params={"limit": 3})
+    assert first.status_code == 200 and first.headers["content-type"].startswith("application/geo+json")
+    body = first.json()
+    assert body["numberReturned"] == 3 and [f["id"] for f in body["features"]] == ["b1", "b2", "b3"]
+    following = next(link["href"] for link in body["links"] if link["rel"] == "next")
+    assert "offset=3" in following
+    b1 = client.get("/ogc/collections/buildings/items/b1").json()
+    assert "crs" not in b1["geometry"]  # RFC 7946: lon/lat, no crs member
+    west, south, east, north = shapely.geometry.shape(b1["geometry"]).bounds
+    boxed = client.get("/ogc/collections/buildings/items", params={"bbox": f"{west},{south},{east},{north}"})
+    assert {f["id"] for f in boxed.json()["features"]} == {"b1"}, boxed.text  # b1 alone in its own box
+    one = client.get("/ogc/collections/grids-party/items/" + s.P1).json()
+    assert one["id"] == s.P1 and one["properties"]["layer"] == "party" and isinstance(one["properties"]["urban"], bool)
+    assert client.get("/ogc/collections/nowhere/items").status_code == 404
+    assert client.get("/ogc/collections/buildings/items", params={"datetime": "2024-01-01"}).status_code == 422
+    assert json.loads(client.get("/ogc/conformance").text)["conformsTo"]
