@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     tianditu_key: str | None = None
     # a TrueType font with Chinese glyphs for PDF reports and report charts (default: WenQuanYi Zen Hei)
     report_font: Path | None = None
+    # web pages of other origins that may call the API with a bearer token (CORS), comma separated;
+    # cookies are never sent cross-origin (credentials are not allowed)
+    cors_origins: str = ""
     # days to fix a gap (整改时限), by gap kind or severity, e.g. {"no_grid_leader": 15, "low": 120}
     # (JSON in GRIDSVC_DEADLINE_DAYS); unlisted ones: high 30, medium 60, low 90
     deadline_days: dict[str, int] = Field(default_factory=dict)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -54,6 +55,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static/vendor", StaticFiles(directory=assets.VENDOR, check_dir=False), name="vendor")
     # added innermost first: a request meets Admission, then SecurityHeaders, SameOrigin, BodyLimits, gzip
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:  # bearer tokens only: a cookie login never travels to another origin's page
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
     app.add_middleware(guard.BodyLimits, max_bytes=int(settings.max_upload_mb * (1 << 20)))
     app.add_middleware(guard.SameOrigin)
     app.add_middleware(guard.SecurityHeaders)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from gridsvc.analysis.metrics import code_pattern
-from gridsvc.api import guard
+from gridsvc.api import guard, schemas
 from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.errors import InvalidInput
 from gridsvc.repository import read as repo
@@ -65,6 +65,35 @@ def grid_page(
 
 
 tiles = APIRouter(prefix="/tiles")
+TILE_FIELDS = {
+    "buildings": {"id": "String", "name": "String", "use": "String", "households": "Number", "full_members": "Number"},
+    "grids": {"id": "String", "name": "String", "layer": "String", "community_code": "String"},
+}
+
+
+@tiles.get("/{layer}.json", responses=schemas.ok(schemas.TileJson), summary="TileJSON 3.0 of a tile layer")
+def tilejson(request: Request, who: CallerDep, layer: Literal["buildings", "grids"]) -> dict:
+    """Where the layer's tiles are and what their features carry; ``bounds``: what the caller sees."""
+    from gridsvc.repository import ogc
+
+    with who.db.connect() as conn:
+        box = ogc.extent(conn, ogc.COLLECTIONS[layer])
+    base = str(request.base_url).rstrip("/")
+    return {
+        "tilejson": "3.0.0",
+        "name": f"gridsvc {layer}",
+        "tiles": [f"{base}/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf"],
+        "minzoom": 0,
+        "maxzoom": 22,
+        "bounds": box or [-180, -85, 180, 85],
+        "vector_layers": [
+            {
+                "id": layer,
+                "fields": TILE_FIELDS[layer],
+                "description": "below zoom 15 buildings come as points" if layer == "buildings" else "current grids",
+            }
+        ],
+    }
 
 
 @tiles.get(

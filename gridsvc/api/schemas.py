@@ -302,6 +302,12 @@ class OgcItems(Open):
     links: list[OgcLink]
 
 
+class TileJson(Open):
+    tilejson: str
+    tiles: list[str]
+    vector_layers: list[dict[str, Any]]
+
+
 def ok(model: Any, status: int = 200) -> dict:
     """``responses=`` for a route answering ``model`` (documented, not validated at run time)."""
     return {status: {"model": model}}

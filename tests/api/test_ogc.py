@@ -100,3 +100,30 @@ def _read_as_a_client_would(client) -> None:
     assert client.get("/ogc/collections/nowhere/items").status_code == 404
     assert client.get("/ogc/collections/buildings/items", params={"datetime": "2024-01-01"}).status_code == 422
     assert json.loads(client.get("/ogc/conformance").text)["conformsTo"]
+
+
+def test_tilejson_and_cors(engine, settings, served):
+    """TileJSON points MapLibre at the tiles; CORS answers only the configured origins, never with
+    credentials (a cookie login does not travel to another site's page)."""
+    _, tokens, _ = served
+    allowed = "https://maps.example.org"
+    with TestClient(create_app(settings.model_copy(update={"cors_origins": allowed}))) as client:
+        tj = client.get("/tiles/buildings.json")
+        assert tj.status_code == 200 and tj.json()["tiles"][0].endswith("/tiles/buildings/{z}/{x}/{y}.pbf")
+        assert tj.json()["vector_layers"][0]["id"] == "buildings" and len(tj.json()["bounds"]) == 4
+        asked = client.get("/ogc/collections", headers={"Origin": allowed})
+        assert asked.headers["access-control-allow-origin"] == allowed
+        assert "access-control-allow-credentials" not in asked.headers
+        other = client.get("/ogc/collections", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        preflight = client.options(
+            "/api/buildings/b1",
+            headers={
+                "Origin": allowed,
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
+        assert preflight.status_code == 200 and "PATCH" in preflight.headers["access-control-allow-methods"]
+    with TestClient(create_app(settings)) as client:  # the default: no CORS at all
+        assert "access-control-allow-origin" not in client.get("/ogc", headers={"Origin": allowed}).headers
