@@ -65,6 +65,16 @@ button.gs-act { margin: 6px 6px 0 0; min-height: 36px; padding: 4px 10px; border
 </style>"""
 
 
+def script_json(value) -> str:
+    """``value`` as a JavaScript literal safe inside an inline ``<script>``: no ``<`` at all, so a name
+    holding ``</script>`` cannot end the script, nor ``<script`` draw the page's nonce.
+
+    >>> "<" in script_json(["</script><script>"])
+    False
+    """
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+
+
 class EditForms(MacroElement):
     """The sheet and its forms; ``people``: [id, name, role label, role] of the staff to pick from,
     ``buildings``: [id, name] of the buildings a Party group may cover."""
@@ -247,8 +257,8 @@ class EditForms(MacroElement):
     def __init__(self, people: list[list[str]], buildings: list[list[str]] = (), grid: tuple[str, str] = ("", "")):
         super().__init__()
         self._name = "EditForms"
-        self.grid, self.grid_name = (json.dumps(v, ensure_ascii=False).replace("</", "<\\/") for v in grid)
-        self.people = json.dumps(people, ensure_ascii=False).replace("</", "<\\/")
-        self.buildings = json.dumps(list(buildings), ensure_ascii=False).replace("</", "<\\/")
+        self.grid, self.grid_name = (script_json(v) for v in grid)
+        self.people = script_json(people)
+        self.buildings = script_json(list(buildings))
         self.labels = json.dumps(FIELD_LABEL, ensure_ascii=False)
         self.reasons = json.dumps(REASON, ensure_ascii=False)
