@@ -289,3 +289,18 @@ def add_org_party(
             conn, organization_id, body.name, body.kind, body.full_members, body.founded, parent
         )
     return _plain(made | {"buildings": []})
+
+
+@router.get(
+    "/grids/{code}/history",
+    response_model=None,
+    responses=schemas.ok(list[schemas.HistoryEntry]),
+    summary="Who changed what about a grid's staff",
+)
+def grid_history(request: Request, who: CallerDep, code: GridCode) -> list:
+    """The audit log's entries about the grid, its assignments and its people, newest first."""
+    with who.db.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM grids WHERE code = :c"), {"c": who.principal.check(code, "grid")}) is None:
+            raise NotFound(f"no grid {code!r} in your area")
+    with request.app.state.engine.connect() as conn:  # the audit log is the owner's; sight checked above
+        return [_plain(e) for e in edits.history(conn, code, target_type="grid")]

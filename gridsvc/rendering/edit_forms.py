@@ -230,10 +230,11 @@ class EditForms(MacroElement):
                      kind: kind.value, full_members: members.value === "" ? null : Number(members.value),
                      founded: founded.value || today}, error); });
         }
-        async function history(id, name) {
+        async function history(id, name, kind) {
             const form = open("变更记录：" + name), list = el("ol", {}, form);
             const error = buttons(form, null);
-            const r = await fetch("/api/buildings/" + encodeURIComponent(id) + "/history", {credentials: "same-origin"});
+            const r = await fetch("/api/" + (kind === "grid" ? "grids/" : "buildings/") + encodeURIComponent(id) + "/history",
+                                  {credentials: "same-origin"});
             if (!r.ok) { error.textContent = explain(await r.json().catch(() => ({}))); return; }
             const entries = await r.json();
             if (!entries.length) el("li", {textContent: "尚无记录"}, list);
@@ -249,7 +250,7 @@ class EditForms(MacroElement):
             if (b.dataset.gsAction === "grid_staff") { gridStaffForm(b.dataset.role, b.textContent); return; }
             const act = {leader: leaderForm, figures: figuresForm, history, liaison: liaisonForm, flags: flagsForm,
                          group: groupForm, leave: leaveForm, party_org: orgPartyForm}[b.dataset.gsAction];
-            if (act) act(b.dataset.id, b.dataset.name);
+            if (act) act(b.dataset.id, b.dataset.name, b.dataset.kind);
         });
     })();
     {% endmacro %}""")

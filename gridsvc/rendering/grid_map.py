@@ -225,7 +225,10 @@ def _summary(m: folium.Map, data: GridMapData, gaps: gpd.GeoDataFrame) -> None:
         staff += (
             '<tr><td colspan="4"><button type="button" class="gs-act" data-gs-action="grid_staff" '
             'data-role="grid_leader">任命网格长</button><button type="button" class="gs-act" '
-            'data-gs-action="grid_staff" data-role="grid_worker">增配网格员</button></td></tr>'
+            'data-gs-action="grid_staff" data-role="grid_worker">增配网格员</button>'
+            f'<button type="button" class="gs-act" data-gs-action="history" data-kind="grid" '
+            f'data-id="{html.escape(str(g["code"]))}" data-name="{html.escape(str(g["name"] or g["code"]))}">'
+            "变更记录</button></td></tr>"
         )
     body = (
         f"<h4>{html.escape(str(g['name'] or g['code']))}</h4>"

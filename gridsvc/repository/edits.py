@@ -154,18 +154,18 @@ def update_organization(conn: Connection, organization_id: str, changes: dict) -
     return before | changes
 
 
-def history(conn: Connection, building_id: str, limit: int = 50) -> list[dict]:
-    """The audit entries about a building and its assignments, newest first (``conn``: the owner's;
-    the caller's sight of the building is checked before)."""
+def history(conn: Connection, building_id: str, limit: int = 50, target_type: str = "building") -> list[dict]:
+    """The audit entries about a building (or grid) and its assignments and people, newest first
+    (``conn``: the owner's; the caller's sight of the target is checked before)."""
     rows = conn.execute(
         text("""SELECT at, actor, action, target_type, target_id, before, after FROM audit_log
-                WHERE (target_type = 'building' AND target_id = :b)
+                WHERE (target_type = :type AND target_id = :b)
                    OR (target_type = 'assignment' AND (after->>'target_id' = :b OR before->>'target_id' = :b)
-                       AND coalesce(after->>'target_type', before->>'target_type') = 'building')
+                       AND coalesce(after->>'target_type', before->>'target_type') = :type)
                    OR (target_type = 'staff' AND target_id IN (
-                        SELECT staff_id FROM assignments WHERE target_type = 'building' AND target_id = :b))
+                        SELECT staff_id FROM assignments WHERE target_type = :type AND target_id = :b))
                 ORDER BY id DESC LIMIT :limit"""),
-        {"b": building_id, "limit": limit},
+        {"b": building_id, "limit": limit, "type": target_type},
     )
     return [dict(r._mapping) for r in rows]
 

@@ -196,3 +196,11 @@ def test_an_organizations_own_party_organization(as_user, engine):
     assert "o2" not in should_build()
     bad = as_user("planner", "POST", "/api/organizations/o2/party-org", json={"name": "x", "kind": "group"})
     assert bad.status_code == 422 and "kind" in bad.text
+
+
+def test_a_grids_history_is_one_call_away(as_user):
+    made = as_user("leader", "POST", f"/api/grids/{s.G1}/staff", json={"role": "grid_worker", "name": "郑记录"})
+    assert made.status_code == 201
+    history = as_user("leader", "GET", f"/api/grids/{s.G1}/history").json()
+    assert history[0]["action"] == "assignment.add" and any(e["after"].get("name") == "郑记录" for e in history)
+    assert as_user("leader", "GET", f"/api/grids/{s.U1}/history").status_code == 404
