@@ -116,6 +116,28 @@ def _day(value: str | None, c: ogc.Collection) -> dt.date | None:
         raise InvalidInput(f"datetime {value!r}: give one day, e.g. 2025-06-30") from None
 
 
+def _properties(value: str | None, c: ogc.Collection) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    asked = tuple(p.strip() for p in value.split(",") if p.strip())
+    unknown = [p for p in asked if p not in c.properties]
+    if unknown:
+        raise InvalidInput(f"properties: {', '.join(unknown)} not in {c.id!r}; it has {', '.join(c.properties)}")
+    return asked
+
+
+def _sortby(value: str | None, c: ogc.Collection) -> tuple[tuple[str, bool], ...]:
+    if value is None:
+        return ()
+    order = []
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        name = part.lstrip("+-")
+        if name not in c.properties:
+            raise InvalidInput(f"sortby: {name!r} not in {c.id!r}; it has {', '.join(c.properties)}")
+        order.append((name, part.startswith("-")))
+    return tuple(order)
+
+
 @router.get(
     "/collections/{collection_id}/items",
     response_class=Response,
@@ -130,11 +152,15 @@ def items(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     datetime: Annotated[str | None, Query(description="a day: grids as they stood then")] = None,
+    properties: Annotated[str | None, Query(description="the properties to return, comma separated")] = None,
+    sortby: Annotated[str | None, Query(description="e.g. -households,+name (Part 3)")] = None,
 ) -> Response:
     c = _named(collection_id)
     on = _day(datetime, c)
+    chosen = _properties(properties, c)
+    order = _sortby(sortby, c)
     with who.db.connect() as conn:
-        features, more = ogc.items(conn, c, parse_bbox(bbox), limit, offset, on)
+        features, more = ogc.items(conn, c, parse_bbox(bbox), limit, offset, on, chosen, order)
     url = request.url
     links = [_link(str(url), "self", GEOJSON)]
     if more:

@@ -105,22 +105,25 @@ def extent(conn: Connection, c: Collection) -> list[float] | None:
 
 
 def items(
-    conn: Connection, c: Collection, bbox: BBox | None, limit: int, offset: int, on: dt.date | None = None
+    conn: Connection,
+    c: Collection,
+    bbox: BBox | None,
+    limit: int,
+    offset: int,
+    on: dt.date | None = None,
+    properties: tuple[str, ...] | None = None,
+    sortby: tuple[tuple[str, bool], ...] = (),
 ) -> tuple[list[str], bool]:
-    """A page of features as GeoJSON text (and whether more follow), in key order."""
+    """A page of features as GeoJSON text (and whether more follow): only ``properties`` when given,
+    ordered by ``sortby`` ((property, descending) pairs, checked against the collection's), then key."""
     where, params = [c.condition(on)], {"limit": limit + 1, "offset": offset, "on": on}
     if bbox:
         where.append(f"t.geom && {_ENVELOPE}")
         params |= bbox.params()
-    rows = (
-        conn.execute(
-            text(f"""SELECT {_feature(c)} FROM {c.table} WHERE {" AND ".join(where)}
-                 ORDER BY t.{c.key} LIMIT :limit OFFSET :offset"""),
-            params,
-        )
-        .scalars()
-        .all()
-    )
+    order = "".join(f"t.{p} {'DESC' if down else 'ASC'} NULLS LAST, " for p, down in sortby if p in c.properties)
+    sql = f"""SELECT {_feature(c, properties)} FROM {c.table} WHERE {" AND ".join(where)}
+              ORDER BY {order}t.{c.key} LIMIT :limit OFFSET :offset"""
+    rows = conn.execute(text(sql), params).scalars().all()
     return rows[:limit], len(rows) > limit
 
 
@@ -131,8 +134,9 @@ def item(conn: Connection, c: Collection, fid: str) -> str | None:
     ).scalar()
 
 
-def _feature(c: Collection) -> str:
-    props = ", ".join(f"'{p}', t.{p}" for p in c.properties)
+def _feature(c: Collection, properties: tuple[str, ...] | None = None) -> str:
+    chosen = [p for p in c.properties if properties is None or p in properties]
+    props = ", ".join(f"'{p}', t.{p}" for p in chosen)
     return (
         f"json_build_object('type', 'Feature', 'id', t.{c.key}, "
         f"'geometry', ST_AsGeoJSON(t.geom, 7, 0)::json, 'properties', json_build_object({props}))::text"

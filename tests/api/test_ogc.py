@@ -127,3 +127,18 @@ def test_tilejson_and_cors(engine, settings, served):
         assert preflight.status_code == 200 and "PATCH" in preflight.headers["access-control-allow-methods"]
     with TestClient(create_app(settings)) as client:  # the default: no CORS at all
         assert "access-control-allow-origin" not in client.get("/ogc", headers={"Origin": allowed}).headers
+
+
+def test_properties_and_sortby(engine, settings, served):
+    _, tokens, _ = served
+    with TestClient(create_app(settings.model_copy(update={"auth_required": True}))) as client:
+        client.headers["Authorization"] = f"Bearer {tokens['admin']}"
+        page = client.get(
+            "/ogc/collections/buildings/items", params={"properties": "name,households", "sortby": "-households"}
+        ).json()
+        households = [f["properties"]["households"] for f in page["features"]]
+        assert set(page["features"][0]["properties"]) == {"name", "households"}
+        known = [h for h in households if h is not None]
+        assert known == sorted(known, reverse=True) and households[: len(known)] == known  # blanks last
+        bad = client.get("/ogc/collections/buildings/items", params={"sortby": "secret"})
+        assert bad.status_code == 422 and "sortby" in bad.text
