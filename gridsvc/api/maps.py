@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy import text
 
 from gridsvc.analysis.metrics import code_pattern
 from gridsvc.api import guard, schemas
@@ -103,20 +104,24 @@ def tilejson(request: Request, who: CallerDep, layer: Literal["buildings", "grid
     responses={200: {"content": {"application/vnd.mapbox-vector-tile": {}}}},
 )
 def tile(
+    request: Request,
     who: CallerDep,
     layer: Literal["buildings", "grids"],
     z: Annotated[int, Path(ge=0, le=22)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
 ) -> Response:
+    """Only what the caller may see; so a tile is cached by the browser alone, unless anyone may see
+    everything. Its ETag is the data's version and the caller's scope: a tile asked again with
+    ``If-None-Match`` is answered 304 until the data changes."""
     if x >= 2**z or y >= 2**z:
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be below 2^{z}")
-    """Only what the caller may see; so a tile is cached by the browser alone, unless anyone may see everything."""
-    with who.db.connect() as conn:
-        data = repo.vector_tile(conn, layer, z, x, y)
     shared = who.principal.scope is None and not who.settings.auth_required
-    return Response(
-        data,
-        media_type="application/vnd.mapbox-vector-tile",
-        headers={"Cache-Control": f"{'public' if shared else 'private'}, max-age=300"},
-    )
+    headers = {"Cache-Control": f"{'public' if shared else 'private'}, max-age=300"}
+    with who.db.connect() as conn:
+        version = conn.scalar(text("SELECT version FROM data_version"))
+        tag = f'W/"{version}-{who.principal.scope or "all"}-{layer}-{z}-{x}-{y}"'
+        if request.headers.get("if-none-match") == tag:
+            return Response(status_code=304, headers=headers | {"ETag": tag})
+        data = repo.vector_tile(conn, layer, z, x, y)
+    return Response(data, media_type="application/vnd.mapbox-vector-tile", headers=headers | {"ETag": tag})

@@ -142,3 +142,17 @@ def test_properties_and_sortby(engine, settings, served):
         assert known == sorted(known, reverse=True) and households[: len(known)] == known  # blanks last
         bad = client.get("/ogc/collections/buildings/items", params={"sortby": "secret"})
         assert bad.status_code == 422 and "sortby" in bad.text
+
+
+def test_tiles_carry_an_etag_of_data_and_scope(engine, settings, served):
+    _, tokens, _ = served
+    with TestClient(create_app(settings.model_copy(update={"auth_required": True}))) as client:
+        client.headers["Authorization"] = f"Bearer {tokens['leader']}"
+        first = client.get("/tiles/buildings/13/6827/3323.pbf")
+        tag = first.headers["etag"]
+        assert first.status_code == 200 and "329902001001003" in tag  # the leader's scope is part of it
+        again = client.get("/tiles/buildings/13/6827/3323.pbf", headers={"If-None-Match": tag})
+        assert again.status_code == 304 and not again.content
+        client.patch("/api/buildings/b1", json={"households": 41})  # the data changes: the tag does too
+        after = client.get("/tiles/buildings/13/6827/3323.pbf", headers={"If-None-Match": tag})
+        assert after.status_code == 200 and after.headers["etag"] != tag
