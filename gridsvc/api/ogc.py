@@ -40,7 +40,7 @@ def _link(href: str, rel: str, kind: str = "application/json", title: str | None
 
 
 @router.get("", responses=schemas.ok(schemas.OgcLanding), summary="OGC API – Features: landing page")
-def landing(request: Request) -> dict:
+def landing(request: Request, who: CallerDep) -> dict:
     base = _base(request)
     root = str(request.base_url).rstrip("/")
     return {
@@ -57,7 +57,7 @@ def landing(request: Request) -> dict:
 
 
 @router.get("/conformance", responses=schemas.ok(schemas.OgcConformance), summary="OGC API – Features: conformance")
-def conformance() -> dict:
+def conformance(who: CallerDep) -> dict:
     return {"conformsTo": CONFORMANCE}
 
 

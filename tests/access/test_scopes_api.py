@@ -62,6 +62,10 @@ def test_every_route_needs_a_token(as_user, app_and_tokens):
         "{z}": "1",
         "{x}": "1",
         "{y}": "1",
+        "{collection_id}": "buildings",
+        "{fid}": "b1",
+        "{organization_id}": "o1",
+        "{staff_id}": "W1",
     }
     checked = 0
     for path, methods in paths.items():
