@@ -141,7 +141,7 @@ def _sortby(value: str | None, c: ogc.Collection) -> tuple[tuple[str, bool], ...
 @router.get(
     "/collections/{collection_id}/items",
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {"schema": schemas.OgcItems.model_json_schema()}}}},
+    responses=schemas.ok(schemas.OgcItems),  # (served as application/geo+json)
     summary="OGC API – Features: the features, paged",
 )
 def items(
@@ -179,7 +179,7 @@ def items(
 @router.get(
     "/collections/{collection_id}/items/{fid}",
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {"schema": schemas.Feature.model_json_schema()}}}},
+    responses=schemas.ok(schemas.Feature),
     summary="OGC API – Features: one feature",
 )
 def feature(

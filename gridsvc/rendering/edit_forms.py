@@ -105,10 +105,11 @@ class EditForms(MacroElement):
             if (ok) el("button", {type: "submit", className: "gs-ok", textContent: ok}, row);
             return el("div", {className: "gs-error"}, form);
         }
+        const reasons = {{ this.reasons }};
         function explain(body) {
             if (Array.isArray(body.detail)) return body.detail.map(d => {
                 const f = (d.loc || []).filter(p => p !== "body").join(".");
-                return (labels[f] || f || "提交") + "：" + d.msg; }).join("\\n");
+                return (labels[f] || f || "提交") + "：" + (reasons[d.type] || d.msg); }).join("\\n");
             return typeof body.detail === "string" ? body.detail : "提交失败";
         }
         async function send(method, url, body, error) {
