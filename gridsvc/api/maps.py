@@ -12,6 +12,7 @@ from gridsvc.analysis.metrics import code_pattern
 from gridsvc.api import guard, schemas
 from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.errors import InvalidInput
+from gridsvc.rendering.common import style
 from gridsvc.repository import read as repo
 from gridsvc.services import maps
 
@@ -72,6 +73,56 @@ TILE_FIELDS = {
 }
 
 
+@tiles.get("/style.json", responses=schemas.ok(schemas.MapStyle), summary="A MapLibre style of gridsvc's tiles")
+def map_style(request: Request, who: CallerDep) -> dict:
+    """Grids in their layer's colours, buildings as footprints from zoom 15 and as points below it,
+    from this server's tiles (MapLibre GL style 8)."""
+    base = str(request.base_url).rstrip("/")
+    layers = style()["layers"]
+    by_layer = ["match", ["get", "layer"], *(v for k, spec in layers.items() for v in (k, spec["stroke"])), "#888888"]
+    return {
+        "version": 8,
+        "name": "gridsvc",
+        "sources": {
+            "grids": {"type": "vector", "url": f"{base}/tiles/grids.json"},
+            "buildings": {"type": "vector", "url": f"{base}/tiles/buildings.json"},
+        },
+        "layers": [
+            {"id": "background", "type": "background", "paint": {"background-color": style()["context"]["background"]}},
+            {
+                "id": "grids-fill",
+                "type": "fill",
+                "source": "grids",
+                "source-layer": "grids",
+                "paint": {"fill-color": by_layer, "fill-opacity": 0.15},
+            },
+            {
+                "id": "grids-line",
+                "type": "line",
+                "source": "grids",
+                "source-layer": "grids",
+                "paint": {"line-color": by_layer, "line-width": 2},
+            },
+            {
+                "id": "building-points",
+                "type": "circle",
+                "source": "buildings",
+                "source-layer": "building_points",
+                "maxzoom": 15,
+                "paint": {"circle-radius": 2, "circle-color": "#566573"},
+            },
+            {
+                "id": "buildings",
+                "type": "fill",
+                "source": "buildings",
+                "source-layer": "buildings",
+                "minzoom": 15,
+                "paint": {"fill-color": "#aab7b8", "fill-outline-color": "#566573", "fill-opacity": 0.8},
+            },
+        ],
+    }
+
+
 @tiles.get("/{layer}.json", responses=schemas.ok(schemas.TileJson), summary="TileJSON 3.0 of a tile layer")
 def tilejson(request: Request, who: CallerDep, layer: Literal["buildings", "grids"]) -> dict:
     """Where the layer's tiles are and what their features carry; ``bounds``: what the caller sees."""
@@ -88,12 +139,13 @@ def tilejson(request: Request, who: CallerDep, layer: Literal["buildings", "grid
         "maxzoom": 22,
         "bounds": box or [-180, -85, 180, 85],
         "vector_layers": [
-            {
-                "id": layer,
-                "fields": TILE_FIELDS[layer],
-                "description": "below zoom 15 buildings come as points" if layer == "buildings" else "current grids",
-            }
-        ],
+            {"id": layer, "fields": TILE_FIELDS[layer], "minzoom": 15 if layer == "buildings" else 0, "maxzoom": 22}
+        ]
+        + (
+            [{"id": "building_points", "fields": TILE_FIELDS[layer], "minzoom": 0, "maxzoom": 14}]
+            if layer == "buildings"
+            else []
+        ),
     }
 
 

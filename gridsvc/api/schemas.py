@@ -302,6 +302,12 @@ class OgcItems(Open):
     links: list[OgcLink]
 
 
+class MapStyle(Open):
+    version: int
+    sources: dict[str, Any]
+    layers: list[dict[str, Any]]
+
+
 class TileJson(Open):
     tilejson: str
     tiles: list[str]

@@ -297,20 +297,23 @@ TILE_LAYERS = {
     "buildings": ("id, name, use, households, full_members", "geom", "buildings", "TRUE"),
     "grids": ("code AS id, name, layer, community_code", "geom", "grids", "valid_to IS NULL"),
 }
-# Below zoom 15 a footprint is a few pixels: buildings come as their representative points.
+# Below zoom 15 a footprint is a few pixels: buildings come as their representative points, in a
+# tile layer of their own name (a style draws them as circles, the footprints as fills).
 POINT_TILES = {"buildings": ("id, name, use, households, full_members", "rep_point", "buildings", "TRUE")}
+POINT_LAYER = {"buildings": "building_points"}
 FOOTPRINT_MIN_ZOOM = 15
 
 
 def vector_tile(conn: Connection, layer: str, z: int, x: int, y: int) -> bytes:
-    """One Mapbox vector tile of ``layer`` (ST_AsMVT), in Web Mercator tile coordinates."""
-    columns, geom, table, where = (
-        POINT_TILES[layer] if z < FOOTPRINT_MIN_ZOOM and layer in POINT_TILES else TILE_LAYERS[layer]
-    )
+    """One Mapbox vector tile of ``layer`` (ST_AsMVT), in Web Mercator tile coordinates; below zoom
+    15 the buildings' tile layer is ``building_points``."""
+    points = z < FOOTPRINT_MIN_ZOOM and layer in POINT_TILES
+    columns, geom, table, where = POINT_TILES[layer] if points else TILE_LAYERS[layer]
     sql = f"""
         WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS merc, ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS geo),
         rows AS (SELECT {columns}, ST_AsMVTGeom(ST_Transform(t.{geom}, 3857), bounds.merc, 4096, 64, true) AS mvt
                  FROM {table} t, bounds WHERE {where} AND t.{geom} && bounds.geo)
         SELECT ST_AsMVT(rows, :layer, 4096, 'mvt') FROM rows WHERE mvt IS NOT NULL"""
-    data = conn.execute(text(sql), {"z": z, "x": x, "y": y, "layer": layer}).scalar()
+    name = POINT_LAYER[layer] if points else layer
+    data = conn.execute(text(sql), {"z": z, "x": x, "y": y, "layer": name}).scalar()
     return bytes(data or b"")

@@ -156,3 +156,15 @@ def test_tiles_carry_an_etag_of_data_and_scope(engine, settings, served):
         client.patch("/api/buildings/b1", json={"households": 41})  # the data changes: the tag does too
         after = client.get("/tiles/buildings/13/6827/3323.pbf", headers={"If-None-Match": tag})
         assert after.status_code == 200 and after.headers["etag"] != tag
+
+
+def test_a_maplibre_style_draws_the_tiles(engine, settings, served):
+    _, tokens, _ = served
+    with TestClient(create_app(settings.model_copy(update={"auth_required": True}))) as client:
+        client.headers["Authorization"] = f"Bearer {tokens['admin']}"
+        style = client.get("/tiles/style.json").json()
+        assert style["version"] == 8 and style["sources"]["buildings"]["url"].endswith("/tiles/buildings.json")
+        layers = {layer["id"]: layer for layer in style["layers"]}
+        assert layers["buildings"]["minzoom"] == 15 and layers["building-points"]["source-layer"] == "building_points"
+        tj = client.get("/tiles/buildings.json").json()
+        assert {v["id"] for v in tj["vector_layers"]} == {"buildings", "building_points"}
