@@ -13,11 +13,18 @@ import shapely
 
 
 def json_value(value: Any) -> Any:
-    """A cell as JSON: NaN/NA → null, dates → ISO text, numpy scalars → Python."""
+    """A cell as JSON: NaN/NA → null, dates → ISO text, numpy scalars → Python, whole floats → ints
+    (an integer column holding a blank arrives as floats).
+
+    >>> json_value(6.0), json_value(float("nan")), json_value(2.5)
+    (6, None, 2.5)
+    """
     if value is None:
         return None
     if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
+        if math.isnan(value):
+            return None
+        return int(value) if float(value).is_integer() else float(value)  # a count that met a NaN
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.bool_):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path as FilePath
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import Connection
@@ -83,7 +84,7 @@ def health(request: Request, who: CallerDep) -> dict:
 )
 def areas(conn: ConnDep, level: schemas.AreaLevel | None = None, parent: str | None = None) -> dict:
     """The caller's areas: their scope, what lies below it and the areas it lies in."""
-    return feature_collection(repo.areas(conn, level, parent), "code")
+    return feature_collection(repo.areas(conn, level, parent), "code", name="areas")
 
 
 @router.get(
@@ -103,8 +104,16 @@ def grids(
     on: Annotated[dt.date | None, Query(description="grids valid on this date (history)")] = None,
 ) -> dict:
     limit = who.settings.api_max_features
-    gdf = repo.grids(conn, layer=layer, community=community, bbox=parse_bbox(bbox), on=on, limit=limit)
-    return feature_collection(gdf, "code")
+    gdf = repo.grids(conn, layer=layer, community=community, bbox=parse_bbox(bbox), on=on, limit=limit + 1)
+    if len(gdf) > limit:  # said in the body, and where the rest are (the OGC items page on)
+        return feature_collection(
+            gdf.iloc[:limit],
+            "code",
+            name="grids",
+            truncated=True,
+            links=[{"rel": "next", "href": _ogc_grids(layer, bbox, limit)}],
+        )
+    return feature_collection(gdf, "code", name="grids")
 
 
 @router.get(
@@ -127,6 +136,7 @@ def grid(who: CallerDep, conn: ConnDep, code: str) -> dict:
     summary="Buildings as GeoJSON, by grid, community or bbox",
 )
 def buildings(
+    request: Request,
     who: CallerDep,
     conn: ConnDep,
     grid: Annotated[str | None, Query(pattern=code_pattern("grid"))] = None,
@@ -145,7 +155,11 @@ def buildings(
     limit = min(limit or cap, cap)
     gdf = repo.buildings(conn, grid=grid, community=community, bbox=parse_bbox(bbox), limit=limit + 1, offset=offset)
     more = len(gdf) > limit
-    return feature_collection(gdf.iloc[:limit], "id", limit=limit, offset=offset, more=more)
+    following = request.url.include_query_params(limit=limit, offset=offset + limit)
+    links = [{"rel": "next", "href": f"{following.path}?{following.query}"}] if more else []
+    return feature_collection(
+        gdf.iloc[:limit], "id", name="buildings", limit=limit, offset=offset, more=more, links=links
+    )
 
 
 @router.get(
@@ -154,8 +168,15 @@ def buildings(
     responses=schemas.ok(list[schemas.PartyOrg]),
     summary="Party organizations with their scope",
 )
-def party_orgs(conn: ConnDep, kind: schemas.PartyOrgKind | None = None) -> list[dict]:
-    return [{k: json_value(v) for k, v in row.items()} for row in repo.party_orgs(conn, kind)]
+def party_orgs(
+    conn: ConnDep, kind: schemas.PartyOrgKind | None = None, format: Literal["json", "geojson"] = "json"
+) -> Response | list[dict]:
+    """As a list, or with ``format=geojson`` as features without geometry (a Party organization is
+    where its scope is, not a place)."""
+    rows = [{k: json_value(v) for k, v in row.items()} for row in repo.party_orgs(conn, kind)]
+    if format == "geojson":
+        return _geojson_rows(rows, "party_orgs", geometry=lambda r: None)
+    return rows
 
 
 @router.get(
@@ -164,8 +185,28 @@ def party_orgs(conn: ConnDep, kind: schemas.PartyOrgKind | None = None) -> list[
     responses=schemas.ok(list[schemas.Organization]),
     summary="两新组织 and resident units",
 )
-def organizations(conn: ConnDep, kind: str | None = None) -> list[dict]:
-    return [{k: json_value(v) for k, v in row.items()} for row in repo.organizations(conn, kind)]
+def organizations(
+    conn: ConnDep, kind: str | None = None, format: Literal["json", "geojson"] = "json"
+) -> Response | list[dict]:
+    """As a list with lon/lat, or with ``format=geojson`` as point features."""
+    rows = [{k: json_value(v) for k, v in row.items()} for row in repo.organizations(conn, kind)]
+    if format == "geojson":
+        point = lambda r: {"type": "Point", "coordinates": [r.pop("lon"), r.pop("lat")]}  # noqa: E731
+        return _geojson_rows(rows, "organizations", geometry=point)
+    return rows
+
+
+def _ogc_grids(layer: str | None, bbox: str | None, offset: int) -> str:
+    """Where the grids past the cap are: the OGC items of the same layer and box, paged."""
+    collection = f"grids-{layer}" if layer else "grids"
+    box = f"&bbox={bbox}" if bbox else ""
+    return f"/ogc/collections/{collection}/items?limit=1000&offset={offset}{box}"
+
+
+def _geojson_rows(rows: list[dict], name: str, geometry) -> Response:
+    features = [{"type": "Feature", "id": r["id"], "geometry": geometry(r), "properties": r} for r in rows]
+    body = {"type": "FeatureCollection", "name": name, "features": features}
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/geo+json")
 
 
 @router.get(

@@ -168,3 +168,32 @@ def test_a_maplibre_style_draws_the_tiles(engine, settings, served):
         assert layers["buildings"]["minzoom"] == 15 and layers["building-points"]["source-layer"] == "building_points"
         tj = client.get("/tiles/buildings.json").json()
         assert {v["id"] for v in tj["vector_layers"]} == {"buildings", "building_points"}
+
+
+def test_geojson_answers_agree(engine, settings, served, monkeypatch):
+    """Issue 18, item 4: organizations and Party organizations as GeoJSON too, counts as integers, a
+    name member, and a truncated answer says so with where the rest are."""
+    _, tokens, _ = served
+    with TestClient(create_app(settings.model_copy(update={"auth_required": True, "api_max_features": 2}))) as client:
+        client.headers["Authorization"] = f"Bearer {tokens['admin']}"
+        orgs = client.get("/api/organizations", params={"format": "geojson"})
+        assert orgs.headers["content-type"].startswith("application/geo+json")
+        first = orgs.json()["features"][0]
+        assert orgs.json()["name"] == "organizations" and first["geometry"]["type"] == "Point"
+        assert "lon" not in first["properties"]
+        assert all(type(f["properties"]["full_members"]) is int for f in orgs.json()["features"])
+        parties = client.get("/api/party-orgs", params={"format": "geojson"}).json()
+        assert parties["name"] == "party_orgs" and parties["features"][0]["geometry"] is None
+        floors = [f["properties"]["floors"] for f in client.get("/api/buildings").json()["features"]]
+        assert all(v is None or type(v) is int for v in floors)  # not 6.0 beside a blank
+        grids = client.get("/api/grids").json()
+        assert grids["truncated"] is True and len(grids["features"]) == 2
+        rest = grids["links"][0]["href"]
+        assert (
+            client.get(rest).json()["numberReturned"]
+            == _count(engine, "SELECT count(*) FROM grids WHERE valid_to IS NULL") - 2
+        )
+        page = client.get("/api/buildings", params={"community": s.C1}).json()
+        assert (
+            page["more"] and "community=" + s.C1 in page["links"][0]["href"] and "offset=2" in page["links"][0]["href"]
+        )
