@@ -197,3 +197,16 @@ def test_geojson_answers_agree(engine, settings, served, monkeypatch):
         assert (
             page["more"] and "community=" + s.C1 in page["links"][0]["href"] and "offset=2" in page["links"][0]["href"]
         )
+
+
+@pytest.mark.parametrize(("user", "buildings"), [("admin", 8), ("leader", 3)])
+def test_owslib_reads_the_collections(served, user, buildings):
+    from owslib.ogcapi.features import Features
+
+    base, tokens, _ = served
+    client = Features(f"{base}/ogc", headers={"Authorization": f"Bearer {tokens[user]}"})
+    ids = {c["id"] for c in client.collections()["collections"]}
+    assert {"buildings", "grids-party", "organizations"} <= ids
+    found = client.collection_items("buildings", limit=100)
+    assert len(found["features"]) == found["numberReturned"] == buildings
+    assert client.collection_item("buildings", "b1")["id"] == "b1"
