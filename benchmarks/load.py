@@ -5,7 +5,7 @@
 Stores the demo district (``gridsvc demo``) in a private PostGIS (~/.local/share/gridsvc-bench, or
 GRIDSVC_DATABASE_URL), starts ``gridsvc serve`` on a free 127.0.0.1 port in its own process, and
 for each number of clients lets them call one route kind for a fixed time: a small-bbox page of
-buildings (item), a zoom-16 building tile (tile) and one grid's coverage (grid-coverage). Prints
+buildings (item, and the same page from the OGC API), a zoom-16 building tile (tile) and one grid's coverage (grid-coverage). Prints
 requests/s, p50 and p99 latency and the error count (anything but 200, or no answer) per route and
 client count. The reference, in the same run: ``/api/health`` at the same client counts (one
 trivial query), so the ratio route / health holds on a noisy machine.
@@ -208,6 +208,7 @@ def main() -> None:
     routes = {
         "health (reference)": "/api/health",
         "item": f"/api/buildings?bbox={lon - d},{lat - d},{lon + d},{lat + d}&limit=50",
+        "item (OGC)": f"/ogc/collections/buildings/items?bbox={lon - d},{lat - d},{lon + d},{lat + d}&limit=50",
         "tile": f"/tiles/buildings/16/{x}/{y}.pbf",
         "grid-coverage": f"/api/grids/{grid}/coverage",
     }
