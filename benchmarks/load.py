@@ -133,11 +133,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], log: Path | None = None) -> Iterator[str]:
-    """``gridsvc serve`` on a free loopback port in its own process, with ``env`` added to this
-    process's environment; yields its base URL once it answers, stops it afterwards."""
+def server(env: dict[str, str], log: Path | None = None, workers: int = 1) -> Iterator[str]:
+    """``gridsvc serve --workers N`` on a free loopback port in its own process, with ``env`` added
+    to this process's environment; yields its base URL once it answers, stops it afterwards."""
     port = free_port()
     command = [str(Path(sys.executable).with_name("gridsvc")), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
     out = log.open("wb") if log else subprocess.DEVNULL
     proc = subprocess.Popen(command, env=os.environ | env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -174,6 +175,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per route and client count")
     parser.add_argument("--clients", default="4,32,64")
+    parser.add_argument("--workers", type=int, default=1, help="gridsvc serve --workers")
     args = parser.parse_args()
     counts = [int(c) for c in args.clients.split(",")]
 
@@ -215,10 +217,10 @@ def main() -> None:
     env = {"GRIDSVC_HOME": str(home)} | (
         {"GRIDSVC_DATABASE_URL": settings.database_url} if settings.database_url else {}
     )
-    print(f"gridsvc serve, one process, {buildings:,} buildings; grid {grid}; {args.seconds:g} s per cell")
+    print(f"gridsvc serve --workers {args.workers}, {buildings:,} buildings; grid {grid}; {args.seconds:g} s per cell")
     print(f"{'route':<20}{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'÷ health':>10}")
     total_errors = 0
-    with server(env) as base:
+    with server(env, workers=args.workers) as base:
         hammer(base, [Call("warm", u) for u in routes.values()], 4, 2.0)  # caches and connections
         reference: dict[int, float] = {}
         for name, url in routes.items():

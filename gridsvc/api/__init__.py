@@ -72,6 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def from_environment() -> FastAPI:
+    """The app as each of ``gridsvc serve --workers N``'s processes makes it: settings from the
+    environment (GRIDSVC_*)."""
+    return create_app(Settings())
+
+
 def server_config(app: FastAPI, settings: Settings, host: str, port: int, log_level: str = "info"):
     """How gridsvc runs under uvicorn (``gridsvc serve`` and the tests' live servers alike): uvicorn
     rewrites no client address from X-Forwarded-For, the app does that for GRIDSVC_TRUSTED_PROXIES

@@ -26,18 +26,43 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.option("--host", default=None, help="监听地址（GRIDSVC_HOST，默认 127.0.0.1）。Address to listen on.")
 @click.option("--port", type=int, default=None, help="端口（GRIDSVC_PORT，默认 8000）。Port.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="服务进程数（默认 CPU 核数）。Server processes (default: the machine's cores).",
+)
 @click.pass_obj
 @_fail_cleanly
-def serve(settings: Settings, host: str | None, port: int | None) -> None:
-    """启动 API 服务（接口文档 /docs）。Serve the API."""
+def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
+    """启动 API 服务（接口文档 /docs）。Serve the API.
+
+    Several workers share the port; each keeps its own pool of GRIDSVC_DB_POOL_SIZE connections.
+    """
+    import os
+
     import uvicorn
 
     from gridsvc.api import create_app, server_config
 
     settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v})
-    app = create_app(settings)
+    workers = workers or os.cpu_count() or 1
     click.echo(say("serving", host=settings.host, port=settings.port), err=True)
-    uvicorn.Server(server_config(app, settings, settings.host, settings.port)).run()
+    if workers == 1:
+        uvicorn.Server(server_config(create_app(settings), settings, settings.host, settings.port)).run()
+        return
+    from gridsvc.db.engine import make_engine
+
+    make_engine(settings).dispose()  # the private PostGIS started and migrated once, before the workers
+    uvicorn.run(
+        "gridsvc.api:from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        proxy_headers=False,  # as server_config: only GRIDSVC_TRUSTED_PROXIES are believed (api.guard)
+        log_level="info",
+    )
 
 
 from gridsvc.cli import coverage, data, db, maps, plans, reports, users  # noqa: E402 - the commands, by topic

@@ -63,14 +63,16 @@ def _calls(tokens: dict[str, str]) -> list[Call]:
     return calls
 
 
-def test_64_clients_two_scopes_no_errors_no_leaks(db, settings, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_64_clients_two_scopes_no_errors_no_leaks(db, settings, tmp_path, workers):
+    """One server process, and two sharing the port (gridsvc serve --workers 2)."""
     tokens = world.build(db, tmp_path)
     env = {
         "GRIDSVC_DATABASE_URL": settings.database_url,
         "GRIDSVC_AUTH_REQUIRED": "true",
         "GRIDSVC_HOME": str(tmp_path / "home"),
     }
-    with server(env, tmp_path / "serve.log") as base:
+    with server(env, tmp_path / "serve.log", workers=workers) as base:
         run = hammer(base, _calls(tokens), clients=64, seconds=SECONDS)
     errors = run.errors()
     assert not errors, f"{len(errors)} errors, e.g. {errors[:3]}"
