@@ -13,18 +13,22 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pyproj import CRS
 
+from gridsvc.analysis.crs import metric_epsg
 from gridsvc.api import schemas
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.routes import parse_bbox
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.repository import ogc
+from gridsvc.repository.read import BBox
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 GEOJSON = "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
@@ -61,6 +65,50 @@ def conformance(who: CallerDep) -> dict:
     return {"conformsTo": CONFORMANCE}
 
 
+EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
+STORAGE = f"{EPSG}4490"  # CGCS2000 lon/lat, as stored (WGS84 treated as equal, domain.md §3)
+
+
+def crs_list(box: list[float] | None) -> list[str]:
+    """The CRSs a collection answers in: CRS84, CGCS2000 (EPSG:4490), WGS84 (EPSG:4326) and the
+    CGCS2000 3-degree Gauss-Krüger zone of its data."""
+    found = [CRS84, STORAGE, f"{EPSG}4326"]
+    if box:
+        found.append(f"{EPSG}{metric_epsg((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)}")
+    return found
+
+
+def _output(uri: str | None, allowed: list[str]) -> ogc.Output:
+    """How to write coordinates in the CRS ``uri`` names (Part 2): its axis order, its units."""
+    if uri is None or uri == CRS84:
+        return ogc.Output()
+    if uri not in allowed:
+        raise InvalidInput(f"crs {uri!r}: this collection answers in {', '.join(allowed)}")
+    code = int(uri.rsplit("/", 1)[1])
+    north = CRS.from_epsg(code).axis_info[0].direction in ("north", "south")
+    if code in (4490, 4326):
+        return ogc.Output(None, north)
+    return ogc.Output(code, north, 3)
+
+
+def _box_in(value: str | None, uri: str | None, allowed: list[str]) -> tuple[BBox | None, int | None]:
+    """``bbox`` given in ``bbox-crs`` (axis order as that CRS has it) as x/y and the SRID to read it in."""
+    if value is None or uri is None or uri == CRS84:
+        return parse_bbox(value), None
+    output = _output(uri, allowed)
+    try:
+        numbers = [float(v) for v in value.split(",")]
+    except ValueError:
+        raise InvalidInput(f"bbox {value!r}: four numbers") from None
+    if len(numbers) != 4:
+        raise InvalidInput(f"bbox {value!r}: four numbers")
+    a, b, c, d = numbers
+    west, south, east, north = (b, a, d, c) if output.north_first else (a, b, c, d)
+    if not (west < east and south < north):
+        raise InvalidInput(f"bbox {value!r}: the minima first, in {uri}'s axis order")
+    return BBox(west, south, east, north), output.srid or 4490
+
+
 def _collection(request: Request, conn, c: ogc.Collection) -> dict:
     base = _base(request)
     box = ogc.extent(conn, c)
@@ -68,7 +116,8 @@ def _collection(request: Request, conn, c: ogc.Collection) -> dict:
         "id": c.id,
         "title": c.title,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": crs_list(box),
+        "storageCrs": STORAGE,
         "extent": {"spatial": {"bbox": [box] if box else [[-180, -90, 180, 90]], "crs": CRS84}},
         "links": [
             _link(f"{base}/collections/{c.id}", "self"),
@@ -154,13 +203,18 @@ def items(
     datetime: Annotated[str | None, Query(description="a day: grids as they stood then")] = None,
     properties: Annotated[str | None, Query(description="the properties to return, comma separated")] = None,
     sortby: Annotated[str | None, Query(description="e.g. -households,+name (Part 3)")] = None,
+    crs: Annotated[str | None, Query(description="the CRS of the answer (Part 2), one of the collection's")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="the CRS of bbox (Part 2)")] = None,
 ) -> Response:
     c = _named(collection_id)
     on = _day(datetime, c)
     chosen = _properties(properties, c)
     order = _sortby(sortby, c)
     with who.db.connect() as conn:
-        features, more = ogc.items(conn, c, parse_bbox(bbox), limit, offset, on, chosen, order)
+        allowed = crs_list(ogc.extent(conn, c)) if (crs or bbox_crs) else [CRS84]
+        box, box_srid = _box_in(bbox, bbox_crs, allowed)
+        output = _output(crs, allowed)
+        features, more = ogc.items(conn, c, box, limit, offset, on, chosen, order, output, box_srid)
     url = request.url
     links = [_link(str(url), "self", GEOJSON)]
     if more:
@@ -173,7 +227,7 @@ def items(
         "links": links,
     }
     body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]," + json.dumps(members)[1:]
-    return Response(body, media_type=GEOJSON)
+    return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{crs or CRS84}>"})
 
 
 @router.get(
@@ -183,15 +237,24 @@ def items(
     summary="OGC API – Features: one feature",
 )
 def feature(
-    request: Request, who: CallerDep, collection_id: CollectionId, fid: Annotated[str, Path(max_length=200)]
+    request: Request,
+    who: CallerDep,
+    collection_id: CollectionId,
+    fid: Annotated[str, Path(max_length=200)],
+    crs: Annotated[str | None, Query(description="the CRS of the answer (Part 2)")] = None,
 ) -> Response:
     c = _named(collection_id)
     with who.db.connect() as conn:
-        found = ogc.item(conn, c, fid)
+        output = _output(crs, crs_list(ogc.extent(conn, c)) if crs else [CRS84])
+        found = ogc.item(conn, c, fid, output)
     if found is None:
         raise NotFound(f"no feature {fid!r} in {collection_id!r} in your area")
     links = [
         _link(str(request.url), "self", GEOJSON),
         _link(f"{_base(request)}/collections/{c.id}", "collection"),
     ]
-    return Response(found[:-1] + ',"links":' + json.dumps(links) + "}", media_type=GEOJSON)
+    return Response(
+        found[:-1] + ',"links":' + json.dumps(links) + "}",
+        media_type=GEOJSON,
+        headers={"Content-Crs": f"<{crs or CRS84}>"},
+    )

@@ -104,6 +104,20 @@ def extent(conn: Connection, c: Collection) -> list[float] | None:
     return None if box[0] is None else [round(v, 7) for v in box]
 
 
+@dataclass(frozen=True)
+class Output:
+    """How coordinates are written: the SRID to transform to (None: stored lon/lat, as CRS84), whether
+    the CRS's axes run north first (EPSG:4490, 4326 and the Gauss-Krüger zones do), and decimals."""
+
+    srid: int | None = None
+    north_first: bool = False
+    decimals: int = 7
+
+    def geometry(self, column: str = "t.geom") -> str:
+        g = column if self.srid is None else f"ST_Transform({column}, {int(self.srid)})"
+        return f"ST_FlipCoordinates({g})" if self.north_first else g
+
+
 def items(
     conn: Connection,
     c: Collection,
@@ -113,31 +127,41 @@ def items(
     on: dt.date | None = None,
     properties: tuple[str, ...] | None = None,
     sortby: tuple[tuple[str, bool], ...] = (),
+    output: Output = Output(),  # noqa: B008 - frozen
+    bbox_srid: int | None = None,
 ) -> tuple[list[str], bool]:
     """A page of features as GeoJSON text (and whether more follow): only ``properties`` when given,
-    ordered by ``sortby`` ((property, descending) pairs, checked against the collection's), then key."""
+    ordered by ``sortby`` ((property, descending) pairs, checked against the collection's), then key;
+    coordinates as ``output`` says; ``bbox`` in ``bbox_srid`` (x/y order) when given."""
     where, params = [c.condition(on)], {"limit": limit + 1, "offset": offset, "on": on}
     if bbox:
-        where.append(f"t.geom && {_ENVELOPE}")
+        box = (
+            _ENVELOPE
+            if bbox_srid is None
+            else (f"ST_Transform(ST_MakeEnvelope(:west, :south, :east, :north, {int(bbox_srid)}), 4490)")
+        )
+        where.append(f"t.geom && {box}")
         params |= bbox.params()
     order = "".join(f"t.{p} {'DESC' if down else 'ASC'} NULLS LAST, " for p, down in sortby if p in c.properties)
-    sql = f"""SELECT {_feature(c, properties)} FROM {c.table} WHERE {" AND ".join(where)}
+    sql = f"""SELECT {_feature(c, properties, output)} FROM {c.table} WHERE {" AND ".join(where)}
               ORDER BY {order}t.{c.key} LIMIT :limit OFFSET :offset"""
     rows = conn.execute(text(sql), params).scalars().all()
     return rows[:limit], len(rows) > limit
 
 
-def item(conn: Connection, c: Collection, fid: str) -> str | None:
+def item(conn: Connection, c: Collection, fid: str, output: Output = Output()) -> str | None:  # noqa: B008
     """One feature as GeoJSON text, or None."""
     return conn.execute(
-        text(f"SELECT {_feature(c)} FROM {c.table} WHERE {c.condition(None)} AND t.{c.key} = :fid"), {"fid": fid}
+        text(f"SELECT {_feature(c, None, output)} FROM {c.table} WHERE {c.condition(None)} AND t.{c.key} = :fid"),
+        {"fid": fid},
     ).scalar()
 
 
-def _feature(c: Collection, properties: tuple[str, ...] | None = None) -> str:
+def _feature(c: Collection, properties: tuple[str, ...] | None = None, output: Output = Output()) -> str:  # noqa: B008
     chosen = [p for p in c.properties if properties is None or p in properties]
     props = ", ".join(f"'{p}', t.{p}" for p in chosen)
     return (
         f"json_build_object('type', 'Feature', 'id', t.{c.key}, "
-        f"'geometry', ST_AsGeoJSON(t.geom, 7, 0)::json, 'properties', json_build_object({props}))::text"
+        f"'geometry', ST_AsGeoJSON({output.geometry()}, {int(output.decimals)}, 0)::json, "
+        f"'properties', json_build_object({props}))::text"
     )

@@ -210,3 +210,37 @@ def test_owslib_reads_the_collections(served, user, buildings):
     found = client.collection_items("buildings", limit=100)
     assert len(found["features"]) == found["numberReturned"] == buildings
     assert client.collection_item("buildings", "b1")["id"] == "b1"
+
+
+def test_part_2_answers_in_cgcs2000_and_its_gauss_kruger_zone(engine, settings, served):
+    """crs= and bbox-crs= (Part 2): EPSG:4490 and 4326 in their own axis order (latitude first), and
+    the data's 3-degree Gauss-Krüger zone (EPSG:4549 at 120°E) in metres, northing first."""
+    from pyproj import Transformer
+
+    _, tokens, _ = served
+    epsg = "http://www.opengis.net/def/crs/EPSG/0/"
+    with TestClient(create_app(settings.model_copy(update={"auth_required": True}))) as client:
+        client.headers["Authorization"] = f"Bearer {tokens['admin']}"
+        meta = client.get("/ogc/collections/buildings").json()
+        assert meta["storageCrs"] == epsg + "4490" and epsg + "4549" in meta["crs"]
+        plain = client.get("/ogc/collections/buildings/items/b1").json()["geometry"]["coordinates"][0][0]
+        cgcs = client.get("/ogc/collections/buildings/items/b1", params={"crs": epsg + "4490"})
+        assert cgcs.headers["content-crs"] == f"<{epsg}4490>"
+        assert cgcs.json()["geometry"]["coordinates"][0][0] == [plain[1], plain[0]]  # latitude first
+        gk = client.get("/ogc/collections/buildings/items", params={"crs": epsg + "4549", "limit": 1}).json()
+        north, east = gk["features"][0]["geometry"]["coordinates"][0][0]
+        e, n = Transformer.from_crs(4490, 4549, always_xy=True).transform(*plain)
+        assert abs(north - n) < 0.01 and abs(east - e) < 0.01  # metres, northing first
+        lon = [plain[0] - 0.0001, plain[0] + 0.0001]
+        lat = [plain[1] - 0.0001, plain[1] + 0.0001]
+        by_lonlat = client.get(
+            "/ogc/collections/buildings/items", params={"bbox": f"{lon[0]},{lat[0]},{lon[1]},{lat[1]}"}
+        )
+        by_latlon = client.get(
+            "/ogc/collections/buildings/items",
+            params={"bbox": f"{lat[0]},{lon[0]},{lat[1]},{lon[1]}", "bbox-crs": epsg + "4326"},
+        )
+        assert (
+            [f["id"] for f in by_latlon.json()["features"]] == [f["id"] for f in by_lonlat.json()["features"]] == ["b1"]
+        )
+        assert client.get("/ogc/collections/buildings/items", params={"crs": epsg + "3857"}).status_code == 422
