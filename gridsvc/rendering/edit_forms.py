@@ -120,21 +120,38 @@ class EditForms(MacroElement):
             error.textContent = explain(await r.json().catch(() => ({detail: r.status + " " + r.statusText})));
         }
         const today = new Date().toISOString().slice(0, 10);
-        function leaderForm(id, name) {
-            const form = open("登记楼栋长：" + name);
-            const who = field(form, "楼栋长", {tag: "select", id: "gs-who"});
+        function checkbox(form, label, props) {  // a tappable row: the box and its words
+            const row = el("label", {}, form), box = el("input", Object.assign({type: "checkbox"}, props), row);
+            box.style.width = "auto"; box.style.minHeight = "24px";
+            row.appendChild(document.createTextNode(" " + label));
+            return box;
+        }
+        // a post to fill: one of the listed people (``pick`` filters them) or a new person by name and
+        // phone, from a day; ``extra`` adds fields and returns what they add to the body
+        function personForm(title, post, pick, url, extra) {
+            const form = open(title);
+            const who = field(form, post, {tag: "select", id: "gs-who"});
             el("option", {value: "", textContent: "新登记一位"}, who);
-            for (const [pid, pname, role] of people) el("option", {value: pid, textContent: pname + "（" + role + "）"}, who);
+            for (const [pid, pname, role, code] of people)
+                if (pick(code)) el("option", {value: pid, textContent: pname + "（" + role + "）"}, who);
             const pname = field(form, "姓名", {id: "gs-name", autocomplete: "name"});
             const phone = field(form, "手机", {id: "gs-phone", type: "tel", inputMode: "tel", autocomplete: "tel"});
+            const more = extra ? extra(form) : () => ({});
             const start = field(form, "开始日期", {id: "gs-start", type: "date", value: today});
             who.addEventListener("change", () => { pname.disabled = phone.disabled = who.value !== ""; });
             const error = buttons(form, "保存");
             form.addEventListener("submit", e => { e.preventDefault();
                 const body = who.value ? {staff_id: who.value} : {name: pname.value.trim() || null, phone: phone.value.trim() || null};
-                send("POST", "/api/buildings/" + encodeURIComponent(id) + "/leader",
-                     Object.assign(body, {start_date: start.value || today}), error); });
+                send("POST", url, Object.assign(body, more(), {start_date: start.value || today}), error); });
         }
+        const leaderForm = (id, name) => personForm("登记楼栋长：" + name, "楼栋长", () => true,
+            "/api/buildings/" + encodeURIComponent(id) + "/leader");
+        const liaisonForm = (id, name) => personForm("选派党建指导员：" + name, "党建指导员", code => code === "liaison",
+            "/api/organizations/" + encodeURIComponent(id) + "/liaison");
+        const gridStaffForm = (role, label) => personForm(label + "：" + {{ this.grid_name }}, "人员", () => true,
+            "/api/grids/" + grid + "/staff", form => {
+                const full = checkbox(form, "专职", {id: "gs-fulltime", checked: true});
+                return () => ({role, fulltime: full.checked}); });
         function figuresForm(id, name) {
             const form = open("修改数据：" + name), body = {};
             const inputs = ["households", "residents", "full_members", "floors"].map(f =>
@@ -145,30 +162,10 @@ class EditForms(MacroElement):
                 if (!Object.keys(body).length) { error.textContent = "请至少填写一项"; return; }
                 send("PATCH", "/api/buildings/" + encodeURIComponent(id), body, error); });
         }
-        function liaisonForm(id, name) {
-            const form = open("选派党建指导员：" + name);
-            const who = field(form, "党建指导员", {tag: "select", id: "gs-who"});
-            el("option", {value: "", textContent: "新登记一位"}, who);
-            for (const [pid, pname, role, code] of people)
-                if (code === "liaison") el("option", {value: pid, textContent: pname + "（" + role + "）"}, who);
-            const pname = field(form, "姓名", {id: "gs-name", autocomplete: "name"});
-            const phone = field(form, "手机", {id: "gs-phone", type: "tel", inputMode: "tel", autocomplete: "tel"});
-            const start = field(form, "开始日期", {id: "gs-start", type: "date", value: today});
-            who.addEventListener("change", () => { pname.disabled = phone.disabled = who.value !== ""; });
-            const error = buttons(form, "保存");
-            form.addEventListener("submit", e => { e.preventDefault();
-                const body = who.value ? {staff_id: who.value} : {name: pname.value.trim() || null, phone: phone.value.trim() || null};
-                send("POST", "/api/organizations/" + encodeURIComponent(id) + "/liaison",
-                     Object.assign(body, {start_date: start.value || today}), error); });
-        }
         function flagsForm(id, name) {
             const form = open("工会和团组织：" + name), boxes = {};
-            for (const [f, label] of [["has_union", "已建立工会"], ["has_youth_league", "已建立团组织"]]) {
-                const row = el("label", {}, form);
-                boxes[f] = el("input", {type: "checkbox", id: "gs-" + f}, row);
-                boxes[f].style.width = "auto"; boxes[f].style.minHeight = "24px";
-                row.appendChild(document.createTextNode(" " + label));
-            }
+            for (const [f, label] of [["has_union", "已建立工会"], ["has_youth_league", "已建立团组织"]])
+                boxes[f] = checkbox(form, label, {id: "gs-" + f});
             const error = buttons(form, "保存");
             form.addEventListener("submit", e => { e.preventDefault();
                 send("PATCH", "/api/organizations/" + encodeURIComponent(id),
@@ -180,35 +177,13 @@ class EditForms(MacroElement):
             const members = field(form, "正式党员", {id: "gs-members", type: "number", inputMode: "numeric", min: "0", step: "1"});
             el("label", {textContent: "覆盖的楼栋"}, form);
             const boxes = [];
-            for (const [bid, bname] of buildings) {
-                const row = el("label", {}, form), box = el("input", {type: "checkbox", value: bid, checked: bid === id}, row);
-                box.style.width = "auto"; box.style.minHeight = "24px";
-                row.appendChild(document.createTextNode(" " + bname));
-                boxes.push(box);
-            }
+            for (const [bid, bname] of buildings) boxes.push(checkbox(form, bname, {value: bid, checked: bid === id}));
             const founded = field(form, "成立日期", {id: "gs-founded", type: "date", value: today});
             const error = buttons(form, "保存");
             form.addEventListener("submit", e => { e.preventDefault();
                 const chosen = boxes.filter(b => b.checked).map(b => b.value);
                 send("POST", "/api/party-groups", {name: gname.value.trim(), buildings: chosen.length ? chosen : [id],
                      full_members: members.value === "" ? null : Number(members.value), founded: founded.value || today}, error); });
-        }
-        function gridStaffForm(role, label) {
-            const form = open(label + "：" + {{ this.grid_name }});
-            const who = field(form, "人员", {tag: "select", id: "gs-who"});
-            el("option", {value: "", textContent: "新登记一位"}, who);
-            for (const [pid, pname, plabel] of people) el("option", {value: pid, textContent: pname + "（" + plabel + "）"}, who);
-            const pname = field(form, "姓名", {id: "gs-name", autocomplete: "name"});
-            const phone = field(form, "手机", {id: "gs-phone", type: "tel", inputMode: "tel", autocomplete: "tel"});
-            const row = el("label", {}, form), full = el("input", {type: "checkbox", id: "gs-fulltime", checked: true}, row);
-            full.style.width = "auto"; full.style.minHeight = "24px"; row.appendChild(document.createTextNode(" 专职"));
-            const start = field(form, "开始日期", {id: "gs-start", type: "date", value: today});
-            who.addEventListener("change", () => { pname.disabled = phone.disabled = who.value !== ""; });
-            const error = buttons(form, "保存");
-            form.addEventListener("submit", e => { e.preventDefault();
-                const body = who.value ? {staff_id: who.value} : {name: pname.value.trim() || null, phone: phone.value.trim() || null};
-                send("POST", "/api/grids/" + grid + "/staff",
-                     Object.assign(body, {role, fulltime: full.checked, start_date: start.value || today}), error); });
         }
         function leaveForm(id, name) {
             const form = open("离任：" + name);

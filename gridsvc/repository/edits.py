@@ -170,6 +170,39 @@ def history(conn: Connection, building_id: str, limit: int = 50, target_type: st
     return [dict(r._mapping) for r in rows]
 
 
+def add_party_org(
+    conn: Connection,
+    name: str,
+    kind: str,
+    parent: str | None,
+    full_members: int | None,
+    founded: dt.date,
+    scopes: list[tuple[str, str, bool | None]],
+) -> dict:
+    """A new Party organization with its scope rows (target type, target id, own); returns its row.
+    Its insert returns nothing: it is visible only once it has a scope (row-level security)."""
+    made = {
+        "id": "po-" + secrets.token_hex(6),
+        "name": name,
+        "kind": kind,
+        "parent_id": parent,
+        "full_members": full_members,
+        "founded": founded,
+    }
+    conn.execute(
+        text("""INSERT INTO party_orgs (id, name, kind, parent_id, full_members, founded, source)
+                VALUES (:id, :name, :kind, :parent_id, :full_members, :founded, 'import')"""),
+        made,
+    )
+    for target_type, target_id, own in scopes:
+        conn.execute(
+            text("""INSERT INTO party_org_scopes (party_org_id, target_type, target_id, own)
+                    VALUES (:p, :type, :t, :own)"""),
+            {"p": made["id"], "type": target_type, "t": target_id, "own": own},
+        )
+    return made
+
+
 def set_up_party_group(
     conn: Connection, name: str, full_members: int | None, buildings: list[str], founded: dt.date, parent: str | None
 ) -> dict:
@@ -179,25 +212,9 @@ def set_up_party_group(
     missing = [b for b in buildings if b not in visible]
     if missing:
         raise NotFound(f"no building {missing[0]!r} in your area")
-    group = {
-        "id": "po-" + secrets.token_hex(6),
-        "name": name,
-        "kind": "group",
-        "parent_id": parent,
-        "full_members": full_members,
-        "founded": founded,
-    }
-    conn.execute(  # no RETURNING: visible only once it has a scope (row-level security)
-        text("""INSERT INTO party_orgs (id, name, kind, parent_id, full_members, founded, source)
-                VALUES (:id, :name, :kind, :parent_id, :full_members, :founded, 'import')"""),
-        group,
+    group = add_party_org(
+        conn, name, "group", parent, full_members, founded, [("building", b, None) for b in buildings]
     )
-    for building in buildings:
-        conn.execute(
-            text("""INSERT INTO party_org_scopes (party_org_id, target_type, target_id)
-                    VALUES (:p, 'building', :b)"""),
-            {"p": group["id"], "b": building},
-        )
     made = group | {"buildings": buildings}
     audit.record(conn, "party_org.add", "party_org", group["id"], None, made)
     for building in buildings:
@@ -250,24 +267,7 @@ def set_up_org_party(
     """An organization's own Party organization (单独组建), under ``parent`` (``committee_of`` it). Audited."""
     if conn.scalar(text("SELECT 1 FROM organizations WHERE id = :id"), {"id": organization_id}) is None:
         raise NotFound(f"no organization with id {organization_id!r} in your area")
-    made = {
-        "id": "po-" + secrets.token_hex(6),
-        "name": name,
-        "kind": kind,
-        "parent_id": parent,
-        "full_members": full_members,
-        "founded": founded,
-    }
-    conn.execute(  # no RETURNING: visible only once it has a scope (row-level security)
-        text("""INSERT INTO party_orgs (id, name, kind, parent_id, full_members, founded, source)
-                VALUES (:id, :name, :kind, :parent_id, :full_members, :founded, 'import')"""),
-        made,
-    )
-    conn.execute(
-        text("""INSERT INTO party_org_scopes (party_org_id, target_type, target_id, own)
-                VALUES (:p, 'organization', :o, true)"""),
-        {"p": made["id"], "o": organization_id},
-    )
+    made = add_party_org(conn, name, kind, parent, full_members, founded, [("organization", organization_id, True)])
     audit.record(conn, "party_org.add", "party_org", made["id"], None, made | {"organization_id": organization_id})
     audit.record(
         conn,
