@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from gridsvc.analysis.coverage import Coverage
-from gridsvc.analysis.scene import place_names
+from gridsvc.analysis.gaps import object_names
 from gridsvc.reports import content as rc
 
 # Days to fix a gap, by severity; GRIDSVC_DEADLINE_DAYS overrides by kind or severity ({"no_grid_leader": 15}).
@@ -107,23 +107,8 @@ def owned(actions: pd.DataFrame, cov: Coverage, as_of: dt.date, seen: dict, dead
         else:
             status.append(f"逾期未改（{start:%Y-%m-%d}起）" if deadline < as_of else f"整改中（{start:%Y-%m-%d}起）")
     out["responsible"], out["since"], out["deadline"], out["status"] = owners, since, due, status
-    out["object_name"] = _object_names(out, cov)
+    out["object_name"] = object_names(out["object_type"], out["object_id"], cov.scene)
     return out
-
-
-def _object_names(actions: pd.DataFrame, cov: Coverage) -> list:
-    """What each gap is about, as people name it: a building's name or address, an organization's or
-    a grid's name (the community's for a community)."""
-    scene = cov.scene
-    names = {
-        "building": dict(zip(scene.buildings["id"], place_names(scene.buildings), strict=True)),
-        "organization": dict(zip(scene.organizations["id"], scene.organizations["name"], strict=True)),
-        "grid": dict(zip(scene.grids["code"], scene.grids["name"], strict=True)),
-    }
-    return [
-        names.get(t, {}).get(o) or (c if t == "community" else o)
-        for t, o, c in zip(actions["object_type"], actions["object_id"], actions["community"], strict=True)
-    ]
 
 
 def _branches(cov: Coverage) -> dict[str, str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine
 
+from gridsvc.analysis.gaps import object_names
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput, NotFound
-from gridsvc.labels import STAFF_ROLE_LABEL, place_names
+from gridsvc.labels import STAFF_ROLE_LABEL
 from gridsvc.rendering.common import Basemap
 from gridsvc.rendering.grid_map import GridMapData, buildings_frame, grid_map
 from gridsvc.rendering.offline import finalize
@@ -126,17 +127,7 @@ def grid_people(scene, code: str, buildings) -> list[list[str]]:
 def named_gaps(gaps, scene):
     """The gap list with ``object_name``: how a person finds the building or organization (its name,
     else its address), or the grid's name."""
-    names = {
-        "building": dict(zip(scene.buildings["id"], place_names(scene.buildings), strict=True)),
-        "organization": dict(zip(scene.organizations["id"], scene.organizations["name"], strict=True)),
-        "grid": dict(zip(scene.grids["code"], scene.grids["name"], strict=True)),
-        "community": dict(zip(scene.communities["code"], scene.communities["name"], strict=True)),
-    }
-    out = gaps.copy()
-    out["object_name"] = [
-        names.get(t, {}).get(i) or i for t, i in zip(gaps["object_type"], gaps["object_id"], strict=True)
-    ]
-    return out
+    return gaps.assign(object_name=object_names(gaps["object_type"], gaps["object_id"], scene))
 
 
 DEFAULT_METRIC = "building_group_coverage"
