@@ -128,9 +128,11 @@ def appoint_leader(who: CallerDep, building_id: Annotated[str, Path(max_length=2
     return _appoint(who, "building", building_id, body)
 
 
-def _appoint(who, target_type: str, target_id: str, body: Appointment) -> dict:
+def _appoint(who, target_type: str, target_id: str, body: Appointment, role: str | None = None, fulltime=False) -> dict:
     with who.db.begin() as conn:
-        made = edits.appoint(conn, target_type, target_id, body.staff_id, body.name, body.phone, body.start_date)
+        made = edits.appoint(
+            conn, target_type, target_id, body.staff_id, body.name, body.phone, body.start_date, role, fulltime
+        )
     return _plain(made | {"assignment": _plain(made["assignment"]), "ended": [_plain(e) for e in made["ended"]]})
 
 
@@ -176,11 +178,17 @@ def update_organization(
 def building_history(request: Request, who: CallerDep, building_id: Annotated[str, Path(max_length=200)]) -> list:
     """The audit log's entries about the building, its assignments and its leaders, newest first;
     for anyone who may see the building."""
+    return _history(request, who, "building", building_id)
+
+
+def _history(request: Request, who, target_type: str, target_id: str) -> list:
+    """The audit entries about a target the caller can see (the log itself is the owner's to read)."""
+    table, key = edits.TARGETS[target_type]
     with who.db.connect() as conn:
-        if conn.scalar(text("SELECT 1 FROM buildings WHERE id = :id"), {"id": building_id}) is None:
-            raise NotFound(f"no building with id {building_id!r} in your area")
+        if conn.scalar(text(f"SELECT 1 FROM {table} WHERE {key} = :id"), {"id": target_id}) is None:
+            raise NotFound(f"no {target_type} {'with id ' if key == 'id' else ''}{target_id!r} in your area")
     with request.app.state.engine.connect() as conn:  # the audit log is the owner's; sight checked above
-        return [_plain(e) for e in edits.history(conn, building_id)]
+        return [_plain(e) for e in edits.history(conn, target_id, target_type=target_type)]
 
 
 class PartyGroup(BaseModel):
@@ -226,19 +234,7 @@ class GridPost(Appointment):
 )
 def appoint_grid_staff(who: CallerDep, code: GridCode, body: GridPost) -> dict:
     who.principal.require("edit")
-    with who.db.begin() as conn:
-        made = edits.appoint(
-            conn,
-            "grid",
-            who.principal.check(code, "grid"),
-            body.staff_id,
-            body.name,
-            body.phone,
-            body.start_date,
-            body.role,
-            body.fulltime,
-        )
-    return _plain(made | {"assignment": _plain(made["assignment"]), "ended": [_plain(e) for e in made["ended"]]})
+    return _appoint(who, "grid", who.principal.check(code, "grid"), body, body.role, body.fulltime)
 
 
 class Leaving(BaseModel):
@@ -299,8 +295,4 @@ def add_org_party(
 )
 def grid_history(request: Request, who: CallerDep, code: GridCode) -> list:
     """The audit log's entries about the grid, its assignments and its people, newest first."""
-    with who.db.connect() as conn:
-        if conn.scalar(text("SELECT 1 FROM grids WHERE code = :c"), {"c": who.principal.check(code, "grid")}) is None:
-            raise NotFound(f"no grid {code!r} in your area")
-    with request.app.state.engine.connect() as conn:  # the audit log is the owner's; sight checked above
-        return [_plain(e) for e in edits.history(conn, code, target_type="grid")]
+    return _history(request, who, "grid", who.principal.check(code, "grid"))

@@ -35,17 +35,24 @@ def update_building(conn: Connection, building_id: str, changes: dict) -> dict:
             f"cannot change {', '.join(sorted(unknown))}; a building's editable fields are "
             + ", ".join(BUILDING_FIELDS)
         )
-    row = conn.execute(
-        text(f"SELECT {', '.join(BUILDING_FIELDS)} FROM buildings WHERE id = :id FOR UPDATE"), {"id": building_id}
-    ).first()
-    if row is None:
-        raise NotFound(f"no building with id {building_id!r} in your area")
-    before = dict(row._mapping)
+    before = _changed(conn, "buildings", "building", building_id, BUILDING_FIELDS, changes)
     if changes:
-        sets = ", ".join(f"{field} = :{field}" for field in changes)
-        conn.execute(text(f"UPDATE buildings SET {sets} WHERE id = :id"), changes | {"id": building_id})
         audit.record(conn, "building.update", "building", building_id, {k: before[k] for k in changes}, changes)
     return before | changes
+
+
+def _changed(conn: Connection, table: str, what: str, row_id: str, fields, changes: dict) -> dict:
+    """``fields`` of row ``row_id`` as they were (locked, NotFound outside the caller's sight), with
+    ``changes`` written over them; the caller records the audit entry."""
+    row = conn.execute(
+        text(f"SELECT {', '.join(fields)} FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id}
+    ).first()
+    if row is None:
+        raise NotFound(f"no {what} with id {row_id!r} in your area")
+    if changes:
+        sets = ", ".join(f"{field} = :{field}" for field in changes)
+        conn.execute(text(f"UPDATE {table} SET {sets} WHERE id = :id"), changes | {"id": row_id})
+    return dict(row._mapping)
 
 
 def add_assignment(
@@ -140,16 +147,8 @@ ORGANIZATION_FLAGS = ("has_union", "has_youth_league")
 
 def update_organization(conn: Connection, organization_id: str, changes: dict) -> dict:
     """Set an organization's union and Youth League flags; returns them after."""
-    row = conn.execute(
-        text(f"SELECT {', '.join(ORGANIZATION_FLAGS)} FROM organizations WHERE id = :id FOR UPDATE"),
-        {"id": organization_id},
-    ).first()
-    if row is None:
-        raise NotFound(f"no organization with id {organization_id!r} in your area")
-    before = dict(row._mapping)
+    before = _changed(conn, "organizations", "organization", organization_id, ORGANIZATION_FLAGS, changes)
     if changes:
-        sets = ", ".join(f"{field} = :{field}" for field in changes)
-        conn.execute(text(f"UPDATE organizations SET {sets} WHERE id = :id"), changes | {"id": organization_id})
         audit.record(conn, "organization.update", "organization", organization_id, before, changes)
     return before | changes
 
