@@ -59,20 +59,27 @@ COUNT_LAYERS = """() => {
 }"""
 
 
-def open_map(browser, url: str, base: str, shot: str, viewport=(1280, 800)):
-    """Load ``url`` with every request off this server refused; return the page, its outside
-    requests, its errors and its tile responses. A screenshot goes to maps/screenshots/."""
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-    outside, errors, tiles = [], [], []
+def refuse_outside(page, base: str, local: tuple[str, ...] = ("data:",)) -> list[str]:
+    """Let ``page`` reach only ``base`` (and the ``local`` schemes); every other request is refused
+    and its URL appended to the list returned."""
+    outside: list[str] = []
 
     def route(r):
-        if r.request.url.startswith((base, "data:")):
+        if r.request.url.startswith((base, *local)):
             r.continue_()
         else:
             outside.append(r.request.url)
             r.abort()
 
     page.route("**/*", route)
+    return outside
+
+
+def open_map(browser, url: str, base: str, shot: str, viewport=(1280, 800)):
+    """Load ``url`` with every request off this server refused; return the page, its outside
+    requests, its errors and its tile responses. A screenshot goes to maps/screenshots/."""
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    outside, errors, tiles = refuse_outside(page, base), [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("response", lambda resp: tiles.append((resp.status, resp.url)) if "/tiles/" in resp.url else None)
     page.goto(url)

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from gridsvc.api import create_app
 from tests import coverage_scene as s
 from tests.access import world
-from tests.browser.serving import SHOTS, serve, wait_for_map
+from tests.browser.serving import SHOTS, refuse_outside, serve, wait_for_map
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +32,7 @@ def leader_page(secured, browser):
     base, engine = secured
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
-    outside = []
-    page.route(
-        "**/*",
-        lambda r: r.continue_() if r.request.url.startswith(base) else (outside.append(r.request.url), r.abort()),
-    )
+    outside = refuse_outside(page, base, ())
     page.goto(f"{base}/login?next=/maps/grids/{s.G1}")
     page.fill("#u", "leader")
     page.fill("#p", world.password("leader"))
@@ -118,7 +114,7 @@ def planner_page(secured, browser):
             users.add_user(conn, "planner2", "planner", s.C2, world.password("planner2"))
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+    refuse_outside(page, base, ())
     page.goto(f"{base}/login?next=/maps/coverage/{s.C2}")
     page.fill("#u", "planner2")
     page.fill("#p", world.password("planner2"))

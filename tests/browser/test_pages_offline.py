@@ -8,21 +8,12 @@ import time
 
 import pytest
 
-from tests.browser.serving import SHOTS
+from tests.browser.serving import SHOTS, refuse_outside
 
 
 def _open(browser, base: str, path: str):
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    outside, errors, violations = [], [], []
-
-    def route(r):
-        if r.request.url.startswith((base, "data:", "blob:")):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    outside, errors, violations = refuse_outside(page, base, ("data:", "blob:")), [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(base + path)
