@@ -66,17 +66,21 @@ def read_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS, stored: Stored
 
 def read_checked(engine: Engine, path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> Dataset:
     """``read_file`` (ledgers against what is stored), and when the file's values have problems, its
-    references checked against the database too, so that every problem is reported at once."""
-    with engine.connect() as conn:
-        try:
+    references checked against the database too, so that every problem is reported at once. A
+    database connection is held only while it is needed, not while a footprint file is parsed."""
+    try:
+        if not is_ledger(Path(path)):
+            return read_file(path, options)
+        with engine.connect() as conn:
             return read_file(path, options, functools.partial(repo.stored_rows, conn))
-        except ImportRejected as exc:
-            if exc.dataset is None:
-                raise
+    except ImportRejected as exc:
+        if exc.dataset is None:
+            raise
+        with engine.connect() as conn:
             more = check_references(exc.dataset, repo.existing_keys(conn))
-            if not more:
-                raise
-            raise ImportRejected(exc.source, exc.problems + more, exc.hint) from None
+        if not more:
+            raise
+        raise ImportRejected(exc.source, exc.problems + more, exc.hint) from None
 
 
 def import_dataset(
