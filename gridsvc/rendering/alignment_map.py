@@ -87,7 +87,8 @@ def alignment_map(data: AlignmentMapData, basemap: Basemap | None = None) -> fol
 def _pair_text(code: str, pair: dict | None, side: str) -> str:
     if pair is None:
         return "未配对"
-    other = pair["governance"] if side == "party" else pair["party"]
+    side_name = "governance" if side == "party" else "party"
+    other = pair.get(f"{side_name}_name") or pair[side_name]  # the grid's name (named_alignment), else its code
     return f"配对{other}，IoU {pair['iou']:.2f}，{pair['households']}户"
 
 
@@ -142,7 +143,7 @@ def _summary(m: folium.Map, data: AlignmentMapData) -> None:
     a = data.alignment
     rate = a["alignment_rate"]
     value = "—" if rate["value"] is None else f"{rate['value']:.1%}"
-    unmatched = "、".join(u["grid"] for u in a["unmatched"]) or "无"
+    unmatched = "、".join(u.get("name") or u["grid"] for u in a["unmatched"]) or "无"
     name = data.community["name"].iloc[0]
     body = (
         f"<h4>{html.escape(name)} · 两网对照</h4>"

@@ -143,3 +143,15 @@ def test_alignment_map(demo_db):
     assert page.count("IoU ") >= len(result.pairs)
     with pytest.raises(InvalidInput, match="not a community"):
         maps.alignment_map_html(engine, demo.district_code, Basemap())
+
+
+def test_alignment_map_names_grids(demo_db):
+    """Issue 16, item 3: the summary names the unmatched grids and a popup its paired grid."""
+    engine, demo = demo_db
+    community = demo.district_code + "002001"
+    page = maps.alignment_map_html(engine, community, Basemap())
+    result = coverage_service.alignment(engine, community)
+    assert result.unmatched
+    unmatched = "、".join(u["name"] for u in result.unmatched)
+    assert shows(page, f"未配对：{unmatched}")
+    assert shows(page, f"配对{result.pairs[0]['governance_name']}")
