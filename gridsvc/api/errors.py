@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import psycopg
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -33,11 +35,16 @@ STATUS: dict[type[GridsvcError], int] = {
 }
 
 
-def _status(exc: GridsvcError) -> int:
+def _status(exc: GridsvcError, request: Request) -> int:
     for kind in type(exc).__mro__:
         if kind in STATUS:
-            return STATUS[kind]
+            return _bad_request(STATUS[kind], request)
     return 500
+
+
+def _bad_request(status: int, request: Request) -> int:
+    """OGC API – Features asks for 400 where the rest of the API answers 422 (a request that does not fit)."""
+    return 400 if status == 422 and request.url.path.startswith("/ogc") else status
 
 
 def _unstorable(error: Exception) -> JSONResponse:
@@ -82,6 +89,12 @@ def install(app: FastAPI) -> None:
     async def driver_data_error(request: Request, exc: psycopg.DataError) -> JSONResponse:
         return _unstorable(exc)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        answer = await request_validation_exception_handler(request, exc)
+        answer.status_code = _bad_request(answer.status_code, request)
+        return answer
+
     @app.exception_handler(GridsvcError)
     async def domain_error(request: Request, exc: GridsvcError) -> JSONResponse:
         body: dict = {"detail": str(exc)}
@@ -96,4 +109,4 @@ def install(app: FastAPI) -> None:
             headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, DatabaseUnavailable):
             headers["Retry-After"] = str(RETRY_AFTER)
-        return JSONResponse(status_code=_status(exc), content=body, headers=headers)
+        return JSONResponse(status_code=_status(exc, request), content=body, headers=headers)

@@ -10,24 +10,44 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pyproj import CRS
 
 from gridsvc.analysis.crs import metric_epsg
-from gridsvc.api import schemas
+from gridsvc.api import openapi30, schemas
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.routes import parse_bbox
 from gridsvc.errors import InvalidInput, NotFound
-from gridsvc.repository import ogc
+from gridsvc.repository import cql2, ogc
 from gridsvc.repository.read import BBox
 
-router = APIRouter(prefix="/ogc", tags=["ogc"])
+
+def known_parameters(request: Request) -> None:
+    """Part 1 (/req/core/query-param-unknown): a query parameter the route does not define is a 400, so a
+    misspelt ``bbbox`` is not silently ignored. ``f`` (the format) is allowed everywhere."""
+    known, todo = {"f"}, [request.scope["route"].dependant] if "route" in request.scope else []
+    while todo:
+        dependant = todo.pop()
+        known |= {p.alias for p in dependant.query_params}
+        todo += dependant.dependencies
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise InvalidInput(f"unknown query parameter {', '.join(unknown)}; this path takes {', '.join(sorted(known))}")
+
+
+router = APIRouter(prefix="/ogc", tags=["ogc"], dependencies=[Depends(known_parameters)])
 GEOJSON = "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
@@ -43,6 +63,7 @@ def _link(href: str, rel: str, kind: str = "application/json", title: str | None
     return {"href": href, "rel": rel, "type": kind} | ({"title": title} if title else {})
 
 
+@router.get("/", include_in_schema=False)
 @router.get("", responses=schemas.ok(schemas.OgcLanding), summary="OGC API – Features: landing page")
 def landing(request: Request, who: CallerDep) -> dict:
     base = _base(request)
@@ -52,12 +73,20 @@ def landing(request: Request, who: CallerDep) -> dict:
         "description": "网格化管理：网格、楼栋、组织（OGC API – Features）",
         "links": [
             _link(base, "self"),
-            _link(f"{root}/openapi.json", "service-desc", "application/vnd.oai.openapi+json;version=3.0"),
+            _link(f"{base}/api", "service-desc", "application/vnd.oai.openapi+json;version=3.0"),
             _link(f"{root}/docs", "service-doc", "text/html"),
             _link(f"{base}/conformance", "conformance"),
             _link(f"{base}/collections", "data"),
         ],
     }
+
+
+@router.get("/api", include_in_schema=False)
+def api_definition(request: Request) -> JSONResponse:
+    """The API description in OpenAPI 3.0 (``service-desc``); ``/openapi.json`` has it in 3.1."""
+    return JSONResponse(
+        openapi30.document(request.app.openapi()), media_type="application/vnd.oai.openapi+json;version=3.0"
+    )
 
 
 @router.get("/conformance", responses=schemas.ok(schemas.OgcConformance), summary="OGC API – Features: conformance")
@@ -122,6 +151,11 @@ def _collection(request: Request, conn, c: ogc.Collection) -> dict:
         "links": [
             _link(f"{base}/collections/{c.id}", "self"),
             _link(f"{base}/collections/{c.id}/items", "items", GEOJSON),
+            _link(
+                f"{base}/collections/{c.id}/queryables",
+                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                "application/schema+json",
+            ),
         ],
     }
 
@@ -151,6 +185,26 @@ def collection(request: Request, who: CallerDep, collection_id: CollectionId) ->
     c = _named(collection_id)
     with who.db.connect() as conn:
         return _collection(request, conn, c)
+
+
+@router.get(
+    "/collections/{collection_id}/queryables",
+    responses=schemas.ok(schemas.OgcQueryables),
+    summary="OGC API – Features: what a filter may name (Part 3)",
+)
+def queryables(request: Request, who: CallerDep, collection_id: CollectionId) -> JSONResponse:
+    c = _named(collection_id)
+    with who.db.connect() as conn:
+        found = ogc.queryables(conn, c)
+    body = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{_base(request)}/collections/{c.id}/queryables",
+        "type": "object",
+        "title": c.title,
+        "properties": found,
+        "additionalProperties": False,
+    }
+    return JSONResponse(body, media_type="application/schema+json")
 
 
 def _day(value: str | None, c: ogc.Collection) -> dt.date | None:
@@ -205,16 +259,21 @@ def items(
     sortby: Annotated[str | None, Query(description="e.g. -households,+name (Part 3)")] = None,
     crs: Annotated[str | None, Query(description="the CRS of the answer (Part 2), one of the collection's")] = None,
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="the CRS of bbox (Part 2)")] = None,
+    filter: Annotated[  # noqa: A002 - the standard's parameter name
+        str | None, Query(max_length=4000, description="CQL2-text on simple comparisons, e.g. households >= 100")
+    ] = None,
+    filter_lang: Annotated[Literal["cql2-text"], Query(alias="filter-lang")] = "cql2-text",
 ) -> Response:
     c = _named(collection_id)
     on = _day(datetime, c)
     chosen = _properties(properties, c)
     order = _sortby(sortby, c)
+    condition = cql2.compile_filter(filter, set(c.properties)) if filter else None
     with who.db.connect() as conn:
         allowed = crs_list(ogc.extent(conn, c)) if (crs or bbox_crs) else [CRS84]
         box, box_srid = _box_in(bbox, bbox_crs, allowed)
         output = _output(crs, allowed)
-        features, more = ogc.items(conn, c, box, limit, offset, on, chosen, order, output, box_srid)
+        features, more = ogc.items(conn, c, box, limit, offset, on, chosen, order, output, box_srid, condition)
     url = request.url
     links = [_link(str(url), "self", GEOJSON)]
     if more:
@@ -227,7 +286,11 @@ def items(
         "links": links,
     }
     body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]," + json.dumps(members)[1:]
-    return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{crs or CRS84}>"})
+    headers = {
+        "Content-Crs": f"<{crs or CRS84}>",
+        "Link": ", ".join(f'<{k["href"]}>; rel="{k["rel"]}"; type="{GEOJSON}"' for k in links),
+    }
+    return Response(body, media_type=GEOJSON, headers=headers)
 
 
 @router.get(

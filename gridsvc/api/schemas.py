@@ -295,6 +295,11 @@ class OgcCollections(Open):
     collections: list[OgcCollection]
 
 
+class OgcQueryables(Open):
+    type: Literal["object"]
+    properties: dict[str, dict[str, Any]]
+
+
 class OgcItems(Open):
     type: Literal["FeatureCollection"]
     features: list[dict[str, Any]]

@@ -11,7 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
+from gridsvc.errors import InvalidInput
 from gridsvc.repository.read import _CURRENT_GRID, _ENVELOPE, _GRID_AT, BBox
 
 
@@ -129,11 +131,16 @@ def items(
     sortby: tuple[tuple[str, bool], ...] = (),
     output: Output = Output(),  # noqa: B008 - frozen
     bbox_srid: int | None = None,
+    condition: tuple[str, dict] | None = None,
 ) -> tuple[list[str], bool]:
     """A page of features as GeoJSON text (and whether more follow): only ``properties`` when given,
     ordered by ``sortby`` ((property, descending) pairs, checked against the collection's), then key;
-    coordinates as ``output`` says; ``bbox`` in ``bbox_srid`` (x/y order) when given."""
+    coordinates as ``output`` says; ``bbox`` in ``bbox_srid`` (x/y order) when given; ``condition`` a
+    compiled filter (``cql2.compile_filter``)."""
     where, params = [c.condition(on)], {"limit": limit + 1, "offset": offset, "on": on}
+    if condition:
+        where.append(condition[0])
+        params |= condition[1]
     if bbox:
         box = (
             _ENVELOPE
@@ -145,8 +152,37 @@ def items(
     order = "".join(f"t.{p} {'DESC' if down else 'ASC'} NULLS LAST, " for p, down in sortby if p in c.properties)
     sql = f"""SELECT {_feature(c, properties, output)} FROM {c.table} WHERE {" AND ".join(where)}
               ORDER BY {order}t.{c.key} LIMIT :limit OFFSET :offset"""
-    rows = conn.execute(text(sql), params).scalars().all()
+    try:
+        rows = conn.execute(text(sql), params).scalars().all()
+    except DBAPIError as error:
+        if condition and getattr(error.orig, "sqlstate", "") in _MISFIT:
+            raise InvalidInput(
+                f"filter: a value does not fit its property: {str(error.orig).splitlines()[0]}"
+            ) from None
+        raise
     return rows[:limit], len(rows) > limit
+
+
+# the filter compared a property with a value of another type (42883: no such operator, 42804, 22P02,
+# 22007/22008: not a number or date)
+_MISFIT = {"42883", "42804", "22P02", "22007", "22008", "42725"}
+_JSON_TYPES = {"integer": "integer", "smallint": "integer", "bigint": "integer", "boolean": "boolean"}
+_JSON_TYPES |= {"double precision": "number", "real": "number", "numeric": "number"}
+
+
+def queryables(conn: Connection, c: Collection) -> dict[str, dict]:
+    """Each property of ``c`` with its JSON type (and ``format: date`` for days), for ``/queryables``."""
+    table = c.table.split()[0]
+    kinds = dict(
+        conn.execute(
+            text("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = :t"), {"t": table}
+        ).all()
+    )
+    found = {}
+    for p in c.properties:
+        kind = kinds.get(p, "text")
+        found[p] = {"type": _JSON_TYPES.get(kind, "string")} | ({"format": "date"} if kind == "date" else {})
+    return found
 
 
 def item(conn: Connection, c: Collection, fid: str, output: Output = Output()) -> str | None:  # noqa: B008

@@ -98,7 +98,7 @@ def _read_as_a_client_would(client) -> None:
     one = client.get("/ogc/collections/grids-party/items/" + s.P1).json()
     assert one["id"] == s.P1 and one["properties"]["layer"] == "party" and isinstance(one["properties"]["urban"], bool)
     assert client.get("/ogc/collections/nowhere/items").status_code == 404
-    assert client.get("/ogc/collections/buildings/items", params={"datetime": "2024-01-01"}).status_code == 422
+    assert client.get("/ogc/collections/buildings/items", params={"datetime": "2024-01-01"}).status_code == 400
     assert json.loads(client.get("/ogc/conformance").text)["conformsTo"]
 
 
@@ -141,7 +141,61 @@ def test_properties_and_sortby(engine, settings, served):
         known = [h for h in households if h is not None]
         assert known == sorted(known, reverse=True) and households[: len(known)] == known  # blanks last
         bad = client.get("/ogc/collections/buildings/items", params={"sortby": "secret"})
-        assert bad.status_code == 422 and "sortby" in bad.text
+        assert bad.status_code == 400 and "sortby" in bad.text
+
+
+FILTERS = {  # CQL2-text → the buildings of the hand-drawn scene it selects (households 40 30 20 10 5 – 200 600)
+    "households >= 30 AND use = 'residential'": {"b1", "b2", "b7", "b8"},
+    "NOT (households BETWEEN 10 AND 200) OR households IS NULL": {"b5", "b6", "b8"},
+    "name IN ('1号楼', '3号楼')": {"b1", "b3"},
+    "name LIKE '%号楼' AND full_members < 2": {"b3", "b4"},
+    "\"use\" <> 'residential'": {"b6"},
+    "name = '1号楼'' OR ''1''=''1'": set(),  # a quote inside a string stays inside it
+}
+
+
+@pytest.mark.parametrize("user", ["admin", "leader"])
+def test_cql2_filters_select_what_they_say_within_the_scope(engine, settings, served, user):
+    _, tokens, _ = served
+    with TestClient(create_app(settings.model_copy(update={"auth_required": True}))) as client:
+        client.headers["Authorization"] = f"Bearer {tokens[user]}"
+        for cql, expected in FILTERS.items():
+            page = client.get("/ogc/collections/buildings/items", params={"filter": cql, "filter-lang": "cql2-text"})
+            assert page.status_code == 200, (cql, page.text)
+            seen = world.SEES[world.scope_of(user)]["buildings"]
+            assert {f["id"] for f in page.json()["features"]} == expected & seen, cql
+        queryables = client.get("/ogc/collections/buildings/queryables").json()["properties"]
+        assert queryables["households"] == {"type": "integer"} and queryables["name"] == {"type": "string"}
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({"filter": "households > 'x'"}, "does not fit"),
+        ({"filter": "secret = 1"}, "'secret' is not a property"),
+        ({"filter": "households >"}, "a value"),
+        ({"filter": "households = 1 households = 2"}, "AND or OR"),
+        ({"filter": "households = 1", "filter-lang": "cql2-json"}, "cql2-text"),
+        ({"bbbox": "1,2,3,4"}, "unknown query parameter bbbox"),
+        ({"limit": "unlimited"}, "limit"),
+    ],
+)
+def test_ogc_refuses_what_it_cannot_read_with_400(engine, settings, params, reason):
+    with TestClient(create_app(settings)) as client:
+        answer = client.get("/ogc/collections/buildings/items", params=params)
+        assert answer.status_code == 400 and reason in answer.text, answer.text
+        assert client.get("/api/buildings", params={"limit": "unlimited"}).status_code == 422  # the rest keeps 422
+
+
+def test_ogc_landing_with_a_slash_and_an_openapi_3_0_description(engine, settings):
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/ogc/", follow_redirects=False).json()["links"]
+        landing = client.get("/ogc").json()
+        desc = next(link for link in landing["links"] if link["rel"] == "service-desc")
+        assert desc["type"].endswith("version=3.0")
+        document = client.get(desc["href"]).json()
+        assert document["openapi"] == "3.0.3" and "/ogc/collections/{collection_id}/items" in document["paths"]
+        assert '"type": "null"' not in json.dumps(document) and '"const"' not in json.dumps(document)
 
 
 def test_tiles_carry_an_etag_of_data_and_scope(engine, settings, served):
@@ -243,4 +297,4 @@ def test_part_2_answers_in_cgcs2000_and_its_gauss_kruger_zone(engine, settings, 
         assert (
             [f["id"] for f in by_latlon.json()["features"]] == [f["id"] for f in by_lonlat.json()["features"]] == ["b1"]
         )
-        assert client.get("/ogc/collections/buildings/items", params={"crs": epsg + "3857"}).status_code == 422
+        assert client.get("/ogc/collections/buildings/items", params={"crs": epsg + "3857"}).status_code == 400
