@@ -17,12 +17,14 @@ from fastapi.responses import JSONResponse
 from pyproj import CRS
 
 from gridsvc.analysis.crs import metric_epsg
+from gridsvc.analysis.gaps import object_names
 from gridsvc.api import openapi30, schemas
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.routes import parse_bbox
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.repository import cql2, ogc
 from gridsvc.repository.read import BBox
+from gridsvc.services import coverage as coverage_service
 
 
 def known_parameters(request: Request) -> None:
@@ -207,6 +209,16 @@ def queryables(request: Request, who: CallerDep, collection_id: CollectionId) ->
     return JSONResponse(body, media_type="application/schema+json")
 
 
+def _gaps(who, c: ogc.Collection):
+    """The caller's gap list when ``c`` is the gaps (the same cached computation as ``/api/gaps``)."""
+    if not c.computed:
+        return None
+    area = who.area(None)
+    cov = coverage_service.coverage(who.db, area, limits=who.limits)
+    found = cov.gap_list(area)
+    return found.assign(object_name=object_names(found["object_type"], found["object_id"], cov.scene))
+
+
 def _day(value: str | None, c: ogc.Collection) -> dt.date | None:
     """``datetime`` as one day (an instant; grids only)."""
     if value is None:
@@ -269,7 +281,10 @@ def items(
     chosen = _properties(properties, c)
     order = _sortby(sortby, c)
     condition = cql2.compile_filter(filter, set(c.properties)) if filter else None
+    gaps = _gaps(who, c)
     with who.db.connect() as conn:
+        if gaps is not None:
+            ogc.stage_gaps(conn, gaps)
         allowed = crs_list(ogc.extent(conn, c)) if (crs or bbox_crs) else [CRS84]
         box, box_srid = _box_in(bbox, bbox_crs, allowed)
         output = _output(crs, allowed)
@@ -307,7 +322,10 @@ def feature(
     crs: Annotated[str | None, Query(description="the CRS of the answer (Part 2)")] = None,
 ) -> Response:
     c = _named(collection_id)
+    gaps = _gaps(who, c)
     with who.db.connect() as conn:
+        if gaps is not None:
+            ogc.stage_gaps(conn, gaps)
         output = _output(crs, crs_list(ogc.extent(conn, c)) if crs else [CRS84])
         found = ogc.item(conn, c, fid, output)
     if found is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
@@ -26,6 +27,12 @@ class Collection:
     properties: tuple[str, ...]
     where: str = "TRUE"
     dated: bool = False  # grids: ``datetime`` selects the layer as it stood that day
+    computed: bool = False  # gaps: worked out per request and staged in a temporary table (``stage_gaps``)
+    key_sql: str | None = None  # the feature id when it is not one column
+
+    @property
+    def fid(self) -> str:
+        return self.key_sql or f"t.{self.key}"
 
     def condition(self, on: dt.date | None) -> str:
         if self.dated:
@@ -33,6 +40,19 @@ class Collection:
         return self.where
 
 
+GAP_PROPERTIES = (
+    "kind",
+    "severity",
+    "layer",
+    "district",
+    "street",
+    "community",
+    "grid",
+    "object_type",
+    "object_id",
+    "object_name",
+    "message",
+)
 _GRID_PROPERTIES = ("code", "layer", "community_code", "name", "urban", "valid_from", "valid_to", "source")
 COLLECTIONS = {
     c.id: c
@@ -91,8 +111,46 @@ COLLECTIONS = {
                 "source",
             ),
         ),
+        Collection(
+            "plan-grids",
+            "规划方案的网格",
+            "plan_grids t",
+            "plan_id",
+            ("plan_id", "code", "community_code", "name", "urban"),
+            key_sql="(t.plan_id || '-' || t.code)",
+        ),
+        Collection("gaps", "覆盖缺口（按当前数据计算）", "ogc_gaps t", "id", ("id", *GAP_PROPERTIES), computed=True),
     )
 }
+
+
+def stage_gaps(conn: Connection, gaps) -> None:
+    """The gap list (a GeoDataFrame of ``analysis.coverage``) as the temporary table ``ogc_gaps`` of
+    this transaction, numbered 1… in its order (most severe first), so filters, paging and CRSs apply
+    to gaps as to every stored collection."""
+    columns = ", ".join(f"{p} text" for p in GAP_PROPERTIES)
+    conn.execute(text(f"CREATE TEMPORARY TABLE ogc_gaps (id integer, {columns}, geom geometry) ON COMMIT DROP"))
+    if gaps.empty:
+        return
+    frame = gaps.to_crs(4490)
+    rows = [
+        {
+            "id": i,
+            "wkb": g.wkb_hex,
+            **{p: (None if pd.isna(v) else str(v)) for p, v in zip(GAP_PROPERTIES, values, strict=True)},
+        }
+        for i, (g, *values) in enumerate(
+            zip(
+                frame.geometry, *(frame[p] if p in frame else [None] * len(frame) for p in GAP_PROPERTIES), strict=True
+            ),
+            start=1,
+        )
+    ]
+    names = ", ".join(f":{p}" for p in GAP_PROPERTIES)
+    conn.execute(
+        text(f"INSERT INTO ogc_gaps VALUES (:id, {names}, ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4490))"),
+        rows,
+    )
 
 
 def extent(conn: Connection, c: Collection) -> list[float] | None:
@@ -100,7 +158,7 @@ def extent(conn: Connection, c: Collection) -> list[float] | None:
     box = conn.execute(
         text(
             f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(t.geom) AS e "
-            f"FROM {c.table} WHERE {c.condition(None)}) q"
+            f"FROM {'grids t' if c.computed else c.table} WHERE {c.condition(None) if not c.computed else 't.valid_to IS NULL'}) q"
         )
     ).one()
     return None if box[0] is None else [round(v, 7) for v in box]
@@ -151,7 +209,7 @@ def items(
         params |= bbox.params()
     order = "".join(f"t.{p} {'DESC' if down else 'ASC'} NULLS LAST, " for p, down in sortby if p in c.properties)
     sql = f"""SELECT {_feature(c, properties, output)} FROM {c.table} WHERE {" AND ".join(where)}
-              ORDER BY {order}t.{c.key} LIMIT :limit OFFSET :offset"""
+              ORDER BY {order}{c.fid} LIMIT :limit OFFSET :offset"""
     try:
         rows = conn.execute(text(sql), params).scalars().all()
     except DBAPIError as error:
@@ -173,6 +231,8 @@ _JSON_TYPES |= {"double precision": "number", "real": "number", "numeric": "numb
 def queryables(conn: Connection, c: Collection) -> dict[str, dict]:
     """Each property of ``c`` with its JSON type (and ``format: date`` for days), for ``/queryables``."""
     table = c.table.split()[0]
+    if c.computed:
+        return {p: {"type": "integer" if p == "id" else "string"} for p in c.properties}
     kinds = dict(
         conn.execute(
             text("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = :t"), {"t": table}
@@ -188,7 +248,7 @@ def queryables(conn: Connection, c: Collection) -> dict[str, dict]:
 def item(conn: Connection, c: Collection, fid: str, output: Output = Output()) -> str | None:  # noqa: B008
     """One feature as GeoJSON text, or None."""
     return conn.execute(
-        text(f"SELECT {_feature(c, None, output)} FROM {c.table} WHERE {c.condition(None)} AND t.{c.key} = :fid"),
+        text(f"SELECT {_feature(c, None, output)} FROM {c.table} WHERE {c.condition(None)} AND {c.fid}::text = :fid"),
         {"fid": fid},
     ).scalar()
 
@@ -197,7 +257,7 @@ def _feature(c: Collection, properties: tuple[str, ...] | None = None, output: O
     chosen = [p for p in c.properties if properties is None or p in properties]
     props = ", ".join(f"'{p}', t.{p}" for p in chosen)
     return (
-        f"json_build_object('type', 'Feature', 'id', t.{c.key}, "
+        f"json_build_object('type', 'Feature', 'id', {c.fid}, "
         f"'geometry', ST_AsGeoJSON({output.geometry()}, {int(output.decimals)}, 0)::json, "
         f"'properties', json_build_object({props}))::text"
     )

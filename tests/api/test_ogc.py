@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from gridsvc.api import create_app
+from gridsvc.services import plans
 from tests import coverage_scene as s
 from tests.access import world
 from tests.browser.serving import serve
@@ -185,6 +186,34 @@ def test_ogc_refuses_what_it_cannot_read_with_400(engine, settings, params, reas
         answer = client.get("/ogc/collections/buildings/items", params=params)
         assert answer.status_code == 400 and reason in answer.text, answer.text
         assert client.get("/api/buildings", params={"limit": "unlimited"}).status_code == 422  # the rest keeps 422
+
+
+@pytest.mark.parametrize("user", ["admin", "planner", "leader"])
+def test_gaps_and_plan_grids_are_collections_too(engine, settings, served, user):
+    _, tokens, _ = served
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT count(*) FROM plans")):
+            plans.adopt_governance(engine, [s.C1, s.C2], name="两个社区照搬治理网格")
+    with TestClient(create_app(settings.model_copy(update={"auth_required": True}))) as client:
+        client.headers["Authorization"] = f"Bearer {tokens[user]}"
+        listed = [c["id"] for c in client.get("/ogc/collections").json()["collections"]]
+        assert {"gaps", "plan-grids"} <= set(listed)
+        expected = sorted(
+            (f["properties"]["kind"], f["properties"]["object_id"]) for f in client.get("/api/gaps").json()["features"]
+        )
+        gaps = client.get("/ogc/collections/gaps/items", params={"limit": 1000}).json()["features"]
+        assert sorted((f["properties"]["kind"], f["properties"]["object_id"]) for f in gaps) == expected and expected
+        assert any(kind == "no_building_leader" for kind, _ in expected)
+        leaderless = client.get("/ogc/collections/gaps/items", params={"filter": "kind = 'no_building_leader'"}).json()
+        assert {f["properties"]["object_name"] for f in leaderless["features"]} == {
+            f"{b[1:]}号楼" for kind, b in expected if kind == "no_building_leader"
+        }
+        grids = client.get("/ogc/collections/plan-grids/items").json()["features"]
+        communities = {"admin": {s.C1, s.C2}, "planner": {s.C1}, "leader": set()}[user]
+        assert {f["properties"]["community_code"] for f in grids} == communities
+        if grids:
+            one = client.get(f"/ogc/collections/plan-grids/items/{grids[0]['id']}").json()
+            assert one["properties"]["code"] == grids[0]["properties"]["code"]
 
 
 def test_ogc_landing_with_a_slash_and_an_openapi_3_0_description(engine, settings):
