@@ -72,7 +72,7 @@ def _work(db, area: str, tile: tuple[int, int, int]) -> dict[str, float]:
     out["buildings list"] = time.perf_counter() - t
     t = time.perf_counter()
     with db.connect() as conn:
-        repo.vector_tile(conn, "buildings", *tile)
+        repo.vector_tile(conn, "buildings", *tile)[1]
     out["tile z14"] = time.perf_counter() - t
     out["_rows"] = rows
     return out

@@ -108,7 +108,7 @@ def tile_sweep(engine, district: str, per_zoom: int = 60) -> None:
     with engine.connect() as conn:
         for z, x, y in sample:
             start = time.perf_counter()
-            data = repo.vector_tile(conn, "buildings", z, x, y)
+            data = repo.vector_tile(conn, "buildings", z, x, y)[1]
             mvt.append(time.perf_counter() - start)
             sizes.append(len(data))
             start = time.perf_counter()

@@ -170,10 +170,11 @@ def tile(
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be below 2^{z}")
     shared = who.principal.scope is None and not who.settings.auth_required
     headers = {"Cache-Control": f"{'public' if shared else 'private'}, max-age=300"}
+    tag = f'W/"{{}}-{who.principal.scope or "all"}-{layer}-{z}-{x}-{y}"'.format
     with who.db.connect() as conn:
-        version = conn.scalar(text("SELECT version FROM data_version"))
-        tag = f'W/"{version}-{who.principal.scope or "all"}-{layer}-{z}-{x}-{y}"'
-        if request.headers.get("if-none-match") == tag:
-            return Response(status_code=304, headers=headers | {"ETag": tag})
-        data = repo.vector_tile(conn, layer, z, x, y)
-    return Response(data, media_type="application/vnd.mapbox-vector-tile", headers=headers | {"ETag": tag})
+        if request.headers.get("if-none-match"):  # the data's version first: the tile may not be needed
+            version = conn.scalar(text("SELECT version FROM data_version"))
+            if request.headers["if-none-match"] == tag(version):
+                return Response(status_code=304, headers=headers | {"ETag": tag(version)})
+        version, data = repo.vector_tile(conn, layer, z, x, y)
+    return Response(data, media_type="application/vnd.mapbox-vector-tile", headers=headers | {"ETag": tag(version)})

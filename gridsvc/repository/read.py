@@ -304,16 +304,17 @@ POINT_LAYER = {"buildings": "building_points"}
 FOOTPRINT_MIN_ZOOM = 15
 
 
-def vector_tile(conn: Connection, layer: str, z: int, x: int, y: int) -> bytes:
-    """One Mapbox vector tile of ``layer`` (ST_AsMVT), in Web Mercator tile coordinates; below zoom
-    15 the buildings' tile layer is ``building_points``."""
+def vector_tile(conn: Connection, layer: str, z: int, x: int, y: int) -> tuple[int, bytes]:
+    """The data's version and one Mapbox vector tile of ``layer`` (ST_AsMVT), in Web Mercator tile
+    coordinates; below zoom 15 the buildings' tile layer is ``building_points``."""
     points = z < FOOTPRINT_MIN_ZOOM and layer in POINT_TILES
     columns, geom, table, where = POINT_TILES[layer] if points else TILE_LAYERS[layer]
     sql = f"""
         WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS merc, ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS geo),
         rows AS (SELECT {columns}, ST_AsMVTGeom(ST_Transform(t.{geom}, 3857), bounds.merc, 4096, 64, true) AS mvt
                  FROM {table} t, bounds WHERE {where} AND t.{geom} && bounds.geo)
-        SELECT ST_AsMVT(rows, :layer, 4096, 'mvt') FROM rows WHERE mvt IS NOT NULL"""
+        SELECT (SELECT version FROM data_version), ST_AsMVT(rows, :layer, 4096, 'mvt') FROM rows"""
+    # (ST_AsMVT skips rows whose mvt is NULL; a filter on it would compute every row's twice)
     name = POINT_LAYER[layer] if points else layer
-    data = conn.execute(text(sql), {"z": z, "x": x, "y": y, "layer": name}).scalar()
-    return bytes(data or b"")
+    version, data = conn.execute(text(sql), {"z": z, "x": x, "y": y, "layer": name}).one()
+    return version, bytes(data or b"")

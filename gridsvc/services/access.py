@@ -16,7 +16,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, text
+import psycopg
+from psycopg import sql
+from sqlalchemy import Connection, Engine
 
 from gridsvc.errors import Forbidden, NotFound
 from gridsvc.labels import ACTION_LABEL, ROLE_LABEL
@@ -157,15 +159,32 @@ def principal_of(engine) -> Principal:
     return getattr(engine, "principal", None) or local_admin()
 
 
+# A request's queries (a tile, a page of features, one area's coverage) take milliseconds; when the
+# planner deems one worth a parallel scan, each worker is a fresh process that loads PostGIS and PROJ
+# first (30–80 ms): a z15 building tile served 20 requests/s instead of 90 (benchmarks/serving.py).
+SERIAL = "SET max_parallel_workers_per_gather = 0; "
+
+
 def _enter(conn: Connection, principal: Principal) -> None:
-    """Set the session up (committed, so no rollback can undo it) before anything else runs."""
-    if principal.scope is not None:
-        conn.execute(text(f"SET ROLE {SCOPED_ROLE}"))
-    conn.execute(
-        text("SELECT set_config('gridsvc.scope', :scope, false), set_config('gridsvc.actor', :actor, false)"),
-        {"scope": principal.scope or "", "actor": principal.name},
-    )
-    conn.commit()
+    """Set the session up before anything else runs: outside any transaction (so no rollback can undo
+    it), in one round trip."""
+    scope = sql.Literal(principal.scope or "")
+    actor = sql.Literal(principal.name)
+    role = f"SET ROLE {SCOPED_ROLE}; " if principal.scope is not None else ""
+    setup = "SELECT set_config('gridsvc.scope', {}, false), set_config('gridsvc.actor', {}, false)"
+    _session(conn, sql.SQL(role + SERIAL + setup).format(scope, actor))
+
+
+def _session(conn: Connection, statements: sql.Composable) -> None:
+    """``statements`` (several may be given: one round trip) on the connection's session, in autocommit."""
+    raw = conn.connection.dbapi_connection
+    if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raw.rollback()
+    raw.autocommit = True
+    try:
+        raw.execute(statements)
+    finally:
+        raw.autocommit = False
 
 
 def _leave(conn: Connection) -> None:
@@ -173,13 +192,11 @@ def _leave(conn: Connection) -> None:
     that cannot be reset (the database stopped meanwhile) is thrown away rather than reused."""
     try:
         conn.rollback()
-        raw = conn.connection.dbapi_connection
-        raw.rollback()
-        with raw.cursor() as cur:
-            cur.execute(
-                "RESET ROLE; SELECT set_config('gridsvc.scope', '', false), set_config('gridsvc.actor', '', false)"
-            )
-        raw.commit()
+        reset = "RESET ROLE; RESET max_parallel_workers_per_gather; "
+        _session(
+            conn,
+            sql.SQL(reset + "SELECT set_config('gridsvc.scope', '', false), set_config('gridsvc.actor', '', false)"),
+        )
     except Exception:  # noqa: BLE001 - a broken connection (the database went away) is simply discarded
         # closed, never reused: nothing of this session's scope can reach the next caller; the
         # request itself has already succeeded or failed on its own
