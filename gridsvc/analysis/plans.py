@@ -151,7 +151,9 @@ def tidy_layer(community: shapely.Geometry, geoms: list, grid_size: float | None
     out, taken = [], shapely.Polygon()
     for geom in geoms:
         mine = shapely.difference(
-            shapely.intersection(shapely.make_valid(geom), community, grid_size=grid_size), taken, grid_size=grid_size
+            shapely.intersection(polygonal(shapely.make_valid(geom)), community, grid_size=grid_size),
+            taken,
+            grid_size=grid_size,
         )
         out.append(polygonal(mine))
         taken = shapely.union(taken, out[-1], grid_size=grid_size)

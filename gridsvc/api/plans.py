@@ -30,6 +30,11 @@ class PlanRequest(BaseModel):
     layer: schemas.Layer = "unified"
     grids: dict | None = Field(default=None, description="GeoJSON FeatureCollection (lon/lat) when origin is upload")
     time_limit: float = Field(default=60.0, gt=0, le=600)
+    repair_band: bool = Field(
+        default=False,
+        description="with origin adopt_governance: then join Party groups and move boundary buildings "
+        "until every grid is within the household band (the baseline the proposal is held to)",
+    )
 
 
 def _may_plan(who: Caller, communities: list[str] | None) -> None:
@@ -59,7 +64,9 @@ def list_plans(who: CallerDep) -> list[dict]:
 def create_plan(who: CallerDep, body: PlanRequest) -> dict:
     _may_plan(who, body.communities)
     engine = who.db
-    if body.origin == "adopt_governance":
+    if body.origin == "adopt_governance" and body.repair_band:
+        plan_id = proposals.repaired(engine, body.communities, who.limits, body.name)
+    elif body.origin == "adopt_governance":
         plan_id = plans.adopt_governance(engine, body.communities, body.name, body.layer)
     elif body.origin == "proposal":
         plan_id, _ = proposals.propose(engine, body.communities, who.limits, body.name, body.time_limit)

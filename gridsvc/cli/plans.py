@@ -12,6 +12,7 @@ import click
 
 from gridsvc.analysis.crs import DATUMS
 from gridsvc.analysis.metrics import HEADLINE, LABELS
+from gridsvc.analysis.objective import Weights
 from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
 from gridsvc.labels import STAFF_ROLE_LABEL, say
@@ -22,6 +23,7 @@ from gridsvc.textual import figure, table
 
 # what a redraw changes first: the alignment, then every headline rate (analysis.metrics.HEADLINE)
 SUMMARY = ("alignment_rate", *HEADLINE)
+WEIGHTS = Weights()
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -58,6 +60,12 @@ def plan() -> None:
     help="网格多边形的 GeoJSON 或 GeoPackage 文件。Grid polygons file.",
 )
 @click.option("--adopt-governance", is_flag=True, help="采用综治网格。Copy the governance grids.")
+@click.option(
+    "--repair-band",
+    is_flag=True,
+    help="与 --adopt-governance 同用：合并被拆分的党小组，再逐栋调整边界楼栋直到户数达标（对照基线）。"
+    "With --adopt-governance: then repair the household band greedily.",
+)
 @click.option("--propose", is_flag=True, help="自动方案，每个社区求解一次。The automatic proposal.")
 @click.option("--name", default=None)
 @click.option(
@@ -82,13 +90,19 @@ def plan() -> None:
 )
 @click.pass_obj
 @fail_cleanly
-def plan_create(settings: Settings, communities, path, adopt_governance, propose, name, layer, datum, time_limit):
+def plan_create(  # noqa: PLR0913 - one option each
+    settings: Settings, communities, path, adopt_governance, repair_band, propose, name, layer, datum, time_limit
+):
     """创建方案草稿，最后一行输出方案编号。Create a draft plan; prints its id on the last line."""
     communities = list(communities)
+    if repair_band and not adopt_governance:
+        raise InvalidInput("--repair-band repairs the adopted governance layer: give it with --adopt-governance")
     if sum([path is not None, adopt_governance, propose]) != 1:
         raise InvalidInput("say where the plan comes from: one of --from-file, --adopt-governance, --propose")
     db = engine(settings)
-    if path is not None:
+    if repair_band:
+        plan_id = proposals.repaired(db, communities, coverage_service.thresholds(settings), name)
+    elif path is not None:
         plan_id = plans.create_from_file(db, path, name, communities, layer, datum)
     elif adopt_governance:
         plan_id = plans.adopt_governance(db, communities, name, layer)
@@ -284,20 +298,28 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
         return
     click.echo(
         table(
-            ["社区", "户数", "现两网不一致户数", "离开综治网格户数", "离开党建网格户数", "问题"],
+            ["社区", "户数", "离开综治网格户数", "离开党建网格户数", "合计", "下限", "高出下限", "加权代价", "问题"],
             [
                 [
                     r["community"],
                     str(r["households"]),
-                    str(r["live_unmatched_households"]),
                     str(r["moved_from_governance"]),
                     str(r["moved_from_party"]),
+                    str(r["moved_from_governance"] + r["moved_from_party"]),
+                    str(r["live_unmatched_households"]),
+                    str(r["above_lower_bound"]),
+                    f"{r['weighted_cost']:.0f}",
                     " ".join(f"{k}×{v}" for k, v in r["problems"].items()),
                 ]
                 for r in rows
             ],
-            right={1, 2, 3, 4},
+            right={1, 2, 3, 4, 5, 6, 7},
         )
+    )
+    click.echo(
+        "下限：离开综治网格户数 + 离开党建网格户数 不可能少于现状两网不一致的户数（任何方案下，这些户至少离开其中一个网格）。"
+        f"加权代价 = {WEIGHTS.governance:g}×离开综治网格户数 + {WEIGHTS.party:g}×离开党建网格户数 + "
+        f"{WEIGHTS.grid:g}×（新设或撤销的网格数）。"
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, text
 from gridsvc.analysis import plans as rules
 from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
+from gridsvc.analysis.objective import Weights
 from gridsvc.analysis.plan_diff import plan_diff
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.analysis.units import building_units
@@ -32,6 +33,7 @@ from gridsvc.repository.scene import load_scene
 
 LAYERS = ("party", "governance", "unified")
 TIDY_GRID_DEG = 1e-7  # ~1 cm: the precision adopted grids are snapped to
+WEIGHTS = Weights()  # what planners value: governance moves 2, Party moves 1, a grid opened or closed 100
 
 
 # -- creating ------------------------------------------------------------------------------------
@@ -342,7 +344,9 @@ def grids_of_building(engine: Engine, building_id: str, on: dt.date | None = Non
 
 
 def scores(engine: Engine, plan_id: int, limits: Thresholds) -> list[dict]:
-    """Per community: the plan beside the live layers, on (a)–(e) of the proposal's aims."""
+    """Per community: the plan beside the live layers, on (a)–(e) of the proposal's aims; households
+    moved against their lower bound (today's mismatch) and the weighted cost of
+    :mod:`gridsvc.analysis.objective` (grids counted by code)."""
     with engine.connect() as conn:
         plan = get_plan(conn, plan_id)
         checked = review(conn, plan, limits, dt.date.today())
@@ -358,14 +362,25 @@ def scores(engine: Engine, plan_id: int, limits: Thresholds) -> list[dict]:
         ]
         counts = pd.Series([p["rule"] for p in problems]).value_counts().to_dict()
         alignment = checked.before.metrics(community).get("alignment_rate", {})
+        bound = int(live["households"].sum()) - rules.kept_households(live, "party_grid", "governance_grid")
+        moved = rules.households_moved(planned, "plan")
+        live_codes = set(checked.before.scene.grids.query("layer in ('governance', 'unified')")["code"])
+        live_codes = {c for c in live_codes if c.startswith(community)}
+        plan_codes = {c for c in set(b1["party_grid"][mine].dropna()) if c.startswith(community)}
+        changed = len(plan_codes - live_codes) + len(live_codes - plan_codes)
         out.append(
             {
                 "community": community,
                 "alignment_before": alignment.get("value"),
                 "households": int(live["households"].sum()),
-                "live_unmatched_households": int(live["households"].sum())
-                - rules.kept_households(live, "party_grid", "governance_grid"),
-                **rules.households_moved(planned, "plan"),
+                # the lower bound: no layout moves fewer households off governance plus off Party
+                "live_unmatched_households": bound,
+                **moved,
+                "above_lower_bound": moved["moved_from_governance"] + moved["moved_from_party"] - bound,
+                "grids_opened_or_closed": changed,
+                "weighted_cost": WEIGHTS.governance * moved["moved_from_governance"]
+                + WEIGHTS.party * moved["moved_from_party"]
+                + WEIGHTS.grid * changed,
                 "problems": counts,
             }
         )

@@ -9,11 +9,12 @@ from sqlalchemy import Engine
 
 from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
+from gridsvc.analysis.plans import tidy_layer
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.repository import plans as repo
 from gridsvc.repository import read
 from gridsvc.repository.scene import load_scene
-from gridsvc.services.plans import common_area, communities_of, party_groups
+from gridsvc.services.plans import TIDY_GRID_DEG, common_area, communities_of, party_groups
 
 
 def propose(
@@ -28,24 +29,59 @@ def propose(
     community; returns the plan id and each community's :class:`~gridsvc.analysis.proposal.Layout`."""
     from gridsvc.analysis.proposal import propose_layout
 
+    communities, coverage, inputs = community_inputs(engine, communities, limits)
+    frames, layouts = [], []
+    for data in inputs:
+        layout = propose_layout(data, limits.households_min, limits.households_max, time_limit)
+        frames.append(_layout_grids(layout, data, coverage))
+        layouts.append(layout)
+        if progress:
+            progress(data.community, layout)
+    return _store(engine, frames, coverage, name or "自动方案", communities, "proposal"), layouts
+
+
+def repaired(engine: Engine, communities: list[str], limits: Thresholds, name: str | None = None) -> int:
+    """A plan holding the greedy repair of the governance layer (:mod:`gridsvc.analysis.repair`) for
+    ``communities``: the baseline planners compare the proposal with."""
+    from gridsvc.analysis.comparison import repaired_layout
+
+    communities, coverage, inputs = community_inputs(engine, communities, limits)
+    frames = [
+        _layout_grids(repaired_layout(data, limits.households_min, limits.households_max), data, coverage)
+        for data in inputs
+    ]
+    return _store(engine, frames, coverage, name or "采用综治网格并修补户数", communities, "adopt_governance")
+
+
+def compare(engine: Engine, communities: list[str], limits: Thresholds, time_limit: float = 60.0) -> list[dict]:
+    """Per community: the lower bound on households moved, and adopting the governance layer, its
+    greedy repair and the proposal side by side (:func:`gridsvc.analysis.comparison.compare_community`)."""
+    from gridsvc.analysis.comparison import compare_community
+
+    _, _, inputs = community_inputs(engine, communities, limits)
+    return [
+        compare_community(data, limits.households_min, limits.households_max, time_limit=time_limit) for data in inputs
+    ]
+
+
+def community_inputs(engine: Engine, communities: list[str], limits: Thresholds):
     communities = communities_of(engine, communities)
     with engine.connect() as conn:
         scene = load_scene(conn, common_area(communities))
         roads = read.roads(conn, read.BBox(*scene.communities.total_bounds))
     coverage = compute_coverage(scene, limits)
-    frames, layouts = [], []
-    for community in communities:
-        data = proposal_input(coverage, community, roads)
-        layout = propose_layout(data, limits.households_min, limits.households_max, time_limit)
-        frames.append(_layout_grids(layout, data, coverage))
-        layouts.append(layout)
-        if progress:
-            progress(community, layout)
+    return communities, coverage, [proposal_input(coverage, c, roads) for c in communities]
+
+
+def _store(engine: Engine, frames, coverage: Coverage, name: str, communities: list[str], origin: str) -> int:
     grids = pd.concat(frames, ignore_index=True)
-    grids = gpd.GeoDataFrame(grids, geometry="geometry", crs=scene.crs).to_crs(4490)
+    grids = gpd.GeoDataFrame(grids, geometry="geometry", crs=coverage.scene.crs).to_crs(4490)
+    areas = coverage.scene.communities.to_crs(4490).set_index("code").geometry
+    for community, rows in grids.groupby("community_code"):  # valid in the stored CRS, tiling exactly
+        order = rows.sort_values("code").index
+        grids.loc[order, "geometry"] = tidy_layer(areas[community], list(grids.geometry[order]), TIDY_GRID_DEG)
     with engine.begin() as conn:
-        plan_id = repo.insert_plan(conn, name or "自动方案", communities, "unified", "proposal", grids)
-    return plan_id, layouts
+        return repo.insert_plan(conn, name, communities, "unified", origin, grids)
 
 
 def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame):
@@ -70,6 +106,7 @@ def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame):
     grids = scene.grids[scene.grids["community_code"] == community]
     alignment = coverage.alignment(community)
     road_lines = roads.to_crs(crs).geometry.values.to_numpy() if len(roads) else None
+    governance = grids[grids["layer"].isin(["governance", "unified"])].to_crs(crs)
     return CommunityInput(
         community,
         area,
@@ -79,6 +116,7 @@ def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame):
         sorted(grids.loc[grids["layer"].isin(["party", "unified"]), "code"]),
         sorted(grids.loc[grids["layer"].isin(["governance", "unified"]), "code"]),
         road_lines,
+        dict(zip(governance["code"], governance.geometry, strict=True)),
     )
 
 

@@ -1,0 +1,88 @@
+"""A proposed layout's grid polygons that keep today's governance boundaries wherever no building
+changes grid: only the land of buildings that move is redrawn.
+
+The community is cut into pieces: each building's cell (:mod:`gridsvc.analysis.cells`) within each
+governance grid (the live grids clipped to the community, overlaps to the first; the land no grid
+covers is one more piece, ``rest``). A piece goes
+
+- with its building, when the building lives in that governance grid (its representative point is
+  there), or the piece is in ``rest``, or the grid it lies in is closed by the layout;
+- otherwise (a cell reaching over a boundary) it stays with the grid it lies in.
+
+So a grid whose buildings all stay and that gains none is exactly its live polygon, and the pieces
+tile the community as the cells do: no gaps, no overlaps, no building split. Where the result would
+leave a grid in pieces, the caller falls back to unions of whole cells.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from gridsvc.analysis.objective import Candidate
+
+SLIVER = 1.0  # m²: a part smaller than this is not a piece of its own
+
+
+def base_tiles(area: shapely.Geometry, governance: dict[str, shapely.Geometry]) -> dict[str | None, shapely.Geometry]:
+    """The live governance grids clipped to the community, overlaps to the first (by code), and the
+    uncovered land under ``None``."""
+    tiles: dict[str | None, shapely.Geometry] = {}
+    taken = shapely.Polygon()
+    for code in sorted(governance):
+        tile = _polygons(shapely.difference(shapely.intersection(governance[code], area), taken))
+        if tile.area > SLIVER:
+            tiles[code] = tile
+            taken = shapely.union(taken, tile)
+    rest = _polygons(shapely.difference(area, taken))
+    if rest.area > SLIVER:
+        tiles[None] = rest
+    return tiles
+
+
+def grid_shapes(
+    area: shapely.Geometry,
+    cells: np.ndarray,
+    rep_points: np.ndarray,
+    grid_of_building: np.ndarray,
+    candidates: list[Candidate],
+    governance: dict[str, shapely.Geometry],
+) -> dict[int, shapely.Geometry] | None:
+    """Candidate index -> polygon for the grids the layout holds, or None when a grid would come in
+    pieces (then the caller unions whole cells)."""
+    tiles = base_tiles(area, governance)
+    index = {c.governance: k for k, c in enumerate(candidates) if c.governance}
+    held = set(np.unique(grid_of_building).tolist())
+    parts: dict[int, list[shapely.Geometry]] = {k: [] for k in held}
+    unchanged = {k: True for k in held}
+    for code, tile in tiles.items():
+        owner = index.get(code) if code is not None else None
+        open_ = owner is not None and owner in held
+        home = shapely.contains(tile, rep_points)
+        hits = np.flatnonzero(shapely.intersects(cells, tile))
+        pieces = shapely.intersection(cells[hits], tile)
+        for i, piece in zip(hits, pieces, strict=True):
+            if piece.area <= SLIVER:
+                continue
+            goes = int(grid_of_building[i]) if (home[i] or not open_) else owner
+            if goes != owner:
+                unchanged[goes] = False
+                if open_:
+                    unchanged[owner] = False
+            parts[goes].append(piece)
+    shapes = {}
+    for k in held:
+        c = candidates[k]
+        if unchanged[k] and c.governance in tiles:
+            shapes[k] = tiles[c.governance]
+        else:
+            shapes[k] = _polygons(shapely.make_valid(shapely.union_all(parts[k])))
+            if shapely.get_num_geometries(shapes[k]) != 1:
+                return None
+    return shapes
+
+
+def _polygons(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygonal parts bigger than a sliver (a union can leave lines or dust)."""
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon") and g.area > SLIVER]
+    return shapely.MultiPolygon([p for g in parts for p in shapely.get_parts(g)])

@@ -1,0 +1,115 @@
+"""The proposal beside the two simple alternatives for one community: adopting the governance layer
+as it is, and the greedy repair of it (:mod:`gridsvc.analysis.repair`) — moves, grids, the band,
+compactness and weighted cost of each, and the lower bound on households moved."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import shapely
+
+from gridsvc.analysis.boundaries import base_tiles, grid_shapes
+from gridsvc.analysis.cells import atoms, building_cells
+from gridsvc.analysis.objective import Weights, move_weight, weighted_cost
+from gridsvc.analysis.plans import kept_households
+from gridsvc.analysis.proposal import CommunityInput, Layout, propose_layout
+from gridsvc.analysis.repair import adopt, governance_candidates, repair_band
+
+
+def polsby_popper(geoms) -> float:
+    """Mean 4πA/P² of the polygons: 1 for a circle, about 0.785 for a square, small for a ragged shape.
+
+    >>> round(polsby_popper([shapely.box(0, 0, 10, 10)]), 3)
+    0.785
+    """
+    geoms = np.asarray(list(geoms), dtype=object)
+    if not len(geoms):
+        return float("nan")
+    return float(np.mean(4 * np.pi * shapely.area(geoms) / shapely.length(geoms) ** 2))
+
+
+def lower_bound(data: CommunityInput) -> int:
+    """Households moved off governance plus off Party can never be fewer than today's mismatch."""
+    b = data.buildings
+    return int(b["households"].fillna(0).sum()) - kept_households(
+        b.fillna({"households": 0}), "party_grid", "governance_grid"
+    )
+
+
+def repaired_layout(
+    data: CommunityInput,
+    lo: int,
+    hi: int,
+    weights: Weights = Weights(),  # noqa: B008 - frozen
+) -> Layout:
+    """The greedy repair of the governance layer as a layout (``plan create --adopt-governance
+    --repair-band``), its polygons keeping the live boundaries where no building moves."""
+    t0 = time.perf_counter()
+    b = data.buildings.reset_index(drop=True)
+    h = b["households"].to_numpy(float)
+    xy = shapely.get_coordinates(b["rep_point"].to_numpy())
+    candidates = governance_candidates(data.governance_grids, data.pairs)
+    if not candidates:
+        raise ValueError(f"community {data.community} has no governance grids to repair")
+    cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy())
+    atom = atoms(b["id"].tolist(), data.groups, cells, xy)
+    gov, party = b["governance_grid"].to_numpy(object), b["party_grid"].to_numpy(object)
+    weight = move_weight(h)
+
+    def move_cost(members, k):
+        c = candidates[k]
+        off = weights.governance * (gov[members] != c.governance) + weights.party * (party[members] != c.party)
+        return float((weight[members] * off).sum())
+
+    grid = repair_band(adopt(b, candidates, xy), atom, cells.edges, h, lo, hi, move_cost)
+    shapes = grid_shapes(data.area, cells.geoms, b["rep_point"].to_numpy(), grid, candidates, data.governance_geoms)
+    if not shapes:
+        shapes = {int(k): shapely.coverage_union_all(cells.geoms[grid == k]) for k in np.unique(grid)}
+    per_grid = np.bincount(grid, np.nan_to_num(h), len(candidates))
+    band_met = all(lo <= per_grid[k] <= hi for k in shapes)
+    layout = Layout(data.community, candidates, grid, shapes, band_met=band_met)
+    layout.cost = weighted_cost(b, grid, candidates, lo, hi, weights)
+    layout.seconds = time.perf_counter() - t0
+    return layout
+
+
+def compare_community(
+    data: CommunityInput,
+    lo: int,
+    hi: int,
+    weights: Weights = Weights(),  # noqa: B008 - frozen
+    time_limit: float = 60.0,
+) -> dict:
+    """The three layouts' figures for one community (see the module docstring)."""
+    b = data.buildings.reset_index(drop=True)
+    xy = shapely.get_coordinates(b["rep_point"].to_numpy())
+    candidates = governance_candidates(data.governance_grids, data.pairs)
+    out: dict = {"community": data.community, "lower_bound": lower_bound(data)}
+
+    t0 = time.perf_counter()
+    adopted = adopt(b, candidates, xy)
+    tiles = base_tiles(data.area, data.governance_geoms)
+    shapes = {k: tiles[c.governance] for k, c in enumerate(candidates) if c.governance in tiles}
+    out["adopt"] = _figures(b, adopted, candidates, shapes, lo, hi, weights, time.perf_counter() - t0)
+
+    repair = repaired_layout(data, lo, hi, weights)
+    out["repair"] = _figures(b, repair.grid_of_building, candidates, repair.geoms, lo, hi, weights, repair.seconds)
+
+    layout: Layout = propose_layout(data, lo, hi, time_limit, weights)
+    out["proposal"] = _figures(
+        b, layout.grid_of_building, layout.candidates, layout.geoms, lo, hi, weights, layout.seconds
+    )
+    return out
+
+
+def _figures(b, grid_of_building, candidates, shapes, lo, hi, weights, seconds) -> dict:
+    cost = weighted_cost(b, grid_of_building, candidates, lo, hi, weights)
+    per_grid = np.bincount(grid_of_building, np.nan_to_num(b["households"].to_numpy(float)))
+    held = np.unique(grid_of_building)
+    return cost | {
+        "grids": len(held),
+        "outside_band": int(sum(not (lo <= per_grid[k] <= hi) for k in held)),
+        "polsby_popper": polsby_popper(shapes[int(k)] for k in held if int(k) in shapes),
+        "seconds": seconds,
+    }

@@ -1,0 +1,83 @@
+"""The proposal's objective, the greedy baseline and the kept boundaries, on the hand-drawn community
+of test_proposal (400×200 m; governance G1 = x < 200, G2 = x > 200; eight 40 m buildings)."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from gridsvc.analysis.comparison import compare_community, lower_bound, polsby_popper, repaired_layout
+from gridsvc.analysis.proposal import propose_layout
+from tests.analysis.test_proposal import IDS, community_input, grids_of
+
+LIVE = {"G1": shapely.box(0, 0, 200, 200), "G2": shapely.box(200, 0, 400, 200)}
+
+
+def drawn(groups=(), households=None):
+    data = community_input([list(g) for g in groups])
+    data.governance_geoms = dict(LIVE)
+    if households is not None:
+        data.buildings["households"] = households
+    return data
+
+
+def test_nothing_moves_and_the_live_boundaries_stay_exactly():
+    layout = propose_layout(drawn())
+    shapes = {layout.candidates[k].governance: g for k, g in layout.geoms.items()}
+    assert set(shapes) == {"G1", "G2"}
+    for code, live in LIVE.items():
+        assert shapely.equals_exact(
+            shapely.normalize(shapes[code]), shapely.normalize(shapely.MultiPolygon([live])), 0.01
+        )
+    assert layout.cost == {
+        "governance": 0.0,
+        "party": 100.0,
+        "opened": 0,
+        "closed": 0,
+        "band_excess": 0.0,
+        "cost": 100.0,
+    }
+
+
+def test_only_the_land_of_the_moved_building_is_redrawn():
+    # the Party group t2+t3 moves t2 (100 households) out of G1: 2 × 100 off governance, none off Party
+    layout = propose_layout(drawn([("t2", "t3")]))
+    assert grids_of(layout) == {"G1": ["b1", "b2", "t1"], "G2": ["b3", "b4", "t2", "t3", "t4"]}
+    assert layout.cost["governance"] == 100 and layout.cost["party"] == 0 and layout.cost["cost"] == 200
+    shapes = {layout.candidates[k].governance: g for k, g in layout.geoms.items()}
+    lower = shapely.box(0, 0, 400, 100)  # the b row: no building there moved, its boundary x = 200 stays
+    assert shapely.intersection(shapes["G1"], lower).symmetric_difference(shapely.box(0, 0, 200, 100)).area < 1e-6
+    assert shapely.union(shapes["G1"], shapes["G2"]).symmetric_difference(shapely.box(0, 0, 400, 200)).area < 1e-6
+    assert shapely.intersection(shapes["G1"], shapes["G2"]).area < 1e-6
+    t2 = drawn().buildings.geometry.values[IDS.index("t2")]
+    assert shapely.contains(shapes["G2"], t2)
+
+
+def test_the_greedy_repair_moves_one_boundary_building_into_the_band():
+    # G1 holds 4 × 150 = 600 households (over 500), G2 4 × 50 = 200 (under 300): one of G1's buildings
+    # at x = 150, next to G2, moves: 450 and 350
+    data = drawn(households=[150, 150, 50, 50, 150, 150, 50, 50])
+    repaired = repaired_layout(data, 300, 500)
+    moved = [
+        IDS[i]
+        for i, k in enumerate(repaired.grid_of_building)
+        if repaired.candidates[k].governance != ("G1" if i % 4 < 2 else "G2")
+    ]
+    assert repaired.band_met and len(moved) == 1 and moved[0] in {"b2", "t2"}
+    assert repaired.cost["governance"] == 150 and repaired.cost["opened"] == repaired.cost["closed"] == 0
+    proposal = propose_layout(data)
+    assert proposal.band_met and proposal.cost["cost"] <= repaired.cost["cost"]
+    assert len(proposal.geoms) <= len(repaired.geoms)
+
+
+def test_the_lower_bound_is_todays_mismatch():
+    assert lower_bound(drawn()) == 100  # t2: Party grid P2, governance grid G1
+    row = compare_community(drawn([("t2", "t3")]), 300, 500)
+    for method in ("adopt", "repair", "proposal"):
+        assert row[method]["governance"] + row[method]["party"] >= row["lower_bound"]
+    assert row["proposal"]["cost"] <= row["repair"]["cost"]
+
+
+def test_polsby_popper_of_a_square_and_a_strip():
+    assert np.isclose(polsby_popper([shapely.box(0, 0, 10, 10)]), np.pi / 4)
+    assert polsby_popper([shapely.box(0, 0, 100, 1)]) < 0.04
