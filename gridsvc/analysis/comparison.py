@@ -11,7 +11,7 @@ import shapely
 
 from gridsvc.analysis.boundaries import base_tiles, grid_shapes
 from gridsvc.analysis.cells import atoms, building_cells
-from gridsvc.analysis.objective import Weights, move_weight, weighted_cost
+from gridsvc.analysis.objective import Weights, move_cost, weighted_cost
 from gridsvc.analysis.plans import kept_households
 from gridsvc.analysis.proposal import CommunityInput, Layout, propose_layout
 from gridsvc.analysis.repair import adopt, governance_candidates, repair_band
@@ -54,15 +54,7 @@ def repaired_layout(
         raise ValueError(f"community {data.community} has no governance grids to repair")
     cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy())
     atom = atoms(b["id"].tolist(), data.groups, cells, xy)
-    gov, party = b["governance_grid"].to_numpy(object), b["party_grid"].to_numpy(object)
-    weight = move_weight(h)
-
-    def move_cost(members, k):
-        c = candidates[k]
-        off = weights.governance * (gov[members] != c.governance) + weights.party * (party[members] != c.party)
-        return float((weight[members] * off).sum())
-
-    grid = repair_band(adopt(b, candidates, xy), atom, cells.edges, h, lo, hi, move_cost)
+    grid = repair_band(adopt(b, candidates, xy), atom, cells.edges, h, lo, hi, move_cost(b, candidates, weights))
     shapes = grid_shapes(data.area, cells.geoms, b["rep_point"].to_numpy(), grid, candidates, data.governance_geoms)
     if not shapes:
         shapes = {int(k): shapely.coverage_union_all(cells.geoms[grid == k]) for k in np.unique(grid)}

@@ -53,6 +53,20 @@ def move_weight(households: np.ndarray) -> np.ndarray:
     return np.where(h > 0, h, NONRESIDENTIAL)
 
 
+def move_cost(buildings: pd.DataFrame, candidates: list[Candidate], weights: Weights):
+    """``cost(members, k)``: the weighted households moved by putting the buildings at positions
+    ``members`` into candidate k (the moves part of the weighted cost, building by building)."""
+    gov, party = buildings["governance_grid"].to_numpy(object), buildings["party_grid"].to_numpy(object)
+    weight = move_weight(buildings["households"].to_numpy(float))
+
+    def cost(members: np.ndarray, k: int) -> float:
+        c = candidates[k]
+        off = weights.governance * (gov[members] != c.governance) + weights.party * (party[members] != c.party)
+        return float((weight[members] * off).sum())
+
+    return cost
+
+
 def _off(buildings: pd.DataFrame, grid_of_building: np.ndarray, candidates: list[Candidate]):
     """Per building: whether the layout moves it off its governance grid, and off its Party grid."""
     gov = np.array([candidates[k].governance for k in grid_of_building], dtype=object)

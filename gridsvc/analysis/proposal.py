@@ -32,7 +32,7 @@ import shapely
 
 from gridsvc.analysis.boundaries import grid_shapes
 from gridsvc.analysis.cells import Cells, atoms, building_cells, street_blocks
-from gridsvc.analysis.objective import Candidate, Weights, move_weight, weighted_cost
+from gridsvc.analysis.objective import Candidate, Weights, move_cost, weighted_cost
 from gridsvc.analysis.proposal_model import Model
 from gridsvc.analysis.repair import adopt, governance_candidates, repair_band
 
@@ -147,16 +147,9 @@ def _baseline(data, b, candidates, cells, atom, xy, lo, hi, weights):
     if not governance:
         return None
     assert candidates[: len(governance)] == governance
-    gov, party = b["governance_grid"].to_numpy(object), b["party_grid"].to_numpy(object)
-    weight = move_weight(b["households"].to_numpy(float))
-
-    def move_cost(members: np.ndarray, k: int) -> float:
-        c = candidates[k]
-        off = weights.governance * (gov[members] != c.governance) + weights.party * (party[members] != c.party)
-        return float((weight[members] * off).sum())
-
     start = adopt(b, governance, xy)
-    repaired = repair_band(start, atom, cells.edges, b["households"].to_numpy(float), lo, hi, move_cost)
+    costs = move_cost(b, candidates, weights)
+    repaired = repair_band(start, atom, cells.edges, b["households"].to_numpy(float), lo, hi, costs)
     return repaired, weighted_cost(b, repaired, candidates, lo, hi, weights)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+from gridsvc.analysis.gaps import COLUMNS
 from gridsvc.errors import InvalidInput
 from gridsvc.repository.read import _CURRENT_GRID, _ENVELOPE, _GRID_AT, BBox
 
@@ -40,19 +41,8 @@ class Collection:
         return self.where
 
 
-GAP_PROPERTIES = (
-    "kind",
-    "severity",
-    "layer",
-    "district",
-    "street",
-    "community",
-    "grid",
-    "object_type",
-    "object_id",
-    "object_name",
-    "message",
-)
+# the gap list's columns (analysis.gaps.COLUMNS) with the name of what each gap is about
+GAP_PROPERTIES = (*(c for c in COLUMNS if c != "geometry"), "object_name")
 _GRID_PROPERTIES = ("code", "layer", "community_code", "name", "urban", "valid_from", "valid_to", "source")
 COLLECTIONS = {
     c.id: c
