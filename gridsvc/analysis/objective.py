@@ -53,32 +53,34 @@ def move_weight(households: np.ndarray) -> np.ndarray:
     return np.where(h > 0, h, NONRESIDENTIAL)
 
 
-def move_cost(buildings: pd.DataFrame, candidates: list[Candidate], weights: Weights):
-    """``cost(members, k)``: the weighted households moved by putting the buildings at positions
-    ``members`` into candidate k (the moves part of the weighted cost, building by building)."""
+def off_grids(buildings: pd.DataFrame, candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+    """(building, candidate) tables: whether putting the building in the candidate takes it off its
+    governance grid, and off its Party grid (a building without one is off it anywhere)."""
     gov, party = buildings["governance_grid"].to_numpy(object), buildings["party_grid"].to_numpy(object)
-    weight = move_weight(buildings["households"].to_numpy(float))
-
-    def cost(members: np.ndarray, k: int) -> float:
-        c = candidates[k]
-        off = weights.governance * (gov[members] != c.governance) + weights.party * (party[members] != c.party)
-        return float((weight[members] * off).sum())
-
-    return cost
+    off_gov = np.column_stack([(gov != c.governance) | pd.isna(gov) for c in candidates])
+    off_party = np.column_stack([(party != c.party) | pd.isna(party) for c in candidates])
+    return off_gov, off_party
 
 
-def _off(buildings: pd.DataFrame, grid_of_building: np.ndarray, candidates: list[Candidate]):
-    """Per building: whether the layout moves it off its governance grid, and off its Party grid."""
-    gov = np.array([candidates[k].governance for k in grid_of_building], dtype=object)
-    party = np.array([candidates[k].party for k in grid_of_building], dtype=object)
-    live_gov, live_party = buildings["governance_grid"].to_numpy(object), buildings["party_grid"].to_numpy(object)
-    return (live_gov != gov) | pd.isna(live_gov), (live_party != party) | pd.isna(live_party)
+def placement_costs(buildings: pd.DataFrame, candidates: list[Candidate], weights: Weights) -> np.ndarray:
+    """(building, candidate) table: the moves part of the weighted cost of putting the building there."""
+    off_gov, off_party = off_grids(buildings, candidates)
+    weight = move_weight(buildings["households"].to_numpy(float))[:, None]
+    return weight * (weights.governance * off_gov + weights.party * off_party)
+
+
+def move_cost(buildings: pd.DataFrame, candidates: list[Candidate], weights: Weights):
+    """``cost(members, k)``: the moves part of the weighted cost of putting the buildings at
+    positions ``members`` into candidate k."""
+    table = placement_costs(buildings, candidates, weights)
+    return lambda members, k: float(table[members, k].sum())
 
 
 def moves(buildings: pd.DataFrame, grid_of_building: np.ndarray, candidates: list[Candidate]) -> dict[str, float]:
     """Households moved off their governance grid and off their Party grid by a layout."""
     h = np.nan_to_num(buildings["households"].to_numpy(float))
-    off_gov, off_party = _off(buildings, grid_of_building, candidates)
+    rows = np.arange(len(grid_of_building))
+    off_gov, off_party = (off[rows, grid_of_building] for off in off_grids(buildings, candidates))
     return {"governance": float(h[off_gov].sum()), "party": float(h[off_party].sum())}
 
 
@@ -106,15 +108,10 @@ def weighted_cost(
 ) -> dict[str, float]:
     """The weighted cost of a layout (see the module docstring) with its parts: households moved off
     governance and off Party, grids opened and closed, households outside the band."""
-    off_gov, off_party = _off(buildings, grid_of_building, candidates)
-    weight = move_weight(buildings["households"].to_numpy(float))
+    placed = placement_costs(buildings, candidates, weights)[np.arange(len(grid_of_building)), grid_of_building]
     opened, closed = opened_closed(grid_of_building, candidates)
     excess = band_excess(buildings["households"].to_numpy(float), grid_of_building, lo, hi)
-    total = (
-        float((weight * (weights.governance * off_gov + weights.party * off_party)).sum())
-        + weights.grid * (opened + closed)
-        + weights.band * excess
-    )
+    total = float(placed.sum()) + weights.grid * (opened + closed) + weights.band * excess
     return moves(buildings, grid_of_building, candidates) | {
         "opened": opened,
         "closed": closed,

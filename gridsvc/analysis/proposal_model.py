@@ -10,7 +10,7 @@ from scipy import sparse
 from scipy.optimize import LinearConstraint, milp
 
 from gridsvc.analysis.cells import Cells
-from gridsvc.analysis.objective import NONRESIDENTIAL, Candidate, Weights, move_weight
+from gridsvc.analysis.objective import NONRESIDENTIAL, Candidate, Weights, move_weight, placement_costs
 
 DISTANCE_WEIGHT = 1 / 200  # per household and metre from the grid's seed: compactness, second to moves
 BLOCK_PENALTY = 5.0  # per extra grid reaching into a street block: boundaries follow streets
@@ -44,7 +44,7 @@ class Model:
         reach = self._reachable(gov, party, candidates)
         self.pair_a, self.pair_k = np.nonzero(reach)
         self.col = {(a, k): i for i, (a, k) in enumerate(zip(self.pair_a, self.pair_k, strict=True))}
-        cost = self._cost(h, gov, party, xy, candidates, seeds, weights)[self.pair_a, self.pair_k]
+        cost = self._cost(b, xy, candidates, seeds, weights)[self.pair_a, self.pair_k]
         n_x, K = len(self.pair_a), self.n_cand
         blk_a, blk_k = self._block_pairs(blocks)
         self.block_col = {(blk, k): i for i, (blk, k) in enumerate(zip(blk_a, blk_k, strict=True))}
@@ -93,16 +93,14 @@ class Model:
         np.logical_or.at(near, b, own[a])
         return near
 
-    def _cost(self, h, gov, party, xy, candidates, seeds, weights: Weights) -> np.ndarray:
-        """Per atom and candidate: the weighted households moved off either live grid, plus the distance term."""
-        weight = move_weight(h)
+    def _cost(self, b: pd.DataFrame, xy, candidates, seeds, weights: Weights) -> np.ndarray:
+        """Per atom and candidate: the moves part of the weighted cost, plus the distance term."""
+        placed = placement_costs(b, candidates, weights)
+        weight = move_weight(b["households"].to_numpy(float))
         cost = np.zeros((self.n_atoms, self.n_cand))
-        for k, c in enumerate(candidates):
-            off_gov = (gov != c.governance) | pd.isna(gov)
-            off_party = (party != c.party) | pd.isna(party)
-            moved = weight * (weights.governance * off_gov + weights.party * off_party)
+        for k in range(len(candidates)):
             far = DISTANCE_WEIGHT * (weight + NONRESIDENTIAL) * np.hypot(*(xy - seeds[k]).T)
-            cost[:, k] = np.bincount(self.atom, moved + far, self.n_atoms)
+            cost[:, k] = np.bincount(self.atom, placed[:, k] + far, self.n_atoms)
         return cost
 
     def _block_pairs(self, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
