@@ -170,7 +170,10 @@ def tile(
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be below 2^{z}")
     shared = who.principal.scope is None and not who.settings.auth_required
     headers = {"Cache-Control": f"{'public' if shared else 'private'}, max-age=300"}
-    tag = f'W/"{{}}-{who.principal.scope or "all"}-{layer}-{z}-{x}-{y}"'.format
+
+    def tag(version: int) -> str:
+        return f'W/"{version}-{who.principal.scope or "all"}-{layer}-{z}-{x}-{y}"'
+
     with who.db.connect() as conn:
         if request.headers.get("if-none-match"):  # the data's version first: the tile may not be needed
             version = conn.scalar(text("SELECT version FROM data_version"))

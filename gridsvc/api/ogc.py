@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -17,7 +19,6 @@ from fastapi.responses import JSONResponse
 from pyproj import CRS
 
 from gridsvc.analysis.crs import metric_epsg
-from gridsvc.analysis.gaps import object_names
 from gridsvc.api import openapi30, schemas
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.routes import parse_bbox
@@ -25,6 +26,7 @@ from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.repository import cql2, ogc
 from gridsvc.repository.read import BBox
 from gridsvc.services import coverage as coverage_service
+from gridsvc.services.maps import named_gaps
 
 
 def known_parameters(request: Request) -> None:
@@ -209,14 +211,18 @@ def queryables(request: Request, who: CallerDep, collection_id: CollectionId) ->
     return JSONResponse(body, media_type="application/schema+json")
 
 
-def _gaps(who, c: ogc.Collection):
-    """The caller's gap list when ``c`` is the gaps (the same cached computation as ``/api/gaps``)."""
-    if not c.computed:
-        return None
-    area = who.area(None)
-    cov = coverage_service.coverage(who.db, area, limits=who.limits)
-    found = cov.gap_list(area)
-    return found.assign(object_name=object_names(found["object_type"], found["object_id"], cov.scene))
+@contextmanager
+def _reading(who, c: ogc.Collection) -> Iterator:
+    """A connection to read ``c`` on, as the caller; for the gaps, with the caller's gap list staged
+    (the same cached coverage as ``/api/gaps``, worked out before the connection is taken)."""
+    if c.computed:
+        area = who.area(None)
+        cov = coverage_service.coverage(who.db, area, limits=who.limits)
+        gaps = named_gaps(cov.gap_list(area), cov.scene)
+    with who.db.connect() as conn:
+        if c.computed:
+            ogc.stage_gaps(conn, gaps)
+        yield conn
 
 
 def _day(value: str | None, c: ogc.Collection) -> dt.date | None:
@@ -281,10 +287,7 @@ def items(
     chosen = _properties(properties, c)
     order = _sortby(sortby, c)
     condition = cql2.compile_filter(filter, set(c.properties)) if filter else None
-    gaps = _gaps(who, c)
-    with who.db.connect() as conn:
-        if gaps is not None:
-            ogc.stage_gaps(conn, gaps)
+    with _reading(who, c) as conn:
         allowed = crs_list(ogc.extent(conn, c)) if (crs or bbox_crs) else [CRS84]
         box, box_srid = _box_in(bbox, bbox_crs, allowed)
         output = _output(crs, allowed)
@@ -322,10 +325,7 @@ def feature(
     crs: Annotated[str | None, Query(description="the CRS of the answer (Part 2)")] = None,
 ) -> Response:
     c = _named(collection_id)
-    gaps = _gaps(who, c)
-    with who.db.connect() as conn:
-        if gaps is not None:
-            ogc.stage_gaps(conn, gaps)
+    with _reading(who, c) as conn:
         output = _output(crs, crs_list(ogc.extent(conn, c)) if crs else [CRS84])
         found = ogc.item(conn, c, fid, output)
     if found is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import pandas as pd
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
@@ -34,6 +33,16 @@ class Collection:
     @property
     def fid(self) -> str:
         return self.key_sql or f"t.{self.key}"
+
+    @property
+    def extent_source(self) -> tuple[str, str]:
+        """FROM and WHERE of the extent: gaps lie on buildings, organizations and grids, so within the
+        current grids; every other collection, its own rows."""
+        return (
+            ("grids t", f"t.{_CURRENT_GRID.removeprefix('g.')}")
+            if self.computed
+            else (self.table, self.condition(None))
+        )
 
     def condition(self, on: dt.date | None) -> str:
         if self.dated:
@@ -115,40 +124,30 @@ COLLECTIONS = {
 
 
 def stage_gaps(conn: Connection, gaps) -> None:
-    """The gap list (a GeoDataFrame of ``analysis.coverage``) as the temporary table ``ogc_gaps`` of
-    this transaction, numbered 1… in its order (most severe first), so filters, paging and CRSs apply
-    to gaps as to every stored collection."""
+    """The gap list (``analysis.coverage``'s, with ``object_name``) as the temporary table ``ogc_gaps``
+    of this transaction, numbered 1… in its order (most severe first), so filters, paging and CRSs
+    apply to gaps as to every stored collection."""
     columns = ", ".join(f"{p} text" for p in GAP_PROPERTIES)
     conn.execute(text(f"CREATE TEMPORARY TABLE ogc_gaps (id integer, {columns}, geom geometry) ON COMMIT DROP"))
     if gaps.empty:
         return
     frame = gaps.to_crs(4490)
-    rows = [
-        {
-            "id": i,
-            "wkb": g.wkb_hex,
-            **{p: (None if pd.isna(v) else str(v)) for p, v in zip(GAP_PROPERTIES, values, strict=True)},
-        }
-        for i, (g, *values) in enumerate(
-            zip(
-                frame.geometry, *(frame[p] if p in frame else [None] * len(frame) for p in GAP_PROPERTIES), strict=True
-            ),
-            start=1,
-        )
-    ]
+    texts = frame[list(GAP_PROPERTIES)].astype("string").astype(object)
+    rows = texts.where(texts.notna(), None).assign(id=range(1, len(frame) + 1), wkb=frame.geometry.to_wkb(hex=True))
     names = ", ".join(f":{p}" for p in GAP_PROPERTIES)
     conn.execute(
         text(f"INSERT INTO ogc_gaps VALUES (:id, {names}, ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4490))"),
-        rows,
+        rows.to_dict("records"),
     )
 
 
 def extent(conn: Connection, c: Collection) -> list[float] | None:
     """The bounding box of what the caller sees of ``c`` (lon/lat), or None when it is empty."""
+    table, where = c.extent_source
     box = conn.execute(
         text(
-            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(t.geom) AS e "
-            f"FROM {'grids t' if c.computed else c.table} WHERE {c.condition(None) if not c.computed else 't.valid_to IS NULL'}) q"
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            f"FROM (SELECT ST_Extent(t.geom) AS e FROM {table} WHERE {where}) q"
         )
     ).one()
     return None if box[0] is None else [round(v, 7) for v in box]
