@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from gridsvc.analysis.gaps import COLUMNS
 from gridsvc.errors import InvalidInput
+from gridsvc.repository import write
 from gridsvc.repository.read import _CURRENT_GRID, _ENVELOPE, _GRID_AT, BBox
 
 
@@ -52,7 +53,14 @@ class Collection:
 
 # the gap list's columns (analysis.gaps.COLUMNS) with the name of what each gap is about
 GAP_PROPERTIES = (*(c for c in COLUMNS if c != "geometry"), "object_name")
-_GRID_PROPERTIES = ("code", "layer", "community_code", "name", "urban", "valid_from", "valid_to", "source")
+
+
+def _attributes(spec: write.TableSpec, *more: str) -> tuple[str, ...]:
+    """What the importer writes to a table (``repository.write``), its geometries aside, and ``more``."""
+    return tuple(c for c in spec.columns if c not in spec.geometry) + more
+
+
+_GRID_PROPERTIES = _attributes(write.GRIDS, "valid_to")
 COLLECTIONS = {
     c.id: c
     for c in (
@@ -61,7 +69,7 @@ COLLECTIONS = {
             "区、街道、社区",
             "areas t",
             "code",
-            ("code", "level", "name", "parent_code", "source"),
+            _attributes(write.AREAS),
             "t.geom IS NOT NULL",
         ),
         Collection("grids", "网格（全部图层）", "grids t", "code", _GRID_PROPERTIES, dated=True),
@@ -71,45 +79,8 @@ COLLECTIONS = {
             )
             for layer, word in (("party", "党建"), ("governance", "治理"), ("unified", "合一"))
         ),
-        Collection(
-            "buildings",
-            "楼栋",
-            "buildings t",
-            "id",
-            (
-                "id",
-                "name",
-                "address",
-                "use",
-                "floors",
-                "units",
-                "households",
-                "households_estimated",
-                "residents",
-                "full_members",
-                "probationary_members",
-                "osm_id",
-                "building_type",
-                "source",
-            ),
-        ),
-        Collection(
-            "organizations",
-            "两新组织和驻区单位",
-            "organizations t",
-            "id",
-            (
-                "id",
-                "name",
-                "kind",
-                "employees",
-                "full_members",
-                "has_union",
-                "has_youth_league",
-                "building_id",
-                "source",
-            ),
-        ),
+        Collection("buildings", "楼栋", "buildings t", "id", _attributes(write.BUILDINGS)),
+        Collection("organizations", "两新组织和驻区单位", "organizations t", "id", _attributes(write.ORGANIZATIONS)),
         Collection(
             "plan-grids",
             "规划方案的网格",

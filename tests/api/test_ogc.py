@@ -216,6 +216,23 @@ def test_gaps_and_plan_grids_are_collections_too(engine, settings, served, user)
             assert one["properties"]["code"] == grids[0]["properties"]["code"]
 
 
+def test_every_stored_attribute_is_a_property(engine, settings, served):
+    """The collections publish what the importer writes (repository.write), not a copy that drifts."""
+    from gridsvc.repository import ogc, write
+
+    for collection, spec in (
+        ("buildings", write.BUILDINGS),
+        ("organizations", write.ORGANIZATIONS),
+        ("areas", write.AREAS),
+    ):
+        stored = {c for c in spec.columns if c not in spec.geometry}
+        assert set(ogc.COLLECTIONS[collection].properties) == stored, collection
+    assert set(ogc.COLLECTIONS["grids"].properties) == {c for c in write.GRIDS.columns if c != "geom"} | {"valid_to"}
+    with TestClient(create_app(settings)) as client:
+        b1 = client.get("/ogc/collections/buildings/items/b1").json()
+        assert b1["properties"]["floors_estimated"] is False
+
+
 def test_ogc_landing_with_a_slash_and_an_openapi_3_0_description(engine, settings):
     with TestClient(create_app(settings)) as client:
         assert client.get("/ogc/", follow_redirects=False).json()["links"]
