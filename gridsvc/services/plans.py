@@ -21,7 +21,7 @@ from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
 from gridsvc.analysis.objective import Weights
 from gridsvc.analysis.plan_diff import plan_diff
-from gridsvc.analysis.scene import Thresholds
+from gridsvc.analysis.scene import STAFF_SIDE, Thresholds
 from gridsvc.analysis.units import building_units
 from gridsvc.errors import ImportRejected, InvalidInput, NotFound, PlanRejected
 from gridsvc.ingest.exchange import typed_layer
@@ -160,7 +160,7 @@ def adopt_governance(engine: Engine, communities: list[str], name: str | None = 
     communities = communities_of(engine, communities)
     with engine.begin() as conn:
         live = repo.current_grids(conn, communities)
-        grids = live[live["layer"].isin(["governance", "unified"])].copy()
+        grids = live[live["layer"].isin(STAFF_SIDE)].copy()
         if grids.empty:
             raise InvalidInput(f"communities {', '.join(communities)} have no governance grids to adopt")
         areas = read.areas(conn, "community").set_index("code")
@@ -364,8 +364,8 @@ def scores(engine: Engine, plan_id: int, limits: Thresholds) -> list[dict]:
         alignment = checked.before.metrics(community).get("alignment_rate", {})
         bound = int(live["households"].sum()) - rules.kept_households(live, "party_grid", "governance_grid")
         moved = rules.households_moved(planned, "plan")
-        live_codes = set(checked.before.scene.grids.query("layer in ('governance', 'unified')")["code"])
-        live_codes = {c for c in live_codes if c.startswith(community)}
+        grids = checked.before.scene.grids
+        live_codes = set(grids.loc[grids["layer"].isin(STAFF_SIDE) & (grids["community_code"] == community), "code"])
         plan_codes = {c for c in set(b1["party_grid"][mine].dropna()) if c.startswith(community)}
         changed = len(plan_codes - live_codes) + len(live_codes - plan_codes)
         out.append(

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
 from gridsvc.analysis.plans import tidy_layer
-from gridsvc.analysis.scene import Thresholds
+from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Thresholds
 from gridsvc.repository import plans as repo
 from gridsvc.repository import read
 from gridsvc.repository.scene import load_scene
@@ -106,15 +106,15 @@ def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame):
     grids = scene.grids[scene.grids["community_code"] == community]
     alignment = coverage.alignment(community)
     road_lines = roads.to_crs(crs).geometry.values.to_numpy() if len(roads) else None
-    governance = grids[grids["layer"].isin(["governance", "unified"])].to_crs(crs)
+    governance = grids[grids["layer"].isin(STAFF_SIDE)].to_crs(crs)
     return CommunityInput(
         community,
         area,
         buildings,
         list(party_groups(scene, set(buildings["id"])).values()),
         [(p["party"], p["governance"]) for p in alignment.pairs],
-        sorted(grids.loc[grids["layer"].isin(["party", "unified"]), "code"]),
-        sorted(grids.loc[grids["layer"].isin(["governance", "unified"]), "code"]),
+        sorted(grids.loc[grids["layer"].isin(PARTY_SIDE), "code"]),
+        sorted(grids.loc[grids["layer"].isin(STAFF_SIDE), "code"]),
         road_lines,
         dict(zip(governance["code"], governance.geometry, strict=True)),
     )
