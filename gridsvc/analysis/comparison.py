@@ -9,12 +9,12 @@ import time
 import numpy as np
 import shapely
 
-from gridsvc.analysis.boundaries import base_tiles, grid_shapes
+from gridsvc.analysis.boundaries import base_tiles
 from gridsvc.analysis.cells import atoms, building_cells
-from gridsvc.analysis.objective import Weights, move_cost, weighted_cost
+from gridsvc.analysis.objective import Weights, weighted_cost
 from gridsvc.analysis.plans import kept_households
-from gridsvc.analysis.proposal import CommunityInput, Layout, propose_layout
-from gridsvc.analysis.repair import adopt, governance_candidates, repair_band
+from gridsvc.analysis.proposal import CommunityInput, Layout, greedy, layout_shapes, propose_layout
+from gridsvc.analysis.repair import adopt, governance_candidates
 
 
 def polsby_popper(geoms) -> float:
@@ -54,14 +54,12 @@ def repaired_layout(
         raise ValueError(f"community {data.community} has no governance grids to repair")
     cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy())
     atom = atoms(b["id"].tolist(), data.groups, cells, xy)
-    grid = repair_band(adopt(b, candidates, xy), atom, cells.edges, h, lo, hi, move_cost(b, candidates, weights))
-    shapes = grid_shapes(data.area, cells.geoms, b["rep_point"].to_numpy(), grid, candidates, data.governance_geoms)
-    if not shapes:
-        shapes = {int(k): shapely.coverage_union_all(cells.geoms[grid == k]) for k in np.unique(grid)}
+    grid, cost = greedy(data, b, candidates, cells, atom, xy, lo, hi, weights)
+    shapes = layout_shapes(data, cells, b, grid, candidates)
     per_grid = np.bincount(grid, np.nan_to_num(h), len(candidates))
     band_met = all(lo <= per_grid[k] <= hi for k in shapes)
     layout = Layout(data.community, candidates, grid, shapes, band_met=band_met)
-    layout.cost = weighted_cost(b, grid, candidates, lo, hi, weights)
+    layout.cost = cost
     layout.seconds = time.perf_counter() - t0
     return layout
 

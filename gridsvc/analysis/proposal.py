@@ -115,12 +115,12 @@ def propose_layout(
         candidates.append(Candidate(None, None))
         seeds = np.vstack([seeds, xy[far]])
     cost = weighted_cost(b, grid_of_building, candidates, households_min, households_max, weights)
-    baseline = _baseline(data, b, candidates, cells, atom, xy, households_min, households_max, weights)
+    baseline = greedy(data, b, candidates, cells, atom, xy, households_min, households_max, weights)
     if baseline is not None and baseline[1]["cost"] < cost["cost"] - 1e-6:
         grid_of_building, cost = baseline
         notes.append("贪心修补（采用综治网格后逐栋调整）的加权代价更低，方案采用其结果")
     households = np.bincount(grid_of_building, h, len(candidates))
-    geoms = _shapes(data, cells, b, grid_of_building, candidates)
+    geoms = layout_shapes(data, cells, b, grid_of_building, candidates)
     band_met = all(households_min <= households[k] <= households_max for k in geoms)
     if not band_met:
         notes.append(f"no layout found keeps every grid within {households_min}–{households_max} households")
@@ -130,7 +130,7 @@ def propose_layout(
     return layout
 
 
-def _shapes(data: CommunityInput, cells: Cells, b: pd.DataFrame, grid_of_building, candidates) -> dict:
+def layout_shapes(data: CommunityInput, cells: Cells, b: pd.DataFrame, grid_of_building, candidates) -> dict:
     """The grids' polygons: the live boundaries kept where no building moves, else unions of cells."""
     geoms = data.governance_geoms and grid_shapes(
         data.area, cells.geoms, b["rep_point"].to_numpy(), grid_of_building, candidates, data.governance_geoms
@@ -140,9 +140,10 @@ def _shapes(data: CommunityInput, cells: Cells, b: pd.DataFrame, grid_of_buildin
     }
 
 
-def _baseline(data, b, candidates, cells, atom, xy, lo, hi, weights):
-    """The greedy repair as (candidate per building, weighted cost), on the proposal's own candidates
-    (its governance-anchored ones come first, in the same order), or None without governance grids."""
+def greedy(data, b, candidates, cells, atom, xy, lo, hi, weights):
+    """The greedy repair (:mod:`gridsvc.analysis.repair`) as (candidate per building, weighted cost),
+    on ``candidates`` whose governance-anchored ones come first, in ``data.governance_grids``' order;
+    None without governance grids."""
     governance = governance_candidates(data.governance_grids, data.pairs)
     if not governance:
         return None

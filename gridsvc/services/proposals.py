@@ -11,6 +11,7 @@ from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
 from gridsvc.analysis.plans import tidy_layer
 from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Thresholds
+from gridsvc.errors import InvalidInput
 from gridsvc.repository import plans as repo
 from gridsvc.repository import read
 from gridsvc.repository.scene import load_scene
@@ -46,6 +47,9 @@ def repaired(engine: Engine, communities: list[str], limits: Thresholds, name: s
     from gridsvc.analysis.comparison import repaired_layout
 
     communities, coverage, inputs = community_inputs(engine, communities, limits)
+    bare = [data.community for data in inputs if not data.governance_grids]
+    if bare:
+        raise InvalidInput(f"communities {', '.join(bare)} have no governance grids to adopt and repair")
     frames = [
         _layout_grids(repaired_layout(data, limits.households_min, limits.households_max), data, coverage)
         for data in inputs
