@@ -65,7 +65,7 @@ def create_plan(who: CallerDep, body: PlanRequest) -> dict:
     _may_plan(who, body.communities)
     engine = who.db
     if body.origin == "adopt_governance" and body.repair_band:
-        plan_id = proposals.repaired(engine, body.communities, who.limits, body.name)
+        plan_id = proposals.repaired(engine, body.communities, who.limits, body.name, body.layer)
     elif body.origin == "adopt_governance":
         plan_id = plans.adopt_governance(engine, body.communities, body.name, body.layer)
     elif body.origin == "proposal":

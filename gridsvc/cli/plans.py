@@ -12,7 +12,6 @@ import click
 
 from gridsvc.analysis.crs import DATUMS
 from gridsvc.analysis.metrics import HEADLINE, LABELS
-from gridsvc.analysis.objective import Weights
 from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
 from gridsvc.labels import STAFF_ROLE_LABEL, say
@@ -23,7 +22,6 @@ from gridsvc.textual import figure, table
 
 # what a redraw changes first: the alignment, then every headline rate (analysis.metrics.HEADLINE)
 SUMMARY = ("alignment_rate", *HEADLINE)
-WEIGHTS = Weights()
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -101,7 +99,7 @@ def plan_create(  # noqa: PLR0913 - one option each
         raise InvalidInput("say where the plan comes from: one of --from-file, --adopt-governance, --propose")
     db = engine(settings)
     if repair_band:
-        plan_id = proposals.repaired(db, communities, coverage_service.thresholds(settings), name)
+        plan_id = proposals.repaired(db, communities, coverage_service.thresholds(settings), name, layer)
     elif path is not None:
         plan_id = plans.create_from_file(db, path, name, communities, layer, datum)
     elif adopt_governance:
@@ -318,8 +316,8 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
     )
     click.echo(
         "下限：离开综治网格户数 + 离开党建网格户数 不可能少于现状两网不一致的户数（任何方案下，这些户至少离开其中一个网格）。"
-        f"加权代价 = {WEIGHTS.governance:g}×离开综治网格户数 + {WEIGHTS.party:g}×离开党建网格户数 + "
-        f"{WEIGHTS.grid:g}×（新设或撤销的网格数）。"
+        f"加权代价 = {plans.WEIGHTS.governance:g}×离开综治网格户数 + {plans.WEIGHTS.party:g}×离开党建网格户数 + "
+        f"{plans.WEIGHTS.grid:g}×（新设或撤销的网格数）。"
     )
 
 

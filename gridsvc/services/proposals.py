@@ -41,7 +41,9 @@ def propose(
     return _store(engine, frames, coverage, name or "自动方案", communities, "proposal"), layouts
 
 
-def repaired(engine: Engine, communities: list[str], limits: Thresholds, name: str | None = None) -> int:
+def repaired(
+    engine: Engine, communities: list[str], limits: Thresholds, name: str | None = None, layer: str = "unified"
+) -> int:
     """A plan holding the greedy repair of the governance layer (:mod:`gridsvc.analysis.repair`) for
     ``communities``: the baseline planners compare the proposal with."""
     from gridsvc.analysis.comparison import repaired_layout
@@ -54,7 +56,7 @@ def repaired(engine: Engine, communities: list[str], limits: Thresholds, name: s
         _layout_grids(repaired_layout(data, limits.households_min, limits.households_max), data, coverage)
         for data in inputs
     ]
-    return _store(engine, frames, coverage, name or "采用综治网格并修补户数", communities, "adopt_governance")
+    return _store(engine, frames, coverage, name or "采用综治网格并修补户数", communities, "adopt_governance", layer)
 
 
 def compare(engine: Engine, communities: list[str], limits: Thresholds, time_limit: float = 60.0) -> list[dict]:
@@ -77,7 +79,9 @@ def community_inputs(engine: Engine, communities: list[str], limits: Thresholds)
     return communities, coverage, [proposal_input(coverage, c, roads) for c in communities]
 
 
-def _store(engine: Engine, frames, coverage: Coverage, name: str, communities: list[str], origin: str) -> int:
+def _store(
+    engine: Engine, frames, coverage: Coverage, name: str, communities: list[str], origin: str, layer: str = "unified"
+) -> int:
     grids = pd.concat(frames, ignore_index=True)
     grids = gpd.GeoDataFrame(grids, geometry="geometry", crs=coverage.scene.crs).to_crs(4490)
     areas = coverage.scene.communities.to_crs(4490).set_index("code").geometry
@@ -85,7 +89,7 @@ def _store(engine: Engine, frames, coverage: Coverage, name: str, communities: l
         order = rows.sort_values("code").index
         grids.loc[order, "geometry"] = tidy_layer(areas[community], list(grids.geometry[order]), TIDY_GRID_DEG)
     with engine.begin() as conn:
-        return repo.insert_plan(conn, name, communities, "unified", origin, grids)
+        return repo.insert_plan(conn, name, communities, layer, origin, grids)
 
 
 def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame):

@@ -63,3 +63,5 @@ def test_both_plans_validate(demo):
     scores = {r["community"]: r for r in plans.scores(demo, proposal, limits)}
     assert scores["320199001003"]["above_lower_bound"] == 0 and scores["320199001003"]["weighted_cost"] == 0
     assert all(r["above_lower_bound"] >= 0 for r in scores.values())
+    governance_only = proposals.repaired(demo, ["320199001003"], limits, layer="governance")
+    assert plans.show_plan(demo, governance_only)[0]["layer"] == "governance"  # --layer is not ignored
