@@ -138,21 +138,28 @@ def server(env: dict[str, str], log: Path | None = None, workers: int = 1) -> It
     to this process's environment; yields its base URL once it answers, stops it afterwards."""
     port = free_port()
     command = [str(Path(sys.executable).with_name("gridsvc")), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", str(workers)]
+    with serving(command + ["--workers", str(workers)], port, "/openapi.json", env, log, "gridsvc serve") as base:
+        yield base
+
+
+@contextmanager
+def serving(command: list[str], port: int, probe: str, env: dict[str, str], log: Path | None, name: str):
+    """``command`` (a server on 127.0.0.1:``port``) in its own process; yields its base URL once
+    ``probe`` answers 200, stops it afterwards."""
     out = log.open("wb") if log else subprocess.DEVNULL
     proc = subprocess.Popen(command, env=os.environ | env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
             if proc.poll() is not None:
-                raise RuntimeError(f"gridsvc serve exited with {proc.returncode}" + (f"; see {log}" if log else ""))
+                raise RuntimeError(f"{name} exited with {proc.returncode}" + (f"; see {log}" if log else ""))
             try:
-                if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
+                if httpx.get(base + probe, timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
         else:
-            raise RuntimeError("gridsvc serve did not answer within a minute")
+            raise RuntimeError(f"{name} did not answer within a minute")
         yield base
     finally:
         proc.terminate()

@@ -27,15 +27,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 from sqlalchemy import text
 
-from benchmarks.load import free_port, server, tile_of
+from benchmarks.load import free_port, server, serving, tile_of
 
 # not under a directory whose name starts with a dot: pytest (which ogctests runs) skips those
 TOOLS = Path(os.environ.get("GRIDSVC_BENCH_TOOLS", Path(tempfile.gettempdir()) / "gridsvc-bench-tools"))
@@ -62,31 +60,14 @@ def asyncpg_url(database_url: str | None, socket_dir: Path) -> str:
     return f"postgresql://postgres@{quote(str(socket_dir), safe='')}/gridsvc"
 
 
-@contextmanager
 def tipg_server(database_url: str, workers: int, log: Path):
+    """tipg (its own virtualenv) on a free loopback port with ``workers``, serving ``database_url``."""
     venv = tool_venv("tipg", TIPG, "uvicorn")
     port = free_port()
-    env = os.environ | {"DATABASE_URL": database_url, "TIPG_MAX_FEATURES_PER_QUERY": "10000"}
     command = [str(venv / "bin" / "uvicorn"), "tipg.main:app", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(600):
-                if proc.poll() is not None:
-                    raise RuntimeError(f"tipg exited with {proc.returncode}; see {log}")
-                try:
-                    if httpx.get(base + "/collections", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            else:
-                raise RuntimeError("tipg did not answer within a minute")
-            yield base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    env = {"DATABASE_URL": database_url, "TIPG_MAX_FEATURES_PER_QUERY": "10000"}
+    return serving(command, port, "/collections", env, log, "tipg")
 
 
 def wrk(base: str, paths: list[str], clients: int, seconds: float) -> dict:
