@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pyproj import CRS
 
 from gridsvc.analysis.crs import metric_epsg
-from gridsvc.api import openapi30, schemas
+from gridsvc.api import ogc_html, openapi30, schemas
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.routes import parse_bbox
 from gridsvc.errors import InvalidInput, NotFound
@@ -55,6 +55,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
 ]
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 
@@ -67,12 +68,14 @@ def _link(href: str, rel: str, kind: str = "application/json", title: str | None
     return {"href": href, "rel": rel, "type": kind} | ({"title": title} if title else {})
 
 
-@router.get("/", include_in_schema=False)
-@router.get("", responses=schemas.ok(schemas.OgcLanding), summary="OGC API – Features: landing page")
-def landing(request: Request, who: CallerDep) -> dict:
+@router.get("/", include_in_schema=False, response_model=None)
+@router.get(
+    "", response_model=None, responses=schemas.ok(schemas.OgcLanding), summary="OGC API – Features: landing page"
+)
+def landing(request: Request, who: CallerDep) -> dict | HTMLResponse:
     base = _base(request)
     root = str(request.base_url).rstrip("/")
-    return {
+    doc = {
         "title": "gridsvc",
         "description": "网格化管理：网格、楼栋、组织（OGC API – Features）",
         "links": [
@@ -83,6 +86,7 @@ def landing(request: Request, who: CallerDep) -> dict:
             _link(f"{base}/collections", "data"),
         ],
     }
+    return ogc_html.landing_page(doc) if ogc_html.wanted(request) else doc
 
 
 @router.get("/api", include_in_schema=False)
@@ -93,9 +97,14 @@ def api_definition(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/conformance", responses=schemas.ok(schemas.OgcConformance), summary="OGC API – Features: conformance")
-def conformance(who: CallerDep) -> dict:
-    return {"conformsTo": CONFORMANCE}
+@router.get(
+    "/conformance",
+    response_model=None,
+    responses=schemas.ok(schemas.OgcConformance),
+    summary="OGC API – Features: conformance",
+)
+def conformance(request: Request, who: CallerDep) -> dict | HTMLResponse:
+    return ogc_html.conformance_page(CONFORMANCE) if ogc_html.wanted(request) else {"conformsTo": CONFORMANCE}
 
 
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -164,11 +173,17 @@ def _collection(request: Request, conn, c: ogc.Collection) -> dict:
     }
 
 
-@router.get("/collections", responses=schemas.ok(schemas.OgcCollections), summary="OGC API – Features: the collections")
-def collections(request: Request, who: CallerDep) -> dict:
+@router.get(
+    "/collections",
+    response_model=None,
+    responses=schemas.ok(schemas.OgcCollections),
+    summary="OGC API – Features: the collections",
+)
+def collections(request: Request, who: CallerDep) -> dict | HTMLResponse:
     with who.db.connect() as conn:
         found = [_collection(request, conn, c) for c in ogc.COLLECTIONS.values()]
-    return {"links": [_link(f"{_base(request)}/collections", "self")], "collections": found}
+    doc = {"links": [_link(f"{_base(request)}/collections", "self")], "collections": found}
+    return ogc_html.collections_page(doc) if ogc_html.wanted(request) else doc
 
 
 def _named(collection_id: str) -> ogc.Collection:
@@ -182,13 +197,15 @@ CollectionId = Annotated[str, Path(max_length=40)]
 
 @router.get(
     "/collections/{collection_id}",
+    response_model=None,
     responses=schemas.ok(schemas.OgcCollection),
     summary="OGC API – Features: one collection",
 )
-def collection(request: Request, who: CallerDep, collection_id: CollectionId) -> dict:
+def collection(request: Request, who: CallerDep, collection_id: CollectionId) -> dict | HTMLResponse:
     c = _named(collection_id)
     with who.db.connect() as conn:
-        return _collection(request, conn, c)
+        doc = _collection(request, conn, c)
+    return ogc_html.collection_page(doc) if ogc_html.wanted(request) else doc
 
 
 @router.get(
@@ -298,6 +315,8 @@ def items(
         links.append(_link(str(url.include_query_params(offset=offset + limit, limit=limit)), "next", GEOJSON))
     if offset:
         links.append(_link(str(url.include_query_params(offset=max(0, offset - limit), limit=limit)), "prev", GEOJSON))
+    if ogc_html.wanted(request):
+        return ogc_html.items_page(c.title, [json.loads(f) for f in features], links)
     members = {
         "numberReturned": len(features),
         "timeStamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -334,6 +353,8 @@ def feature(
         _link(str(request.url), "self", GEOJSON),
         _link(f"{_base(request)}/collections/{c.id}", "collection"),
     ]
+    if ogc_html.wanted(request):
+        return ogc_html.feature_page(c.title, json.loads(found), links)
     return Response(
         found[:-1] + ',"links":' + json.dumps(links) + "}",
         media_type=GEOJSON,

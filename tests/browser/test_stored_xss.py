@@ -12,7 +12,7 @@ from gridsvc.api import create_app
 from gridsvc.services import imports
 from tests import coverage_scene as s
 from tests import scenes
-from tests.browser.serving import serve, wait_for_map
+from tests.browser.serving import SHOTS, refuse_outside, serve, wait_for_map
 from tests.conftest import TABLES
 
 BUILDING_PAYLOAD = '"><img src=x onerror="window.__xss=(window.__xss||0)+1">'
@@ -79,4 +79,37 @@ def test_stored_payloads_do_not_run_on_any_map(server, browser, path):
         expected = {GRID_PAYLOAD}
     assert {p for p in (BUILDING_PAYLOAD, GRID_PAYLOAD) if p in shown} >= expected  # shown as the text it is
     assert page.evaluate("window.__violations || []") == []
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "payloads"),
+    [
+        ("/ogc/collections/buildings/items?limit=20", {BUILDING_PAYLOAD}),
+        ("/ogc/collections/buildings/items/b1", {BUILDING_PAYLOAD}),
+        ("/ogc/collections/grids/items?limit=20", {GRID_PAYLOAD}),
+        ("/ogc/collections/gaps/items?limit=200", set()),
+        ("/ogc/collections", set()),
+    ],
+)
+def test_the_ogc_html_pages_show_names_as_text(server, browser, path, payloads):
+    """The OGC API's HTML encoding, opened as a browser opens it (Accept: text/html): a table a person
+    reads, the stored payloads shown as the text they are, no script run, no outside request."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    outside = refuse_outside(page, server)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    answer = page.goto(server + path)
+    assert answer.status == 200 and answer.headers["content-type"].startswith("text/html")
+    assert page.locator("table tbody tr").count() > 0
+    assert page.evaluate("window.__xss") is None and dialogs == [] and outside == []
+    assert page.locator("img[src='x']").count() == 0 and page.locator("b[onmouseover]").count() == 0
+    shown = page.evaluate("document.body.innerText")
+    assert all(p in shown for p in payloads)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"ogc-{path.split('?')[0].strip('/').replace('/', '-')}.png", full_page=True)
+    if path.endswith("items?limit=20"):  # each feature's id opens its own page, still as HTML
+        page.locator("table tbody tr td a").first.click()
+        page.wait_for_load_state()
+        assert page.url.endswith("f=html") and page.locator("table tbody tr").count() > 0
     page.close()
