@@ -179,6 +179,7 @@ def test_cql2_filters_select_what_they_say_within_the_scope(engine, settings, se
         ({"filter": "households = 1", "filter-lang": "cql2-json"}, "cql2-text"),
         ({"bbbox": "1,2,3,4"}, "unknown query parameter bbbox"),
         ({"limit": "unlimited"}, "limit"),
+        ({"f": "xml"}, "json or html"),
     ],
 )
 def test_ogc_refuses_what_it_cannot_read_with_400(engine, settings, params, reason):
