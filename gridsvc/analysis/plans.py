@@ -203,9 +203,12 @@ def grid_mapping(before: pd.DataFrame, after: pd.DataFrame, replaced: pd.DataFra
     ``before``/``after``: per building id, households and ``party_grid``/``governance_grid``
     before and after; ``replaced``: code, layer, geometry; ``new``: code, geometry (one CRS).
     A replaced grid maps to a new grid when all its buildings land there; a grid without buildings,
-    when 95 % of its area does.
+    when 95 % of its area does. A grid whose code the plan keeps stays itself when at least half of
+    its households stay in it (or it has none): its Party scope and staff stay, and only the
+    buildings that leave it are said to move.
     """
     target: dict[str, str | None] = {}
+    kept = set(new["code"])
     candidates: dict[str, dict[str, int]] = {}
     new_geoms = new.geometry.values.to_numpy()
     for code, layer, geom in zip(replaced["code"], replaced["layer"], replaced.geometry, strict=True):
@@ -214,7 +217,12 @@ def grid_mapping(before: pd.DataFrame, after: pd.DataFrame, replaced: pd.DataFra
         if mine.any():
             landed = after.loc[mine].groupby(after.loc[mine, f"{side}_grid"].fillna("—"))["households"].sum()
             candidates[code] = {k: int(v) for k, v in landed.items()}
-            target[code] = landed.index[0] if len(landed) == 1 and landed.index[0] != "—" else None
+            if code in kept and 2 * landed.get(code, 0) >= landed.sum():
+                target[code] = code  # the plan keeps the code and most of the households: the same grid
+            else:
+                target[code] = landed.index[0] if len(landed) == 1 and landed.index[0] != "—" else None
+        elif code in kept:
+            target[code], candidates[code] = code, {}
         else:
             share = shapely.area(shapely.intersection(new_geoms, geom)) / max(geom.area, 1e-9)
             best = int(share.argmax()) if len(share) else -1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import geopandas as gpd
 import pytest
 from sqlalchemy import text
 
@@ -143,3 +144,21 @@ def test_demo_adopt_governance_then_apply_aligns_everything(demo_db):
     a = before.scene.active_assignments()
     lost = set(a.loc[(a["target_type"] == "grid") & ~a["target_id"].isin(live_codes), "staff_id"])
     assert lost <= {p["staff_id"] for p in diff["staff"]}
+
+
+def test_a_grid_keeping_its_code_and_most_households_is_the_same_grid(scene_db):
+    """The plan keeps G1 and G2 but moves their border from x = 120 to x = 85: b4 (10 of G1's 80
+    households) goes to G2. G1 is still G1: its leader and worker stay; only b4 is said to move."""
+    grids = gpd.GeoDataFrame(
+        {"code": [s.G1, s.G2], "community_code": [s.C1, s.C1], "name": ["G1", "G2"]},
+        geometry=s.lonlat([s.box(0, 0, 85, 100), s.box(85, 0, 200, 100)]),
+        crs=4490,
+    )
+    plan_id = plans.create_from_frame(scene_db, grids, "border moved", [s.C1], layer="governance")
+    checked = plans.validate(scene_db, plan_id, LIMITS)
+    assert checked.remap.target[s.G1] == s.G1 and checked.remap.target[s.G2] == s.G2
+    diff = checked.diff()
+    changes = {(m["staff_id"], m["change"]) for m in diff["staff"]}
+    assert changes == {("BL4", "building_changes_grid")}  # L1, W1 (G1) and L2a, L2b (G2) stay; b4's leader moves
+    assert {b["building_id"] for b in diff["buildings"]} == {"b4", "b5"}  # b5: from the gap 190..200 into G2
+    assert not any(u["grid"] == s.G1 for u in diff["undecided"])
