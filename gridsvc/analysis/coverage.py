@@ -84,17 +84,13 @@ class Coverage:
     def metrics(self, code: str | None) -> dict:
         """The figures of ``code``; None: of everything in the scene together."""
         level = ALL if code is None else level_of(code)
-        found = self.figures[level].get(code or "", {})
-        return {key: found.get(key, _empty(key)) for key in self._keys(level, code)}
+        layer = self._grid_layer[code] if level == "grid" else None
+        return metric_values(self.figures[level].get(code or "", {}), level, layer)
 
-    def _keys(self, level: str, code: str) -> list[str]:
-        if level == "grid":
-            layer = self._grid_layer[code]
-            return [m.key for m in METRICS if m.grid and _side(m) in _sides(layer)]
-        keys = []
-        for m in METRICS:
-            keys += [f"{m.key}.max", f"{m.key}.median"] if m.kind == "per_worker" else [m.key]
-        return keys
+    def parts(self, level: str) -> pd.DataFrame:
+        """The figures at ``level`` as sums that larger areas add up (metrics.roll_up), e.g. each
+        street's, computed apart, into its district's."""
+        return self.figures.parts(level)
 
     def children(self, code: str | None) -> list[str]:
         """The areas (or grids) directly below ``code``; None: the districts."""
@@ -176,6 +172,18 @@ class Coverage:
         return out
 
 
+def metric_values(found: dict, level: str, layer: str | None = None) -> dict:
+    """A node's metrics in the order every answer lists them, from the figures ``found`` for it
+    (as_json): those of its level (and a grid's layer), a missing one as empty."""
+    if level == "grid":
+        keys = [m.key for m in METRICS if m.grid and _side(m) in _sides(layer)]
+    else:
+        keys = []
+        for m in METRICS:
+            keys += [f"{m.key}.max", f"{m.key}.median"] if m.kind == "per_worker" else [m.key]
+    return {key: found.get(key, _empty(key)) for key in keys}
+
+
 def _side(metric) -> str:
     return "party" if metric.grid == "party_grid" or metric.table == "party_grids" else "governance"
 
@@ -227,11 +235,16 @@ class _LazyLevels(dict):
     def __missing__(self, level: str) -> dict[str, dict]:
         if level not in (*LEVELS, ALL):
             raise KeyError(level)
+        self[level] = as_json(level_figures(self._at(level), level))
+        return self[level]
+
+    def parts(self, level: str) -> pd.DataFrame:
+        return level_figures(self._at(level), level, ratios=True)
+
+    def _at(self, level: str) -> dict[str, pd.DataFrame]:
         if level != "grid" and "alignment" not in self._tables:  # community level and up only
             self._tables["alignment"] = matched_households(self._tables["buildings"], self._grids)
-        tables = self._tables if level != "grid" else {k: v for k, v in self._tables.items() if k != "alignment"}
-        self[level] = as_json(level_figures(tables, level))
-        return self[level]
+        return self._tables if level != "grid" else {k: v for k, v in self._tables.items() if k != "alignment"}
 
 
 def _to_lonlat(scene: Scene):
@@ -243,4 +256,4 @@ def _to_lonlat(scene: Scene):
     return convert
 
 
-__all__ = ["Coverage", "compute_coverage", "building_status", "level_of", "PARTY_SIDE", "STAFF_SIDE"]
+__all__ = ["Coverage", "compute_coverage", "building_status", "level_of", "metric_values", "PARTY_SIDE", "STAFF_SIDE"]

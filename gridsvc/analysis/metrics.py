@@ -197,10 +197,12 @@ def area_codes(communities: pd.Series, level: str) -> pd.Series:
     return communities.map(prefix)
 
 
-def level_figures(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
+def level_figures(tables: dict[str, pd.DataFrame], level: str, *, ratios: bool = False) -> pd.DataFrame:
     """One row per (area code, metric key) with numerator, denominator and value at ``level``.
 
     Each unit table is summed once per grouping: every metric on it reads its columns off those sums.
+    With ``ratios``, a per-worker metric is not summarized but handed up unit by unit (code: the
+    unit's community), so that :func:`roll_up` can take the maximum and median of a larger area.
     """
     frames = []
     for name, table in tables.items():
@@ -214,7 +216,10 @@ def level_figures(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
             sums = table[columns].astype(float).groupby(keys.to_numpy()).sum()
             for m in group:
                 per_worker = m.kind == "per_worker" and level != "grid"
-                frames.append(_per_worker_stats(m, table, keys) if per_worker else _figures(m, sums))
+                if not per_worker:
+                    frames.append(_figures(m, sums))
+                else:
+                    frames.append(_unit_ratios(m, table) if ratios else _per_worker_stats(m, table, keys))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return out.dropna(subset=["code"])
 
@@ -246,8 +251,7 @@ def _figures(metric: Metric, sums: pd.DataFrame) -> pd.DataFrame:
 
 def _per_worker_stats(metric: Metric, table: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
     """Households per full-time worker above grid level: the maximum and median over grids."""
-    ratio = table[metric.numerator] / table[metric.denominator].where(table[metric.denominator] > 0)
-    grouped = ratio.groupby(keys.to_numpy())
+    grouped = _ratio(metric, table).groupby(keys.to_numpy())
     rows = []
     for stat in ("max", "median"):
         values = getattr(grouped, stat)()
@@ -263,6 +267,49 @@ def _per_worker_stats(metric: Metric, table: pd.DataFrame, keys: pd.Series) -> p
             )
         )
     return pd.concat(rows, ignore_index=True)
+
+
+def _ratio(metric: Metric, table: pd.DataFrame) -> pd.Series:
+    return table[metric.numerator] / table[metric.denominator].where(table[metric.denominator] > 0)
+
+
+def _unit_ratios(metric: Metric, table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "code": table["community"].to_numpy(),
+            "key": metric.key,
+            "numerator": np.nan,
+            "denominator": np.nan,
+            "value": _ratio(metric, table).to_numpy(dtype=float),
+        }
+    )
+
+
+_KIND = {m.key: m.kind for m in METRICS}
+
+
+def roll_up(parts: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The figures at ``level`` of the areas that ``parts`` (:func:`level_figures` of smaller areas,
+    with ``ratios``) add up to: the same sums, so the same numbers as computing the larger area whole.
+
+    >>> parts = pd.DataFrame({"code": ["320199001", "320199002"], "key": "building_group_coverage",
+    ...                       "numerator": [1.0, 2.0], "denominator": [2.0, 2.0], "value": [0.5, 1.0]})
+    >>> roll_up(parts, "district")[["code", "numerator", "denominator", "value"]].values.tolist()
+    [['320199', 3.0, 4.0, 0.75]]
+    """
+    codes = parts["code"].str[: PREFIX_LENGTH[level]]
+    kind = parts["key"].map(_KIND)
+    per_worker = (kind == "per_worker").to_numpy()
+    summed = parts[~per_worker].groupby([codes[~per_worker], parts["key"][~per_worker]], sort=False)
+    sums = summed[["numerator", "denominator", "value"]].sum(min_count=1).reset_index(names=["code", "key"])
+    rate = sums["key"].map(_KIND).to_numpy() == "rate"
+    sums.loc[rate, "value"] = sums["numerator"] / sums["denominator"].where(sums["denominator"] > 0)
+    frames = [sums]
+    grouped = parts["value"][per_worker].groupby([codes[per_worker], parts["key"][per_worker]], sort=False)
+    for stat in ("max", "median"):
+        values = getattr(grouped, stat)().reset_index(name="value")
+        frames.append(values.assign(key=values["key"] + "." + stat, numerator=np.nan, denominator=np.nan))
+    return pd.concat(frames, ignore_index=True)[["code", "key", "numerator", "denominator", "value"]]
 
 
 def as_json(figures: pd.DataFrame) -> dict[str, dict[str, dict]]:
