@@ -20,15 +20,13 @@ from pathlib import Path
 import folium
 from sqlalchemy import text
 
-from benchmarks.city import generate_city
+from benchmarks.city import TABLES, generate_city
 from gridsvc.db.engine import make_engine
 from gridsvc.ingest.exchange import validate_dataset
 from gridsvc.rendering.common import Basemap
 from gridsvc.repository import read as repo
 from gridsvc.services import imports, maps
 from gridsvc.settings import Settings
-
-TABLES = "assignments, staff, party_org_scopes, party_orgs, organizations, grids, buildings, areas, roads, imports"
 
 
 def percentile(values: list[float], q: float) -> float:

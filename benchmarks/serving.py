@@ -33,6 +33,7 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy import text
 
+from benchmarks.city import ensure_city
 from benchmarks.load import free_port, server, serving, tile_of
 
 # not under a directory whose name starts with a dot: pytest (which ogctests runs) skips those
@@ -131,28 +132,6 @@ def body_bytes(base: str, paths: list[str]) -> tuple[float, list[int]]:
             if "json" in r.headers.get("content-type", "") and "features" in r.json():
                 counts.append(len(r.json()["features"]))
     return sum(sizes) / len(sizes), counts
-
-
-def ensure_city(engine, buildings: int, grids: int) -> None:
-    with engine.connect() as conn:
-        stored = conn.execute(
-            text("SELECT (SELECT count(*) FROM buildings), (SELECT count(*) FROM grids WHERE valid_to IS NULL)")
-        ).one()
-    from benchmarks.city import generate_city
-
-    made = generate_city(buildings, grids)
-    if tuple(stored) == (len(made.layers["buildings"]), len(made.layers["grids"])):
-        return
-    from benchmarks.coverage import TABLES
-    from gridsvc.ingest.exchange import validate_dataset
-    from gridsvc.services import imports
-
-    print(
-        f"storing a generated city of {buildings:,} buildings (the database holds {stored[0]:,}) ...", file=sys.stderr
-    )
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    imports.import_dataset(engine, validate_dataset(made, "benchmark city"), "benchmark city")
 
 
 def places(engine) -> tuple[list[tuple[float, float, float]], str]:

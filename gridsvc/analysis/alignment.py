@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 from scipy.optimize import linear_sum_assignment
 
-from gridsvc.analysis.scene import place_names
+from gridsvc.analysis.scene import place_names, text
 
 # What a move can disturb, as users read it.
 DISTURB_LABEL = {"party_group_split": "党小组被拆分", "building_leader_changes_grid": "楼栋长换网格"}
@@ -207,6 +207,6 @@ def matched_households(buildings: pd.DataFrame, grids: pd.DataFrame) -> pd.DataF
         np.add.at(matrix, (r, c), weight[s:e])
         best_r, best_c = best_pairs(matrix)
         matched[code] = float(matrix[best_r, best_c].sum())
-    out = pd.DataFrame({"community": total.index, "households": total.to_numpy()})
+    out = pd.DataFrame({"community": text(total.index.to_numpy()), "households": total.to_numpy()})
     out["matched_households"] = out["community"].map(matched).fillna(0.0)
     return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gridsvc.analysis.scene import LAYER_WORD
+from gridsvc.analysis.scene import LAYER_WORD, text
 
 CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
 LEVELS = ("district", "street", "community", "grid")
@@ -194,7 +194,7 @@ def area_codes(communities: pd.Series, level: str) -> pd.Series:
     """The code at ``level`` of each community code (its prefix), sliced once per distinct code."""
     distinct = communities.dropna().unique()
     prefix = {c: c[: PREFIX_LENGTH[level]] for c in distinct}
-    return communities.map(prefix)
+    return text(communities.map(prefix).to_numpy(dtype=object), index=communities.index)
 
 
 def level_figures(tables: dict[str, pd.DataFrame], level: str, *, ratios: bool = False) -> pd.DataFrame:
@@ -214,37 +214,36 @@ def level_figures(tables: dict[str, pd.DataFrame], level: str, *, ratios: bool =
             keys = table[by] if level == "grid" else area_codes(table["community"], level)
             columns = sorted({c for m in group for c in (m.numerator, m.denominator) if c})
             sums = table[columns].astype(float).groupby(keys.to_numpy()).sum()
-            for m in group:
-                per_worker = m.kind == "per_worker" and level != "grid"
-                if not per_worker:
-                    frames.append(_figures(m, sums))
-                else:
-                    frames.append(_unit_ratios(m, table) if ratios else _per_worker_stats(m, table, keys))
+            per_worker = [m for m in group if m.kind == "per_worker" and level != "grid"]
+            summed = [m for m in group if m not in per_worker]
+            if summed:
+                frames.append(_figures(summed, sums))
+            for m in per_worker:
+                frames.append(_unit_ratios(m, table) if ratios else _per_worker_stats(m, table, keys))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return out.dropna(subset=["code"])
 
 
-def _figures(metric: Metric, sums: pd.DataFrame) -> pd.DataFrame:
-    numerator = sums[metric.numerator]
-    if metric.kind == "count":
-        return pd.DataFrame(
-            {
-                "code": sums.index,
-                "key": metric.key,
-                "numerator": np.nan,
-                "denominator": np.nan,
-                "value": numerator.to_numpy(),
-            }
-        )
-    denominator = sums[metric.denominator]
-    value = numerator / denominator.where(denominator > 0)
+def _figures(group: list[Metric], sums: pd.DataFrame) -> pd.DataFrame:
+    """The figures of every metric in ``group`` (none per worker) off the same sums, in one frame."""
+    n = len(sums)
+    counts = np.repeat([m.kind == "count" for m in group], n)
+    numerator = np.concatenate([sums[m.numerator].to_numpy(dtype=float) for m in group])
+    nothing = np.full(n, np.nan)
+    denominator = np.concatenate(
+        [nothing if m.kind == "count" else sums[m.denominator].to_numpy(dtype=float) for m in group]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+    value[counts] = numerator[counts]
+    numerator[counts] = np.nan
     return pd.DataFrame(
         {
-            "code": sums.index,
-            "key": metric.key,
-            "numerator": numerator.to_numpy(),
-            "denominator": denominator.to_numpy(),
-            "value": value.to_numpy(),
+            "code": np.tile(sums.index.to_numpy(), len(group)),
+            "key": np.repeat([m.key for m in group], n),
+            "numerator": numerator,
+            "denominator": denominator,
+            "value": value,
         }
     )
 
@@ -316,21 +315,29 @@ def as_json(figures: pd.DataFrame) -> dict[str, dict[str, dict]]:
     """``{code: {key: {value, numerator, denominator}}}``: None for missing, ints for counts of things."""
     out: dict[str, dict[str, dict]] = {}
     whole = {m.key: m.kind == "count" and not m.key.startswith(("gap_", "overlap_")) for m in METRICS}
-    columns = [figures[c].tolist() for c in ("code", "key", "numerator", "denominator", "value")]
-    for code, key, num, den, value in zip(*columns, strict=True):
-        out.setdefault(code, {})[key] = {
-            "value": _number(value, whole.get(key, False)),
-            "numerator": _number(num, True),
-            "denominator": _number(den, True),
-        }
+    keys = figures["key"].tolist()
+    values = _numbers(figures["value"].to_numpy(dtype=float), np.array([whole.get(k, False) for k in keys], dtype=bool))
+    everywhere = np.ones(len(figures), dtype=bool)
+    numerators = _numbers(figures["numerator"].to_numpy(dtype=float), everywhere)
+    denominators = _numbers(figures["denominator"].to_numpy(dtype=float), everywhere)
+    for code, key, value, num, den in zip(
+        figures["code"].tolist(), keys, values, numerators, denominators, strict=True
+    ):
+        out.setdefault(code, {})[key] = {"value": value, "numerator": num, "denominator": den}
     return out
 
 
-def _number(x, whole: bool):
-    """JSON number: None for missing; counts of things as int; rates and areas as rounded floats."""
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return None
-    x = float(x)
-    if whole and x.is_integer():
-        return int(x)
-    return round(x, 6)
+def _numbers(x: np.ndarray, whole: np.ndarray) -> list:
+    """JSON numbers: None for missing; counts of things (where ``whole``) as int; rates and areas as
+    floats rounded to 6 places.
+
+    >>> _numbers(np.array([np.nan, 3.0, 3.0, 0.1234567]), np.array([True, True, False, False]))
+    [None, 3, 3.0, 0.123457]
+    """
+    missing = np.isnan(x)
+    integral = whole & ~missing & (x == np.floor(np.where(missing, 0, x)))
+    out = np.empty(len(x), dtype=object)
+    out[integral] = x[integral].astype(np.int64).astype(object)
+    rest = ~missing & ~integral
+    out[rest] = [round(v, 6) for v in x[rest].tolist()]
+    return out.tolist()

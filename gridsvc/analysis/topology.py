@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from gridsvc.analysis.metrics import code_pattern
-from gridsvc.analysis.scene import SIDES, Thresholds
+from gridsvc.analysis.scene import SIDES, Thresholds, text
 
 CODE = re.compile(code_pattern("grid"))
 
@@ -73,7 +73,7 @@ def community_topology(
     grid_geoms = grids_m.geometry.values.to_numpy()
     grid_community = np.array([position.get(c, -1) for c in grids_m["community_code"]], dtype=np.int64)
     layers = grids_m["layer"].to_numpy(dtype=object)
-    table = pd.DataFrame({"community": community_codes})
+    table = pd.DataFrame({"community": text(community_codes)})
     problems: list[dict] = []
     for side, side_layers in SIDES.items():
         mine = np.isin(layers, side_layers) & (grid_community >= 0)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gridsvc.analysis.assignment import assign_buildings, assign_to_polygons
-from gridsvc.analysis.scene import PARTY_SIDE, SIDES, STAFF_SIDE, Scene, Thresholds
+from gridsvc.analysis.scene import PARTY_SIDE, SIDES, STAFF_SIDE, Scene, Thresholds, text
 
 # domain.md rule 8: which Party organizations cover a building they name in their scope
 BUILDING_COVERING_KINDS = ("group", "branch", "joint_branch")
@@ -45,8 +45,8 @@ def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     where = assign_to_polygons(rep, communities.geometry.values)
     out = pd.DataFrame(
         {
-            "id": b["id"].to_numpy(),
-            "community": _code_at(communities["code"].to_numpy(), where),
+            "id": text(b["id"].to_numpy()),
+            "community": text(_code_at(communities["code"].to_numpy(), where)),
         }
     )
     grids = scene.grids
@@ -59,7 +59,7 @@ def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
             grids.geometry.values.to_numpy()[mask],
             thresholds.split_fraction,
         )
-        out[f"{side}_grid"], out[f"{side}_split"] = codes, split
+        out[f"{side}_grid"], out[f"{side}_split"] = text(codes), split
         out[f"{side}_unassigned"] = pd.isna(codes)
     residential = (b["use"] == "residential").to_numpy()
     members = b["full_members"].fillna(0).to_numpy(dtype=int)
@@ -103,9 +103,9 @@ def organization_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     own, joint = _org_party(scene)
     out = pd.DataFrame(
         {
-            "id": o["id"].to_numpy(),
-            "community": _code_at(scene.communities["code"].to_numpy(), where),
-            "party_grid": _code_at(party["code"].to_numpy(), in_grid),
+            "id": text(o["id"].to_numpy()),
+            "community": text(_code_at(scene.communities["code"].to_numpy(), where)),
+            "party_grid": text(_code_at(party["code"].to_numpy(), in_grid)),
             "full_members": o["full_members"].fillna(0).to_numpy(dtype=int),
             "one": 1,
         }
@@ -144,9 +144,9 @@ def party_grid_units(scene: Scene, buildings: pd.DataFrame) -> pd.DataFrame:
     households = buildings.groupby("party_grid")["households"].sum()
     out = pd.DataFrame(
         {
-            "grid": grids["code"].to_numpy(),
-            "community": grids["community_code"].to_numpy(),
-            "layer": grids["layer"].to_numpy(),
+            "grid": text(grids["code"].to_numpy()),
+            "community": text(grids["community_code"].to_numpy()),
+            "layer": text(grids["layer"].to_numpy()),
             "one": 1,
         }
     )
@@ -162,9 +162,9 @@ def staff_grid_units(scene: Scene, buildings: pd.DataFrame) -> pd.DataFrame:
     households = buildings.groupby("governance_grid")["households"].sum()
     out = pd.DataFrame(
         {
-            "grid": grids["code"].to_numpy(),
-            "community": grids["community_code"].to_numpy(),
-            "layer": grids["layer"].to_numpy(),
+            "grid": text(grids["code"].to_numpy()),
+            "community": text(grids["community_code"].to_numpy()),
+            "layer": text(grids["layer"].to_numpy()),
             "one": 1,
             "urban": grids["urban"].fillna(True).astype(bool).to_numpy(),
         }

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
@@ -40,7 +41,7 @@ def existing_keys(conn: Connection) -> dict[str, set[str]]:
     return {kind: set(conn.execute(text(sql)).scalars()) for kind, sql in _KEY_QUERIES.items()}
 
 
-def _column(values: tuple):
+def _column(values: list):
     """Text as plain Python strings (pandas' Arrow strings cost more than the query on joins and
     lookups); everything else as pandas infers it."""
     sample = next((v for v in values if v is not None), None)
@@ -61,15 +62,23 @@ def frame(conn: Connection, sql: str, params: dict | None = None, geometry: str 
         columns = [d.name for d in cur.description]
         rows = cur.fetchall()
     df = pd.DataFrame(
-        {
-            name: _column(values)
-            for name, values in zip(columns, zip(*rows, strict=True) if rows else [()] * len(columns), strict=True)
-        }
+        {name: _column(values) for name, values in zip(columns, _columns(rows, len(columns)), strict=True)}
     )
     if geometry is None:
         return df
     geoms = shapely.from_wkb(df.pop(geometry).to_numpy()) if len(df) else []
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=4490, index=df.index))
+
+
+def _columns(rows: list[tuple], n: int) -> list:
+    """The rows' columns, each a list: through one 2-D object array, several times faster than
+    ``zip(*rows)`` on large results (falling back to it when a value is itself a sequence)."""
+    if not rows:
+        return [[] for _ in range(n)]
+    table = np.array(rows, dtype=object)
+    if table.shape != (len(rows), n):
+        return [list(c) for c in zip(*rows, strict=True)]
+    return [table[:, j].tolist() for j in range(n)]
 
 
 _CURRENT_GRID = "g.valid_to IS NULL"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
+import geopandas as gpd
 import shapely
 from sqlalchemy import Connection, text
 
@@ -60,8 +62,36 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
         f"""
         SELECT id, name, address, use, households, full_members, residents, osm_id, source, ST_AsBinary(rep_point) AS rep,
                ST_AsBinary(geom) AS geom FROM buildings WHERE {where["buildings"]}""",
+        geometry=None,
     )
-    buildings["rep_point"] = shapely.from_wkb(buildings.pop("rep").to_numpy()) if len(buildings) else []
+    # the footprints and points become shapes in another thread (GEOS lets go of the GIL) while the
+    # queries below run: on a city, parsing them costs as much as all those queries together
+    wkb = buildings.pop("rep").to_numpy(), buildings.pop("geom").to_numpy()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        parsed = pool.submit(lambda: [shapely.from_wkb(w) for w in wkb])
+        organizations, party_orgs, scopes, staff, assignments = _people(conn, where, p)
+        rep, footprints = parsed.result()
+    buildings = gpd.GeoDataFrame(buildings, geometry=gpd.GeoSeries(footprints, crs=4490, index=buildings.index))
+    buildings["rep_point"] = rep
+    generated = any((f["source"] == "generated").any() for f in (communities, grids, buildings) if len(f))
+    crs = metric_crs_for(communities.geometry.values) if len(communities) else metric_crs_for([shapely.Point(117, 32)])
+    return Scene(
+        communities,
+        grids,
+        buildings,
+        organizations,
+        party_orgs,
+        scopes,
+        staff,
+        assignments,
+        crs=crs,
+        as_of=as_of or dt.date.today(),
+        generated=generated,
+    )
+
+
+def _people(conn: Connection, where: dict[str, str], p: dict) -> tuple:
+    """The area's organizations, Party organizations and their scopes, staff and assignments."""
     organizations = frame(
         conn,
         f"""
@@ -82,21 +112,7 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
         {"ids": sorted(set(assignments["staff_id"]))},
         geometry=None,
     )
-    generated = any((f["source"] == "generated").any() for f in (communities, grids, buildings) if len(f))
-    crs = metric_crs_for(communities.geometry.values) if len(communities) else metric_crs_for([shapely.Point(117, 32)])
-    return Scene(
-        communities,
-        grids,
-        buildings,
-        organizations,
-        party_orgs,
-        scopes,
-        staff,
-        assignments,
-        crs=crs,
-        as_of=as_of or dt.date.today(),
-        generated=generated,
-    )
+    return organizations, party_orgs, scopes, staff, assignments
 
 
 SCOPE_COLUMNS = "t.party_org_id, t.target_type, t.target_id, t.own"
