@@ -12,7 +12,8 @@ benchmark's PostGIS unless it is there already, then times in one process:
   community. It computes far less (no topology, staff, organizations or gaps); the ratio says what
   the whole engine costs next to it;
 - gridsvc in parts: the same tree and gap list cut by district, on ``--workers`` local Dask workers
-  (``gridsvc batch coverage``), with the peak memory of this process and of the largest worker.
+  (``gridsvc batch coverage``), each part's gap list brought back to this process, with the peak
+  memory of this process and of the largest worker.
 
 Uses GRIDSVC_HOME=~/.local/share/gridsvc-bench unless GRIDSVC_DATABASE_URL is set.
 """
@@ -87,13 +88,13 @@ def in_parts(settings: Settings, workers: int, rounds: int = 1, by: str = "distr
         times = []
         for _ in range(rounds + 1):
             t = time.perf_counter()
-            tree, parts = work.run(client)
+            tree, parts = work.run(client, gaps=True)
             times.append(time.perf_counter() - t)
         peaks = client.run(_own_peak_mb)
     return {
         "seconds": times[1:],
         "body": json.dumps(tree, ensure_ascii=False),
-        "gaps": sum(p.gaps for p in parts),
+        "gaps": sum(len(p.gap_list) for p in parts),
         "worker_peak_mb": max(peaks.values()),
     }
 

@@ -36,6 +36,7 @@ class Part:
     sums: pd.DataFrame
     generated: bool
     gaps: int
+    gap_list: pd.DataFrame | None = None  # the part's gap list (geometry as WKB), when asked for
 
 
 _ENGINES: dict[str, object] = {}
@@ -53,8 +54,9 @@ def _worker_engine(settings: Settings):
         return _ENGINES[settings.database_url]
 
 
-def compute_part(settings: Settings, code: str, as_of: dt.date, limits: Thresholds) -> Part:
-    """Run on a worker: the coverage of area ``code``, read from the database there."""
+def compute_part(settings: Settings, code: str, as_of: dt.date, limits: Thresholds, gaps: bool = False) -> Part:
+    """Run on a worker: the coverage of area ``code``, read from the database there (with ``gaps``,
+    its gap list too)."""
     from gridsvc.analysis.coverage import compute_coverage
     from gridsvc.repository.scene import load_scene
 
@@ -63,7 +65,11 @@ def compute_part(settings: Settings, code: str, as_of: dt.date, limits: Threshol
     cov = compute_coverage(scene, limits)
     above = [level for level in LEVELS if CODE_LENGTH[level] < len(code)]
     sums = cov.parts(level_of(code)) if above else pd.DataFrame()
-    return Part(code, cov.tree(code), sums, scene.generated, len(cov.gaps))
+    gap_list = None
+    if gaps:
+        gap_list = pd.DataFrame(cov.gaps.drop(columns="geometry"))
+        gap_list["geometry"] = cov.gaps.geometry.to_wkb()
+    return Part(code, cov.tree(code), sums, scene.generated, len(cov.gaps), gap_list)
 
 
 def parts_of(engine, area: str | None, by: str) -> tuple[list[str], dict[str, str]]:
@@ -141,14 +147,17 @@ class Batch:
         as_of: dt.date | None = None,
         limits: Thresholds | None = None,
         progress: Callable[[int, int, Part], None] | None = None,
+        gaps: bool = False,
     ) -> tuple[dict | list[dict], list[Part]]:
-        """The coverage tree, the parts computed on the Dask ``client``'s workers;
-        ``progress(done, total, part)`` after each part."""
+        """The coverage tree, the parts computed on the Dask ``client``'s workers (with ``gaps``, each
+        part's gap list comes back too); ``progress(done, total, part)`` after each part."""
         from distributed import as_completed
 
         as_of, limits = as_of or dt.date.today(), limits or Thresholds()
         n = len(self.codes)
-        futures = client.map(compute_part, [self.settings] * n, self.codes, as_of=as_of, limits=limits, pure=False)
+        futures = client.map(
+            compute_part, [self.settings] * n, self.codes, as_of=as_of, limits=limits, gaps=gaps, pure=False
+        )
         parts = []
         for future in as_completed(futures):
             parts.append(future.result())

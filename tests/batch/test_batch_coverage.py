@@ -117,3 +117,20 @@ def test_a_real_scheduler_and_two_workers_on_loopback(two_districts, env, tmp_pa
             process.terminate()
         for process in [*workers, scheduler]:
             process.wait(timeout=30)
+
+
+def test_the_parts_gap_lists_are_the_whole_gap_list(two_districts, settings):
+    from distributed import Client, LocalCluster
+
+    from gridsvc.services import batch
+    from gridsvc.services import coverage as coverage_service
+
+    columns = ["kind", "severity", "community", "grid", "object_type", "object_id", "message"]
+    whole = coverage_service.coverage(two_districts).gaps
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            _, parts = batch.prepare(settings, by="street").run(client, gaps=True)
+    found = [p.gap_list for p in parts]
+    assert sum(len(f) for f in found) == len(whole) > 100
+    rows = sorted(tuple(map(str, r)) for f in found for r in f[columns].itertuples(index=False))
+    assert rows == sorted(tuple(map(str, r)) for r in whole[columns].itertuples(index=False))
