@@ -71,7 +71,7 @@ class Namer:
     def __init__(self, scene: Scene):
         self.grids = dict(zip(scene.grids["code"], scene.grids["name"].fillna(""), strict=True))
         self.communities = dict(zip(scene.communities["code"], scene.communities["name"], strict=True))
-        self.buildings = dict(zip(scene.buildings["id"], place_names(scene.buildings, fallback=None), strict=True))
+        self.scene = scene
         self.orgs = dict(zip(scene.organizations["id"], scene.organizations["name"], strict=True))
 
     def grid(self, code) -> str:
@@ -80,6 +80,12 @@ class Namer:
 
     def community(self, code) -> str:
         return self.communities.get(code) or f"社区{code}"
+
+    def buildings(self, positions: np.ndarray) -> dict:
+        """Name (or address, or None) of the buildings at these positions of the scene's table: only
+        those a sentence needs (a city's gaps name a sixth of its buildings)."""
+        some = self.scene.buildings.iloc[positions]
+        return dict(zip(some["id"], place_names(some, fallback=None), strict=True))
 
 
 def object_names(object_types, object_ids, scene: Scene) -> list:
@@ -166,7 +172,7 @@ def building_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[p
     masks[("building_group_missing", "party")] = b["eligible"] & ~b["covered"]
     masks[("no_building_leader", "governance")] = b["residential"] & ~b["has_leader"]
     hit = b[np.logical_or.reduce([m.to_numpy() for m in masks.values()])]
-    label = _labels(hit["id"], n.buildings, "楼栋")
+    label = _labels(hit["id"], n.buildings(hit.index.to_numpy()), "楼栋")
     geom = scene.buildings.geometry.values.to_numpy()
     frames = []
     for (kind, side), mask in masks.items():

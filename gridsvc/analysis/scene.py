@@ -60,6 +60,7 @@ class Scene:
     as_of: dt.date = field(default_factory=dt.date.today)
     generated: bool = False
     _active: pd.DataFrame | None = field(default=None, init=False, repr=False)
+    _roles: pd.DataFrame | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Codes and ids as plain Python strings: pandas' Arrow-backed strings make isin and
@@ -96,6 +97,20 @@ class Scene:
         if self._active is None:
             self._active = self._find_active()
         return self._active
+
+    def active_roles(self) -> pd.DataFrame:
+        """The active assignments with their staff member's ``role`` and ``fulltime`` (a missing flag
+        is not full-time); assignments of unknown staff are left out."""
+        if self._roles is None:
+            a = self.active_assignments()
+            staff = self.staff.drop_duplicates("id").set_index("id")
+            known = a["staff_id"].isin(staff.index).to_numpy()
+            a = a[known]
+            self._roles = a.assign(
+                role=a["staff_id"].map(staff["role"]).to_numpy(dtype=object),
+                fulltime=a["staff_id"].map(staff["fulltime"].fillna(False).astype(bool)).to_numpy(dtype=bool),
+            )
+        return self._roles
 
     def _find_active(self) -> pd.DataFrame:
         a = self.assignments

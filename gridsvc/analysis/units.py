@@ -85,11 +85,11 @@ def _covered_building_ids(scene: Scene) -> set[str]:
 
 def _assigned(scene: Scene, role: str, target_type: str, fulltime: bool | None = None) -> pd.Series:
     """How many active staff of ``role`` each target has."""
-    staff = scene.staff[scene.staff["role"] == role]
+    a = scene.active_roles()
+    mine = (a["role"] == role).to_numpy() & (a["target_type"] == target_type).to_numpy()
     if fulltime is not None:
-        staff = staff[staff["fulltime"].fillna(False).astype(bool) == fulltime]
-    a = scene.active_assignments()
-    a = a[(a["target_type"] == target_type) & a["staff_id"].isin(staff["id"])]
+        mine &= a["fulltime"].to_numpy() == fulltime
+    a = a[mine]
     return a.drop_duplicates(["staff_id", "target_id"]).groupby("target_id").size()
 
 
