@@ -192,9 +192,9 @@ HEADLINE = tuple(m.key for m in METRICS if m.headline)  # the rates every summar
 
 def area_codes(communities: pd.Series, level: str) -> pd.Series:
     """The code at ``level`` of each community code (its prefix), sliced once per distinct code."""
-    distinct = communities.dropna().unique()
-    prefix = {c: c[: PREFIX_LENGTH[level]] for c in distinct}
-    return text(communities.map(prefix).to_numpy(dtype=object), index=communities.index)
+    codes, distinct = pd.factorize(communities)  # a missing community is -1: the None appended last
+    prefixes = np.array([c[: PREFIX_LENGTH[level]] for c in distinct] + [None], dtype=object)
+    return text(prefixes[codes], index=communities.index)
 
 
 def level_figures(tables: dict[str, pd.DataFrame], level: str, *, ratios: bool = False) -> pd.DataFrame:

@@ -55,7 +55,8 @@ def batch_coverage_(
 
     def progress(done: int, total: int, part) -> None:
         click.echo(
-            f"[{done}/{total}] {part.code} 完成，{part.gaps:,} 条问题（{time.perf_counter() - started:.1f} 秒）",
+            f"[{done}/{total}] {part.code} 完成：{part.gaps:,} 条问题，读取 {part.seconds[0]:.1f} 秒、计算 "
+            f"{part.seconds[1]:.1f} 秒（已用 {time.perf_counter() - started:.1f} 秒）",
             err=True,
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ class Part:
     generated: bool
     gaps: int
     gap_list: pd.DataFrame | None = None  # the part's gap list (geometry as WKB), when asked for
+    seconds: tuple[float, float] = (0.0, 0.0)  # reading it, computing it (on the worker)
 
 
 _ENGINES: dict[str, object] = {}
@@ -60,8 +62,10 @@ def compute_part(settings: Settings, code: str, as_of: dt.date, limits: Threshol
     from gridsvc.analysis.coverage import compute_coverage
     from gridsvc.repository.scene import load_scene
 
+    started = time.perf_counter()
     with _worker_engine(settings).connect() as conn:
         scene = load_scene(conn, code, as_of)
+    read = time.perf_counter()
     cov = compute_coverage(scene, limits)
     above = [level for level in LEVELS if CODE_LENGTH[level] < len(code)]
     sums = cov.parts(level_of(code)) if above else pd.DataFrame()
@@ -69,7 +73,9 @@ def compute_part(settings: Settings, code: str, as_of: dt.date, limits: Threshol
     if gaps:
         gap_list = pd.DataFrame(cov.gaps.drop(columns="geometry"))
         gap_list["geometry"] = cov.gaps.geometry.to_wkb()
-    return Part(code, cov.tree(code), sums, scene.generated, len(cov.gaps), gap_list)
+    node = cov.tree(code)
+    seconds = (read - started, time.perf_counter() - read)
+    return Part(code, node, sums, scene.generated, len(cov.gaps), gap_list, seconds)
 
 
 def parts_of(engine, area: str | None, by: str) -> tuple[list[str], dict[str, str]]:
