@@ -228,6 +228,17 @@ def area_exists(conn: Connection, code: str) -> bool:
     return conn.scalar(text("SELECT 1 FROM areas WHERE code = :c"), {"c": code}) is not None
 
 
+def populated_areas(conn: Connection, prefix: str, length: int) -> list[str]:
+    """The codes, cut to ``length`` digits, of the areas holding communities under ``prefix``."""
+    sql = "SELECT DISTINCT left(code, :n) FROM areas WHERE level = 'community' AND code LIKE :prefix ORDER BY 1"
+    return list(conn.scalars(text(sql), {"n": length, "prefix": prefix + "%"}))
+
+
+def area_names_to(conn: Connection, length: int) -> dict[str, str]:
+    """{code: name} of every area whose code has at most ``length`` digits."""
+    return dict(conn.execute(text("SELECT code, name FROM areas WHERE length(code) <= :n"), {"n": length}).all())
+
+
 def grid_exists(conn: Connection, code: str) -> bool:
     return conn.scalar(text("SELECT 1 FROM grids WHERE code = :c AND valid_to IS NULL"), {"c": code}) is not None
 

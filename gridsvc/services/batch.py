@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import text
 
 from gridsvc.analysis.coverage import level_of, metric_values
 from gridsvc.analysis.metrics import CODE_LENGTH, LEVELS, as_json, roll_up
@@ -90,14 +89,7 @@ def parts_of(engine, area: str | None, by: str) -> tuple[list[str], dict[str, st
     with engine.connect() as conn:
         if area is not None and not repo.area_exists(conn, area):
             raise NotFound(f"no district, street or community with code {area!r}")
-        codes = conn.scalars(
-            text(
-                "SELECT DISTINCT left(code, :n) FROM areas WHERE level = 'community' AND code LIKE :prefix ORDER BY 1"
-            ),
-            {"n": length, "prefix": (area or "") + "%"},
-        ).all()
-        names = dict(conn.execute(text("SELECT code, name FROM areas WHERE length(code) <= :n"), {"n": length}).all())
-    return codes, names
+        return repo.populated_areas(conn, area or "", length), repo.area_names_to(conn, length)
 
 
 def level_of_area(code: str) -> str:
