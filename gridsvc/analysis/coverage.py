@@ -17,7 +17,7 @@ from pyproj import Transformer
 
 from gridsvc.analysis import gaps as gap_rules
 from gridsvc.analysis.alignment import Alignment, align_community, matched_households, named_alignment
-from gridsvc.analysis.metrics import ALL, CODE_LENGTH, LEVELS, METRICS, as_json, level_figures
+from gridsvc.analysis.metrics import ALL, CODE_LENGTH, LEVELS, METRICS, as_json, level_figures, roll_up
 from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Scene, Thresholds
 from gridsvc.analysis.topology import community_topology
 from gridsvc.analysis.units import (
@@ -231,6 +231,7 @@ class _LazyLevels(dict):
         super().__init__()
         u = coverage.units
         self._grids = coverage.scene.grids
+        self._parts: dict[str, pd.DataFrame] = {}
         self._tables = {
             "buildings": u.buildings,
             "organizations": u.organizations,
@@ -242,11 +243,17 @@ class _LazyLevels(dict):
     def __missing__(self, level: str) -> dict[str, dict]:
         if level not in (*LEVELS, ALL):
             raise KeyError(level)
-        self[level] = as_json(level_figures(self._at(level), level))
+        if level in ("grid", "community"):
+            figures = level_figures(self._at(level), level)
+        else:  # the communities' sums, added up: the same numbers as summing every unit again
+            figures = roll_up(self.parts("community"), level)
+        self[level] = as_json(figures)
         return self[level]
 
     def parts(self, level: str) -> pd.DataFrame:
-        return level_figures(self._at(level), level, ratios=True)
+        if level not in self._parts:
+            self._parts[level] = level_figures(self._at(level), level, ratios=True)
+        return self._parts[level]
 
     def _at(self, level: str) -> dict[str, pd.DataFrame]:
         if level != "grid" and "alignment" not in self._tables:  # community level and up only

@@ -12,29 +12,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import text
 
 from benchmarks.city import generate_city
 from gridsvc.cli import main
 from gridsvc.ingest.exchange import validate_dataset
 from gridsvc.services import imports
-from tests.conftest import TABLES
-
-
-def _fresh(engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-
-
-@pytest.fixture
-def env(settings, tmp_path):
-    return {"GRIDSVC_DATABASE_URL": settings.database_url, "GRIDSVC_HOME": str(tmp_path / "home")}
-
-
-def _json(env, *args) -> list | dict:
-    done = CliRunner().invoke(main, [*args, "--format", "json"], env=env)
-    assert done.exit_code == 0, done.output
-    return json.loads(done.stdout)
+from tests.batch.conftest import _fresh, _json
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +41,6 @@ def test_one_district_by_street_is_that_district(two_districts, env):
     assert _json(env, "batch", "coverage", "--area", "430101", "--by", "street", "--local-workers", "2") == _json(
         env, "coverage", "--area", "430101"
     )
-
-
-def test_the_demo_district_in_parts_is_the_whole(engine, env):
-    _fresh(engine)
-    imports.build_demo(engine, 20240501)
-    whole = _json(env, "coverage")
-    assert _json(env, "batch", "coverage", "--local-workers", "2") == whole
-    assert _json(env, "batch", "coverage", "--local-workers", "2", "--by", "street") == whole
-    shown = CliRunner().invoke(main, ["batch", "coverage", "--local-workers", "1", "--by", "street"], env=env)
-    assert shown.exit_code == 0 and "网格党支部覆盖率" in shown.stdout
-    assert "[3/3]" in shown.stderr  # progress, one line per part, on stderr
 
 
 def test_bad_input_is_refused_before_any_worker_starts(two_districts, env):
@@ -134,3 +106,18 @@ def test_the_parts_gap_lists_are_the_whole_gap_list(two_districts, settings):
     assert sum(len(f) for f in found) == len(whole) > 100
     rows = sorted(tuple(map(str, r)) for f in found for r in f[columns].itertuples(index=False))
     assert rows == sorted(tuple(map(str, r)) for r in whole[columns].itertuples(index=False))
+
+
+def test_rolling_communities_up_is_summing_every_unit_again(two_districts):
+    """The street, district and whole-scene figures as roll_up makes them (from the communities'
+    sums, and each grid's households per worker) against level_figures summing every unit."""
+    from gridsvc.analysis.metrics import ALL, as_json, level_figures, roll_up
+    from gridsvc.services import coverage as coverage_service
+
+    cov = coverage_service.coverage(two_districts)
+    tables = cov.figures._at("district")
+    parts = level_figures(tables, "community", ratios=True)
+    for level in ("street", "district", ALL):
+        direct = as_json(level_figures(tables, level))
+        assert as_json(roll_up(parts, level)) == direct, level
+        assert len(direct) == {"street": 11, "district": 2, ALL: 1}[level]
