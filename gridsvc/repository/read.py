@@ -37,6 +37,10 @@ def building_points(conn: Connection, ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "x", "y"])
 
 
+def any_buildings(conn: Connection) -> bool:
+    return bool(conn.scalar(text("SELECT EXISTS (SELECT 1 FROM buildings)")))
+
+
 def existing_keys(conn: Connection) -> dict[str, set[str]]:
     return {kind: set(conn.execute(text(sql)).scalars()) for kind, sql in _KEY_QUERIES.items()}
 
