@@ -314,11 +314,30 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
             right={1, 2, 3, 4, 5, 6, 7},
         )
     )
+    for r in rows:
+        click.echo(f"\n{r['community']}：现状、方案与最好可能")
+        click.echo(
+            table(
+                ["指标", "现状", "方案", "最好可能", "含义"],
+                [
+                    [f["label"], *(_figure(f[k], f["kind"]) for k in ("before", "after", "best")), f["meaning"]]
+                    for f in r["figures"]
+                ],
+                right={1, 2, 3},
+            )
+        )
     click.echo(
-        "下限：离开综治网格户数 + 离开党建网格户数 不可能少于现状两网不一致的户数（任何方案下，这些户至少离开其中一个网格）。"
+        "\n下限：离开综治网格户数 + 离开党建网格户数 不可能少于现状两网不一致的户数（任何方案下，这些户至少离开其中一个网格）。"
         f"加权代价 = {plans.WEIGHTS.governance:g}×离开综治网格户数 + {plans.WEIGHTS.party:g}×离开党建网格户数 + "
         f"{plans.WEIGHTS.grid:g}×（新设或撤销的网格数）。"
     )
+
+
+def _figure(value, kind: str) -> str:
+    """A score as the table shows it: rates as percentages, a missing one as —."""
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if kind == "rate" else f"{value:,}"
 
 
 @click.command("history")

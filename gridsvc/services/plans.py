@@ -21,6 +21,7 @@ from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
 from gridsvc.analysis.objective import Weights
 from gridsvc.analysis.plan_diff import plan_diff
+from gridsvc.analysis.plan_scores import score_figures
 from gridsvc.analysis.scene import STAFF_SIDE, Thresholds
 from gridsvc.analysis.units import building_units
 from gridsvc.errors import ImportRejected, InvalidInput, NotFound, PlanRejected
@@ -346,7 +347,8 @@ def grids_of_building(engine: Engine, building_id: str, on: dt.date | None = Non
 def scores(engine: Engine, plan_id: int, limits: Thresholds) -> list[dict]:
     """Per community: the plan beside the live layers, on (a)–(e) of the proposal's aims; households
     moved against their lower bound (today's mismatch) and the weighted cost of
-    :mod:`gridsvc.analysis.objective` (grids counted by code)."""
+    :mod:`gridsvc.analysis.objective` (grids counted by code); ``figures``: each figure today, with the
+    plan and at best, with what it means (:mod:`gridsvc.analysis.plan_scores`)."""
     with engine.connect() as conn:
         plan = get_plan(conn, plan_id)
         checked = review(conn, plan, limits, dt.date.today())
@@ -382,6 +384,7 @@ def scores(engine: Engine, plan_id: int, limits: Thresholds) -> list[dict]:
                 + WEIGHTS.party * moved["moved_from_party"]
                 + WEIGHTS.grid * changed,
                 "problems": counts,
+                "figures": score_figures(checked.before, checked.after, community, moved, bound, limits),
             }
         )
     return out

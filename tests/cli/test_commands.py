@@ -97,3 +97,16 @@ def test_alignment_and_plan_diff_speak_in_names(env):
     assert diff.exit_code == 0, diff.output
     assert "两网融合率（按户）" in diff.output and "alignment_rate" not in diff.output
     assert "grid_leader_coverage" not in diff.output
+
+
+def test_plan_scores_show_today_the_plan_and_the_best_with_their_meaning(env):
+    """Issue 17, item 4: each figure before and after, the lowest possible, and what it means."""
+    made = CliRunner().invoke(main, ["plan", "create", "-c", s.C1, "--adopt-governance"], env=env)
+    plan_id = made.output.strip().splitlines()[-1]
+    shown = CliRunner().invoke(main, ["plan", "scores", plan_id], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "现状、方案与最好可能" in shown.output and "含义" in shown.output
+    line = next(x for x in shown.output.splitlines() if x.startswith("两网融合率（按户）"))
+    assert line.split()[1:4] == ["85.7%", "100.0%", "100.0%"]  # 90 of 105 households agree today
+    line = next(x for x in shown.output.splitlines() if x.startswith("两项合计"))
+    assert line.split()[3] == "15"  # the lower bound: b4 and b5

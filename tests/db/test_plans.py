@@ -162,3 +162,22 @@ def test_a_grid_keeping_its_code_and_most_households_is_the_same_grid(scene_db):
     assert changes == {("BL4", "building_changes_grid")}  # L1, W1 (G1) and L2a, L2b (G2) stay; b4's leader moves
     assert {b["building_id"] for b in diff["buildings"]} == {"b4", "b5"}  # b5: from the gap 190..200 into G2
     assert not any(u["grid"] == s.G1 for u in diff["undecided"])
+
+
+def test_scores_give_each_figure_today_with_the_plan_and_at_best(scene_db):
+    """Adopting G1/G2 in C1 (105 households: b1 40 + b2 30 in P1/G1, b3 20 in P2/G2, b4 10 in P2/G1
+    cut by the P1|P2 line, b5 5 in P2 and the governance gap): every number checkable by eye."""
+    plan_id = plans.adopt_governance(scene_db, [s.C1])
+    (row,) = plans.scores(scene_db, plan_id, LIMITS)
+    got = {f["key"]: (f["before"], f["after"], f["best"]) for f in row["figures"]}
+    assert got["grids.party"] == (2, 2, None) and got["grids.governance"] == (2, 2, None)
+    # 70/35 and 80/20 today, 80/25 with the plan; 105 households cannot fill one grid of 300
+    assert got["grids_outside_band.party"] == (2, 2, 1) and got["grids_outside_band.governance"] == (2, 2, 1)
+    assert got["buildings_split.party"] == (1, 0, 0)  # b4 falls inside G1 (0..120)
+    assert got["buildings_unassigned.governance"] == (1, 0, 0)  # b5 joins G2
+    assert got["moved_total"] == (0, row["moved_from_governance"] + row["moved_from_party"], 15)  # b4 + b5
+    assert got["moved_from_governance"][2] == 0 and got["moved_from_party"][2] == 0
+    assert got["alignment_rate"] == (round(90 / 105, 6), 1.0, 1.0)  # b1 b2 b3 agree today
+    meanings = {f["key"]: f["meaning"] for f in row["figures"]}
+    assert "300–500户" in meanings["grids_outside_band.party"] and "5%" in meanings["buildings_split.party"]
+    assert all(f["label"] and f["meaning"] for f in row["figures"])
