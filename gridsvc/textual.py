@@ -55,6 +55,17 @@ def figure(m: dict | None, digits: int = 1, key: str | None = None) -> str:
     return f"{m['value']:.{digits}%} ({m['numerator']:,.0f}/{m['denominator']:,.0f})"
 
 
+def score(value, kind: str) -> str:
+    """A plan score (analysis.plan_scores) as tables show it: a rate as a percentage, a missing one as —.
+
+    >>> score(0.8571, "rate"), score(1234, "households"), score(None, "count")
+    ('85.7%', '1,234', '—')
+    """
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if kind == "rate" else f"{value:,}"
+
+
 def _kind(key: str | None) -> str | None:
     metric = METRIC_BY_KEY.get((key or "").split(".")[0])
     return metric.kind if metric else None

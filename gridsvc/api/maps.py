@@ -26,7 +26,14 @@ def _page(who: Caller, draw, code: str, what: str, basemap: str | None, **option
     """The map ``draw`` makes of ``code`` (inside the caller's scope), with the configured base map and
     thresholds, loading Leaflet from this server; its Content-Security-Policy runs only its own scripts."""
     base = maps.basemap_from(who.settings, basemap)
-    page = draw(who.db, who.principal.check(code, what), base, inline=False, limits=who.limits, **options)
+    return _served(
+        draw(who.db, who.principal.check(code, what), base, inline=False, limits=who.limits, **options), base
+    )
+
+
+def _served(page: str, base) -> HTMLResponse:
+    """A map page with the Content-Security-Policy that runs only its own scripts (and tiles from
+    the base map's origin)."""
     tile_origin = guard.origin_of(base.tile_url)
     page, policy = guard.page_policy(page, (tile_origin,) if tile_origin else ())
     return HTMLResponse(page, headers={"Content-Security-Policy": policy})
@@ -57,6 +64,17 @@ def alignment_page(
     who: CallerDep, code: Annotated[str, Path(pattern=code_pattern("community"))], basemap: BasemapKind = None
 ) -> HTMLResponse:
     return _page(who, maps.alignment_map_html, code, "community", basemap)
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse, summary="A redraw plan over today's grids")
+def plan_page(
+    who: CallerDep, plan_id: Annotated[int, Path(ge=1, le=2**31 - 1)], basemap: BasemapKind = None
+) -> HTMLResponse:
+    """The plan's grids coloured by households against the band, today's two layers with a swipe,
+    the buildings that change grid, the plan's problems and its scores. Row-level security decides
+    which plans a caller sees: another's plan is a 404."""
+    base = maps.basemap_from(who.settings, basemap)
+    return _served(maps.plan_map_html(who.db, plan_id, base, inline=False, limits=who.limits), base)
 
 
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="The grid leader's map of one grid")

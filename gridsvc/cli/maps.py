@@ -132,3 +132,22 @@ def map_alignment(settings: Settings, community: str, output: Path | None, basem
     from gridsvc.services.maps import alignment_map_html
 
     write_map(settings, alignment_map_html, community, basemap, output, f"alignment-{community}.html")
+
+
+@map_.command("plan")
+@click.argument("plan_id", type=int)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="写入的 HTML 文件（默认 maps/plan-ID.html）。HTML file to write.",
+)
+@BASEMAP_OPTION
+@click.pass_obj
+@_fail_cleanly
+def map_plan(settings: Settings, plan_id: int, output: Path | None, basemap: str | None) -> None:
+    """调整方案图：方案网格与现状对照（卷帘）、换网格的楼栋、问题和评分。A redraw plan on the map."""
+    from gridsvc.services.maps import plan_map_html
+
+    write_map(settings, plan_map_html, str(plan_id), basemap, output, f"plan-{plan_id}.html")

@@ -18,7 +18,7 @@ from gridsvc.labels import STAFF_ROLE_LABEL, say
 from gridsvc.services import coverage as coverage_service
 from gridsvc.services import plans, proposals
 from gridsvc.settings import Settings
-from gridsvc.textual import figure, table
+from gridsvc.textual import figure, score, table
 
 # what a redraw changes first: the alignment, then every headline rate (analysis.metrics.HEADLINE)
 SUMMARY = ("alignment_rate", *HEADLINE)
@@ -320,7 +320,7 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
             table(
                 ["指标", "现状", "方案", "最好可能", "含义"],
                 [
-                    [f["label"], *(_figure(f[k], f["kind"]) for k in ("before", "after", "best")), f["meaning"]]
+                    [f["label"], *(score(f[k], f["kind"]) for k in ("before", "after", "best")), f["meaning"]]
                     for f in r["figures"]
                 ],
                 right={1, 2, 3},
@@ -331,13 +331,6 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
         f"加权代价 = {plans.WEIGHTS.governance:g}×离开综治网格户数 + {plans.WEIGHTS.party:g}×离开党建网格户数 + "
         f"{plans.WEIGHTS.grid:g}×（新设或撤销的网格数）。"
     )
-
-
-def _figure(value, kind: str) -> str:
-    """A score as the table shows it: rates as percentages, a missing one as —."""
-    if value is None:
-        return "—"
-    return f"{value:.1%}" if kind == "rate" else f"{value:,}"
 
 
 @click.command("history")

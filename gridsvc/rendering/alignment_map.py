@@ -78,7 +78,7 @@ def alignment_map(data: AlignmentMapData, basemap: Basemap | None = None) -> fol
             ("#bdc3c7", "其他楼栋"),
         ],
     )
-    m.add_child(Swipe())
+    m.add_child(Swipe("gs_party", "gs_governance"))
     notices(m, data.generated, data.osm)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
@@ -158,7 +158,11 @@ def _summary(m: folium.Map, data: AlignmentMapData) -> None:
 
 
 class Swipe(MacroElement):
-    """Party grids left of the slider, governance grids right of it (clips the two panes)."""
+    """Pane ``left`` left of the slider (``#gs-swipe``), pane ``right`` right of it (clips the two)."""
+
+    def __init__(self, left: str, right: str):
+        super().__init__()
+        self.left, self.right = left, right
 
     _template = Template("""{% macro script(this, kwargs) %}
     (function () {
@@ -167,8 +171,8 @@ class Swipe(MacroElement):
         function clip() {
             const size = map.getSize(), nw = map.containerPointToLayerPoint([0, 0]);
             const se = map.containerPointToLayerPoint(size), x = nw.x + size.x * slider.value / 100;
-            map.getPane("gs_party").style.clip = `rect(${nw.y}px, ${x}px, ${se.y}px, ${nw.x}px)`;
-            map.getPane("gs_governance").style.clip = `rect(${nw.y}px, ${se.x}px, ${se.y}px, ${x}px)`;
+            map.getPane({{ this.left|tojson }}).style.clip = `rect(${nw.y}px, ${x}px, ${se.y}px, ${nw.x}px)`;
+            map.getPane({{ this.right|tojson }}).style.clip = `rect(${nw.y}px, ${se.x}px, ${se.y}px, ${x}px)`;
         }
         ["input", "mousedown", "touchstart", "pointerdown"].forEach(e => slider.addEventListener(e, ev => {
             ev.stopPropagation(); if (e === "input") clip(); }));

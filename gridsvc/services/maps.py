@@ -195,3 +195,73 @@ def alignment_map_html(
         scene.osm,
     )
     return finalize(alignment_map(data, basemap).get_root().render(), inline=inline)
+
+
+def plan_map_html(
+    engine: Engine, plan_id: str | int, basemap: Basemap, inline: bool = True, limits: Thresholds | None = None
+) -> str:
+    """The plan map of plan ``plan_id`` as an HTML page: the plan over today's layers, with its
+    buildings that change grid, its problems and its scores."""
+    import geopandas as gpd
+
+    from gridsvc.rendering.plan_map import PlanMapData, plan_map
+    from gridsvc.services import plans
+
+    limits = limits or Thresholds()
+    checked = plans.validate(engine, _plan_id(plan_id), limits)
+    plan, before, after = checked.plan, checked.before, checked.after
+    communities = list(plan["communities"])
+    scene = before.scene
+    live = scene.grids[scene.grids["community_code"].isin(communities)]
+    planned = after.scene.grids[
+        (after.scene.grids["source"] == "plan") & after.scene.grids["community_code"].isin(communities)
+    ]
+    side = after.units.staff_grids if plan["layer"] == "governance" else after.units.party_grids
+    households = dict(zip(side["grid"], side["households"], strict=True))
+    planned = planned.assign(households=[int(households.get(c, 0)) for c in planned["code"]])
+    names = dict(zip(live["code"], live["name"], strict=True)) | dict(
+        zip(planned["code"], planned["name"], strict=True)
+    )
+    changes = {b["building_id"]: _change(b, names) for b in checked.diff()["buildings"]}
+    inside = before.units.buildings["community"].isin(communities).to_numpy()
+    buildings = scene.buildings[inside][["id", "name", "address", "geometry"]]
+    buildings = buildings.assign(change=[changes.get(i) for i in buildings["id"]])
+    problems = gpd.GeoDataFrame(
+        [{k: p.get(k) for k in ("rule", "severity", "message", "grid")} for p in checked.problems],
+        columns=["rule", "severity", "message", "grid"],
+        geometry=gpd.GeoSeries([p["geometry"] for p in checked.problems], crs=scene.crs).to_crs(4490),
+    )
+    data = PlanMapData(
+        {k: plan[k] for k in ("id", "name", "layer", "status")},
+        scene.communities[scene.communities["code"].isin(communities)],
+        live,
+        planned,
+        buildings,
+        problems[problems.geometry.notna() & ~problems.geometry.is_empty],
+        plans.score_rows(checked, limits),
+        limits,
+        scene.generated,
+        scene.osm,
+    )
+    return finalize(plan_map(data, basemap).get_root().render(), inline=inline)
+
+
+def _plan_id(plan_id: str | int) -> int:
+    try:
+        return int(plan_id)
+    except ValueError:
+        raise InvalidInput(f"{plan_id!r} is not a plan id (a whole number)") from None
+
+
+def _change(building: dict, names: dict) -> str:
+    """'党建网格 P2（…002）→ G1（…003）；10户' for a building of the plan's diff."""
+
+    def grid(code):
+        return "无" if code is None else f"{names.get(code) or ''}（{code}）"
+
+    moves = [
+        f"{word}网格 {grid(old)} → {grid(new)}"
+        for word, (old, new) in (("党建", building["party"]), ("治理", building["governance"]))
+        if old != new
+    ]
+    return "；".join(moves) + f"；{building['households']}户"

@@ -350,8 +350,13 @@ def scores(engine: Engine, plan_id: int, limits: Thresholds) -> list[dict]:
     :mod:`gridsvc.analysis.objective` (grids counted by code); ``figures``: each figure today, with the
     plan and at best, with what it means (:mod:`gridsvc.analysis.plan_scores`)."""
     with engine.connect() as conn:
-        plan = get_plan(conn, plan_id)
-        checked = review(conn, plan, limits, dt.date.today())
+        checked = review(conn, get_plan(conn, plan_id), limits, dt.date.today())
+    return score_rows(checked, limits)
+
+
+def score_rows(checked: Review, limits: Thresholds) -> list[dict]:
+    """:func:`scores` of a plan already reviewed."""
+    plan = checked.plan
     b0 = checked.before.units.buildings
     b1 = checked.after.units.buildings
     out = []

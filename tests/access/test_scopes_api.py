@@ -295,6 +295,12 @@ def test_plans_and_snapshots_by_role_and_scope(as_user):
     assert plan not in {p["id"] for p in as_user("viewer", "GET", "/api/plans").json()}
     assert as_user("viewer", "GET", f"/api/plans/{plan}").status_code == 404
     assert as_user("planner", "GET", f"/api/plans/{plan}").status_code == 200
+    page = as_user("planner", "GET", f"/maps/plans/{plan}")  # the plan map, under the same scope
+    assert page.status_code == 200 and "script-src" in page.headers["content-security-policy"]
+    assert "现状、方案与最好可能" in page.text
+    assert as_user("viewer", "GET", f"/maps/plans/{plan}").status_code == 404  # a plan outside their scope
+    assert as_user("planner", "GET", "/maps/plans/999999").status_code == 404
+    assert as_user("planner", "GET", "/maps/plans/x").status_code == 422
     assert as_user("viewer", "POST", "/api/snapshots", json={}).status_code == 403
     snap = as_user("planner", "POST", "/api/snapshots", json={})
     assert snap.status_code == 201 and snap.json()["area"] == s.C1  # no area: the planner's whole scope

@@ -81,3 +81,30 @@ def test_grid_map_labels_every_building_with_members(server, browser):
     shown = page.locator(".leaflet-tooltip.gs-label").count()
     assert shown == int((buildings["full_members"] > 0).sum()) > 1
     page.close()
+
+
+def test_plan_map_in_browser(server, browser):
+    """Issue 17, item 1: a plan over today's grids, its moving buildings, problems, scores and swipe."""
+    from gridsvc.analysis.scene import Thresholds
+    from gridsvc.services import plans
+
+    base, demo, engine = server
+    community = demo.district_code + "002001"
+    plan_id = plans.adopt_governance(engine, [community], name="<b>方案</b>\"'")
+    checked = plans.validate(engine, plan_id, Thresholds())
+    live = coverage_service.coverage(engine, community).scene.grids
+    for name, viewport in (("plan-map.png", (1280, 800)), ("plan-map-phone.png", (390, 844))):
+        page, outside, errors, _ = open_map(browser, f"{base}/maps/plans/{plan_id}", base, name, viewport)
+        counts = page.evaluate(COUNT_LAYERS)
+        assert outside == [] and errors == []
+        assert counts["plan_grid"] == (live["layer"] == "governance").sum()  # adopting the governance grids
+        assert counts["live_grid"] == (live["community_code"] == community).sum()
+        assert counts.get("move", 0) == len(checked.diff()["buildings"]) > 0
+        summary = page.locator(".gs-summary").inner_text()
+        assert "<b>方案</b>\"'" in summary  # the stored name as text, not markup
+        assert "现状、方案与最好可能" in summary and "两网融合率（按户）" in summary
+        before = page.evaluate("() => document.querySelector('.leaflet-gs_plan-pane').style.clip")
+        page.locator("#gs-swipe").fill("20")
+        after = page.evaluate("() => document.querySelector('.leaflet-gs_plan-pane').style.clip")
+        assert before and after and before != after  # the swipe moves the line between plan and today
+        page.close()

@@ -110,3 +110,16 @@ def test_plan_scores_show_today_the_plan_and_the_best_with_their_meaning(env):
     assert line.split()[1:4] == ["85.7%", "100.0%", "100.0%"]  # 90 of 105 households agree today
     line = next(x for x in shown.output.splitlines() if x.startswith("两项合计"))
     assert line.split()[3] == "15"  # the lower bound: b4 and b5
+
+
+def test_map_plan_writes_the_plan_map(env, tmp_path):
+    """Issue 17, item 1: ``gridsvc map plan ID``; an unknown plan is a clear error, not a traceback."""
+    made = CliRunner().invoke(main, ["plan", "create", "-c", s.C1, "--adopt-governance"], env=env)
+    plan_id = made.output.strip().splitlines()[-1]
+    out = tmp_path / "plan.html"
+    drawn = CliRunner().invoke(main, ["map", "plan", plan_id, "-o", str(out)], env=env)
+    assert drawn.exit_code == 0, drawn.output
+    page = out.read_text(encoding="utf-8")
+    assert "现状、方案与最好可能" in page and "左：方案 ⇄ 右：现状" in page and s.G1 in page
+    missing = CliRunner().invoke(main, ["map", "plan", "999"], env=env)
+    assert missing.exit_code == 2 and "999" in missing.output and "Traceback" not in missing.output
