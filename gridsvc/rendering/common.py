@@ -234,14 +234,14 @@ class FeaturePopups(MacroElement):
 
 
 class PhoneLayout(MacroElement):
-    """On a phone the legend starts folded, and when a popup opens the panels fold (the legend and the
+    """On a phone the legend (and a plan's scores) start folded, and when a popup opens the panels fold (the legend and the
     summary's sections), so that neither covers it; a tap on a heading unfolds them again."""
 
     _template = Template("""{% macro script(this, kwargs) %}
         (function () {
             const fold = (which) => document.querySelectorAll(which).forEach(d => { d.open = false; });
             if (window.innerWidth <= 600) {
-                fold(".gs-legend details");
+                fold(".gs-legend details, .gs-summary details.gs-scores");  // a plan's scores too
                 {{ this._parent.get_name() }}.on("popupopen", () => fold(".gs-legend details, .gs-summary details"));
             }
         })();

@@ -100,6 +100,9 @@ def test_plan_map_in_browser(server, browser):
         assert counts["plan_grid"] == (live["layer"] == "governance").sum()  # adopting the governance grids
         assert counts["live_grid"] == (live["community_code"] == community).sum()
         assert counts.get("move", 0) == len(checked.diff()["buildings"]) > 0
+        if viewport[0] < 600:  # on a phone the scores start folded, so the map stays in view
+            assert not page.locator(".gs-scores").first.evaluate("d => d.open")
+            page.locator(".gs-scores summary").first.click()
         summary = page.locator(".gs-summary").inner_text()
         assert "<b>方案</b>\"'" in summary  # the stored name as text, not markup
         assert "现状、方案与最好可能" in summary and "两网融合率（按户）" in summary
