@@ -57,8 +57,10 @@ def test_a_grid_answers_hover_and_click_and_links_to_its_map(server, browser, si
     popup = page.locator(".gs-grid-popup")
     assert name in popup.inner_text()
     page.screenshot(path=str(SHOTS / shot))  # with its popup open, to be looked at
-    popup.locator("a.gs-grid-link").click()
-    page.wait_for_url(f"**/maps/grids/{target['code']}")
+    # the map pans the popup into view (and on a phone folds the panels): tap once that has settled
+    page.wait_for_timeout(600)
+    with page.expect_navigation(url=f"**/maps/grids/{target['code']}", timeout=60_000):
+        popup.locator("a.gs-grid-link").click()
     wait_for_map(page)
     assert outside == [] and errors == []
     page.close()
