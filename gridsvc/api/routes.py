@@ -20,7 +20,7 @@ from gridsvc.db.engine import current_revision
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.repository import read as repo
 from gridsvc.services import coverage as coverage_service
-from gridsvc.services import imports
+from gridsvc.services import imports, suggestions
 
 router = APIRouter(prefix="/api")
 
@@ -266,6 +266,20 @@ def gaps(
     if severity:
         found = found[found["severity"] == severity]
     return feature_collection(found.assign(id=range(1, len(found) + 1)), "id", generated=cov.scene.generated)
+
+
+@router.get(
+    "/suggestions/joint-branches",
+    response_model=None,
+    responses=schemas.ok(schemas.JointBranches),
+    summary="Suggested joint Party branches for small uncovered units (domain.md rule 16)",
+)
+def joint_branch_suggestions(
+    who: CallerDep, area: Annotated[str, Query(pattern=code_pattern("district", "street", "community"))]
+) -> dict:
+    """Groups of at most 5 adjacent uncovered 两新 organizations with at least 3 full members
+    together, placing the most units at the least total distance; and the units no group can take."""
+    return suggestions.joint_branches(who.db, who.area(area), limits=who.limits)
 
 
 @router.get(

@@ -136,6 +136,32 @@ class Alignment(Open):
     )
 
 
+class JointBranchGroup(Open):
+    units: list[str] = Field(description="organization ids, in id order")
+    names: list[str | None]
+    kinds: list[str]
+    communities: list[str]
+    members: int = Field(description="full Party members of the units together (at least 3)")
+    distance_m: float = Field(description="sum of the pairwise distances, metres")
+    cost: float = Field(description="distance_m plus 250 per pair of units of different kinds")
+
+
+class NamedUnit(Open):
+    id: str
+    name: str | None = None
+
+
+class JointBranches(Open):
+    area: str
+    units: int = Field(description="candidate units: 两新 organizations not covered, below 3 full members")
+    groups: list[JointBranchGroup]
+    unplaceable: list[NamedUnit] = Field(description="units no valid group can take")
+    left_out: list[NamedUnit] = Field(description="units some valid group could take, left out by the optimum")
+    candidate_groups: int
+    optimal: bool
+    method: str = Field(description="how groups are chosen, in Chinese")
+
+
 class GridBuilding(Open):
     id: str
     status: str

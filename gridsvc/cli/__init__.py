@@ -65,10 +65,11 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     )
 
 
-from gridsvc.cli import batch, coverage, data, db, maps, plans, reports, users  # noqa: E402 - the commands, by topic
+from gridsvc.cli import batch, coverage, data, db, maps, plans, reports, suggest, users  # noqa: E402 - the commands, by topic
 
 main.add_command(db.db)
 main.add_command(batch.batch)
+main.add_command(suggest.suggest)
 for command in (
     data.import_,
     data.export,
