@@ -34,6 +34,8 @@ def test_every_topic_is_a_command():
         "coverage",
         "gaps",
         "alignment",
+        "batch",
+        "suggest",
         "map",
         "report",
         "snapshot",
