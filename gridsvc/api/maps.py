@@ -45,6 +45,9 @@ def coverage_page(
     code: Annotated[str, Path(pattern=code_pattern("district", "street", "community"))],
     metric: str = "building_group_coverage",
     basemap: BasemapKind = None,
+    joint_branches: Annotated[
+        bool | None, Query(description="draw the suggested joint branches; default: for a community or a street")
+    ] = None,
 ) -> HTMLResponse:
     """Grids coloured by ``metric``, gap areas and markers by kind; buildings come as vector tiles."""
     return _page(
@@ -56,6 +59,7 @@ def coverage_page(
         metric=metric,
         tiles_url="/tiles/buildings/{z}/{x}/{y}.pbf",
         editable=who.principal.may("organize"),
+        joint_branches=joint_branches,
     )
 
 

@@ -106,13 +106,29 @@ def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | 
     help="写入的 HTML 文件（默认 maps/coverage-AREA.html）。HTML file to write.",
 )
 @BASEMAP_OPTION
+@click.option(
+    "--joint-branches/--no-joint-branches",
+    default=None,
+    help="画出联合党支部建议（默认：社区和街道画，区不画）。Draw the suggested joint branches.",
+)
 @click.pass_obj
 @_fail_cleanly
-def map_coverage(settings: Settings, area: str, metric: str, output: Path | None, basemap: str | None) -> None:
+def map_coverage(
+    settings: Settings, area: str, metric: str, output: Path | None, basemap: str | None, joint_branches: bool | None
+) -> None:
     """社区、街道或区的覆盖问题地图。The coverage-gap map of an area."""
     from gridsvc.services.maps import coverage_map_html
 
-    write_map(settings, coverage_map_html, area, basemap, output, f"coverage-{area}.html", metric=metric)
+    write_map(
+        settings,
+        coverage_map_html,
+        area,
+        basemap,
+        output,
+        f"coverage-{area}.html",
+        metric=metric,
+        joint_branches=joint_branches,
+    )
 
 
 @map_.command("alignment")

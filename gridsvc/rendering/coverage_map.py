@@ -57,6 +57,7 @@ class CoverageMapData:
     tiles_url: str | None = None  # e.g. "/tiles/buildings/{z}/{x}/{y}.pbf" when served
     editable: bool = False  # served to a caller who may record organizations' liaisons and flags
     people: list = field(default_factory=list)  # [id, name, role label, role] the liaison form offers
+    joint_branches: gpd.GeoDataFrame | None = None  # suggested groups (lines) and units left (points)
 
 
 def scale(metric: str) -> dict:
@@ -103,6 +104,8 @@ def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> foliu
     gaps = for_display(data.gaps, basemap)
     _gap_areas(m, gaps[gaps["kind"].isin(AREA_KINDS)])
     _gap_markers(m, gaps[~gaps["kind"].isin(AREA_KINDS)], grids, data.editable)
+    if data.joint_branches is not None and len(data.joint_branches):
+        _joint_branches(m, for_display(data.joint_branches, basemap))
     if data.editable:
         m.get_root().header.add_child(folium.Element(edit_forms.CSS))
         m.add_child(edit_forms.EditForms(data.people))
@@ -111,11 +114,33 @@ def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> foliu
         m,
         LABELS.get(data.metric, data.metric),
         legend_items(data.metric)
-        + [(s["color"], f"问题（严重程度{s['label']}）") for s in style()["severity"].values()],
+        + [(s["color"], f"问题（严重程度{s['label']}）") for s in style()["severity"].values()]
+        + ([(JOINT_BRANCH_COLOR, "联合党支部建议（虚线连到组内单位）")] if data.joint_branches is not None else []),
     )
     notices(m, data.generated, data.osm)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+JOINT_BRANCH_COLOR = "#8e44ad"
+
+
+def _joint_branches(m: folium.Map, found: gpd.GeoDataFrame) -> None:
+    """Suggested joint branches (domain.md rule 16): each group's units joined to its centre, a popup
+    naming them; units no valid group can take as grey dots."""
+    f = found.copy()
+    f["gs_kind"] = f["kind"]
+    folium.GeoJson(
+        geojson(f[["gs_kind", "建议", "geometry"]]),
+        name="联合党支部建议",
+        style_function=lambda feature: {
+            "color": JOINT_BRANCH_COLOR if feature["properties"]["gs_kind"] == "joint_branch" else "#7f8c8d",
+            "weight": 3,
+            "dashArray": "6 4",
+        },
+        marker=folium.CircleMarker(radius=6, color="#7f8c8d", fill=True, fill_color="#bdc3c7", fill_opacity=0.9),
+        popup=folium.GeoJsonPopup(fields=["建议"], labels=False),
+    ).add_to(m)
 
 
 def _choropleth(m: folium.Map, grids: gpd.GeoDataFrame, metric: str, communities: dict, linked: bool) -> None:

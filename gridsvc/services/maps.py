@@ -142,9 +142,12 @@ def coverage_map_html(
     tiles_url: str | None = None,
     limits: Thresholds | None = None,
     editable: bool = False,
+    joint_branches: bool | None = None,
 ) -> str:
     """The coverage-gap map of a community, street or district as an HTML page; ``editable``: with the
-    forms that record organizations' liaisons and flags (a served page, for a caller who may)."""
+    forms that record organizations' liaisons and flags (a served page, for a caller who may);
+    ``joint_branches``: with the suggested joint branches (default: for a community or a street; a
+    district's take seconds)."""
     from gridsvc.analysis.metrics import METRIC_BY_KEY
     from gridsvc.rendering.coverage_map import CoverageMapData, coverage_map, grid_values
 
@@ -165,6 +168,8 @@ def coverage_map_html(
         scene.osm,
         tiles_url,
     )
+    if joint_branches if joint_branches is not None else len(area) > 6:
+        data.joint_branches = joint_branch_features(engine, area, scene, limits)
     if editable:
         liaisons = scene.staff[scene.staff["role"] == "liaison"].sort_values("name")
         data.editable = True
@@ -173,6 +178,30 @@ def coverage_map_html(
             for i, n in zip(liaisons["id"], liaisons["name"], strict=True)
         ]
     return finalize(coverage_map(data, basemap).get_root().render(), inline=inline)
+
+
+def joint_branch_features(engine: Engine, area: str, scene, limits: Thresholds | None):
+    """The suggested joint branches of ``area`` as map features: per group, lines from its centre to
+    its units; per unit no valid group can take, its point; each with the sentence its popup shows."""
+    import geopandas as gpd
+    import shapely
+
+    from gridsvc.services import suggestions
+
+    found = suggestions.joint_branches(engine, area, limits)
+    at = dict(zip(scene.organizations["id"], scene.organizations.geometry, strict=True))
+    rows = []
+    for n, g in enumerate(found["groups"], start=1):
+        points = [at[u] for u in g["units"]]
+        centre = shapely.centroid(shapely.MultiPoint(points))
+        text = (
+            f"联合党支部建议{n}：{'、'.join(x or u for x, u in zip(g['names'], g['units'], strict=True))}；"
+            f"正式党员{g['members']}名；组内两两距离之和{g['distance_m']:,.0f}米"
+        )
+        rows.append(("joint_branch", text, shapely.MultiLineString([[centre, p] for p in points])))
+    for u in found["unplaceable"]:
+        rows.append(("no_joint_branch", f"{u['name'] or u['id']}：附近没有可共建联合党支部的单位", at[u["id"]]))
+    return gpd.GeoDataFrame(rows, columns=["kind", "建议", "geometry"], geometry="geometry", crs=4490)
 
 
 def alignment_map_html(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from sqlalchemy import Engine
 
 from gridsvc.analysis.joint_branches import (
@@ -33,7 +34,8 @@ def joint_branches(engine: Engine, area: str, limits: Thresholds | None = None) 
     cov = coverage_service.coverage(engine, area, limits=limits)
     scene = cov.scene
     units = candidate_units(scene.organizations, cov.units.organizations)
-    units = units[units["community"].str.startswith(area)].reset_index(drop=True)
+    inside = [isinstance(c, str) and c.startswith(area) for c in units["community"]]  # none: an empty frame
+    units = units.loc[np.array(inside, dtype=bool)].reset_index(drop=True)
     metric = units.assign(geometry=gpd_to(units["geometry"], scene.crs))
     communities = scene.communities.to_crs(scene.crs)
     found = suggest_joint_branches(metric, communities)

@@ -18,6 +18,7 @@ from gridsvc.cli import main
 from gridsvc.ingest.exchange import validate_dataset
 from gridsvc.services import coverage as coverage_service
 from gridsvc.services import imports, suggestions
+from tests.rendering.test_maps_html import shows
 
 DISTRICT = "430100"
 
@@ -49,6 +50,8 @@ def test_every_suggested_group_is_a_valid_joint_branch(db, settings, tmp_path):
         assert client.get("/api/suggestions/joint-branches", params={"area": DISTRICT}).json() == found
         assert client.get("/api/suggestions/joint-branches", params={"area": "43010"}).status_code == 422
         assert client.get("/api/suggestions/joint-branches", params={"area": "999999"}).status_code == 404
+        page = client.get(f"/maps/coverage/{DISTRICT}", params={"joint_branches": "true"})
+        assert page.status_code == 200 and shows(page.text, "联合党支部建议1")
     bad = CliRunner().invoke(main, ["suggest", "joint-branches", "--area", "4301"], env=env)
     assert bad.exit_code == 2 and "Traceback" not in bad.output
 
@@ -60,3 +63,25 @@ def _communities(scene, units: list[str]) -> list[str]:
     points = scene.organizations.set_index("id").geometry.loc[units].to_numpy()
     where = assign_to_polygons(points, scene.communities.geometry.values)
     return [scene.communities["code"].iat[i] for i in where]
+
+
+def test_the_coverage_map_draws_the_suggestions(db, tmp_path):
+    """On the hand-drawn district: in C2, o4 (0 members, a union only), o5 (2, a liaison) and o6 (1,
+    nothing) are uncovered and within 30 m of each other: one joint branch of 3 members. A community's
+    map draws it; a district's only when asked (it takes seconds on a real district)."""
+    from gridsvc.rendering.common import Basemap
+    from gridsvc.services import maps
+    from tests import coverage_scene as s
+    from tests import scenes
+
+    imports.import_file(db, scenes.write(tmp_path / "scene.gpkg", s.frames()))
+    found = suggestions.joint_branches(db, s.C2)
+    assert [g["units"] for g in found["groups"]] == [["o4", "o5", "o6"]] and found["unplaceable"] == []
+    page = maps.coverage_map_html(db, s.C2, Basemap())
+    assert shows(page, "联合党支部建议1：组织4、组织5、组织6；正式党员3名") and shows(page, "联合党支部建议")
+    nobody = suggestions.joint_branches(db, s.C1)  # o1 has its own branch, o2 is in a joint one
+    assert (nobody["units"], nobody["groups"], nobody["unplaceable"]) == (0, [], [])
+    assert not shows(maps.coverage_map_html(db, s.C1, Basemap()), "联合党支部建议1")  # (it raised before)
+    district = maps.coverage_map_html(db, s.DISTRICT, Basemap())
+    assert not shows(district, "联合党支部建议")
+    assert shows(maps.coverage_map_html(db, s.DISTRICT, Basemap(), joint_branches=True), "联合党支部建议1")
