@@ -45,6 +45,17 @@ def write_map(
     click.echo(say("wrote_size", path=target, kb=len(html_text.encode()) / 1024))
 
 
+def output_option(default_name: str):
+    """``-o/--output``: the HTML file to write (default ``maps/<default_name>``)."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path),
+        default=None,
+        help=f"写入的 HTML 文件（默认 maps/{default_name}）。HTML file to write.",
+    )
+
+
 BASEMAP_OPTION = click.option(
     "--basemap",
     type=click.Choice(["none", "xyz", "tianditu", "amap"]),
@@ -55,13 +66,7 @@ BASEMAP_OPTION = click.option(
 
 @map_.command("grid")
 @click.argument("code")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="写入的 HTML 文件（默认 maps/grid-CODE.html）。HTML file to write.",
-)
+@output_option("grid-CODE.html")
 @BASEMAP_OPTION
 @click.option(
     "--with-phones",
@@ -98,13 +103,7 @@ def map_grid(settings: Settings, code: str, output: Path | None, basemap: str | 
     show_default=True,
     help="网格着色所用的指标。The metric the grids are coloured by.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="写入的 HTML 文件（默认 maps/coverage-AREA.html）。HTML file to write.",
-)
+@output_option("coverage-AREA.html")
 @BASEMAP_OPTION
 @click.option(
     "--joint-branches/--no-joint-branches",
@@ -133,13 +132,7 @@ def map_coverage(
 
 @map_.command("alignment")
 @click.argument("community")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="写入的 HTML 文件（默认 maps/alignment-COMMUNITY.html）。HTML file to write.",
-)
+@output_option("alignment-COMMUNITY.html")
 @BASEMAP_OPTION
 @click.pass_obj
 @_fail_cleanly
@@ -152,13 +145,7 @@ def map_alignment(settings: Settings, community: str, output: Path | None, basem
 
 @map_.command("plan")
 @click.argument("plan_id", type=int)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="写入的 HTML 文件（默认 maps/plan-ID.html）。HTML file to write.",
-)
+@output_option("plan-ID.html")
 @BASEMAP_OPTION
 @click.pass_obj
 @_fail_cleanly
