@@ -220,6 +220,7 @@ def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Cove
     namer = gap_rules.Namer(scene)
     to_lonlat = _to_lonlat(scene)
     rows = gap_rules.topology_gaps(problems, to_lonlat, namer) + gap_rules.grid_gaps(units, scene, namer, t)
+    rows += gap_rules.joint_branch_gaps(units, scene)
     frames = gap_rules.building_gaps(units, scene, namer, t) + gap_rules.organization_gaps(units, scene, namer)
     return Coverage(scene, units, topology, gap_rules.gap_frame(rows, frames))
 

@@ -25,7 +25,7 @@ class GapKind:
     kind: str
     severity: str
     label: str
-    object_type: str  # building, grid, community, organization
+    object_type: str  # building, grid, community, organization, party_org
     action: str = ""  # what to do about it, as a to-do list and a report say it
 
 
@@ -42,6 +42,7 @@ GAP_KINDS: tuple[GapKind, ...] = (
     GapKind("building_group_missing", "medium", "楼栋党小组应建未建", "building", "组建楼栋党小组"),
     GapKind("org_should_build", "high", "组织应建未建党组织", "organization", "指导组织建立党组织"),
     GapKind("org_no_work_coverage", "high", "组织工作未覆盖", "organization", "选派党建指导员"),
+    GapKind("joint_branch_invalid", "medium", "联合党支部不符合条件", "party_org", "调整联合党支部的组成"),
     GapKind("no_grid_leader", "high", "网格无网格长", "grid", "配备网格长"),
     GapKind("multiple_grid_leaders", "medium", "网格有多名网格长", "grid", "明确一名网格长"),
     GapKind("no_grid_worker", "high", "网格无网格员", "grid", "配备网格员"),
@@ -311,6 +312,24 @@ def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
             )
         )
     return rows
+
+
+def joint_branch_gaps(units: Units, scene: Scene) -> list[dict]:
+    """Rule 15 (domain.md §8.3): a joint branch whose units are too many, too far apart, in communities
+    that do not touch, or short of 3 full members, with every reason named."""
+    from gridsvc.analysis.joint_branches import check_joint_branches
+
+    return [
+        _row(
+            "joint_branch_invalid",
+            found["community"],
+            None,
+            found["party_org_id"],
+            f"{found['name'] or found['party_org_id']}不符合联合党支部的条件：{'；'.join(found['reasons'])}。",
+            found["geometry"],
+        )
+        for found in check_joint_branches(scene, units.organizations)
+    ]
 
 
 def gap_frame(rows: list[dict], frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:

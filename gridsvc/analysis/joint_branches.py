@@ -72,27 +72,65 @@ def candidate_units(organizations: pd.DataFrame, units: pd.DataFrame) -> pd.Data
     )
 
 
-def valid_group(xy: np.ndarray, members: list[int], communities: list[str], touching: set) -> list[str]:
-    """What keeps a group from being a valid joint branch (rule 15); empty when it is valid.
+def valid_group(xy: np.ndarray, members: int, communities: list[str], touching: set) -> list[str]:
+    """What keeps units at ``xy`` (metres) with ``members`` full members together from being a valid
+    joint branch (rule 15), as a person reads it; empty when it is valid.
 
-    >>> valid_group(np.array([[0, 0], [100, 0]]), [2, 1], ["c1", "c1"], set())
+    >>> valid_group(np.array([[0, 0], [100, 0]]), 3, ["c1", "c1"], set())
     []
-    >>> valid_group(np.array([[0, 0], [900, 0]]), [1, 1], ["c1", "c2"], set())
-    ['fewer than 3 full members', 'a unit is more than 500 m from every other', 'communities not adjacent']
+    >>> valid_group(np.array([[0, 0], [900, 0]]), 2, ["c1", "c2"], set())
+    ['正式党员不足3名', '有单位与组内其他单位都相距500米以上', '单位不在同一社区或相邻社区']
     """
     failing = []
-    if len(members) > MAX_UNITS:
-        failing.append(f"more than {MAX_UNITS} units")
-    if sum(members) < MEMBERS_NEEDED:
-        failing.append(f"fewer than {MEMBERS_NEEDED} full members")
+    if len(xy) > MAX_UNITS:
+        failing.append(f"超过{MAX_UNITS}个单位")
+    if members < MEMBERS_NEEDED:
+        failing.append(f"正式党员不足{MEMBERS_NEEDED}名")
     d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
     np.fill_diagonal(d, np.inf)
     if len(xy) > 1 and (d.min(axis=1) > REACH_M).any():
-        failing.append(f"a unit is more than {REACH_M:.0f} m from every other")
+        failing.append(f"有单位与组内其他单位都相距{REACH_M:.0f}米以上")
     pairs = itertools.combinations(sorted(set(communities)), 2)
     if any((a, b) not in touching for a, b in pairs):
-        failing.append("communities not adjacent")
+        failing.append("单位不在同一社区或相邻社区")
     return failing
+
+
+def check_joint_branches(scene, organizations: pd.DataFrame) -> list[dict]:
+    """Rule 15 on the stored joint branches: each one whose organizations break it, with the reasons,
+    its units and their centre (EPSG:4490). ``organizations``: the coverage's organization units. The
+    branch's own ``full_members`` counts where it is given, else its units' together."""
+    p = scene.party_orgs
+    joint = p[p["kind"] == "joint_branch"].set_index("id")
+    s = scene.scopes
+    named = s[(s["target_type"] == "organization") & s["party_org_id"].isin(joint.index)]
+    units = organizations.set_index("id")
+    if named.empty or units.empty:
+        return []
+    lonlat = scene.organizations.set_index("id").geometry
+    metric = lonlat.to_crs(scene.crs)
+    touching = _touching(scene.communities.to_crs(scene.crs))
+    out = []
+    for party_org, ids in named.groupby("party_org_id")["target_id"]:
+        ids = [i for i in dict.fromkeys(ids) if i in units.index and pd.notna(units.at[i, "community"])]
+        if not ids:
+            continue
+        own = joint["full_members"].get(party_org) if "full_members" in joint.columns else None
+        members = int(own) if own is not None and pd.notna(own) else int(units.loc[ids, "full_members"].sum())
+        xy = shapely.get_coordinates(np.asarray(metric.loc[ids], dtype=object))
+        reasons = valid_group(xy, members, list(units.loc[ids, "community"]), touching)
+        if reasons:
+            out.append(
+                {
+                    "party_org_id": party_org,
+                    "name": joint.at[party_org, "name"],
+                    "units": ids,
+                    "community": units.at[ids[0], "community"],
+                    "reasons": reasons,
+                    "geometry": shapely.centroid(shapely.MultiPoint(list(lonlat.loc[ids]))),
+                }
+            )
+    return out
 
 
 def suggest_joint_branches(candidates: pd.DataFrame, communities: pd.DataFrame) -> Suggestion:

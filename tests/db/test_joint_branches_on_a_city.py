@@ -35,7 +35,9 @@ def test_every_suggested_group_is_a_valid_joint_branch(db, settings, tmp_path):
     seen: set[str] = set()
     for g in found["groups"]:
         xy = shapely.get_coordinates(np.asarray(points.loc[g["units"]], dtype=object))
-        assert valid_group(xy, [int(members[u]) for u in g["units"]], _communities(scene, g["units"]), touching) == []
+        assert (
+            valid_group(xy, sum(int(members[u]) for u in g["units"]), _communities(scene, g["units"]), touching) == []
+        )
         assert g["members"] == sum(int(members[u]) for u in g["units"]) >= 3 and 2 <= len(g["units"]) <= 5
         assert not seen & set(g["units"])
         seen |= set(g["units"])
