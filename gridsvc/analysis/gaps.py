@@ -91,12 +91,14 @@ class Namer:
 
 def object_names(object_types, object_ids, scene: Scene) -> list:
     """What each gap is about, as people name it: a building's name or address, an organization's,
-    a grid's or a community's name; the id only where nothing names it (the gap list's ``object_name``)."""
+    a Party organization's, a grid's or a community's name; the id only where nothing names it (the
+    gap list's ``object_name``)."""
     names = {
         "building": dict(zip(scene.buildings["id"], place_names(scene.buildings), strict=True)),
         "organization": dict(zip(scene.organizations["id"], scene.organizations["name"], strict=True)),
         "grid": dict(zip(scene.grids["code"], scene.grids["name"], strict=True)),
         "community": dict(zip(scene.communities["code"], scene.communities["name"], strict=True)),
+        "party_org": dict(zip(scene.party_orgs["id"], scene.party_orgs["name"], strict=True)),
     }
     return [names.get(t, {}).get(i) or i for t, i in zip(object_types, object_ids, strict=True)]
 
