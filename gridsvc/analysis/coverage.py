@@ -16,6 +16,7 @@ import shapely
 from pyproj import Transformer
 
 from gridsvc.analysis import gaps as gap_rules
+from gridsvc.analysis import structure
 from gridsvc.analysis.alignment import Alignment, align_community, matched_households, named_alignment
 from gridsvc.analysis.metrics import ALL, CODE_LENGTH, LEVELS, METRICS, as_json, level_figures, roll_up
 from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Scene, Thresholds
@@ -220,7 +221,8 @@ def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Cove
     namer = gap_rules.Namer(scene)
     to_lonlat = _to_lonlat(scene)
     rows = gap_rules.topology_gaps(problems, to_lonlat, namer) + gap_rules.grid_gaps(units, scene, namer, t)
-    rows += gap_rules.joint_branch_gaps(units, scene)
+    rows += structure.joint_branch_gaps(units, scene)
+    rows += structure.branch_gaps(scene, structure.scope_places(scene, units).get)
     frames = gap_rules.building_gaps(units, scene, namer, t) + gap_rules.organization_gaps(units, scene, namer)
     return Coverage(scene, units, topology, gap_rules.gap_frame(rows, frames))
 

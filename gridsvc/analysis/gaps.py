@@ -43,6 +43,7 @@ GAP_KINDS: tuple[GapKind, ...] = (
     GapKind("org_should_build", "high", "组织应建未建党组织", "organization", "指导组织建立党组织"),
     GapKind("org_no_work_coverage", "high", "组织工作未覆盖", "organization", "选派党建指导员"),
     GapKind("joint_branch_invalid", "medium", "联合党支部不符合条件", "party_org", "调整联合党支部的组成"),
+    GapKind("branch_too_large", "low", "党支部党员超过50名", "party_org", "分设党支部或升格为党总支"),
     GapKind("no_grid_leader", "high", "网格无网格长", "grid", "配备网格长"),
     GapKind("multiple_grid_leaders", "medium", "网格有多名网格长", "grid", "明确一名网格长"),
     GapKind("no_grid_worker", "high", "网格无网格员", "grid", "配备网格员"),
@@ -103,7 +104,7 @@ def object_names(object_types, object_ids, scene: Scene) -> list:
     return [names.get(t, {}).get(i) or i for t, i in zip(object_types, object_ids, strict=True)]
 
 
-def _row(kind: str, community, grid, object_id, message: str, geometry, layer=None) -> dict:
+def gap_row(kind: str, community, grid, object_id, message: str, geometry, layer=None) -> dict:
     return {
         "kind": kind,
         "severity": GAP_KIND[kind].severity,
@@ -124,16 +125,16 @@ def topology_gaps(problems: list[dict], to_lonlat, n: Namer) -> list[dict]:
         geom = to_lonlat(p["geometry"])
         if p["kind"] == "grid_gap_area":
             text = f"{n.community(p['community'])}{side}网格之间有约{p['area_m2']:.0f}平方米未划入任何网格，请补划。"
-            rows.append(_row("grid_gap_area", p["community"], None, p["community"], text, geom, p["side"]))
+            rows.append(gap_row("grid_gap_area", p["community"], None, p["community"], text, geom, p["side"]))
         elif p["kind"] == "grid_overlap":
             text = f"{n.grid(p['grid'])}与{n.grid(p['other'])}重叠约{p['area_m2']:.0f}平方米，请调整边界。"
-            rows.append(_row("grid_overlap", p["community"], p["grid"], p["grid"], text, geom, p["side"]))
+            rows.append(gap_row("grid_overlap", p["community"], p["grid"], p["grid"], text, geom, p["side"]))
         elif p["kind"] == "grid_outside_community":
             text = f"{n.grid(p['grid'])}有约{p['area_m2']:.0f}平方米超出{n.community(p['community'])}边界。"
-            rows.append(_row("grid_outside_community", p["community"], p["grid"], p["grid"], text, geom, p["side"]))
+            rows.append(gap_row("grid_outside_community", p["community"], p["grid"], p["grid"], text, geom, p["side"]))
         elif p["kind"] == "bad_grid_code":
             text = f"网格编码{p['grid']}不规范：应为15位数字，前12位为所属社区编码{p['community']}。"
-            rows.append(_row("bad_grid_code", p["community"], p["grid"], p["grid"], text, geom, p["side"]))
+            rows.append(gap_row("bad_grid_code", p["community"], p["grid"], p["grid"], text, geom, p["side"]))
     return rows
 
 
@@ -228,7 +229,7 @@ def grid_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]
     for r in units.party_grids.itertuples():
         if r.branches == 0:
             rows.append(
-                _row(
+                gap_row(
                     "no_grid_branch",
                     r.community,
                     r.grid,
@@ -240,7 +241,7 @@ def grid_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]
             )
         elif r.branches > 1:
             rows.append(
-                _row(
+                gap_row(
                     "multiple_grid_branches",
                     r.community,
                     r.grid,
@@ -260,7 +261,7 @@ def grid_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]
 def _band(grids: pd.DataFrame, side: str, n: Namer, t: Thresholds, geom: dict) -> list[dict]:
     out = grids[(grids["households"] < t.households_min) | (grids["households"] > t.households_max)]
     return [
-        _row(
+        gap_row(
             "household_band",
             r.community,
             r.grid,
@@ -276,10 +277,12 @@ def _band(grids: pd.DataFrame, side: str, n: Namer, t: Thresholds, geom: dict) -
 def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
     rows = []
     if r.leaders == 0:
-        rows.append(_row("no_grid_leader", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格长。", geometry))
+        rows.append(
+            gap_row("no_grid_leader", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格长。", geometry)
+        )
     elif r.leaders > 1:
         rows.append(
-            _row(
+            gap_row(
                 "multiple_grid_leaders",
                 r.community,
                 r.grid,
@@ -289,10 +292,12 @@ def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
             )
         )
     if r.workers == 0:
-        rows.append(_row("no_grid_worker", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格员。", geometry))
+        rows.append(
+            gap_row("no_grid_worker", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格员。", geometry)
+        )
     elif r.fulltime_workers == 0 and r.urban:
         rows.append(
-            _row(
+            gap_row(
                 "no_fulltime_worker",
                 r.community,
                 r.grid,
@@ -304,7 +309,7 @@ def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
     if r.fulltime_workers > 0 and r.households / r.fulltime_workers > t.households_per_fulltime_worker:
         per = r.households / r.fulltime_workers
         rows.append(
-            _row(
+            gap_row(
                 "worker_overloaded",
                 r.community,
                 r.grid,
@@ -314,24 +319,6 @@ def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
             )
         )
     return rows
-
-
-def joint_branch_gaps(units: Units, scene: Scene) -> list[dict]:
-    """Rule 15 (domain.md §8.3): a joint branch whose units are too many, too far apart, in communities
-    that do not touch, or short of 3 full members, with every reason named."""
-    from gridsvc.analysis.joint_branches import check_joint_branches
-
-    return [
-        _row(
-            "joint_branch_invalid",
-            found["community"],
-            None,
-            found["party_org_id"],
-            f"{found['name'] or found['party_org_id']}不符合联合党支部的条件：{'；'.join(found['reasons'])}。",
-            found["geometry"],
-        )
-        for found in check_joint_branches(scene, units.organizations)
-    ]
 
 
 def gap_frame(rows: list[dict], frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:

@@ -108,7 +108,7 @@ def _people(conn: Connection, where: dict[str, str], p: dict) -> tuple:
     scopes = frame(conn, where["scopes"], p, geometry=None)
     party_orgs = frame(
         conn,
-        f"SELECT id, name, kind, parent_id, full_members FROM party_orgs WHERE {where['party_orgs']}",
+        f"SELECT id, name, kind, parent_id, full_members, probationary_members FROM party_orgs WHERE {where['party_orgs']}",
         {"ids": sorted(set(scopes["party_org_id"]))},
         geometry=None,
     )
