@@ -10,6 +10,7 @@ sums (metrics.roll_up), so the tree is the one ``gridsvc coverage`` prints, numb
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from gridsvc.analysis.metrics import CODE_LENGTH, LEVELS, as_json, roll_up
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.repository import read as repo
+from gridsvc.services import coverage as coverage_service
 from gridsvc.settings import Settings
 
 PART_LEVELS = ("district", "street")  # what a batch is cut into
@@ -83,20 +85,12 @@ def parts_of(engine, area: str | None, by: str) -> tuple[list[str], dict[str, st
     if by not in PART_LEVELS:
         raise InvalidInput(f"--by {by!r}: expected one of {', '.join(PART_LEVELS)}")
     if area is not None:
-        if level_of_area(area) == "grid":
-            raise InvalidInput(f"{area} is a grid: a batch is for a district, street or community")
+        coverage_service.check_area(area, "a batch")
     length = max(CODE_LENGTH[by], len(area or ""))
     with engine.connect() as conn:
         if area is not None and not repo.area_exists(conn, area):
             raise NotFound(f"no district, street or community with code {area!r}")
         return repo.populated_areas(conn, area or "", length), repo.area_names_to(conn, length)
-
-
-def level_of_area(code: str) -> str:
-    try:
-        return level_of(code)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
 
 
 def assemble(parts: list[Part], names: dict[str, str], area: str | None) -> dict | list[dict]:
@@ -105,6 +99,12 @@ def assemble(parts: list[Part], names: dict[str, str], area: str | None) -> dict
     summed = [p.sums for p in parts if len(p.sums)]
     sums = pd.concat(summed, ignore_index=True) if summed else pd.DataFrame()
     figures: dict[str, dict] = {}
+    children: dict[str, set[str]] = {}  # every area above the parts -> the codes one level below it
+    lengths = [CODE_LENGTH[level] for level in LEVELS]  # district, street, community, grid
+    for code in by_code:
+        chain = [n for n in lengths if n < len(code)] + [len(code)]  # e.g. 6, 9 for a street
+        for parent, child in itertools.pairwise(chain):
+            children.setdefault(code[:parent], set()).add(code[:child])
 
     def node(code: str) -> dict:
         if code in by_code:
@@ -112,21 +112,15 @@ def assemble(parts: list[Part], names: dict[str, str], area: str | None) -> dict
         level = level_of(code)
         if level not in figures:
             figures[level] = as_json(roll_up(sums, level)) if len(sums) else {}
-        children = sorted({p for p in by_code if p.startswith(code) and len(p) > len(code)})
-        children = sorted({p[: _next_length(code)] for p in children})
         return {
             "area": {"code": code, "level": level, "name": names.get(code, "")},
             "metrics": metric_values(figures[level].get(code, {}), level),
-            "children": [node(c) for c in children],
+            "children": [node(c) for c in sorted(children.get(code, ()))],
         }
 
     if area is not None:
         return node(area)
     return [node(d) for d in sorted({p[: CODE_LENGTH["district"]] for p in by_code})]
-
-
-def _next_length(code: str) -> int:
-    return next(n for n in sorted(CODE_LENGTH.values()) if n > len(code))
 
 
 @dataclass
