@@ -259,7 +259,7 @@ def grid_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]
 
 
 def _band(grids: pd.DataFrame, side: str, n: Namer, t: Thresholds, geom: dict) -> list[dict]:
-    out = grids[(grids["households"] < t.households_min) | (grids["households"] > t.households_max)]
+    out = grids[t.outside_band(grids["households"])]
     return [
         gap_row(
             "household_band",

@@ -124,7 +124,7 @@ def _grids(coverage, community: str, side: str) -> int:
 def _outside_band(coverage, community: str, side: str, limits: Thresholds) -> int:
     grids = _units(coverage, side)
     households = grids.loc[grids["community"] == community, "households"]
-    return int(((households < limits.households_min) | (households > limits.households_max)).sum())
+    return int(limits.outside_band(households).sum())
 
 
 def _metric(before, after, community: str, key: str) -> tuple:

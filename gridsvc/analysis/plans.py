@@ -90,7 +90,7 @@ def validate_plan(
     households = pd.Series(buildings_m["households"].fillna(0).to_numpy(float)).groupby(codes).sum()
     for code, community, geom in zip(grids["code"], grids["community_code"], grids.geometry, strict=True):
         h = float(households.get(code, 0.0))
-        if not thresholds.households_min <= h <= thresholds.households_max:
+        if thresholds.band(h) != "within":
             problems.append(_problem("households_out_of_band", community, code, None, h, geom))
     grid_of = dict(zip(buildings_m["id"], codes, strict=True))
     for group, members in groups.items():

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import CRS
 
@@ -33,6 +34,21 @@ class Thresholds:
     building_group_min_members: int = 3  # rule 8
     org_should_build_members: int = 3  # rule 6
     households_per_fulltime_worker: int = 500  # rule 12
+
+    def band(self, households: float) -> str:
+        """Where a grid's households fall against rule 4's band: below, within or above.
+
+        >>> Thresholds().band(299), Thresholds().band(300), Thresholds().band(500), Thresholds().band(501)
+        ('below', 'within', 'within', 'above')
+        """
+        if households < self.households_min:
+            return "below"
+        return "above" if households > self.households_max else "within"
+
+    def outside_band(self, households) -> np.ndarray:
+        """Rule 4 for many grids at once: which households (an array) fall outside the band."""
+        h = np.asarray(households)
+        return (h < self.households_min) | (h > self.households_max)
 
 
 @dataclass

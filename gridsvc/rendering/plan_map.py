@@ -30,17 +30,6 @@ class PlanMapData:
     osm: bool
 
 
-def band(households: int, limits: Thresholds) -> str:
-    """below | within | above the household band (domain.md rule 4).
-
-    >>> band(299, Thresholds()), band(300, Thresholds()), band(501, Thresholds())
-    ('below', 'within', 'above')
-    """
-    if households < limits.households_min:
-        return "below"
-    return "above" if households > limits.households_max else "within"
-
-
 def plan_map(data: PlanMapData, basemap: Basemap | None = None) -> folium.Map:
     basemap = basemap or Basemap()
     colours = style()["plan"]
@@ -65,7 +54,7 @@ def plan_map(data: PlanMapData, basemap: Basemap | None = None) -> folium.Map:
         tooltip=folium.GeoJsonTooltip(fields=["网格", "图层"]),
     ).add_to(m)
     grids = for_display(data.grids, basemap).copy()
-    grids["band"] = [band(int(h), data.limits) for h in grids["households"]]
+    grids["band"] = [data.limits.band(h) for h in grids["households"]]
     grids["网格"] = grids["name"].fillna("") + "（" + grids["code"] + "）"
     grids["户数"] = [f"{int(h):,}户" for h in grids["households"]]
     grids["gs_kind"] = "plan_grid"
