@@ -130,8 +130,8 @@ def alignment_text(result) -> str:
     )
     pairs = [
         [
-            _grid(p["party"], p.get("party_name")),
-            _grid(p["governance"], p.get("governance_name")),
+            grid_name(p["party"], p.get("party_name")),
+            grid_name(p["governance"], p.get("governance_name")),
             f"{p['households']:,}",
             f"{p['iou']:.2f}",
         ]
@@ -142,7 +142,7 @@ def alignment_text(result) -> str:
         lines += [
             "",
             "未配对网格："
-            + "、".join(f"{_grid(u['grid'], u.get('name'))}（{LAYER_LABEL[u['side']]}）" for u in result.unmatched),
+            + "、".join(f"{grid_name(u['grid'], u.get('name'))}（{LAYER_LABEL[u['side']]}）" for u in result.unmatched),
         ]
     moves = [
         [
@@ -163,8 +163,12 @@ def alignment_text(result) -> str:
     return "\n".join(lines)
 
 
-def _grid(code: str, name: str | None) -> str:
-    """A grid as people name it, with its code (which they need to find it in the ledgers)."""
+def grid_name(code: str, name: str | None) -> str:
+    """A grid as people name it, with its code (which they need to find it in the ledgers).
+
+    >>> grid_name("320199001001001", "安康1格"), grid_name("320199001001002", None)
+    ('安康1格（320199001001001）', '320199001001002')
+    """
     return f"{name}（{code}）" if name else code
 
 

@@ -13,7 +13,7 @@ import geopandas as gpd
 from gridsvc.analysis.scene import Thresholds, place_names
 from gridsvc.rendering.alignment_map import Swipe
 from gridsvc.rendering.common import Basemap, for_display, geojson, legend, new_map, notices, panel, style, total_bounds
-from gridsvc.textual import score
+from gridsvc.textual import grid_name, score
 
 
 @dataclass
@@ -23,7 +23,7 @@ class PlanMapData:
     live: gpd.GeoDataFrame  # today's grids of those communities: code, name, layer, geometry
     grids: gpd.GeoDataFrame  # the plan's grids: code, name, households, geometry
     buildings: gpd.GeoDataFrame  # id, name, address, geometry, change (None: stays; else the sentence)
-    problems: gpd.GeoDataFrame  # rule, severity, message, grid, geometry (EPSG:4490)
+    problems: gpd.GeoDataFrame  # rule, severity, message, grid, geometry (EPSG:4490; None where it has no place)
     scores: list[dict]  # plans.scores rows, with their figures
     limits: Thresholds
     generated: bool
@@ -38,7 +38,7 @@ def plan_map(data: PlanMapData, basemap: Basemap | None = None) -> folium.Map:
     folium.map.CustomPane("gs_plan", z_index=410).add_to(m)
     folium.map.CustomPane("gs_live", z_index=405).add_to(m)
     live = for_display(data.live, basemap).copy()
-    live["网格"] = live["name"].fillna("") + "（" + live["code"] + "）"
+    live["网格"] = [grid_name(c, n) for c, n in zip(live["code"], live["name"], strict=True)]
     live["图层"] = [layers[x]["label"] for x in live["layer"]]
     live["gs_kind"] = "live_grid"
     folium.GeoJson(
@@ -55,7 +55,7 @@ def plan_map(data: PlanMapData, basemap: Basemap | None = None) -> folium.Map:
     ).add_to(m)
     grids = for_display(data.grids, basemap).copy()
     grids["band"] = [data.limits.band(h) for h in grids["households"]]
-    grids["网格"] = grids["name"].fillna("") + "（" + grids["code"] + "）"
+    grids["网格"] = [grid_name(c, n) for c, n in zip(grids["code"], grids["name"], strict=True)]
     grids["户数"] = [f"{int(h):,}户" for h in grids["households"]]
     grids["gs_kind"] = "plan_grid"
     folium.GeoJson(
@@ -109,9 +109,10 @@ def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame) -> None:
 
 
 def _problems(m: folium.Map, problems: gpd.GeoDataFrame) -> None:
-    if problems.empty:
+    """The problems that have a place (the summary counts them all)."""
+    p = problems[problems.geometry.notna() & ~problems.geometry.is_empty].copy()
+    if p.empty:
         return
-    p = problems.copy()
     p["问题"] = p["message"]
     p["网格"] = p["grid"].fillna("—")
     p["级别"] = p["severity"].map({"error": "错误（不能生效）", "warning": "提醒"})

@@ -266,7 +266,7 @@ def plan_map_html(
         live,
         planned,
         buildings,
-        problems[problems.geometry.notna() & ~problems.geometry.is_empty],
+        problems,
         plans.score_rows(checked, limits),
         limits,
         scene.generated,
@@ -284,9 +284,10 @@ def _plan_id(plan_id: str | int) -> int:
 
 def _change(building: dict, names: dict) -> str:
     """'党建网格 P2（…002）→ G1（…003）；10户' for a building of the plan's diff."""
+    from gridsvc.textual import grid_name
 
     def grid(code):
-        return "无" if code is None else f"{names.get(code) or ''}（{code}）"
+        return "无" if code is None else grid_name(code, names.get(code))
 
     moves = [
         f"{word}网格 {grid(old)} → {grid(new)}"

@@ -106,6 +106,9 @@ def test_plan_map_in_browser(server, browser):
         summary = page.locator(".gs-summary").inner_text()
         assert "<b>方案</b>\"'" in summary  # the stored name as text, not markup
         assert "现状、方案与最好可能" in summary and "两网融合率（按户）" in summary
+        errors = sum(p["severity"] == "error" for p in checked.problems)
+        warnings = len(checked.problems) - errors  # a split Party group has no place, and counts too
+        assert f"错误 {errors} 个、提醒 {warnings} 个" in summary
         before = page.evaluate("() => document.querySelector('.leaflet-gs_plan-pane').style.clip")
         page.locator("#gs-swipe").fill("20")
         after = page.evaluate("() => document.querySelector('.leaflet-gs_plan-pane').style.clip")
