@@ -222,7 +222,7 @@ def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Cove
     to_lonlat = _to_lonlat(scene)
     rows = gap_rules.topology_gaps(problems, to_lonlat, namer) + gap_rules.grid_gaps(units, scene, namer, t)
     rows += structure.joint_branch_gaps(units, scene)
-    rows += structure.branch_gaps(scene, structure.scope_places(scene, units).get)
+    rows += structure.branch_gaps(scene, units)
     frames = gap_rules.building_gaps(units, scene, namer, t) + gap_rules.organization_gaps(units, scene, namer)
     return Coverage(scene, units, topology, gap_rules.gap_frame(rows, frames))
 

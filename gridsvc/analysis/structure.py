@@ -33,55 +33,53 @@ BRANCH_MAX_MEMBERS = 50  # domain.md rule 7 (§8.3 rule 14): a branch normally h
 BRANCH_KINDS = ("branch", "joint_branch")
 
 
-def scope_places(scene: Scene, units: Units) -> dict[str, tuple]:
-    """Where each Party organization is, for a gap about it: (community, point in EPSG:4490) of the
-    first target its scope names that the scene holds (a grid, building, organization or community)."""
-    b, o = units.buildings, units.organizations
+def scope_places(scene: Scene, units: Units, party_orgs: set[str]) -> dict[str, tuple]:
+    """Where each of ``party_orgs`` is, for a gap about it: (community, point in EPSG:4490) of the
+    first target its scope names that the scene holds (a grid, building, organization or community).
+    Only their own targets are looked up: this runs with every coverage."""
+    s = scene.scopes[scene.scopes["party_org_id"].isin(party_orgs)]
+    wanted = set(s["target_id"])
+    g = scene.grids[scene.grids["code"].isin(wanted)]
+    c = scene.communities[scene.communities["code"].isin(wanted)]
+    b = units.buildings["id"].isin(wanted).to_numpy()
+    o = units.organizations["id"].isin(wanted).to_numpy()
     places = {
-        "grid": dict(
-            zip(
-                scene.grids["code"],
-                zip(scene.grids["community_code"], shapely.point_on_surface(scene.grids.geometry.values), strict=True),
-                strict=True,
-            )
-        ),
-        "building": dict(zip(b["id"], zip(b["community"], scene.buildings["rep_point"], strict=True), strict=True)),
-        "organization": dict(zip(o["id"], zip(o["community"], scene.organizations.geometry, strict=True), strict=True)),
-        "community": dict(
-            zip(
-                scene.communities["code"],
-                zip(
-                    scene.communities["code"], shapely.point_on_surface(scene.communities.geometry.values), strict=True
-                ),
-                strict=True,
-            )
+        "grid": _places(g["code"], g["community_code"], shapely.point_on_surface(g.geometry.values)),
+        "community": _places(c["code"], c["code"], shapely.point_on_surface(c.geometry.values)),
+        "building": _places(units.buildings["id"][b], units.buildings["community"][b], scene.buildings["rep_point"][b]),
+        "organization": _places(
+            units.organizations["id"][o], units.organizations["community"][o], scene.organizations.geometry[o]
         ),
     }
     out: dict[str, tuple] = {}
-    for party_org, kind, target in zip(
-        scene.scopes["party_org_id"], scene.scopes["target_type"], scene.scopes["target_id"], strict=True
-    ):
+    for party_org, kind, target in zip(s["party_org_id"], s["target_type"], s["target_id"], strict=True):
         place = places.get(kind, {}).get(target)
         if party_org not in out and place is not None and isinstance(place[0], str):
             out[party_org] = place
     return out
 
 
-def branch_gaps(scene: Scene, where) -> list[dict]:
+def _places(ids, communities, points) -> dict:
+    return dict(zip(ids, zip(communities, points, strict=True), strict=True))
+
+
+def branch_gaps(scene: Scene, units: Units) -> list[dict]:
     """Rule 14: a branch (or joint branch) with more than 50 members, full and probationary together,
-    placed where its scope's first target is (``where(party_org_id)``: (community, point) or None)."""
+    placed where its scope's first target is."""
     p = scene.party_orgs
     members = pd.Series(0, index=p.index)
     for column in ("full_members", "probationary_members"):  # a hand-made scene may have neither
         if column in p.columns:
             members = members + p[column].fillna(0).astype(int)
+    large = ((members > BRANCH_MAX_MEMBERS) & p["kind"].isin(BRANCH_KINDS)).to_numpy()
+    if not large.any():
+        return []
+    where = scope_places(scene, units, set(p["id"][large]))
     rows = []
-    for party_org, name, count in zip(p["id"], p["name"], members, strict=True):
-        if count <= BRANCH_MAX_MEMBERS or p.loc[p["id"] == party_org, "kind"].iat[0] not in BRANCH_KINDS:
+    for party_org, name, count in zip(p["id"][large], p["name"][large], members[large], strict=True):
+        if party_org not in where:
             continue
-        place = where(party_org)
-        if place is None:
-            continue
+        community, point = where[party_org]
         text = f"{name or party_org}有党员{count}名，超过{BRANCH_MAX_MEMBERS}名，宜分设党支部或成立党总支。"
-        rows.append(gap_row("branch_too_large", place[0], None, party_org, text, place[1]))
+        rows.append(gap_row("branch_too_large", community, None, party_org, text, point))
     return rows
