@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+import geopandas as gpd
 from sqlalchemy import Engine
 
 from gridsvc.analysis.joint_branches import (
@@ -33,10 +33,8 @@ def joint_branches(engine: Engine, area: str, limits: Thresholds | None = None) 
     coverage_service.check_area(area, "a joint-branch suggestion")
     cov = coverage_service.coverage(engine, area, limits=limits)
     scene = cov.scene
-    units = candidate_units(scene.organizations, cov.units.organizations)
-    inside = [isinstance(c, str) and c.startswith(area) for c in units["community"]]  # none: an empty frame
-    units = units.loc[np.array(inside, dtype=bool)].reset_index(drop=True)
-    metric = units.assign(geometry=gpd_to(units["geometry"], scene.crs))
+    units = candidate_units(scene.organizations, cov.units.organizations)  # the scene holds just the area
+    metric = units.assign(geometry=gpd.GeoSeries(list(units["geometry"]), crs=4490).to_crs(scene.crs).to_numpy())
     communities = scene.communities.to_crs(scene.crs)
     found = suggest_joint_branches(metric, communities)
     names = dict(zip(units["id"], units["name"], strict=True))
@@ -50,10 +48,3 @@ def joint_branches(engine: Engine, area: str, limits: Thresholds | None = None) 
         "optimal": found.optimal,
         "method": METHOD,
     }
-
-
-def gpd_to(points, crs):
-    """Lon/lat points (EPSG:4490) in ``crs``."""
-    import geopandas as gpd
-
-    return gpd.GeoSeries(list(points), crs=4490).to_crs(crs).to_numpy()
