@@ -84,11 +84,12 @@ FIGURES: tuple[Figure, ...] = (
 )
 
 
-def score_figures(before, after, community: str, moved: dict[str, int], bound: int, limits: Thresholds) -> list[dict]:
-    """Each figure of :data:`FIGURES` for ``community``: ``before`` and ``after`` are the coverage of
-    today and with the plan; ``moved`` the households moved off each layer; ``bound`` the households
-    the two layers disagree on today."""
-    households = int(before.units.buildings.loc[before.units.buildings["community"] == community, "households"].sum())
+def score_figures(
+    before, after, community: str, households: int, moved: dict[str, int], bound: int, limits: Thresholds
+) -> list[dict]:
+    """Each figure of :data:`FIGURES` for ``community`` (of ``households``): ``before`` and ``after``
+    are the coverage of today and with the plan; ``moved`` the households moved off each layer;
+    ``bound`` the households the two layers disagree on today."""
     least_outside = 1 if 0 < households < limits.households_min else 0
     values = {}
     for side in SIDES:

@@ -389,7 +389,9 @@ def score_rows(checked: Review, limits: Thresholds) -> list[dict]:
                 + WEIGHTS.party * moved["moved_from_party"]
                 + WEIGHTS.grid * changed,
                 "problems": counts,
-                "figures": score_figures(checked.before, checked.after, community, moved, bound, limits),
+                "figures": score_figures(
+                    checked.before, checked.after, community, int(live["households"].sum()), moved, bound, limits
+                ),
             }
         )
     return out
