@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import time
+from collections.abc import Iterator
 
 import click
 
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
 from gridsvc.errors import InvalidInput
+from gridsvc.labels import LEVEL_LABEL
 from gridsvc.services import coverage as coverage_service
 from gridsvc.services.batch import PART_LEVELS
 from gridsvc.settings import Settings
@@ -50,7 +53,7 @@ def batch_coverage_(
     if scheduler and local_workers:
         raise InvalidInput("--scheduler and --local-workers: give one of them (workers elsewhere, or here)")
     work = prepare(settings, area, by)
-    click.echo(f"共 {len(work.codes)} 块（按{_BY[by]}），开始计算……", err=True)
+    click.echo(f"共 {len(work.codes)} 块（按{LEVEL_LABEL[by]}），开始计算……", err=True)
     started = time.perf_counter()
 
     def progress(done: int, total: int, part) -> None:
@@ -70,37 +73,25 @@ def batch_coverage_(
         click.echo(coverage_text(node, generated))
 
 
-_BY = {"district": "区", "street": "街道"}
+@contextlib.contextmanager
+def _client(address: str | None, workers: int | None) -> Iterator:
+    """A Dask client on the scheduler at ``address``, or on ``workers`` processes started here (one
+    per core by default), closed afterwards."""
+    from distributed import Client, LocalCluster
 
-
-class _client:
-    """A Dask client on the scheduler at ``address``, or on ``workers`` processes started here."""
-
-    def __init__(self, address: str | None, workers: int | None):
-        self.address, self.workers = address, workers or os.cpu_count() or 1
-        self.cluster = self.client = None
-
-    def __enter__(self):
-        from distributed import Client, LocalCluster
-
+    if address:
         try:
-            if self.address:
-                self.client = Client(self.address, timeout="10s")
-            else:
-                self.cluster = LocalCluster(
-                    n_workers=self.workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
-                self.client = Client(self.cluster)
+            client = Client(address, timeout="10s")
         except OSError as exc:
-            raise InvalidInput(f"--scheduler {self.address}: cannot reach the Dask scheduler ({exc})") from None
-        return self.client
-
-    def __exit__(self, *exc):
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+            raise InvalidInput(f"--scheduler {address}: cannot reach the Dask scheduler ({exc})") from None
+        with client:
+            yield client
+        return
+    processes = workers or os.cpu_count() or 1
+    with (
+        LocalCluster(
+            n_workers=processes, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
+        ) as c,
+        Client(c) as client,
+    ):
+        yield client

@@ -20,7 +20,7 @@ from jinja2 import Template
 
 from gridsvc.analysis.gaps import GAP_KIND
 from gridsvc.analysis.metrics import HEADLINE, LABELS, METRIC_BY_KEY, METRICS
-from gridsvc.labels import USE_LABEL
+from gridsvc.labels import LEVEL_LABEL, USE_LABEL
 from gridsvc.rendering import edit_forms
 from gridsvc.rendering.common import (
     Basemap,
@@ -250,7 +250,7 @@ def _per_grid(gaps: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, kind: str) -> gpd
 
 
 def _summary(m: folium.Map, data: CoverageMapData) -> None:
-    level = {"district": "区", "street": "街道", "community": "社区"}[data.area["level"]]
+    level = LEVEL_LABEL[data.area["level"]]
     counts = data.gaps.groupby("kind").size().sort_values(ascending=False)
     gaps = "".join(f"<li>{GAP_KIND[k].label}：{n}</li>" for k, n in counts.items())
     shown = {k: data.metrics[k] for k in SUMMARY_KEYS if k in data.metrics}
