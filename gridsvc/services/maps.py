@@ -168,7 +168,7 @@ def coverage_map_html(
         scene.osm,
         tiles_url,
     )
-    if joint_branches if joint_branches is not None else len(area) > 6:
+    if joint_branches if joint_branches is not None else data.area["level"] != "district":
         data.joint_branches = joint_branch_features(engine, area, scene, limits)
     if editable:
         liaisons = scene.staff[scene.staff["role"] == "liaison"].sort_values("name")
