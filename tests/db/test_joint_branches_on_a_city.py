@@ -4,6 +4,7 @@ the command line and the API answer the same, and bad input is a clear refusal."
 
 from __future__ import annotations
 
+import html
 import json
 
 import numpy as np
@@ -76,11 +77,16 @@ def test_the_coverage_map_draws_the_suggestions(db, tmp_path):
     from tests import coverage_scene as s
     from tests import scenes
 
-    imports.import_file(db, scenes.write(tmp_path / "scene.gpkg", s.frames()))
+    layers = s.frames()
+    payload = '<img src=x onerror="alert(1)">组织6'  # a stored name must reach the popup as text
+    layers["organizations"].loc[layers["organizations"]["id"] == "o6", "name"] = payload
+    imports.import_file(db, scenes.write(tmp_path / "scene.gpkg", layers))
     found = suggestions.joint_branches(db, s.C2)
     assert [g["units"] for g in found["groups"]] == [["o4", "o5", "o6"]] and found["unplaceable"] == []
     page = maps.coverage_map_html(db, s.C2, Basemap())
-    assert shows(page, "联合党支部建议1：组织4、组织5、组织6；正式党员3名") and shows(page, "联合党支部建议")
+    popup = f"联合党支部建议1：组织4、组织5、{html.escape(payload)}；正式党员3名"
+    assert json.dumps(popup)[1:-1].replace("&", "\\u0026") in page  # escaped once, as folium writes JSON
+    assert "<img src=x" not in page and shows(page, "联合党支部建议")
     nobody = suggestions.joint_branches(db, s.C1)  # o1 has its own branch, o2 is in a joint one
     assert (nobody["units"], nobody["groups"], nobody["unplaceable"]) == (0, [], [])
     assert not shows(maps.coverage_map_html(db, s.C1, Basemap()), "联合党支部建议1")  # (it raised before)
