@@ -295,3 +295,15 @@ def households_moved(buildings: pd.DataFrame, layout: str) -> dict[str, int]:
         "moved_from_governance": total - kept_households(buildings, layout, "governance_grid"),
         "moved_from_party": total - kept_households(buildings, layout, "party_grid"),
     }
+
+
+def free_codes(taken: set[str], community: str, count: int) -> list[str]:
+    """The first ``count`` grid codes of ``community`` not in ``taken`` (community + 3-digit sequence)."""
+    out = []
+    for n in np.arange(1, 1000):
+        code = f"{community}{n:03d}"
+        if code not in taken:
+            out.append(code)
+            if len(out) == count:
+                break
+    return out

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from gridsvc import __version__
-from gridsvc.api import auth, edits, errors, guard, maps, ogc, pages, plans, reports, routes
+from gridsvc.api import auth, edits, errors, guard, maps, ogc, pages, plans, reports, routes, workbench
 from gridsvc.rendering import assets
 from gridsvc.settings import Settings
 
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(edits.router)
     app.include_router(plans.router)
+    app.include_router(workbench.router)
     app.include_router(reports.router)
     app.include_router(maps.router)
     app.include_router(maps.tiles)

@@ -78,7 +78,10 @@ def plan_page(
     the buildings that change grid, the plan's problems and its scores. Row-level security decides
     which plans a caller sees: another's plan is a 404."""
     base = maps.basemap_from(who.settings, basemap)
-    return _served(maps.plan_map_html(who.db, plan_id, base, inline=False, limits=who.limits), base)
+    page = maps.plan_map_html(
+        who.db, plan_id, base, inline=False, limits=who.limits, editable=who.principal.may("plan")
+    )
+    return _served(page, base)
 
 
 @router.get("/grids/{code}", response_class=HTMLResponse, summary="The grid leader's map of one grid")

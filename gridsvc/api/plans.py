@@ -25,7 +25,7 @@ class PlanRequest(BaseModel):
     """A new plan: from the governance grids, the automatic proposal, or the GeoJSON given."""
 
     communities: list[str] = Field(min_length=1, examples=[["320199001002"]])
-    origin: schemas.PlanOrigin
+    origin: schemas.NewPlanOrigin
     name: str | None = None
     layer: schemas.Layer = "unified"
     grids: dict | None = Field(default=None, description="GeoJSON FeatureCollection (lon/lat) when origin is upload")

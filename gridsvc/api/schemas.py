@@ -31,6 +31,7 @@ PartyOrgKind = Literal[PARTY_ORG_KINDS]  # type: ignore[valid-type]
 StaffRole = Literal[STAFF_ROLES]  # type: ignore[valid-type]
 AssignmentTarget = Literal[ASSIGNMENT_TARGETS]  # type: ignore[valid-type]
 PlanOrigin = Literal[PLAN_ORIGINS]  # type: ignore[valid-type]
+NewPlanOrigin = Literal["upload", "adopt_governance", "proposal"]  # a workbench version comes from editing one
 PlanStatus = Literal[PLAN_STATUSES]  # type: ignore[valid-type]
 GapKind = Literal[tuple(GAP_KIND)]  # type: ignore[valid-type]
 Severity = Literal[tuple(SEVERITY_LABEL)]  # type: ignore[valid-type]
@@ -193,6 +194,37 @@ class Plan(Open):
 
 class PlanCreated(Open):
     id: int
+
+
+class PlanVersion(Open):
+    id: int
+    version: int
+    parent: int
+
+
+class WorkbenchPanel(Open):
+    grids: list[dict[str, Any]]
+    outside_band: int
+    in_pieces: list[str]
+    split_groups: list[dict[str, Any]]
+    alignment_rate: float | None
+    moved_from_governance: int
+    moved_from_party: int
+    buildings_changed: list[str]
+    households_changed: int
+
+
+class WorkbenchPreview(Open):
+    grids: FeatureCollection
+    grid_of: dict[str, str] = Field(description="building id -> grid code, for every building the edits moved")
+    panel: WorkbenchPanel
+
+
+class WorkbenchStart(Open):
+    plan: dict[str, Any]
+    buildings: FeatureCollection
+    grids: FeatureCollection
+    panel: WorkbenchPanel
 
 
 class PlanShown(Plan):

@@ -40,7 +40,7 @@ SCOPE_TARGETS = ("grid", "building", "organization", "community")
 STAFF_ROLES = ("grid_leader", "grid_worker", "building_leader", "liaison")
 ASSIGNMENT_TARGETS = ("grid", "building", "organization")
 SOURCES = ("import", "generated", "osm")
-PLAN_ORIGINS = ("upload", "adopt_governance", "proposal")
+PLAN_ORIGINS = ("upload", "adopt_governance", "proposal", "workbench")
 PLAN_STATUSES = ("draft", "applied")
 
 
@@ -317,6 +317,8 @@ class Plan(Base):
     effective: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
     outcome = mapped_column(JSONB, nullable=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"), index=True)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class PlanGrid(Base):

@@ -11,6 +11,7 @@ import folium
 import geopandas as gpd
 
 from gridsvc.analysis.scene import Thresholds, place_names
+from gridsvc.rendering import workbench
 from gridsvc.rendering.alignment_map import Swipe
 from gridsvc.rendering.common import Basemap, for_display, geojson, legend, new_map, notices, panel, style, total_bounds
 from gridsvc.textual import grid_name, score
@@ -28,6 +29,7 @@ class PlanMapData:
     limits: Thresholds
     generated: bool
     osm: bool
+    editable: bool = False  # the caller may plan: the workbench's tools are on the page
 
 
 def plan_map(data: PlanMapData, basemap: Basemap | None = None) -> folium.Map:
@@ -83,6 +85,15 @@ def plan_map(data: PlanMapData, basemap: Basemap | None = None) -> folium.Map:
         + [(layers[k]["stroke"], "现状" + layers[k]["label"]) for k in ("party", "governance")],
     )
     m.add_child(Swipe("gs_plan", "gs_live"))
+    if data.editable and basemap.datum != "gcj02":  # the workbench draws lon/lat as stored
+        m.get_root().header.add_child(folium.Element(workbench.CSS))
+        m.add_child(
+            workbench.Workbench(
+                int(data.plan["id"]),
+                {k: colours[k]["fill"] for k in workbench.BAND_LABEL},
+                (data.limits.households_min, data.limits.households_max),
+            )
+        )
     notices(m, data.generated, data.osm)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

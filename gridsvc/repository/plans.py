@@ -7,7 +7,6 @@ import datetime as dt
 import json
 
 import geopandas as gpd
-import numpy as np
 import shapely
 from sqlalchemy import Connection, text
 
@@ -16,7 +15,7 @@ from gridsvc.repository.read import frame
 from gridsvc.repository.write import to_multi
 
 PLAN_COLUMNS = """p.id, p.name, p.communities, p.layer, p.origin, p.status, p.created_at, p.applied_at, p.effective,
-                  p.note, (SELECT count(*) FROM plan_grids g WHERE g.plan_id = p.id) AS grids"""
+                  p.note, p.parent_id, p.version, (SELECT count(*) FROM plan_grids g WHERE g.plan_id = p.id) AS grids"""
 
 
 def insert_plan(
@@ -27,12 +26,23 @@ def insert_plan(
     origin: str,
     grids: gpd.GeoDataFrame,
     note: str | None = None,
+    parent: int | None = None,
+    version: int = 1,
 ) -> int:
-    """Store a draft plan and its grids (EPSG:4490: code, community_code, name, urban, geometry)."""
+    """Store a draft plan and its grids (EPSG:4490: code, community_code, name, urban, geometry);
+    ``parent``: the plan it is a version of (the workbench's edits)."""
     plan_id = conn.scalar(
-        text("""INSERT INTO plans (name, communities, layer, origin, note)
-                                  VALUES (:name, :communities, :layer, :origin, :note) RETURNING id"""),
-        {"name": name, "communities": communities, "layer": layer, "origin": origin, "note": note},
+        text("""INSERT INTO plans (name, communities, layer, origin, note, parent_id, version)
+                VALUES (:name, :communities, :layer, :origin, :note, :parent, :version) RETURNING id"""),
+        {
+            "name": name,
+            "communities": communities,
+            "layer": layer,
+            "origin": origin,
+            "note": note,
+            "parent": parent,
+            "version": version,
+        },
     )
     wkb = shapely.to_wkb(to_multi(grids.geometry.values.to_numpy()), hex=True)
     rows = [
@@ -68,6 +78,24 @@ def plan(conn: Connection, plan_id: int, lock: bool = False) -> dict | None:
     sql = f"SELECT {PLAN_COLUMNS}, p.outcome FROM plans p WHERE p.id = :id" + (" FOR UPDATE" if lock else "")
     row = conn.execute(text(sql), {"id": plan_id}).first()
     return dict(row._mapping) if row else None
+
+
+def versions(conn: Connection, plan_id: int) -> list[dict]:
+    """The versions around ``plan_id``: its ancestors, itself and its descendants, oldest first."""
+    rows = conn.execute(
+        text(f"""
+        WITH RECURSIVE up AS (
+            SELECT id, parent_id FROM plans WHERE id = :id
+            UNION SELECT p.id, p.parent_id FROM plans p JOIN up ON p.id = up.parent_id),
+        root AS (SELECT id FROM up WHERE parent_id IS NULL OR parent_id NOT IN (SELECT id FROM plans)),
+        down AS (
+            SELECT id FROM plans WHERE id IN (SELECT id FROM root)
+            UNION SELECT p.id FROM plans p JOIN down ON p.parent_id = down.id)
+        SELECT {PLAN_COLUMNS} FROM plans p WHERE p.id IN (SELECT id FROM down UNION SELECT id FROM up)
+        ORDER BY p.version, p.id"""),
+        {"id": plan_id},
+    )
+    return [dict(r._mapping) for r in rows]
 
 
 def plan_grids(conn: Connection, plan_id: int) -> gpd.GeoDataFrame:
@@ -184,15 +212,3 @@ def used_codes(conn: Connection, communities: list[str]) -> set[str]:
             text("SELECT code FROM grids WHERE valid_to IS NULL AND community_code = ANY(:c)"), {"c": communities}
         ).scalars()
     )
-
-
-def free_codes(taken: set[str], community: str, count: int) -> list[str]:
-    """The first ``count`` grid codes of ``community`` not in ``taken`` (community + 3-digit sequence)."""
-    out = []
-    for n in np.arange(1, 1000):
-        code = f"{community}{n:03d}"
-        if code not in taken:
-            out.append(code)
-            if len(out) == count:
-                break
-    return out

@@ -227,7 +227,12 @@ def alignment_map_html(
 
 
 def plan_map_html(
-    engine: Engine, plan_id: str | int, basemap: Basemap, inline: bool = True, limits: Thresholds | None = None
+    engine: Engine,
+    plan_id: str | int,
+    basemap: Basemap,
+    inline: bool = True,
+    limits: Thresholds | None = None,
+    editable: bool = False,
 ) -> str:
     """The plan map of plan ``plan_id`` as an HTML page: the plan over today's layers, with its
     buildings that change grid, its problems and its scores."""
@@ -271,6 +276,7 @@ def plan_map_html(
         limits,
         scene.generated,
         scene.osm,
+        editable,
     )
     return finalize(plan_map(data, basemap).get_root().render(), inline=inline)
 

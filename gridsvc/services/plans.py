@@ -98,7 +98,7 @@ def create_from_frame(
         taken = repo.used_codes(conn, sorted(set(raw["community_code"])))
     for community, rows in raw[missing].groupby("community_code"):
         keep = taken - _replaced_codes(engine, [community], layer) | set(raw["code"].dropna().astype(str))
-        free = repo.free_codes(keep, community, len(rows))
+        free = rules.free_codes(keep, community, len(rows))
         if len(free) < len(rows):
             raise InvalidInput(
                 f"{source}: {len(rows)} grids of community {community} have no code and only "

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
-from gridsvc.analysis.plans import tidy_layer
+from gridsvc.analysis.plans import free_codes, tidy_layer
 from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Thresholds
 from gridsvc.errors import InvalidInput
 from gridsvc.repository import plans as repo
@@ -132,7 +132,7 @@ def _layout_grids(layout, data, coverage: Coverage) -> pd.DataFrame:
     """The layout's grids with codes: a grid anchored on a live grid keeps that code; new ones get free codes."""
     names = dict(zip(coverage.scene.grids["code"], coverage.scene.grids["name"], strict=True))
     anchored = {layout.candidates[k].anchor for k in layout.geoms} - {None}
-    fresh = iter(repo.free_codes(set(data.party_grids) | set(data.governance_grids), data.community, len(layout.geoms)))
+    fresh = iter(free_codes(set(data.party_grids) | set(data.governance_grids), data.community, len(layout.geoms)))
     rows = []
     for k, geom in sorted(layout.geoms.items()):
         anchor = layout.candidates[k].anchor

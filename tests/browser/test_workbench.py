@@ -1,0 +1,217 @@
+"""Issue 17, item 2: the planner's workbench in Chromium (outside requests refused). On an adopted
+plan a planner lassoes buildings of one grid next to another and moves them there, sees the
+households and the alignment change in the panel, undoes it, redoes it, splits a grid along a drawn
+line, merges two grids and saves; the saved version validates, the buildings that changed grid are
+exactly those the edits moved, and the same edits sent through the API give the same plan."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+from gridsvc.analysis.scene import Thresholds
+from gridsvc.services import plans, workbench
+from gridsvc.api.auth import COOKIE
+from gridsvc.services import users
+from tests.browser.serving import SHOTS, refuse_outside, wait_for_map
+
+MAP = """() => { for (const k of Object.keys(window)) if (k.startsWith("map_") && window[k] instanceof L.Map) return k; }"""
+
+
+def _point(page, map_name: str, lon: float, lat: float) -> tuple[float, float]:
+    """The page coordinates of a lon/lat on the map."""
+    return tuple(
+        page.evaluate(
+            f"""([lon, lat]) => {{ const m = window[{map_name!r}], p = m.latLngToContainerPoint([lat, lon]);
+                const r = m.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }}""",
+            [lon, lat],
+        )
+    )
+
+
+def _show(page, map_name: str, polygon) -> None:
+    """Fit the map to ``polygon`` in the part of the screen the panels leave free."""
+    x0, y0, x1, y1 = polygon.bounds
+    page.evaluate(
+        f"""(b) => {{ window[{map_name!r}].fitBounds([[b[1], b[0]], [b[3], b[2]]],
+            {{paddingTopLeft: [360, 80], paddingBottomRight: [500, 80], animate: false}}); }}""",
+        [x0, y0, x1, y1],
+    )
+    time.sleep(0.3)
+
+
+def _wait(page, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(what):
+        status = page.evaluate("() => (document.querySelector('#gs-bench-status') || {}).textContent")
+        assert time.monotonic() < deadline, f"timed out waiting for {what}; the page says {status!r}"
+        time.sleep(0.05)
+
+
+def _households(page) -> dict[str, int]:
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll("#gs-bench-panel tr[data-grid]")]
+               .map(tr => [tr.dataset.grid, Number(tr.querySelector(".gs-households").textContent)]))"""
+    )
+
+
+def _fact(page, label: str) -> str:
+    return page.locator(f'#gs-bench-panel td[data-fact="{label}"]').inner_text()
+
+
+def _centre(feature) -> tuple[float, float]:
+    """A building's centre as the page takes it: the mean of its outline's points."""
+    g = feature["geometry"]
+    ring = g["coordinates"][0] if g["type"] == "Polygon" else g["coordinates"][0][0]
+    return tuple(np.mean(np.asarray(ring), axis=0))
+
+
+def _after_edit(page, steps: int) -> None:
+    _wait(page, f"() => document.querySelector('#gs-bench-status').textContent.startsWith('已编辑 {steps} 步')")
+
+
+def test_a_planner_edits_a_plan_on_the_map_and_saves_a_version(server, browser):
+    base, demo, engine = server
+    limits = Thresholds()
+    community = demo.district_code + "001002"
+    plan_id = plans.adopt_governance(engine, [community], name="工作台<b>方案</b>")
+    begun = workbench.start(engine, plan_id, limits)
+    grids = {r.code: r.geometry for r in begun["grids"].itertuples()}
+    b = begun["buildings"]
+    # two neighbouring grids A and B, and A's buildings within 40 m of B: a block to lasso
+    a, bb = next((x, y) for x in sorted(grids) for y in sorted(grids) if x < y and grids[x].touches(grids[y]))
+    features = {f["id"]: f for f in _features(begun["buildings"])}
+    near = [i for i, g in zip(b["id"], b["grid"], strict=True) if g == a and _near(features[i], grids[bb], 40)]
+    assert near
+    hull = shapely.MultiPoint([_centre(features[i]) for i in near]).convex_hull.buffer(0.00005)
+    lassoed = {i for i, f in features.items() if hull.contains(shapely.Point(_centre(f)))}
+    expected_moved = sum(int(h) for i, h in zip(b["id"], b["households"], strict=True) if i in lassoed)
+
+    page, outside, errors = _planner_page(browser, engine, base, demo.district_code)
+    page.goto(f"{base}/maps/plans/{plan_id}")
+    wait_for_map(page)
+    map_name = page.evaluate(MAP)
+    assert errors == []
+    page.locator("#gs-bench-open").click()
+    _wait(page, "() => window.gsBench && window.gsBench.ready")
+    before = _households(page)
+    alignment_before = _fact(page, "与综治网格一致率")
+
+    # lasso: press, trace the hull, release
+    page.locator('#gs-bench button[data-mode="lasso"]').click()
+    _show(page, map_name, hull)
+    ring = list(hull.exterior.coords)
+    page.mouse.move(*_point(page, map_name, *ring[0]))
+    page.mouse.down()
+    for lon, lat in ring[1:]:
+        page.mouse.move(*_point(page, map_name, lon, lat), steps=2)
+    page.mouse.up()
+    assert set(page.evaluate("() => window.gsBench.selected()")) == lassoed
+    page.locator("#gs-bench-target").select_option(bb)
+    page.locator("#gs-bench-move").click()
+    _after_edit(page, 1)
+    moved = _households(page)
+    assert moved[a] == before[a] - expected_moved and moved[bb] == before[bb] + expected_moved
+    assert _fact(page, "与综治网格一致率") != alignment_before  # they left their governance grid
+    page.screenshot(path=str(SHOTS / "workbench-moved.png"))
+
+    page.locator("#gs-bench-undo").click()
+    _wait(page, "() => window.gsBench.edits().length === 0")
+    _wait(page, f"() => document.querySelector('#gs-bench-panel tr[data-grid=\"{a}\"] .gs-households').textContent == '{before[a]}'")
+    assert _households(page) == before and _fact(page, "与综治网格一致率") == alignment_before
+    page.locator("#gs-bench-redo").click()
+    _after_edit(page, 1)
+    assert _households(page) == moved
+
+    # split a third grid C along a line across its middle
+    c = next(code for code in sorted(grids) if code not in (a, bb))
+    across = _across(grids[c])
+    page.locator('#gs-bench button[data-mode="split"]').click()
+    _show(page, map_name, grids[c])
+    for lon, lat in across:
+        page.mouse.click(*_point(page, map_name, lon, lat))
+    page.locator("#gs-bench-split").click()
+    _after_edit(page, 2)
+    split = _households(page)
+    assert len(split) == len(moved) + 1 and sum(split.values()) == sum(moved.values())
+    new_code = (set(split) - set(moved)).pop()
+    assert split[c] + split[new_code] == moved[c]
+
+    # merge the two halves back into C: click each on open ground
+    page.locator('#gs-bench button[data-mode="merge"]').click()
+    state = workbench.preview(engine, plan_id, page.evaluate("() => window.gsBench.edits()"), limits)
+    shapes = dict(zip(state["grids"]["code"], state["grids"].geometry, strict=True))
+    footprints = shapely.union_all([shape(f["geometry"]).buffer(0.00003) for f in features.values()])
+    _show(page, map_name, shapes[c].union(shapes[new_code]))
+    for code in (c, new_code):
+        spot = shapes[code].buffer(-0.00005).difference(footprints).representative_point()
+        page.mouse.click(*_point(page, map_name, spot.x, spot.y))
+    assert sorted(page.evaluate("() => window.gsBench.merging()")) == sorted([c, new_code])
+    page.locator("#gs-bench-merge").click()
+    _after_edit(page, 3)
+    assert _households(page) == moved
+    page.screenshot(path=str(SHOTS / "workbench-merged.png"))
+
+    page.locator("#gs-bench-save").click()
+    _wait(page, "() => document.querySelector('#gs-bench-saved') !== null")
+    edits = page.evaluate("() => window.gsBench.edits()")
+    assert [e["op"] for e in edits] == ["move", "split", "merge"]
+    assert outside == [] and errors == []
+    page.context.close()
+
+    versions = workbench.versions(engine, plan_id)
+    saved = versions[-1]
+    assert [v["id"] for v in versions] == [plan_id, saved["id"]] and saved["version"] == 2
+    assert saved["origin"] == "workbench" and saved["name"] == "工作台<b>方案</b>（第2版）"
+    review = plans.validate(engine, saved["id"], limits)
+    assert review.errors == []
+    # the buildings that change grid between the two versions are exactly the lassoed ones
+    parent = plans.validate(engine, plan_id, limits).after.units.buildings.set_index("id")["party_grid"]
+    child = review.after.units.buildings.set_index("id")["party_grid"]
+    changed = set(child.index[child.reindex(parent.index).to_numpy() != parent.to_numpy()])
+    assert changed == lassoed and set(child[list(lassoed)]) == {bb}
+    # the same edits through the API give the same plan
+    again = workbench.save(engine, plan_id, edits, limits)["id"]
+    _, first = plans.show_plan(engine, saved["id"])
+    _, second = plans.show_plan(engine, again)
+    assert list(first["code"]) == list(second["code"])
+    for g1, g2 in zip(first.geometry, second.geometry, strict=True):
+        assert shapely.equals_exact(g1, g2, 1e-9) or g1.symmetric_difference(g2).area < 1e-12
+
+
+def _planner_page(browser, engine, base: str, scope: str):
+    """A page logged in (by cookie) as a planner of the district ``scope``."""
+    import datetime as dt
+
+    with engine.begin() as conn:
+        if not any(u["name"] == "bench-planner" for u in users.list_users(conn)):
+            users.add_user(conn, "bench-planner", "planner", scope, "planner-password-1")
+        token, _ = users.issue_token(conn, "bench-planner", dt.timedelta(hours=1))
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_cookies([{"name": COOKIE, "value": token, "url": base}])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, refuse_outside(page, base), errors
+
+
+def _features(frame) -> list[dict]:
+    from gridsvc.api.geojson import feature_collection
+
+    return feature_collection(frame, "id")["features"]
+
+
+def _near(feature, polygon, metres: float) -> bool:
+    return shape(feature["geometry"]).distance(polygon) < metres / 111_000
+
+
+def _across(polygon) -> list[tuple[float, float]]:
+    """A west-east line through the middle of ``polygon``, from just outside it to just outside it."""
+    x0, y0, x1, y1 = polygon.bounds
+    y = polygon.representative_point().y
+    inside = polygon.intersection(shapely.LineString([(x0 - 1, y), (x1 + 1, y)]))
+    lx0, _, lx1, _ = inside.bounds
+    return [(lx0 - 0.00002, y), ((lx0 + lx1) / 2, y), (lx1 + 0.00002, y)]
