@@ -18,7 +18,7 @@ from gridsvc.rendering.edit_forms import script_json
 BAND_LABEL = {"below": "低于下限", "within": "达标", "above": "超出上限"}
 
 CSS = """<style>
-.gs-bench { top: 10px; right: 54px; max-height: 80vh; overflow: auto; max-width: 380px; }
+.gs-bench { top: 10px; right: 54px; max-height: calc(100vh - 60px); overflow: auto; max-width: 340px; }
 .gs-bench button, .gs-bench select { min-height: 32px; margin: 2px 4px 2px 0; font-size: 13px; border-radius: 4px;
   border: 1px solid #1f618d; background: #fff; color: #1f618d; padding: 2px 8px; }
 .gs-bench button.gs-on, #gs-bench-open { background: #1f618d; color: #fff; }
@@ -122,18 +122,21 @@ class Workbench(MacroElement):
             const facts = [
                 ["网格", p.grids.length + " 个"], ["户数不在 " + limits[0] + "–" + limits[1] + " 的网格", p.outside_band + " 个"],
                 ["不连片的网格", p.in_pieces.length ? p.in_pieces.join("、") : "无"],
-                ["被拆开的党小组", p.split_groups.length ? p.split_groups.map(g => g.name).join("、") : "无"],
+                ["被拆开的党小组", p.split_groups.length ? p.split_groups.length + " 个：" +
+                    p.split_groups.slice(0, 3).map(g => g.name).join("、") + (p.split_groups.length > 3 ? " 等" : "") : "无"],
                 ["与综治网格一致率", rate],
                 ["离开综治网格的户数", p.moved_from_governance], ["离开党建网格的户数", p.moved_from_party],
                 ["本次改动", p.buildings_changed.length + " 栋 " + p.households_changed + " 户"]];
             const dl = el("table", {className: "gs-bench-facts"}, figures);
             for (const [k, v] of facts) { const tr = el("tr", {}, dl); el("th", {textContent: k}, tr);
                 el("td", {textContent: String(v), dataset: {fact: k}}, tr); }
-            const t = el("table", {className: "gs-bench-grids"}, figures), h = el("tr", {}, t);
+            const fold = el("details", {open: window.innerWidth > 600}, figures);
+            el("summary", {textContent: "各网格户数"}, fold);
+            const t = el("table", {className: "gs-bench-grids"}, fold), h = el("tr", {}, t);
             for (const c of ["网格", "户数", "户数范围", "楼栋", "连片"]) el("th", {textContent: c}, h);
             for (const g of p.grids) {
                 const tr = el("tr", {dataset: {grid: g.code}}, t);
-                el("td", {textContent: g.code.slice(-3) + " " + (g.name || "新网格")}, tr);
+                el("td", {textContent: g.name || "新网格" + g.code.slice(-3), title: g.code}, tr);
                 el("td", {textContent: String(g.households), className: "gs-households"}, tr);
                 const band = el("td", {textContent: bands[g.band]}, tr); band.style.background = colours[g.band];
                 el("td", {textContent: String(g.buildings)}, tr);
@@ -283,6 +286,8 @@ class Workbench(MacroElement):
         }
         head.addEventListener("click", () => {
             tools.hidden = !tools.hidden; head.textContent = tools.hidden ? "编辑方案" : "收起编辑";
+            // the stored plan's scores make room: the panel here follows the edits
+            document.querySelectorAll(".gs-summary details, .gs-legend details").forEach(d => { d.open = false; });
             if (!tools.hidden && !buildingLayer) begin();
         });
         L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);

@@ -58,7 +58,7 @@ class Opened:
             return edit
         try:
             line = np.asarray(edit.get("line"), dtype=float)
-            ok = line.ndim == 2 and line.shape[1] == 2 and np.isfinite(line).all()
+            ok = line.ndim == 2 and line.shape[0] >= 2 and line.shape[1] == 2 and np.isfinite(line).all()
         except (TypeError, ValueError):
             ok = False
         if not ok or not (np.abs(line[:, 0]) <= 180).all() or not (np.abs(line[:, 1]) <= 90).all():

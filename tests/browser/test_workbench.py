@@ -13,9 +13,8 @@ import shapely
 from shapely.geometry import shape
 
 from gridsvc.analysis.scene import Thresholds
-from gridsvc.services import plans, workbench
 from gridsvc.api.auth import COOKIE
-from gridsvc.services import users
+from gridsvc.services import plans, users, workbench
 from tests.browser.serving import SHOTS, refuse_outside, wait_for_map
 
 MAP = """() => { for (const k of Object.keys(window)) if (k.startsWith("map_") && window[k] instanceof L.Map) return k; }"""
@@ -120,7 +119,10 @@ def test_a_planner_edits_a_plan_on_the_map_and_saves_a_version(server, browser):
 
     page.locator("#gs-bench-undo").click()
     _wait(page, "() => window.gsBench.edits().length === 0")
-    _wait(page, f"() => document.querySelector('#gs-bench-panel tr[data-grid=\"{a}\"] .gs-households').textContent == '{before[a]}'")
+    _wait(
+        page,
+        f"() => document.querySelector('#gs-bench-panel tr[data-grid=\"{a}\"] .gs-households').textContent == '{before[a]}'",
+    )
     assert _households(page) == before and _fact(page, "与综治网格一致率") == alignment_before
     page.locator("#gs-bench-redo").click()
     _after_edit(page, 1)
