@@ -123,3 +123,7 @@ SAYS = {
 def say(key: str, **values) -> str:
     """The command line's sentence ``key`` with ``values`` filled in."""
     return SAYS[key].format(**values)
+
+
+# where a grid's households fall against rule 4's band (analysis.scene.Thresholds.band)
+BAND_LABEL = {"below": "低于下限", "within": "达标", "above": "超出上限"}

@@ -65,7 +65,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     )
 
 
-from gridsvc.cli import batch, coverage, data, db, maps, plans, reports, suggest, users  # noqa: E402 - the commands, by topic
+from gridsvc.cli import batch, coverage, data, db, maps, plans, reports, suggest, users, workbench  # noqa: E402, F401 - the commands, by topic (workbench adds to plan)
 
 main.add_command(db.db)
 main.add_command(batch.batch)

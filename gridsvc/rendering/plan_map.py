@@ -11,6 +11,7 @@ import folium
 import geopandas as gpd
 
 from gridsvc.analysis.scene import Thresholds, place_names
+from gridsvc.labels import BAND_LABEL
 from gridsvc.rendering import workbench
 from gridsvc.rendering.alignment_map import Swipe
 from gridsvc.rendering.common import Basemap, for_display, geojson, legend, new_map, notices, panel, style, total_bounds
@@ -90,7 +91,7 @@ def plan_map(data: PlanMapData, basemap: Basemap | None = None) -> folium.Map:
         m.add_child(
             workbench.Workbench(
                 int(data.plan["id"]),
-                {k: colours[k]["fill"] for k in workbench.BAND_LABEL},
+                {k: colours[k]["fill"] for k in BAND_LABEL},
                 (data.limits.households_min, data.limits.households_max),
             )
         )

@@ -13,9 +13,8 @@ from __future__ import annotations
 from branca.element import MacroElement
 from jinja2 import Template
 
+from gridsvc.labels import BAND_LABEL
 from gridsvc.rendering.edit_forms import script_json
-
-BAND_LABEL = {"below": "低于下限", "within": "达标", "above": "超出上限"}
 
 CSS = """<style>
 .gs-bench { top: 10px; right: 54px; max-height: calc(100vh - 60px); overflow: auto; max-width: 340px; }

@@ -4,6 +4,8 @@ traceback. (Topic-specific commands are tested beside their topic: coverage, map
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -125,3 +127,25 @@ def test_map_plan_writes_the_plan_map(env, tmp_path):
     assert "现状、方案与最好可能" in page and "左：方案 ⇄ 右：现状" in page and s.G1 in page
     missing = CliRunner().invoke(main, ["map", "plan", "999"], env=env)
     assert missing.exit_code == 2 and "999" in missing.output and "Traceback" not in missing.output
+
+
+def test_plan_edit_saves_the_next_version_and_refuses_clearly(env, tmp_path):
+    """Issue 17, item 2 from the command line: the same edits the plan map sends, from a file."""
+    made = CliRunner().invoke(main, ["plan", "create", "-c", s.C1, "--adopt-governance"], env=env)
+    plan_id = made.output.strip().splitlines()[-1]
+    edits = tmp_path / "edits.json"
+    edits.write_text(json.dumps({"edits": [{"op": "move", "buildings": ["b2"], "to": s.G2}]}), encoding="utf-8")
+    tried = CliRunner().invoke(main, ["plan", "edit", plan_id, "--edits", str(edits), "--dry-run"], env=env)
+    assert tried.exit_code == 0, tried.output
+    assert "改动 1 栋 30 户" in tried.output and "已保存" not in tried.output  # b2: 30 households
+    saved = CliRunner().invoke(main, ["plan", "edit", plan_id, "--edits", str(edits)], env=env)
+    assert saved.exit_code == 0, saved.output
+    new_id = saved.output.strip().splitlines()[-1]
+    listed = CliRunner().invoke(main, ["plan", "versions", new_id], env=env).output
+    assert "（第2版）" in listed and "workbench" in listed
+    edits.write_text(json.dumps([{"op": "merge", "grids": [s.G1]}]), encoding="utf-8")
+    refused = CliRunner().invoke(main, ["plan", "edit", plan_id, "--edits", str(edits)], env=env)
+    assert refused.exit_code == 2 and "第 1 步编辑（合并至少要选两个不同的网格）" in refused.output
+    edits.write_text("not json", encoding="utf-8")
+    broken = CliRunner().invoke(main, ["plan", "edit", plan_id, "--edits", str(edits)], env=env)
+    assert broken.exit_code == 2 and "not a JSON file of edits" in broken.output
