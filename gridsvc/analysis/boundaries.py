@@ -11,7 +11,8 @@ covers is one more piece, ``rest``). A piece goes
 
 So a grid whose buildings all stay and that gains none is exactly its live polygon, and the pieces
 tile the community as the cells do: no gaps, no overlaps, no building split. Where the result would
-leave a grid in pieces, the caller falls back to unions of whole cells.
+leave a grid in pieces, the caller falls back to unions of whole cells. The boundaries redrawn
+between grids are then smoothed (:func:`smooth`) as far as every building stays whole in its grid.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import shapely
 from gridsvc.analysis.objective import Candidate
 
 SLIVER = 1.0  # m²: a part smaller than this is not a piece of its own
+SMOOTH_M = (4.0, 2.0, 1.0)  # tolerances tried when smoothing redrawn boundaries (metres)
 
 
 def base_tiles(area: shapely.Geometry, governance: dict[str, shapely.Geometry]) -> dict[str | None, shapely.Geometry]:
@@ -47,6 +49,7 @@ def grid_shapes(
     grid_of_building: np.ndarray,
     candidates: list[Candidate],
     governance: dict[str, shapely.Geometry],
+    footprints=None,
 ) -> dict[int, shapely.Geometry] | None:
     """Candidate index -> polygon for the grids the layout holds, or None when a grid would come in
     pieces (then the caller unions whole cells)."""
@@ -79,6 +82,30 @@ def grid_shapes(
             shapes[k] = _polygons(shapely.make_valid(shapely.union_all(parts[k])))
             if shapely.get_num_geometries(shapes[k]) != 1:
                 return None
+    redrawn = [k for k in held if not (unchanged[k] and candidates[k].governance in tiles)]
+    return shapes | smooth({k: shapes[k] for k in redrawn}, cells, grid_of_building, footprints)
+
+
+def smooth(
+    shapes: dict[int, shapely.Geometry], cells: np.ndarray, grid_of_building: np.ndarray, footprints=None
+) -> dict[int, shapely.Geometry]:
+    """The redrawn grids with the stair steps of their cells smoothed where they meet each other
+    (``shapely.coverage_simplify``, the boundaries they share with the rest kept exactly), at the
+    largest of :data:`SMOOTH_M` that leaves every building whole inside its grid; else as they were."""
+    if len(shapes) < 2:
+        return shapes
+    keys = sorted(shapes)
+    polygons = np.array([shapes[k] for k in keys], dtype=object)
+    mine = np.flatnonzero(np.isin(grid_of_building, keys))
+    place = {k: n for n, k in enumerate(keys)}
+    where = np.array([place[int(g)] for g in grid_of_building[mine]])
+    houses = (footprints if footprints is not None else cells)[mine]
+    for tolerance in SMOOTH_M:
+        smoothed = shapely.make_valid(shapely.coverage_simplify(polygons, tolerance, simplify_boundary=False))
+        outside = shapely.area(shapely.difference(shapely.buffer(houses, -0.05), smoothed[where]))
+        held = shapely.covers(smoothed[where], shapely.point_on_surface(houses))
+        if (outside < 0.01).all() and held.all() and (shapely.get_num_geometries(smoothed) == 1).all():
+            return dict(zip(keys, smoothed, strict=True))
     return shapes
 
 

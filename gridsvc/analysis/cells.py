@@ -41,8 +41,13 @@ class Cells:
         return [np.array(n, dtype=np.int64) for n in out]
 
 
-def building_cells(community: shapely.Geometry, footprints, rep_points) -> Cells:
+def building_cells(community: shapely.Geometry, footprints, rep_points, roads=None) -> Cells:
     """Cells of the buildings of ``community`` (all in one metric CRS).
+
+    With ``roads`` (centre lines), no cell reaches across a road: each street block's land is shared
+    among its own buildings only, so a grid boundary between two blocks runs along the road. A
+    block without buildings joins the cell it shares the longest border with; blocks a building's
+    footprint straddles count as one.
 
     >>> import shapely
     >>> land = shapely.box(0, 0, 100, 50)
@@ -50,12 +55,25 @@ def building_cells(community: shapely.Geometry, footprints, rep_points) -> Cells
     >>> cells = building_cells(land, houses, shapely.point_on_surface(houses))
     >>> [round(c.area) for c in cells.geoms], cells.edges.tolist(), cells.length.round().tolist()
     ([2500, 2500], [[0, 1]], [50.0])
+    >>> road = [shapely.LineString([(40, -5), (40, 55)])]
+    >>> [round(c.area) for c in building_cells(land, houses, shapely.point_on_surface(houses), road).geoms]
+    [2000, 3000]
     """
     footprints = np.asarray(footprints, dtype=object)
-    seeds, owner = _outline_points(footprints, np.asarray(rep_points, dtype=object))
+    rep_points = np.asarray(rep_points, dtype=object)
+    geoms = _voronoi_cells(community, footprints, rep_points)
+    if roads is not None and len(roads) and len(footprints):
+        geoms = _along_roads(community, footprints, rep_points, geoms, np.asarray(roads, dtype=object))
+    return Cells(geoms, *_shared_edges(geoms))
+
+
+def _voronoi_cells(land: shapely.Geometry, footprints: np.ndarray, rep_points: np.ndarray) -> np.ndarray:
+    if len(footprints) == 1:
+        return np.array([land], dtype=object)
+    seeds, owner = _outline_points(footprints, rep_points)
     regions = shapely.get_parts(
         shapely.voronoi_polygons(
-            shapely.multipoints(seeds), extend_to=shapely.envelope(community).buffer(10.0), ordered=True
+            shapely.multipoints(seeds), extend_to=shapely.envelope(land).buffer(10.0), ordered=True
         )
     )
     order = np.argsort(owner, kind="stable")
@@ -64,8 +82,72 @@ def building_cells(community: shapely.Geometry, footprints, rep_points) -> Cells
     geoms = np.array(
         [shapely.coverage_union_all(pieces[bounds[k] : bounds[k + 1]]) for k in range(len(footprints))], dtype=object
     )
-    geoms = shapely.make_valid(shapely.intersection(geoms, community))
-    return Cells(geoms, *_shared_edges(geoms))
+    return shapely.make_valid(shapely.intersection(geoms, land))
+
+
+def _along_roads(community, footprints, rep_points, geoms, roads) -> np.ndarray:
+    """The cells redrawn block by block (see :func:`building_cells`)."""
+    blocks = _blocks(community, roads, footprints)
+    if len(blocks) < 2:
+        return geoms
+    block_of = assign_to_polygons(rep_points, blocks)
+    if (block_of < 0).any():
+        return geoms  # a building outside every block (the community's edge is off): keep plain cells
+    out = np.empty(len(footprints), dtype=object)
+    for k in np.unique(block_of):
+        rows = np.flatnonzero(block_of == k)
+        out[rows] = _voronoi_cells(blocks[k], footprints[rows], rep_points[rows])
+    empty = [blocks[k] for k in range(len(blocks)) if k not in set(block_of.tolist())]
+    for piece in sorted(empty, key=lambda g: -g.area):  # each to the cell with the longest shared border
+        shared = shapely.length(shapely.intersection(shapely.boundary(piece), shapely.boundary(out)))
+        best = int(np.argmax(shared))
+        if shared[best] > 0.5:
+            out[best] = shapely.coverage_union(out[best], piece)
+        else:  # touching no cell: the land goes with the plain cells it lay in
+            for i in np.flatnonzero(shapely.intersects(geoms, piece)):
+                out[i] = shapely.union(out[i], shapely.intersection(geoms[i], piece))
+    return _noded(shapely.make_valid(out))
+
+
+def _noded(cells: np.ndarray) -> np.ndarray:
+    """The same cells rebuilt from the faces of all their outlines noded together, so neighbours share
+    every vertex (cells clipped block by block do not, and a coverage union needs them to)."""
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(shapely.boundary(cells)))))
+    owner = assign_to_polygons(shapely.point_on_surface(faces), cells)
+    faces, owner = faces[owner >= 0], owner[owner >= 0]
+    out = np.array([shapely.coverage_union_all(faces[owner == i]) for i in range(len(cells))], dtype=object)
+    lost = shapely.is_empty(out)
+    out[lost] = cells[lost]
+    return out
+
+
+def _blocks(community: shapely.Geometry, roads: np.ndarray, footprints: np.ndarray) -> np.ndarray:
+    """Street blocks of the community; blocks that one footprint lies across are joined."""
+    lines = shapely.union_all(np.concatenate([roads, [shapely.boundary(community)]]))
+    blocks = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    blocks = shapely.intersection(blocks, community)
+    blocks = blocks[shapely.area(blocks) > 1.0]
+    if not len(blocks):
+        return blocks
+    tree = shapely.STRtree(blocks)
+    houses, hit = tree.query(footprints, predicate="intersects")
+    inside = shapely.area(shapely.intersection(footprints[houses], blocks[hit])) > 0.01
+    houses, hit = houses[inside], hit[inside]
+    parent = np.arange(len(blocks))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    first: dict[int, int] = {}
+    for house, block in zip(houses.tolist(), hit.tolist(), strict=True):
+        if house in first:
+            parent[root(block)] = root(first[house])
+        else:
+            first[house] = block
+    roots = np.array([root(i) for i in range(len(blocks))])
+    return np.array([shapely.coverage_union_all(blocks[roots == r]) for r in np.unique(roots)], dtype=object)
 
 
 def _outline_points(footprints: np.ndarray, rep_points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -52,7 +52,7 @@ def repaired_layout(
     candidates = governance_candidates(data.governance_grids, data.pairs)
     if not candidates:
         raise ValueError(f"community {data.community} has no governance grids to repair")
-    cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy())
+    cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy(), data.roads)
     atom = atoms(b["id"].tolist(), data.groups, cells, xy)
     grid, cost = greedy(data, b, candidates, cells, atom, xy, lo, hi, weights)
     shapes = layout_shapes(data, cells, b, grid, candidates)

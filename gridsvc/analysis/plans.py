@@ -150,8 +150,8 @@ def tidy_layer(community: shapely.Geometry, geoms: list, grid_size: float | None
     """
     out, taken = [], shapely.Polygon()
     for geom in geoms:
-        mine = shapely.difference(
-            shapely.intersection(polygonal(shapely.make_valid(geom)), community, grid_size=grid_size),
+        mine = shapely.difference(  # an overlay can leave lines beside the polygons: polygons only
+            polygonal(shapely.intersection(polygonal(shapely.make_valid(geom)), community, grid_size=grid_size)),
             taken,
             grid_size=grid_size,
         )

@@ -92,7 +92,7 @@ def propose_layout(
     started = time.perf_counter()
     deadline = started + time_limit
     b = data.buildings.reset_index(drop=True)
-    cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy())
+    cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy(), data.roads)
     xy = shapely.get_coordinates(b["rep_point"].to_numpy())
     atom = atoms(b["id"].tolist(), data.groups, cells, xy)
     h = b["households"].fillna(0).to_numpy(float)
@@ -133,7 +133,13 @@ def propose_layout(
 def layout_shapes(data: CommunityInput, cells: Cells, b: pd.DataFrame, grid_of_building, candidates) -> dict:
     """The grids' polygons: the live boundaries kept where no building moves, else unions of cells."""
     geoms = data.governance_geoms and grid_shapes(
-        data.area, cells.geoms, b["rep_point"].to_numpy(), grid_of_building, candidates, data.governance_geoms
+        data.area,
+        cells.geoms,
+        b["rep_point"].to_numpy(),
+        grid_of_building,
+        candidates,
+        data.governance_geoms,
+        b.geometry.values,
     )
     return geoms or {
         int(k): shapely.coverage_union_all(cells.geoms[grid_of_building == k]) for k in np.unique(grid_of_building)

@@ -219,7 +219,8 @@ def grid_polygons(board: Board, state: State) -> dict[str, shapely.Geometry]:
         index = {c: k for k, c in enumerate(codes)}
         grid = np.array([index[c] for c in state.grid_of[rows]])
         tiles = {c: g for c, g in board.shapes.items() if board.grid_community.get(c) == community}
-        shapes = grid_shapes(area, board.cells.geoms[rows], b["rep_point"].to_numpy()[rows], grid, candidates, tiles)
+        points, footprints = b["rep_point"].to_numpy()[rows], b.geometry.values[rows]
+        shapes = grid_shapes(area, board.cells.geoms[rows], points, grid, candidates, tiles, footprints)
         if shapes is None:
             shapes = {k: shapely.coverage_union_all(board.cells.geoms[rows][grid == k]) for k in range(len(codes))}
         out |= {codes[k]: g for k, g in shapes.items()}
