@@ -61,7 +61,7 @@ def _staircase(steps: int = 10) -> tuple[shapely.Geometry, shapely.Geometry]:
     """Two grids meeting along a staircase of 1 m steps from (50, 0) up to (50 + steps, 50)."""
     line = [(50.0, 0.0)]
     for k in range(steps):
-        y0, y1 = 50 * k / steps, 50 * (k + 1) / steps
+        y1 = 50 * (k + 1) / steps
         line += [(50 + k, y1), (50 + k + 1, y1)] if k < steps - 1 else [(50 + k, y1)]
     west = shapely.Polygon([(0, 0), *line, (0, 50)])
     return west, shapely.difference(LAND, west)
