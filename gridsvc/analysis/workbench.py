@@ -61,6 +61,7 @@ class Board:
     taken: set[str] = field(default_factory=set)
     urban: dict[str, bool] = field(default_factory=dict)
     group_names: dict[str, str] = field(default_factory=dict)
+    blocks: np.ndarray | None = None  # each building's street block where roads are loaded (else None)
 
     @property
     def position(self) -> dict[str, int]:

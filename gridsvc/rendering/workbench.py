@@ -1,4 +1,5 @@
-"""The planner's workbench on the plan map (方案图): select buildings (one by one, by box or by lasso),
+"""The planner's workbench on the plan map (方案图): select buildings (one by one, a whole street block
+where roads are loaded, by box or by lasso),
 move them to a grid or make a new grid of them, split a grid along a drawn line, merge grids, undo
 and redo, and save the result as the plan's next version.
 
@@ -53,7 +54,7 @@ class Workbench(MacroElement):
         const head = el("button", {type: "button", id: "gs-bench-open", textContent: "编辑方案"}, box);
         const tools = el("div", {hidden: true}, box);
         const modes = el("div", {className: "gs-row"}, tools), modeButtons = {};
-        for (const [m, label] of [["click", "点选"], ["box", "框选"], ["lasso", "套索"], ["split", "画线分割"], ["merge", "选网格合并"]])
+        for (const [m, label] of [["click", "点选"], ["block", "整个街区"], ["box", "框选"], ["lasso", "套索"], ["split", "画线分割"], ["merge", "选网格合并"]])
             modeButtons[m] = el("button", {type: "button", textContent: label, dataset: {mode: m}}, modes);
         const act = el("div", {className: "gs-row"}, tools);
         const chosen = el("span", {id: "gs-bench-chosen", textContent: "未选楼栋"}, act);
@@ -73,7 +74,7 @@ class Workbench(MacroElement):
         let buildings = null, startGrid = {}, gridOf = {}, panelData = null, grids = null, gridLayer = null;
         let buildingLayer = null, mode = "click", edits = [], undone = [], selected = new Set();
         let mergeList = [], sketch = [], sketchLine = null, busy = false;
-        const centre = {}, community = {};
+        const centre = {}, community = {}, block = {};
 
         function setMode(m) {
             mode = m;
@@ -265,6 +266,7 @@ class Workbench(MacroElement):
                         : (f.geometry.type === "Polygon" ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0]);
                     centre[f.id] = [ring.reduce((s, p) => s + p[0], 0) / ring.length, ring.reduce((s, p) => s + p[1], 0) / ring.length];
                     startGrid[f.id] = f.properties.grid; community[f.id] = f.properties.community;
+                    block[f.id] = f.properties.block;
                 }
                 gridOf = Object.assign({}, startGrid); panelData = data.panel;
                 const hide = map.getPane("gs_plan"); if (hide) hide.style.display = "none";
@@ -273,9 +275,16 @@ class Workbench(MacroElement):
                     pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 4}),
                     onEachFeature: (f, l) => {
                         l.bindTooltip(() => (f.properties.name || f.id) + "：" + f.properties.households + "户", {sticky: true});
-                        l.on("click", ev => { if (mode !== "click") return; L.DomEvent.stop(ev);
-                            selected.has(f.id) ? selected.delete(f.id) : selected.add(f.id); paintBuildings(); });
+                        l.on("click", ev => {
+                            if (mode === "click") selected.has(f.id) ? selected.delete(f.id) : selected.add(f.id);
+                            else if (mode === "block" && block[f.id] != null) {  // the whole street block, or none of it
+                                const all = Object.keys(block).filter(id => block[id] === block[f.id]);
+                                const on = all.every(id => selected.has(id));
+                                all.forEach(id => on ? selected.delete(id) : selected.add(id));
+                            } else return;
+                            L.DomEvent.stop(ev); paintBuildings(); });
                     }}).addTo(map);
+                modeButtons.block.hidden = !Object.values(block).some(v => v != null);  // roads loaded?
                 renderPanel(panelData); paintBuildings(); setMode("click");
                 status.textContent = "点选、框选或套索选中楼栋，再移到网格或新建网格";
                 undoBtn.disabled = true; redoBtn.disabled = true;

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from gridsvc.analysis import workbench as bench
 from gridsvc.analysis.assignment import assign_to_polygons, representative_points
-from gridsvc.analysis.cells import Cells, building_cells
+from gridsvc.analysis.cells import Cells, building_cells, street_blocks
 from gridsvc.analysis.plans import tidy_layer
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput
@@ -90,13 +90,15 @@ def open_plan(engine: Engine, plan_id: int, limits: Thresholds) -> Opened:
         stored = repo.plan_grids(conn, plan_id)
         taken = repo.used_codes(conn, list(plan["communities"]))
     cov = coverage(engine, common_area(list(plan["communities"])), limits=limits)
+    with engine.connect() as conn:
+        roads = read.roads(conn, read.BBox(*cov.scene.communities.total_bounds))
     key = (plan_id, limits)
     with _LOCK:
         hit = _BOARDS.get(key)
         if hit is not None and hit[0] is cov:
             _BOARDS.move_to_end(key)
             return hit[1]
-    opened = _board(plan, stored, taken, cov)
+    opened = _board(plan, stored, taken, cov, roads)
     with _LOCK:
         _BOARDS[key] = (cov, opened)
         while len(_BOARDS) > BOARD_CACHE_SIZE:
@@ -104,7 +106,7 @@ def open_plan(engine: Engine, plan_id: int, limits: Thresholds) -> Opened:
     return opened
 
 
-def _board(plan: dict, stored: gpd.GeoDataFrame, taken: set[str], cov) -> Opened:
+def _board(plan: dict, stored: gpd.GeoDataFrame, taken: set[str], cov, roads: gpd.GeoDataFrame) -> Opened:
     scene, crs = cov.scene, cov.scene.crs
     communities = list(plan["communities"])
     b = cov.units.buildings
@@ -124,7 +126,8 @@ def _board(plan: dict, stored: gpd.GeoDataFrame, taken: set[str], cov) -> Opened
     buildings["rep_point"] = representative_points(buildings.geometry.values.to_numpy())
     areas = scene.communities[scene.communities["code"].isin(communities)].to_crs(crs)
     areas = dict(zip(areas["code"], areas.geometry, strict=True))
-    cells = _cells(buildings, areas)
+    lines = roads.to_crs(crs).geometry.values.to_numpy() if len(roads) else None
+    cells, blocks = _cells(buildings, areas, lines)
     stored_m = stored.to_crs(crs)
     shapes = dict(zip(stored_m["code"], stored_m.geometry, strict=True))
     grid_community = dict(zip(stored["code"], stored["community_code"], strict=True))
@@ -148,25 +151,29 @@ def _board(plan: dict, stored: gpd.GeoDataFrame, taken: set[str], cov) -> Opened
         taken | set(stored["code"]),
         dict(zip(stored["code"], stored["urban"].astype(bool), strict=True)),
         dict(zip(scene.party_orgs["id"], scene.party_orgs["name"], strict=True)),
+        blocks,
     )
     start = bench.State(stored["code"].to_numpy(object)[inside], dict(grid_community))
     return Opened(plan, board, start, crs)
 
 
-def _cells(buildings: gpd.GeoDataFrame, areas: dict) -> Cells:
-    """Cells of every community's buildings, in the buildings' order, with edges across the whole list."""
+def _cells(buildings: gpd.GeoDataFrame, areas: dict, roads) -> tuple[Cells, np.ndarray]:
+    """Cells of every community's buildings (along the roads), in the buildings' order, with edges
+    across the whole list; and each building's street block (``community:n``, None without roads)."""
     geoms, edges, lengths = [], [], []
+    blocks = np.full(len(buildings), None, dtype=object)
     for community in pd.unique(buildings["community"]):
         rows = np.flatnonzero((buildings["community"] == community).to_numpy())
-        part = building_cells(
-            areas[community], buildings.geometry.values[rows], buildings["rep_point"].to_numpy()[rows]
-        )
+        footprints, points = buildings.geometry.values[rows], buildings["rep_point"].to_numpy()[rows]
+        part = building_cells(areas[community], footprints, points, roads)
         geoms.append(part.geoms)
         edges.append(rows[part.edges] if len(part.edges) else np.zeros((0, 2), dtype=np.int64))
         lengths.append(part.length)
+        block = street_blocks(areas[community], roads, points)
+        blocks[rows] = [f"{community}:{k}" if k >= 0 else None for k in block]
     if not geoms:
-        return Cells(np.array([], dtype=object), np.zeros((0, 2), dtype=np.int64), np.zeros(0))
-    return Cells(np.concatenate(geoms), np.vstack(edges), np.concatenate(lengths))
+        return Cells(np.array([], dtype=object), np.zeros((0, 2), dtype=np.int64), np.zeros(0)), blocks
+    return Cells(np.concatenate(geoms), np.vstack(edges), np.concatenate(lengths)), blocks
 
 
 def preview(engine: Engine, plan_id: int, edits: list[dict], limits: Thresholds) -> dict:
@@ -199,6 +206,7 @@ def start(engine: Engine, plan_id: int, limits: Thresholds) -> dict:
             "community": b["community"],
             "households": b["households"].fillna(0).astype(int),
             "grid": opened.start.grid_of,
+            "block": opened.board.blocks,
         },
         geometry=b.geometry.values,
         crs=opened.crs,

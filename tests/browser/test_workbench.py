@@ -109,6 +109,21 @@ def test_a_planner_edits_a_plan_on_the_map_and_saves_a_version(server, browser):
         page.mouse.move(*_point(page, map_name, lon, lat), steps=2)
     page.mouse.up()
     assert set(page.evaluate("() => window.gsBench.selected()")) == lassoed
+    # a whole street block with one tap (the demo has roads), and the same tap takes it back
+    page.locator('#gs-bench button[data-mode="block"]').click()
+    one = next(i for i in sorted(lassoed) if b.loc[b["id"] == i, "block"].iloc[0] is not None)
+    same_block = set(b.loc[b["block"] == b.loc[b["id"] == one, "block"].iloc[0], "id"])
+    _tap_building(page, map_name, features[one])
+    assert set(page.evaluate("() => window.gsBench.selected()")) == lassoed | same_block
+    _tap_building(page, map_name, features[one])
+    assert set(page.evaluate("() => window.gsBench.selected()")) == lassoed - same_block
+    page.locator('#gs-bench button[data-mode="lasso"]').click()
+    page.locator("#gs-bench-clear").click()
+    page.mouse.move(*_point(page, map_name, *ring[0]))
+    page.mouse.down()
+    for lon, lat in ring[1:]:
+        page.mouse.move(*_point(page, map_name, lon, lat), steps=2)
+    page.mouse.up()
     page.locator("#gs-bench-target").select_option(bb)
     page.locator("#gs-bench-move").click()
     _after_edit(page, 1)
@@ -182,6 +197,11 @@ def test_a_planner_edits_a_plan_on_the_map_and_saves_a_version(server, browser):
     assert list(first["code"]) == list(second["code"])
     for g1, g2 in zip(first.geometry, second.geometry, strict=True):
         assert shapely.equals_exact(g1, g2, 1e-9) or g1.symmetric_difference(g2).area < 1e-12
+
+
+def _tap_building(page, map_name: str, feature) -> None:
+    spot = shape(feature["geometry"]).representative_point()
+    page.mouse.click(*_point(page, map_name, spot.x, spot.y))
 
 
 def _planner_page(browser, engine, base: str, scope: str):
