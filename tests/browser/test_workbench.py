@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import numpy as np
 import shapely
 from shapely.geometry import shape
@@ -89,7 +90,7 @@ def test_a_planner_edits_a_plan_on_the_map_and_saves_a_version(server, browser):
     lassoed = {i for i, f in features.items() if hull.contains(shapely.Point(_centre(f)))}
     expected_moved = sum(int(h) for i, h in zip(b["id"], b["households"], strict=True) if i in lassoed)
 
-    page, outside, errors = _planner_page(browser, engine, base, demo.district_code)
+    page, outside, errors, token = _planner_page(browser, engine, base, demo.district_code)
     page.goto(f"{base}/maps/plans/{plan_id}")
     wait_for_map(page)
     map_name = page.evaluate(MAP)
@@ -186,12 +187,20 @@ def test_a_planner_edits_a_plan_on_the_map_and_saves_a_version(server, browser):
     review = plans.validate(engine, saved["id"], limits)
     assert review.errors == []
     # the buildings that change grid between the two versions are exactly the lassoed ones
-    parent = plans.validate(engine, plan_id, limits).after.units.buildings.set_index("id")["party_grid"]
+    parent_review = plans.validate(engine, plan_id, limits)
+    parent = parent_review.after.units.buildings.set_index("id")["party_grid"]
     child = review.after.units.buildings.set_index("id")["party_grid"]
     changed = set(child.index[child.reindex(parent.index).to_numpy() != parent.to_numpy()])
     assert changed == lassoed and set(child[list(lassoed)]) == {bb}
-    # the same edits through the API give the same plan
-    again = workbench.save(engine, plan_id, edits, limits)["id"]
+    # and the saved version's diff differs from its parent's in exactly those buildings
+    listed = [{b["building_id"]: b for b in r.diff()["buildings"]} for r in (parent_review, review)]
+    assert {i for i in set(listed[0]) | set(listed[1]) if listed[0].get(i) != listed[1].get(i)} == lassoed
+    # the same edits sent to the API by a script give the same plan
+    answer = httpx.post(
+        f"{base}/api/plans/{plan_id}/versions", json={"edits": edits}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 201, answer.text
+    again = answer.json()["id"]
     _, first = plans.show_plan(engine, saved["id"])
     _, second = plans.show_plan(engine, again)
     assert list(first["code"]) == list(second["code"])
@@ -205,7 +214,7 @@ def _tap_building(page, map_name: str, feature) -> None:
 
 
 def _planner_page(browser, engine, base: str, scope: str):
-    """A page logged in (by cookie) as a planner of the district ``scope``."""
+    """A page logged in (by cookie) as a planner of the district ``scope``, and the token."""
     import datetime as dt
 
     with engine.begin() as conn:
@@ -217,7 +226,7 @@ def _planner_page(browser, engine, base: str, scope: str):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    return page, refuse_outside(page, base), errors
+    return page, refuse_outside(page, base), errors, token
 
 
 def _features(frame) -> list[dict]:
