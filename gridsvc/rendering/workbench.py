@@ -49,6 +49,7 @@ class Workbench(MacroElement):
         const el = (tag, props, parent) => {
             const {dataset, ...rest} = props || {}, e = Object.assign(document.createElement(tag), rest);
             Object.assign(e.dataset, dataset || {}); if (parent) parent.appendChild(e); return e; };
+        const text = t => el("span", {textContent: t});  // a tooltip from the database is text, never markup
         map.createPane("gs_bench").style.zIndex = 415;
         const box = el("div", {className: "gs-panel gs-bench", id: "gs-bench"}, document.body);
         const head = el("button", {type: "button", id: "gs-bench-open", textContent: "编辑方案"}, box);
@@ -148,7 +149,7 @@ class Workbench(MacroElement):
             const band = {}; for (const g of panelData.grids) band[g.code] = g.band;
             for (const f of fc.features) f.properties.band = band[f.id];
             gridLayer = L.geoJSON(fc, {pane: "gs_bench", onEachFeature: (f, l) => {
-                l.bindTooltip(() => f.id.slice(-3) + " " + (f.properties.name || "新网格"), {sticky: true});
+                l.bindTooltip(() => text(f.id.slice(-3) + " " + (f.properties.name || "新网格")), {sticky: true});
             }}).addTo(map);
             if (buildingLayer) buildingLayer.bringToFront();  // one canvas: buildings drawn over grids
             paintGrids();
@@ -274,7 +275,8 @@ class Workbench(MacroElement):
                 buildingLayer = L.geoJSON(data.buildings, {pane: "gs_bench",
                     pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 4}),
                     onEachFeature: (f, l) => {
-                        l.bindTooltip(() => (f.properties.name || f.id) + "：" + f.properties.households + "户", {sticky: true});
+                        l.bindTooltip(() => text((f.properties.name || f.id) + "：" + f.properties.households + "户"),
+                                      {sticky: true});
                         l.on("click", ev => {
                             if (mode === "click") selected.has(f.id) ? selected.delete(f.id) : selected.add(f.id);
                             else if (mode === "block" && block[f.id] != null) {  // the whole street block, or none of it

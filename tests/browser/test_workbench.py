@@ -12,12 +12,14 @@ import httpx
 import numpy as np
 import shapely
 from shapely.geometry import shape
+from sqlalchemy import text
 
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.api.auth import COOKIE
 from gridsvc.services import plans, users, workbench
 from tests.browser.serving import SHOTS, refuse_outside, wait_for_map
 
+XSS = '<b id="xss">楼</b><img src=x>'
 MAP = """() => { for (const k of Object.keys(window)) if (k.startsWith("map_") && window[k] instanceof L.Map) return k; }"""
 
 
@@ -90,6 +92,9 @@ def test_a_planner_edits_a_plan_on_the_map_and_saves_a_version(server, browser):
     lassoed = {i for i, f in features.items() if hull.contains(shapely.Point(_centre(f)))}
     expected_moved = sum(int(h) for i, h in zip(b["id"], b["households"], strict=True) if i in lassoed)
 
+    marked = sorted(lassoed)[0]
+    with engine.begin() as conn:  # a stored name with markup reaches the tooltip as text
+        conn.execute(text("UPDATE buildings SET name = :n WHERE id = :id"), {"n": XSS, "id": marked})
     page, outside, errors, token = _planner_page(browser, engine, base, demo.district_code)
     page.goto(f"{base}/maps/plans/{plan_id}")
     wait_for_map(page)
@@ -97,6 +102,13 @@ def test_a_planner_edits_a_plan_on_the_map_and_saves_a_version(server, browser):
     assert errors == []
     page.locator("#gs-bench-open").click()
     _wait(page, "() => window.gsBench && window.gsBench.ready")
+    shown = page.evaluate(
+        f"""(id) => {{ let out = null; window[{map_name!r}].eachLayer(l => {{
+            if (l.feature && l.feature.id === id && l.getTooltip()) {{ l.openTooltip(); out = l.getTooltip().getElement().textContent; }}
+        }}); return out; }}""",
+        marked,
+    )
+    assert shown.startswith(XSS) and page.evaluate("() => document.getElementById('xss') === null")
     before = _households(page)
     alignment_before = _fact(page, "与综治网格一致率")
 
