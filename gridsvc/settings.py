@@ -91,3 +91,5 @@ class Settings(BaseSettings):
     building_group_min_members: int = _DEFAULTS.building_group_min_members
     org_should_build_members: int = _DEFAULTS.org_should_build_members
     households_per_fulltime_worker: int = _DEFAULTS.households_per_fulltime_worker
+    reach_community_centre_m: float = _DEFAULTS.reach_community_centre_m
+    reach_grid_station_m: float = _DEFAULTS.reach_grid_station_m

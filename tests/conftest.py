@@ -37,6 +37,7 @@ TABLES = [
     "buildings",
     "areas",
     "roads",
+    "facilities",
     "imports",
 ]
 

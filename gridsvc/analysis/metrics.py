@@ -149,6 +149,27 @@ METRICS: tuple[Metric, ...] = (
         short="楼栋长",
         headline=True,
     ),
+    # domain.md §8.4: households within reach of a service facility (analysis.facilities)
+    Metric(
+        "facility_reach_rate",
+        "党群服务中心覆盖率（按户）",
+        "buildings",
+        "governance_grid",
+        "centre_reached",
+        "reach_base",
+        family="work",
+        short="服务中心可达",
+    ),
+    Metric(
+        "facility_reach_rate@grid_station",
+        "网格党群服务站覆盖率（按户）",
+        "buildings",
+        "governance_grid",
+        "station_reached",
+        "reach_base",
+        family="work",
+        short="服务站可达",
+    ),
     Metric(
         "households_per_fulltime_worker",
         "每名专职网格员服务户数",

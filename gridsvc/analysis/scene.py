@@ -21,6 +21,9 @@ SIDES = {"party": PARTY_SIDE, "governance": STAFF_SIDE}
 LAYER_WORD = {"party": "党建", "governance": "治理", "unified": "合一"}
 
 
+FACILITY_COLUMNS = ("id", "name", "level", "floor_area", "building_id")
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """Configurable limits, with the defaults of domain.md §4."""
@@ -34,6 +37,8 @@ class Thresholds:
     building_group_min_members: int = 3  # rule 8
     org_should_build_members: int = 3  # rule 6
     households_per_fulltime_worker: int = 500  # rule 12
+    reach_community_centre_m: float = 1000.0  # domain.md §8.4: a community centre's walking distance
+    reach_grid_station_m: float = 500.0  # and a grid station's
 
     def band(self, households: float) -> str:
         """Where a grid's households fall against rule 4's band: below, within or above.
@@ -62,6 +67,8 @@ class Scene:
     - ``party_orgs``: id, name, kind; ``scopes``: party_org_id, target_type, target_id, own
     - ``staff``: id, name, role, fulltime, phone; ``assignments``: staff_id, target_type,
       target_id, start_date, end_date
+    - ``facilities``: id, name, level, floor_area, building_id, geometry (service facilities within
+      reach of the area, domain.md §8.4; empty when none are stored)
     """
 
     communities: gpd.GeoDataFrame
@@ -75,10 +82,20 @@ class Scene:
     crs: CRS
     as_of: dt.date = field(default_factory=dt.date.today)
     generated: bool = False
+    facilities: gpd.GeoDataFrame | None = None
+    # whether facilities are held at all (a deployment without them gets no reach figures or gaps);
+    # None: whether ``facilities`` has any
+    facility_data: bool | None = None
     _active: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _roles: pd.DataFrame | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.facilities is None:
+            self.facilities = gpd.GeoDataFrame(
+                {c: pd.Series(dtype=object) for c in FACILITY_COLUMNS}, geometry=gpd.GeoSeries([], crs=4490)
+            )
+        if self.facility_data is None:
+            self.facility_data = len(self.facilities) > 0
         # Codes and ids as plain Python strings: pandas' Arrow-backed strings make isin and
         # element access orders of magnitude slower on the joins coverage is made of.
         for name in (

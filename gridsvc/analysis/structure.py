@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import shapely
 
+from gridsvc.analysis.facilities import communities_without_centre
 from gridsvc.analysis.gaps import gap_row
 from gridsvc.analysis.scene import Scene
 from gridsvc.analysis.units import Units
@@ -83,3 +84,24 @@ def branch_gaps(scene: Scene, units: Units) -> list[dict]:
         text = f"{name or party_org}有党员{count}名，超过{BRANCH_MAX_MEMBERS}名，宜分设党支部或成立党总支。"
         rows.append(gap_row("branch_too_large", community, None, party_org, text, point))
     return rows
+
+
+def centre_gaps(scene: Scene) -> list[dict]:
+    """§8.4: a community with no community centre (only where facilities are held at all)."""
+    if not scene.facility_data:
+        return []
+    names = dict(zip(scene.communities["code"], scene.communities["name"], strict=True))
+    places = dict(
+        zip(scene.communities["code"], shapely.point_on_surface(scene.communities.geometry.values), strict=True)
+    )
+    return [
+        gap_row(
+            "no_community_centre",
+            code,
+            None,
+            code,
+            f"{names.get(code) or code}没有社区党群服务中心。",
+            places[code],
+        )
+        for code in communities_without_centre(scene)
+    ]

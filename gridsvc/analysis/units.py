@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gridsvc.analysis.assignment import assign_buildings, assign_to_polygons
+from gridsvc.analysis.facilities import REACHED, within_reach
 from gridsvc.analysis.scene import PARTY_SIDE, SIDES, STAFF_SIDE, Scene, Thresholds, text
 
 # domain.md rule 8: which Party organizations cover a building they name in their scope
@@ -74,6 +75,10 @@ def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     leaders = _assigned(scene, "building_leader", "building")
     out["building_leaders"] = out["id"].map(leaders).fillna(0).astype(int).to_numpy()
     out["has_leader"] = residential & (out["building_leaders"] > 0)
+    # households within reach of a service facility (§8.4), counted only where facilities are held
+    out["reach_base"] = out["households"] if scene.facility_data else 0
+    for level, column in REACHED.items():
+        out[column] = np.where(within_reach(scene, thresholds, level), out["reach_base"], 0)
     return out
 
 

@@ -40,6 +40,7 @@ SCOPE_TARGETS = ("grid", "building", "organization", "community")
 STAFF_ROLES = ("grid_leader", "grid_worker", "building_leader", "liaison")
 ASSIGNMENT_TARGETS = ("grid", "building", "organization")
 SOURCES = ("import", "generated", "osm")
+FACILITY_LEVELS = ("street_centre", "community_centre", "grid_station", "building_point")
 PLAN_ORIGINS = ("upload", "adopt_governance", "proposal", "workbench")
 PLAN_STATUSES = ("draft", "applied")
 
@@ -173,6 +174,25 @@ class Organization(Base):
     full_members: Mapped[int | None] = mapped_column(Integer)
     has_union: Mapped[bool] = mapped_column(Boolean, server_default="false")
     has_youth_league: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    building_id: Mapped[str | None] = mapped_column(ForeignKey("buildings.id"))
+    geom = mapped_column(_geometry("POINT"), nullable=False)
+    source: Mapped[str] = mapped_column(String(16), server_default="import")
+
+
+class Facility(Base):
+    """A service facility (党群服务中心 / 站, domain.md §8.4): a point with a level and a floor area."""
+
+    __tablename__ = "facilities"
+    __table_args__ = (
+        _one_of("level", FACILITY_LEVELS, "facilities_level"),
+        _one_of("source", SOURCES, "facilities_source"),
+        Index("facilities_geom_gist", "geom", postgresql_using="gist"),
+    )
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(24))
+    floor_area: Mapped[int | None] = mapped_column(Integer)
     building_id: Mapped[str | None] = mapped_column(ForeignKey("buildings.id"))
     geom = mapped_column(_geometry("POINT"), nullable=False)
     source: Mapped[str] = mapped_column(String(16), server_default="import")

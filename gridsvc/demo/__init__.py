@@ -20,6 +20,7 @@ from gridsvc.analysis.assignment import assign_to_polygons, representative_point
 from gridsvc.analysis.crs import metric_epsg
 from gridsvc.analysis.scene import LAYER_WORD
 from gridsvc.dataset import Dataset
+from gridsvc.demo import facilities as demo_facilities
 from gridsvc.demo import layout, organize
 from gridsvc.demo.overlay import (
     Plants,
@@ -134,6 +135,9 @@ def _overlay(buildings, roads, kinds, crs, bounds, district, rng) -> Demo:
     orgs = organize.organizations(rows, communities, b, plants, rng)
     organize.staff(rows, communities, grids, b, plants, rng)
     dataset = _assemble(communities, rects, grids, b, orgs, rows, roads, crs)
+    places = demo_facilities.place(communities, rects, grids, b, plants, rng)
+    if places is not None:
+        dataset.layers["facilities"] = places.set_geometry(places.geometry).to_crs(4490)
     return Demo(dataset, plants, district[0])
 
 

@@ -33,6 +33,7 @@ def check_references(dataset: Dataset, existing: dict[str, set[str]]) -> list[Pr
     problems: list[Problem] = []
     problems += _grids(dataset.get("grids"), keys)
     problems += _simple(dataset.get("organizations"), "organizations", "building_id", "building", keys)
+    problems += _simple(dataset.get("facilities"), "facilities", "building_id", "building", keys)
     problems += _simple(dataset.get("party_orgs"), "party_orgs", "parent_id", "party_org", keys)
     problems += _simple(dataset.get("party_org_scope"), "party_org_scope", "party_org_id", "party_org", keys)
     problems += _targets(dataset.get("party_org_scope"), "party_org_scope", keys)

@@ -12,6 +12,7 @@ from gridsvc.analysis.metrics import code_pattern
 from gridsvc.db.models import (
     ASSIGNMENT_TARGETS,
     BUILDING_USES,
+    FACILITY_LEVELS,
     GRID_LAYERS,
     ORG_KINDS,
     PARTY_ORG_KINDS,
@@ -189,6 +190,20 @@ ROADS = Layer(
     extra=(SOURCE,),
 )
 
+FACILITIES = Layer(  # domain.md §8.4; optional: files without it import as before
+    "facilities",
+    ("Point",),
+    (
+        Column("id", "text", True),
+        Column("name", "text", True),
+        Column("level", "text", True, choices=FACILITY_LEVELS),
+        Column("floor_area", "int"),
+        Column("building_id", "text"),
+    ),
+    key=("id",),
+    extra=(SOURCE,),
+)
+
 # In dependency order: a layer may refer only to layers before it (or to itself).
 LAYERS: tuple[Layer, ...] = (
     COMMUNITIES,
@@ -200,5 +215,6 @@ LAYERS: tuple[Layer, ...] = (
     STAFF,
     ASSIGNMENTS,
     ROADS,
+    FACILITIES,
 )
 LAYER_BY_NAME = {layer.name: layer for layer in LAYERS}

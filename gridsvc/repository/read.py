@@ -116,8 +116,10 @@ EXPORT_SQL = {
     "assignments": """SELECT staff_id, target_type, target_id, start_date, end_date FROM assignments
                       ORDER BY staff_id, target_type, target_id, start_date NULLS FIRST""",
     "roads": "SELECT id, name, kind, source, ST_AsBinary(geom) AS geom FROM roads ORDER BY id",
+    "facilities": """SELECT id, name, level, floor_area, building_id, source, ST_AsBinary(geom) AS geom
+                     FROM facilities ORDER BY id""",
 }
-GEOMETRY_LAYERS = {"communities", "grids", "buildings", "organizations", "roads"}
+GEOMETRY_LAYERS = {"communities", "grids", "buildings", "organizations", "roads", "facilities"}
 
 
 def stored_rows(conn: Connection, layer: str, ids: list[str]) -> pd.DataFrame:
@@ -259,6 +261,7 @@ def row_counts(conn: Connection) -> dict[str, int]:
         "staff",
         "assignments",
         "roads",
+        "facilities",
     ]
     return {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}
 

@@ -78,6 +78,7 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
         parsed = pool.submit(lambda: (shapely.points(x, y), shapely.from_wkb(wkb)))
         organizations, party_orgs, scopes, staff, assignments = _people(conn, where, p)
         rep, footprints = parsed.result()
+    facilities, facility_data = _facilities(conn, communities)
     buildings = gpd.GeoDataFrame(buildings, geometry=gpd.GeoSeries(footprints, crs=4490, index=buildings.index))
     buildings["rep_point"] = rep
     generated = any((f["source"] == "generated").any() for f in (communities, grids, buildings) if len(f))
@@ -94,7 +95,31 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
         crs=crs,
         as_of=as_of or dt.date.today(),
         generated=generated,
+        facilities=facilities,
+        facility_data=facility_data,
     )
+
+
+REACH_MARGIN_DEG = 0.012  # about 1.1 km: a facility just outside the area still serves its edge
+
+
+def _facilities(conn: Connection, communities: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, bool]:
+    """The service facilities within reach of the communities' extent, and whether any are held."""
+    held = bool(conn.scalar(text("SELECT EXISTS (SELECT 1 FROM facilities)")))
+    box = communities.total_bounds if len(communities) else [0.0, 0.0, 0.0, 0.0]
+    found = frame(
+        conn,
+        """SELECT id, name, level, floor_area, building_id, ST_AsBinary(geom) AS geom FROM facilities
+           WHERE :held AND geom && ST_MakeEnvelope(:w, :s, :e, :n, 4490) ORDER BY id""",
+        {
+            "held": held and len(communities) > 0,
+            "w": float(box[0]) - REACH_MARGIN_DEG,
+            "s": float(box[1]) - REACH_MARGIN_DEG,
+            "e": float(box[2]) + REACH_MARGIN_DEG,
+            "n": float(box[3]) + REACH_MARGIN_DEG,
+        },
+    )
+    return found, held
 
 
 def _people(conn: Connection, where: dict[str, str], p: dict) -> tuple:

@@ -124,6 +124,9 @@ ASSIGNMENTS = TableSpec(
     ("staff_id", "target_type", "target_id", "start_date"),
 )
 ROADS = TableSpec("roads", ("id", "name", "kind", "geom", "source"), ("id",), ("geom",))
+FACILITIES = TableSpec(
+    "facilities", ("id", "name", "level", "floor_area", "building_id", "geom", "source"), ("id",), ("geom",)
+)
 
 # Exchange layer -> table, in an order that satisfies foreign keys.
 LAYER_TABLES: tuple[tuple[str, TableSpec], ...] = (
@@ -135,6 +138,7 @@ LAYER_TABLES: tuple[tuple[str, TableSpec], ...] = (
     ("staff", STAFF),
     ("assignments", ASSIGNMENTS),
     ("roads", ROADS),
+    ("facilities", FACILITIES),
 )
 
 Progress = Callable[[str, int], None]
