@@ -1,8 +1,8 @@
 """Service facilities (党群服务中心 / 站, domain.md §8.4): which buildings are within reach of a
 facility of each level, and which communities have no community centre.
 
-Reach is the straight-line distance from a building's representative point to the facility
-(walking along roads is not modelled yet), at most ``Thresholds.reach_community_centre_m`` (1,000 m)
+Reach is the walk from a building's representative point to the facility along the roads where the
+scene has roads (``analysis.walking``), else the straight line; at most ``Thresholds.reach_community_centre_m`` (1,000 m)
 for a community centre and ``reach_grid_station_m`` (500 m) for a grid station. Each level counts on
 its own: a street centre is not a community centre's stand-in.
 """
@@ -14,6 +14,7 @@ import shapely
 
 from gridsvc.analysis.assignment import assign_to_polygons
 from gridsvc.analysis.scene import Scene, Thresholds
+from gridsvc.analysis.walking import RoadNetwork
 
 LEVEL_LABEL = {
     "street_centre": "街道党群服务中心",
@@ -38,10 +39,23 @@ def within_reach(scene: Scene, thresholds: Thresholds, level: str) -> np.ndarray
         return np.zeros(len(scene.buildings), dtype=bool)
     points = scene.buildings.set_geometry("rep_point", crs=4490).to_crs(scene.crs).geometry.values.to_numpy()
     sites = f[mine].to_crs(scene.crs).geometry.values.to_numpy()
-    near, _ = shapely.STRtree(sites).query(points, predicate="dwithin", distance=reach_metres(level, thresholds))
+    limit = reach_metres(level, thresholds)
+    network = road_network(scene)
+    if network:
+        return np.isfinite(network.distances(sites, points, limit))
+    near, _ = shapely.STRtree(sites).query(points, predicate="dwithin", distance=limit)
     reached = np.zeros(len(points), dtype=bool)
     reached[near] = True
     return reached
+
+
+def road_network(scene: Scene) -> RoadNetwork:
+    """The scene's roads as a walking graph (empty without roads), built once per scene."""
+    if scene._network is None:
+        roads = scene.roads
+        lines = roads.to_crs(scene.crs).geometry.values.to_numpy() if roads is not None and len(roads) else []
+        scene._network = RoadNetwork(lines)
+    return scene._network
 
 
 def communities_without_centre(scene: Scene) -> list[str]:

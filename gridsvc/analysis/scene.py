@@ -69,6 +69,8 @@ class Scene:
       target_id, start_date, end_date
     - ``facilities``: id, name, level, floor_area, building_id, geometry (service facilities within
       reach of the area, domain.md §8.4; empty when none are stored)
+    - ``roads``: geometry (road lines around the area, for walking distances to facilities; None or
+      empty: straight lines)
     """
 
     communities: gpd.GeoDataFrame
@@ -86,8 +88,10 @@ class Scene:
     # whether facilities are held at all (a deployment without them gets no reach figures or gaps);
     # None: whether ``facilities`` has any
     facility_data: bool | None = None
+    roads: gpd.GeoDataFrame | None = None
     _active: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _roles: pd.DataFrame | None = field(default=None, init=False, repr=False)
+    _network: object = field(default=None, init=False, repr=False)  # analysis.facilities.road_network
 
     def __post_init__(self) -> None:
         if self.facilities is None:

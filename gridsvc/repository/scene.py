@@ -78,7 +78,7 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
         parsed = pool.submit(lambda: (shapely.points(x, y), shapely.from_wkb(wkb)))
         organizations, party_orgs, scopes, staff, assignments = _people(conn, where, p)
         rep, footprints = parsed.result()
-    facilities, facility_data = _facilities(conn, communities)
+    facilities, facility_data, roads = _facilities(conn, communities)
     buildings = gpd.GeoDataFrame(buildings, geometry=gpd.GeoSeries(footprints, crs=4490, index=buildings.index))
     buildings["rep_point"] = rep
     generated = any((f["source"] == "generated").any() for f in (communities, grids, buildings) if len(f))
@@ -97,29 +97,38 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
         generated=generated,
         facilities=facilities,
         facility_data=facility_data,
+        roads=roads,
     )
 
 
 REACH_MARGIN_DEG = 0.012  # about 1.1 km: a facility just outside the area still serves its edge
 
 
-def _facilities(conn: Connection, communities: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, bool]:
-    """The service facilities within reach of the communities' extent, and whether any are held."""
+def _facilities(conn: Connection, communities: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, bool, gpd.GeoDataFrame]:
+    """The service facilities within reach of the communities' extent, whether any are held, and the
+    roads around (walking distances; only read where facilities are)."""
     held = bool(conn.scalar(text("SELECT EXISTS (SELECT 1 FROM facilities)")))
     box = communities.total_bounds if len(communities) else [0.0, 0.0, 0.0, 0.0]
+    around = {
+        "held": held and len(communities) > 0,
+        "w": float(box[0]) - REACH_MARGIN_DEG,
+        "s": float(box[1]) - REACH_MARGIN_DEG,
+        "e": float(box[2]) + REACH_MARGIN_DEG,
+        "n": float(box[3]) + REACH_MARGIN_DEG,
+    }
     found = frame(
         conn,
         """SELECT id, name, level, floor_area, building_id, ST_AsBinary(geom) AS geom FROM facilities
            WHERE :held AND geom && ST_MakeEnvelope(:w, :s, :e, :n, 4490) ORDER BY id""",
-        {
-            "held": held and len(communities) > 0,
-            "w": float(box[0]) - REACH_MARGIN_DEG,
-            "s": float(box[1]) - REACH_MARGIN_DEG,
-            "e": float(box[2]) + REACH_MARGIN_DEG,
-            "n": float(box[3]) + REACH_MARGIN_DEG,
-        },
+        around,
     )
-    return found, held
+    roads = frame(
+        conn,
+        """SELECT id, ST_AsBinary(geom) AS geom FROM roads
+           WHERE :held AND geom && ST_MakeEnvelope(:w, :s, :e, :n, 4490) ORDER BY id""",
+        around | {"held": around["held"] and len(found) > 0},
+    )
+    return found, held, roads
 
 
 def _people(conn: Connection, where: dict[str, str], p: dict) -> tuple:
