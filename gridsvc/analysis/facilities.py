@@ -10,6 +10,7 @@ its own: a street centre is not a community centre's stand-in.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from gridsvc.analysis.assignment import assign_to_polygons
@@ -66,3 +67,21 @@ def communities_without_centre(scene: Scene) -> list[str]:
     holding = assign_to_polygons(centres, scene.communities.geometry.values.to_numpy()) if len(centres) else []
     have = {codes[i] for i in holding if i >= 0}
     return [c for c in codes if c not in have]
+
+
+def beyond_reach(scene: Scene, buildings: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+    """The buildings of the unit table ``buildings`` (analysis.units) whose households a level does
+    not reach: id, households, and the sentence a map shows ("120户；距社区党群服务中心超过1000米")."""
+    how = "步行" if road_network(scene) else "直线"
+    counted = buildings[buildings["reach_base"].to_numpy() > 0]
+    missing = {level: counted[column].to_numpy() == 0 for level, column in REACHED.items()}
+    out = []
+    for i, (building, households) in enumerate(zip(counted["id"], counted["households"], strict=True)):
+        far = [
+            f"{how}{reach_metres(level, thresholds):,.0f}米内没有{LEVEL_LABEL[level]}"
+            for level in REACHED
+            if missing[level][i]
+        ]
+        if far:
+            out.append((building, int(households), f"{int(households)}户；" + "，".join(far)))
+    return pd.DataFrame(out, columns=["id", "households", "sentence"])

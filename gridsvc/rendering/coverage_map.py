@@ -35,13 +35,16 @@ from gridsvc.rendering.common import (
     style,
     total_bounds,
 )
+from gridsvc.rendering.facility_layer import facility_layers
+from gridsvc.rendering.facility_layer import legend_items as facility_legend
 from gridsvc.rendering.grid_map import gap_points
 from gridsvc.rendering.offline import VECTORGRID_JS, asset_url
 from gridsvc.textual import figure
 
 MAX_POINTS = 2000
 AREA_KINDS = ("grid_gap_area", "grid_overlap", "grid_outside_community")
-SUMMARY_KEYS = (*HEADLINE, "gap_area_m2.party", "gap_area_m2.governance")
+SUMMARY_KEYS = (*HEADLINE, "facility_reach_rate", "facility_reach_rate@grid_station")
+SUMMARY_KEYS += ("gap_area_m2.party", "gap_area_m2.governance")
 
 
 @dataclass
@@ -58,6 +61,8 @@ class CoverageMapData:
     editable: bool = False  # served to a caller who may record organizations' liaisons and flags
     people: list = field(default_factory=list)  # [id, name, role label, role] the liaison form offers
     joint_branches: gpd.GeoDataFrame | None = None  # suggested groups (lines) and units left (points)
+    facilities: gpd.GeoDataFrame | None = None  # service facilities (None: none are held)
+    beyond_reach: gpd.GeoDataFrame | None = None  # buildings beyond reach of a facility level
 
 
 def scale(metric: str) -> dict:
@@ -106,6 +111,8 @@ def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> foliu
     _gap_markers(m, gaps[~gaps["kind"].isin(AREA_KINDS)], grids, data.editable)
     if data.joint_branches is not None and len(data.joint_branches):
         _joint_branches(m, for_display(data.joint_branches, basemap))
+    if data.facilities is not None:
+        facility_layers(m, for_display(data.facilities, basemap), for_display(data.beyond_reach, basemap))
     if data.editable:
         m.get_root().header.add_child(folium.Element(edit_forms.CSS))
         m.add_child(edit_forms.EditForms(data.people))
@@ -115,7 +122,8 @@ def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> foliu
         LABELS.get(data.metric, data.metric),
         legend_items(data.metric)
         + [(s["color"], f"问题（严重程度{s['label']}）") for s in style()["severity"].values()]
-        + ([(JOINT_BRANCH_COLOR, "联合党支部建议（虚线连到组内单位）")] if data.joint_branches is not None else []),
+        + ([(JOINT_BRANCH_COLOR, "联合党支部建议（虚线连到组内单位）")] if data.joint_branches is not None else [])
+        + facility_legend(data.facilities),
     )
     notices(m, data.generated, data.osm)
     folium.LayerControl(collapsed=False).add_to(m)
@@ -253,7 +261,7 @@ def _summary(m: folium.Map, data: CoverageMapData) -> None:
     level = LEVEL_LABEL[data.area["level"]]
     counts = data.gaps.groupby("kind").size().sort_values(ascending=False)
     gaps = "".join(f"<li>{GAP_KIND[k].label}：{n}</li>" for k, n in counts.items())
-    shown = {k: data.metrics[k] for k in SUMMARY_KEYS if k in data.metrics}
+    shown = {k: data.metrics[k] for k in SUMMARY_KEYS if k in data.metrics and _shown(k, data)}
     body = (
         f"<h4>{html.escape(data.area['name'])}</h4><div>{html.escape(data.area['code'])} · {level} · "
         f"{len(data.grids)}个网格</div><div>{metric_choice(data.metric, data.tiles_url is not None)}</div>"
@@ -262,6 +270,11 @@ def _summary(m: folium.Map, data: CoverageMapData) -> None:
         f"{gaps or '<li>无</li>'}</ul></details>"
     )
     panel(m, "gs-summary", body)
+
+
+def _shown(key: str, data: CoverageMapData) -> bool:
+    """Facility reach only where facilities are held."""
+    return data.facilities is not None or not key.startswith("facility_")
 
 
 def metric_side(metric: str) -> tuple[str, ...]:

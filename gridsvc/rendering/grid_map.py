@@ -30,6 +30,8 @@ from gridsvc.rendering.common import (
     style,
     total_bounds,
 )
+from gridsvc.rendering.facility_layer import facility_layers
+from gridsvc.rendering.facility_layer import legend_items as facility_legend
 
 LABEL_ZOOM = 18  # "党员N" labels from this zoom on: below it they would cover the buildings they name
 
@@ -47,6 +49,8 @@ class GridMapData:
     osm: bool
     editable: bool = False  # served to a caller who may edit: the popups and to-do rows open forms
     people: list = field(default_factory=list)  # [id, name, role label] the leader form offers
+    facilities: gpd.GeoDataFrame | None = None  # service facilities around (None: none are held)
+    beyond_reach: gpd.GeoDataFrame | None = None  # the grid's buildings beyond reach of a facility level
 
 
 def grid_map(data: GridMapData, basemap: Basemap | None = None) -> folium.Map:
@@ -64,6 +68,9 @@ def grid_map(data: GridMapData, basemap: Basemap | None = None) -> folium.Map:
     gaps = for_display(data.gaps, basemap)
     _buildings(m, buildings, data.editable)
     _gap_markers(m, gaps)
+    if data.facilities is not None:
+        facilities, beyond = for_display(data.facilities, basemap), for_display(data.beyond_reach, basemap)
+        facility_layers(m, facilities, beyond, over_buildings=True)
     _summary(m, data, gaps)
     if data.editable:
         m.get_root().header.add_child(folium.Element(edit_forms.CSS))
@@ -78,7 +85,8 @@ def grid_map(data: GridMapData, basemap: Basemap | None = None) -> folium.Map:
         )
     m.add_child(MapHelpers(LABEL_ZOOM))
     statuses = style()["building_status"]
-    legend(m, "楼栋状态", [(s["fill"], s["label"]) for s in statuses.values()] + [(layer["stroke"], layer["label"])])
+    items = [(s["fill"], s["label"]) for s in statuses.values()] + [(layer["stroke"], layer["label"])]
+    legend(m, "楼栋状态", items + facility_legend(data.facilities))
     notices(m, data.generated, data.osm)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

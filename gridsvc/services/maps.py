@@ -77,7 +77,11 @@ def grid_map_html(
     active = [s | {"phone": phone} for s, phone in zip(staff, phones, strict=True)]
     buildings = buildings.join(building_people(scene, buildings, lambda ids, ph: principal.phones(ids, ph, seen)))
     gaps = named_gaps(cov.gap_list(code), scene)
-    data = GridMapData(grid, community, buildings, active, gaps, cov.metrics(code), roads, scene.generated, scene.osm)
+    metrics = {k: v for k, v in cov.metrics(code).items() if scene.facility_data or not k.startswith("facility_")}
+    data = GridMapData(grid, community, buildings, active, gaps, metrics, roads, scene.generated, scene.osm)
+    if scene.facility_data:
+        mine = cov.units.buildings["id"].isin(buildings["id"]).to_numpy()
+        data.facilities, data.beyond_reach = facility_features(cov, mine, limits or Thresholds())
     if editable:
         data.editable, data.people = True, grid_people(scene, code, buildings)
     return finalize(grid_map(data, basemap).get_root().render(), inline=inline)
@@ -168,6 +172,9 @@ def coverage_map_html(
         scene.osm,
         tiles_url,
     )
+    if scene.facility_data:
+        inside = cov.units.buildings["community"].fillna("").str.startswith(area).to_numpy()
+        data.facilities, data.beyond_reach = facility_features(cov, inside, limits or Thresholds())
     if joint_branches if joint_branches is not None else data.area["level"] != "district":
         data.joint_branches = joint_branch_features(engine, area, scene, limits)
     if editable:
@@ -178,6 +185,43 @@ def coverage_map_html(
             for i, n in zip(liaisons["id"], liaisons["name"], strict=True)
         ]
     return finalize(coverage_map(data, basemap).get_root().render(), inline=inline)
+
+
+def facility_features(cov, mine, limits: Thresholds):
+    """The service facilities around the scene (name and level in one line) and the buildings beyond
+    reach of a level among ``mine`` (a mask over the unit table; footprints with the sentence the map
+    shows), as map frames."""
+    import geopandas as gpd
+
+    from gridsvc.analysis.facilities import LEVEL_LABEL, beyond_reach
+
+    scene = cov.scene
+    f = scene.facilities
+    facilities = gpd.GeoDataFrame(
+        {
+            "gs_kind": "facility",
+            "level": f["level"].to_numpy(),
+            "设施": [
+                f"{name or i}（{LEVEL_LABEL.get(level, level)}）"
+                for i, name, level in zip(f["id"], f["name"], f["level"], strict=True)
+            ],
+        },
+        geometry=f.geometry.values,
+        crs=4490,
+    )
+    units = cov.units.buildings
+    far = beyond_reach(scene, units[mine], limits)
+    names = dict(zip(far["id"], object_names(["building"] * len(far), far["id"], scene), strict=True))
+    footprints = scene.buildings.set_index("id").geometry.reindex(far["id"])
+    beyond = gpd.GeoDataFrame(
+        {
+            "gs_kind": "beyond_reach",
+            "可达": [f"{names[i]}：{t}" for i, t in zip(far["id"], far["sentence"], strict=True)],
+        },
+        geometry=footprints.values,
+        crs=4490,
+    )
+    return facilities, beyond
 
 
 def joint_branch_features(engine: Engine, area: str, scene, limits: Thresholds | None):

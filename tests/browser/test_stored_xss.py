@@ -5,6 +5,7 @@ is never violated by the page itself."""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pytest
 from sqlalchemy import text
 
@@ -17,6 +18,7 @@ from tests.conftest import TABLES
 
 BUILDING_PAYLOAD = '"><img src=x onerror="window.__xss=(window.__xss||0)+1">'
 GRID_PAYLOAD = "</script><script>window.__xss=(window.__xss||0)+10</script><b onmouseover=alert(1)>"
+FACILITY_PAYLOAD = '<img src=x onerror="window.__xss=(window.__xss||0)+100">中心'
 OPEN_EVERYTHING = """() => {
     let map = null;
     for (const key of Object.keys(window)) { if (key.startsWith("map_") && window[key] instanceof L.Map) map = window[key]; }
@@ -45,7 +47,13 @@ OPEN_EVERYTHING = """() => {
 def server(engine, settings, tmp_path_factory):
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    imports.import_file(engine, scenes.write(tmp_path_factory.mktemp("xss") / "scene.gpkg", s.frames()))
+    layers = s.frames()
+    # one community centre in C1, no grid station: every C1 household is beyond a station's reach
+    layers["facilities"] = gpd.GeoDataFrame(
+        {"id": ["f1"], "name": [FACILITY_PAYLOAD], "level": ["community_centre"], "floor_area": [500]},
+        geometry=s.lonlat([s.pt(100, 50)]),
+    )
+    imports.import_file(engine, scenes.write(tmp_path_factory.mktemp("xss") / "scene.gpkg", layers))
     with engine.begin() as conn:
         conn.execute(text("UPDATE buildings SET name = :n WHERE id IN ('b1', 'b2')"), {"n": BUILDING_PAYLOAD})
         conn.execute(text("UPDATE grids SET name = :n WHERE code = :c"), {"n": GRID_PAYLOAD, "c": s.G1})
@@ -75,9 +83,12 @@ def test_stored_payloads_do_not_run_on_any_map(server, browser, path):
     assert page.locator("img[src='x']").count() == 0 and page.locator("b[onmouseover]").count() == 0
     shown = " ".join(result["shown"]) + page.evaluate("document.body.innerText")
     expected = {BUILDING_PAYLOAD, GRID_PAYLOAD} if path.startswith("/maps/grids") else {BUILDING_PAYLOAD}
+    if path.startswith("/maps/coverage"):
+        expected |= {FACILITY_PAYLOAD}
     if "alignment" in path:
         expected = {GRID_PAYLOAD}
-    assert {p for p in (BUILDING_PAYLOAD, GRID_PAYLOAD) if p in shown} >= expected  # shown as the text it is
+    payloads = (BUILDING_PAYLOAD, GRID_PAYLOAD, FACILITY_PAYLOAD)
+    assert {p for p in payloads if p in shown} >= expected  # shown as the text it is
     assert page.evaluate("window.__violations || []") == []
     page.close()
 
@@ -112,4 +123,20 @@ def test_the_ogc_html_pages_show_names_as_text(server, browser, path, payloads):
         page.locator("table tbody tr td a").first.click()
         page.wait_for_load_state()
         assert page.url.endswith("f=html") and page.locator("table tbody tr").count() > 0
+    page.close()
+
+
+def test_facilities_and_the_buildings_beyond_reach_are_on_the_coverage_map(server, browser):
+    """C1 has a community centre and no grid station: its five residential buildings are drawn as
+    beyond a station's reach (b1–b5), each saying so when hovered; the centre is a marker."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(server + f"/maps/coverage/{s.C1}")
+    wait_for_map(page)
+    layers = page.locator(".leaflet-control-layers-overlays").inner_text()
+    assert "服务设施可达范围外的楼栋（5）" in layers and "党群服务中心/站（1）" in layers
+    summary = page.locator(".gs-summary").inner_text()
+    assert "党群服务中心覆盖率（按户）" in summary and "网格党群服务站覆盖率（按户）" in summary
+    shown = " ".join(page.evaluate(OPEN_EVERYTHING)["shown"])
+    assert "3号楼：20户；直线500米内没有网格党群服务站" in shown
+    assert f"{FACILITY_PAYLOAD}（社区党群服务中心）" in shown
     page.close()
