@@ -16,6 +16,7 @@ from gridsvc.reports import content as rc
 from gridsvc.reports import figures
 from gridsvc.reports.content import LAYER_LABEL, LEVEL_LABEL, Report
 from gridsvc.reports.fonts import chinese_font
+from gridsvc.reports.reach import reach_part
 from gridsvc.textual import figure as figure_text
 
 TOP_N = 5  # areas named per metric in a ranking
@@ -67,6 +68,7 @@ def blocks(report: Report, font: Path | None, max_actions: int) -> list:
         out.append(Link("打开交互式问题地图（可缩放、点击查看每个网格和楼栋）", report.map_link))
     out += _summary(report)
     out += _headline(report)
+    out += _reach(report)
     out += _gap_picture(report)
     out += _score_ranking(report)
     out += _rankings(report)
@@ -129,7 +131,7 @@ def _headline(report: Report) -> list:
     out: list = [Heading("一、总体情况")]
     before = rc.previous_values(report, report.area["code"] or "")
     for fam, fam_label in rc.FAMILY_LABEL.items():
-        keys = [k for k in report.headline if rc.family(k) == fam]
+        keys = [k for k in report.headline if rc.family(k) == fam and _held(k, report)]
         headers = ["指标", "数值（分子/分母）"] + (["上期", "变化"] if before is not None else [])
         rows, marks = [], {}
         for i, key in enumerate(keys):
@@ -147,6 +149,22 @@ def _headline(report: Report) -> list:
         widths = [3, 2.2, 1, 1.3] if before is not None else [3, 2.2]
         out += [Heading(fam_label, 2), Table(headers, rows, numeric={1, 2, 3}, widths=widths, marks=marks)]
     return out
+
+
+def _reach(report: Report) -> list:
+    part = reach_part(report)
+    if part is None:
+        return []
+    out: list = [Heading("服务设施可达情况", 2), *(Text(line) for line in part.lines)]
+    out.append(Text("距离沿道路步行计算；未载入道路的地区按直线距离。", "note"))
+    if part.rows:
+        out.append(Table(part.headers, part.rows, numeric={1, 2}, widths=[2, 1.5, 1.5]))
+    return out
+
+
+def _held(key: str, report: Report) -> bool:
+    """Facility reach only where facilities are held (its figure is then never empty)."""
+    return not key.startswith("facility_") or report.headline[key]["value"] is not None
 
 
 def _value_text(key: str, value) -> str:
@@ -206,7 +224,7 @@ def _rankings(report: Report) -> list:
             out.append(_children_table(report, table))
         out.append(Text(f"各项指标未达标的{label}（每项最多列出最差的{TOP_N}个）：", "note"))
         rows = []
-        for key in table.keys:
+        for key in (k for k in table.keys if _held(k, report)):
             ranked = [
                 r
                 for r in rc.worst_first(table.rows, key)
