@@ -81,6 +81,7 @@ COLLECTIONS = {
         ),
         Collection("buildings", "楼栋", "buildings t", "id", _attributes(write.BUILDINGS)),
         Collection("organizations", "两新组织和驻区单位", "organizations t", "id", _attributes(write.ORGANIZATIONS)),
+        Collection("facilities", "党群服务中心/站", "facilities t", "id", _attributes(write.FACILITIES)),
         Collection(
             "plan-grids",
             "规划方案的网格",

@@ -36,6 +36,7 @@ def test_raw_sql_sees_only_the_scope(loaded, scope):
             ("staff", "id", "staff"),
             ("party_orgs", "id", "party_orgs"),
             ("areas", "code", "areas"),
+            ("facilities", "id", "facilities"),
         ):
             assert set(conn.execute(text(f"SELECT {key} FROM {table}")).scalars()) == expected[kind], table
         assert set(conn.execute(text("SELECT code FROM grids WHERE valid_to IS NULL")).scalars()) == expected["grids"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import geopandas as gpd
 from sqlalchemy import text
 
 from gridsvc.services import imports, users
@@ -38,6 +39,7 @@ SEES = {
         "organizations": {f"o{i}" for i in range(1, 8)},
         "staff": C1_STAFF | C2_STAFF,
         "party_orgs": C1_PARTY | C2_PARTY,
+        "facilities": {"f1", "f2"},
     },
     s.C1: {
         "areas": {s.DISTRICT, s.STREET, s.C1},
@@ -46,6 +48,7 @@ SEES = {
         "organizations": {"o1", "o2"},
         "staff": C1_STAFF,
         "party_orgs": C1_PARTY,
+        "facilities": {"f1"},
     },
     # G1 is x 0..120: b4 (90..120) stands in it by its representative point; c1 is the community above
     s.G1: {
@@ -55,6 +58,7 @@ SEES = {
         "organizations": {"o1", "o2"},
         "staff": {"L1", "W1", "BL1", "BL2", "BL4"},
         "party_orgs": {"c1", "grp1", "jb1", "ob1"},
+        "facilities": {"f1"},  # at (50, 50), inside G1
     },
     s.C2: {
         "areas": {s.DISTRICT, s.STREET, s.C2},
@@ -63,10 +67,27 @@ SEES = {
         "organizations": {"o3", "o4", "o5", "o6", "o7"},
         "staff": C2_STAFF,
         "party_orgs": C2_PARTY,
+        "facilities": {"f2"},
     },
 }
 SEES[s.DISTRICT] = SEES[None]
 PHONES = {sid: f"1380000{i:04d}" for i, sid in enumerate(s.frames()["staff"]["id"])}
+
+
+def frames() -> dict:
+    """The scene with a community centre in each community: f1 at (50, 50) in C1 (and G1), f2 at
+    (300, 50) in C2."""
+    layers = s.frames()
+    layers["facilities"] = gpd.GeoDataFrame(
+        {
+            "id": ["f1", "f2"],
+            "name": ["东社区党群服务中心", "西社区党群服务中心"],
+            "level": ["community_centre"] * 2,
+            "floor_area": [600, 450],
+        },
+        geometry=s.lonlat([s.pt(50, 50), s.pt(300, 50)]),
+    )
+    return layers
 
 
 def password(name: str) -> str:
@@ -77,7 +98,7 @@ def build(engine, tmp_path) -> dict[str, str]:
     """Empty the database, import the scene, add the users; their tokens by name."""
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    imports.import_file(engine, scenes.write(tmp_path / "access.gpkg", s.frames()))
+    imports.import_file(engine, scenes.write(tmp_path / "access.gpkg", frames()))
     tokens = {}
     with engine.begin() as conn:
         for name, (role, scope) in USERS.items():

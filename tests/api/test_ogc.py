@@ -169,6 +169,18 @@ def test_cql2_filters_select_what_they_say_within_the_scope(engine, settings, se
         assert queryables["households"] == {"type": "integer"} and queryables["name"] == {"type": "string"}
 
 
+@pytest.mark.parametrize("user", ["admin", "leader", "viewer"])
+def test_facilities_are_a_collection_within_the_scope(engine, settings, served, user):
+    _, tokens, _ = served
+    with TestClient(create_app(settings.model_copy(update={"auth_required": True}))) as client:
+        client.headers["Authorization"] = f"Bearer {tokens[user]}"
+        page = client.get("/ogc/collections/facilities/items")
+        assert page.status_code == 200, page.text
+        features = page.json()["features"]
+        assert {f["id"] for f in features} == world.SEES[world.scope_of(user)]["facilities"]
+        assert {f["properties"]["level"] for f in features} == {"community_centre"}
+
+
 @pytest.mark.parametrize(
     ("params", "reason"),
     [
