@@ -28,6 +28,7 @@ TABLES = [
     "snapshots",
     "plan_grids",
     "plans",
+    "targets",
     "assignments",
     "staff",
     "party_org_scopes",

@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -375,4 +376,22 @@ class Snapshot(Base):
 
 
 # the accounts and the audit log (migration 0005) and data_version (0002) join Base.metadata here
+class Target(Base):
+    """A target (目标, domain.md §8.5): an area's metric should reach ``value`` by ``due_date``."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        PrimaryKeyConstraint("area_code", "metric", "due_date", name="targets_pkey"),
+        CheckConstraint("value >= 0", name="targets_value"),
+        _one_of("source", SOURCES, "targets_source"),
+    )
+
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    metric: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Double)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), server_default="import")
+
+
 from gridsvc.db import accounts  # noqa: E402, F401

@@ -18,7 +18,7 @@ from gridsvc.ingest.geometry import to_storage
 from gridsvc.ingest.schema import LAYER_BY_NAME, LAYERS, Layer
 from gridsvc.ingest.values import convert_column
 
-_DTYPES = {"int": "Int64", "bool": "boolean", "text": object, "date": object}
+_DTYPES = {"int": "Int64", "number": "Float64", "bool": "boolean", "text": object, "date": object}
 
 
 def is_exchange_file(path: Path) -> bool:

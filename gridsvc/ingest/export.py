@@ -11,7 +11,7 @@ import pyogrio
 from gridsvc.dataset import Dataset
 from gridsvc.ingest.schema import LAYERS, Layer
 
-_DTYPES = {"int": "Int64", "bool": "boolean", "text": "string", "date": "object"}
+_DTYPES = {"int": "Int64", "number": "Float64", "bool": "boolean", "text": "string", "date": "object"}
 
 
 def write_exchange(dataset: Dataset, path: Path) -> dict[str, int]:

@@ -226,7 +226,7 @@ def _dtyped(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
     return frame
 
 
-_DTYPES = {"int": "Int64", "bool": "boolean", "text": object, "date": object}
+_DTYPES = {"int": "Int64", "number": "Float64", "bool": "boolean", "text": object, "date": object}
 
 
 def _merged(typed: pd.DataFrame, stored: pd.DataFrame, layer: Layer) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gridsvc.analysis.metrics import METRIC_BY_KEY
 from gridsvc.dataset import Dataset
 from gridsvc.errors import Problem
 
@@ -39,6 +40,27 @@ def check_references(dataset: Dataset, existing: dict[str, set[str]]) -> list[Pr
     problems += _targets(dataset.get("party_org_scope"), "party_org_scope", keys)
     problems += _simple(dataset.get("assignments"), "assignments", "staff_id", "staff", keys)
     problems += _targets(dataset.get("assignments"), "assignments", keys)
+    problems += _set_targets(dataset.get("targets"), keys)
+    return problems
+
+
+def _set_targets(targets: pd.DataFrame | None, keys: dict[str, set[str]]) -> list[Problem]:
+    """A target's area must be known (a community, or the street or district above one), and a rate's
+    target lie between 0 and 1 (0%–100%)."""
+    if targets is None:
+        return []
+    areas = {c[:n] for c in keys["community"] for n in (6, 9, 12)}
+    names = _names(targets)
+    problems = []
+    for i, area, metric, value in zip(
+        targets.index, targets["area_code"], targets["metric"], targets["value"], strict=True
+    ):
+        if isinstance(area, str) and area not in areas:
+            problems.append(Problem("targets", names.loc[i], "area_code", f"unknown area {area}"))
+        if metric in METRIC_BY_KEY and METRIC_BY_KEY[metric].kind == "rate" and value is not None and value > 1:
+            problems.append(
+                Problem("targets", names.loc[i], "value", f"{value:g} is above 1: a rate's target is 0–1 or 0%–100%")
+            )
     return problems
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gridsvc.analysis.metrics import code_pattern
+from gridsvc.analysis.metrics import METRICS, code_pattern
 from gridsvc.db.models import (
     ASSIGNMENT_TARGETS,
     BUILDING_USES,
@@ -20,6 +20,8 @@ from gridsvc.db.models import (
     SOURCES,
     STAFF_ROLES,
 )
+
+TARGET_METRICS = tuple(m.key for m in METRICS)  # a target is set on a metric of the registry
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,22 @@ FACILITIES = Layer(  # domain.md §8.4; optional: files without it import as bef
     extra=(SOURCE,),
 )
 
+TARGETS = Layer(  # domain.md §8.5; optional: files without it import as before
+    "targets",
+    None,
+    (
+        Column(
+            "area_code", "text", True, pattern=r"\d{6}|\d{9}|\d{12}", describe="a district, street or community code"
+        ),
+        Column("metric", "text", True, choices=TARGET_METRICS),
+        Column("value", "number", True),
+        Column("due_date", "date", True),
+        Column("note", "text"),
+    ),
+    key=("area_code", "metric", "due_date"),
+    extra=(SOURCE,),
+)
+
 # In dependency order: a layer may refer only to layers before it (or to itself).
 LAYERS: tuple[Layer, ...] = (
     COMMUNITIES,
@@ -216,5 +234,6 @@ LAYERS: tuple[Layer, ...] = (
     ASSIGNMENTS,
     ROADS,
     FACILITIES,
+    TARGETS,
 )
 LAYER_BY_NAME = {layer.name: layer for layer in LAYERS}

@@ -52,6 +52,23 @@ def _to_int(value: Any) -> int:
     return number
 
 
+def _to_number(value: Any) -> float:
+    """A number not below zero; '95%' is 0.95 (a rate as people write it)."""
+    if isinstance(value, bool):
+        raise ValueError("a yes/no value where a number belongs")
+    text = str(value).strip()
+    percent = text.endswith("%")
+    try:
+        number = float(text.rstrip("%").strip()) if isinstance(value, str) else float(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"{value!r} is not a finite number")
+    if number < 0:
+        raise ValueError(f"{number:g} is negative")
+    return number / 100 if percent else number
+
+
 def _to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -86,6 +103,7 @@ _CHINESE_DATE = re.compile(r"(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "text": _to_text,
     "int": _to_int,
+    "number": _to_number,
     "bool": _to_bool,
     "date": _to_date,
 }

@@ -118,6 +118,8 @@ EXPORT_SQL = {
     "roads": "SELECT id, name, kind, source, ST_AsBinary(geom) AS geom FROM roads ORDER BY id",
     "facilities": """SELECT id, name, level, floor_area, building_id, source, ST_AsBinary(geom) AS geom
                      FROM facilities ORDER BY id""",
+    "targets": """SELECT area_code, metric, value, due_date, note, source FROM targets
+                  ORDER BY area_code, metric, due_date""",
 }
 GEOMETRY_LAYERS = {"communities", "grids", "buildings", "organizations", "roads", "facilities"}
 
@@ -262,6 +264,7 @@ def row_counts(conn: Connection) -> dict[str, int]:
         "assignments",
         "roads",
         "facilities",
+        "targets",
     ]
     return {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}
 

@@ -19,6 +19,7 @@ import shapely
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, text
 
+from gridsvc.analysis.scene import FACILITY_COLUMNS
 from gridsvc.dataset import Dataset
 
 COPY_CHUNK_ROWS = 20_000
@@ -123,10 +124,10 @@ ASSIGNMENTS = TableSpec(
     ("staff_id", "target_type", "target_id", "start_date", "end_date"),
     ("staff_id", "target_type", "target_id", "start_date"),
 )
+TARGET_KEY = ("area_code", "metric", "due_date")
 ROADS = TableSpec("roads", ("id", "name", "kind", "geom", "source"), ("id",), ("geom",))
-FACILITIES = TableSpec(
-    "facilities", ("id", "name", "level", "floor_area", "building_id", "geom", "source"), ("id",), ("geom",)
-)
+FACILITIES = TableSpec("facilities", (*FACILITY_COLUMNS, "geom", "source"), ("id",), ("geom",))
+TARGETS = TableSpec("targets", ("area_code", "metric", "value", "due_date", "note", "source"), TARGET_KEY)
 
 # Exchange layer -> table, in an order that satisfies foreign keys.
 LAYER_TABLES: tuple[tuple[str, TableSpec], ...] = (
@@ -139,6 +140,7 @@ LAYER_TABLES: tuple[tuple[str, TableSpec], ...] = (
     ("assignments", ASSIGNMENTS),
     ("roads", ROADS),
     ("facilities", FACILITIES),
+    ("targets", TARGETS),
 )
 
 Progress = Callable[[str, int], None]
@@ -393,5 +395,6 @@ def _arrow_column(values: pd.Series, is_geometry: bool) -> pa.Array:
     if is_geometry:
         return ewkb_hex(values.to_numpy())
     if pd.api.types.is_float_dtype(values.dtype):  # whole numbers that lost their type to a NaN
-        values = values.astype("Int64")
+        if (values.dropna().to_numpy(dtype=float) % 1 == 0).all():  # a real number (0.95) stays one
+            values = values.astype("Int64")
     return pa.array(values, from_pandas=True)
