@@ -20,6 +20,7 @@ from gridsvc.analysis import structure
 from gridsvc.analysis.alignment import Alignment, align_community, matched_households, named_alignment
 from gridsvc.analysis.metrics import ALL, CODE_LENGTH, LEVELS, METRICS, as_json, level_figures, roll_up
 from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Scene, Thresholds
+from gridsvc.analysis.targets import assess, missed_rows
 from gridsvc.analysis.topology import community_topology
 from gridsvc.analysis.units import (
     Units,
@@ -137,6 +138,10 @@ class Coverage:
         return dict(zip(self.scene.grids["code"], self.scene.grids["layer"], strict=True))
 
     # -- gaps and one grid ---------------------------------------------------------------------
+    def targets(self) -> pd.DataFrame:
+        """Every target of an area in the scene beside its current figure (``analysis.targets.assess``)."""
+        return assess(self.scene.targets, self.metrics, self._names, self.scene.as_of)
+
     def gap_list(self, area: str | None = None, kind: str | None = None) -> gpd.GeoDataFrame:
         g = self.gaps
         if area:
@@ -225,7 +230,12 @@ def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Cove
     rows += structure.branch_gaps(scene, units)
     rows += structure.centre_gaps(scene)
     frames = gap_rules.building_gaps(units, scene, namer, t) + gap_rules.organization_gaps(units, scene, namer)
-    return Coverage(scene, units, topology, gap_rules.gap_frame(rows, frames))
+    cov = Coverage(scene, units, topology, gap_rules.gap_frame(rows, frames))
+    if len(scene.targets):  # a target is measured against the figures just computed
+        missed = missed_rows(cov.targets(), scene.communities)
+        if missed:
+            cov.gaps = gap_rules.gap_frame(rows + missed, frames)
+    return cov
 
 
 class _LazyLevels(dict):

@@ -51,6 +51,7 @@ GAP_KINDS: tuple[GapKind, ...] = (
     GapKind("worker_overloaded", "medium", "专职网格员服务户数超标", "grid", "增配专职网格员"),
     GapKind("no_building_leader", "low", "楼栋无楼栋长", "building", "选定楼栋长"),
     GapKind("no_community_centre", "medium", "社区没有党群服务中心", "community", "建立社区党群服务中心"),
+    GapKind("target_missed", "medium", "目标逾期未达标", "area", "对照目标查找差距，限期整改"),
 )
 GAP_KIND = {k.kind: k for k in GAP_KINDS}
 COLUMNS = [

@@ -22,6 +22,7 @@ LAYER_WORD = {"party": "党建", "governance": "治理", "unified": "合一"}
 
 
 FACILITY_COLUMNS = ("id", "name", "level", "floor_area", "building_id")
+TARGET_FIELDS = ("area_code", "metric", "value", "due_date", "note")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Scene:
     # None: whether ``facilities`` has any
     facility_data: bool | None = None
     roads: gpd.GeoDataFrame | None = None
+    targets: pd.DataFrame | None = None  # area_code, metric, value, due_date, note (domain.md §8.5)
     _active: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _roles: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _network: object = field(default=None, init=False, repr=False)  # analysis.facilities.road_network
@@ -98,6 +100,8 @@ class Scene:
             self.facilities = gpd.GeoDataFrame(
                 {c: pd.Series(dtype=object) for c in FACILITY_COLUMNS}, geometry=gpd.GeoSeries([], crs=4490)
             )
+        if self.targets is None:
+            self.targets = pd.DataFrame({c: pd.Series(dtype=object) for c in TARGET_FIELDS})
         if self.facility_data is None:
             self.facility_data = len(self.facilities) > 0
         # Codes and ids as plain Python strings: pandas' Arrow-backed strings make isin and

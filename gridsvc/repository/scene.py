@@ -98,6 +98,12 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
         facilities=facilities,
         facility_data=facility_data,
         roads=roads,
+        targets=frame(
+            conn,
+            "SELECT area_code, metric, value, due_date, note FROM targets WHERE area_code LIKE :prefix",
+            p,
+            geometry=None,
+        ),
     )
 
 
