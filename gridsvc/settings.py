@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # days to fix a gap (整改时限), by gap kind or severity, e.g. {"no_grid_leader": 15, "low": 120}
     # (JSON in GRIDSVC_DEADLINE_DAYS); unlisted ones: high 30, medium 60, low 90
     deadline_days: dict[str, int] = Field(default_factory=dict)
+    # the assessment's weights (考核权重) by rate metric, e.g. {"grid_leader_coverage": 30, "alignment_rate": 10}
+    # (JSON in GRIDSVC_ASSESSMENT_WEIGHTS); empty: the defaults of reports/bulletin.py
+    assessment_weights: dict[str, float] = Field(default_factory=dict)
     # authentication: with auth_required every API request needs a bearer token (gridsvc user token,
     # or POST /api/auth/token); without it callers without a token act as an unrestricted admin
     auth_required: bool = False

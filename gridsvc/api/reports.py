@@ -43,6 +43,7 @@ def report(
         who.limits,
         map_link=f"/maps/coverage/{area}",
         deadlines=who.settings.deadline_days,
+        weights=who.settings.assessment_weights,
     )
     body = reports.render(made, format, settings.report_font)
     disposition = "inline" if format == "html" else "attachment"

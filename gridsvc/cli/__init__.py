@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import click
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
 from gridsvc.labels import say
@@ -20,7 +22,17 @@ def main(ctx: click.Context) -> None:
 
     Without GRIDSVC_DATABASE_URL a private PostGIS is created and started under GRIDSVC_HOME.
     """
-    ctx.obj = Settings()
+    try:
+        ctx.obj = Settings()
+    except (ValidationError, SettingsError) as exc:  # a bad GRIDSVC_* value: named, no traceback
+        raise click.ClickException(f"配置有误（configuration）：{_setting_problem(exc)}") from None
+
+
+def _setting_problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(f"GRIDSVC_{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors())
+    field = str(exc).split('"')[1] if '"' in str(exc) else ""
+    return f"GRIDSVC_{field.upper()}: not valid JSON" if field else str(exc)
 
 
 @main.command()

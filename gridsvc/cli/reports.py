@@ -46,7 +46,12 @@ def report_(settings: Settings, area: str | None, output: Path, map_link: str | 
         map_link = map_file.name
     click.echo(say("building_report", area=area or SAYS["everything"], fmt=fmt), err=True)
     made = reports.report(
-        engine, area, coverage_service.thresholds(settings), map_link, deadlines=settings.deadline_days
+        engine,
+        area,
+        coverage_service.thresholds(settings),
+        map_link,
+        deadlines=settings.deadline_days,
+        weights=settings.assessment_weights,
     )
     data = reports.render(made, fmt, settings.report_font)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,8 @@ import pandas as pd
 
 from gridsvc.analysis.coverage import Coverage
 from gridsvc.analysis.gaps import object_names
+from gridsvc.analysis.metrics import METRICS
+from gridsvc.errors import InvalidInput
 from gridsvc.reports import content as rc
 
 # Days to fix a gap, by severity; GRIDSVC_DEADLINE_DAYS overrides by kind or severity ({"no_grid_leader": 15}).
@@ -59,10 +61,50 @@ class Bulletin:
     fixed: int | None = None  # gaps of the last snapshot (of this very area) fixed since
     new: int | None = None
     weights: dict = field(default_factory=lambda: dict(WEIGHTS))
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)  # analysis.targets.assess, in the area
 
 
-def complete(report: rc.Report, cov: Coverage, history: list[dict], deadlines: dict[str, int]) -> None:
-    """Give ``report`` its owners, deadlines and statuses, and its bulletin (summary, ranking, trend)."""
+def check_weights(weights: dict) -> dict:
+    """The assessment's weights (GRIDSVC_ASSESSMENT_WEIGHTS), checked: rate metrics, none negative,
+    some above zero; empty: the defaults.
+
+    >>> check_weights({"grid_leader_coverage": 3, "alignment_rate": 1})
+    {'grid_leader_coverage': 3.0, 'alignment_rate': 1.0}
+    >>> check_weights({"households_per_fulltime_worker": 1})
+    Traceback (most recent call last):
+    ...
+    gridsvc.errors.InvalidInput: GRIDSVC_ASSESSMENT_WEIGHTS: 'households_per_fulltime_worker' is not a rate; weights are for rates: ...
+    """
+    if not weights:
+        return dict(WEIGHTS)
+    rates = [m.key for m in METRICS if m.kind == "rate"]
+    for key, weight in weights.items():
+        if key not in rates:
+            raise InvalidInput(
+                f"GRIDSVC_ASSESSMENT_WEIGHTS: {key!r} is not a rate; weights are for rates: {', '.join(rates)}"
+            )
+        if not 0 <= float(weight) < float("inf"):
+            raise InvalidInput(f"GRIDSVC_ASSESSMENT_WEIGHTS: the weight of {key} must be a number ≥ 0, not {weight!r}")
+    if not sum(float(w) for w in weights.values()) > 0:
+        raise InvalidInput("GRIDSVC_ASSESSMENT_WEIGHTS: at least one weight must be above 0")
+    return {k: float(w) for k, w in weights.items()}
+
+
+def weights_text(weights: dict) -> str:
+    """The weights as printed under a ranking, in percent of their sum.
+
+    >>> weights_text({"grid_leader_coverage": 3, "alignment_rate": 1})
+    '网格长配备率75%，两网融合率（按户）25%'
+    """
+    total = sum(weights.values())
+    return "，".join(f"{rc.label(k)}{100 * w / total:.3g}%" for k, w in weights.items())
+
+
+def complete(
+    report: rc.Report, cov: Coverage, history: list[dict], deadlines: dict[str, int], weights: dict | None = None
+) -> None:
+    """Give ``report`` its owners, deadlines and statuses, and its bulletin (summary, ranking by the
+    assessment ``weights`` (default ``WEIGHTS``), trend, targets)."""
     seen = first_seen(history)
     report.actions = owned(report.actions, cov, report.as_of, seen, deadlines)
     fixed = new = None
@@ -71,8 +113,12 @@ def complete(report: rc.Report, cov: Coverage, history: list[dict], deadlines: d
         last = {tuple(k) for k in same_area[-1]["gaps"]}
         now = set(zip(report.actions["kind_code"], report.actions["object_id"].astype(str), strict=True))
         fixed, new = len(last - now), len(now - last)
-    ranking = ranked(report)
+    weights = check_weights(weights or {})
+    ranking = ranked(report, weights)
     report.bulletin = Bulletin(summary(report, ranking, fixed, new), ranking, trend(report, history), fixed, new)
+    report.bulletin.weights = weights
+    targets = cov.targets()
+    report.bulletin.targets = targets[targets["area"].str.startswith(report.area["code"] or "")]
 
 
 def first_seen(history: list[dict]) -> dict[tuple[str, str], dt.date]:
@@ -119,13 +165,13 @@ def _branches(cov: Coverage) -> dict[str, str]:
     return dict(zip(branch["target_id"], branch["name"], strict=False))
 
 
-def score(metrics: dict) -> tuple[float | None, list[tuple[str, float]]]:
+def score(metrics: dict, weights: dict | None = None) -> tuple[float | None, list[tuple[str, float]]]:
     """The composite score (0–100) of one area's metrics, and what cost it points, most first.
 
     >>> score({"grid_leader_coverage": {"value": 0.8}, "alignment_rate": {"value": 1.0}})
     (88.0, [('grid_leader_coverage', 0.8), ('alignment_rate', 1.0)])
     """
-    parts = [(k, w, (metrics.get(k) or {}).get("value")) for k, w in WEIGHTS.items()]
+    parts = [(k, w, (metrics.get(k) or {}).get("value")) for k, w in (weights or WEIGHTS).items()]
     parts = [(k, w, v) for k, w, v in parts if v is not None]
     if not parts:
         return None, []
@@ -135,14 +181,14 @@ def score(metrics: dict) -> tuple[float | None, list[tuple[str, float]]]:
     return round(value, 1), [(k, v) for k, _, v in lost]
 
 
-def ranked(report: rc.Report) -> pd.DataFrame:
-    """The areas one level below, by composite score, lowest first."""
+def ranked(report: rc.Report, weights: dict | None = None) -> pd.DataFrame:
+    """The areas one level below, by composite score (``weights``, default ``WEIGHTS``), lowest first."""
     columns = ["rank", "code", "name", "score", "weakest"]
     if not report.levels or not report.levels[0].rows:
         return pd.DataFrame(columns=columns)
     rows = []
     for r in report.levels[0].rows:
-        value, lost = score(r["metrics"])
+        value, lost = score(r["metrics"], weights)
         weakest = "、".join(f"{rc.label(k)}{v:.0%}" for k, v in lost[:2] if v < 1) or "各项均满分"
         rows.append({"code": r["code"], "name": r["name"], "score": value, "weakest": weakest})
     out = pd.DataFrame(rows).sort_values(["score", "code"], na_position="last").reset_index(drop=True)

@@ -22,9 +22,8 @@ from gridsvc.analysis.scene import Thresholds
 from gridsvc.labels import FAMILY_LABEL, LAYER_LABEL  # noqa: F401  (the labels users read, defined once)
 
 LEVEL_LABEL = {ALL: "全部", **labels.LEVEL_LABEL}
-# the figures of each child area in a report's tables, and (its rates) in its charts: the headline
-# rates with organization coverage in place of should-build (a report counts every organization),
-# the busiest full-time worker's households, and alignment
+# each child area's figures in a report's tables and charts: the headline rates (organization coverage
+# for should-build: a report counts every organization), the busiest worker's households, alignment
 CHILD_KEYS = tuple("org_coverage" if k == "org_should_build_rate" else k for k in HEADLINE) + (
     "households_per_fulltime_worker.max",
     "alignment_rate",
@@ -36,7 +35,8 @@ OSM_ATTRIBUTION = "楼栋轮廓 © OpenStreetMap 贡献者（ODbL）"
 SHEETS = (
     ("汇总", "本地区各项指标（组织覆盖、工作覆盖、网格空间、两网融合），含分子分母及与上次快照的变化"),
     ("街道/社区/网格排名", "下级各地区的全部指标，按高严重度问题数从多到少排列；可用筛选按任一指标排序"),
-    ("综合排名", "下一级各地区的综合得分（各项覆盖率的加权平均，权重见表下）及主要失分，最低在前"),
+    ("综合排名", "考核：下一级各地区的综合得分（各项覆盖率的加权平均，权重见表下，可配置）及主要失分，最低在前"),
+    ("目标", "各项目标：当前数值、差距、截止日期、剩余天数和状态（有目标时）"),
     ("问题清单", "逐条问题：严重程度、类型、位置、对象、说明、责任人、发现日期、整改时限、状态"),
     ("网格员负荷", "每个治理（合一）网格的户数、网格长、网格员和每名专职网格员服务户数，负荷最重的在前"),
     ("两网融合", "每个社区党建网格与治理网格的融合率（按户）及两类网格数，最低的在前"),

@@ -12,8 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from gridsvc.analysis.metrics import SHORT_LABELS
+from gridsvc.analysis.targets import STATUS_LABEL
+from gridsvc.analysis.targets import figure_text as figure_of
 from gridsvc.reports import content as rc
 from gridsvc.reports import figures
+from gridsvc.reports.bulletin import weights_text
 from gridsvc.reports.content import LAYER_LABEL, LEVEL_LABEL, Report
 from gridsvc.reports.fonts import chinese_font
 from gridsvc.reports.reach import reach_part
@@ -69,6 +72,7 @@ def blocks(report: Report, font: Path | None, max_actions: int) -> list:
     out += _summary(report)
     out += _headline(report)
     out += _reach(report)
+    out += _targets(report)
     out += _gap_picture(report)
     out += _score_ranking(report)
     out += _rankings(report)
@@ -94,7 +98,7 @@ def _score_ranking(report: Report) -> list:
     if b is None or b.ranking.empty:
         return []
     child = LEVEL_LABEL[report.levels[0].level]
-    weights = "，".join(f"{rc.label(k)}{w}%" for k, w in b.weights.items())
+    weights = weights_text(b.weights)
     rows, marks = [], {}
     for i, r in enumerate(b.ranking.itertuples()):
         rows.append([str(r.rank), r.name, "—" if pd.isna(r.score) else f"{r.score:.1f}", r.weakest])
@@ -160,6 +164,36 @@ def _reach(report: Report) -> list:
     if part.rows:
         out.append(Table(part.headers, part.rows, numeric={1, 2}, widths=[2, 1.5, 1.5]))
     return out
+
+
+def _targets(report: Report) -> list:
+    """Each target in the area: current figure, how far short, due date and days left, status."""
+    b = report.bulletin
+    if b is None or b.targets.empty:
+        return []
+    rows, marks = [], {}
+    for i, t in enumerate(b.targets.itertuples(index=False)):
+        days = f"剩{t.days_left}天" if t.days_left >= 0 else f"逾期{-t.days_left}天"
+        short = "—" if t.short is None else ("0" if t.short == 0 else figure_of(t.metric, t.short))
+        rows.append(
+            [
+                t.name,
+                t.label,
+                figure_of(t.metric, t.target),
+                figure_of(t.metric, t.current),
+                short,
+                f"{t.due_date:%Y-%m-%d}",
+                days,
+                STATUS_LABEL[t.status],
+            ]
+        )
+        marks[(i, 7)] = {"missed": "bad", "met": "good"}.get(t.status, "")
+    headers = ["地区", "指标", "目标", "当前", "差距", "截止日期", "剩余", "状态"]
+    widths = [1.6, 2.2, 0.9, 0.9, 0.9, 1.2, 1, 1.1]
+    return [
+        Heading("目标完成情况", 2),
+        Table(headers, rows, numeric={2, 3, 4}, widths=widths, marks={k: v for k, v in marks.items() if v}),
+    ]
 
 
 def _held(key: str, report: Report) -> bool:

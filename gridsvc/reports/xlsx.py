@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import pandas as pd
 import xlsxwriter
 
+from gridsvc.analysis.targets import STATUS_LABEL
 from gridsvc.reports import content as rc
+from gridsvc.reports.bulletin import weights_text
 from gridsvc.reports.content import LAYER_LABEL, LEVEL_LABEL, Report
 
 PERCENT = "0.0%"
@@ -97,6 +99,7 @@ def write_xlsx(report: Report, target) -> None:
     for table in report.levels:
         _level(book, report, table)
     _ranking(book, report)
+    _targets(book, report)
     _actions(book, report)
     _staff(book, report)
     _alignment(book, report)
@@ -269,7 +272,7 @@ def _ranking(book: Book, report: Report) -> None:
     b = report.bulletin
     if b is None or b.ranking.empty:
         return
-    weights = "，".join(f"{rc.label(k)} {w}%" for k, w in b.weights.items())
+    weights = weights_text(b.weights)
     columns = [
         Column("名次", "int", 6),
         Column("代码", width=16),
@@ -278,7 +281,40 @@ def _ranking(book: Book, report: Report) -> None:
         Column("主要失分", width=60),
     ]
     rows = b.ranking.itertuples(index=False, name=None)
-    book.sheet("综合排名", columns, rows, note=f"综合得分为各项覆盖率的加权平均（满分100），权重：{weights}")
+    note = f"综合得分（考核）为各项覆盖率的加权平均（满分100），权重：{weights}（GRIDSVC_ASSESSMENT_WEIGHTS）"
+    book.sheet("综合排名", columns, rows, note=note)
+
+
+def _targets(book: Book, report: Report) -> None:
+    b = report.bulletin
+    if b is None or b.targets.empty:
+        return
+    columns = [
+        Column("地区代码", width=14),
+        Column("地区", width=20),
+        Column("指标", width=28),
+        Column("指标代码", width=30),
+        Column("目标", "decimal", 10),
+        Column("当前", "decimal", 10),
+        Column("差距", "decimal", 10),
+        Column("截止日期", width=12),
+        Column("剩余天数", "int", 10),
+        Column("状态", width=12),
+    ]
+    rows = (
+        [
+            t.area,
+            t.name,
+            t.label,
+            t.metric,
+            *(Typed(v, "percent" if rc.is_rate(t.metric) else "decimal") for v in (t.target, t.current, t.short)),
+            f"{t.due_date:%Y-%m-%d}",
+            t.days_left,
+            STATUS_LABEL[t.status],
+        ]
+        for t in b.targets.itertuples(index=False)
+    )
+    book.sheet("目标", columns, rows, note="剩余天数为负表示已逾期；差距为距目标还差多少（已达标为0）")
 
 
 def _trend(book: Book, report: Report) -> None:

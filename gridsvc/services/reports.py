@@ -47,16 +47,19 @@ def report(
     map_link: str | None = None,
     as_of: dt.date | None = None,
     deadlines: dict[str, int] | None = None,
+    weights: dict[str, float] | None = None,
 ) -> Report:
     """The report of ``area``, compared with the newest snapshot that holds it, with every stored
-    snapshot for its trend and each gap's status; ``deadlines``: days to fix, by gap kind or severity."""
+    snapshot for its trend and each gap's status; ``deadlines``: days to fix, by gap kind or severity;
+    ``weights``: the assessment's (GRIDSVC_ASSESSMENT_WEIGHTS)."""
+    bulletin.check_weights(weights or {})  # a bad setting is named before any work
     cov = coverage_service.coverage(engine, check_area(area), as_of, limits)
     with engine.connect() as conn:
         history = repo.history(conn, area)
     previous = history[-1] if history else None
     made = build_report(cov, area, dt.datetime.now().astimezone(), limits, previous)
     made.map_link = map_link
-    bulletin.complete(made, cov, history, deadlines or {})
+    bulletin.complete(made, cov, history, deadlines or {}, weights)
     return made
 
 

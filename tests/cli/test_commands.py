@@ -149,3 +149,18 @@ def test_plan_edit_saves_the_next_version_and_refuses_clearly(env, tmp_path):
     edits.write_text("not json", encoding="utf-8")
     broken = CliRunner().invoke(main, ["plan", "edit", plan_id, "--edits", str(edits)], env=env)
     assert broken.exit_code == 2 and "not a JSON file of edits" in broken.output
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("grid", "GRIDSVC_ASSESSMENT_WEIGHTS: not valid JSON"),
+        ('{"org_count": 1}', "GRIDSVC_ASSESSMENT_WEIGHTS: 'org_count' is not a rate"),
+        ('{"grid_leader_coverage": -2}', "the weight of grid_leader_coverage must be a number ≥ 0"),
+    ],
+)
+def test_bad_assessment_weights_are_named_without_a_traceback(db, settings, tmp_path, value, says):
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url, "GRIDSVC_ASSESSMENT_WEIGHTS": value}
+    made = CliRunner().invoke(main, ["report", "-o", str(tmp_path / "r.html")], env=env)
+    assert made.exit_code in (1, 2) and says in made.output, made.output  # click: 1, an InvalidInput: 2
+    assert "Traceback" not in made.output and not (tmp_path / "r.html").exists()
