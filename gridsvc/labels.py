@@ -71,6 +71,7 @@ ACTION_LABEL = {
     "snapshot": "保存快照",
     "edit": "修改楼栋和人员分配",
     "organize": "登记组织的党建指导员、工会和团组织",
+    "target": "设定考核目标",
     "admin": "管理用户和审计日志",
 }
 

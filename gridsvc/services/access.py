@@ -31,6 +31,7 @@ ALLOWED = {
     "snapshot": {"admin", "planner"},
     "edit": {"admin", "leader"},  # building figures and staff assignments
     "organize": {"admin", "planner", "leader"},  # organizations' liaisons, union and Youth League
+    "target": {"admin", "planner"},  # targets (目标) of areas in the scope
     "admin": {"admin"},  # users and the audit log
 }
 SCOPED_ROLE = "gridsvc_scoped"
