@@ -77,11 +77,12 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     )
 
 
-from gridsvc.cli import batch, coverage, data, db, maps, plans, reports, suggest, users, workbench  # noqa: E402, F401 - the commands, by topic (workbench adds to plan)
+from gridsvc.cli import batch, coverage, data, db, maps, plans, reports, suggest, targets, users, workbench  # noqa: E402, F401 - the commands, by topic (workbench adds to plan)
 
 main.add_command(db.db)
 main.add_command(batch.batch)
 main.add_command(suggest.suggest)
+main.add_command(targets.target)
 for command in (
     data.import_,
     data.export,

@@ -22,6 +22,7 @@ from gridsvc.analysis.scene import LAYER_WORD
 from gridsvc.dataset import Dataset
 from gridsvc.demo import facilities as demo_facilities
 from gridsvc.demo import layout, organize
+from gridsvc.demo import targets as demo_targets
 from gridsvc.demo.overlay import (
     Plants,
     building_attributes,
@@ -138,6 +139,7 @@ def _overlay(buildings, roads, kinds, crs, bounds, district, rng) -> Demo:
     places = demo_facilities.place(communities, rects, grids, b, plants, rng)
     if places is not None:
         dataset.layers["facilities"] = places.set_geometry(places.geometry).to_crs(4490)
+    dataset.layers["targets"] = demo_targets.targets(communities, plants)
     return Demo(dataset, plants, district[0])
 
 

@@ -164,3 +164,18 @@ def test_bad_assessment_weights_are_named_without_a_traceback(db, settings, tmp_
     made = CliRunner().invoke(main, ["report", "-o", str(tmp_path / "r.html")], env=env)
     assert made.exit_code in (1, 2) and says in made.output, made.output  # click: 1, an InvalidInput: 2
     assert "Traceback" not in made.output and not (tmp_path / "r.html").exists()
+
+
+def test_targets_are_set_listed_beside_the_figure_and_removed(env):
+    """C1's grid-leader rate is 50% (G1 has one leader, G2 two): a 95% target is short."""
+    run = CliRunner()
+    made = run.invoke(main, ["target", "set", s.C1, "grid_leader_coverage", "0.95", "--due", "2099-06-30"], env=env)
+    assert made.exit_code == 0 and "已设定" in made.output, made.output
+    shown = run.invoke(main, ["target", "list", "--area", s.DISTRICT, "--format", "json"], env=env)
+    listed = json.loads(shown.output)
+    assert [(t["area"], t["target"], t["current"], t["status"]) for t in listed] == [(s.C1, 0.95, 0.5, "open")]
+    refused = run.invoke(main, ["target", "set", s.C1, "grid_leader_coverage", "95", "--due", "2099-06-30"], env=env)
+    assert refused.exit_code != 0 and "lies between 0 and 1" in refused.output
+    gone = run.invoke(main, ["target", "remove", s.C1, "grid_leader_coverage", "--due", "2099-06-30"], env=env)
+    assert gone.exit_code == 0
+    assert "没有目标" in run.invoke(main, ["target", "list", "--area", s.C1], env=env).output

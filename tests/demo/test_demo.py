@@ -30,6 +30,8 @@ PLANTED = {
     "no_fulltime_worker",
     "worker_overloaded",
     "no_building_leader",
+    "no_community_centre",
+    "target_missed",
 }
 
 
