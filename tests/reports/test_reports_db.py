@@ -70,6 +70,7 @@ def test_excel_ledger_holds_the_engines_numbers_in_typed_cells(demo_db, written)
         "社区排名",
         "网格排名",
         "综合排名",
+        "目标",
         "问题清单",
         "网格员负荷",
         "两网融合",
@@ -250,7 +251,10 @@ def test_snapshot_then_change_shows_in_every_format(demo_db, env, tmp_path):
         drop = f"{(after['value'] - before['value']) * 100:+.1f}个百分点"
         assert drop in " ".join(_pdf_text(tmp_path / "r.pdf"))
         page = Page((tmp_path / "r.html").read_text(encoding="utf-8"))
-        rows = [r for t in page.tables for r in t if r[:2] == [cov_name(engine, district), "网格长配备率"]]
+        # the change table's row (area, metric, before, after, change); the targets table has more columns
+        rows = [
+            r for t in page.tables for r in t if r[:2] == [cov_name(engine, district), "网格长配备率"] and len(r) == 5
+        ]
         assert rows and rows[0][4] == drop
         listed = CliRunner().invoke(main, ["snapshot", "--list"], env=env)
         assert "月初" in listed.output and district in listed.output
