@@ -62,6 +62,46 @@ def _spatial(name: str, label: str, table: str, column: str) -> list[Metric]:
     ]
 
 
+# domain.md §5 and §8.2: the organization metrics count 两新 organizations (resident units are
+# counted under §8.1), and each is reported per sector too (``…@enterprise``, ``…@social_org``)
+SECTOR_WORDS = {"enterprise": "非公企业", "social_org": "社会组织"}
+
+
+def _organizations() -> list[Metric]:
+    base = (  # key, label, short, numerator, denominator, family, headline
+        (
+            "org_should_build_rate",
+            "两新组织应建已建率",
+            "两新应建已建",
+            "should_build_own",
+            "should_build",
+            "organization",
+            True,
+        ),
+        ("org_own_rate", "单独组建率", "单独组建", "own", "one", "organization", False),
+        ("org_coverage", "组织覆盖率", "组织覆盖", "party_covered", "one", "organization", False),
+        ("org_work_coverage", "工作覆盖率", "工作覆盖", "work_covered", "one", "work", True),
+    )
+    out = []
+    for sector in (None, *SECTOR_WORDS):
+        for key, label, short, num, den, family, headline in base:
+            word = SECTOR_WORDS.get(sector)
+            out.append(
+                Metric(
+                    f"{key}@{sector}" if sector else key,
+                    (word + label[4:] if label.startswith("两新组织") else f"{label}（{word}）") if word else label,
+                    "organizations",
+                    "party_grid",
+                    f"{num}@{sector or 'two_new'}",
+                    f"{den}@{sector or 'two_new'}",
+                    family=family,
+                    short=f"{short.removeprefix('两新')}({word[:2]})" if word else short,
+                    headline=headline and not sector,
+                )
+            )
+    return out
+
+
 METRICS: tuple[Metric, ...] = (
     Metric(
         "grid_branch_coverage",
@@ -93,29 +133,7 @@ METRICS: tuple[Metric, ...] = (
         short="党员覆盖",
         headline=True,
     ),
-    Metric(
-        "org_should_build_rate",
-        "两新组织应建已建率",
-        "organizations",
-        "party_grid",
-        "should_build_own",
-        "should_build",
-        short="两新应建已建",
-        headline=True,
-    ),
-    Metric("org_own_rate", "单独组建率", "organizations", "party_grid", "own", "one", short="单独组建"),
-    Metric("org_coverage", "组织覆盖率", "organizations", "party_grid", "party_covered", "one", short="组织覆盖"),
-    Metric(
-        "org_work_coverage",
-        "工作覆盖率",
-        "organizations",
-        "party_grid",
-        "work_covered",
-        "one",
-        family="work",
-        short="工作覆盖",
-        headline=True,
-    ),
+    *_organizations(),
     Metric(
         "grid_leader_coverage",
         "网格长配备率",

@@ -1,8 +1,9 @@
 """Gaps of the Party structure rules (domain.md §8.3): joint branches that break rule 15, branches
-too large for rule 14 — each placed where the organization's scope is."""
+too large or without the committee their full members call for (rule 14) — each placed where the organization's scope is."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -31,6 +32,7 @@ def joint_branch_gaps(units: Units, scene: Scene) -> list[dict]:
 
 
 BRANCH_MAX_MEMBERS = 50  # domain.md rule 7 (§8.3 rule 14): a branch normally has at most this many members
+BRANCH_COMMITTEE_FULL_MEMBERS = 7  # rule 7: from this many full members a branch has a committee (支部委员会)
 BRANCH_KINDS = ("branch", "joint_branch")
 
 
@@ -65,25 +67,39 @@ def _places(ids, communities, points) -> dict:
 
 
 def branch_gaps(scene: Scene, units: Units) -> list[dict]:
-    """Rule 14: a branch (or joint branch) with more than 50 members, full and probationary together,
-    placed where its scope's first target is."""
+    """Rule 14: a branch (or joint branch) with more than 50 members, full and probationary together
+    (``branch_too_large``), or with 7 full members or more and no branch committee recorded
+    (``branch_needs_committee``); placed where its scope's first target is."""
     p = scene.party_orgs
-    members = pd.Series(0, index=p.index)
-    for column in ("full_members", "probationary_members"):  # a hand-made scene may have neither
-        if column in p.columns:
-            members = members + p[column].fillna(0).astype(int)
-    large = ((members > BRANCH_MAX_MEMBERS) & p["kind"].isin(BRANCH_KINDS)).to_numpy()
-    if not large.any():
+    full, probationary = (_count(p, c) for c in ("full_members", "probationary_members"))
+    members = full + probationary
+    branch = p["kind"].isin(BRANCH_KINDS).to_numpy()
+    committee = p["has_committee"].fillna(False).astype(bool).to_numpy() if "has_committee" in p.columns else False
+    large = branch & (members > BRANCH_MAX_MEMBERS)
+    uncommitted = branch & (full >= BRANCH_COMMITTEE_FULL_MEMBERS) & ~committee
+    if not (large.any() or uncommitted.any()):
         return []
-    where = scope_places(scene, units, set(p["id"][large]))
+    where = scope_places(scene, units, set(p["id"][large | uncommitted]))
     rows = []
-    for party_org, name, count in zip(p["id"][large], p["name"][large], members[large], strict=True):
+    for i in np.flatnonzero(large | uncommitted):
+        party_org, name = p["id"].iat[i], p["name"].iat[i] or p["id"].iat[i]
         if party_org not in where:
             continue
         community, point = where[party_org]
-        text = f"{name or party_org}有党员{count}名，超过{BRANCH_MAX_MEMBERS}名，宜分设党支部或成立党总支。"
-        rows.append(gap_row("branch_too_large", community, None, party_org, text, point))
+        if large[i]:
+            text = f"{name}有党员{members[i]}名，超过{BRANCH_MAX_MEMBERS}名，宜分设党支部或成立党总支。"
+            rows.append(gap_row("branch_too_large", community, None, party_org, text, point))
+        if uncommitted[i]:
+            text = f"{name}有正式党员{full[i]}名，应设立支部委员会，未登记支部委员会。"
+            rows.append(gap_row("branch_needs_committee", community, None, party_org, text, point))
     return rows
+
+
+def _count(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A member count as integers (empty: 0; a hand-made scene may not have the column)."""
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=int)
+    return frame[column].fillna(0).astype(int).to_numpy()
 
 
 def centre_gaps(scene: Scene) -> list[dict]:

@@ -98,8 +98,20 @@ def _assigned(scene: Scene, role: str, target_type: str, fulltime: bool | None =
     return a.drop_duplicates(["staff_id", "target_id"]).groupby("target_id").size()
 
 
+# domain.md §8.1/8.2: resident units (驻区单位) are counted under registration and co-building, not in
+# the 两新 figures; the 两新 figures are also reported per sector (non-public enterprises, social organizations)
+RESIDENT_KINDS = ("public_unit",)
+SECTORS = ("enterprise", "social_org")
+# the unit-table columns each organization metric counts, per sector (``column@sector``; ``@two_new``: all 两新)
+SECTOR_COLUMNS = ("one", "should_build", "should_build_own", "own", "party_covered", "work_covered")
+# §8.2: a Party organization scoped to a building that is not residential (楼宇党组织) covers the
+# organizations located in it; a Party group does not
+TENANT_COVERING_KINDS = ("committee", "general_branch", "branch", "joint_branch")
+
+
 def organization_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
-    """Per organization: community, Party-side grid, own/joint Party organization, work coverage."""
+    """Per organization: community, Party-side grid, own/joint Party organization, work coverage,
+    and whether it is a resident unit (not 两新) or of a sector (``…@enterprise``, ``…@social_org``)."""
     o = scene.organizations
     points = o.geometry.values
     where = assign_to_polygons(points, scene.communities.geometry.values)
@@ -125,7 +137,21 @@ def organization_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     union = o["has_union"].fillna(False).astype(bool).to_numpy()
     league = o["has_youth_league"].fillna(False).astype(bool).to_numpy()
     out["work_covered"] = out["party_covered"] | (out["liaisons"] > 0) | union | league
+    kind = o["kind"].to_numpy(dtype=object)
+    resident = _flag(o, "resident_unit") | np.isin(kind, RESIDENT_KINDS)
+    out["resident_unit"] = resident
+    masks = {"two_new": ~resident} | {sector: (kind == sector) & ~resident for sector in SECTORS}
+    for sector, mask in masks.items():
+        for column in SECTOR_COLUMNS:
+            out[f"{column}@{sector}"] = out[column].to_numpy() & mask
     return out
+
+
+def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A yes/no column as booleans (empty, or a hand-made scene without it: no)."""
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].fillna(False).astype(bool).to_numpy()
 
 
 def _org_party(scene: Scene) -> tuple[set[str], set[str]]:
@@ -134,10 +160,24 @@ def _org_party(scene: Scene) -> tuple[set[str], set[str]]:
     ``own`` in the scope decides; where it is empty, a joint branch is joint and anything else own.
     """
     s = scene.scopes[scene.scopes["target_type"] == "organization"]
-    kinds = s["party_org_id"].map(scene.party_orgs.set_index("id")["kind"])
+    kind_of = scene.party_orgs.set_index("id")["kind"]
+    kinds = s["party_org_id"].map(kind_of)
     own_flag = s["own"].astype("boolean")
     is_own = own_flag.fillna(kinds != "joint_branch").astype(bool)
-    return set(s.loc[is_own, "target_id"]), set(s.loc[~is_own, "target_id"])
+    return set(s.loc[is_own, "target_id"]), set(s.loc[~is_own, "target_id"]) | _tenants_covered(scene, kind_of)
+
+
+def _tenants_covered(scene: Scene, kind_of: pd.Series) -> set[str]:
+    """§8.2: the organizations located in a non-residential building (``building_id``) that a Party
+    organization (not a group) names in its scope: a 楼宇党组织 covers its tenants, jointly."""
+    o = scene.organizations
+    if "building_id" not in o.columns or o["building_id"].isna().all():
+        return set()
+    s = scene.scopes[scene.scopes["target_type"] == "building"]
+    s = s[s["party_org_id"].map(kind_of).isin(TENANT_COVERING_KINDS).to_numpy()]
+    b = scene.buildings
+    offices = set(b.loc[b["id"].isin(set(s["target_id"])).to_numpy() & (b["use"] != "residential").to_numpy(), "id"])
+    return set(o.loc[o["building_id"].isin(offices).to_numpy(), "id"])
 
 
 def party_grid_units(scene: Scene, buildings: pd.DataFrame) -> pd.DataFrame:

@@ -175,6 +175,7 @@ class Organization(Base):
     full_members: Mapped[int | None] = mapped_column(Integer)
     has_union: Mapped[bool] = mapped_column(Boolean, server_default="false")
     has_youth_league: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    resident_unit: Mapped[bool] = mapped_column(Boolean, server_default="false")  # 驻区单位 (§8.1)
     building_id: Mapped[str | None] = mapped_column(ForeignKey("buildings.id"))
     geom = mapped_column(_geometry("POINT"), nullable=False)
     source: Mapped[str] = mapped_column(String(16), server_default="import")
@@ -216,6 +217,7 @@ class PartyOrg(Base):
     full_members: Mapped[int | None] = mapped_column(Integer)
     probationary_members: Mapped[int | None] = mapped_column(Integer)
     founded: Mapped[dt.date | None] = mapped_column(Date)
+    has_committee: Mapped[bool] = mapped_column(Boolean, server_default="false")  # 支部委员会 (rule 14)
     source: Mapped[str] = mapped_column(String(16), server_default="import")
 
 

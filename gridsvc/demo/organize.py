@@ -39,6 +39,7 @@ class Rows:
                 "full_members": members,
                 "probationary_members": None,
                 "founded": None,
+                "has_committee": False,
             }
         )
         for target_type, target_id in targets:
@@ -181,6 +182,19 @@ def organizations(
     for code, group in orgs.groupby("community", sort=True):
         _org_party(rows, code, group, plants, rng)
     return orgs.drop(columns=["community", "community_index"])
+
+
+def committees(rows: Rows, plants: Plants) -> None:
+    """Rule 14 (domain.md §8.3): every branch with 7 full members or more has a branch committee,
+    but the first of them (by id), planted without."""
+    big = sorted(
+        (r for r in rows.party_orgs if r["kind"] in ("branch", "joint_branch") and (r["full_members"] or 0) >= 7),
+        key=lambda r: r["id"],
+    )
+    for n, r in enumerate(big):
+        r["has_committee"] = n > 0
+    if big:
+        plants.add("branch_needs_committee", big[0]["id"], "正式党员7名以上的党支部未设支部委员会")
 
 
 def _org_party(rows: Rows, community: str, orgs: pd.DataFrame, plants: Plants, rng) -> None:

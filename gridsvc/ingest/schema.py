@@ -126,7 +126,8 @@ ORGANIZATIONS = Layer(
         Column("building_id", "text"),
     ),
     key=("id",),
-    extra=(SOURCE,),
+    # domain.md §8.1 (not yet in exchange-format.md): a unit to count as a resident unit (驻区单位)
+    extra=(Column("resident_unit", "bool"), SOURCE),
 )
 
 PARTY_ORGS = Layer(
@@ -142,7 +143,8 @@ PARTY_ORGS = Layer(
         Column("founded", "date"),
     ),
     key=("id",),
-    extra=(SOURCE,),
+    # domain.md §8.3 rule 14 (not yet in exchange-format.md): the branch has a committee (支部委员会)
+    extra=(Column("has_committee", "bool"), SOURCE),
 )
 
 PARTY_ORG_SCOPE = Layer(

@@ -105,11 +105,11 @@ EXPORT_SQL = {
                ST_AsBinary(geom) AS geom
         FROM buildings ORDER BY id""",
     "organizations": """
-        SELECT id, name, kind, employees, full_members, has_union, has_youth_league, building_id, source,
+        SELECT id, name, kind, employees, full_members, has_union, has_youth_league, resident_unit, building_id, source,
                ST_AsBinary(geom) AS geom
         FROM organizations ORDER BY id""",
-    "party_orgs": """SELECT id, name, kind, parent_id, full_members, probationary_members, founded, source
-                     FROM party_orgs ORDER BY id""",
+    "party_orgs": """SELECT id, name, kind, parent_id, full_members, probationary_members, founded,
+                            has_committee, source FROM party_orgs ORDER BY id""",
     "party_org_scope": """SELECT party_org_id, target_type, target_id, own FROM party_org_scopes
                           ORDER BY party_org_id, target_type, target_id""",
     "staff": "SELECT id, name, role, fulltime, phone, source FROM staff ORDER BY id",
@@ -273,7 +273,7 @@ def party_orgs(conn: Connection, kind: str | None = None) -> list[dict]:
     """Party organizations with their scope (what each covers)."""
     sql = """
         SELECT p.id, p.name, p.kind, p.parent_id, p.full_members, p.probationary_members, p.founded,
-               p.source,
+               p.has_committee, p.source,
                coalesce(json_agg(json_build_object('target_type', s.target_type, 'target_id', s.target_id,
                                                    'own', s.own) ORDER BY s.target_type, s.target_id)
                         FILTER (WHERE s.id IS NOT NULL), '[]') AS scope
@@ -284,8 +284,8 @@ def party_orgs(conn: Connection, kind: str | None = None) -> list[dict]:
 
 
 def organizations(conn: Connection, kind: str | None = None) -> list[dict]:
-    sql = """SELECT id, name, kind, employees, full_members, has_union, has_youth_league, building_id,
-                    source, ST_X(geom) AS lon, ST_Y(geom) AS lat
+    sql = """SELECT id, name, kind, employees, full_members, has_union, has_youth_league, resident_unit,
+                    building_id, source, ST_X(geom) AS lon, ST_Y(geom) AS lat
              FROM organizations WHERE (CAST(:kind AS text) IS NULL OR kind = :kind) ORDER BY id"""
     return [dict(r._mapping) for r in conn.execute(text(sql), {"kind": kind})]
 

@@ -142,13 +142,14 @@ def _people(conn: Connection, where: dict[str, str], p: dict) -> tuple:
     organizations = frame(
         conn,
         f"""
-        SELECT id, name, kind, full_members, has_union, has_youth_league, building_id, source,
+        SELECT id, name, kind, full_members, has_union, has_youth_league, resident_unit, building_id, source,
                ST_AsBinary(geom) AS geom FROM organizations WHERE {where["organizations"]}""",
     )
     scopes = frame(conn, where["scopes"], p, geometry=None)
     party_orgs = frame(
         conn,
-        f"SELECT id, name, kind, parent_id, full_members, probationary_members FROM party_orgs WHERE {where['party_orgs']}",
+        f"""SELECT id, name, kind, parent_id, full_members, probationary_members, has_committee
+            FROM party_orgs WHERE {where["party_orgs"]}""",
         {"ids": sorted(set(scopes["party_org_id"]))},
         geometry=None,
     )

@@ -93,24 +93,14 @@ BUILDINGS = TableSpec(
 )
 ORGANIZATIONS = TableSpec(
     "organizations",
-    (
-        "id",
-        "name",
-        "kind",
-        "employees",
-        "full_members",
-        "has_union",
-        "has_youth_league",
-        "building_id",
-        "geom",
-        "source",
-    ),
+    ("id", "name", "kind", "employees", "full_members", "has_union", "has_youth_league", "resident_unit")
+    + ("building_id", "geom", "source"),
     ("id",),
     ("geom",),
 )
 PARTY_ORGS = TableSpec(
     "party_orgs",
-    ("id", "name", "kind", "parent_id", "full_members", "probationary_members", "founded", "source"),
+    ("id", "name", "kind", "parent_id", "full_members", "probationary_members", "founded", "has_committee", "source"),
     ("id",),
 )
 SCOPES = TableSpec(
@@ -170,6 +160,8 @@ DEFAULTS = {
     "urban": True,
     "has_union": False,
     "has_youth_league": False,
+    "resident_unit": False,
+    "has_committee": False,
     "households_estimated": False,
     "floors_estimated": False,
 }

@@ -32,6 +32,7 @@ PLANTED = {
     "no_building_leader",
     "no_community_centre",
     "target_missed",
+    "branch_needs_committee",
 }
 
 

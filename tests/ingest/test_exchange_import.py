@@ -218,3 +218,34 @@ def test_an_import_that_changes_little_keeps_the_spatial_indexes(db, monkeypatch
     frames["buildings"]["residents"] = 1000  # all six change: a bulk update rebuilds them once
     assert imports.import_file(db, scenes.write(tmp_path / "all.gpkg", frames)).counts["buildings"].updated == 6
     assert set(_gist_oids(db)) == set(kept) and _gist_oids(db) != kept
+
+
+def test_resident_units_and_branch_committees_import_count_and_export(db, tmp_path):
+    """domain.md §8.1–8.3: the optional columns organizations.resident_unit and party_orgs.has_committee.
+    o2 (a social organization) flagged a resident unit leaves the 两新 figures; br1 (12 full members)
+    has a committee: no gap (ob1 has 4, below 7); re-imported without the flag, br1 is a gap."""
+    from gridsvc.services import coverage as coverage_service
+
+    frames = scenes.layers()
+    frames["organizations"]["resident_unit"] = pd.array([None, True], dtype="boolean")
+    frames["party_orgs"]["has_committee"] = pd.array([None, True, None, None], dtype="boolean")
+    imports.import_file(db, scenes.write(tmp_path / "flags.gpkg", frames))
+    with db.connect() as conn:
+        assert dict(conn.execute(text("SELECT id, resident_unit FROM organizations")).all()) == {
+            "o1": False,
+            "o2": True,
+        }
+        assert conn.scalar(text("SELECT array_agg(id) FROM party_orgs WHERE has_committee")) == ["br1"]
+        district = conn.scalar(text("SELECT code FROM areas WHERE level = 'district'"))
+    cov = coverage_service.coverage(db, district)
+    assert cov.metrics(district)["org_coverage"]["denominator"] == 1  # o1 only
+    assert cov.metrics(district)["org_coverage@social_org"]["denominator"] == 0
+    assert cov.gap_list(kind="branch_needs_committee").empty
+    out = tmp_path / "out.gpkg"
+    imports.export_file(db, out)
+    assert pyogrio.read_dataframe(out, layer="organizations")["resident_unit"].tolist() == [False, True]
+    assert pyogrio.read_dataframe(out, layer="party_orgs").set_index("id")["has_committee"]["br1"] == 1
+    frames["party_orgs"]["has_committee"] = pd.array([None] * 4, dtype="boolean")
+    imports.import_file(db, scenes.write(tmp_path / "no-committee.gpkg", frames))
+    gaps = coverage_service.coverage(db, district).gap_list(kind="branch_needs_committee")
+    assert list(gaps["object_id"]) == ["br1"]
