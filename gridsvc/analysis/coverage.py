@@ -228,6 +228,7 @@ def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Cove
     rows = gap_rules.topology_gaps(problems, to_lonlat, namer) + gap_rules.grid_gaps(units, scene, namer, t)
     rows += structure.joint_branch_gaps(units, scene)
     rows += structure.branch_gaps(scene, units)
+    rows += structure.parent_gaps(scene, units)
     rows += structure.centre_gaps(scene)
     frames = gap_rules.building_gaps(units, scene, namer, t) + gap_rules.organization_gaps(units, scene, namer)
     cov = Coverage(scene, units, topology, gap_rules.gap_frame(rows, frames))

@@ -45,6 +45,7 @@ GAP_KINDS: tuple[GapKind, ...] = (
     GapKind("joint_branch_invalid", "medium", "联合党支部不符合条件", "party_org", "调整联合党支部的组成"),
     GapKind("branch_too_large", "low", "党支部党员超过50名", "party_org", "分设党支部或升格为党总支"),
     GapKind("branch_needs_committee", "low", "党支部应设支委会未设", "party_org", "选举产生支部委员会"),
+    GapKind("parent_outside_area", "low", "上级党组织不在属地", "party_org", "按属地调整隶属关系"),
     GapKind("no_grid_leader", "high", "网格无网格长", "grid", "配备网格长"),
     GapKind("multiple_grid_leaders", "medium", "网格有多名网格长", "grid", "明确一名网格长"),
     GapKind("no_grid_worker", "high", "网格无网格员", "grid", "配备网格员"),

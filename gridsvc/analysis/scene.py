@@ -91,6 +91,9 @@ class Scene:
     facility_data: bool | None = None
     roads: gpd.GeoDataFrame | None = None
     targets: pd.DataFrame | None = None  # area_code, metric, value, due_date, note (domain.md §8.5)
+    # the grid and community scopes of the parents of ``party_orgs`` with their names (party_org_id,
+    # target_type, target_id, name), wherever they are (rule 13); None: ``scopes`` holds every parent
+    parent_scopes: pd.DataFrame | None = None
     _active: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _roles: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _network: object = field(default=None, init=False, repr=False)  # analysis.facilities.road_network

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridsvc.analysis import territory
 from gridsvc.analysis.facilities import communities_without_centre
 from gridsvc.analysis.gaps import gap_row
 from gridsvc.analysis.scene import Scene
@@ -100,6 +101,67 @@ def _count(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:
         return np.zeros(len(frame), dtype=int)
     return frame[column].fillna(0).astype(int).to_numpy()
+
+
+def parent_gaps(scene: Scene, units: Units) -> list[dict]:
+    """Rule 13 (属地管理, :mod:`gridsvc.analysis.territory`): a Party organization whose units lie in a
+    community its parent does not sit in (``parent_outside_area``)."""
+    p = scene.party_orgs
+    if "parent_id" not in p.columns or p["parent_id"].isna().all():
+        return []
+    parents = scene.parent_scopes if scene.parent_scopes is not None else _parents_in(scene)
+    seats = territory.parent_seats(parents)
+    names = dict(zip(parents["party_org_id"], parents["name"], strict=True)) | dict(
+        zip(p["id"], p["name"], strict=True)
+    )
+    children = p[p["parent_id"].isin(set(seats)).to_numpy()]
+    covered = scope_communities(scene, units, set(children["id"]))
+    where = scope_places(scene, units, set(children["id"]))
+    area_names = _area_names(scene)
+    rows = []
+    for child, parent in zip(children["id"], children["parent_id"], strict=True):
+        away = territory.outside(covered.get(child, set()), seats[parent])
+        if not away or child not in where:
+            continue
+        community, point = where[child]
+        text = (
+            f"{names.get(child) or child}覆盖的单位在{'、'.join(area_names.get(c, c) for c in away)}，"
+            f"上级党组织{names.get(parent) or parent}却在{area_names.get(seats[parent], seats[parent])}，不符合属地管理。"
+        )
+        rows.append(gap_row("parent_outside_area", community, None, child, text, point))
+    return rows
+
+
+def _parents_in(scene: Scene) -> pd.DataFrame:
+    """The scopes of the scene's Party organizations, named: a hand-made scene holds every parent."""
+    return scene.scopes.assign(name=scene.scopes["party_org_id"].map(scene.party_orgs.set_index("id")["name"]))
+
+
+def scope_communities(scene: Scene, units: Units, party_orgs: set[str]) -> dict[str, set[str]]:
+    """Each of ``party_orgs`` → the communities of the grids, buildings, organizations and
+    communities its scope names (those the scene holds)."""
+    s = scene.scopes[scene.scopes["party_org_id"].isin(party_orgs).to_numpy()]
+    community_of = {
+        "grid": dict(zip(scene.grids["code"], scene.grids["community_code"], strict=True)),
+        "community": {c: c for c in scene.communities["code"]},
+        "building": dict(zip(units.buildings["id"], units.buildings["community"], strict=True)),
+        "organization": dict(zip(units.organizations["id"], units.organizations["community"], strict=True)),
+    }
+    out: dict[str, set[str]] = {}
+    for party_org, kind, target in zip(s["party_org_id"], s["target_type"], s["target_id"], strict=True):
+        community = community_of.get(kind, {}).get(target)
+        if isinstance(community, str):
+            out.setdefault(party_org, set()).add(community)
+    return out
+
+
+def _area_names(scene: Scene) -> dict[str, str]:
+    c = scene.communities
+    return (
+        dict(zip(c["code"], c["name"], strict=True))
+        | dict(zip(c["street_code"], c["street_name"], strict=True))
+        | dict(zip(c["district_code"], c["district_name"], strict=True))
+    )
 
 
 def centre_gaps(scene: Scene) -> list[dict]:

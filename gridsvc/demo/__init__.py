@@ -135,6 +135,7 @@ def _overlay(buildings, roads, kinds, crs, bounds, district, rng) -> Demo:
     organize.party_structure(rows, communities, grids, b, plants, rng)
     orgs = organize.organizations(rows, communities, b, plants, rng)
     organize.committees(rows, plants)
+    organize.misplaced_parent(rows, communities, plants)
     organize.staff(rows, communities, grids, b, plants, rng)
     dataset = _assemble(communities, rects, grids, b, orgs, rows, roads, crs)
     places = demo_facilities.place(communities, rects, grids, b, plants, rng)

@@ -82,7 +82,7 @@ def party_structure(
         for _, c in names.iterrows():
             rows.party_org(
                 f"po-{c['code']}",
-                f"{c['name']}社区党委",
+                f"{c['name'].removesuffix('社区')}社区党委",
                 "committee",
                 f"po-{street}",
                 targets=[("community", c["code"])],
@@ -195,6 +195,19 @@ def committees(rows: Rows, plants: Plants) -> None:
         r["has_committee"] = n > 0
     if big:
         plants.add("branch_needs_committee", big[0]["id"], "正式党员7名以上的党支部未设支部委员会")
+
+
+def misplaced_parent(rows: Rows, communities: pd.DataFrame, plants: Plants) -> None:
+    """Rule 13 (属地管理, domain.md §8.3): one organization's branch in the sixth community is placed
+    under the fifth community's Party committee."""
+    if len(communities) < 6:
+        return
+    here, there = communities["code"].iloc[5], communities["code"].iloc[4]
+    for r in rows.party_orgs:
+        if r["id"].startswith(f"po-demo-org-{here}-") and r["kind"] == "branch":
+            r["parent_id"] = f"po-{there}"
+            plants.add("parent_outside_area", r["id"], "组织党支部隶属于另一个社区的党委")
+            return
 
 
 def _org_party(rows: Rows, community: str, orgs: pd.DataFrame, plants: Plants, rng) -> None:

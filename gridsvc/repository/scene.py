@@ -6,6 +6,7 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
@@ -98,6 +99,7 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
         facilities=facilities,
         facility_data=facility_data,
         roads=roads,
+        parent_scopes=_parent_scopes(conn, party_orgs),
         targets=frame(
             conn,
             "SELECT area_code, metric, value, due_date, note FROM targets WHERE area_code LIKE :prefix",
@@ -161,6 +163,19 @@ def _people(conn: Connection, where: dict[str, str], p: dict) -> tuple:
         geometry=None,
     )
     return organizations, party_orgs, scopes, staff, assignments
+
+
+def _parent_scopes(conn: Connection, party_orgs: pd.DataFrame) -> pd.DataFrame:
+    """Where the parents of the area's Party organizations sit (rule 13): their grid and community
+    scopes, wherever those are, with their names."""
+    return frame(
+        conn,
+        """SELECT s.party_org_id, s.target_type, s.target_id, p.name
+           FROM party_org_scopes s JOIN party_orgs p ON p.id = s.party_org_id
+           WHERE s.party_org_id = ANY(CAST(:ids AS text[])) AND s.target_type IN ('grid', 'community')""",
+        {"ids": sorted(set(party_orgs["parent_id"].dropna()))},
+        geometry=None,
+    )
 
 
 SCOPE_COLUMNS = "t.party_org_id, t.target_type, t.target_id, t.own"

@@ -33,6 +33,7 @@ PLANTED = {
     "no_community_centre",
     "target_missed",
     "branch_needs_committee",
+    "parent_outside_area",
 }
 
 
