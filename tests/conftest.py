@@ -29,6 +29,7 @@ TABLES = [
     "plan_grids",
     "plans",
     "targets",
+    "unit_registrations",
     "assignments",
     "staff",
     "party_org_scopes",

@@ -42,6 +42,8 @@ GAP_KINDS: tuple[GapKind, ...] = (
     GapKind("building_group_missing", "medium", "楼栋党小组应建未建", "building", "组建楼栋党小组"),
     GapKind("org_should_build", "high", "组织应建未建党组织", "organization", "指导组织建立党组织"),
     GapKind("org_no_work_coverage", "high", "组织工作未覆盖", "organization", "选派党建指导员"),
+    GapKind("unit_not_registered", "medium", "驻区单位党组织未到社区报到", "organization", "督促到所在社区报到"),
+    GapKind("unit_registered_elsewhere", "medium", "驻区单位党组织报到社区有误", "organization", "改到所在社区报到"),
     GapKind("joint_branch_invalid", "medium", "联合党支部不符合条件", "party_org", "调整联合党支部的组成"),
     GapKind("branch_too_large", "low", "党支部党员超过50名", "party_org", "分设党支部或升格为党总支"),
     GapKind("branch_needs_committee", "low", "党支部应设支委会未设", "party_org", "选举产生支部委员会"),
@@ -221,6 +223,41 @@ def organization_gaps(units: Units, scene: Scene, n: Namer) -> list[pd.DataFrame
             o[uncovered],
             "party_grid",
             label[uncovered] + "既无党组织，也无党建指导员、工会或团组织，工作未覆盖。",
+            geom,
+            "party",
+        ),
+        *_registration_gaps(o, label, geom, scene),
+    ]
+
+
+def _registration_gaps(o: pd.DataFrame, label: pd.Series, geom, scene: Scene) -> list[pd.DataFrame]:
+    """§8.1: a resident unit with its own Party organization not registered with the community it
+    stands in — nowhere (``unit_not_registered``), or only with another (``unit_registered_elsewhere``)."""
+    names = dict(zip(scene.communities["code"], scene.communities["name"], strict=True))
+    r = scene.registrations
+    where = r["community_code"].map(lambda c: names.get(c, c)).groupby(r["organization_id"].to_numpy()).agg("、".join)
+    home = o["community"].map(lambda c: names.get(c, c))
+    missing = o["registrable"] & ~o["registered_home"] & ~o["registered_elsewhere"]
+    away = o["registered_elsewhere"]
+    return [
+        _rows(
+            "unit_not_registered",
+            o[missing],
+            "party_grid",
+            label[missing] + "已建立党组织，尚未到所在的" + home[missing] + "报到。",
+            geom,
+            "party",
+        ),
+        _rows(
+            "unit_registered_elsewhere",
+            o[away],
+            "party_grid",
+            label[away]
+            + "位于"
+            + home[away]
+            + "，却向"
+            + pd.Series([where.get(i, "") for i in o.loc[away, "id"]], index=o.index[away], dtype=object)
+            + "报到，应到所在社区报到。",
             geom,
             "party",
         ),

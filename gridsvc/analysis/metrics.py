@@ -65,6 +65,7 @@ def _spatial(name: str, label: str, table: str, column: str) -> list[Metric]:
 # domain.md §5 and §8.2: the organization metrics count 两新 organizations (resident units are
 # counted under §8.1), and each is reported per sector too (``…@enterprise``, ``…@social_org``)
 SECTOR_WORDS = {"enterprise": "非公企业", "social_org": "社会组织"}
+REGISTERED, IN_SERVICE = ("registered_home", "registrable"), ("in_service_registered", "in_service_members")
 
 
 def _organizations() -> list[Metric]:
@@ -167,6 +168,11 @@ METRICS: tuple[Metric, ...] = (
         short="楼栋长",
         headline=True,
     ),
+    # domain.md §8.1: registration (报到) of resident units' Party organizations and of in-service members
+    Metric(
+        "unit_registration_rate", "驻区单位党组织报到率", "organizations", "party_grid", *REGISTERED, short="单位报到"
+    ),
+    Metric("member_registration_rate", "在职党员报到率", "buildings", "governance_grid", *IN_SERVICE, short="在职报到"),
     # domain.md §8.4: households within reach of a service facility (analysis.facilities)
     Metric(
         "facility_reach_rate",

@@ -23,6 +23,7 @@ LAYER_WORD = {"party": "党建", "governance": "治理", "unified": "合一"}
 
 FACILITY_COLUMNS = ("id", "name", "level", "floor_area", "building_id")
 TARGET_FIELDS = ("area_code", "metric", "value", "due_date", "note")
+REGISTRATION_FIELDS = ("organization_id", "community_code", "registered_on")
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,11 @@ class Scene:
     # the grid and community scopes of the parents of ``party_orgs`` with their names (party_org_id,
     # target_type, target_id, name), wherever they are (rule 13); None: ``scopes`` holds every parent
     parent_scopes: pd.DataFrame | None = None
+    # domain.md §8.1: organization_id, community_code, registered_on of the scene's organizations;
+    # ``registration_data``: whether any registration is held at all (None: whether these are any);
+    # without, registration is not judged
+    registrations: pd.DataFrame | None = None
+    registration_data: bool | None = None
     _active: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _roles: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _network: object = field(default=None, init=False, repr=False)  # analysis.facilities.road_network
@@ -105,6 +111,10 @@ class Scene:
             )
         if self.targets is None:
             self.targets = pd.DataFrame({c: pd.Series(dtype=object) for c in TARGET_FIELDS})
+        if self.registrations is None:
+            self.registrations = pd.DataFrame({c: pd.Series(dtype=object) for c in REGISTRATION_FIELDS})
+        if self.registration_data is None:
+            self.registration_data = len(self.registrations) > 0
         if self.facility_data is None:
             self.facility_data = len(self.facilities) > 0
         # Codes and ids as plain Python strings: pandas' Arrow-backed strings make isin and

@@ -75,6 +75,9 @@ def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     leaders = _assigned(scene, "building_leader", "building")
     out["building_leaders"] = out["id"].map(leaders).fillna(0).astype(int).to_numpy()
     out["has_leader"] = residential & (out["building_leaders"] > 0)
+    # §8.1: in-service members living here, and those of them registered with the community
+    out["in_service_members"] = _count(b, "in_service_members")
+    out["in_service_registered"] = np.minimum(_count(b, "in_service_registered"), out["in_service_members"])
     # households within reach of a service facility (§8.4), counted only where facilities are held
     out["reach_base"] = out["households"] if scene.facility_data else 0
     for level, column in REACHED.items():
@@ -144,7 +147,27 @@ def organization_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     for sector, mask in masks.items():
         for column in SECTOR_COLUMNS:
             out[f"{column}@{sector}"] = out[column].to_numpy() & mask
+    _registration(scene, out)
     return out
+
+
+def _registration(scene: Scene, out: pd.DataFrame) -> None:
+    """§8.1: a resident unit with its own Party organization should register with the community it
+    stands in; judged only where registrations are held at all."""
+    r = scene.registrations
+    out["registrable"] = out["resident_unit"] & out["own"] & scene.registration_data
+    home = set(zip(r["organization_id"], r["community_code"], strict=True))
+    anywhere = set(r["organization_id"])
+    here = np.array([(i, c) in home for i, c in zip(out["id"], out["community"], strict=True)], dtype=bool)
+    out["registered_home"] = out["registrable"] & here
+    out["registered_elsewhere"] = out["registrable"] & ~here & out["id"].isin(anywhere).to_numpy()
+
+
+def _count(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A count column as integers (empty, or a hand-made scene without it: 0)."""
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=int)
+    return frame[column].fillna(0).to_numpy(dtype=int)
 
 
 def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:

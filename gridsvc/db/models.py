@@ -17,7 +17,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Double,
     ForeignKey,
     Index,
     Integer,
@@ -151,6 +150,8 @@ class Building(Base):
     residents: Mapped[int | None] = mapped_column(Integer)
     full_members: Mapped[int | None] = mapped_column(Integer)
     probationary_members: Mapped[int | None] = mapped_column(Integer)
+    in_service_members: Mapped[int | None] = mapped_column(Integer)  # 在职党员 living here (§8.1)
+    in_service_registered: Mapped[int | None] = mapped_column(Integer)  # of whom registered here (双报到)
     osm_id: Mapped[str | None] = mapped_column(Text)
     building_type: Mapped[str | None] = mapped_column(Text)  # as the source says, e.g. OSM building=*
     geom = mapped_column(_geometry("GEOMETRY"), nullable=False)
@@ -176,25 +177,6 @@ class Organization(Base):
     has_union: Mapped[bool] = mapped_column(Boolean, server_default="false")
     has_youth_league: Mapped[bool] = mapped_column(Boolean, server_default="false")
     resident_unit: Mapped[bool] = mapped_column(Boolean, server_default="false")  # 驻区单位 (§8.1)
-    building_id: Mapped[str | None] = mapped_column(ForeignKey("buildings.id"))
-    geom = mapped_column(_geometry("POINT"), nullable=False)
-    source: Mapped[str] = mapped_column(String(16), server_default="import")
-
-
-class Facility(Base):
-    """A service facility (党群服务中心 / 站, domain.md §8.4): a point with a level and a floor area."""
-
-    __tablename__ = "facilities"
-    __table_args__ = (
-        _one_of("level", FACILITY_LEVELS, "facilities_level"),
-        _one_of("source", SOURCES, "facilities_source"),
-        Index("facilities_geom_gist", "geom", postgresql_using="gist"),
-    )
-
-    id: Mapped[str] = mapped_column(Text, primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
-    level: Mapped[str] = mapped_column(String(24))
-    floor_area: Mapped[int | None] = mapped_column(Integer)
     building_id: Mapped[str | None] = mapped_column(ForeignKey("buildings.id"))
     geom = mapped_column(_geometry("POINT"), nullable=False)
     source: Mapped[str] = mapped_column(String(16), server_default="import")
@@ -378,22 +360,4 @@ class Snapshot(Base):
 
 
 # the accounts and the audit log (migration 0005) and data_version (0002) join Base.metadata here
-class Target(Base):
-    """A target (目标, domain.md §8.5): an area's metric should reach ``value`` by ``due_date``."""
-
-    __tablename__ = "targets"
-    __table_args__ = (
-        PrimaryKeyConstraint("area_code", "metric", "due_date", name="targets_pkey"),
-        CheckConstraint("value >= 0", name="targets_value"),
-        _one_of("source", SOURCES, "targets_source"),
-    )
-
-    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
-    metric: Mapped[str] = mapped_column(String(64))
-    value: Mapped[float] = mapped_column(Double)
-    due_date: Mapped[dt.date] = mapped_column(Date)
-    note: Mapped[str | None] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(16), server_default="import")
-
-
-from gridsvc.db import accounts  # noqa: E402, F401
+from gridsvc.db import accounts, beyond  # noqa: E402, F401

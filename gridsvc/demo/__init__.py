@@ -22,6 +22,7 @@ from gridsvc.analysis.scene import LAYER_WORD
 from gridsvc.dataset import Dataset
 from gridsvc.demo import facilities as demo_facilities
 from gridsvc.demo import layout, organize
+from gridsvc.demo import registration as demo_registration
 from gridsvc.demo import targets as demo_targets
 from gridsvc.demo.overlay import (
     Plants,
@@ -142,6 +143,8 @@ def _overlay(buildings, roads, kinds, crs, bounds, district, rng) -> Demo:
     if places is not None:
         dataset.layers["facilities"] = places.set_geometry(places.geometry).to_crs(4490)
     dataset.layers["targets"] = demo_targets.targets(communities, plants)
+    dataset.layers["unit_registrations"] = demo_registration.registrations(orgs, rows, communities, plants)
+    dataset.layers["buildings"] = demo_registration.in_service(dataset.layers["buildings"])
     return Demo(dataset, plants, district[0])
 
 

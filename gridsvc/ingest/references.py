@@ -41,7 +41,29 @@ def check_references(dataset: Dataset, existing: dict[str, set[str]]) -> list[Pr
     problems += _simple(dataset.get("assignments"), "assignments", "staff_id", "staff", keys)
     problems += _targets(dataset.get("assignments"), "assignments", keys)
     problems += _set_targets(dataset.get("targets"), keys)
+    registrations = dataset.get("unit_registrations")
+    problems += _simple(registrations, "unit_registrations", "organization_id", "organization", keys)
+    problems += _simple(registrations, "unit_registrations", "community_code", "community", keys)
+    problems += _in_service(dataset.get("buildings"))
     return problems
+
+
+def _in_service(buildings: pd.DataFrame | None) -> list[Problem]:
+    """§8.1: no more in-service members registered than live in the building."""
+    if buildings is None or not {"in_service_members", "in_service_registered"} <= set(buildings.columns):
+        return []
+    names = _names(buildings)
+    members, registered = buildings["in_service_members"], buildings["in_service_registered"]
+    bad = (registered.fillna(0) > members.fillna(0)).to_numpy(dtype=bool)
+    return [
+        Problem(
+            "buildings",
+            names.loc[i],
+            "in_service_registered",
+            f"{registered.loc[i]} registered, but only {members.loc[i] if pd.notna(members.loc[i]) else 0} in-service members live here",
+        )
+        for i in buildings.index[bad]
+    ]
 
 
 def _set_targets(targets: pd.DataFrame | None, keys: dict[str, set[str]]) -> list[Problem]:

@@ -108,6 +108,10 @@ BUILDINGS = Layer(
         Column("building_type", "text"),
         Column("households_estimated", "bool"),
         Column("floors_estimated", "bool"),
+        # domain.md §8.1 (not yet in exchange-format.md): in-service members living here, and how
+        # many of them registered with this community (在职党员双报到)
+        Column("in_service_members", "int"),
+        Column("in_service_registered", "int"),
         SOURCE,
     ),
 )
@@ -208,6 +212,18 @@ FACILITIES = Layer(  # domain.md §8.4; optional: files without it import as bef
     extra=(SOURCE,),
 )
 
+UNIT_REGISTRATIONS = Layer(  # domain.md §8.1; optional: files without it import as before
+    "unit_registrations",
+    None,
+    (
+        Column("organization_id", "text", True),
+        Column("community_code", "text", True, pattern=r"\d{12}", describe="a community code"),
+        Column("registered_on", "date"),
+    ),
+    key=("organization_id", "community_code"),
+    extra=(SOURCE,),
+)
+
 TARGETS = Layer(  # domain.md §8.5; optional: files without it import as before
     "targets",
     None,
@@ -236,6 +252,7 @@ LAYERS: tuple[Layer, ...] = (
     ASSIGNMENTS,
     ROADS,
     FACILITIES,
+    UNIT_REGISTRATIONS,
     TARGETS,
 )
 LAYER_BY_NAME = {layer.name: layer for layer in LAYERS}

@@ -101,8 +101,8 @@ EXPORT_SQL = {
         FROM grids g WHERE {_CURRENT_GRID} ORDER BY g.code""",
     "buildings": """
         SELECT id, use, name, address, floors, units, households, residents, full_members,
-               probationary_members, osm_id, building_type, households_estimated, floors_estimated, source,
-               ST_AsBinary(geom) AS geom
+               probationary_members, osm_id, building_type, households_estimated, floors_estimated,
+               in_service_members, in_service_registered, source, ST_AsBinary(geom) AS geom
         FROM buildings ORDER BY id""",
     "organizations": """
         SELECT id, name, kind, employees, full_members, has_union, has_youth_league, resident_unit, building_id, source,
@@ -118,6 +118,8 @@ EXPORT_SQL = {
     "roads": "SELECT id, name, kind, source, ST_AsBinary(geom) AS geom FROM roads ORDER BY id",
     "facilities": """SELECT id, name, level, floor_area, building_id, source, ST_AsBinary(geom) AS geom
                      FROM facilities ORDER BY id""",
+    "unit_registrations": """SELECT organization_id, community_code, registered_on, source
+                              FROM unit_registrations ORDER BY organization_id, community_code""",
     "targets": """SELECT area_code, metric, value, due_date, note, source FROM targets
                   ORDER BY area_code, metric, due_date""",
 }
@@ -264,6 +266,7 @@ def row_counts(conn: Connection) -> dict[str, int]:
         "assignments",
         "roads",
         "facilities",
+        "unit_registrations",
         "targets",
     ]
     return {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}

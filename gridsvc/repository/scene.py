@@ -66,7 +66,7 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
         conn,
         f"""
         SELECT id, name, address, use, households, full_members, residents, osm_id, source,
-               ST_X(rep_point) AS rep_x, ST_Y(rep_point) AS rep_y, ST_AsBinary(geom) AS geom
+               in_service_members, in_service_registered, ST_X(rep_point) AS rep_x, ST_Y(rep_point) AS rep_y, ST_AsBinary(geom) AS geom
         FROM buildings WHERE {where["buildings"]}""",
         geometry=None,
     )
@@ -100,6 +100,14 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
         facility_data=facility_data,
         roads=roads,
         parent_scopes=_parent_scopes(conn, party_orgs),
+        registrations=frame(
+            conn,
+            """SELECT organization_id, community_code, registered_on FROM unit_registrations
+               WHERE organization_id = ANY(CAST(:ids AS text[])) ORDER BY organization_id, community_code""",
+            {"ids": list(organizations["id"])},
+            geometry=None,
+        ),
+        registration_data=bool(conn.scalar(text("SELECT EXISTS (SELECT 1 FROM unit_registrations)"))),
         targets=frame(
             conn,
             "SELECT area_code, metric, value, due_date, note FROM targets WHERE area_code LIKE :prefix",

@@ -82,6 +82,8 @@ BUILDINGS = TableSpec(
         "residents",
         "full_members",
         "probationary_members",
+        "in_service_members",
+        "in_service_registered",
         "osm_id",
         "building_type",
         "geom",
@@ -117,6 +119,11 @@ ASSIGNMENTS = TableSpec(
 TARGET_KEY = ("area_code", "metric", "due_date")
 ROADS = TableSpec("roads", ("id", "name", "kind", "geom", "source"), ("id",), ("geom",))
 FACILITIES = TableSpec("facilities", (*FACILITY_COLUMNS, "geom", "source"), ("id",), ("geom",))
+UNIT_REGISTRATIONS = TableSpec(
+    "unit_registrations",
+    ("organization_id", "community_code", "registered_on", "source"),
+    ("organization_id", "community_code"),
+)
 TARGETS = TableSpec("targets", ("area_code", "metric", "value", "due_date", "note", "source"), TARGET_KEY)
 
 # Exchange layer -> table, in an order that satisfies foreign keys.
@@ -130,6 +137,7 @@ LAYER_TABLES: tuple[tuple[str, TableSpec], ...] = (
     ("assignments", ASSIGNMENTS),
     ("roads", ROADS),
     ("facilities", FACILITIES),
+    ("unit_registrations", UNIT_REGISTRATIONS),
     ("targets", TARGETS),
 )
 

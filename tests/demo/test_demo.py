@@ -34,6 +34,8 @@ PLANTED = {
     "target_missed",
     "branch_needs_committee",
     "parent_outside_area",
+    "unit_not_registered",
+    "unit_registered_elsewhere",
 }
 
 

@@ -131,6 +131,27 @@ def wrong_geometry_type(f):
     return f
 
 
+def _registrations(f, organization, community):
+    f["unit_registrations"] = pd.DataFrame(
+        {"organization_id": [organization], "community_code": [community], "registered_on": ["2025-03-01"]}
+    )
+    return f
+
+
+def unknown_registered_unit(f):
+    return _registrations(f, "o99", C1)
+
+
+def unknown_registration_community(f):
+    return _registrations(f, "o1", "329901001099")
+
+
+def more_registered_than_in_service(f):
+    f["buildings"]["in_service_members"] = pd.array([2] + [None] * (len(f["buildings"]) - 1), dtype="Int64")
+    f["buildings"]["in_service_registered"] = pd.array([3] + [None] * (len(f["buildings"]) - 1), dtype="Int64")
+    return f
+
+
 CASES = [
     (missing_layer, ["layer 'grids'", "329901001009001", "column 'community_code'", "unknown community 329901001009"]),
     (missing_column, ["layer 'buildings'", "column 'use'", "required column is missing"]),
@@ -162,6 +183,15 @@ CASES = [
     (unknown_building, ["layer 'organizations'", "(id=o1)", "column 'building_id'", "unknown building 'b99'"]),
     (bad_choice, ["layer 'grids'", "column 'layer'", "'partyy' is not one of party, governance, unified"]),
     (wrong_geometry_type, ["layer 'grids'", "column 'geometry'", "Point where Polygon or MultiPolygon is expected"]),
+    (unknown_registered_unit, ["layer 'unit_registrations'", "column 'organization_id'", "unknown organization 'o99'"]),
+    (
+        unknown_registration_community,
+        ["layer 'unit_registrations'", "column 'community_code'", "unknown community '329901001099'"],
+    ),
+    (
+        more_registered_than_in_service,
+        ["layer 'buildings'", "(id=b1)", "column 'in_service_registered'", "3 registered, but only 2"],
+    ),
 ]
 
 

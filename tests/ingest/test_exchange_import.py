@@ -249,3 +249,37 @@ def test_resident_units_and_branch_committees_import_count_and_export(db, tmp_pa
     imports.import_file(db, scenes.write(tmp_path / "no-committee.gpkg", frames))
     gaps = coverage_service.coverage(db, district).gap_list(kind="branch_needs_committee")
     assert list(gaps["object_id"]) == ["br1"]
+
+
+def test_registrations_import_count_and_round_trip(db, tmp_path):
+    """§8.1: o1 (own branch ob1) flagged a resident unit and registered with the community it stands
+    in; b1 has 5 in-service members, 4 registered. Read back from PostGIS, the figures are 1/1 and 4/5,
+    and the export imports again without a change."""
+    from gridsvc.services import coverage as coverage_service
+
+    frames = scenes.layers()
+    imports.import_file(db, scenes.write(tmp_path / "plain.gpkg", frames))
+    with db.connect() as conn:
+        district = conn.scalar(text("SELECT code FROM areas WHERE level = 'district'"))
+    home = coverage_service.coverage(db, district).units.organizations.set_index("id").loc["o1", "community"]
+    frames["organizations"]["resident_unit"] = pd.array([True, None], dtype="boolean")
+    frames["unit_registrations"] = pd.DataFrame(
+        {"organization_id": ["o1"], "community_code": [home], "registered_on": ["2025-03-01"]}
+    )
+    n = len(frames["buildings"])
+    frames["buildings"]["in_service_members"] = pd.array([5] + [None] * (n - 1), dtype="Int64")
+    frames["buildings"]["in_service_registered"] = pd.array([4] + [None] * (n - 1), dtype="Int64")
+    imports.import_file(db, scenes.write(tmp_path / "registered.gpkg", frames))
+    metrics = coverage_service.coverage(db, district).metrics(district)
+    assert (metrics["unit_registration_rate"]["numerator"], metrics["unit_registration_rate"]["denominator"]) == (1, 1)
+    assert (metrics["member_registration_rate"]["numerator"], metrics["member_registration_rate"]["denominator"]) == (
+        4,
+        5,
+    )
+    out = tmp_path / "out.gpkg"
+    imports.export_file(db, out)
+    exported = pyogrio.read_dataframe(out, layer="unit_registrations")
+    assert exported[["organization_id", "community_code"]].values.tolist() == [["o1", home]]
+    before = fingerprint(db)
+    assert imports.import_file(db, out).changed == 0
+    assert fingerprint(db) == before
