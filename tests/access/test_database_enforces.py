@@ -40,6 +40,8 @@ def test_raw_sql_sees_only_the_scope(loaded, scope):
         ):
             assert set(conn.execute(text(f"SELECT {key} FROM {table}")).scalars()) == expected[kind], table
         assert set(conn.execute(text("SELECT code FROM grids WHERE valid_to IS NULL")).scalars()) == expected["grids"]
+        registered = text("SELECT organization_id || ':' || community_code FROM unit_registrations")
+        assert set(conn.execute(registered).scalars()) == expected["registrations"]
 
 
 def test_repository_without_the_python_check_returns_nothing_outside(loaded):
@@ -94,3 +96,22 @@ def test_pooled_connections_return_unscoped(loaded):
             assert conn.scalar(text("SELECT current_user")) != access.SCOPED_ROLE
             assert conn.scalar(text("SELECT count(*) FROM buildings")) == 8
             assert conn.scalar(text("SELECT current_setting('gridsvc.scope', true)")) in ("", None)
+
+
+def test_a_registration_is_written_only_by_its_community(loaded):
+    """C2's account sees o7's registration with C1 but cannot move it, nor register a unit with C1."""
+    db = _as(loaded, s.C2)
+    with db.begin() as conn:
+        moved = conn.execute(
+            text("UPDATE unit_registrations SET community_code = :c WHERE organization_id = 'o7'"), {"c": s.C2}
+        )
+        assert moved.rowcount == 0
+    with pytest.raises(DBAPIError, match="row-level security"), db.begin() as conn:
+        conn.execute(
+            text("INSERT INTO unit_registrations (organization_id, community_code) VALUES ('o5', :c)"), {"c": s.C1}
+        )
+    with db.begin() as conn:  # with its own community: fine
+        conn.execute(
+            text("INSERT INTO unit_registrations (organization_id, community_code) VALUES ('o5', :c)"), {"c": s.C2}
+        )
+        conn.execute(text("DELETE FROM unit_registrations WHERE organization_id = 'o5'"))

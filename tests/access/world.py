@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import geopandas as gpd
+import pandas as pd
 from sqlalchemy import text
 
 from gridsvc.services import imports, users
@@ -40,6 +41,7 @@ SEES = {
         "staff": C1_STAFF | C2_STAFF,
         "party_orgs": C1_PARTY | C2_PARTY,
         "facilities": {"f1", "f2"},
+        "registrations": {"o1:" + s.C1, "o7:" + s.C1},
     },
     s.C1: {
         "areas": {s.DISTRICT, s.STREET, s.C1},
@@ -49,6 +51,7 @@ SEES = {
         "staff": C1_STAFF,
         "party_orgs": C1_PARTY,
         "facilities": {"f1"},
+        "registrations": {"o1:" + s.C1, "o7:" + s.C1},  # both with C1: o7 (in C2) registered here wrongly
     },
     # G1 is x 0..120: b4 (90..120) stands in it by its representative point; c1 is the community above
     s.G1: {
@@ -59,6 +62,7 @@ SEES = {
         "staff": {"L1", "W1", "BL1", "BL2", "BL4"},
         "party_orgs": {"c1", "grp1", "jb1", "ob1"},
         "facilities": {"f1"},  # at (50, 50), inside G1
+        "registrations": {"o1:" + s.C1},  # through its unit o1; C1 is above the grid
     },
     s.C2: {
         "areas": {s.DISTRICT, s.STREET, s.C2},
@@ -68,6 +72,7 @@ SEES = {
         "staff": C2_STAFF,
         "party_orgs": C2_PARTY,
         "facilities": {"f2"},
+        "registrations": {"o7:" + s.C1},  # its unit o7 registered elsewhere
     },
 }
 SEES[s.DISTRICT] = SEES[None]
@@ -76,7 +81,7 @@ PHONES = {sid: f"1380000{i:04d}" for i, sid in enumerate(s.frames()["staff"]["id
 
 def frames() -> dict:
     """The scene with a community centre in each community: f1 at (50, 50) in C1 (and G1), f2 at
-    (300, 50) in C2."""
+    (300, 50) in C2; o1 (C1) and o7 (C2) registered (报到) with C1."""
     layers = s.frames()
     layers["facilities"] = gpd.GeoDataFrame(
         {
@@ -86,6 +91,9 @@ def frames() -> dict:
             "floor_area": [600, 450],
         },
         geometry=s.lonlat([s.pt(50, 50), s.pt(300, 50)]),
+    )
+    layers["unit_registrations"] = pd.DataFrame(
+        {"organization_id": ["o1", "o7"], "community_code": [s.C1, s.C1], "registered_on": ["2025-03-01"] * 2}
     )
     return layers
 
