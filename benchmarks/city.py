@@ -59,7 +59,7 @@ def ensure_city(engine, buildings: int, grids: int) -> float | None:
     return time.perf_counter() - start
 
 
-TABLES = "targets, unit_registrations, assignments, staff, party_org_scopes, party_orgs, organizations, facilities, grids, buildings, areas, roads, imports"
+TABLES = "targets, unit_registrations, cobuilding_agreements, cobuilding_items, unit_seats, assignments, staff, party_org_scopes, party_orgs, organizations, facilities, grids, buildings, areas, roads, imports"
 
 
 def generate_city(buildings: int = 200_000, grids: int = 10_000, seed: int = 1) -> Dataset:

@@ -55,6 +55,9 @@ ORG_KIND_LABEL = {
     "market": "商圈市场",
     "park": "园区",
 }
+# domain.md §8.1: the three lists of co-building (需求、资源、项目清单) and an item's status
+COBUILDING_LIST_LABEL = {"need": "需求", "resource": "资源", "project": "项目"}
+ITEM_STATUS_LABEL = {"open": "待认领", "matched": "已对接", "done": "已完成"}
 PARTY_ORG_KIND_LABEL = {
     "committee": "党委",
     "general_branch": "党总支",

@@ -96,3 +96,4 @@ class Settings(BaseSettings):
     households_per_fulltime_worker: int = _DEFAULTS.households_per_fulltime_worker
     reach_community_centre_m: float = _DEFAULTS.reach_community_centre_m
     reach_grid_station_m: float = _DEFAULTS.reach_grid_station_m
+    need_open_days: int = _DEFAULTS.need_open_days

@@ -230,6 +230,7 @@ def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Cove
     rows += structure.branch_gaps(scene, units)
     rows += structure.parent_gaps(scene, units)
     rows += structure.centre_gaps(scene)
+    rows += structure.need_gaps(scene, units, t.need_open_days) + structure.seat_gaps(scene, units)
     frames = gap_rules.building_gaps(units, scene, namer, t) + gap_rules.organization_gaps(units, scene, namer)
     cov = Coverage(scene, units, topology, gap_rules.gap_frame(rows, frames))
     if len(scene.targets):  # a target is measured against the figures just computed

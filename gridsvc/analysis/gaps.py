@@ -25,7 +25,7 @@ class GapKind:
     kind: str
     severity: str
     label: str
-    object_type: str  # building, grid, community, organization, party_org
+    object_type: str  # building, grid, community, organization, party_org, item (a co-building list's), area
     action: str = ""  # what to do about it, as a to-do list and a report say it
 
 
@@ -44,6 +44,8 @@ GAP_KINDS: tuple[GapKind, ...] = (
     GapKind("org_no_work_coverage", "high", "组织工作未覆盖", "organization", "选派党建指导员"),
     GapKind("unit_not_registered", "medium", "驻区单位党组织未到社区报到", "organization", "督促到所在社区报到"),
     GapKind("unit_registered_elsewhere", "medium", "驻区单位党组织报到社区有误", "organization", "改到所在社区报到"),
+    GapKind("need_unmet", "medium", "共建需求超过90天未认领", "item", "对接驻区单位资源，认领需求"),
+    GapKind("no_unit_seat", "low", "社区党组织无驻区单位兼职委员", "community", "吸收驻区单位党组织负责人任兼职委员"),
     GapKind("joint_branch_invalid", "medium", "联合党支部不符合条件", "party_org", "调整联合党支部的组成"),
     GapKind("branch_too_large", "low", "党支部党员超过50名", "party_org", "分设党支部或升格为党总支"),
     GapKind("branch_needs_committee", "low", "党支部应设支委会未设", "party_org", "选举产生支部委员会"),
@@ -106,6 +108,7 @@ def object_names(object_types, object_ids, scene: Scene) -> list:
         "grid": dict(zip(scene.grids["code"], scene.grids["name"], strict=True)),
         "community": dict(zip(scene.communities["code"], scene.communities["name"], strict=True)),
         "party_org": dict(zip(scene.party_orgs["id"], scene.party_orgs["name"], strict=True)),
+        "item": dict(zip(scene.items["id"], scene.items["description"], strict=True)),
     }
     return [names.get(t, {}).get(i) or i for t, i in zip(object_types, object_ids, strict=True)]
 

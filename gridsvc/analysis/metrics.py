@@ -173,6 +173,16 @@ METRICS: tuple[Metric, ...] = (
         "unit_registration_rate", "驻区单位党组织报到率", "organizations", "party_grid", *REGISTERED, short="单位报到"
     ),
     Metric("member_registration_rate", "在职党员报到率", "buildings", "governance_grid", *IN_SERVICE, short="在职报到"),
+    # §8.1: resident units with a co-building agreement in force (analysis.cobuilding)
+    Metric(
+        "cobuilding_rate",
+        "驻区单位共建协议签订率",
+        "organizations",
+        "party_grid",
+        "cobuilt",
+        "cobuilding_base",
+        short="共建",
+    ),
     # domain.md §8.4: households within reach of a service facility (analysis.facilities)
     Metric(
         "facility_reach_rate",

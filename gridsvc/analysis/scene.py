@@ -24,6 +24,19 @@ LAYER_WORD = {"party": "党建", "governance": "治理", "unified": "合一"}
 FACILITY_COLUMNS = ("id", "name", "level", "floor_area", "building_id")
 TARGET_FIELDS = ("area_code", "metric", "value", "due_date", "note")
 REGISTRATION_FIELDS = ("organization_id", "community_code", "registered_on")
+AGREEMENT_FIELDS = ("id", "area_code", "organization_id", "valid_from", "valid_to")
+COBUILDING_ITEM_FIELDS = (
+    "id",
+    "area_code",
+    "list",
+    "kind",
+    "description",
+    "status",
+    "opened_on",
+    "organization_id",
+    "building_id",
+)
+SEAT_FIELDS = ("community_code", "organization_id", "holder")
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,7 @@ class Thresholds:
     households_per_fulltime_worker: int = 500  # rule 12
     reach_community_centre_m: float = 1000.0  # domain.md §8.4: a community centre's walking distance
     reach_grid_station_m: float = 500.0  # and a grid station's
+    need_open_days: int = 90  # domain.md §8.1: a need open longer is unmet (need_unmet)
 
     def band(self, households: float) -> str:
         """Where a grid's households fall against rule 4's band: below, within or above.
@@ -100,6 +114,15 @@ class Scene:
     # without, registration is not judged
     registrations: pd.DataFrame | None = None
     registration_data: bool | None = None
+    # §8.1 co-building: the agreements of the scene's organizations (``AGREEMENT_FIELDS``), the list
+    # items of its communities and streets (``COBUILDING_ITEM_FIELDS`` and a point or None), the
+    # unit seats on its communities' committees (``SEAT_FIELDS``); ``cobuilding_data`` / ``seat_data``:
+    # whether any agreement / seat is held at all (None: whether these are any); without, not judged
+    agreements: pd.DataFrame | None = None
+    cobuilding_data: bool | None = None
+    items: gpd.GeoDataFrame | None = None
+    seats: pd.DataFrame | None = None
+    seat_data: bool | None = None
     _active: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _roles: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _network: object = field(default=None, init=False, repr=False)  # analysis.facilities.road_network
@@ -115,6 +138,18 @@ class Scene:
             self.registrations = pd.DataFrame({c: pd.Series(dtype=object) for c in REGISTRATION_FIELDS})
         if self.registration_data is None:
             self.registration_data = len(self.registrations) > 0
+        if self.agreements is None:
+            self.agreements = pd.DataFrame({c: pd.Series(dtype=object) for c in AGREEMENT_FIELDS})
+        if self.cobuilding_data is None:
+            self.cobuilding_data = len(self.agreements) > 0
+        if self.items is None:
+            self.items = gpd.GeoDataFrame(
+                {c: pd.Series(dtype=object) for c in COBUILDING_ITEM_FIELDS}, geometry=gpd.GeoSeries([], crs=4490)
+            )
+        if self.seats is None:
+            self.seats = pd.DataFrame({c: pd.Series(dtype=object) for c in SEAT_FIELDS})
+        if self.seat_data is None:
+            self.seat_data = len(self.seats) > 0
         if self.facility_data is None:
             self.facility_data = len(self.facilities) > 0
         # Codes and ids as plain Python strings: pandas' Arrow-backed strings make isin and
@@ -174,6 +209,30 @@ class Scene:
         started = start.isna() | (start <= today)
         running = end.isna() | (end > today)
         return a[started.to_numpy() & running.to_numpy()]
+
+
+def area_names(scene: Scene) -> dict[str, str]:
+    """The names of the scene's communities and of the streets and districts above them, by code."""
+    c = scene.communities
+    return (
+        dict(zip(c["district_code"], c["district_name"], strict=True))
+        | dict(zip(c["street_code"], c["street_name"], strict=True))
+        | dict(zip(c["code"], c["name"], strict=True))
+    )
+
+
+def counts(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A count column as integers (empty, or a hand-made scene without the column: 0)."""
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=int)
+    return frame[column].fillna(0).to_numpy(dtype=int)
+
+
+def flags(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A yes/no column as booleans (empty, or a hand-made scene without the column: no)."""
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].fillna(False).astype(bool).to_numpy()
 
 
 def text(values, index=None) -> pd.Series:

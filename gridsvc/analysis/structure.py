@@ -1,5 +1,7 @@
 """Gaps of the Party structure rules (domain.md §8.3): joint branches that break rule 15, branches
-too large or without the committee their full members call for (rule 14) — each placed where the organization's scope is."""
+too large or without the committee their full members call for (rule 14), parents outside the area
+(rule 13) — each placed where the organization's scope is; and the other §8 gaps of a place: a
+community without a centre (§8.4), needs unmet and communities without a unit seat (§8.1)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ import pandas as pd
 import shapely
 
 from gridsvc.analysis import territory
+from gridsvc.analysis.cobuilding import communities_without_seat, unmet_needs
 from gridsvc.analysis.facilities import communities_without_centre
 from gridsvc.analysis.gaps import gap_row
-from gridsvc.analysis.scene import Scene
+from gridsvc.analysis.scene import Scene, area_names, counts, flags
 from gridsvc.analysis.units import Units
 
 
@@ -72,10 +75,10 @@ def branch_gaps(scene: Scene, units: Units) -> list[dict]:
     (``branch_too_large``), or with 7 full members or more and no branch committee recorded
     (``branch_needs_committee``); placed where its scope's first target is."""
     p = scene.party_orgs
-    full, probationary = (_count(p, c) for c in ("full_members", "probationary_members"))
+    full, probationary = (counts(p, c) for c in ("full_members", "probationary_members"))
     members = full + probationary
     branch = p["kind"].isin(BRANCH_KINDS).to_numpy()
-    committee = p["has_committee"].fillna(False).astype(bool).to_numpy() if "has_committee" in p.columns else False
+    committee = flags(p, "has_committee")
     large = branch & (members > BRANCH_MAX_MEMBERS)
     uncommitted = branch & (full >= BRANCH_COMMITTEE_FULL_MEMBERS) & ~committee
     if not (large.any() or uncommitted.any()):
@@ -96,13 +99,6 @@ def branch_gaps(scene: Scene, units: Units) -> list[dict]:
     return rows
 
 
-def _count(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A member count as integers (empty: 0; a hand-made scene may not have the column)."""
-    if column not in frame.columns:
-        return np.zeros(len(frame), dtype=int)
-    return frame[column].fillna(0).astype(int).to_numpy()
-
-
 def parent_gaps(scene: Scene, units: Units) -> list[dict]:
     """Rule 13 (属地管理, :mod:`gridsvc.analysis.territory`): a Party organization whose units lie in a
     community its parent does not sit in (``parent_outside_area``)."""
@@ -117,7 +113,7 @@ def parent_gaps(scene: Scene, units: Units) -> list[dict]:
     children = p[p["parent_id"].isin(set(seats)).to_numpy()]
     covered = scope_communities(scene, units, set(children["id"]))
     where = scope_places(scene, units, set(children["id"]))
-    area_names = _area_names(scene)
+    area = area_names(scene)
     rows = []
     for child, parent in zip(children["id"], children["parent_id"], strict=True):
         away = territory.outside(covered.get(child, set()), seats[parent])
@@ -125,8 +121,8 @@ def parent_gaps(scene: Scene, units: Units) -> list[dict]:
             continue
         community, point = where[child]
         text = (
-            f"{names.get(child) or child}覆盖的单位在{'、'.join(area_names.get(c, c) for c in away)}，"
-            f"上级党组织{names.get(parent) or parent}却在{area_names.get(seats[parent], seats[parent])}，不符合属地管理。"
+            f"{names.get(child) or child}覆盖的单位在{'、'.join(area.get(c, c) for c in away)}，"
+            f"上级党组织{names.get(parent) or parent}却在{area.get(seats[parent], seats[parent])}，不符合属地管理。"
         )
         rows.append(gap_row("parent_outside_area", community, None, child, text, point))
     return rows
@@ -155,15 +151,6 @@ def scope_communities(scene: Scene, units: Units, party_orgs: set[str]) -> dict[
     return out
 
 
-def _area_names(scene: Scene) -> dict[str, str]:
-    c = scene.communities
-    return (
-        dict(zip(c["code"], c["name"], strict=True))
-        | dict(zip(c["street_code"], c["street_name"], strict=True))
-        | dict(zip(c["district_code"], c["district_name"], strict=True))
-    )
-
-
 def centre_gaps(scene: Scene) -> list[dict]:
     """§8.4: a community with no community centre (only where facilities are held at all)."""
     if not scene.facility_data:
@@ -183,3 +170,60 @@ def centre_gaps(scene: Scene) -> list[dict]:
         )
         for code in communities_without_centre(scene)
     ]
+
+
+def need_gaps(scene: Scene, units: Units, days: int) -> list[dict]:
+    """§8.1 ``need_unmet``: a need open more than ``days`` days, placed where it is — its point, else
+    its building, else its community (or street) — and counted in the community it lies in."""
+    items = scene.items
+    hit = np.flatnonzero(unmet_needs(items, scene.as_of, days)) if len(items) else []
+    if not len(hit):
+        return []
+    at_building = dict(zip(scene.buildings["id"], scene.buildings["rep_point"], strict=True))
+    building_community = dict(zip(units.buildings["id"], units.buildings["community"], strict=True))
+    places, names = _area_places(scene), area_names(scene)
+    rows = []
+    for i in hit:
+        item = items.iloc[i]
+        area, point = item["area_code"], item.geometry
+        if point is None or point.is_empty:
+            point = at_building.get(item["building_id"])
+            community = building_community.get(item["building_id"])
+        else:
+            community = _community_at(scene, point)
+        opened = pd.Timestamp(item["opened_on"]).date()
+        kind = f"（{item['kind']}）" if isinstance(item["kind"], str) and item["kind"] else ""
+        text = (
+            f"{names.get(area, area)}的需求{kind}“{item['description']}”于{opened:%Y-%m-%d}提出，"
+            f"已{(scene.as_of - opened).days}天仍未认领，超过{days}天。"
+        )
+        place = point if point is not None else places.get(area)
+        rows.append(
+            gap_row("need_unmet", community if isinstance(community, str) else area, None, item["id"], text, place)
+        )
+    return rows
+
+
+def _community_at(scene: Scene, point) -> str | None:
+    inside = shapely.contains(scene.communities.geometry.values, point)
+    return scene.communities["code"].iat[int(np.argmax(inside))] if inside.any() else None
+
+
+def seat_gaps(scene: Scene, units: Units) -> list[dict]:
+    """``no_unit_seat``: a community with resident units where none holds a seat on the community
+    Party committee (兼职委员); judged only where seats are held at all."""
+    if not scene.seat_data:
+        return []
+    places, names = _area_places(scene), area_names(scene)
+    rows = []
+    for community, count in communities_without_seat(units.organizations, scene.seats).items():
+        text = f"{names.get(community, community)}有驻区单位{count}家，社区党组织没有驻区单位党组织负责人担任兼职委员。"
+        rows.append(gap_row("no_unit_seat", community, None, community, text, places.get(community)))
+    return rows
+
+
+def _area_places(scene: Scene) -> dict:
+    """A point inside each community, and inside each street's first community."""
+    c = scene.communities
+    points = shapely.point_on_surface(c.geometry.values)
+    return dict(zip(c["street_code"][::-1], points[::-1], strict=True)) | dict(zip(c["code"], points, strict=True))

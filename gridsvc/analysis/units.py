@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from gridsvc.analysis.assignment import assign_buildings, assign_to_polygons
+from gridsvc.analysis.cobuilding import cobuilding
 from gridsvc.analysis.facilities import REACHED, within_reach
-from gridsvc.analysis.scene import PARTY_SIDE, SIDES, STAFF_SIDE, Scene, Thresholds, text
+from gridsvc.analysis.scene import PARTY_SIDE, SIDES, STAFF_SIDE, Scene, Thresholds, counts, flags, text
 
 # domain.md rule 8: which Party organizations cover a building they name in their scope
 BUILDING_COVERING_KINDS = ("group", "branch", "joint_branch")
@@ -76,8 +77,8 @@ def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     out["building_leaders"] = out["id"].map(leaders).fillna(0).astype(int).to_numpy()
     out["has_leader"] = residential & (out["building_leaders"] > 0)
     # §8.1: in-service members living here, and those of them registered with the community
-    out["in_service_members"] = _count(b, "in_service_members")
-    out["in_service_registered"] = np.minimum(_count(b, "in_service_registered"), out["in_service_members"])
+    out["in_service_members"] = counts(b, "in_service_members")
+    out["in_service_registered"] = np.minimum(counts(b, "in_service_registered"), out["in_service_members"])
     # households within reach of a service facility (§8.4), counted only where facilities are held
     out["reach_base"] = out["households"] if scene.facility_data else 0
     for level, column in REACHED.items():
@@ -141,13 +142,14 @@ def organization_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     league = o["has_youth_league"].fillna(False).astype(bool).to_numpy()
     out["work_covered"] = out["party_covered"] | (out["liaisons"] > 0) | union | league
     kind = o["kind"].to_numpy(dtype=object)
-    resident = _flag(o, "resident_unit") | np.isin(kind, RESIDENT_KINDS)
+    resident = flags(o, "resident_unit") | np.isin(kind, RESIDENT_KINDS)
     out["resident_unit"] = resident
     masks = {"two_new": ~resident} | {sector: (kind == sector) & ~resident for sector in SECTORS}
     for sector, mask in masks.items():
         for column in SECTOR_COLUMNS:
             out[f"{column}@{sector}"] = out[column].to_numpy() & mask
     _registration(scene, out)
+    cobuilding(scene, out)
     return out
 
 
@@ -161,20 +163,6 @@ def _registration(scene: Scene, out: pd.DataFrame) -> None:
     here = np.array([(i, c) in home for i, c in zip(out["id"], out["community"], strict=True)], dtype=bool)
     out["registered_home"] = out["registrable"] & here
     out["registered_elsewhere"] = out["registrable"] & ~here & out["id"].isin(anywhere).to_numpy()
-
-
-def _count(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A count column as integers (empty, or a hand-made scene without it: 0)."""
-    if column not in frame.columns:
-        return np.zeros(len(frame), dtype=int)
-    return frame[column].fillna(0).to_numpy(dtype=int)
-
-
-def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A yes/no column as booleans (empty, or a hand-made scene without it: no)."""
-    if column not in frame.columns:
-        return np.zeros(len(frame), dtype=bool)
-    return frame[column].fillna(False).astype(bool).to_numpy()
 
 
 def _org_party(scene: Scene) -> tuple[set[str], set[str]]:

@@ -10,7 +10,21 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from gridsvc import __version__
-from gridsvc.api import auth, edits, errors, guard, maps, ogc, pages, plans, reports, routes, targets, workbench
+from gridsvc.api import (
+    auth,
+    cobuilding,
+    edits,
+    errors,
+    guard,
+    maps,
+    ogc,
+    pages,
+    plans,
+    reports,
+    routes,
+    targets,
+    workbench,
+)
 from gridsvc.rendering import assets
 from gridsvc.settings import Settings
 
@@ -51,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workbench.router)
     app.include_router(reports.router)
     app.include_router(targets.router)
+    app.include_router(cobuilding.router)
     app.include_router(maps.router)
     app.include_router(maps.tiles)
     # fetched by `./dev setup` (python -m gridsvc.rendering.assets); maps say so when missing

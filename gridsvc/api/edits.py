@@ -38,6 +38,8 @@ class BuildingChanges(BaseModel):
     residents: Count = None
     full_members: Count = None
     probationary_members: Count = None
+    in_service_members: Count = None  # in-service members living here (在职党员, domain.md §8.1)
+    in_service_registered: Count = None  # of them, registered with the community (双报到)
 
 
 def _plain(row: dict) -> dict:

@@ -41,6 +41,8 @@ STAFF_ROLES = ("grid_leader", "grid_worker", "building_leader", "liaison")
 ASSIGNMENT_TARGETS = ("grid", "building", "organization")
 SOURCES = ("import", "generated", "osm")
 FACILITY_LEVELS = ("street_centre", "community_centre", "grid_station", "building_point")
+COBUILDING_LISTS = ("need", "resource", "project")  # domain.md §8.1: the three lists
+ITEM_STATUSES = ("open", "matched", "done")
 PLAN_ORIGINS = ("upload", "adopt_governance", "proposal", "workbench")
 PLAN_STATUSES = ("draft", "applied")
 

@@ -20,6 +20,7 @@ from gridsvc.analysis.assignment import assign_to_polygons, representative_point
 from gridsvc.analysis.crs import metric_epsg
 from gridsvc.analysis.scene import LAYER_WORD
 from gridsvc.dataset import Dataset
+from gridsvc.demo import cobuilding as demo_cobuilding
 from gridsvc.demo import facilities as demo_facilities
 from gridsvc.demo import layout, organize
 from gridsvc.demo import registration as demo_registration
@@ -145,6 +146,7 @@ def _overlay(buildings, roads, kinds, crs, bounds, district, rng) -> Demo:
     dataset.layers["targets"] = demo_targets.targets(communities, plants)
     dataset.layers["unit_registrations"] = demo_registration.registrations(orgs, rows, communities, plants)
     dataset.layers["buildings"] = demo_registration.in_service(dataset.layers["buildings"])
+    dataset.layers |= demo_cobuilding.cobuilding(orgs, communities, b, plants)
     return Demo(dataset, plants, district[0])
 
 

@@ -85,6 +85,8 @@ def typed_layer(
     missing = [c for c in layer.required if c not in columns]
     for column in missing:
         problems.append(Problem(layer.name, None, column, "required column is missing"))
+    if layer.geometry is not None and layer.optional_geometry and not isinstance(raw, gpd.GeoDataFrame):
+        raw = gpd.GeoDataFrame(raw, geometry=gpd.GeoSeries([None] * len(raw), index=raw.index), crs=4490)
     if layer.geometry is not None and not isinstance(raw, gpd.GeoDataFrame):
         problems.append(Problem(layer.name, None, "geometry", "the layer has no geometry"))
     if problems:

@@ -98,8 +98,9 @@ def _check_shapes(geoms: np.ndarray, layer: Layer, features: pd.Series, repair: 
     )
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
-    for i in np.flatnonzero(missing | empty):
-        problems.append(Problem(layer.name, features.iloc[i], "geometry", "geometry is empty"))
+    if not layer.optional_geometry:  # a layer whose rows may have no place (a need without a location)
+        for i in np.flatnonzero(missing | empty):
+            problems.append(Problem(layer.name, features.iloc[i], "geometry", "geometry is empty"))
     ok = ~(missing | empty)
     for i in np.flatnonzero(ok):
         kind = names[types[i]] if types[i] >= 0 else "unknown"
@@ -182,6 +183,7 @@ def _check_in_china(geoms: np.ndarray, layer: Layer, features: pd.Series) -> lis
     bounds = shapely.bounds(geoms)
     xmin, ymin, xmax, ymax = bounds.T
     inside = (xmin >= CHINA_LON[0]) & (xmax <= CHINA_LON[1]) & (ymin >= CHINA_LAT[0]) & (ymax <= CHINA_LAT[1])
+    inside |= shapely.is_missing(geoms) | shapely.is_empty(geoms)  # no place (an optional geometry)
     swapped = (ymin >= CHINA_LON[0]) & (ymax <= CHINA_LON[1]) & (xmin >= CHINA_LAT[0]) & (xmax <= CHINA_LAT[1])
     problems = []
     for i in np.flatnonzero(~inside):

@@ -2,7 +2,8 @@
 which header is which field.
 
 A sheet is a buildings (楼栋), staff (人员), organizations (组织) or Party organizations (党组织)
-ledger, told by its name or, failing that, by its headers. Headers are matched in any case, Chinese
+ledger, told by its name or, failing that, by its headers; or one of registration and co-building
+(报到, 共建协议, 共建清单, 兼职委员, domain.md §8.1), told by its name. Headers are matched in any case, Chinese
 or English, by the names below (the first is what ``gridsvc export FILE.xlsx`` writes); ``--column
 FIELD=HEADER`` maps any other header. Values may be the exchange codes or the Chinese words users
 write (``网格长``, ``非公企业``, ``党支部``, ``住宅``, ``是``/``否``).
@@ -12,12 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gridsvc.labels import ORG_KIND_LABEL, PARTY_ORG_KIND_LABEL, STAFF_ROLE_LABEL, USE_LABEL
+from gridsvc.labels import (
+    COBUILDING_LIST_LABEL,
+    ITEM_STATUS_LABEL,
+    ORG_KIND_LABEL,
+    PARTY_ORG_KIND_LABEL,
+    STAFF_ROLE_LABEL,
+    USE_LABEL,
+)
 
 
 @dataclass(frozen=True)
 class Sheet:
-    kind: str  # buildings | staff | organizations | party_orgs
+    kind: str  # buildings | staff | organizations | party_orgs, or a §8.1 layer's name
     word: str  # the sheet's Chinese name, as exported and as recognised in a sheet name
     fields: dict[str, tuple[str, ...]]  # field -> headers that mean it; the first is written on export
     words: dict[str, dict[str, str]]  # field -> {code: Chinese word} for coded values
@@ -44,6 +52,8 @@ BUILDINGS = Sheet(
         "residents": ("常住人口", "residents", "人口", "人口数"),
         "full_members": ("党员数", "full_members", "正式党员", "正式党员数"),
         "probationary_members": ("预备党员数", "probationary_members", "预备党员"),
+        "in_service_members": ("在职党员数", "in_service_members", "在职党员"),
+        "in_service_registered": ("在职党员报到数", "in_service_registered", "已报到在职党员数"),
         **LOCATION,
     },
     {"use": USE_LABEL},
@@ -77,6 +87,7 @@ ORGANIZATIONS = Sheet(
         "has_union": ("有工会", "has_union", "建立工会"),
         "has_youth_league": ("有团组织", "has_youth_league", "建立团组织"),
         "building_id": ("所在楼栋编号", "building_id", "楼栋编号", "所在楼栋"),
+        "resident_unit": ("驻区单位", "resident_unit", "是否驻区单位"),
         **LOCATION,
     },
     {"kind": ORG_KIND_LABEL},
@@ -95,7 +106,63 @@ PARTY_ORGS = Sheet(
     },
     {"kind": PARTY_ORG_KIND_LABEL},
 )
-SHEETS = (PARTY_ORGS, BUILDINGS, STAFF, ORGANIZATIONS)  # 党组织 before 组织: a sheet name holds one of them
+# domain.md §8.1, told by their sheet names (they share their headers with the ledgers above)
+UNIT = ("单位组织编号", "organization_id", "组织编号", "单位编号")
+STREET_OR_COMMUNITY = ("社区或街道编码", "area_code", "社区编码", "街道编码")
+REGISTRATIONS = Sheet(
+    "unit_registrations",
+    "报到",
+    {
+        "organization_id": UNIT,
+        "community_code": ("报到社区编码", "community_code", "社区编码"),
+        "registered_on": ("报到日期", "registered_on"),
+    },
+    {},
+)
+AGREEMENTS = Sheet(
+    "cobuilding_agreements",
+    "共建协议",
+    {
+        "id": ("协议编号", "agreement_id", "id", "编号"),
+        "area_code": STREET_OR_COMMUNITY,
+        "organization_id": UNIT,
+        "valid_from": ("开始日期", "valid_from", "签订日期"),
+        "valid_to": ("结束日期", "valid_to", "到期日期"),
+        "note": ("备注", "note"),
+    },
+    {},
+)
+ITEMS = Sheet(
+    "cobuilding_items",
+    "共建清单",
+    {
+        "id": ("清单编号", "item_id", "id", "编号"),
+        "area_code": STREET_OR_COMMUNITY,
+        "list": ("清单类别", "list", "类别"),
+        "kind": ("事项类型", "kind", "类型"),
+        "description": ("内容", "description", "事项内容"),
+        "status": ("状态", "status"),
+        "opened_on": ("提出日期", "opened_on"),
+        "organization_id": UNIT,
+        "building_id": ("楼栋编号", "building_id"),
+        **LOCATION,
+    },
+    {"list": COBUILDING_LIST_LABEL, "status": ITEM_STATUS_LABEL},
+)
+SEATS = Sheet(
+    "unit_seats",
+    "兼职委员",
+    {
+        "community_code": ("社区编码", "community_code"),
+        "organization_id": UNIT,
+        "holder": ("姓名", "holder", "兼职委员"),
+        "since": ("任职日期", "since"),
+    },
+    {},
+)
+# 党组织 before 组织, the §8.1 sheets first: a sheet name holds one of them
+SHEETS = (REGISTRATIONS, AGREEMENTS, ITEMS, SEATS, PARTY_ORGS, BUILDINGS, STAFF, ORGANIZATIONS)
+PLAIN_KINDS = tuple(s.kind for s in (REGISTRATIONS, AGREEMENTS, ITEMS, SEATS))  # rows stored as given
 
 
 def sheet_of(name: str, headers: list[str], mapping: dict[str, str] | None = None) -> Sheet | None:
@@ -114,6 +181,8 @@ def sheet_of(name: str, headers: list[str], mapping: dict[str, str] | None = Non
             return sheet
     best, score = None, 1
     for sheet in SHEETS:
+        if sheet.kind in PLAIN_KINDS:
+            continue  # told by name only
         matched = {f for f, aliases in sheet.fields.items() if _match(aliases, headers)}
         matched |= {f for f, h in (mapping or {}).items() if f in sheet.fields and h in headers}
         if len(matched) > score and matched & {"id", "name"}:

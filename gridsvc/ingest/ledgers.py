@@ -29,7 +29,7 @@ from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.encodings import first_decoding
 from gridsvc.ingest.exchange import duplicates
 from gridsvc.ingest.geometry import to_storage
-from gridsvc.ingest.ledger_sheets import Sheet, code_of, header_fields, sheet_of
+from gridsvc.ingest.ledger_sheets import PLAIN_KINDS, Sheet, code_of, header_fields, sheet_of
 from gridsvc.ingest.osm import use_of_kind
 from gridsvc.ingest.schema import ASSIGNMENTS, LAYER_BY_NAME, Layer
 from gridsvc.ingest.values import convert_column
@@ -64,9 +64,13 @@ def read_ledger(path: Path, options: ReadOptions, stored: Stored) -> Dataset:
             reads.append(read)
     _check_mapping(path, options.columns, tables)
     if not reads:
-        raise InvalidInput(f"{path}: no sheet is a ledger of 楼栋, 人员, 组织 or 党组织 (by its name or headers)")
+        raise InvalidInput(
+            f"{path}: no sheet is a ledger of 楼栋, 人员, 组织 or 党组织 (by its name or headers), "
+            "or of 报到, 共建协议, 共建清单 or 兼职委员 (by its name)"
+        )
     dataset, problems = Dataset(source="import", notes=notes), []
-    for read in sorted(reads, key=lambda r: ("buildings", "organizations", "party_orgs", "staff").index(r.sheet.kind)):
+    order = ("buildings", "organizations", "party_orgs", "staff", *PLAIN_KINDS)
+    for read in sorted(reads, key=lambda r: order.index(r.sheet.kind)):
         problems += _add(dataset, read, options, stored)
     if problems:
         raise ImportRejected(str(path), problems, dataset=dataset)
@@ -164,6 +168,8 @@ def _add(dataset: Dataset, read: _Read, options: ReadOptions, stored: Stored) ->
     kind = read.sheet.kind
     if kind == "staff":
         return _add_staff(dataset, read, stored)
+    if kind in PLAIN_KINDS:
+        return _add_plain(dataset, read, options)
     layer = LAYER_BY_NAME[kind]
     data = read.data
     if "id" not in data or data["id"].isna().any():
@@ -183,6 +189,37 @@ def _add(dataset: Dataset, read: _Read, options: ReadOptions, stored: Stored) ->
     problems += duplicates(typed, dataclasses.replace(layer, name=read.name), read.rows)
     typed.attrs["feature_names"] = read.rows
     dataset.layers[kind] = typed
+    return _headed(problems, read)
+
+
+def _add_plain(dataset: Dataset, read: _Read, options: ReadOptions) -> list[Problem]:
+    """A §8.1 sheet: its rows as the layer's, each whole (a row replaces the stored one with its key);
+    a list item is placed at 经度/纬度 where given."""
+    layer = LAYER_BY_NAME[read.sheet.kind]
+    problems = [
+        Problem(read.name, None, read.sheet.header(c), "required column is missing")
+        for c in layer.required
+        if c not in read.data
+    ]
+    if problems:
+        return problems
+    typed, problems = _typed(read.data, layer, read)
+    typed = _dtyped(typed, layer)
+    if layer.geometry is not None:
+        lonlat = _points(read.data, read, problems)
+        geoms = np.full(len(typed), None, dtype=object)
+        given = pd.notna(lonlat)
+        if given.any():
+            named = dataclasses.replace(layer, name=read.name)
+            geoms[given], found, said = to_storage(
+                lonlat[given], CRS.from_epsg(4326), named, read.rows[given], options.datum
+            )
+            problems += found
+            dataset.notes.extend(said)
+        typed = gpd.GeoDataFrame(typed, geometry=gpd.GeoSeries(geoms, index=typed.index, crs=4490))
+    problems += duplicates(typed, dataclasses.replace(layer, name=read.name), read.rows)
+    typed.attrs["feature_names"] = read.rows
+    dataset.layers[read.sheet.kind] = typed
     return _headed(problems, read)
 
 

@@ -45,7 +45,28 @@ def check_references(dataset: Dataset, existing: dict[str, set[str]]) -> list[Pr
     problems += _simple(registrations, "unit_registrations", "organization_id", "organization", keys)
     problems += _simple(registrations, "unit_registrations", "community_code", "community", keys)
     problems += _in_service(dataset.get("buildings"))
+    keys["street or community"] = {c[:n] for c in keys["community"] for n in (9, 12)}
+    for layer in ("cobuilding_agreements", "cobuilding_items"):
+        problems += _simple(dataset.get(layer), layer, "area_code", "street or community", keys)
+        problems += _simple(dataset.get(layer), layer, "organization_id", "organization", keys)
+    problems += _simple(dataset.get("cobuilding_items"), "cobuilding_items", "building_id", "building", keys)
+    problems += _simple(dataset.get("unit_seats"), "unit_seats", "community_code", "community", keys)
+    problems += _simple(dataset.get("unit_seats"), "unit_seats", "organization_id", "organization", keys)
+    problems += _agreement_dates(dataset.get("cobuilding_agreements"))
     return problems
+
+
+def _agreement_dates(agreements: pd.DataFrame | None) -> list[Problem]:
+    """An agreement ends on or after the day it starts."""
+    if agreements is None or "valid_to" not in agreements.columns:
+        return []
+    names = _names(agreements)
+    start, end = agreements["valid_from"], agreements["valid_to"]
+    bad = (pd.to_datetime(end) < pd.to_datetime(start)).to_numpy(dtype=bool)  # a missing date compares False
+    return [
+        Problem("cobuilding_agreements", names.loc[i], "valid_to", f"ends {end.loc[i]} before it starts {start.loc[i]}")
+        for i in agreements.index[bad]
+    ]
 
 
 def _in_service(buildings: pd.DataFrame | None) -> list[Problem]:

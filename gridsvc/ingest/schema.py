@@ -12,8 +12,10 @@ from gridsvc.analysis.metrics import METRICS, code_pattern
 from gridsvc.db.models import (
     ASSIGNMENT_TARGETS,
     BUILDING_USES,
+    COBUILDING_LISTS,
     FACILITY_LEVELS,
     GRID_LAYERS,
+    ITEM_STATUSES,
     ORG_KINDS,
     PARTY_ORG_KINDS,
     SCOPE_TARGETS,
@@ -224,6 +226,56 @@ UNIT_REGISTRATIONS = Layer(  # domain.md §8.1; optional: files without it impor
     extra=(SOURCE,),
 )
 
+AREA_CODE = Column(
+    "area_code", "text", True, pattern=r"\d{9}|\d{12}", describe="a community or street code"
+)  # the side of a co-building agreement or list: a community, or the street above communities
+COBUILDING_AGREEMENTS = Layer(  # domain.md §8.1 (共驻共建协议); optional
+    "cobuilding_agreements",
+    None,
+    (
+        Column("id", "text", True),
+        AREA_CODE,
+        Column("organization_id", "text", True),
+        Column("valid_from", "date", True),
+        Column("valid_to", "date"),
+        Column("note", "text"),
+    ),
+    key=("id",),
+    extra=(SOURCE,),
+)
+
+COBUILDING_ITEMS = Layer(  # domain.md §8.1 (需求、资源、项目清单); optional, a place only where known
+    "cobuilding_items",
+    ("Point",),
+    (
+        Column("id", "text", True),
+        AREA_CODE,
+        Column("list", "text", True, choices=COBUILDING_LISTS),
+        Column("kind", "text"),
+        Column("description", "text", True),
+        Column("status", "text", True, choices=ITEM_STATUSES),
+        Column("opened_on", "date"),
+        Column("organization_id", "text"),
+        Column("building_id", "text"),
+    ),
+    key=("id",),
+    optional_geometry=True,
+    extra=(SOURCE,),
+)
+
+UNIT_SEATS = Layer(  # domain.md §8.1 (大党委兼职委员); optional
+    "unit_seats",
+    None,
+    (
+        Column("community_code", "text", True, pattern=r"\d{12}", describe="a community code"),
+        Column("organization_id", "text", True),
+        Column("holder", "text"),
+        Column("since", "date"),
+    ),
+    key=("community_code", "organization_id"),
+    extra=(SOURCE,),
+)
+
 TARGETS = Layer(  # domain.md §8.5; optional: files without it import as before
     "targets",
     None,
@@ -253,6 +305,9 @@ LAYERS: tuple[Layer, ...] = (
     ROADS,
     FACILITIES,
     UNIT_REGISTRATIONS,
+    COBUILDING_AGREEMENTS,
+    COBUILDING_ITEMS,
+    UNIT_SEATS,
     TARGETS,
 )
 LAYER_BY_NAME = {layer.name: layer for layer in LAYERS}

@@ -45,6 +45,9 @@ MAX_POINTS = 2000
 AREA_KINDS = ("grid_gap_area", "grid_overlap", "grid_outside_community")
 SUMMARY_KEYS = (*HEADLINE, "facility_reach_rate", "facility_reach_rate@grid_station")
 SUMMARY_KEYS += ("gap_area_m2.party", "gap_area_m2.governance")
+# domain.md §8.1: shown where the area has something to count (resident units, in-service members)
+BEYOND_KEYS = ("unit_registration_rate", "member_registration_rate", "cobuilding_rate")
+SUMMARY_KEYS += BEYOND_KEYS
 
 
 @dataclass
@@ -273,7 +276,9 @@ def _summary(m: folium.Map, data: CoverageMapData) -> None:
 
 
 def _shown(key: str, data: CoverageMapData) -> bool:
-    """Facility reach only where facilities are held."""
+    """Facility reach only where facilities are held; registration and co-building where counted."""
+    if key in BEYOND_KEYS:
+        return bool(data.metrics[key].get("denominator"))
     return data.facilities is not None or not key.startswith("facility_")
 
 

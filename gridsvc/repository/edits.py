@@ -23,6 +23,8 @@ BUILDING_FIELDS = (
     "residents",
     "full_members",
     "probationary_members",
+    "in_service_members",  # domain.md §8.1: in-service members living here, and those registered
+    "in_service_registered",
 )
 ASSIGNMENT_COLUMNS = "id, staff_id, target_type, target_id, start_date, end_date"
 
@@ -36,6 +38,12 @@ def update_building(conn: Connection, building_id: str, changes: dict) -> dict:
             + ", ".join(BUILDING_FIELDS)
         )
     before = _changed(conn, "buildings", "building", building_id, BUILDING_FIELDS, changes)
+    after = before | changes
+    if (after["in_service_registered"] or 0) > (after["in_service_members"] or 0):
+        raise InvalidInput(
+            f"in_service_registered {after['in_service_registered']}: more than the "
+            f"{after['in_service_members'] or 0} in-service members living in building {building_id!r}"
+        )
     if changes:
         audit.record(conn, "building.update", "building", building_id, {k: before[k] for k in changes}, changes)
     return before | changes

@@ -120,10 +120,17 @@ EXPORT_SQL = {
                      FROM facilities ORDER BY id""",
     "unit_registrations": """SELECT organization_id, community_code, registered_on, source
                               FROM unit_registrations ORDER BY organization_id, community_code""",
+    "cobuilding_agreements": """SELECT id, area_code, organization_id, valid_from, valid_to, note, source
+                                 FROM cobuilding_agreements ORDER BY id""",
+    "cobuilding_items": """SELECT id, area_code, list, kind, description, status, opened_on, organization_id,
+                                  building_id, source, ST_AsBinary(geom) AS geom
+                           FROM cobuilding_items ORDER BY id""",
+    "unit_seats": """SELECT community_code, organization_id, holder, since, source
+                     FROM unit_seats ORDER BY community_code, organization_id""",
     "targets": """SELECT area_code, metric, value, due_date, note, source FROM targets
                   ORDER BY area_code, metric, due_date""",
 }
-GEOMETRY_LAYERS = {"communities", "grids", "buildings", "organizations", "roads", "facilities"}
+GEOMETRY_LAYERS = {"communities", "grids", "buildings", "organizations", "roads", "facilities", "cobuilding_items"}
 
 
 def stored_rows(conn: Connection, layer: str, ids: list[str]) -> pd.DataFrame:
@@ -267,6 +274,9 @@ def row_counts(conn: Connection) -> dict[str, int]:
         "roads",
         "facilities",
         "unit_registrations",
+        "cobuilding_agreements",
+        "cobuilding_items",
+        "unit_seats",
         "targets",
     ]
     return {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}

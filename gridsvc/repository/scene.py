@@ -11,7 +11,7 @@ import shapely
 from sqlalchemy import Connection, text
 
 from gridsvc.analysis.crs import metric_crs_for
-from gridsvc.analysis.scene import Scene
+from gridsvc.analysis.scene import AGREEMENT_FIELDS, COBUILDING_ITEM_FIELDS, SEAT_FIELDS, Scene
 from gridsvc.repository.read import frame
 
 # The area's objects, found once (driven from the communities: one GiST lookup per community)
@@ -100,14 +100,7 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
         facility_data=facility_data,
         roads=roads,
         parent_scopes=_parent_scopes(conn, party_orgs),
-        registrations=frame(
-            conn,
-            """SELECT organization_id, community_code, registered_on FROM unit_registrations
-               WHERE organization_id = ANY(CAST(:ids AS text[])) ORDER BY organization_id, community_code""",
-            {"ids": list(organizations["id"])},
-            geometry=None,
-        ),
-        registration_data=bool(conn.scalar(text("SELECT EXISTS (SELECT 1 FROM unit_registrations)"))),
+        **_beyond(conn, organizations, communities),
         targets=frame(
             conn,
             "SELECT area_code, metric, value, due_date, note FROM targets WHERE area_code LIKE :prefix",
@@ -115,6 +108,51 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
             geometry=None,
         ),
     )
+
+
+def _beyond(conn: Connection, organizations: pd.DataFrame, communities: gpd.GeoDataFrame) -> dict:
+    """§8.1 for the scene: the registrations and co-building agreements of its organizations, the
+    list items of its communities and their streets, the unit seats on its communities' committees,
+    and whether registrations, agreements and seats are held at all (one query)."""
+    ids = {"ids": list(organizations["id"])}
+    codes = list(communities["code"])
+    areas = {"codes": codes, "areas": codes + sorted(set(communities["street_code"]))}
+    held = conn.execute(
+        text("""SELECT EXISTS (SELECT 1 FROM unit_registrations), EXISTS (SELECT 1 FROM cobuilding_agreements),
+                       EXISTS (SELECT 1 FROM unit_seats)""")
+    ).one()
+    return {
+        "registrations": frame(
+            conn,
+            """SELECT organization_id, community_code, registered_on FROM unit_registrations
+               WHERE organization_id = ANY(CAST(:ids AS text[])) ORDER BY organization_id, community_code""",
+            ids,
+            geometry=None,
+        ),
+        "agreements": frame(
+            conn,
+            f"""SELECT {", ".join(AGREEMENT_FIELDS)} FROM cobuilding_agreements
+                WHERE organization_id = ANY(CAST(:ids AS text[])) ORDER BY id""",
+            ids,
+            geometry=None,
+        ),
+        "items": frame(
+            conn,
+            f"""SELECT {", ".join(COBUILDING_ITEM_FIELDS)}, ST_AsBinary(geom) AS geom FROM cobuilding_items
+                WHERE area_code = ANY(CAST(:areas AS text[])) ORDER BY id""",
+            areas,
+        ),
+        "seats": frame(
+            conn,
+            f"""SELECT {", ".join(SEAT_FIELDS)} FROM unit_seats
+                WHERE community_code = ANY(CAST(:codes AS text[])) ORDER BY community_code, organization_id""",
+            areas,
+            geometry=None,
+        ),
+        "registration_data": bool(held[0]),
+        "cobuilding_data": bool(held[1]),
+        "seat_data": bool(held[2]),
+    }
 
 
 REACH_MARGIN_DEG = 0.012  # about 1.1 km: a facility just outside the area still serves its edge

@@ -19,7 +19,7 @@ import shapely
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, text
 
-from gridsvc.analysis.scene import FACILITY_COLUMNS
+from gridsvc.analysis.scene import COBUILDING_ITEM_FIELDS, FACILITY_COLUMNS
 from gridsvc.dataset import Dataset
 
 COPY_CHUNK_ROWS = 20_000
@@ -124,6 +124,20 @@ UNIT_REGISTRATIONS = TableSpec(
     ("organization_id", "community_code", "registered_on", "source"),
     ("organization_id", "community_code"),
 )
+COBUILDING_AGREEMENTS = TableSpec(
+    "cobuilding_agreements", ("id", "area_code", "organization_id", "valid_from", "valid_to", "note", "source"), ("id",)
+)
+COBUILDING_ITEMS = TableSpec(
+    "cobuilding_items",
+    (*COBUILDING_ITEM_FIELDS, "geom", "source"),
+    ("id",),
+    ("geom",),
+)
+UNIT_SEATS = TableSpec(
+    "unit_seats",
+    ("community_code", "organization_id", "holder", "since", "source"),
+    ("community_code", "organization_id"),
+)
 TARGETS = TableSpec("targets", ("area_code", "metric", "value", "due_date", "note", "source"), TARGET_KEY)
 
 # Exchange layer -> table, in an order that satisfies foreign keys.
@@ -138,6 +152,9 @@ LAYER_TABLES: tuple[tuple[str, TableSpec], ...] = (
     ("roads", ROADS),
     ("facilities", FACILITIES),
     ("unit_registrations", UNIT_REGISTRATIONS),
+    ("cobuilding_agreements", COBUILDING_AGREEMENTS),
+    ("cobuilding_items", COBUILDING_ITEMS),
+    ("unit_seats", UNIT_SEATS),
     ("targets", TARGETS),
 )
 

@@ -36,6 +36,8 @@ PLANTED = {
     "parent_outside_area",
     "unit_not_registered",
     "unit_registered_elsewhere",
+    "need_unmet",
+    "no_unit_seat",
 }
 
 

@@ -152,6 +152,53 @@ def more_registered_than_in_service(f):
     return f
 
 
+def _agreement(f, organization, area, valid_from, valid_to):
+    f["cobuilding_agreements"] = pd.DataFrame(
+        {
+            "id": ["a1"],
+            "area_code": [area],
+            "organization_id": [organization],
+            "valid_from": [valid_from],
+            "valid_to": [valid_to],
+        }
+    )
+    return f
+
+
+def agreement_ends_before_it_starts(f):
+    return _agreement(f, "o1", C1, "2026-01-01", "2025-12-31")
+
+
+def agreement_with_unknown_unit(f):
+    return _agreement(f, "o99", C1[:9], "2026-01-01", None)
+
+
+def item_of_an_unknown_list(f):
+    f["cobuilding_items"] = pd.DataFrame(
+        {"id": ["n1"], "area_code": [C1], "list": ["wish"], "description": ["送餐"], "status": ["open"]}
+    )
+    return f
+
+
+def item_at_an_unknown_building(f):
+    f["cobuilding_items"] = pd.DataFrame(
+        {
+            "id": ["n1"],
+            "area_code": [C1],
+            "list": ["need"],
+            "description": ["送餐"],
+            "status": ["open"],
+            "building_id": ["b99"],
+        }
+    )
+    return f
+
+
+def seat_in_an_unknown_community(f):
+    f["unit_seats"] = pd.DataFrame({"community_code": ["329901001099"], "organization_id": ["o1"]})
+    return f
+
+
 CASES = [
     (missing_layer, ["layer 'grids'", "329901001009001", "column 'community_code'", "unknown community 329901001009"]),
     (missing_column, ["layer 'buildings'", "column 'use'", "required column is missing"]),
@@ -191,6 +238,28 @@ CASES = [
     (
         more_registered_than_in_service,
         ["layer 'buildings'", "(id=b1)", "column 'in_service_registered'", "3 registered, but only 2"],
+    ),
+    (
+        agreement_ends_before_it_starts,
+        [
+            "layer 'cobuilding_agreements'",
+            "(id=a1)",
+            "column 'valid_to'",
+            "ends 2025-12-31 before it starts 2026-01-01",
+        ],
+    ),
+    (
+        agreement_with_unknown_unit,
+        ["layer 'cobuilding_agreements'", "column 'organization_id'", "unknown organization 'o99'"],
+    ),
+    (
+        item_of_an_unknown_list,
+        ["layer 'cobuilding_items'", "(id=n1)", "column 'list'", "'wish' is not one of need, resource, project"],
+    ),
+    (item_at_an_unknown_building, ["layer 'cobuilding_items'", "column 'building_id'", "unknown building 'b99'"]),
+    (
+        seat_in_an_unknown_community,
+        ["layer 'unit_seats'", "column 'community_code'", "unknown community '329901001099'"],
     ),
 ]
 

@@ -283,3 +283,49 @@ def test_registrations_import_count_and_round_trip(db, tmp_path):
     before = fingerprint(db)
     assert imports.import_file(db, out).changed == 0
     assert fingerprint(db) == before
+
+
+def test_cobuilding_layers_import_count_and_round_trip(db, tmp_path):
+    """§8.1: o1 flagged a resident unit with an agreement in force with its street; a need open since
+    2025 at a point, another raised this year without a place; a seat in C1 only, o1 stands in C2. Read back:
+    cobuilding_rate 1/1, one need_unmet (the dated one), one no_unit_seat; the export holds the items
+    with and without a point and imports again without a change."""
+    import datetime as dt
+
+    from gridsvc.services import coverage as coverage_service
+
+    frames = scenes.layers()
+    frames["organizations"]["resident_unit"] = pd.array([True, None], dtype="boolean")
+    frames["cobuilding_agreements"] = pd.DataFrame(
+        {"id": ["a1"], "area_code": [scenes.STREET], "organization_id": ["o1"], "valid_from": [dt.date(2025, 1, 1)]}
+    )
+    frames["cobuilding_items"] = gpd.GeoDataFrame(
+        {
+            "id": ["n1", "n2"],
+            "area_code": [scenes.C1, scenes.C1],
+            "list": ["need", "need"],
+            "description": ["送餐", "照明"],
+            "status": ["open", "open"],
+            "opened_on": [dt.date(2025, 1, 1), dt.date.today()],
+        },
+        geometry=gpd.GeoSeries([scenes.point(20, 20), None], crs=4490).values,
+    )
+    frames["unit_seats"] = pd.DataFrame({"community_code": [scenes.C1], "organization_id": ["o2"]})
+    result = imports.import_file(db, scenes.write(tmp_path / "cobuilding.gpkg", frames))
+    assert result.changed > 0
+    with db.connect() as conn:
+        district = conn.scalar(text("SELECT code FROM areas WHERE level = 'district'"))
+    cov = coverage_service.coverage(db, district)
+    figure = cov.metrics(district)["cobuilding_rate"]
+    assert (figure["numerator"], figure["denominator"]) == (1, 1)
+    assert list(cov.gap_list(kind="need_unmet")["object_id"]) == ["n1"]
+    home = cov.units.organizations.set_index("id").loc["o1", "community"]
+    assert home != scenes.C1 and list(cov.gap_list(kind="no_unit_seat")["object_id"]) == [home]
+    out = tmp_path / "out.gpkg"
+    imports.export_file(db, out)
+    items = pyogrio.read_dataframe(out, layer="cobuilding_items").set_index("id")
+    assert items.geometry.isna().tolist() == [False, True]
+    assert pyogrio.read_dataframe(out, layer="unit_seats")["organization_id"].tolist() == ["o2"]
+    before = fingerprint(db)
+    assert imports.import_file(db, out).changed == 0
+    assert fingerprint(db) == before

@@ -127,6 +127,57 @@ def test_every_problem_is_named_by_sheet_row_and_header_and_nothing_changes(grid
     assert fingerprint(stored) == before
 
 
+def test_registration_and_cobuilding_sheets_import_with_their_chinese_words(gridsvc, stored, tmp_path):
+    """§8.1 in the ledger: in-service members on 楼栋, 驻区单位 on 组织, and the 报到, 共建协议, 共建清单
+    and 兼职委员 sheets, told by their names, values in Chinese words; a bad row is named by sheet,
+    row and header, and nothing is stored."""
+    sheets = {
+        "楼栋": [["楼栋编号", "在职党员数", "在职党员报到数"], ["b1", 5, 4]],
+        "组织": [["组织编号", "驻区单位"], ["o1", "是"]],
+        "单位报到": [["单位组织编号", "报到社区编码", "报到日期"], ["o1", C1, "2025/3/1"]],
+        "共建协议": [
+            ["协议编号", "社区或街道编码", "单位组织编号", "开始日期"],
+            ["gj1", scenes.STREET, "o1", "2025/1/1"],
+        ],
+        "共建清单": [
+            ["清单编号", "社区或街道编码", "清单类别", "内容", "状态", "提出日期", "经度", "纬度"],
+            ["n1", C1, "需求", "独居老人送餐", "待认领", "2025/1/1", B7[0], B7[1]],
+            ["r1", C1, "资源", "会议室", "已对接", None, None, None],
+        ],
+        "兼职委员": [["社区编码", "单位组织编号", "姓名"], [C1, "o1", "张三"]],
+    }
+    bad = dict(sheets) | {"共建清单": [*sheets["共建清单"], ["x1", C1, "愿望", "？", "待认领", None, None, None]]}
+    before = fingerprint(stored)
+    refused = gridsvc("import", _workbook(tmp_path / "错误.xlsx", bad))
+    assert refused.exit_code == 2
+    assert (
+        "layer '共建清单', feature row 4 (清单编号=x1), column '清单类别': '愿望' is not one of need" in refused.output
+    )
+    assert fingerprint(stored) == before
+    result = gridsvc("import", _workbook(tmp_path / "共建.xlsx", sheets))
+    assert result.exit_code == 0, result.output
+    assert "sheet '共建清单' (共建清单): 清单编号 → id" in result.output
+    assert tuple(_one(stored, "SELECT in_service_members, in_service_registered FROM buildings WHERE id = 'b1'")) == (
+        5,
+        4,
+    )
+    assert _one(stored, "SELECT resident_unit FROM organizations WHERE id = 'o1'")[0] is True
+    assert tuple(_one(stored, "SELECT community_code, registered_on FROM unit_registrations")) == (
+        C1,
+        dt.date(2025, 3, 1),
+    )
+    assert tuple(_one(stored, "SELECT area_code, valid_from FROM cobuilding_agreements")) == (
+        scenes.STREET,
+        dt.date(2025, 1, 1),
+    )
+    items = _one(
+        stored,
+        "SELECT string_agg(id || ':' || list || ':' || status || ':' || (geom IS NULL)::text, ',' ORDER BY id) FROM cobuilding_items",
+    )
+    assert items[0] == "n1:need:open:false,r1:resource:matched:true"
+    assert tuple(_one(stored, "SELECT community_code, organization_id, holder FROM unit_seats")) == (C1, "o1", "张三")
+
+
 def test_a_gbk_csv_ledger_is_read_and_says_its_encoding(gridsvc, stored, tmp_path):
     path = tmp_path / "楼栋.csv"
     rows = ["楼栋编号,楼栋名称,户数,经度,纬度", f"b7,幸福小区7号楼,30,{B7[0]},{B7[1]}", "b2,,26,,"]

@@ -1,0 +1,258 @@
+"""Registration and co-building (报到、共驻共建, domain.md §8.1) over HTTP: each resident unit of an area
+with where it registered, whether an agreement is in force and whether it holds a committee seat;
+the agreements, list items and seats themselves; and their writes, by the roles that keep
+organizations (``organize``) inside their scope, each audited.
+
+One description per record kind (:data:`RECORDS`) serves every write and removal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, text
+
+from gridsvc.analysis.cobuilding import active_agreements, unmet_needs
+from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.labels import COBUILDING_LIST_LABEL, ITEM_STATUS_LABEL
+from gridsvc.repository import audit
+from gridsvc.services import coverage as coverage_service
+from gridsvc.services.access import principal_of
+
+REGISTRATION_LABEL = {
+    "registered": "已到所在社区报到",
+    "elsewhere": "报到社区有误",
+    "not_registered": "未报到",
+    "no_party_org": "未单独建立党组织，不需报到",
+    "not_judged": "未登记报到情况",
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """A kind of §8.1 record as the API writes it: its table, key, other columns, the column that
+    places it in an area (the scope check), and the word its audit entries carry."""
+
+    table: str
+    key: tuple[str, ...]
+    fields: tuple[str, ...]
+    area: str
+    audit: str
+
+
+RECORDS = {
+    "registration": Record(
+        "unit_registrations",
+        ("organization_id", "community_code"),
+        ("registered_on",),
+        "community_code",
+        "registration",
+    ),
+    "agreement": Record(
+        "cobuilding_agreements",
+        ("id",),
+        ("area_code", "organization_id", "valid_from", "valid_to", "note"),
+        "area_code",
+        "agreement",
+    ),
+    "item": Record(
+        "cobuilding_items",
+        ("id",),
+        ("area_code", "list", "kind", "description", "status", "opened_on", "organization_id", "building_id", "geom"),
+        "area_code",
+        "cobuilding_item",
+    ),
+    "seat": Record("unit_seats", ("community_code", "organization_id"), ("holder", "since"), "community_code", "seat"),
+}
+
+
+def overview(engine: Engine, area: str, limits=None) -> dict:
+    """The resident units of ``area`` (registration, agreement, seat) and its agreements, list items
+    and seats, with the figures of §8.1."""
+    cov = coverage_service.coverage(engine, coverage_service.check_area(area, "co-building"), limits=limits)
+    scene, o = cov.scene, cov.units.organizations
+    names = dict(zip(scene.organizations["id"], scene.organizations["name"], strict=True))
+    community_names = dict(zip(scene.communities["code"], scene.communities["name"], strict=True))
+    registered = scene.registrations.groupby("organization_id")["community_code"].agg(list).to_dict()
+    seated = set(scene.seats["organization_id"])
+    units = []
+    for row in o[
+        o["resident_unit"].to_numpy() & o["community"].fillna("").str.startswith(area).to_numpy()
+    ].itertuples():
+        status = _registration_status(row, scene.registration_data)
+        units.append(
+            {
+                "id": row.id,
+                "name": names.get(row.id),
+                "community": row.community,
+                "community_name": community_names.get(row.community),
+                "own_party_org": bool(row.own),
+                "registered_with": registered.get(row.id, []),
+                "registration": status,
+                "registration_label": REGISTRATION_LABEL[status],
+                "agreement_in_force": bool(row.cobuilt),
+                "seat": row.id in seated,
+            }
+        )
+    figures = cov.metrics(area)
+    return {
+        "area": area,
+        "as_of": scene.as_of.isoformat(),
+        "figures": {k: figures[k] for k in ("unit_registration_rate", "member_registration_rate", "cobuilding_rate")},
+        "units": units,
+        "agreements": _agreements(scene, area),
+        "items": _items(scene, area, limits.need_open_days if limits else 90),
+        "seats": [
+            {"community_code": c, "organization_id": i, "organization_name": names.get(i), "holder": h}
+            for c, i, h in zip(
+                scene.seats["community_code"], scene.seats["organization_id"], scene.seats["holder"], strict=True
+            )
+            if c.startswith(area)
+        ],
+    }
+
+
+def _registration_status(row, held: bool) -> str:
+    if not row.own:
+        return "no_party_org"
+    if not held:
+        return "not_judged"
+    if row.registered_home:
+        return "registered"
+    return "elsewhere" if row.registered_elsewhere else "not_registered"
+
+
+def _agreements(scene, area: str) -> list[dict]:
+    a = scene.agreements
+    active = active_agreements(a, scene.as_of)
+    return [
+        {
+            "id": r.id,
+            "area_code": r.area_code,
+            "organization_id": r.organization_id,
+            "valid_from": _iso(r.valid_from),
+            "valid_to": _iso(r.valid_to),
+            "in_force": r.organization_id in active and _in_force(r, scene.as_of),
+        }
+        for r in a.itertuples()
+        if r.area_code.startswith(area) or area.startswith(r.area_code)
+    ]
+
+
+def _in_force(r, on: dt.date) -> bool:
+    return _date(r.valid_from) <= on and (_date(r.valid_to) is None or _date(r.valid_to) >= on)
+
+
+def _items(scene, area: str, days: int) -> list[dict]:
+    items = scene.items
+    unmet = unmet_needs(items, scene.as_of, days) if len(items) else []
+    out = []
+    for n, r in enumerate(items.itertuples()):
+        if not (r.area_code.startswith(area) or area.startswith(r.area_code)):
+            continue
+        point = r.geometry
+        out.append(
+            {
+                "id": r.id,
+                "area_code": r.area_code,
+                "list": r.list,
+                "list_label": COBUILDING_LIST_LABEL[r.list],
+                "kind": r.kind,
+                "description": r.description,
+                "status": r.status,
+                "status_label": ITEM_STATUS_LABEL[r.status],
+                "opened_on": _iso(r.opened_on),
+                "organization_id": r.organization_id,
+                "building_id": r.building_id,
+                "location": None if point is None or point.is_empty else [round(point.x, 7), round(point.y, 7)],
+                "unmet": bool(unmet[n]),
+            }
+        )
+    return out
+
+
+def _date(value) -> dt.date | None:
+    if value is None or value != value:  # None or NaT
+        return None
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _iso(value) -> str | None:
+    day = _date(value)
+    return day.isoformat() if day else None
+
+
+def put(engine: Engine, kind: str, row: dict) -> dict:
+    """Store (or change) one record of ``kind`` (:data:`RECORDS`); audited ``<kind>.set``. The area it
+    names must lie in the caller's scope, and the unit, building it names be visible there."""
+    record = RECORDS[kind]
+    principal = principal_of(engine)
+    principal.require("organize")
+    area = row[record.area]
+    with engine.begin() as conn:
+        if not principal.covers(area) or conn.scalar(text("SELECT 1 FROM areas WHERE code = :a"), {"a": area}) is None:
+            raise NotFound(f"area {area} not found in your area")
+        _visible(conn, "organizations", "organization", row.get("organization_id"))
+        _visible(conn, "buildings", "building", row.get("building_id"))
+        key = {k: row[k] for k in record.key}
+        where = " AND ".join(f"{k} = :{k}" for k in record.key)
+        plain = [f for f in record.fields if f != "geom"]
+        before = conn.execute(
+            text(f"SELECT {', '.join((*record.key, *plain))} FROM {record.table} WHERE {where} FOR UPDATE"), key
+        ).one_or_none()
+        if before is not None and not principal.covers(before._mapping[record.area]):
+            raise NotFound(f"no {kind} {_id(record, key)} in your area")
+        values = {f: row.get(f) for f in record.fields}
+        columns = (*record.key, *record.fields)
+        placeholders = ", ".join(
+            "ST_SetSRID(ST_MakePoint(:lon, :lat), 4490)"
+            if c == "geom" and row.get("lon") is not None
+            else ("NULL" if c == "geom" else f":{c}")
+            for c in columns
+        )
+        updates = ", ".join(f"{f} = EXCLUDED.{f}" for f in record.fields)
+        conn.execute(
+            text(f"""INSERT INTO {record.table} ({", ".join(columns)}) VALUES ({placeholders})
+                     ON CONFLICT ({", ".join(record.key)}) DO UPDATE SET {updates}"""),
+            key | values | {"lon": row.get("lon"), "lat": row.get("lat")},
+        )
+        after = {f: _json(row.get(f)) for f in plain} | (
+            {"lon": row.get("lon"), "lat": row.get("lat")} if "geom" in record.fields else {}
+        )
+        audit.record(
+            conn, f"{record.audit}.set", record.audit, _id(record, key), before and _jsonable(before._mapping), after
+        )
+    return {k: _json(v) for k, v in key.items()} | after | {"created": before is None}
+
+
+def remove(engine: Engine, kind: str, key: dict) -> None:
+    """Remove one record of ``kind``; audited ``<kind>.delete``."""
+    record = RECORDS[kind]
+    principal = principal_of(engine)
+    principal.require("organize")
+    where = " AND ".join(f"{k} = :{k}" for k in record.key)
+    plain = [f for f in record.fields if f != "geom"]
+    with engine.begin() as conn:
+        gone = conn.execute(
+            text(f"DELETE FROM {record.table} WHERE {where} RETURNING {', '.join((*record.key, *plain))}"), key
+        ).one_or_none()
+        if gone is None or not principal.covers(gone._mapping[record.area]):
+            raise NotFound(f"no {kind} {_id(record, key)} in your area")
+        audit.record(conn, f"{record.audit}.delete", record.audit, _id(record, key), _jsonable(gone._mapping), None)
+
+
+def _visible(conn: Connection, table: str, what: str, row_id: str | None) -> None:
+    if row_id is not None and conn.scalar(text(f"SELECT 1 FROM {table} WHERE id = :i"), {"i": row_id}) is None:
+        raise InvalidInput(f"no {what} with id {row_id!r} in your area")
+
+
+def _id(record: Record, key: dict) -> str:
+    return ":".join(str(key[k]) for k in record.key)
+
+
+def _json(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _jsonable(mapping) -> dict:
+    return {k: _json(v) for k, v in dict(mapping).items()}
