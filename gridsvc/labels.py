@@ -92,7 +92,7 @@ SAYS = {
     "wrote_size": "已写入 {path}（{kb:.0f} KB）",
     "demo_start": "正在生成演示区（全部为生成数据）…",
     "demo_done": "演示区 {code}；埋设的问题：",
-    "demo_gap": "  {kind:<24}{count:>4}  例如 {where}：{text}",
+    "demo_gap": "  {kind:<26}{count:>4}  例如 {where}：{text}",
     "db_url": "数据库：{url}（GRIDSVC_DATABASE_URL）",
     "db_private": "数据库：私有 PostGIS，位于 {home}（{state}）",
     "db_state": {"running": "运行中", "stopped": "已停止", "absent": "未创建"},

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gridsvc.analysis.metrics import code_pattern
 from gridsvc.api import schemas
 from gridsvc.api.auth import CallerDep
-from gridsvc.db.models import COBUILDING_LISTS, ITEM_STATUSES
+from gridsvc.db.models import COBUILDING_LISTS, FACILITY_LEVELS, ITEM_STATUSES
 from gridsvc.services import cobuilding
 
 router = APIRouter(prefix="/api", tags=["co-building"])
@@ -81,7 +81,7 @@ class SeatSet(Strict):
 @router.get(
     "/cobuilding",
     response_model=None,
-    responses=schemas.ok(dict),
+    responses=schemas.ok(schemas.Cobuilding),
     summary="Resident units of an area with their registration, agreement and seat; the agreements, lists and seats",
 )
 def overview(who: CallerDep, area: Annotated[str, Query(pattern=AREA)]) -> dict:
@@ -95,7 +95,10 @@ def _put(who, kind: str, body: BaseModel, response: Response) -> dict:
 
 
 @router.put(
-    "/registrations", response_model=None, responses=schemas.ok(dict), summary="Record a unit's registration (audited)"
+    "/registrations",
+    response_model=None,
+    responses=schemas.ok(schemas.RecordStored),
+    summary="Record a unit's registration (audited)",
 )
 def put_registration(who: CallerDep, body: RegistrationSet, response: Response) -> dict:
     return _put(who, "registration", body, response)
@@ -115,7 +118,10 @@ def remove_registration(
 
 
 @router.put(
-    "/cobuilding/agreements", response_model=None, responses=schemas.ok(dict), summary="Record an agreement (audited)"
+    "/cobuilding/agreements",
+    response_model=None,
+    responses=schemas.ok(schemas.RecordStored),
+    summary="Record an agreement (audited)",
 )
 def put_agreement(who: CallerDep, body: AgreementSet, response: Response) -> dict:
     return _put(who, "agreement", body, response)
@@ -135,7 +141,7 @@ def remove_agreement(who: CallerDep, agreement_id: IdPath) -> Response:
 @router.put(
     "/cobuilding/items",
     response_model=None,
-    responses=schemas.ok(dict),
+    responses=schemas.ok(schemas.RecordStored),
     summary="Record a need, resource or project (audited)",
 )
 def put_item(who: CallerDep, body: ItemSet, response: Response) -> dict:
@@ -151,7 +157,10 @@ def remove_item(who: CallerDep, item_id: IdPath) -> Response:
 
 
 @router.put(
-    "/cobuilding/seats", response_model=None, responses=schemas.ok(dict), summary="Record a unit seat (audited)"
+    "/cobuilding/seats",
+    response_model=None,
+    responses=schemas.ok(schemas.RecordStored),
+    summary="Record a unit seat (audited)",
 )
 def put_seat(who: CallerDep, body: SeatSet, response: Response) -> dict:
     return _put(who, "seat", body, response)
@@ -167,4 +176,44 @@ def remove_seat(
     who: CallerDep, community_code: Annotated[str, Path(pattern=COMMUNITY)], organization_id: IdPath
 ) -> Response:
     cobuilding.remove(who.db, "seat", {"community_code": community_code, "organization_id": organization_id})
+    return Response(status_code=204)
+
+
+class FacilitySet(Strict):
+    id: Id
+    name: str = Field(min_length=1, max_length=200)
+    level: Literal[FACILITY_LEVELS]  # type: ignore[valid-type]
+    floor_area: Annotated[int | None, Field(ge=0, le=1_000_000)] = None
+    building_id: Id | None = None
+    lon: float = Field(ge=73, le=136, description="CGCS2000 longitude")
+    lat: float = Field(ge=3, le=54)
+
+
+@router.get(
+    "/facilities",
+    response_model=None,
+    responses=schemas.ok(list[schemas.Facility]),
+    summary="Service facilities (党群服务中心/站) standing in an area",
+)
+def list_facilities(who: CallerDep, area: Annotated[str, Query(pattern=AREA)]) -> list[dict]:
+    return cobuilding.facilities(who.db, who.area(area))
+
+
+@router.put(
+    "/facilities",
+    response_model=None,
+    responses=schemas.ok(schemas.RecordStored),
+    summary="Record a service facility (audited)",
+)
+def put_facility(who: CallerDep, body: FacilitySet, response: Response) -> dict:
+    stored = cobuilding.put_facility(who.db, body.model_dump())
+    response.status_code = 201 if stored["created"] else 200
+    return stored
+
+
+@router.delete(
+    "/facilities/{facility_id}", status_code=204, response_class=Response, summary="Remove a facility (audited)"
+)
+def remove_facility(who: CallerDep, facility_id: IdPath) -> Response:
+    cobuilding.remove_facility(who.db, facility_id)
     return Response(status_code=204)

@@ -325,6 +325,74 @@ class PartyGroupMade(Open):
     buildings: list[str]
 
 
+class ResidentUnit(Open):
+    """A resident unit (驻区单位) as domain.md §8.1 follows it."""
+
+    id: str
+    name: str | None
+    community: str | None
+    own_party_org: bool
+    registered_with: list[str]
+    registration: Literal["registered", "elsewhere", "not_registered", "no_party_org", "not_judged"]
+    registration_label: str
+    agreement_in_force: bool
+    seat: bool
+
+
+class Agreement(Open):
+    id: str
+    area_code: str
+    organization_id: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    in_force: bool
+
+
+class CobuildingItem(Open):
+    id: str
+    area_code: str
+    list: Literal["need", "resource", "project"]
+    list_label: str
+    description: str
+    status: Literal["open", "matched", "done"]
+    status_label: str
+    location: list[float] | None = Field(description="[lon, lat], or none")
+    unmet: bool = Field(description="a need open past GRIDSVC_NEED_OPEN_DAYS (need_unmet)")
+
+
+class Seat(Open):
+    community_code: str
+    organization_id: str
+    holder: str | None
+
+
+class Cobuilding(Open):
+    area: str
+    as_of: dt.date
+    figures: dict[str, Figure]
+    units: list[ResidentUnit]
+    agreements: list[Agreement]
+    items: list[CobuildingItem]
+    seats: list[Seat]
+
+
+class RecordStored(Open):
+    """The record as stored, and whether it is new (201) or changed (200)."""
+
+    created: bool
+
+
+class Facility(Open):
+    id: str
+    name: str
+    level: str
+    level_label: str
+    floor_area: int | None
+    building_id: str | None
+    community: str
+    location: list[float] = Field(description="[lon, lat]")
+
+
 class OgcLink(Open):
     href: str
     rel: str

@@ -38,7 +38,7 @@ def _print_result(result: imports.ImportResult) -> None:
     for note in result.notes:
         click.echo(say("note", note=note))
     for table, counts in result.counts.items():
-        click.echo(f"  {table:<18}{counts}")
+        click.echo(f"  {table:<23}{counts}")
     click.echo(say("imported" if result.changed else "unchanged"))
 
 
@@ -123,7 +123,7 @@ def export(settings: Settings, file: Path) -> None:
         raise click.BadParameter(f"the file name should end in .gpkg or .xlsx, got {file.name!r}", param_hint="FILE")
     written = imports.export_file(_engine(settings), file)
     for layer, rows in written.items():
-        click.echo(f"  {layer:<18}{rows:>9}")
+        click.echo(f"  {layer:<23}{rows:>9}")
     click.echo(say("wrote", path=file))
 
 

@@ -34,7 +34,7 @@ def db_status(settings: Settings) -> None:
     engine = _engine(settings)
     click.echo(say("migration", revision=current_revision(engine)))
     for table, count in imports.inventory(engine).items():
-        click.echo(f"  {table:<18}{count:>9}")
+        click.echo(f"  {table:<23}{count:>9}")
 
 
 @db.command("start")

@@ -138,6 +138,7 @@ def _overlay(buildings, roads, kinds, crs, bounds, district, rng) -> Demo:
     orgs = organize.organizations(rows, communities, b, plants, rng)
     organize.committees(rows, plants)
     organize.misplaced_parent(rows, communities, plants)
+    organize.oversized_and_short(rows, plants)
     organize.staff(rows, communities, grids, b, plants, rng)
     dataset = _assemble(communities, rects, grids, b, orgs, rows, roads, crs)
     places = demo_facilities.place(communities, rects, grids, b, plants, rng)

@@ -197,6 +197,21 @@ def committees(rows: Rows, plants: Plants) -> None:
         plants.add("branch_needs_committee", big[0]["id"], "正式党员7名以上的党支部未设支部委员会")
 
 
+def oversized_and_short(rows: Rows, plants: Plants) -> None:
+    """Rule 14 and 15 (domain.md §8.3): the branch with the most full members (the first by id among
+    equals) has probationary members enough to pass 50 (planted ``branch_too_large``); the first joint
+    branch records 2 full members, short of 3 (planted ``joint_branch_invalid``)."""
+    branches = [r for r in rows.party_orgs if r["kind"] == "branch" and r["full_members"]]
+    joint = sorted((r for r in rows.party_orgs if r["kind"] == "joint_branch"), key=lambda r: r["id"])
+    if branches:
+        big = min(branches, key=lambda r: (-r["full_members"], r["id"]))
+        big["probationary_members"] = max(0, 51 - big["full_members"])
+        plants.add("branch_too_large", big["id"], "党支部党员超过50名（含预备党员）")
+    if joint:
+        joint[0]["full_members"] = 2
+        plants.add("joint_branch_invalid", joint[0]["id"], "联合党支部正式党员不足3名")
+
+
 def misplaced_parent(rows: Rows, communities: pd.DataFrame, plants: Plants) -> None:
     """Rule 13 (属地管理, domain.md §8.3): one organization's branch in the sixth community is placed
     under the fifth community's Party committee."""

@@ -18,10 +18,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import CRS
 
-from gridsvc.analysis.assignment import representative_points
 from gridsvc.dataset import Dataset
 from gridsvc.errors import ImportRejected, InvalidInput, Problem
 from gridsvc.ingest import ReadOptions
@@ -29,6 +27,7 @@ from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.encodings import first_decoding
 from gridsvc.ingest.exchange import duplicates
 from gridsvc.ingest.geometry import to_storage
+from gridsvc.ingest.ledger_places import filled, lonlat_points, place_rows
 from gridsvc.ingest.ledger_sheets import PLAIN_KINDS, Sheet, code_of, header_fields, sheet_of
 from gridsvc.ingest.osm import use_of_kind
 from gridsvc.ingest.schema import ASSIGNMENTS, LAYER_BY_NAME, Layer
@@ -36,7 +35,6 @@ from gridsvc.ingest.values import convert_column
 
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 Stored = Callable[[str, list[str]], pd.DataFrame]  # (layer, ids) -> the stored rows, as exported
-FAR_M = 100.0  # a ledger location this far from the stored footprint is said
 
 
 def is_ledger(path: Path) -> bool:
@@ -110,21 +108,15 @@ def _csv_rows(text: str):
 
 def _frame(rows: list) -> pd.DataFrame:
     """Cells under the first non-empty row's headers, indexed by Excel row number (header = its row)."""
-    first = next((i for i, r in enumerate(rows) if any(_filled(v) for v in r)), None)
+    first = next((i for i, r in enumerate(rows) if any(filled(v) for v in r)), None)
     if first is None:
         return pd.DataFrame()
-    headers = [str(h).strip() if _filled(h) else f"列{k + 1}" for k, h in enumerate(rows[first])]
+    headers = [str(h).strip() if filled(h) else f"列{k + 1}" for k, h in enumerate(rows[first])]
     body = [list(r) + [None] * (len(headers) - len(r)) for r in rows[first + 1 :]]
     index = [first + 2 + k for k in range(len(body))]
     frame = pd.DataFrame([r[: len(headers)] for r in body], columns=headers, index=index, dtype=object)
-    filled = frame.map(_filled).any(axis=1) if len(frame) else pd.Series(dtype=bool)
-    return frame[filled]
-
-
-def _filled(value) -> bool:
-    if isinstance(value, str):
-        return bool(value.strip())
-    return value is not None and not pd.isna(value)
+    nonempty = frame.map(filled).any(axis=1) if len(frame) else pd.Series(dtype=bool)
+    return frame[nonempty]
 
 
 def _recognised(name: str, raw: pd.DataFrame, options: ReadOptions, notes: list[str]) -> _Read | None:
@@ -149,7 +141,7 @@ def _recognised(name: str, raw: pd.DataFrame, options: ReadOptions, notes: list[
     ids = data["id"] if "id" in data else pd.Series(None, index=data.index, dtype=object)
     rows = pd.Series(
         [
-            f"row {i}" + (f" ({sheet.header('id')}={v})" if _filled(v) else "")
+            f"row {i}" + (f" ({sheet.header('id')}={v})" if filled(v) else "")
             for i, v in zip(data.index, ids, strict=True)
         ],
         index=data.index,
@@ -184,7 +176,7 @@ def _add(dataset: Dataset, read: _Read, options: ReadOptions, stored: Stored) ->
         _counted_not_estimated(typed, data)
     typed = _dtyped(typed, layer)
     if layer.geometry is not None:
-        typed, located = _located(typed, data, read, options, dataset)
+        typed, located = place_rows(typed, data, read, options, dataset)
         problems += located
     problems += duplicates(typed, dataclasses.replace(layer, name=read.name), read.rows)
     typed.attrs["feature_names"] = read.rows
@@ -206,7 +198,7 @@ def _add_plain(dataset: Dataset, read: _Read, options: ReadOptions) -> list[Prob
     typed, problems = _typed(read.data, layer, read)
     typed = _dtyped(typed, layer)
     if layer.geometry is not None:
-        lonlat = _points(read.data, read, problems)
+        lonlat = lonlat_points(read.data, read, problems)
         geoms = np.full(len(typed), None, dtype=object)
         given = pd.notna(lonlat)
         if given.any():
@@ -298,75 +290,6 @@ def _fill_use(typed: pd.DataFrame, default_use: str | None, notes: list[str], sh
         typed["use"] = (typed["use"] if "use" in typed else None).where(~missing, default_use or "unknown")
         how = f"use {default_use} (--default-use)" if default_use else "use unknown: no households estimated"
         notes.append(f"sheet {sheet!r}: {int(missing.sum())} new building(s) without 用途: {how}")
-
-
-def _located(typed, data, read: _Read, options: ReadOptions, dataset: Dataset):
-    """Geometry: the stored footprint of a known id, else a point at 经度/纬度 (``options.datum``),
-    else (organizations) its building's representative point."""
-    geoms = np.full(len(typed), None, dtype=object)
-    known = typed.attrs.get("stored_geometry")
-    if known is not None and len(known):
-        geoms[typed.index.get_indexer(known.index)] = known.to_numpy()
-    problems: list[Problem] = []
-    lonlat = _points(data, read, problems)
-    fresh = pd.isna(geoms) & pd.notna(lonlat)
-    if fresh.any():
-        named = dataclasses.replace(LAYER_BY_NAME[read.sheet.kind], name=read.name, geometry=("Point",))
-        points, found, said = to_storage(lonlat[fresh], CRS.from_epsg(4326), named, read.rows[fresh], options.datum)
-        geoms[fresh], problems = points, problems + found
-        dataset.notes.extend(said)
-    _say_far(geoms, lonlat, read, dataset.notes)
-    if read.sheet.kind == "organizations" and "building_id" in typed:
-        geoms = _at_buildings(geoms, typed["building_id"], dataset)
-    for i in np.flatnonzero(pd.isna(geoms)):
-        problems.append(
-            Problem(
-                read.name, read.rows.iloc[i], "经度/纬度", "no location: give 经度 and 纬度, or an id already stored"
-            )
-        )
-    return gpd.GeoDataFrame(typed, geometry=gpd.GeoSeries(geoms, index=typed.index, crs=4490)), problems
-
-
-def _points(data: pd.DataFrame, read: _Read, problems: list[Problem]) -> np.ndarray:
-    out = np.full(len(data), None, dtype=object)
-    if "lon" not in data or "lat" not in data:
-        return out
-    for k, (lon, lat) in enumerate(zip(data["lon"], data["lat"], strict=True)):
-        if not _filled(lon) and not _filled(lat):
-            continue
-        try:
-            out[k] = shapely.Point(float(lon), float(lat))
-        except (TypeError, ValueError):
-            problems.append(
-                Problem(read.name, read.rows.iloc[k], "经度/纬度", f"{lon!r}, {lat!r} is not a lon/lat pair")
-            )
-    return out
-
-
-def _say_far(geoms: np.ndarray, lonlat: np.ndarray, read: _Read, notes: list[str]) -> None:
-    both = pd.notna(geoms) & pd.notna(lonlat)
-    if not both.any():
-        return
-    stored = shapely.get_coordinates(representative_points(geoms[both]))
-    given = shapely.get_coordinates(np.asarray(lonlat[both], dtype=object))
-    east = (given[:, 0] - stored[:, 0]) * 111_320 * np.cos(np.radians(stored[:, 1]))
-    far = np.hypot(east, (given[:, 1] - stored[:, 1]) * 110_540) > FAR_M
-    if far.any():
-        notes.append(
-            f"sheet {read.name!r}: {int(far.sum())} row(s) give 经度/纬度 over {FAR_M:.0f} m from the stored "
-            "footprint; the stored footprint is kept"
-        )
-
-
-def _at_buildings(geoms: np.ndarray, building_ids: pd.Series, dataset: Dataset) -> np.ndarray:
-    buildings = dataset.get("buildings")
-    if buildings is None:
-        return geoms
-    points = dict(zip(buildings["id"], representative_points(buildings.geometry.values.to_numpy()), strict=True))
-    for k, bid in enumerate(building_ids):
-        if pd.isna(geoms[k]) and bid in points:
-            geoms[k] = points[bid]
-    return geoms
 
 
 def _add_staff(dataset: Dataset, read: _Read, stored: Stored) -> list[Problem]:

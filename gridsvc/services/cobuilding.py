@@ -1,4 +1,4 @@
-"""Registration and co-building (报到、共驻共建, domain.md §8.1) over HTTP: each resident unit of an area
+"""Registration and co-building (报到、共驻共建, domain.md §8.1) and service facilities (§8.4) over HTTP: each resident unit of an area
 with where it registered, whether an agreement is in force and whether it holds a committee seat;
 the agreements, list items and seats themselves; and their writes, by the roles that keep
 organizations (``organize``) inside their scope, each audited.
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 
 from gridsvc.analysis.cobuilding import active_agreements, unmet_needs
+from gridsvc.analysis.facilities import LEVEL_LABEL as FACILITY_LEVEL_LABEL
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.labels import COBUILDING_LIST_LABEL, ITEM_STATUS_LABEL
 from gridsvc.repository import audit
@@ -256,3 +257,81 @@ def _json(value):
 
 def _jsonable(mapping) -> dict:
     return {k: _json(v) for k, v in dict(mapping).items()}
+
+
+FACILITY_FIELDS = ("name", "level", "floor_area", "building_id")
+
+
+def facilities(engine: Engine, area: str) -> list[dict]:
+    """The service facilities (党群服务中心/站, domain.md §8.4) standing in ``area``, each with the
+    community it stands in and its place as [lon, lat]."""
+    coverage_service.check_area(area, "facilities")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("""SELECT f.id, f.name, f.level, f.floor_area, f.building_id, a.code AS community,
+                           ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat
+                    FROM facilities f JOIN areas a ON a.level = 'community' AND ST_Intersects(a.geom, f.geom)
+                    WHERE a.code LIKE :prefix ORDER BY f.id"""),
+            {"prefix": area + "%"},
+        ).all()
+    return [
+        {k: v for k, v in r._mapping.items() if k not in ("lon", "lat")}
+        | {"level_label": FACILITY_LEVEL_LABEL[r.level], "location": [round(r.lon, 7), round(r.lat, 7)]}
+        for r in rows
+    ]
+
+
+def put_facility(engine: Engine, row: dict) -> dict:
+    """Store (or change) a facility at ``lon``/``lat``; the community there must lie in the caller's
+    scope (as must the facility's old place); audited ``facility.set``."""
+    principal = principal_of(engine)
+    principal.require("organize")
+    point = {"lon": row["lon"], "lat": row["lat"]}
+    with engine.begin() as conn:
+        community = conn.scalar(
+            text("""SELECT code FROM areas WHERE level = 'community'
+                    AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4490)) ORDER BY code LIMIT 1"""),
+            point,
+        )
+        if community is None or not principal.covers(community):
+            raise NotFound(f"no community of your area at {row['lon']}, {row['lat']}")
+        _visible(conn, "buildings", "building", row.get("building_id"))
+        before = conn.execute(
+            text("""SELECT name, level, floor_area, building_id, ST_X(geom) AS lon, ST_Y(geom) AS lat,
+                           (SELECT code FROM areas a WHERE a.level = 'community' AND ST_Intersects(a.geom, f.geom)
+                            ORDER BY code LIMIT 1) AS community
+                    FROM facilities f WHERE id = :id FOR UPDATE"""),
+            {"id": row["id"]},
+        ).one_or_none()
+        if before is not None and not principal.covers(before.community or ""):
+            raise NotFound(f"no facility {row['id']} in your area")
+        values = {f: row.get(f) for f in FACILITY_FIELDS} | point | {"id": row["id"]}
+        conn.execute(
+            text("""INSERT INTO facilities (id, name, level, floor_area, building_id, geom)
+                    VALUES (:id, :name, :level, :floor_area, :building_id, ST_SetSRID(ST_MakePoint(:lon, :lat), 4490))
+                    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
+                        floor_area = EXCLUDED.floor_area, building_id = EXCLUDED.building_id, geom = EXCLUDED.geom"""),
+            values,
+        )
+        after = {f: row.get(f) for f in FACILITY_FIELDS} | point
+        old = {k: v for k, v in before._mapping.items() if k != "community"} if before is not None else None
+        audit.record(conn, "facility.set", "facility", row["id"], old, after)
+    return {"id": row["id"], "community": community} | after | {"created": before is None}
+
+
+def remove_facility(engine: Engine, facility_id: str) -> None:
+    """Remove a facility of the caller's area; audited ``facility.delete``."""
+    principal = principal_of(engine)
+    principal.require("organize")
+    with engine.begin() as conn:
+        gone = conn.execute(
+            text("""DELETE FROM facilities f WHERE id = :id RETURNING name, level, floor_area, building_id,
+                        ST_X(geom) AS lon, ST_Y(geom) AS lat,
+                        (SELECT code FROM areas a WHERE a.level = 'community' AND ST_Intersects(a.geom, f.geom)
+                         ORDER BY code LIMIT 1) AS community"""),
+            {"id": facility_id},
+        ).one_or_none()
+        if gone is None or not principal.covers(gone.community or ""):
+            raise NotFound(f"no facility {facility_id} in your area")
+        record = {k: v for k, v in gone._mapping.items() if k != "community"}
+        audit.record(conn, "facility.delete", "facility", facility_id, record, None)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 from sqlalchemy import text
 
-from gridsvc.api import create_app
+from gridsvc.api import create_app, schemas
 from tests import coverage_scene as s
 from tests.access import world
 
@@ -54,6 +55,7 @@ def test_a_planner_records_and_reads_its_communitys_cobuilding(as_user, engine):
     again = as_user("planner", "PUT", "/api/cobuilding/items", json=NEED | {"status": "matched"})
     assert again.status_code == 200 and again.json()["status"] == "matched"
     seen = as_user("planner", "GET", "/api/cobuilding", params={"area": s.C1}).json()
+    schemas.Cobuilding.model_validate(seen)  # the answer is the documented one
     units = {u["id"]: u for u in seen["units"]}
     assert set(units) == {"o1"}  # o7 stands in C2
     assert (
@@ -155,3 +157,31 @@ def test_in_service_counts_are_a_buildings_figures(as_user):
         "member_registration_rate"
     ]
     assert (figure["numerator"], figure["denominator"]) == (3, 4)
+
+
+def test_facilities_are_listed_added_moved_and_removed_inside_the_scope(as_user, engine):
+    listed = as_user("planner", "GET", "/api/facilities", params={"area": s.C1}).json()
+    TypeAdapter(list[schemas.Facility]).validate_python(listed)
+    assert [(f["id"], f["community"], f["level_label"]) for f in listed] == [("f1", s.C1, "社区党群服务中心")]
+    here = s.lonlat([s.pt(150, 50)]).iloc[0]
+    there = s.lonlat([s.pt(300, 60)]).iloc[0]
+    station = {"id": "f3", "name": "<i>站</i>", "level": "grid_station", "lon": here.x, "lat": here.y}
+    made = as_user("planner", "PUT", "/api/facilities", json=station)
+    assert made.status_code == 201 and made.json()["community"] == s.C1, made.text
+    assert (
+        as_user("planner", "PUT", "/api/facilities", json=station | {"lon": there.x, "lat": there.y}).status_code == 404
+    )
+    assert as_user("viewer", "PUT", "/api/facilities", json=station).status_code == 403
+    assert as_user("admin", "PUT", "/api/facilities", json=station | {"level": "palace"}).status_code == 422
+    assert as_user("planner", "DELETE", "/api/facilities/f2").status_code == 404  # C2's
+    assert {f["id"] for f in as_user("admin", "GET", "/api/facilities", params={"area": s.DISTRICT}).json()} == {
+        "f1",
+        "f2",
+        "f3",
+    }
+    assert as_user("planner", "DELETE", "/api/facilities/f3").status_code == 204
+    with engine.connect() as conn:
+        actions = conn.execute(
+            text("SELECT action, target_id FROM audit_log WHERE action LIKE 'facility.%' ORDER BY id")
+        ).all()
+    assert actions == [("facility.set", "f3"), ("facility.delete", "f3")]

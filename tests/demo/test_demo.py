@@ -38,6 +38,8 @@ PLANTED = {
     "unit_registered_elsewhere",
     "need_unmet",
     "no_unit_seat",
+    "branch_too_large",
+    "joint_branch_invalid",
 }
 
 

@@ -221,5 +221,5 @@ def test_the_exported_workbook_imports_back_unchanged_and_carries_edits(gridsvc,
     ws.cell(row, households).value = 25
     book.save(path)
     edited = gridsvc("import", path)
-    assert edited.exit_code == 0 and "buildings         0 new, 1 updated" in edited.output, edited.output
+    assert edited.exit_code == 0 and "buildings              0 new, 1 updated" in edited.output, edited.output
     assert _one(stored, "SELECT households FROM buildings WHERE id='b2'")[0] == 25
