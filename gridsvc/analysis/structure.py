@@ -45,19 +45,7 @@ def scope_places(scene: Scene, units: Units, party_orgs: set[str]) -> dict[str, 
     first target its scope names that the scene holds (a grid, building, organization or community).
     Only their own targets are looked up: this runs with every coverage."""
     s = scene.scopes[scene.scopes["party_org_id"].isin(party_orgs)]
-    wanted = set(s["target_id"])
-    g = scene.grids[scene.grids["code"].isin(wanted)]
-    c = scene.communities[scene.communities["code"].isin(wanted)]
-    b = units.buildings["id"].isin(wanted).to_numpy()
-    o = units.organizations["id"].isin(wanted).to_numpy()
-    places = {
-        "grid": _places(g["code"], g["community_code"], shapely.point_on_surface(g.geometry.values)),
-        "community": _places(c["code"], c["code"], shapely.point_on_surface(c.geometry.values)),
-        "building": _places(units.buildings["id"][b], units.buildings["community"][b], scene.buildings["rep_point"][b]),
-        "organization": _places(
-            units.organizations["id"][o], units.organizations["community"][o], scene.organizations.geometry[o]
-        ),
-    }
+    places = _target_places(scene, units, set(s["target_id"]), points=True)
     out: dict[str, tuple] = {}
     for party_org, kind, target in zip(s["party_org_id"], s["target_type"], s["target_id"], strict=True):
         place = places.get(kind, {}).get(target)
@@ -66,8 +54,41 @@ def scope_places(scene: Scene, units: Units, party_orgs: set[str]) -> dict[str, 
     return out
 
 
-def _places(ids, communities, points) -> dict:
-    return dict(zip(ids, zip(communities, points, strict=True), strict=True))
+def scope_communities(scene: Scene, units: Units, party_orgs: set[str]) -> dict[str, set[str]]:
+    """Each of ``party_orgs`` → the communities of the grids, buildings, organizations and
+    communities its scope names (those the scene holds)."""
+    s = scene.scopes[scene.scopes["party_org_id"].isin(party_orgs).to_numpy()]
+    places = _target_places(scene, units, set(s["target_id"]), points=False)
+    out: dict[str, set[str]] = {}
+    for party_org, kind, target in zip(s["party_org_id"], s["target_type"], s["target_id"], strict=True):
+        community = places.get(kind, {}).get(target, (None,))[0]
+        if isinstance(community, str):
+            out.setdefault(party_org, set()).add(community)
+    return out
+
+
+def _target_places(scene: Scene, units: Units, wanted: set[str], points: bool) -> dict[str, dict]:
+    """Scope target type → {target: (community, point or None)} for the ``wanted`` targets the scene
+    holds (the points only where asked: a grid's costs a point-on-surface)."""
+    g = scene.grids[scene.grids["code"].isin(wanted)]
+    c = scene.communities[scene.communities["code"].isin(wanted)]
+    b = units.buildings["id"].isin(wanted).to_numpy()
+    o = units.organizations["id"].isin(wanted).to_numpy()
+
+    def at(ids, communities, where) -> dict:
+        shown = where() if points else [None] * len(ids)
+        return dict(zip(ids, zip(communities, shown, strict=True), strict=True))
+
+    return {
+        "grid": at(g["code"], g["community_code"], lambda: shapely.point_on_surface(g.geometry.values)),
+        "community": at(c["code"], c["code"], lambda: shapely.point_on_surface(c.geometry.values)),
+        "building": at(
+            units.buildings["id"][b], units.buildings["community"][b], lambda: scene.buildings["rep_point"][b]
+        ),
+        "organization": at(
+            units.organizations["id"][o], units.organizations["community"][o], lambda: scene.organizations.geometry[o]
+        ),
+    }
 
 
 def branch_gaps(scene: Scene, units: Units) -> list[dict]:
@@ -131,24 +152,6 @@ def parent_gaps(scene: Scene, units: Units) -> list[dict]:
 def _parents_in(scene: Scene) -> pd.DataFrame:
     """The scopes of the scene's Party organizations, named: a hand-made scene holds every parent."""
     return scene.scopes.assign(name=scene.scopes["party_org_id"].map(scene.party_orgs.set_index("id")["name"]))
-
-
-def scope_communities(scene: Scene, units: Units, party_orgs: set[str]) -> dict[str, set[str]]:
-    """Each of ``party_orgs`` → the communities of the grids, buildings, organizations and
-    communities its scope names (those the scene holds)."""
-    s = scene.scopes[scene.scopes["party_org_id"].isin(party_orgs).to_numpy()]
-    community_of = {
-        "grid": dict(zip(scene.grids["code"], scene.grids["community_code"], strict=True)),
-        "community": {c: c for c in scene.communities["code"]},
-        "building": dict(zip(units.buildings["id"], units.buildings["community"], strict=True)),
-        "organization": dict(zip(units.organizations["id"], units.organizations["community"], strict=True)),
-    }
-    out: dict[str, set[str]] = {}
-    for party_org, kind, target in zip(s["party_org_id"], s["target_type"], s["target_id"], strict=True):
-        community = community_of.get(kind, {}).get(target)
-        if isinstance(community, str):
-            out.setdefault(party_org, set()).add(community)
-    return out
 
 
 def centre_gaps(scene: Scene) -> list[dict]:

@@ -11,6 +11,7 @@ import datetime as dt
 import geopandas as gpd
 import pandas as pd
 
+from gridsvc.analysis.scene import COBUILDING_ITEM_FIELDS
 from gridsvc.demo.overlay import Plants
 from gridsvc.demo.registration import COMMUNITY_IN_ID
 
@@ -70,18 +71,5 @@ def _items(communities: pd.DataFrame, buildings: gpd.GeoDataFrame, plants: Plant
         )
     )
     plants.add("need_unmet", f"qd-{first}-4", "共建需求提出后超过90天仍未认领")
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "area_code",
-            "list",
-            "kind",
-            "description",
-            "status",
-            "opened_on",
-            "organization_id",
-            "building_id",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=list(COBUILDING_ITEM_FIELDS))
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame), crs=4490))

@@ -27,6 +27,7 @@ import pytest
 
 from gridsvc.analysis.cobuilding import active_agreements
 from gridsvc.analysis.coverage import compute_coverage
+from gridsvc.analysis.scene import COBUILDING_ITEM_FIELDS
 from tests import coverage_scene as s
 
 d = dt.date
@@ -51,18 +52,7 @@ SEATS = pd.DataFrame([(s.C1, "o1", "张三")], columns=["community_code", "organ
 
 
 def _items() -> gpd.GeoDataFrame:
-    columns = [
-        "id",
-        "area_code",
-        "list",
-        "kind",
-        "description",
-        "status",
-        "opened_on",
-        "organization_id",
-        "building_id",
-    ]
-    frame = pd.DataFrame([row[:-1] for row in ITEMS], columns=columns)
+    frame = pd.DataFrame([row[:-1] for row in ITEMS], columns=list(COBUILDING_ITEM_FIELDS))
     points = gpd.GeoSeries([row[-1] for row in ITEMS], crs=s.METRIC).to_crs(4490)
     return gpd.GeoDataFrame(frame, geometry=points.values)
 
