@@ -26,6 +26,74 @@ IdPath = Annotated[str, Path(min_length=1, max_length=200)]
 Text = Annotated[str | None, Field(default=None, max_length=500)]
 
 
+class ResidentUnit(schemas.Open):
+    """A resident unit (驻区单位) as domain.md §8.1 follows it."""
+
+    id: str
+    name: str | None
+    community: str | None
+    own_party_org: bool
+    registered_with: list[str]
+    registration: Literal["registered", "elsewhere", "not_registered", "no_party_org", "not_judged"]
+    registration_label: str
+    agreement_in_force: bool
+    seat: bool
+
+
+class Agreement(schemas.Open):
+    id: str
+    area_code: str
+    organization_id: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    in_force: bool
+
+
+class CobuildingItem(schemas.Open):
+    id: str
+    area_code: str
+    list: Literal["need", "resource", "project"]
+    list_label: str
+    description: str
+    status: Literal["open", "matched", "done"]
+    status_label: str
+    location: list[float] | None = Field(description="[lon, lat], or none")
+    unmet: bool = Field(description="a need open past GRIDSVC_NEED_OPEN_DAYS (need_unmet)")
+
+
+class Seat(schemas.Open):
+    community_code: str
+    organization_id: str
+    holder: str | None
+
+
+class Cobuilding(schemas.Open):
+    area: str
+    as_of: dt.date
+    figures: dict[str, schemas.Figure]
+    units: list[ResidentUnit]
+    agreements: list[Agreement]
+    items: list[CobuildingItem]
+    seats: list[Seat]
+
+
+class RecordStored(schemas.Open):
+    """The record as stored, and whether it is new (201) or changed (200)."""
+
+    created: bool
+
+
+class Facility(schemas.Open):
+    id: str
+    name: str
+    level: str
+    level_label: str
+    floor_area: int | None
+    building_id: str | None
+    community: str
+    location: list[float] = Field(description="[lon, lat]")
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -81,7 +149,7 @@ class SeatSet(Strict):
 @router.get(
     "/cobuilding",
     response_model=None,
-    responses=schemas.ok(schemas.Cobuilding),
+    responses=schemas.ok(Cobuilding),
     summary="Resident units of an area with their registration, agreement and seat; the agreements, lists and seats",
 )
 def overview(who: CallerDep, area: Annotated[str, Query(pattern=AREA)]) -> dict:
@@ -97,7 +165,7 @@ def _put(who, kind: str, body: BaseModel, response: Response) -> dict:
 @router.put(
     "/registrations",
     response_model=None,
-    responses=schemas.ok(schemas.RecordStored),
+    responses=schemas.ok(RecordStored),
     summary="Record a unit's registration (audited)",
 )
 def put_registration(who: CallerDep, body: RegistrationSet, response: Response) -> dict:
@@ -120,7 +188,7 @@ def remove_registration(
 @router.put(
     "/cobuilding/agreements",
     response_model=None,
-    responses=schemas.ok(schemas.RecordStored),
+    responses=schemas.ok(RecordStored),
     summary="Record an agreement (audited)",
 )
 def put_agreement(who: CallerDep, body: AgreementSet, response: Response) -> dict:
@@ -141,7 +209,7 @@ def remove_agreement(who: CallerDep, agreement_id: IdPath) -> Response:
 @router.put(
     "/cobuilding/items",
     response_model=None,
-    responses=schemas.ok(schemas.RecordStored),
+    responses=schemas.ok(RecordStored),
     summary="Record a need, resource or project (audited)",
 )
 def put_item(who: CallerDep, body: ItemSet, response: Response) -> dict:
@@ -159,7 +227,7 @@ def remove_item(who: CallerDep, item_id: IdPath) -> Response:
 @router.put(
     "/cobuilding/seats",
     response_model=None,
-    responses=schemas.ok(schemas.RecordStored),
+    responses=schemas.ok(RecordStored),
     summary="Record a unit seat (audited)",
 )
 def put_seat(who: CallerDep, body: SeatSet, response: Response) -> dict:
@@ -192,7 +260,7 @@ class FacilitySet(Strict):
 @router.get(
     "/facilities",
     response_model=None,
-    responses=schemas.ok(list[schemas.Facility]),
+    responses=schemas.ok(list[Facility]),
     summary="Service facilities (党群服务中心/站) standing in an area",
 )
 def list_facilities(who: CallerDep, area: Annotated[str, Query(pattern=AREA)]) -> list[dict]:
@@ -202,7 +270,7 @@ def list_facilities(who: CallerDep, area: Annotated[str, Query(pattern=AREA)]) -
 @router.put(
     "/facilities",
     response_model=None,
-    responses=schemas.ok(schemas.RecordStored),
+    responses=schemas.ok(RecordStored),
     summary="Record a service facility (audited)",
 )
 def put_facility(who: CallerDep, body: FacilitySet, response: Response) -> dict:

@@ -248,6 +248,33 @@ class PhoneLayout(MacroElement):
     {% endmacro %}""")
 
 
+class LayersOpenOnWideScreens(MacroElement):
+    """A layer list that stays open on a wide screen but folds to its button on a phone (tap to open),
+    where the open list of a district's gap kinds would cover popups and their links."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        setTimeout(function () {  // folium writes the layer control after every other element
+            const control = {{ this.control.get_name() }}, map = {{ this._parent.get_name() }};
+            if (window.innerWidth > 600) {
+                control.expand();
+                L.DomEvent.off(control.getContainer(), "mouseleave", control.collapse, control);
+                map.off("click", control.collapse, control);
+            }
+        }, 0);
+    {% endmacro %}""")
+
+    def __init__(self, control: folium.LayerControl):
+        super().__init__()
+        self.control = control
+
+
+def layer_list(m: folium.Map) -> None:
+    """The map's layer list: open on a wide screen, folded on a phone."""
+    control = folium.LayerControl(collapsed=True)
+    control.add_to(m)
+    m.add_child(LayersOpenOnWideScreens(control))
+
+
 def legend(m: folium.Map, title: str, items: list[tuple[str, str]]) -> None:
     rows = "".join(f"<div><i style='background:{color}'></i>{html.escape(label)}</div>" for color, label in items)
     panel(m, "gs-legend", f"<details open><summary>{html.escape(title)}</summary>{rows}</details>")

@@ -27,6 +27,7 @@ from gridsvc.rendering.common import (
     FeaturePopups,
     for_display,
     geojson,
+    layer_list,
     legend,
     metric_rows,
     new_map,
@@ -129,7 +130,7 @@ def coverage_map(data: CoverageMapData, basemap: Basemap | None = None) -> foliu
         + facility_legend(data.facilities),
     )
     notices(m, data.generated, data.osm)
-    folium.LayerControl(collapsed=False).add_to(m)
+    layer_list(m)
     return m
 
 

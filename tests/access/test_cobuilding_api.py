@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 from sqlalchemy import text
 
-from gridsvc.api import create_app, schemas
+from gridsvc.api import cobuilding, create_app
 from tests import coverage_scene as s
 from tests.access import world
 
@@ -55,7 +55,7 @@ def test_a_planner_records_and_reads_its_communitys_cobuilding(as_user, engine):
     again = as_user("planner", "PUT", "/api/cobuilding/items", json=NEED | {"status": "matched"})
     assert again.status_code == 200 and again.json()["status"] == "matched"
     seen = as_user("planner", "GET", "/api/cobuilding", params={"area": s.C1}).json()
-    schemas.Cobuilding.model_validate(seen)  # the answer is the documented one
+    cobuilding.Cobuilding.model_validate(seen)  # the answer is the documented one
     units = {u["id"]: u for u in seen["units"]}
     assert set(units) == {"o1"}  # o7 stands in C2
     assert (
@@ -161,7 +161,7 @@ def test_in_service_counts_are_a_buildings_figures(as_user):
 
 def test_facilities_are_listed_added_moved_and_removed_inside_the_scope(as_user, engine):
     listed = as_user("planner", "GET", "/api/facilities", params={"area": s.C1}).json()
-    TypeAdapter(list[schemas.Facility]).validate_python(listed)
+    TypeAdapter(list[cobuilding.Facility]).validate_python(listed)
     assert [(f["id"], f["community"], f["level_label"]) for f in listed] == [("f1", s.C1, "社区党群服务中心")]
     here = s.lonlat([s.pt(150, 50)]).iloc[0]
     there = s.lonlat([s.pt(300, 60)]).iloc[0]

@@ -101,3 +101,24 @@ def test_the_metric_selector_recolours_the_map(server, browser):
     assert "网格长" in page.locator(".gs-legend summary").inner_text()
     assert errors == []
     page.close()
+
+
+@pytest.mark.parametrize(("size", "expanded"), [((1280, 800), True), ((390, 844), False)], ids=["desktop", "phone"])
+def test_the_layer_list_is_open_on_a_wide_screen_and_folded_on_a_phone(server, browser, size, expanded):
+    """A district's gap kinds make a long layer list: open on a phone it covered the grid popup's
+    link (CI, stop 30); on a wide screen it stays open even after the pointer leaves it."""
+    base, demo, _ = server
+    page, _, errors, _ = open_map(
+        browser, f"{base}/maps/coverage/{demo.district_code}001001", base, f"coverage-layers-{size[0]}.png", size
+    )
+    control = page.locator(".leaflet-control-layers")
+    page.wait_for_timeout(100)
+    if expanded:
+        control.hover()
+        page.mouse.move(size[0] // 2, size[1] // 2)
+        page.mouse.click(size[0] // 2, size[1] // 2)
+    assert ("leaflet-control-layers-expanded" in (control.get_attribute("class") or "")) is expanded
+    if not expanded:
+        control.hover()  # (a tap on a touch screen)
+        assert "leaflet-control-layers-expanded" in control.get_attribute("class")
+    assert errors == []
