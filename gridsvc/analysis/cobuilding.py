@@ -12,14 +12,17 @@ import pandas as pd
 from gridsvc.analysis.scene import Scene
 
 
-def active_agreements(agreements: pd.DataFrame, on: dt.date) -> set[str]:
-    """The organizations with an agreement in force on ``on``: begun, and not yet ended (an agreement
-    without an end date runs on)."""
+def in_force(agreements: pd.DataFrame, on: dt.date) -> np.ndarray:
+    """Which agreements are in force on ``on``: begun, and not yet ended (an agreement without an end
+    date runs on)."""
     day = pd.Timestamp(on)
     start, end = (pd.to_datetime(agreements[c]) for c in ("valid_from", "valid_to"))
-    begun = (start <= day).to_numpy(dtype=bool)
-    running = (end.isna() | (end >= day)).to_numpy(dtype=bool)
-    return set(agreements["organization_id"][begun & running])
+    return (start <= day).to_numpy(dtype=bool) & (end.isna() | (end >= day)).to_numpy(dtype=bool)
+
+
+def active_agreements(agreements: pd.DataFrame, on: dt.date) -> set[str]:
+    """The organizations with an agreement in force on ``on``."""
+    return set(agreements["organization_id"][in_force(agreements, on)])
 
 
 def cobuilding(scene: Scene, out: pd.DataFrame) -> None:

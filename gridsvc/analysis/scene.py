@@ -133,13 +133,13 @@ class Scene:
                 {c: pd.Series(dtype=object) for c in FACILITY_COLUMNS}, geometry=gpd.GeoSeries([], crs=4490)
             )
         if self.targets is None:
-            self.targets = pd.DataFrame({c: pd.Series(dtype=object) for c in TARGET_FIELDS})
+            self.targets = empty_frame(TARGET_FIELDS)
         if self.registrations is None:
-            self.registrations = pd.DataFrame({c: pd.Series(dtype=object) for c in REGISTRATION_FIELDS})
+            self.registrations = empty_frame(REGISTRATION_FIELDS)
         if self.registration_data is None:
             self.registration_data = len(self.registrations) > 0
         if self.agreements is None:
-            self.agreements = pd.DataFrame({c: pd.Series(dtype=object) for c in AGREEMENT_FIELDS})
+            self.agreements = empty_frame(AGREEMENT_FIELDS)
         if self.cobuilding_data is None:
             self.cobuilding_data = len(self.agreements) > 0
         if self.items is None:
@@ -147,7 +147,7 @@ class Scene:
                 {c: pd.Series(dtype=object) for c in COBUILDING_ITEM_FIELDS}, geometry=gpd.GeoSeries([], crs=4490)
             )
         if self.seats is None:
-            self.seats = pd.DataFrame({c: pd.Series(dtype=object) for c in SEAT_FIELDS})
+            self.seats = empty_frame(SEAT_FIELDS)
         if self.seat_data is None:
             self.seat_data = len(self.seats) > 0
         if self.facility_data is None:
@@ -209,6 +209,11 @@ class Scene:
         started = start.isna() | (start <= today)
         running = end.isna() | (end > today)
         return a[started.to_numpy() & running.to_numpy()]
+
+
+def empty_frame(fields: tuple[str, ...]) -> pd.DataFrame:
+    """A table with these columns and no rows (what a scene holds where nothing is stored)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in fields})
 
 
 def area_names(scene: Scene) -> dict[str, str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from gridsvc.errors import Forbidden, NotFound
 from gridsvc.labels import ACTION_LABEL, ROLE_LABEL
@@ -90,6 +90,12 @@ class Principal:
         for staff_id, kind, target in assignments:
             targets.setdefault(staff_id, []).append((kind, target))
         return [self.phone(phone, targets.get(sid, [])) for sid, phone in zip(staff_ids, phones, strict=True)]
+
+
+def area_in_scope(conn: Connection, principal: Principal, area: str) -> None:
+    """NotFound unless ``area`` is a stored area inside the principal's scope (where a write names one)."""
+    if not principal.covers(area) or conn.scalar(text("SELECT 1 FROM areas WHERE code = :a"), {"a": area}) is None:
+        raise NotFound(f"area {area} not found in your area")
 
 
 def mask_phone(phone: str | None) -> str | None:

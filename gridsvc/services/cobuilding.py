@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from gridsvc.analysis.cobuilding import active_agreements, unmet_needs
+from gridsvc.analysis.cobuilding import in_force, unmet_needs
 from gridsvc.analysis.facilities import LEVEL_LABEL as FACILITY_LEVEL_LABEL
+from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.labels import COBUILDING_LIST_LABEL, ITEM_STATUS_LABEL
 from gridsvc.repository import audit
 from gridsvc.services import coverage as coverage_service
-from gridsvc.services.access import principal_of
+from gridsvc.services.access import area_in_scope, principal_of
 
 REGISTRATION_LABEL = {
     "registered": "已到所在社区报到",
@@ -102,7 +103,7 @@ def overview(engine: Engine, area: str, limits=None) -> dict:
         "figures": {k: figures[k] for k in ("unit_registration_rate", "member_registration_rate", "cobuilding_rate")},
         "units": units,
         "agreements": _agreements(scene, area),
-        "items": _items(scene, area, limits.need_open_days if limits else 90),
+        "items": _items(scene, area, (limits or Thresholds()).need_open_days),
         "seats": [
             {"community_code": c, "organization_id": i, "organization_name": names.get(i), "holder": h}
             for c, i, h in zip(
@@ -125,7 +126,7 @@ def _registration_status(row, held: bool) -> str:
 
 def _agreements(scene, area: str) -> list[dict]:
     a = scene.agreements
-    active = active_agreements(a, scene.as_of)
+    force = in_force(a, scene.as_of)
     return [
         {
             "id": r.id,
@@ -133,15 +134,16 @@ def _agreements(scene, area: str) -> list[dict]:
             "organization_id": r.organization_id,
             "valid_from": _iso(r.valid_from),
             "valid_to": _iso(r.valid_to),
-            "in_force": r.organization_id in active and _in_force(r, scene.as_of),
+            "in_force": bool(force[n]),
         }
-        for r in a.itertuples()
-        if r.area_code.startswith(area) or area.startswith(r.area_code)
+        for n, r in enumerate(a.itertuples())
+        if _concerns(r.area_code, area)
     ]
 
 
-def _in_force(r, on: dt.date) -> bool:
-    return _date(r.valid_from) <= on and (_date(r.valid_to) is None or _date(r.valid_to) >= on)
+def _concerns(code: str, area: str) -> bool:
+    """Whether a record of ``code`` (a community or street) belongs with ``area``: inside it, or above it."""
+    return code.startswith(area) or area.startswith(code)
 
 
 def _items(scene, area: str, days: int) -> list[dict]:
@@ -149,7 +151,7 @@ def _items(scene, area: str, days: int) -> list[dict]:
     unmet = unmet_needs(items, scene.as_of, days) if len(items) else []
     out = []
     for n, r in enumerate(items.itertuples()):
-        if not (r.area_code.startswith(area) or area.startswith(r.area_code)):
+        if not _concerns(r.area_code, area):
             continue
         point = r.geometry
         out.append(
@@ -191,8 +193,7 @@ def put(engine: Engine, kind: str, row: dict) -> dict:
     principal.require("organize")
     area = row[record.area]
     with engine.begin() as conn:
-        if not principal.covers(area) or conn.scalar(text("SELECT 1 FROM areas WHERE code = :a"), {"a": area}) is None:
-            raise NotFound(f"area {area} not found in your area")
+        area_in_scope(conn, principal, area)
         _visible(conn, "organizations", "organization", row.get("organization_id"))
         _visible(conn, "buildings", "building", row.get("building_id"))
         key = {k: row[k] for k in record.key}

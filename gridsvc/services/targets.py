@@ -12,7 +12,7 @@ from gridsvc.analysis.targets import STATUS_LABEL
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.repository import audit
 from gridsvc.services import coverage as coverage_service
-from gridsvc.services.access import principal_of
+from gridsvc.services.access import area_in_scope, principal_of
 
 
 def listed(engine: Engine, area: str, limits=None) -> list[dict]:
@@ -46,8 +46,7 @@ def set_target(engine: Engine, area: str, metric: str, value: float, due: dt.dat
     principal = principal_of(engine)
     principal.require("target")
     with engine.begin() as conn:
-        if not principal.covers(area) or conn.scalar(text("SELECT 1 FROM areas WHERE code = :a"), {"a": area}) is None:
-            raise NotFound(f"area {area} not found in your area")
+        area_in_scope(conn, principal, area)
         key = {"a": area, "m": metric, "d": due}
         before = conn.execute(
             text("SELECT value, note FROM targets WHERE area_code = :a AND metric = :m AND due_date = :d"), key
