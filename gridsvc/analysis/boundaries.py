@@ -32,11 +32,11 @@ def base_tiles(area: shapely.Geometry, governance: dict[str, shapely.Geometry]) 
     tiles: dict[str | None, shapely.Geometry] = {}
     taken = shapely.Polygon()
     for code in sorted(governance):
-        tile = _polygons(shapely.difference(shapely.intersection(governance[code], area), taken))
+        tile = clean_parts(shapely.difference(shapely.intersection(governance[code], area), taken))
         if tile.area > SLIVER:
             tiles[code] = tile
             taken = shapely.union(taken, tile)
-    rest = _polygons(shapely.difference(area, taken))
+    rest = clean_parts(shapely.difference(area, taken))
     if rest.area > SLIVER:
         tiles[None] = rest
     return tiles
@@ -79,7 +79,7 @@ def grid_shapes(
         if unchanged[k] and c.governance in tiles:
             shapes[k] = tiles[c.governance]
         else:
-            shapes[k] = _polygons(shapely.make_valid(shapely.union_all(parts[k])))
+            shapes[k] = clean_parts(shapely.make_valid(shapely.union_all(parts[k])))
             if shapely.get_num_geometries(shapes[k]) != 1:
                 return None
     redrawn = [k for k in held if not (unchanged[k] and candidates[k].governance in tiles)]
@@ -102,6 +102,7 @@ def smooth(
     houses = (footprints if footprints is not None else cells)[mine]
     for tolerance in SMOOTH_M:
         smoothed = shapely.make_valid(shapely.coverage_simplify(polygons, tolerance, simplify_boundary=False))
+        smoothed = np.array([clean_parts(g) for g in smoothed], dtype=object)
         outside = shapely.area(shapely.difference(shapely.buffer(houses, -0.05), smoothed[where]))
         held = shapely.covers(smoothed[where], shapely.point_on_surface(houses))
         if (outside < 0.01).all() and held.all() and (shapely.get_num_geometries(smoothed) == 1).all():
@@ -109,7 +110,11 @@ def smooth(
     return shapes
 
 
-def _polygons(geom: shapely.Geometry) -> shapely.Geometry:
-    """The polygonal parts bigger than a sliver (a union can leave lines or dust)."""
+def clean_parts(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygonal parts bigger than a sliver, without holes smaller than one (a union can leave
+    lines, dust, or zero-width holes along a shared edge, which count as boundary)."""
     parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon") and g.area > SLIVER]
-    return shapely.MultiPolygon([p for g in parts for p in shapely.get_parts(g)])
+    polygons = [p for g in parts for p in shapely.get_parts(g)]
+    return shapely.MultiPolygon(
+        [shapely.Polygon(p.exterior, [r for r in p.interiors if shapely.Polygon(r).area > SLIVER]) for p in polygons]
+    )

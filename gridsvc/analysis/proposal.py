@@ -15,7 +15,8 @@ or closed, households outside the band), plus
     + PERIMETER_WEIGHT · metres of boundary between grids (cut cell edges: ragged boundaries cost)
     + BLOCK_PENALTY · Σ grids reaching into each street block (boundaries follow roads where known)
 
-subject to: each building in one grid; the buildings of a Party group in one grid (with the
+subject to: the weighted cost no higher than the greedy repair's (:mod:`gridsvc.analysis.repair`);
+each building in one grid; the buildings of a Party group in one grid (with the
 buildings on the way between them when their cells do not touch); each grid's households in the
 band (softened by the penalty above, so a community that cannot meet it still gets a layout and the
 report says so); every grid contiguous — a single-commodity flow from a root building (Shirabe 2005).
@@ -30,11 +31,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridsvc.analysis.boundaries import grid_shapes
+from gridsvc.analysis.boundaries import clean_parts, grid_shapes
 from gridsvc.analysis.cells import Cells, atoms, building_cells, street_blocks
 from gridsvc.analysis.objective import Candidate, Weights, move_cost, weighted_cost
 from gridsvc.analysis.proposal_model import Model
 from gridsvc.analysis.repair import adopt, governance_candidates, repair_band
+
+CAP_SLACK = 1e-3  # the programme's weighted cost may exceed the greedy repair's by at most this
+BASELINE_TAKEN = "规划求解在时限内未找到代价不高于贪心修补（采用综治网格后逐栋调整）的方案，方案采用贪心修补的结果"
 
 
 @dataclass
@@ -85,9 +89,12 @@ def propose_layout(
 
     New grids are added one at a time where a grid holds more households than the band allows,
     seeded at its building farthest from its centre, and the programme solved again. The greedy
-    repair (:mod:`gridsvc.analysis.repair`) is worked out too; when its weighted cost is lower (the
-    programme stops at a time limit and a gap), it is the layout, and a note says so. Grid polygons
-    keep the live governance boundaries wherever no building moves (:mod:`gridsvc.analysis.boundaries`).
+    repair (:mod:`gridsvc.analysis.repair`) is worked out first and its weighted cost is a constraint
+    of the programme, so the programme spends its compactness terms only on layouts that cost no more
+    than the baseline (before, it traded moves for compactness and then lost to the baseline's
+    ragged layout). Should the programme still find nothing as good within its time limit, the
+    baseline is the layout and a note says so. Grid polygons keep the live governance boundaries
+    wherever no building moves (:mod:`gridsvc.analysis.boundaries`).
     """
     started = time.perf_counter()
     deadline = started + time_limit
@@ -99,10 +106,18 @@ def propose_layout(
     candidates, seeds = _anchored(data, b, xy, h)
     blocks = street_blocks(data.area, data.roads, b["rep_point"].to_numpy())
     rounds, notes = 0, []
+    baseline = greedy(data, b, candidates, cells, atom, xy, households_min, households_max, weights)
+    cap = baseline[1]["cost"] + CAP_SLACK if baseline is not None else None
     while True:
         roots = atom[_roots(xy, seeds, atom)]
-        model = Model(b, cells, atom, blocks, candidates, seeds, roots, households_min, households_max, weights)
-        choice, objective = model.solve(max(1.0, deadline - time.perf_counter()))
+        model = Model(b, cells, atom, blocks, candidates, seeds, roots, households_min, households_max, weights, cap)
+        try:
+            choice, objective = model.solve(max(1.0, deadline - time.perf_counter()))
+        except RuntimeError:
+            if cap is None:
+                raise
+            choice, objective = _atoms_of(baseline[0], atom), float("nan")
+            notes.append(BASELINE_TAKEN)
         rounds += 1
         grid_of_building = choice[atom]
         households = np.bincount(grid_of_building, h, len(candidates))
@@ -115,10 +130,9 @@ def propose_layout(
         candidates.append(Candidate(None, None))
         seeds = np.vstack([seeds, xy[far]])
     cost = weighted_cost(b, grid_of_building, candidates, households_min, households_max, weights)
-    baseline = greedy(data, b, candidates, cells, atom, xy, households_min, households_max, weights)
     if baseline is not None and baseline[1]["cost"] < cost["cost"] - 1e-6:
         grid_of_building, cost = baseline
-        notes.append("贪心修补（采用综治网格后逐栋调整）的加权代价更低，方案采用其结果")
+        notes.append(BASELINE_TAKEN)
     households = np.bincount(grid_of_building, h, len(candidates))
     geoms = layout_shapes(data, cells, b, grid_of_building, candidates)
     band_met = all(households_min <= households[k] <= households_max for k in geoms)
@@ -142,7 +156,8 @@ def layout_shapes(data: CommunityInput, cells: Cells, b: pd.DataFrame, grid_of_b
         b.geometry.values,
     )
     return geoms or {
-        int(k): shapely.coverage_union_all(cells.geoms[grid_of_building == k]) for k in np.unique(grid_of_building)
+        int(k): clean_parts(shapely.coverage_union_all(cells.geoms[grid_of_building == k]))
+        for k in np.unique(grid_of_building)
     }
 
 
@@ -158,6 +173,13 @@ def greedy(data, b, candidates, cells, atom, xy, lo, hi, weights):
     costs = move_cost(b, candidates, weights)
     repaired = repair_band(start, atom, cells.edges, b["households"].to_numpy(float), lo, hi, costs)
     return repaired, weighted_cost(b, repaired, candidates, lo, hi, weights)
+
+
+def _atoms_of(grid_of_building: np.ndarray, atom: np.ndarray) -> np.ndarray:
+    """Candidate per atom from candidate per building (an atom's buildings share one)."""
+    choice = np.zeros(int(atom.max()) + 1, dtype=np.int64)
+    choice[atom] = grid_of_building
+    return choice
 
 
 def _roots(xy: np.ndarray, seeds: np.ndarray, atom: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ class Model:
         lo: int,
         hi: int,
         weights: Weights,
+        cost_cap: float | None = None,
     ):
         self.cells, self.atom, self.neighbours = cells, atom, cells.neighbours()
         self.n_atoms, self.n_cand = int(atom.max()) + 1, len(candidates)
@@ -44,7 +45,8 @@ class Model:
         reach = self._reachable(gov, party, candidates)
         self.pair_a, self.pair_k = np.nonzero(reach)
         self.col = {(a, k): i for i, (a, k) in enumerate(zip(self.pair_a, self.pair_k, strict=True))}
-        cost = self._cost(b, xy, candidates, seeds, weights)[self.pair_a, self.pair_k]
+        placed, far = self._cost(b, xy, candidates, seeds, weights)
+        placed, cost = placed[self.pair_a, self.pair_k], (placed + far)[self.pair_a, self.pair_k]
         n_x, K = len(self.pair_a), self.n_cand
         blk_a, blk_k = self._block_pairs(blocks)
         self.block_col = {(blk, k): i for i, (blk, k) in enumerate(zip(blk_a, blk_k, strict=True))}
@@ -80,6 +82,8 @@ class Model:
         self._constraints(np.bincount(atom, h, self.n_atoms), candidates, lo, hi)
         self._contiguity(roots)
         self._cut_borders()
+        if cost_cap is not None:
+            self._cap(placed, candidates, weights, cost_cap)
 
     def _reachable(self, gov, party, candidates: list[Candidate]) -> np.ndarray:
         """Candidates each atom may join: those of its own buildings' grids and its neighbours', and new ones."""
@@ -93,15 +97,25 @@ class Model:
         np.logical_or.at(near, b, own[a])
         return near
 
-    def _cost(self, b: pd.DataFrame, xy, candidates, seeds, weights: Weights) -> np.ndarray:
-        """Per atom and candidate: the moves part of the weighted cost, plus the distance term."""
+    def _cost(self, b: pd.DataFrame, xy, candidates, seeds, weights: Weights) -> tuple[np.ndarray, np.ndarray]:
+        """Per atom and candidate: the moves part of the weighted cost, and the distance term."""
         placed = placement_costs(b, candidates, weights)
         weight = move_weight(b["households"].to_numpy(float))
-        cost = np.zeros((self.n_atoms, self.n_cand))
+        moves, far = np.zeros((self.n_atoms, self.n_cand)), np.zeros((self.n_atoms, self.n_cand))
         for k in range(len(candidates)):
-            far = DISTANCE_WEIGHT * (weight + NONRESIDENTIAL) * np.hypot(*(xy - seeds[k]).T)
-            cost[:, k] = np.bincount(self.atom, placed[:, k] + far, self.n_atoms)
-        return cost
+            moves[:, k] = np.bincount(self.atom, placed[:, k], self.n_atoms)
+            distance = DISTANCE_WEIGHT * (weight + NONRESIDENTIAL) * np.hypot(*(xy - seeds[k]).T)
+            far[:, k] = np.bincount(self.atom, distance, self.n_atoms)
+        return moves, far
+
+    def _cap(self, placed: np.ndarray, candidates: list[Candidate], weights: Weights, cap: float) -> None:
+        """The weighted cost (objective.weighted_cost) at most ``cap``: moves, grids opened (a new grid
+        taken) and closed (a governance grid not taken), households outside the band."""
+        K = self.n_cand
+        kept = np.array([c.governance is not None for c in candidates])
+        cols = np.concatenate([np.arange(len(placed)), self.y0 + np.arange(K), self.lo0 + np.arange(2 * K)])
+        vals = np.concatenate([placed, np.where(kept, -weights.grid, weights.grid), np.full(2 * K, weights.band)])
+        self._add(np.zeros(len(cols), dtype=np.int64), cols, vals, [-np.inf], [cap - weights.grid * kept.sum()])
 
     def _block_pairs(self, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(block, candidate) pairs some building of the block could join; keeps the (block, atom)
