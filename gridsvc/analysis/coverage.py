@@ -182,13 +182,17 @@ class Coverage:
 def metric_values(found: dict, level: str, layer: str | None = None) -> dict:
     """A node's metrics in the order every answer lists them, from the figures ``found`` for it
     (as_json): those of its level (and a grid's layer), a missing one as empty."""
+    return {key: found[key] if key in found else _empty(key) for key in _metric_keys(level, layer)}
+
+
+@functools.cache
+def _metric_keys(level: str, layer: str | None) -> tuple[str, ...]:
     if level == "grid":
-        keys = [m.key for m in METRICS if m.grid and _side(m) in _sides(layer)]
-    else:
-        keys = []
-        for m in METRICS:
-            keys += [f"{m.key}.max", f"{m.key}.median"] if m.kind == "per_worker" else [m.key]
-    return {key: found.get(key, _empty(key)) for key in keys}
+        return tuple(m.key for m in METRICS if m.grid and _side(m) in _sides(layer))
+    keys: list[str] = []
+    for m in METRICS:
+        keys += [f"{m.key}.max", f"{m.key}.median"] if m.kind == "per_worker" else [m.key]
+    return tuple(keys)
 
 
 def _side(metric) -> str:
