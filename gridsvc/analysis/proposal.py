@@ -12,7 +12,8 @@ their governance grid at twice the weight of those moved off their Party grid, a
 or closed, households outside the band), plus
 
     DISTANCE_WEIGHT · Σ households × metres from their grid's seed (compactness, second to moves)
-    + PERIMETER_WEIGHT · metres of boundary between grids (cut cell edges: ragged boundaries cost)
+    + PERIMETER_WEIGHT · metres of boundary between grids (cut cell edges: ragged boundaries cost;
+      PERIMETER_WEIGHT_HELD when the cost is held to the greedy repair's, below)
     + BLOCK_PENALTY · Σ grids reaching into each street block (boundaries follow roads where known)
 
 subject to: the weighted cost no higher than the greedy repair's (:mod:`gridsvc.analysis.repair`);

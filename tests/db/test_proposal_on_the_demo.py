@@ -35,6 +35,8 @@ def test_the_proposal_is_held_to_the_greedy_repair(demo):
         assert proposal["grids"] <= repair["grids"], row
         assert proposal["outside_band"] <= repair["outside_band"], row
         assert proposal["governance"] + proposal["party"] >= row["lower_bound"], row
+        # compactness weighs within the repair's cost: never more ragged than the repair
+        assert proposal["polsby_popper"] >= repair["polsby_popper"] - 1e-6, row
 
 
 @pytest.fixture(scope="module")
