@@ -81,3 +81,19 @@ def test_the_lower_bound_is_todays_mismatch():
 def test_polsby_popper_of_a_square_and_a_strip():
     assert np.isclose(polsby_popper([shapely.box(0, 0, 10, 10)]), np.pi / 4)
     assert polsby_popper([shapely.box(0, 0, 100, 1)]) < 0.04
+
+
+def test_when_the_programme_finds_nothing_the_baseline_is_taken_and_said(monkeypatch):
+    # HiGHS stopping at its time limit without a layout: the greedy repair's, with a note
+    from gridsvc.analysis import proposal
+
+    def nothing(self, time_limit):
+        raise RuntimeError("the proposal programme found no layout: time limit reached")
+
+    monkeypatch.setattr(proposal.Model, "solve", nothing)
+    data = drawn(households=[150, 150, 50, 50, 150, 150, 50, 50])
+    layout = proposal.propose_layout(data)
+    repaired = repaired_layout(data, 300, 500)
+    assert proposal.BASELINE_TAKEN in layout.notes
+    assert (layout.grid_of_building == repaired.grid_of_building).all()
+    assert layout.cost == repaired.cost and layout.band_met
