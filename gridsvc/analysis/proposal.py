@@ -112,13 +112,7 @@ def propose_layout(
     while True:
         roots = atom[_roots(xy, seeds, atom)]
         model = Model(b, cells, atom, blocks, candidates, seeds, roots, households_min, households_max, weights, cap)
-        try:
-            choice, objective = model.solve(max(1.0, deadline - time.perf_counter()))
-        except RuntimeError:
-            if cap is None:
-                raise
-            choice, objective = _atoms_of(baseline[0], atom), float("nan")
-            notes.append(BASELINE_TAKEN)
+        choice, objective = _solved(model, max(1.0, deadline - time.perf_counter()), baseline, atom, notes)
         rounds += 1
         grid_of_building = choice[atom]
         households = np.bincount(grid_of_building, h, len(candidates))
@@ -176,11 +170,18 @@ def greedy(data, b, candidates, cells, atom, xy, lo, hi, weights):
     return repaired, weighted_cost(b, repaired, candidates, lo, hi, weights)
 
 
-def _atoms_of(grid_of_building: np.ndarray, atom: np.ndarray) -> np.ndarray:
-    """Candidate per atom from candidate per building (an atom's buildings share one)."""
-    choice = np.zeros(int(atom.max()) + 1, dtype=np.int64)
-    choice[atom] = grid_of_building
-    return choice
+def _solved(model: Model, seconds: float, baseline, atom: np.ndarray, notes: list[str]) -> tuple[np.ndarray, float]:
+    """The programme's candidate per atom and objective; the baseline's (and a note) when the
+    programme, held to the baseline's cost, finds no layout in time."""
+    try:
+        return model.solve(seconds)
+    except RuntimeError:
+        if baseline is None:
+            raise
+        notes.append(BASELINE_TAKEN)
+        choice = np.zeros(int(atom.max()) + 1, dtype=np.int64)
+        choice[atom] = baseline[0]  # an atom's buildings share one candidate
+        return choice, float("nan")
 
 
 def _roots(xy: np.ndarray, seeds: np.ndarray, atom: np.ndarray) -> np.ndarray:
