@@ -112,13 +112,15 @@ class Model:
         return moves, far
 
     def _cap(self, placed: np.ndarray, candidates: list[Candidate], weights: Weights, cap: float) -> None:
-        """The weighted cost (objective.weighted_cost) at most ``cap``: moves, grids opened (a new grid
-        taken) and closed (a governance grid not taken), households outside the band."""
-        K = self.n_cand
-        kept = np.array([c.governance is not None for c in candidates])
-        cols = np.concatenate([np.arange(len(placed)), self.y0 + np.arange(K), self.lo0 + np.arange(2 * K)])
-        vals = np.concatenate([placed, np.where(kept, -weights.grid, weights.grid), np.full(2 * K, weights.band)])
-        self._add(np.zeros(len(cols), dtype=np.int64), cols, vals, [-np.inf], [cap - weights.grid * kept.sum()])
+        """The weighted cost (objective.weighted_cost) at most ``cap``: the moves part of each x, and
+        the objective's own terms for grids (y) and households outside the band (slacks). A kept
+        governance grid's y saves the cost of closing it, so every governance grid's closing is counted
+        on the right-hand side."""
+        y_to_slacks = np.arange(self.y0, self.y0 + 3 * self.n_cand)  # y, band slacks below, above
+        cols = np.concatenate([np.arange(len(placed)), y_to_slacks])
+        vals = np.concatenate([placed, self.c[y_to_slacks]])
+        closing_all = weights.grid * sum(c.governance is not None for c in candidates)
+        self._add(np.zeros(len(cols), dtype=np.int64), cols, vals, [-np.inf], [cap - closing_all])
 
     def _block_pairs(self, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(block, candidate) pairs some building of the block could join; keeps the (block, atom)
