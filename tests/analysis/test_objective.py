@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from gridsvc.analysis.cells import atoms, building_cells
 from gridsvc.analysis.comparison import compare_community, lower_bound, polsby_popper, repaired_layout
 from gridsvc.analysis.proposal import propose_layout
+from gridsvc.analysis.repair import adopt
 from tests.analysis.test_proposal import IDS, community_input, grids_of
 
 LIVE = {"G1": shapely.box(0, 0, 200, 200), "G2": shapely.box(200, 0, 400, 200)}
@@ -97,3 +99,35 @@ def test_when_the_programme_finds_nothing_the_baseline_is_taken_and_said(monkeyp
     assert proposal.BASELINE_TAKEN in layout.notes
     assert (layout.grid_of_building == repaired.grid_of_building).all()
     assert layout.cost == repaired.cost and layout.band_met
+
+
+def test_the_cost_cap_row_is_the_weighted_cost():
+    # the programme restates objective.weighted_cost as one row (Model._cap): evaluated on layouts,
+    # the row plus every governance grid's closing equals the weighted cost, band excess included
+    from gridsvc.analysis import proposal
+    from gridsvc.analysis.cells import street_blocks
+    from gridsvc.analysis.objective import Weights, weighted_cost
+
+    data = drawn(households=[150, 150, 50, 50, 150, 150, 50, 50])  # G1 600 (over 500), G2 200 (under 300)
+    b = data.buildings.reset_index(drop=True)
+    cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy())
+    xy = shapely.get_coordinates(b["rep_point"].to_numpy())
+    atom = atoms(b["id"].tolist(), data.groups, cells, xy)
+    candidates, seeds = proposal._anchored(data, b, xy, b["households"].to_numpy(float))
+    roots = atom[proposal._roots(xy, seeds, atom)]
+    blocks = street_blocks(data.area, None, b["rep_point"].to_numpy())
+    model = proposal.Model(b, cells, atom, blocks, candidates, seeds, roots, 300, 500, Weights(), cost_cap=1e9)
+    h = np.bincount(atom, b["households"].to_numpy(float))
+    for layout in (adopt(b, candidates, xy), repaired_layout(data, 300, 500).grid_of_building):
+        choice = np.zeros(atom.max() + 1, dtype=np.int64)
+        choice[atom] = layout
+        vector = np.zeros(len(model.c))
+        vector[[model.col[(a, k)] for a, k in enumerate(choice)]] = 1
+        held = np.bincount(choice, h, model.n_cand)
+        used = np.isin(np.arange(model.n_cand), choice)
+        vector[model.y0 : model.y0 + model.n_cand] = used
+        vector[model.lo0 : model.lo0 + model.n_cand] = np.clip(300 - held, 0, None) * used
+        vector[model.hi0 : model.hi0 + model.n_cand] = np.clip(held - 500, 0, None) * used
+        row = model.rows[-1] @ vector
+        expected = weighted_cost(b, layout, candidates, 300, 500)["cost"]
+        assert np.isclose(row[0] + 100 * len(data.governance_grids), expected), (row, expected)
