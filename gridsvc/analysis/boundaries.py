@@ -23,6 +23,7 @@ import shapely
 from gridsvc.analysis.objective import Candidate
 
 SLIVER = 1.0  # m²: a part smaller than this is not a piece of its own
+SPIKE_M = 0.01  # an outline running out and back closer than this is a spike, not land
 SMOOTH_M = (4.0, 2.0, 1.0)  # tolerances tried when smoothing redrawn boundaries (metres)
 
 
@@ -111,10 +112,39 @@ def smooth(
 
 
 def clean_parts(geom: shapely.Geometry) -> shapely.Geometry:
-    """The polygonal parts bigger than a sliver, without holes smaller than one (a union can leave
-    lines, dust, or zero-width holes along a shared edge, which count as boundary)."""
+    """The polygonal parts bigger than a sliver, without holes smaller than one, and without spikes
+    (a union can leave lines, dust, zero-width holes along a shared edge, or an outline running out
+    and back along one line: all count as boundary and draw as stray lines)."""
     parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon") and g.area > SLIVER]
-    polygons = [p for g in parts for p in shapely.get_parts(g)]
+    polygons = [_unspiked(p) for g in parts for p in shapely.get_parts(g)]
     return shapely.MultiPolygon(
         [shapely.Polygon(p.exterior, [r for r in p.interiors if shapely.Polygon(r).area > SLIVER]) for p in polygons]
     )
+
+
+def _unspiked(polygon: shapely.Polygon) -> shapely.Polygon:
+    """``polygon`` without spikes: vertices where the outline turns back on itself with the arms less
+    than :data:`SPIKE_M` apart (the polygon as it was if that would leave it invalid).
+
+    >>> spiked = shapely.Polygon([(0, 0), (10, 0), (10, 5), (30, 5), (10, 5.000001), (10, 10), (0, 10)])
+    >>> round(spiked.length), round(_unspiked(spiked).length), round(_unspiked(spiked).area, 3)
+    (80, 40, 100.0)
+    """
+    rings = [_ring_unspiked(shapely.get_coordinates(r)[:-1]) for r in (polygon.exterior, *polygon.interiors)]
+    if len(rings[0]) < 3:
+        return polygon
+    out = shapely.Polygon(rings[0], [r for r in rings[1:] if len(r) >= 3])
+    return out if out.is_valid else polygon
+
+
+def _ring_unspiked(points: np.ndarray) -> np.ndarray:
+    while len(points) > 3:
+        before, after = points - np.roll(points, 1, axis=0), np.roll(points, -1, axis=0) - points
+        longer = np.maximum(np.hypot(*before.T), np.hypot(*after.T))
+        width = np.abs(before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0]) / np.maximum(longer, 1e-12)
+        tip = (((before * after).sum(axis=1) < 0) & (width < SPIKE_M)) | (np.hypot(*after.T) == 0)
+        tip &= ~np.roll(tip, 1)  # one of two neighbouring tips at a time
+        if not tip.any():
+            break
+        points = points[~tip]
+    return points
