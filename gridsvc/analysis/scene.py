@@ -192,12 +192,17 @@ class Scene:
         is not full-time); assignments of unknown staff are left out."""
         if self._roles is None:
             a = self.active_assignments()
-            staff = self.staff.drop_duplicates("id").set_index("id")
-            known = a["staff_id"].isin(staff.index).to_numpy()
-            a = a[known]
-            self._roles = a.assign(
-                role=a["staff_id"].map(staff["role"]).to_numpy(dtype=object),
-                fulltime=a["staff_id"].map(staff["fulltime"].fillna(False).astype(bool)).to_numpy(dtype=bool),
+            staff = self.staff
+            ids = pd.Index(staff["id"])
+            if not ids.is_unique:  # the first of a duplicated id counts
+                staff = staff.drop_duplicates("id")
+                ids = pd.Index(staff["id"])
+            at = ids.get_indexer(a["staff_id"])  # one hash lookup per assignment, for both columns
+            known = at >= 0
+            at = at[known]
+            self._roles = a[known].assign(
+                role=staff["role"].to_numpy(dtype=object)[at],
+                fulltime=staff["fulltime"].fillna(False).astype(bool).to_numpy(dtype=bool)[at],
             )
         return self._roles
 

@@ -98,8 +98,14 @@ def _assigned(scene: Scene, role: str, target_type: str, fulltime: bool | None =
     mine = (a["role"] == role).to_numpy() & (a["target_type"] == target_type).to_numpy()
     if fulltime is not None:
         mine &= a["fulltime"].to_numpy() == fulltime
-    a = a[mine]
-    return a.drop_duplicates(["staff_id", "target_id"]).groupby("target_id").size()
+    # distinct (staff, target) pairs counted per target, on integer codes (a city's assignments:
+    # hashing the pairs of strings took 0.25 s a role)
+    staff, _ = pd.factorize(a["staff_id"].to_numpy(dtype=object)[mine], use_na_sentinel=False)
+    target, targets = pd.factorize(a["target_id"].to_numpy(dtype=object)[mine])  # no target: not counted
+    width = len(staff) + 1
+    pairs = np.unique(target[target >= 0].astype(np.int64) * width + staff[target >= 0])
+    per_target = np.bincount(pairs // width, minlength=len(targets))
+    return pd.Series(per_target, index=pd.Index(targets, name="target_id"))
 
 
 # domain.md §8.1/8.2: resident units (驻区单位) are counted under registration and co-building, not in
