@@ -29,6 +29,7 @@ from gridsvc.analysis.units import (
     party_grid_units,
     staff_grid_units,
 )
+from gridsvc.bulk import paused
 
 BUILDING_STATUS = ("eligible_uncovered", "no_building_leader", "covered", "fine")
 
@@ -69,6 +70,7 @@ class Coverage:
         return _LazyLevels(self)
 
     # -- the tree ------------------------------------------------------------------------------
+    @paused()
     def tree(self, code: str | None = None) -> dict | list[dict]:
         """The node of ``code`` with its descendants; without a code, every district."""
         if code is None:
@@ -212,6 +214,7 @@ def _empty(key: str) -> dict:
     }
 
 
+@paused()
 def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Coverage:
     """Everything domain.md §4–5 asks of ``scene``."""
     t = thresholds or Thresholds()

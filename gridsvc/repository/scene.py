@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 
 from gridsvc.analysis.crs import metric_crs_for
 from gridsvc.analysis.scene import AGREEMENT_FIELDS, COBUILDING_ITEM_FIELDS, SEAT_FIELDS, Scene
+from gridsvc.bulk import paused
 from gridsvc.repository.read import frame
 
 # The area's objects, found once (driven from the communities: one GiST lookup per community)
@@ -37,6 +38,7 @@ def _naming_area(table: str, columns: str) -> str:
     )
 
 
+@paused()
 def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None = None) -> Scene:
     """Communities under ``area`` (a district, street, community or grid code; None: all), their
     current grids, the buildings and organizations inside them, and the Party organizations, staff
