@@ -18,6 +18,7 @@ from pyproj import Transformer
 from gridsvc.analysis import gaps as gap_rules
 from gridsvc.analysis import structure
 from gridsvc.analysis.alignment import Alignment, align_community, matched_households, named_alignment
+from gridsvc.analysis.bulk import paused
 from gridsvc.analysis.metrics import ALL, CODE_LENGTH, LEVELS, METRICS, as_json, level_figures, roll_up
 from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Scene, Thresholds
 from gridsvc.analysis.targets import assess, missed_rows
@@ -29,7 +30,6 @@ from gridsvc.analysis.units import (
     party_grid_units,
     staff_grid_units,
 )
-from gridsvc.bulk import paused
 
 BUILDING_STATUS = ("eligible_uncovered", "no_building_leader", "covered", "fine")
 

@@ -10,9 +10,9 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
+from gridsvc.analysis.bulk import paused
 from gridsvc.analysis.crs import metric_crs_for
 from gridsvc.analysis.scene import AGREEMENT_FIELDS, COBUILDING_ITEM_FIELDS, SEAT_FIELDS, Scene
-from gridsvc.bulk import paused
 from gridsvc.repository.read import frame
 
 # The area's objects, found once (driven from the communities: one GiST lookup per community)
