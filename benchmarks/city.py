@@ -43,10 +43,14 @@ def ensure_city(engine, buildings: int, grids: int) -> float | None:
 
     with engine.connect() as conn:
         stored = conn.execute(
-            text("SELECT (SELECT count(*) FROM buildings), (SELECT count(*) FROM grids WHERE valid_to IS NULL)")
+            text(
+                """SELECT (SELECT count(*) FROM buildings), (SELECT count(*) FROM grids WHERE valid_to IS NULL),
+                          (SELECT count(*) FROM buildings WHERE id LIKE 'cb%')"""
+            )
         ).one()
     per_side, n_comm = _layout(buildings, grids)
-    if tuple(stored) == (buildings, 2 * per_side * n_comm):
+    # the city's own buildings (``cb…``): the import benchmark loads as many of its own into this database
+    if tuple(stored) == (buildings, 2 * per_side * n_comm, buildings):
         return None
     print(
         f"storing a generated city of {buildings:,} buildings (the database holds {stored[0]:,}) ...", file=sys.stderr

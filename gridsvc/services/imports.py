@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, text
 
+from gridsvc.analysis.bulk import paused
 from gridsvc.dataset import Dataset
 from gridsvc.errors import ImportRejected, InvalidInput, Problem
 from gridsvc.ingest import DEFAULT_OPTIONS, ReadOptions
@@ -64,6 +65,7 @@ def read_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS, stored: Stored
     return read_footprint_file(path, options)
 
 
+@paused()  # a file's rows become millions of objects: no cycle hunt among them
 def read_checked(engine: Engine, path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> Dataset:
     """``read_file`` (ledgers against what is stored), and when the file's values have problems, its
     references checked against the database too, so that every problem is reported at once. A
@@ -83,6 +85,7 @@ def read_checked(engine: Engine, path: Path, options: ReadOptions = DEFAULT_OPTI
         raise ImportRejected(exc.source, exc.problems + more, exc.hint) from None
 
 
+@paused()  # a file's rows become millions of objects: no cycle hunt among them
 def import_dataset(
     engine: Engine,
     dataset: Dataset,
