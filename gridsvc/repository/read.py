@@ -42,7 +42,14 @@ def any_buildings(conn: Connection) -> bool:
 
 
 def existing_keys(conn: Connection) -> dict[str, set[str]]:
-    return {kind: set(conn.execute(text(sql)).scalars()) for kind, sql in _KEY_QUERIES.items()}
+    """The stored keys per kind, for reference checks; through the driver's cursor (SQLAlchemy's
+    rows cost 1.9 s on a city's 300,000 keys)."""
+    with conn.connection.driver_connection.cursor(binary=True) as cur:
+        found = {}
+        for kind, sql in _KEY_QUERIES.items():
+            cur.execute(sql)
+            found[kind] = {row[0] for row in cur.fetchall()}
+    return found
 
 
 def _column(values: list | np.ndarray):

@@ -294,9 +294,33 @@ def ewkb_hex(geoms: np.ndarray, srid: int = 4490) -> pa.Array:
     step is much cheaper than giving every geometry an SRID first.
     """
     geoms = np.asarray(geoms, dtype=object)
-    wkb = pa.array(shapely.to_wkb(geoms, hex=True, output_dimension=2, byte_order=1), type=pa.string())
+    wkb = _hex(shapely.to_wkb(geoms, output_dimension=2, byte_order=1))
     srid_hex = srid.to_bytes(4, "little").hex().upper()
     return pc.utf8_replace_slice(wkb, start=8, stop=10, replacement="20" + srid_hex)
+
+
+_HEX_DIGITS = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
+
+
+def _hex(wkb: np.ndarray) -> pa.Array:
+    """Binary WKB (None: missing) as upper-case hex strings, in one vectorized step over all their
+    bytes (GEOS's own hex writer took three times as long: 1.0 s for 200,000 footprints).
+
+    >>> _hex(np.array([b"\\x01\\xab", None, b""], dtype=object)).to_pylist()
+    ['01AB', None, '']
+    """
+    present = np.array([w is not None for w in wkb], dtype=bool)
+    blobs = [w if w is not None else b"" for w in wkb]
+    sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
+    data = np.frombuffer(b"".join(blobs), dtype=np.uint8)
+    digits = np.empty(2 * len(data), dtype=np.uint8)
+    digits[0::2], digits[1::2] = _HEX_DIGITS[data >> 4], _HEX_DIGITS[data & 15]
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    np.cumsum(2 * sizes, out=offsets[1:])
+    valid = None if present.all() else pa.py_buffer(np.packbits(present, bitorder="little"))
+    return pa.LargeStringArray.from_buffers(len(blobs), pa.py_buffer(offsets), pa.py_buffer(digits), valid).cast(
+        pa.string()
+    )
 
 
 def _arrow_column(values: pd.Series, is_geometry: bool) -> pa.Array:
