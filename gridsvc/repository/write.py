@@ -184,7 +184,7 @@ def upsert(conn: Connection, spec: TableSpec, frame: pd.DataFrame, progress: Pro
     bulk = len(frame) >= BULK_ROWS
     if bulk and not spec.fixed and _is_empty(conn, spec.table):
         # Nothing to merge with: rows go straight into the table, indexes are built once after.
-        with _gist_indexes_rebuilt(conn, spec.table):
+        with _indexes_rebuilt(conn, spec.table):
             _copy(conn, spec, frame, columns, spec.table, progress)
         return Counts(inserted=len(frame))
     stage = f"_stage_{spec.table}"
@@ -197,7 +197,7 @@ def upsert(conn: Connection, spec: TableSpec, frame: pd.DataFrame, progress: Pro
         if pending == 0:  # nothing to merge: the indexes (and their readers) are left alone
             return Counts(unchanged=len(frame))
         if pending >= BULK_ROWS:
-            with _gist_indexes_rebuilt(conn, spec.table):
+            with _indexes_rebuilt(conn, spec.table):
                 return _merge(conn, spec, columns, stage, len(frame))
     return _merge(conn, spec, columns, stage, len(frame))
 
@@ -235,15 +235,19 @@ def _copy(
 
 
 @contextmanager
-def _gist_indexes_rebuilt(conn: Connection, table: str) -> Iterator[None]:
-    """Drop the table's GiST indexes for a bulk load and build them again afterwards.
+def _indexes_rebuilt(conn: Connection, table: str) -> Iterator[None]:
+    """Drop the table's GiST and plain (not unique) indexes for a bulk load and build them again
+    afterwards; unique ones stay, as they check the rows.
 
     Building an index once is about four times cheaper than updating it row by row. It happens
     inside the import's transaction: a failure restores the indexes, and readers of the table
     wait until the load commits.
     """
     definitions = conn.execute(
-        text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :t AND indexdef LIKE '%USING gist%'"),
+        text(
+            """SELECT indexname, indexdef FROM pg_indexes
+               WHERE tablename = :t AND (indexdef LIKE '%USING gist%' OR indexdef NOT LIKE 'CREATE UNIQUE%')"""
+        ),
         {"t": table},
     ).all()
     for name, _ in definitions:
