@@ -32,6 +32,7 @@ import geopandas as gpd
 import pandas as pd
 
 from benchmarks.city import ensure_city
+from gridsvc.analysis.bulk import paused
 from gridsvc.analysis.coverage import compute_coverage
 from gridsvc.analysis.scene import SIDES
 from gridsvc.db.engine import make_engine
@@ -62,6 +63,7 @@ def reference(engine) -> pd.DataFrame:
     return pd.concat(frames)
 
 
+@paused()  # as ``gridsvc coverage`` runs (gridsvc.analysis.bulk)
 def whole(engine) -> tuple[float, float, str, int]:
     """Seconds for load, and load + compute + tree + gaps; the tree's JSON; the number of gaps."""
     t0 = time.perf_counter()

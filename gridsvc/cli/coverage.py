@@ -6,6 +6,7 @@ import json
 
 import click
 
+from gridsvc.analysis.bulk import paused
 from gridsvc.cli.support import engine as _engine
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
 from gridsvc.services import coverage as coverage_service
@@ -17,6 +18,7 @@ from gridsvc.settings import Settings
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
 @_fail_cleanly
+@paused()  # a city's tree: no cycle hunt among its millions of live objects (gridsvc.analysis.bulk)
 def coverage_(settings: Settings, area: str | None, fmt: str) -> None:
     """组织覆盖和工作覆盖，逐级汇总。Organization and work coverage per area, rolled up by sums."""
     from gridsvc.textual import coverage_text
@@ -36,6 +38,7 @@ def coverage_(settings: Settings, area: str | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "geojson"]), default="table", show_default=True)
 @click.pass_obj
 @_fail_cleanly
+@paused()
 def gaps_(settings: Settings, area: str | None, kind: str | None, fmt: str) -> None:
     """问题清单，严重的在前，每条附给网格长的说明。The coverage gaps, most severe first."""
     from gridsvc.analysis.gaps import GAP_KIND
