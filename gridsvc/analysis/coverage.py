@@ -266,9 +266,9 @@ class _LazyLevels(dict):
     def __missing__(self, level: str) -> dict[str, dict]:
         if level not in (*LEVELS, ALL):
             raise KeyError(level)
-        if level in ("grid", "community"):
+        if level == "grid":
             figures = level_figures(self._at(level), level)
-        else:  # the communities' sums, added up: the same numbers as summing every unit again
+        else:  # the communities' sums (added up above them): the same numbers as summing every unit again
             figures = roll_up(self.parts("community"), level)
         self[level] = as_json(figures)
         return self[level]
