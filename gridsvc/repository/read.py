@@ -57,7 +57,7 @@ def _column(values: list | np.ndarray):
     lookups), taken as the object array it comes in; everything else as pandas infers it."""
     sample = next((v for v in values if v is not None), None)
     if isinstance(sample, str) or sample is None:
-        return pd.Series(values, dtype=object)
+        return pd.Series(values, dtype=object)  # an explicit dtype: pandas 3 would infer Arrow strings
     return pd.Series(values.tolist() if isinstance(values, np.ndarray) else values)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from gridsvc.analysis.coverage import compute_coverage
@@ -188,3 +189,22 @@ def test_gap_table_prints_gaps_without_a_grid(cov):
 
     text = gaps_text(cov.gaps, generated=False)
     assert "网格空白区域" in text and "楼栋不在网格内" in text
+
+
+def test_a_person_assigned_twice_counts_once():
+    # the staff counts take distinct (person, target) pairs: a leader recorded twice for the same
+    # building or grid is one leader; two people are two
+    layers = s.frames()
+    extra = [
+        ("BL1", "building", "b1", None, None),  # BL1 again for b1
+        ("BL3", "building", "b1", None, None),  # and a second person for b1
+        ("W1", "grid", s.G1, None, None),  # W1 again for G1
+    ]
+    a = layers["assignments"]
+    layers["assignments"] = pd.concat([a, pd.DataFrame(extra, columns=a.columns)], ignore_index=True)
+    cov = compute_coverage(s.scene(layers))
+    leaders = cov.units.buildings.set_index("id")["building_leaders"]
+    assert leaders[["b1", "b3", "b2"]].tolist() == [2, 1, 0]  # b2's leader left in 2025
+    staff = cov.units.staff_grids.set_index("grid")
+    assert staff.loc[s.G1, ["leaders", "workers", "fulltime_workers"]].tolist() == [1, 1, 1]
+    assert staff.loc[s.G2, "leaders"] == 2
