@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from gridsvc.analysis.bulk import paused
 from gridsvc.analysis.coverage import level_of, metric_values
 from gridsvc.analysis.metrics import CODE_LENGTH, LEVELS, as_json, roll_up
 from gridsvc.analysis.scene import Thresholds
@@ -57,6 +58,7 @@ def _worker_engine(settings: Settings):
         return _ENGINES[settings.database_url]
 
 
+@paused()  # the whole part without a cycle hunt (gridsvc.analysis.bulk: a worker's task may pause)
 def compute_part(settings: Settings, code: str, as_of: dt.date, limits: Thresholds, gaps: bool = False) -> Part:
     """Run on a worker: the coverage of area ``code``, read from the database there (with ``gaps``,
     its gap list too)."""
