@@ -58,7 +58,29 @@ def _column(values: list | np.ndarray):
     sample = next((v for v in values if v is not None), None)
     if isinstance(sample, str) or sample is None:
         return pd.Series(values, dtype=object)  # an explicit dtype: pandas 3 would infer Arrow strings
+    if isinstance(values, np.ndarray) and type(sample) in (int, float):
+        return pd.Series(_numbers(values, type(sample)))
     return pd.Series(values.tolist() if isinstance(values, np.ndarray) else values)
+
+
+def _numbers(values: np.ndarray, kind: type):
+    """Whole numbers as int64 (as float64 with NaN where one is missing), real numbers as float64
+    with NaN: what pandas infers from the values, without making a list of them first (a third of
+    the time on a city's buildings).
+
+    >>> o = lambda *v: np.array(v, dtype=object)
+    >>> [_numbers(o(1, 2), int).dtype, _numbers(o(1, None), int).tolist(), _numbers(o(0.5, None), float).tolist()]
+    [dtype('int64'), [1.0, nan], [0.5, nan]]
+    """
+    missing = np.equal(values, None)
+    if kind is int and not missing.any():
+        try:
+            return values.astype(np.int64)
+        except OverflowError:  # beyond int64: as pandas has it
+            return pd.Series(values.tolist()).to_numpy()
+    out = np.full(len(values), np.nan)
+    out[~missing] = values[~missing].astype(np.float64)
+    return out
 
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
