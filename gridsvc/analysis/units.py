@@ -65,7 +65,8 @@ def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
         out[f"{side}_unassigned"] = pd.isna(codes)
     residential = (b["use"] == "residential").to_numpy()
     members = b["full_members"].fillna(0).to_numpy(dtype=int)
-    covered = b["id"].isin(_covered_building_ids(scene)).to_numpy()
+    ids = pd.Index(b["id"].to_numpy(dtype=object))  # one hash table of the ids, for both lookups below
+    covered = _at_ids(ids, pd.Series(True, index=list(_covered_building_ids(scene))), False).astype(bool)
     out["residential"] = residential
     out["households"] = b["households"].fillna(0).to_numpy(dtype=int)
     out["full_members"] = np.where(residential, members, 0)
@@ -74,7 +75,7 @@ def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     out["eligible_covered"] = out["eligible"] & covered
     out["covered_members"] = np.where(covered, out["full_members"], 0)
     leaders = _assigned(scene, "building_leader", "building")
-    out["building_leaders"] = out["id"].map(leaders).fillna(0).astype(int).to_numpy()
+    out["building_leaders"] = _at_ids(ids, leaders, 0).astype(int)
     out["has_leader"] = residential & (out["building_leaders"] > 0)
     # §8.1: in-service members living here, and those of them registered with the community
     out["in_service_members"] = counts(b, "in_service_members")
@@ -83,6 +84,17 @@ def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     out["reach_base"] = out["households"] if scene.facility_data else 0
     for level, column in REACHED.items():
         out[column] = np.where(within_reach(scene, thresholds, level), out["reach_base"], 0)
+    return out
+
+
+def _at_ids(ids: pd.Index, values: pd.Series, missing) -> np.ndarray:
+    """``values`` (by id) at each of ``ids``, ``missing`` where an id has none: as ``map``, through
+    the ids' own hash table (``map`` built one of the values' index and probed it with 200,000 ids)."""
+    if not ids.is_unique:  # a hand-made table may repeat an id
+        return pd.Series(ids).map(values).fillna(missing).to_numpy()
+    out = np.full(len(ids), missing, dtype=object if values.dtype == object else values.dtype)
+    at = ids.get_indexer(values.index)
+    out[at[at >= 0]] = values.to_numpy()[at >= 0]
     return out
 
 
