@@ -236,8 +236,8 @@ def _copy(
 
 @contextmanager
 def _indexes_rebuilt(conn: Connection, table: str) -> Iterator[None]:
-    """Drop the table's GiST and plain (not unique) indexes for a bulk load and build them again
-    afterwards; unique ones stay, as they check the rows.
+    """Drop the table's indexes that are not unique (GiST and plain btree) for a bulk load and build
+    them again afterwards; unique ones stay, as they check the rows.
 
     Building an index once is about four times cheaper than updating it row by row. It happens
     inside the import's transaction: a failure restores the indexes, and readers of the table
@@ -246,7 +246,7 @@ def _indexes_rebuilt(conn: Connection, table: str) -> Iterator[None]:
     definitions = conn.execute(
         text(
             """SELECT indexname, indexdef FROM pg_indexes
-               WHERE tablename = :t AND (indexdef LIKE '%USING gist%' OR indexdef NOT LIKE 'CREATE UNIQUE%')"""
+               WHERE tablename = :t AND indexdef NOT LIKE 'CREATE UNIQUE%'"""
         ),
         {"t": table},
     ).all()
