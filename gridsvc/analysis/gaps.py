@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from gridsvc.analysis.scene import LAYER_WORD, Scene, Thresholds, place_names
 from gridsvc.analysis.units import Units
@@ -60,6 +62,7 @@ GAP_KINDS: tuple[GapKind, ...] = (
     GapKind("target_missed", "medium", "目标逾期未达标", "area", "对照目标查找差距，限期整改"),
 )
 GAP_KIND = {k.kind: k for k in GAP_KINDS}
+SORTED_BY = ("community", "grid", "object_id")  # within a kind
 COLUMNS = [
     "kind",
     "severity",
@@ -91,11 +94,11 @@ class Namer:
     def community(self, code) -> str:
         return self.communities.get(code) or f"社区{code}"
 
-    def buildings(self, positions: np.ndarray) -> dict:
+    def buildings(self, positions: np.ndarray) -> list:
         """Name (or address, or None) of the buildings at these positions of the scene's table: only
         those a sentence needs (a city's gaps name a sixth of its buildings)."""
-        some = self.scene.buildings.iloc[positions]
-        return dict(zip(some["id"], place_names(some, fallback=None), strict=True))
+        b = self.scene.buildings
+        return place_names(b[[c for c in ("id", "name", "address") if c in b]].iloc[positions], fallback=None)
 
 
 def object_names(object_types, object_ids, scene: Scene) -> list:
@@ -153,7 +156,7 @@ def _rows(
     """Gap rows for the units selected, built column by column (tens of thousands at a time).
 
     ``geometry`` is row-aligned with the whole unit table (units keep its positional index)."""
-    return pd.DataFrame(
+    return _frame(
         {
             "kind": kind,
             "severity": GAP_KIND[kind].severity,
@@ -164,15 +167,33 @@ def _rows(
             "object_id": units["id"].to_numpy(),
             "message": np.asarray(message, dtype=object),
             "geometry": geometry[units.index.to_numpy()],
+        },
+        len(units),
+    )
+
+
+def _frame(columns: dict, length: int) -> pd.DataFrame:
+    """A frame of object columns: pandas would otherwise turn text into Arrow strings and every later
+    step back (a city's gap list is hundreds of thousands of rows)."""
+    return pd.DataFrame(
+        {
+            k: pd.Series(np.asarray(v, dtype=object) if np.ndim(v) else [v] * length, dtype=object)
+            for k, v in columns.items()
         }
     )
 
 
-def _labels(ids: pd.Series, names: dict, fallback: str) -> pd.Series:
-    """How a sentence names each object: '3号楼' (its name, or its address), else '编号为b3的楼栋'
-    (an id only where nothing else names it)."""
-    name = ids.map(names).fillna("").astype(object)
-    return name.where(name != "", "编号为" + ids + "的" + fallback)
+def _labels(ids: pd.Series, names: list, fallback: str) -> pd.Series:
+    """How a sentence names each object: '3号楼' (its name, or its address; ``names`` in the order of
+    ``ids``), else '编号为b3的楼栋' (an id only where nothing else names it).
+
+    >>> _labels(pd.Series(["b1", "b2"]), ["1号楼", None], "楼栋").tolist()
+    ['1号楼', '编号为b2的楼栋']
+    """
+    label = np.asarray(names, dtype=object).copy()
+    unnamed = np.fromiter((not (isinstance(v, str) and v) for v in label), bool, len(label))
+    label[unnamed] = "编号为" + ids.to_numpy(dtype=object)[unnamed] + ("的" + fallback)
+    return pd.Series(label, index=ids.index, dtype=object)
 
 
 def building_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[pd.DataFrame]:
@@ -209,7 +230,7 @@ def building_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[p
 def organization_gaps(units: Units, scene: Scene, n: Namer) -> list[pd.DataFrame]:
     o = units.organizations
     geom = scene.organizations.geometry.values.to_numpy()
-    label = _labels(o["id"], n.orgs, "组织")
+    label = _labels(o["id"], [n.orgs.get(i) for i in o["id"]], "组织")
     unbuilt = o["should_build"] & ~o["own"]
     uncovered = ~o["work_covered"]
     return [
@@ -267,116 +288,29 @@ def _registration_gaps(o: pd.DataFrame, label: pd.Series, geom, scene: Scene) ->
     ]
 
 
-def grid_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]:
-    geom = dict(zip(scene.grids["code"], scene.grids.geometry.values.to_numpy(), strict=True))
-    rows = []
-    for r in units.party_grids.itertuples():
-        if r.branches == 0:
-            rows.append(
-                gap_row(
-                    "no_grid_branch",
-                    r.community,
-                    r.grid,
-                    r.grid,
-                    f"{n.grid(r.grid)}尚未建立网格党支部。",
-                    geom[r.grid],
-                    "party",
-                )
-            )
-        elif r.branches > 1:
-            rows.append(
-                gap_row(
-                    "multiple_grid_branches",
-                    r.community,
-                    r.grid,
-                    r.grid,
-                    f"{n.grid(r.grid)}有{r.branches}个网格党支部，应为一个。",
-                    geom[r.grid],
-                    "party",
-                )
-            )
-    rows += _band(units.party_grids, "party", n, t, geom)
-    for r in units.staff_grids.itertuples():
-        rows += _staff_rows(r, n, t, geom[r.grid])
-    rows += _band(units.staff_grids[units.staff_grids["layer"] != "unified"], "governance", n, t, geom)
-    return rows
-
-
-def _band(grids: pd.DataFrame, side: str, n: Namer, t: Thresholds, geom: dict) -> list[dict]:
-    out = grids[t.outside_band(grids["households"])]
-    return [
-        gap_row(
-            "household_band",
-            r.community,
-            r.grid,
-            r.grid,
-            f"{n.grid(r.grid)}有{r.households}户，不在{t.households_min}–{t.households_max}户的标准范围内。",
-            geom[r.grid],
-            None if r.layer == "unified" else side,
-        )
-        for r in out.itertuples()
-    ]
-
-
-def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
-    rows = []
-    if r.leaders == 0:
-        rows.append(
-            gap_row("no_grid_leader", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格长。", geometry)
-        )
-    elif r.leaders > 1:
-        rows.append(
-            gap_row(
-                "multiple_grid_leaders",
-                r.community,
-                r.grid,
-                r.grid,
-                f"{n.grid(r.grid)}有{r.leaders}名在岗网格长，应为一名。",
-                geometry,
-            )
-        )
-    if r.workers == 0:
-        rows.append(
-            gap_row("no_grid_worker", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格员。", geometry)
-        )
-    elif r.fulltime_workers == 0 and r.urban:
-        rows.append(
-            gap_row(
-                "no_fulltime_worker",
-                r.community,
-                r.grid,
-                r.grid,
-                f"{n.grid(r.grid)}只有兼职网格员，城市网格应至少配备一名专职网格员。",
-                geometry,
-            )
-        )
-    if r.fulltime_workers > 0 and r.households / r.fulltime_workers > t.households_per_fulltime_worker:
-        per = r.households / r.fulltime_workers
-        rows.append(
-            gap_row(
-                "worker_overloaded",
-                r.community,
-                r.grid,
-                r.grid,
-                f"{n.grid(r.grid)}每名专职网格员服务{per:.0f}户，超过{t.households_per_fulltime_worker}户。",
-                geometry,
-            )
-        )
-    return rows
+def _most_severe_first(frame: pd.DataFrame) -> np.ndarray:
+    """Row order of the gap list: by severity, kind (as listed), community, grid, object id; missing
+    codes first; a stable sort (Arrow's, on the text as it is: code point order, as Python's)."""
+    rank = {k.kind: SEVERITY_ORDER[k.severity] * len(GAP_KINDS) + i for i, k in enumerate(GAP_KINDS)}
+    at, kinds = pd.factorize(frame["kind"].to_numpy(dtype=object))
+    columns = {"rank": pa.array(np.array([rank[k] for k in kinds], np.int32)[at])}
+    columns |= {c: pa.array(frame[c].to_numpy(dtype=object), pa.string(), from_pandas=True) for c in SORTED_BY}
+    keys = [(c, "ascending", "at_start") for c in columns]
+    return pc.sort_indices(pa.table(columns), sort_keys=keys).to_numpy()
 
 
 def gap_frame(rows: list[dict], frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
     """Rows and frames of rows as one GeoDataFrame (EPSG:4490), most severe first, then by place."""
     columns = [c for c in COLUMNS if c not in ("district", "street")]
-    parts = [pd.DataFrame(rows, columns=columns), *(f for f in frames if len(f))]
+    parts = [_frame({c: [r[c] for r in rows] for c in columns}, len(rows)), *(f for f in frames if len(f))]
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    frame.insert(3, "street", frame["community"].str[:9])
-    frame.insert(3, "district", frame["community"].str[:6])
-    frame["_order"] = frame["severity"].map(SEVERITY_ORDER)
-    kinds = {k.kind: i for i, k in enumerate(GAP_KINDS)}
-    frame["_kind"] = frame["kind"].map(kinds)
-    frame = frame.sort_values(["_order", "_kind", "community", "grid", "object_id"], na_position="first")
-    frame = frame.drop(columns=["_order", "_kind"]).reset_index(drop=True)
-    text = frame.columns.drop("geometry")
-    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)  # missing is None, not NaN
+    at, communities = pd.factorize(frame["community"].to_numpy(dtype=object))  # missing: -1, the last below
+    for position, (column, length) in enumerate((("district", 6), ("street", 9))):
+        cut = np.array([c[:length] for c in communities] + [None], dtype=object)[at]
+        frame.insert(3 + position, column, pd.Series(cut, index=frame.index, dtype=object))
+    frame = frame.take(_most_severe_first(frame)).reset_index(drop=True)
+    for column in frame.columns.drop("geometry"):  # missing is None, not NaN
+        values = frame[column].to_numpy(dtype=object)
+        if (missing := pd.isna(values)).any():
+            frame[column] = pd.Series(np.where(missing, None, values), index=frame.index, dtype=object)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(np.asarray(frame["geometry"], dtype=object), crs=4490))

@@ -263,9 +263,10 @@ def place_names(frame, fallback: str | None = "id") -> list:
     >>> place_names(pd.DataFrame({"id": ["b1", "b2", "b3"], "name": ["1号楼", None, None], "address": [None, "和平路2号", None]}))
     ['1号楼', '和平路2号', 'b3']
     """
-    names = frame["name"] if "name" in frame else [None] * len(frame)
-    addresses = frame["address"] if "address" in frame else [None] * len(frame)
-    return [
-        next((v for v in (n, a) if isinstance(v, str) and v.strip()), i if fallback == "id" else None)
-        for n, a, i in zip(names, addresses, frame["id"], strict=True)
-    ]
+    out = frame["id"].to_numpy(dtype=object).copy() if fallback == "id" else np.full(len(frame), None, dtype=object)
+    for column in ("address", "name"):  # the name wins over the address
+        if column in frame:
+            values = frame[column].to_numpy(dtype=object)
+            named = np.fromiter((isinstance(v, str) and v.strip() != "" for v in values), bool, len(values))
+            out[named] = values[named]
+    return out.tolist()

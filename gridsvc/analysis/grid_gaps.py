@@ -1,0 +1,109 @@
+"""Gaps of the grids themselves (domain.md §4–5): no grid Party branch or more than one, households
+outside the band, no grid leader or more than one, no grid worker, no full-time worker in a city
+grid, a full-time worker serving more households than the threshold."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gridsvc.analysis.gaps import Namer, gap_row
+from gridsvc.analysis.scene import Scene, Thresholds
+from gridsvc.analysis.units import Units
+
+
+def grid_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]:
+    geom = dict(zip(scene.grids["code"], scene.grids.geometry.values.to_numpy(), strict=True))
+    rows = []
+    for r in units.party_grids.itertuples():
+        if r.branches == 0:
+            rows.append(
+                gap_row(
+                    "no_grid_branch",
+                    r.community,
+                    r.grid,
+                    r.grid,
+                    f"{n.grid(r.grid)}尚未建立网格党支部。",
+                    geom[r.grid],
+                    "party",
+                )
+            )
+        elif r.branches > 1:
+            rows.append(
+                gap_row(
+                    "multiple_grid_branches",
+                    r.community,
+                    r.grid,
+                    r.grid,
+                    f"{n.grid(r.grid)}有{r.branches}个网格党支部，应为一个。",
+                    geom[r.grid],
+                    "party",
+                )
+            )
+    rows += _band(units.party_grids, "party", n, t, geom)
+    for r in units.staff_grids.itertuples():
+        rows += _staff_rows(r, n, t, geom[r.grid])
+    rows += _band(units.staff_grids[units.staff_grids["layer"] != "unified"], "governance", n, t, geom)
+    return rows
+
+
+def _band(grids: pd.DataFrame, side: str, n: Namer, t: Thresholds, geom: dict) -> list[dict]:
+    out = grids[t.outside_band(grids["households"])]
+    return [
+        gap_row(
+            "household_band",
+            r.community,
+            r.grid,
+            r.grid,
+            f"{n.grid(r.grid)}有{r.households}户，不在{t.households_min}–{t.households_max}户的标准范围内。",
+            geom[r.grid],
+            None if r.layer == "unified" else side,
+        )
+        for r in out.itertuples()
+    ]
+
+
+def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
+    rows = []
+    if r.leaders == 0:
+        rows.append(
+            gap_row("no_grid_leader", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格长。", geometry)
+        )
+    elif r.leaders > 1:
+        rows.append(
+            gap_row(
+                "multiple_grid_leaders",
+                r.community,
+                r.grid,
+                r.grid,
+                f"{n.grid(r.grid)}有{r.leaders}名在岗网格长，应为一名。",
+                geometry,
+            )
+        )
+    if r.workers == 0:
+        rows.append(
+            gap_row("no_grid_worker", r.community, r.grid, r.grid, f"{n.grid(r.grid)}没有在岗网格员。", geometry)
+        )
+    elif r.fulltime_workers == 0 and r.urban:
+        rows.append(
+            gap_row(
+                "no_fulltime_worker",
+                r.community,
+                r.grid,
+                r.grid,
+                f"{n.grid(r.grid)}只有兼职网格员，城市网格应至少配备一名专职网格员。",
+                geometry,
+            )
+        )
+    if r.fulltime_workers > 0 and r.households / r.fulltime_workers > t.households_per_fulltime_worker:
+        per = r.households / r.fulltime_workers
+        rows.append(
+            gap_row(
+                "worker_overloaded",
+                r.community,
+                r.grid,
+                r.grid,
+                f"{n.grid(r.grid)}每名专职网格员服务{per:.0f}户，超过{t.households_per_fulltime_worker}户。",
+                geometry,
+            )
+        )
+    return rows
