@@ -199,9 +199,9 @@ class Scene:
                 ids = pd.Index(staff["id"])
             at = ids.get_indexer(a["staff_id"])  # one hash lookup per assignment, for both columns
             known = at >= 0
-            at = at[known]
-            self._roles = a[known].assign(
-                role=staff["role"].to_numpy(dtype=object)[at],
+            at, mine = at[known], a[known]
+            self._roles = mine.assign(
+                role=text(staff["role"].to_numpy(dtype=object)[at], mine.index),
                 fulltime=staff["fulltime"].fillna(False).astype(bool).to_numpy(dtype=bool)[at],
             )
         return self._roles

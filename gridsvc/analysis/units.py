@@ -66,7 +66,7 @@ def building_units(scene: Scene, thresholds: Thresholds) -> pd.DataFrame:
     residential = (b["use"] == "residential").to_numpy()
     members = b["full_members"].fillna(0).to_numpy(dtype=int)
     ids = pd.Index(b["id"].to_numpy(dtype=object))  # one hash table of the ids, for both lookups below
-    covered = _at_ids(ids, pd.Series(True, index=list(_covered_building_ids(scene))), False).astype(bool)
+    covered = _at_ids(ids, pd.Series(True, index=_covered_building_ids(scene)), False).astype(bool)
     out["residential"] = residential
     out["households"] = b["households"].fillna(0).to_numpy(dtype=int)
     out["full_members"] = np.where(residential, members, 0)
@@ -98,10 +98,12 @@ def _at_ids(ids: pd.Index, values: pd.Series, missing) -> np.ndarray:
     return out
 
 
-def _covered_building_ids(scene: Scene) -> set[str]:
+def _covered_building_ids(scene: Scene) -> np.ndarray:
+    """The buildings a Party group or building-level organization is scoped to (each id once)."""
     covering = scene.party_orgs.loc[scene.party_orgs["kind"].isin(BUILDING_COVERING_KINDS), "id"]
     s = scene.scopes
-    return set(s.loc[(s["target_type"] == "building") & s["party_org_id"].isin(covering), "target_id"])
+    mine = (s["target_type"].to_numpy(dtype=object) == "building") & s["party_org_id"].isin(covering).to_numpy()
+    return pd.unique(s["target_id"].to_numpy(dtype=object)[mine])
 
 
 def _assigned(scene: Scene, role: str, target_type: str, fulltime: bool | None = None) -> pd.Series:
