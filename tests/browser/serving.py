@@ -5,11 +5,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from gridsvc.api import server_config
 
@@ -82,9 +84,16 @@ def open_map(browser, url: str, base: str, shot: str, viewport=(1280, 800)):
     outside, errors, tiles = refuse_outside(page, base), [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("response", lambda resp: tiles.append((resp.status, resp.url)) if "/tiles/" in resp.url else None)
+    pending: dict[int, str] = {}
+    page.on("request", lambda r: pending.__setitem__(id(r), r.url))
+    for event in ("requestfinished", "requestfailed"):
+        page.on(event, lambda r: pending.pop(id(r), None))
     page.goto(url)
     wait_for_map(page)
-    page.wait_for_load_state("networkidle")
+    try:  # quiet network: the screenshot shows every tile; off-server requests are refused above either way
+        page.wait_for_load_state("networkidle")
+    except PlaywrightTimeout:  # twice in full CI runs, never alone: name what was still open, and go on
+        warnings.warn(f"{url}: requests still open after 30 s: {sorted(pending.values())}", stacklevel=2)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / shot))
     return page, outside, errors, tiles
