@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gridsvc.analysis.scene import LAYER_WORD, Scene, Thresholds, place_names
+from gridsvc.analysis.scene import LAYER_WORD, Scene, Thresholds, place_names, text
 from gridsvc.analysis.units import Units
 
 SIDE_LABEL = LAYER_WORD | {None: ""}
@@ -176,10 +176,7 @@ def _frame(columns: dict, length: int) -> pd.DataFrame:
     """A frame of object columns: pandas would otherwise turn text into Arrow strings and every later
     step back (a city's gap list is hundreds of thousands of rows)."""
     return pd.DataFrame(
-        {
-            k: pd.Series(np.asarray(v, dtype=object) if np.ndim(v) else [v] * length, dtype=object)
-            for k, v in columns.items()
-        }
+        {k: text(np.asarray(v, dtype=object) if np.ndim(v) else [v] * length) for k, v in columns.items()}
     )
 
 
@@ -193,7 +190,7 @@ def _labels(ids: pd.Series, names: list, fallback: str) -> pd.Series:
     label = np.asarray(names, dtype=object).copy()
     unnamed = np.fromiter((not (isinstance(v, str) and v) for v in label), bool, len(label))
     label[unnamed] = "编号为" + ids.to_numpy(dtype=object)[unnamed] + ("的" + fallback)
-    return pd.Series(label, index=ids.index, dtype=object)
+    return text(label, ids.index)
 
 
 def building_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[pd.DataFrame]:
@@ -307,10 +304,10 @@ def gap_frame(rows: list[dict], frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
     at, communities = pd.factorize(frame["community"].to_numpy(dtype=object))  # missing: -1, the last below
     for position, (column, length) in enumerate((("district", 6), ("street", 9))):
         cut = np.array([c[:length] for c in communities] + [None], dtype=object)[at]
-        frame.insert(3 + position, column, pd.Series(cut, index=frame.index, dtype=object))
+        frame.insert(3 + position, column, text(cut, frame.index))
     frame = frame.take(_most_severe_first(frame)).reset_index(drop=True)
     for column in frame.columns.drop("geometry"):  # missing is None, not NaN
         values = frame[column].to_numpy(dtype=object)
         if (missing := pd.isna(values)).any():
-            frame[column] = pd.Series(np.where(missing, None, values), index=frame.index, dtype=object)
+            frame[column] = text(np.where(missing, None, values), frame.index)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(np.asarray(frame["geometry"], dtype=object), crs=4490))
