@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from gridsvc.analysis.objective import Candidate
+from gridsvc.analysis.objective import Candidate, inner_boundary
 
 SLIVER = 1.0  # m²: a part smaller than this is not a piece of its own
 SPIKE_M = 0.01  # an outline running out and back closer than this is a spike, not land
@@ -41,6 +41,13 @@ def base_tiles(area: shapely.Geometry, governance: dict[str, shapely.Geometry]) 
     if rest.area > SLIVER:
         tiles[None] = rest
     return tiles
+
+
+def tiled_boundary(area: shapely.Geometry, grids: dict[str, shapely.Geometry]) -> float:
+    """Metres of boundary between ``grids`` as they tile ``area`` (:func:`base_tiles`: clipped,
+    overlaps to the first by code, so an overlap's strip is not counted twice; land outside every
+    grid is one more tile, its edge with the grids counted as boundary)."""
+    return inner_boundary(base_tiles(area, grids).values(), area) if grids else 0.0
 
 
 def grid_shapes(

@@ -32,6 +32,7 @@ class Cells:
     geoms: np.ndarray
     edges: np.ndarray
     length: np.ndarray
+    counted: np.ndarray | None = None  # per edge: its length as the layout's boundary counts it
 
     def neighbours(self) -> list[np.ndarray]:
         out: list[list[int]] = [[] for _ in range(len(self.geoms))]
@@ -39,6 +40,32 @@ class Cells:
             out[i].append(j)
             out[j].append(i)
         return [np.array(n, dtype=np.int64) for n in out]
+
+    def cut(self, grid_of_cell: np.ndarray) -> float:
+        """Metres of boundary between the grids of a layout as the programme counts them: the edges
+        between cells of two grids, ``counted`` where set (:meth:`count_live_as_drawn`), else their
+        length (:func:`gridsvc.analysis.objective.inner_boundary` measures the polygons drawn)."""
+        if not len(self.edges):
+            return 0.0
+        length = self.length if self.counted is None else self.counted
+        return float(length[grid_of_cell[self.edges[:, 0]] != grid_of_cell[self.edges[:, 1]]].sum())
+
+    def count_live_as_drawn(self, live_grid: np.ndarray, live_boundary: float) -> None:
+        """Count the edges between cells of two live grids (``live_grid`` per cell) at the length the
+        live boundary is drawn: where no building moves the live line is kept, straighter and shorter
+        than the cells' zig-zag along it, so those edges are scaled by drawn over zig-zag length.
+
+        >>> import shapely
+        >>> houses = [shapely.box(x - 2, 3, x + 2, 7) for x in (5, 15, 25)]
+        >>> cells = building_cells(shapely.box(0, 0, 30, 10), houses, shapely.point_on_surface(houses))
+        >>> cells.count_live_as_drawn(np.array(["A", "A", "B"]), 5.0)
+        >>> cells.cut(np.array([0, 0, 1])), cells.cut(np.array([0, 1, 1]))
+        (5.0, 10.0)
+        """
+        live = live_grid[self.edges[:, 0]] != live_grid[self.edges[:, 1]]
+        zigzag = float(self.length[live].sum())
+        scale = live_boundary / zigzag if zigzag > 0 else 1.0
+        self.counted = np.where(live, self.length * scale, self.length)
 
 
 def building_cells(community: shapely.Geometry, footprints, rep_points, roads=None) -> Cells:

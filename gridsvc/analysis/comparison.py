@@ -13,7 +13,7 @@ from gridsvc.analysis.boundaries import base_tiles
 from gridsvc.analysis.cells import atoms, building_cells
 from gridsvc.analysis.objective import Weights, weighted_cost
 from gridsvc.analysis.plans import kept_households
-from gridsvc.analysis.proposal import CommunityInput, Layout, greedy, layout_shapes, propose_layout
+from gridsvc.analysis.proposal import CommunityInput, Layout, greedy, propose_layout
 from gridsvc.analysis.repair import adopt, governance_candidates
 
 
@@ -54,8 +54,7 @@ def repaired_layout(
         raise ValueError(f"community {data.community} has no governance grids to repair")
     cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy(), data.roads)
     atom = atoms(b["id"].tolist(), data.groups, cells, xy)
-    grid, cost = greedy(data, b, candidates, cells, atom, xy, lo, hi, weights)
-    shapes = layout_shapes(data, cells, b, grid, candidates)
+    grid, cost, shapes = greedy(data, b, candidates, cells, atom, xy, lo, hi, weights)
     per_grid = np.bincount(grid, np.nan_to_num(h), len(candidates))
     band_met = all(lo <= per_grid[k] <= hi for k in shapes)
     layout = Layout(data.community, candidates, grid, shapes, band_met=band_met)
@@ -81,20 +80,26 @@ def compare_community(
     adopted = adopt(b, candidates, xy)
     tiles = base_tiles(data.area, data.governance_geoms)
     shapes = {k: tiles[c.governance] for k, c in enumerate(candidates) if c.governance in tiles}
-    out["adopt"] = _figures(b, adopted, candidates, shapes, lo, hi, weights, time.perf_counter() - t0)
+    out["adopt"] = _figures(b, adopted, candidates, shapes, (lo, hi), weights, 0.0, time.perf_counter() - t0)
 
     repair = repaired_layout(data, lo, hi, weights)
-    out["repair"] = _figures(b, repair.grid_of_building, candidates, repair.geoms, lo, hi, weights, repair.seconds)
+    beyond = repair.cost["boundary"]
+    out["repair"] = _figures(
+        b, repair.grid_of_building, candidates, repair.geoms, (lo, hi), weights, beyond, repair.seconds
+    )
 
     layout: Layout = propose_layout(data, lo, hi, time_limit, weights)
+    beyond = layout.cost["boundary"]
     out["proposal"] = _figures(
-        b, layout.grid_of_building, layout.candidates, layout.geoms, lo, hi, weights, layout.seconds
+        b, layout.grid_of_building, layout.candidates, layout.geoms, (lo, hi), weights, beyond, layout.seconds
     )
     return out
 
 
-def _figures(b, grid_of_building, candidates, shapes, lo, hi, weights, seconds) -> dict:
-    cost = weighted_cost(b, grid_of_building, candidates, lo, hi, weights)
+def _figures(b, grid_of_building, candidates, shapes, band, weights, beyond, seconds) -> dict:
+    """The figures of one layout; ``beyond``: metres of boundary it draws beyond today's."""
+    lo, hi = band
+    cost = weighted_cost(b, grid_of_building, candidates, lo, hi, weights, boundary=beyond)
     per_grid = np.bincount(grid_of_building, np.nan_to_num(b["households"].to_numpy(float)))
     held = np.unique(grid_of_building)
     return cost | {

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from gridsvc.analysis.boundaries import tiled_boundary
 from gridsvc.analysis.metrics import LABELS
-from gridsvc.analysis.scene import LAYER_WORD, SIDES, Thresholds
+from gridsvc.analysis.scene import LAYER_WORD, SIDES, STAFF_SIDE, Thresholds
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,11 @@ def _outside_band(coverage, community: str, side: str, limits: Thresholds) -> in
 
 def _metric(before, after, community: str, key: str) -> tuple:
     return tuple(c.metrics(community).get(key, {}).get("value") for c in (before, after))
+
+
+def staff_boundary(coverage, community: str) -> float:
+    """Metres of boundary between the community's grids on the staff side as they tile it."""
+    scene = coverage.scene
+    grids = scene.grids[scene.grids["layer"].isin(STAFF_SIDE) & (scene.grids["community_code"] == community)]
+    area = scene.communities.loc[scene.communities["code"] == community].to_crs(scene.crs).union_all()
+    return tiled_boundary(area, dict(zip(grids["code"], grids.geometry.to_crs(scene.crs).values, strict=True)))

@@ -9,7 +9,8 @@ household band needs more grids.
 
 Objective, minimized: the weighted cost of :mod:`gridsvc.analysis.objective` (households moved off
 their governance grid at twice the weight of those moved off their Party grid, a cost per grid opened
-or closed, households outside the band), plus
+or closed, households outside the band, and, with a boundary weight, the boundary drawn beyond
+today's: :func:`_best_layout` says how the programme counts it), plus
 
     DISTANCE_WEIGHT · Σ households × metres from their grid's seed (compactness, second to moves)
     + PERIMETER_WEIGHT · metres of boundary between grids (cut cell edges: ragged boundaries cost;
@@ -26,19 +27,20 @@ report says so); every grid contiguous — a single-commodity flow from a root b
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import shapely
 
-from gridsvc.analysis.boundaries import clean_parts, grid_shapes
+from gridsvc.analysis.boundaries import clean_parts, grid_shapes, tiled_boundary
 from gridsvc.analysis.cells import Cells, atoms, building_cells, street_blocks
-from gridsvc.analysis.objective import Candidate, Weights, move_cost, weighted_cost
+from gridsvc.analysis.objective import Candidate, Weights, inner_boundary, move_cost, weighted_cost
 from gridsvc.analysis.proposal_model import Model
 from gridsvc.analysis.repair import adopt, governance_candidates, repair_band
 
 CAP_SLACK = 1e-3  # the programme's weighted cost may exceed the greedy repair's by at most this
+TIGHTENINGS = 3  # solves with the cap tightened when the drawn boundary costs more than counted
 BASELINE_TAKEN = "规划求解在时限内未找到代价不高于贪心修补（采用综治网格后逐栋调整）的方案，方案采用贪心修补的结果"
 
 
@@ -106,30 +108,17 @@ def propose_layout(
     h = b["households"].fillna(0).to_numpy(float)
     candidates, seeds = _anchored(data, b, xy, h)
     blocks = street_blocks(data.area, data.roads, b["rep_point"].to_numpy())
-    rounds, notes = 0, []
+    notes: list[str] = []
+    cells.count_live_as_drawn(b["governance_grid"].to_numpy(object), today_boundary(data))
     baseline = greedy(data, b, candidates, cells, atom, xy, households_min, households_max, weights)
-    cap = baseline[1]["cost"] + CAP_SLACK if baseline is not None else None
-    while True:
-        roots = atom[_roots(xy, seeds, atom)]
-        model = Model(b, cells, atom, blocks, candidates, seeds, roots, households_min, households_max, weights, cap)
-        choice, objective = _solved(model, max(1.0, deadline - time.perf_counter()), baseline, atom, notes)
-        rounds += 1
-        grid_of_building = choice[atom]
-        households = np.bincount(grid_of_building, h, len(candidates))
-        over = np.flatnonzero(households > households_max)
-        if not len(over) or time.perf_counter() > deadline or len(candidates) > 2 * len(b):
-            break
-        k = over[households[over].argmax()]
-        mine = np.flatnonzero(grid_of_building == k)
-        far = mine[np.hypot(*(xy[mine] - seeds[k]).T).argmax()]
-        candidates.append(Candidate(None, None))
-        seeds = np.vstack([seeds, xy[far]])
-    cost = weighted_cost(b, grid_of_building, candidates, households_min, households_max, weights)
+    setup = _Setup(data, b, cells, atom, xy, h, blocks, (households_min, households_max), weights, deadline, baseline)
+    found = _best_layout(setup, candidates, seeds)
+    candidates, grid_of_building, geoms, cost, objective, rounds = found.layout
+    notes += found.notes
     if baseline is not None and baseline[1]["cost"] < cost["cost"] - 1e-6:
-        grid_of_building, cost = baseline
+        grid_of_building, cost, geoms = baseline
         notes.append(BASELINE_TAKEN)
     households = np.bincount(grid_of_building, h, len(candidates))
-    geoms = layout_shapes(data, cells, b, grid_of_building, candidates)
     band_met = all(households_min <= households[k] <= households_max for k in geoms)
     if not band_met:
         notes.append(f"no layout found keeps every grid within {households_min}–{households_max} households")
@@ -137,6 +126,85 @@ def propose_layout(
     layout.cost, layout.baseline = cost, baseline[1] if baseline else {}
     layout.seconds = time.perf_counter() - started
     return layout
+
+
+@dataclass
+class _Setup:
+    """What every solve of one community's programme shares."""
+
+    data: CommunityInput
+    b: pd.DataFrame
+    cells: Cells
+    atom: np.ndarray
+    xy: np.ndarray
+    h: np.ndarray
+    blocks: np.ndarray
+    band: tuple[int, int]
+    weights: Weights
+    deadline: float
+    baseline: tuple | None
+
+
+@dataclass
+class _Found:
+    layout: tuple  # candidates, candidate per building, polygons, weighted cost, objective, rounds
+    notes: list[str]
+
+
+def _best_layout(s: _Setup, candidates: list[Candidate], seeds: np.ndarray) -> _Found:
+    """The programme's cheapest layout by the weighted cost, held to the baseline's cost.
+
+    The programme counts the boundary as cell edges (:meth:`Cells.cut`), the weighted cost as the
+    polygons drawn, which keep live lines where no building moves. With a boundary weight the two
+    can disagree, so: one solve without it (compactness only breaks ties, as at weight 0), then
+    solves with it, each held below the last layout as the programme counts it by as much as that
+    layout cost more than the baseline; the cheapest layout drawn is taken."""
+    plain = replace(s.weights, boundary=0.0)
+    tries = [plain] + [s.weights] * TIGHTENINGS if s.weights.boundary else [s.weights]
+    held = s.baseline is not None
+    if held:
+        base_cost, base_boundary = s.baseline[1]["cost"], s.baseline[1]["boundary"]
+        moves_part = base_cost - s.weights.boundary * base_boundary + CAP_SLACK
+        cap = moves_part + s.weights.boundary * s.cells.cut(s.baseline[0])
+    best: _Found | None = None
+    for weights in tries:
+        tried, notes = list(candidates), []
+        this_cap = (cap if weights.boundary else moves_part) if held else None
+        grid_of_building, objective, rounds = _programme(s, weights, tried, seeds, this_cap, notes)
+        geoms = layout_shapes(s.data, s.cells, s.b, grid_of_building, tried)
+        beyond = inner_boundary(geoms.values(), s.data.area) - today_boundary(s.data)
+        cost = weighted_cost(s.b, grid_of_building, tried, *s.band, s.weights, boundary=beyond)
+        if best is None or cost["cost"] < best.layout[3]["cost"] - 1e-6:
+            best = _Found((tried, grid_of_building, geoms, cost, objective, rounds), notes)
+        if not held or time.perf_counter() > s.deadline:
+            break
+        if weights.boundary:
+            if best.layout[3]["cost"] <= base_cost + 1e-6:
+                break
+            counted = cost["cost"] + weights.boundary * (s.cells.cut(grid_of_building) - beyond)
+            cap = min(cap, counted) - (cost["cost"] - base_cost)
+    return best
+
+
+def _programme(s: _Setup, weights: Weights, candidates: list[Candidate], seeds: np.ndarray, cap, notes: list[str]):
+    """Solve the programme, adding a new grid where one holds too many households and solving again;
+    ``candidates`` grows in place. Returns (candidate per building, objective, rounds)."""
+    rounds, (lo, hi) = 0, s.band
+    while True:
+        roots = s.atom[_roots(s.xy, seeds, s.atom)]
+        model = Model(s.b, s.cells, s.atom, s.blocks, candidates, seeds, roots, lo, hi, weights, cap)
+        choice, objective = _solved(model, max(1.0, s.deadline - time.perf_counter()), s.baseline, s.atom, notes)
+        rounds += 1
+        grid_of_building = choice[s.atom]
+        households = np.bincount(grid_of_building, s.h, len(candidates))
+        over = np.flatnonzero(households > hi)
+        if not len(over) or time.perf_counter() > s.deadline or len(candidates) > 2 * len(s.b):
+            return grid_of_building, objective, rounds
+        k = over[households[over].argmax()]
+        mine = np.flatnonzero(grid_of_building == k)
+        far = mine[np.hypot(*(s.xy[mine] - seeds[k]).T).argmax()]
+        candidates.append(Candidate(None, None))
+        seeds = np.vstack([seeds, s.xy[far]])
 
 
 def layout_shapes(data: CommunityInput, cells: Cells, b: pd.DataFrame, grid_of_building, candidates) -> dict:
@@ -156,10 +224,15 @@ def layout_shapes(data: CommunityInput, cells: Cells, b: pd.DataFrame, grid_of_b
     }
 
 
+def today_boundary(data: CommunityInput) -> float:
+    """Metres of boundary between today's governance grids within the community (0 without them)."""
+    return tiled_boundary(data.area, data.governance_geoms)
+
+
 def greedy(data, b, candidates, cells, atom, xy, lo, hi, weights):
-    """The greedy repair (:mod:`gridsvc.analysis.repair`) as (candidate per building, weighted cost),
-    on ``candidates`` whose governance-anchored ones come first, in ``data.governance_grids``' order;
-    None without governance grids."""
+    """The greedy repair (:mod:`gridsvc.analysis.repair`) as (candidate per building, weighted cost,
+    polygons), on ``candidates`` whose governance-anchored ones come first, in
+    ``data.governance_grids``' order; None without governance grids."""
     governance = governance_candidates(data.governance_grids, data.pairs)
     if not governance:
         return None
@@ -167,7 +240,9 @@ def greedy(data, b, candidates, cells, atom, xy, lo, hi, weights):
     start = adopt(b, governance, xy)
     costs = move_cost(b, candidates, weights)
     repaired = repair_band(start, atom, cells.edges, b["households"].to_numpy(float), lo, hi, costs)
-    return repaired, weighted_cost(b, repaired, candidates, lo, hi, weights)
+    shapes = layout_shapes(data, cells, b, repaired, candidates)
+    beyond = inner_boundary(shapes.values(), data.area) - today_boundary(data)
+    return repaired, weighted_cost(b, repaired, candidates, lo, hi, weights, boundary=beyond), shapes
 
 
 def _solved(model: Model, seconds: float, baseline, atom: np.ndarray, notes: list[str]) -> tuple[np.ndarray, float]:

@@ -57,7 +57,9 @@ class Model:
         self.f0 = self.u0 + len(blk_a)
         self.arcs = self._arcs()  # candidate, from cell, to cell
         self.z0 = self.f0 + len(self.arcs)
-        self.borders, border_length = self._borders()
+        self.borders, self.border_length = self._borders(cells.length)
+        # the metres of boundary the weighted cost counts per border (Cells.cut)
+        self.counted_length = self._borders(cells.counted if cells.counted is not None else cells.length)[1]
         n = self.z0 + len(self.borders)
         self.c = np.concatenate(
             [
@@ -67,7 +69,7 @@ class Model:
                 np.full(2 * K, weights.band),
                 np.full(len(blk_a), BLOCK_PENALTY),
                 np.zeros(len(self.arcs)),
-                (PERIMETER_WEIGHT if cost_cap is None else PERIMETER_WEIGHT_HELD) * border_length,
+                (PERIMETER_WEIGHT if cost_cap is None else PERIMETER_WEIGHT_HELD) * self.border_length,
             ]
         )
         self.integrality = np.concatenate([np.ones(n_x + K), np.zeros(n - n_x - K)])
@@ -112,13 +114,15 @@ class Model:
         return moves, far
 
     def _cap(self, placed: np.ndarray, candidates: list[Candidate], weights: Weights, cap: float) -> None:
-        """The weighted cost (objective.weighted_cost) at most ``cap``: the moves part of each x, and
-        the objective's own terms for grids (y) and households outside the band (slacks). A kept
-        governance grid's y saves the cost of closing it, so every governance grid's closing is counted
-        on the right-hand side."""
+        """The weighted cost (objective.weighted_cost) at most ``cap``: the moves part of each x, the
+        objective's own terms for grids (y) and households outside the band (slacks), and with a
+        boundary weight, the metres of boundary between grids as :meth:`Cells.cut` counts them (z;
+        today's boundary, a constant, left to ``cap``). A kept governance grid's y saves the cost of closing it, so every
+        governance grid's closing is counted on the right-hand side."""
         y_to_slacks = np.arange(self.y0, self.y0 + 3 * self.n_cand)  # y, band slacks below, above
-        cols = np.concatenate([np.arange(len(placed)), y_to_slacks])
-        vals = np.concatenate([placed, self.c[y_to_slacks]])
+        z = self.z0 + np.arange(len(self.borders)) if weights.boundary else np.zeros(0, dtype=np.int64)
+        cols = np.concatenate([np.arange(len(placed)), y_to_slacks, z])
+        vals = np.concatenate([placed, self.c[y_to_slacks], weights.boundary * self.counted_length[: len(z)]])
         closing_all = weights.grid * sum(c.governance is not None for c in candidates)
         self._add(np.zeros(len(cols), dtype=np.int64), cols, vals, [-np.inf], [cap - closing_all])
 
@@ -180,15 +184,15 @@ class Model:
         ]
         return np.vstack(out).astype(np.int64)
 
-    def _borders(self) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs of touching atoms and the length of border between them (metres)."""
+    def _borders(self, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs of touching atoms and the ``length`` (per cell edge) of border between them."""
         a, b = self.atom[self.cells.edges[:, 0]], self.atom[self.cells.edges[:, 1]]
         keep = a != b
         pairs = np.column_stack([np.minimum(a, b), np.maximum(a, b)])[keep]
         if not len(pairs):
             return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
         unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-        return unique, np.bincount(inverse.ravel(), self.cells.length[keep], len(unique))
+        return unique, np.bincount(inverse.ravel(), length[keep], len(unique))
 
     def _cut_borders(self) -> None:
         """z[border] = 1 when the two atoms are in different grids: z >= x[a, k] - x[b, k] both ways,

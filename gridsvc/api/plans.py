@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, UploadFile
 from pydantic import BaseModel, Field
 
+from gridsvc.analysis.objective import Weights
 from gridsvc.api import schemas
 from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
@@ -30,6 +31,12 @@ class PlanRequest(BaseModel):
     layer: schemas.Layer = "unified"
     grids: dict | None = Field(default=None, description="GeoJSON FeatureCollection (lon/lat) when origin is upload")
     time_limit: float = Field(default=60.0, gt=0, le=600)
+    boundary_weight: float = Field(
+        default=0.0,
+        ge=0,
+        le=1000,
+        description="with origin proposal: cost per metre of boundary between grids beyond today's, in households moved",
+    )
     repair_band: bool = Field(
         default=False,
         description="with origin adopt_governance: then join Party groups and move boundary buildings "
@@ -69,7 +76,8 @@ def create_plan(who: CallerDep, body: PlanRequest) -> dict:
     elif body.origin == "adopt_governance":
         plan_id = plans.adopt_governance(engine, body.communities, body.name, body.layer)
     elif body.origin == "proposal":
-        plan_id, _ = proposals.propose(engine, body.communities, who.limits, body.name, body.time_limit)
+        weights = Weights(boundary=body.boundary_weight)
+        plan_id, _ = proposals.propose(engine, body.communities, who.limits, body.name, body.time_limit, None, weights)
     else:
         if not (body.grids or {}).get("features"):
             raise InvalidInput("an uploaded plan needs grids: a GeoJSON FeatureCollection with polygon features")

@@ -12,6 +12,7 @@ import click
 
 from gridsvc.analysis.crs import DATUMS
 from gridsvc.analysis.metrics import HEADLINE, LABELS
+from gridsvc.analysis.objective import Weights
 from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
 from gridsvc.labels import STAFF_ROLE_LABEL, say
@@ -86,10 +87,28 @@ def plan() -> None:
     show_default=True,
     help="每个社区的求解时限（秒，--propose）。Seconds per community.",
 )
+@click.option(
+    "--boundary-weight",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="网格间边界每米的代价，相当于迁移多少户（--propose；0：紧凑度只在代价相同的方案间取舍）。"
+    "Cost per metre of boundary between grids beyond today's, in households moved.",
+)
 @click.pass_obj
 @fail_cleanly
 def plan_create(  # noqa: PLR0913 - one option each
-    settings: Settings, communities, path, adopt_governance, repair_band, propose, name, layer, datum, time_limit
+    settings: Settings,
+    communities,
+    path,
+    adopt_governance,
+    repair_band,
+    propose,
+    name,
+    layer,
+    datum,
+    time_limit,
+    boundary_weight,
 ):
     """创建方案草稿，最后一行输出方案编号。Create a draft plan; prints its id on the last line."""
     communities = list(communities)
@@ -113,7 +132,9 @@ def plan_create(  # noqa: PLR0913 - one option each
                 err=True,
             )
 
-        plan_id, _ = proposals.propose(db, communities, coverage_service.thresholds(settings), name, time_limit, report)
+        limits = coverage_service.thresholds(settings)
+        weights = Weights(boundary=boundary_weight)
+        plan_id, _ = proposals.propose(db, communities, limits, name, time_limit, report, weights)
     click.echo(say("plan_created", id=plan_id))
     click.echo(plan_id)
 

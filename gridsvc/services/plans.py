@@ -21,7 +21,7 @@ from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
 from gridsvc.analysis.objective import Weights
 from gridsvc.analysis.plan_diff import plan_diff
-from gridsvc.analysis.plan_scores import score_figures
+from gridsvc.analysis.plan_scores import score_figures, staff_boundary
 from gridsvc.analysis.scene import STAFF_SIDE, Thresholds
 from gridsvc.analysis.units import building_units
 from gridsvc.errors import ImportRejected, InvalidInput, NotFound, PlanRejected
@@ -373,6 +373,7 @@ def score_rows(checked: Review, limits: Thresholds) -> list[dict]:
         moved = rules.households_moved(planned, "plan")
         grids = checked.before.scene.grids
         live_codes = set(grids.loc[grids["layer"].isin(STAFF_SIDE) & (grids["community_code"] == community), "code"])
+        beyond = staff_boundary(checked.after, community) - staff_boundary(checked.before, community)
         plan_codes = {c for c in set(b1["party_grid"][mine].dropna()) if c.startswith(community)}
         changed = len(plan_codes - live_codes) + len(live_codes - plan_codes)
         out.append(
@@ -385,9 +386,10 @@ def score_rows(checked: Review, limits: Thresholds) -> list[dict]:
                 **moved,
                 "above_lower_bound": moved["moved_from_governance"] + moved["moved_from_party"] - bound,
                 "grids_opened_or_closed": changed,
-                "weighted_cost": WEIGHTS.governance * moved["moved_from_governance"]
-                + WEIGHTS.party * moved["moved_from_party"]
-                + WEIGHTS.grid * changed,
+                "boundary_beyond_today_m": round(beyond, 1),
+                "weighted_cost": WEIGHTS.total(
+                    moved["moved_from_governance"], moved["moved_from_party"], changed, 0, beyond
+                ),
                 "problems": counts,
                 "figures": score_figures(
                     checked.before, checked.after, community, int(live["households"].sum()), moved, bound, limits

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
+from gridsvc.analysis.objective import Weights
 from gridsvc.analysis.plans import free_codes, tidy_layer
 from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Thresholds
 from gridsvc.errors import InvalidInput
@@ -25,15 +26,17 @@ def propose(
     name: str | None = None,
     time_limit: float = 60.0,
     progress=None,
+    weights: Weights = Weights(),  # noqa: B008 - frozen
 ) -> tuple[int, list]:
     """A plan holding the automatic proposal (a unified layer) for ``communities``, one programme per
-    community; returns the plan id and each community's :class:`~gridsvc.analysis.proposal.Layout`."""
+    community, minimizing the weighted cost under ``weights``; returns the plan id and each
+    community's :class:`~gridsvc.analysis.proposal.Layout`."""
     from gridsvc.analysis.proposal import propose_layout
 
     communities, coverage, inputs = community_inputs(engine, communities, limits)
     frames, layouts = [], []
     for data in inputs:
-        layout = propose_layout(data, limits.households_min, limits.households_max, time_limit)
+        layout = propose_layout(data, limits.households_min, limits.households_max, time_limit, weights)
         frames.append(_layout_grids(layout, data, coverage))
         layouts.append(layout)
         if progress:
@@ -59,14 +62,20 @@ def repaired(
     return _store(engine, frames, coverage, name or "采用综治网格并修补户数", communities, "adopt_governance", layer)
 
 
-def compare(engine: Engine, communities: list[str], limits: Thresholds, time_limit: float = 60.0) -> list[dict]:
+def compare(
+    engine: Engine,
+    communities: list[str],
+    limits: Thresholds,
+    time_limit: float = 60.0,
+    weights: Weights = Weights(),  # noqa: B008 - frozen
+) -> list[dict]:
     """Per community: the lower bound on households moved, and adopting the governance layer, its
     greedy repair and the proposal side by side (:func:`gridsvc.analysis.comparison.compare_community`)."""
     from gridsvc.analysis.comparison import compare_community
 
     _, _, inputs = community_inputs(engine, communities, limits)
     return [
-        compare_community(data, limits.households_min, limits.households_max, time_limit=time_limit) for data in inputs
+        compare_community(data, limits.households_min, limits.households_max, weights, time_limit) for data in inputs
     ]
 
 

@@ -37,6 +37,7 @@ def test_nothing_moves_and_the_live_boundaries_stay_exactly():
         "opened": 0,
         "closed": 0,
         "band_excess": 0.0,
+        "boundary": 0.0,  # metres beyond today's: the live boundary kept
         "cost": 100.0,
     }
 
@@ -103,7 +104,8 @@ def test_when_the_programme_finds_nothing_the_baseline_is_taken_and_said(monkeyp
 
 def test_the_cost_cap_row_is_the_weighted_cost():
     # the programme restates objective.weighted_cost as one row (Model._cap): evaluated on layouts,
-    # the row plus every governance grid's closing equals the weighted cost, band excess included
+    # the row plus every governance grid's closing equals the weighted cost, band excess included,
+    # and with a boundary weight, the metres of cell edges between grids (Cells.cut)
     from gridsvc.analysis import proposal
     from gridsvc.analysis.cells import street_blocks
     from gridsvc.analysis.objective import Weights, weighted_cost
@@ -116,7 +118,8 @@ def test_the_cost_cap_row_is_the_weighted_cost():
     candidates, seeds = proposal._anchored(data, b, xy, b["households"].to_numpy(float))
     roots = atom[proposal._roots(xy, seeds, atom)]
     blocks = street_blocks(data.area, None, b["rep_point"].to_numpy())
-    model = proposal.Model(b, cells, atom, blocks, candidates, seeds, roots, 300, 500, Weights(), cost_cap=1e9)
+    weights = Weights(boundary=0.5)
+    model = proposal.Model(b, cells, atom, blocks, candidates, seeds, roots, 300, 500, weights, cost_cap=1e9)
     h = np.bincount(atom, b["households"].to_numpy(float))
     for layout in (adopt(b, candidates, xy), repaired_layout(data, 300, 500).grid_of_building):
         choice = np.zeros(atom.max() + 1, dtype=np.int64)
@@ -128,6 +131,10 @@ def test_the_cost_cap_row_is_the_weighted_cost():
         vector[model.y0 : model.y0 + model.n_cand] = used
         vector[model.lo0 : model.lo0 + model.n_cand] = np.clip(300 - held, 0, None) * used
         vector[model.hi0 : model.hi0 + model.n_cand] = np.clip(held - 500, 0, None) * used
+        u, v = model.borders.T
+        vector[model.z0 : model.z0 + len(model.borders)] = choice[u] != choice[v]
         row = model.rows[-1] @ vector
-        expected = weighted_cost(b, layout, candidates, 300, 500)["cost"]
+        cut = cells.cut(layout)
+        assert cut > 0
+        expected = weighted_cost(b, layout, candidates, 300, 500, weights, boundary=cut)["cost"]
         assert np.isclose(row[0] + 100 * len(data.governance_grids), expected), (row, expected)

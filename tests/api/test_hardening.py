@@ -51,6 +51,7 @@ def _upload_body(*features, crs=None) -> dict:
     "route, body",
     [
         ("/api/plans", '{"communities": ["' + s.C1 + '"], "origin": "proposal", "time_limit": %s}'),
+        ("/api/plans", '{"communities": ["' + s.C1 + '"], "origin": "proposal", "boundary_weight": %s}'),
         ("/api/buildings/b1", '{"households": %s}'),
         ("/api/snapshots", '{"area": "' + s.C1 + '", "note": "x", "extra": [1, {"deep": %s}]}'),
     ],
@@ -60,7 +61,7 @@ def test_non_finite_numbers_in_json_bodies_are_422_naming_the_field(client, lite
     answer = client.request(method, route, content=body % literal, headers={"Content-Type": "application/json"})
     assert answer.status_code == 422, answer.text
     where = answer.json()["detail"][0]["loc"]
-    assert where[0] == "body" and where[-1] in ("time_limit", "households", "deep")
+    assert where[0] == "body" and where[-1] in ("time_limit", "boundary_weight", "households", "deep")
 
 
 @pytest.mark.parametrize(

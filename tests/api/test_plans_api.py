@@ -83,3 +83,5 @@ def test_cli_plan_commands(client, settings, tmp_path):
     history = run.invoke(main, ["history", "b1"], env=env)
     assert history.exit_code == 0 and s.G1 in history.output
     assert run.invoke(main, ["plan", "create", "-c", s.C1], env=env).exit_code == 2
+    negative = run.invoke(main, ["plan", "create", "-c", s.C1, "--propose", "--boundary-weight", "-1"], env=env)
+    assert negative.exit_code == 2 and "--boundary-weight" in negative.output

@@ -10,6 +10,8 @@ import shapely
 from sqlalchemy import text
 
 from gridsvc.analysis.boundaries import base_tiles
+from gridsvc.analysis.comparison import polsby_popper
+from gridsvc.analysis.objective import Weights
 from gridsvc.analysis.proposal import BASELINE_TAKEN, propose_layout
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.services import imports, plans, proposals
@@ -87,6 +89,26 @@ def test_where_nothing_needs_to_move_every_boundary_stays(layouts):
     assert still >= 1  # 320199001003: its two layers already agree and every grid is in the band
 
 
+def test_a_boundary_weight_buys_shorter_boundaries_within_the_repairs_cost(layouts):
+    # Weights.boundary prices each metre of boundary drawn beyond today's governance grids: the
+    # proposal is held to the repair's cost and to the proposal without the weight, both priced
+    # so; in 320199001002 it buys a boundary 100 m shorter and rounder grids with moved households
+    weights = Weights(boundary=1.0)
+    plain = {data.community: (data, layout) for data, layout in layouts}
+    for community in ("320199001002", "320199002001", "320199001003"):
+        data, before = plain[community]
+        layout = propose_layout(data, 300, 500, weights=weights)
+        assert layout.cost["cost"] <= layout.baseline["cost"] + 1e-6, community
+        assert layout.cost["cost"] <= before.cost["cost"] + before.cost["boundary"] + 1e-6, community
+        assert len(layout.geoms) <= len(before.geoms), community
+        if community == "320199001003":  # nothing needs to move: nothing is redrawn
+            assert layout.cost["cost"] == 0 and abs(layout.cost["boundary"]) < 0.01
+        if community == "320199001002":
+            assert layout.cost["boundary"] < before.cost["boundary"] - 50
+            assert polsby_popper(layout.geoms.values()) > polsby_popper(before.geoms.values()) + 0.03
+            assert layout.cost["governance"] > before.cost["governance"]  # bought with moves
+
+
 def test_both_plans_validate(demo):
     limits = Thresholds()
     proposal, _ = proposals.propose(demo, STREETS, limits)
@@ -96,6 +118,8 @@ def test_both_plans_validate(demo):
         assert review.errors == [], (plan_id, review.errors)
     scores = {r["community"]: r for r in plans.scores(demo, proposal, limits)}
     assert scores["320199001003"]["above_lower_bound"] == 0 and scores["320199001003"]["weighted_cost"] == 0
+    assert abs(scores["320199001003"]["boundary_beyond_today_m"]) < 1  # the live boundaries kept
+    assert scores["320199001001"]["boundary_beyond_today_m"] > 50  # buildings move: boundary redrawn
     assert all(r["above_lower_bound"] >= 0 for r in scores.values())
     governance_only = proposals.repaired(demo, ["320199001003"], limits, layer="governance")
     assert plans.show_plan(demo, governance_only)[0]["layer"] == "governance"  # --layer is not ignored
