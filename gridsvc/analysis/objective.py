@@ -45,8 +45,8 @@ class Weights:
 
     def total(self, governance: float, party: float, grids: int, band_excess: float, boundary: float) -> float:
         """The weighted cost of households moved off each layer, grids opened or closed, households
-        outside the band and metres of boundary beyond today's (households in buildings without any
-        weigh ``NONRESIDENTIAL`` each where :func:`placement_costs` prices moves).
+        outside the band and metres of boundary beyond today's (:func:`weighted_cost` prices the moves
+        per building with :func:`placement_costs` instead, so a building without households counts).
 
         >>> Weights().total(governance=10, party=5, grids=1, band_excess=0, boundary=120.0)
         125.0

@@ -109,9 +109,11 @@ def propose_layout(
     candidates, seeds = _anchored(data, b, xy, h)
     blocks = street_blocks(data.area, data.roads, b["rep_point"].to_numpy())
     notes: list[str] = []
-    cells.count_live_as_drawn(b["governance_grid"].to_numpy(object), today_boundary(data))
+    today = today_boundary(data)
+    cells.count_live_as_drawn(b["governance_grid"].to_numpy(object), today)
     baseline = greedy(data, b, candidates, cells, atom, xy, households_min, households_max, weights)
-    setup = _Setup(data, b, cells, atom, xy, h, blocks, (households_min, households_max), weights, deadline, baseline)
+    band = (households_min, households_max)
+    setup = _Setup(data, b, cells, atom, xy, h, blocks, band, weights, deadline, baseline, today)
     found = _best_layout(setup, candidates, seeds)
     candidates, grid_of_building, geoms, cost, objective, rounds = found.layout
     notes += found.notes
@@ -143,6 +145,7 @@ class _Setup:
     weights: Weights
     deadline: float
     baseline: tuple | None
+    today: float  # metres of boundary between today's governance grids
 
 
 @dataclass
@@ -172,7 +175,7 @@ def _best_layout(s: _Setup, candidates: list[Candidate], seeds: np.ndarray) -> _
         this_cap = (cap if weights.boundary else moves_part) if held else None
         grid_of_building, objective, rounds = _programme(s, weights, tried, seeds, this_cap, notes)
         geoms = layout_shapes(s.data, s.cells, s.b, grid_of_building, tried)
-        beyond = inner_boundary(geoms.values(), s.data.area) - today_boundary(s.data)
+        beyond = inner_boundary(geoms.values(), s.data.area) - s.today
         cost = weighted_cost(s.b, grid_of_building, tried, *s.band, s.weights, boundary=beyond)
         if best is None or cost["cost"] < best.layout[3]["cost"] - 1e-6:
             best = _Found((tried, grid_of_building, geoms, cost, objective, rounds), notes)

@@ -35,7 +35,8 @@ class PlanRequest(BaseModel):
         default=0.0,
         ge=0,
         le=1000,
-        description="with origin proposal: cost per metre of boundary between grids beyond today's, in households moved",
+        description="with origin proposal: cost per metre of boundary between grids beyond today's "
+        "(moving one household off its Party grid costs 1)",
     )
     repair_band: bool = Field(
         default=False,

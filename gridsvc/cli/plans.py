@@ -92,8 +92,8 @@ def plan() -> None:
     type=click.FloatRange(min=0),
     default=0.0,
     show_default=True,
-    help="网格间边界每米的代价，相当于迁移多少户（--propose；0：紧凑度只在代价相同的方案间取舍）。"
-    "Cost per metre of boundary between grids beyond today's, in households moved.",
+    help="网格间边界比现状每多一米的代价，以一户迁出党建网格为 1（--propose；0：紧凑度只在代价相同的方案间取舍）。"
+    "Cost per metre of boundary between grids beyond today's (moving one household off its Party grid costs 1).",
 )
 @click.pass_obj
 @fail_cleanly
