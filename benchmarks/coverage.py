@@ -6,7 +6,8 @@ Stores a generated city (two grid layers, organizations, Party organizations, st
 benchmark's PostGIS unless it is there already, then times in one process:
 
 - gridsvc whole: load the scene from PostGIS + every metric at every level + the gap list + the
-  JSON tree (skipped above 500,000 buildings: a province is computed in parts, below);
+  JSON tree as the API writes it (``gridsvc.jsonbody``) (skipped above 500,000 buildings: a
+  province is computed in parts, below);
 - the reference, written directly with geopandas: the buildings' points and the grids read from the
   same PostGIS (``read_postgis``), ``sjoin``-ed to each layer's grids, ``groupby`` sums per grid and
   community. It computes far less (no topology, staff, organizations or gaps); the ratio says what
@@ -21,7 +22,6 @@ Uses GRIDSVC_HOME=~/.local/share/gridsvc-bench unless GRIDSVC_DATABASE_URL is se
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import statistics
@@ -32,6 +32,7 @@ import geopandas as gpd
 import pandas as pd
 
 from benchmarks.city import ensure_city
+from gridsvc import jsonbody
 from gridsvc.analysis.bulk import paused
 from gridsvc.analysis.coverage import compute_coverage
 from gridsvc.analysis.scene import SIDES
@@ -71,7 +72,7 @@ def whole(engine) -> tuple[float, float, str, int]:
         scene = load_scene(conn)
     t1 = time.perf_counter()
     cov = compute_coverage(scene)
-    body = json.dumps(cov.tree(), ensure_ascii=False)
+    body = jsonbody.dumps(cov.tree())
     gaps = cov.gap_list()
     return t1 - t0, time.perf_counter() - t0, body, len(gaps)
 
@@ -95,7 +96,7 @@ def in_parts(settings: Settings, workers: int, rounds: int = 1, by: str = "distr
         peaks = client.run(_own_peak_mb)
     return {
         "seconds": times[1:],
-        "body": json.dumps(tree, ensure_ascii=False),
+        "body": jsonbody.dumps(tree),
         "gaps": sum(len(p.gap_list) for p in parts),
         "worker_peak_mb": max(peaks.values()),
     }

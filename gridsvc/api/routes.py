@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import Connection
 
+from gridsvc import jsonbody
 from gridsvc.analysis.metrics import code_pattern
 from gridsvc.api import schemas
 from gridsvc.api.auth import CallerDep
@@ -240,11 +241,11 @@ AreaCode = Annotated[
     responses=schemas.ok(schemas.CoverageTree),
     summary="Coverage tree of an area (domain.md §5)",
 )
-def coverage(who: CallerDep, area_code: AreaCode) -> dict:
+def coverage(who: CallerDep, area_code: AreaCode) -> Response:
     """One node per area — ``area``, ``metrics`` {key: {value, numerator, denominator}}, ``children`` —
     down to the grids; rates are sums of numerators over sums of denominators, null when nothing counts."""
     cov = coverage_service.coverage(who.db, who.area(area_code), limits=who.limits)
-    return cov.tree(area_code) | {"generated": cov.scene.generated}
+    return jsonbody.response(cov.tree(area_code) | {"generated": cov.scene.generated})
 
 
 @router.get(

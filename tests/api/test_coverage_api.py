@@ -85,11 +85,16 @@ def client(loaded, settings):
         yield client
 
 
-def test_api_coverage_tree(client):
+def test_api_coverage_tree(client, loaded):
     r = client.get(f"/api/coverage/{s.C1}")
     assert r.status_code == 200
     body = r.json()
     assert body["area"]["level"] == "community" and len(body["children"]) == 4
+    # written in one pass (gridsvc.jsonbody), the same tree the service computes, as compact JSON
+    assert r.headers["content-type"] == "application/json"
+    assert r.content.decode() == json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    tree = coverage_service.coverage(loaded, s.C1).tree(s.C1)
+    assert body == json.loads(json.dumps(tree)) | {"generated": False}
     assert client.get("/api/coverage/123").status_code == 422
     assert client.get("/api/coverage/999999").status_code == 404
 
