@@ -2,8 +2,10 @@
 
 FastAPI turns a returned dict into JSON by walking it through ``jsonable_encoder`` first: 3.7 s on
 the 200,000-building city's tree, where writing it takes 0.06 s with orjson (0.38 s with
-``json.dumps``). Answers that are plain JSON already (str keys; str, int, float, bool, None values)
-are written here and returned as a ready :class:`~fastapi.Response`.
+``json.dumps``); a district's 4,600 gaps as GeoJSON: 0.54 s against 0.013 s. Answers that are plain
+JSON already (str keys; str, int, float, bool, None, dates and numpy numbers as values: what
+:func:`gridsvc.api.geojson.json_value` leaves) are written here and returned as a ready
+:class:`~fastapi.Response`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def dumps(value) -> bytes:
     >>> dumps({"x": float("nan")})
     b'{"x":null}'
     """
-    return orjson.dumps(value)
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def response(value, media_type: str = "application/json") -> Response:

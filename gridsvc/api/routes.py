@@ -83,9 +83,9 @@ def health(request: Request, who: CallerDep) -> dict:
     responses=schemas.ok(schemas.FeatureCollection),
     summary="Districts, streets and communities as GeoJSON",
 )
-def areas(conn: ConnDep, level: schemas.AreaLevel | None = None, parent: str | None = None) -> dict:
+def areas(conn: ConnDep, level: schemas.AreaLevel | None = None, parent: str | None = None) -> Response:
     """The caller's areas: their scope, what lies below it and the areas it lies in."""
-    return feature_collection(repo.areas(conn, level, parent), "code", name="areas")
+    return jsonbody.response(feature_collection(repo.areas(conn, level, parent), "code", name="areas"))
 
 
 @router.get(
@@ -103,18 +103,20 @@ def grids(
     ] = None,
     bbox: BBoxText = None,
     on: Annotated[dt.date | None, Query(description="grids valid on this date (history)")] = None,
-) -> dict:
+) -> Response:
     limit = who.settings.api_max_features
     gdf = repo.grids(conn, layer=layer, community=community, bbox=parse_bbox(bbox), on=on, limit=limit + 1)
     if len(gdf) > limit:  # said in the body, and where the rest are (the OGC items page on)
-        return feature_collection(
-            gdf.iloc[:limit],
-            "code",
-            name="grids",
-            truncated=True,
-            links=[{"rel": "next", "href": _ogc_grids(layer, bbox, limit)}],
+        return jsonbody.response(
+            feature_collection(
+                gdf.iloc[:limit],
+                "code",
+                name="grids",
+                truncated=True,
+                links=[{"rel": "next", "href": _ogc_grids(layer, bbox, limit)}],
+            )
         )
-    return feature_collection(gdf, "code", name="grids")
+    return jsonbody.response(feature_collection(gdf, "code", name="grids"))
 
 
 @router.get(
@@ -145,7 +147,7 @@ def buildings(
     bbox: BBoxText = None,
     limit: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> dict:
+) -> Response:
     """Paged by ``limit``/``offset`` (at most GRIDSVC_API_MAX_FEATURES per page); large areas
     belong on vector tiles, not in one GeoJSON."""
     if grid and not repo.grid_exists(conn, who.principal.check(grid, "grid")):
@@ -158,8 +160,8 @@ def buildings(
     more = len(gdf) > limit
     following = request.url.include_query_params(limit=limit, offset=offset + limit)
     links = [{"rel": "next", "href": f"{following.path}?{following.query}"}] if more else []
-    return feature_collection(
-        gdf.iloc[:limit], "id", name="buildings", limit=limit, offset=offset, more=more, links=links
+    return jsonbody.response(
+        feature_collection(gdf.iloc[:limit], "id", name="buildings", limit=limit, offset=offset, more=more, links=links)
     )
 
 
@@ -259,14 +261,15 @@ def gaps(
     area: Annotated[str | None, Query(pattern=code_pattern())] = None,
     kind: GapKind | None = None,
     severity: schemas.Severity | None = None,
-) -> dict:
+) -> Response:
     """Without ``area``: the caller's whole scope."""
     area = who.area(area)
     cov = coverage_service.coverage(who.db, area, limits=who.limits)
     found = cov.gap_list(area, kind)
     if severity:
         found = found[found["severity"] == severity]
-    return feature_collection(found.assign(id=range(1, len(found) + 1)), "id", generated=cov.scene.generated)
+    collection = feature_collection(found.assign(id=range(1, len(found) + 1)), "id", generated=cov.scene.generated)
+    return jsonbody.response(collection)
 
 
 @router.get(
