@@ -317,7 +317,18 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
         return
     click.echo(
         table(
-            ["社区", "户数", "离开综治网格户数", "离开党建网格户数", "合计", "下限", "高出下限", "加权代价", "问题"],
+            [
+                "社区",
+                "户数",
+                "离开综治网格户数",
+                "离开党建网格户数",
+                "合计",
+                "下限",
+                "高出下限",
+                "边界比现状增减（米）",
+                "加权代价",
+                "问题",
+            ],
             [
                 [
                     r["community"],
@@ -327,12 +338,13 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
                     str(r["moved_from_governance"] + r["moved_from_party"]),
                     str(r["live_unmatched_households"]),
                     str(r["above_lower_bound"]),
+                    f"{r['boundary_beyond_today_m']:+.0f}",
                     f"{r['weighted_cost']:.0f}",
                     " ".join(f"{k}×{v}" for k, v in r["problems"].items()),
                 ]
                 for r in rows
             ],
-            right={1, 2, 3, 4, 5, 6, 7},
+            right={1, 2, 3, 4, 5, 6, 7, 8},
         )
     )
     for r in rows:

@@ -110,6 +110,8 @@ def test_plan_scores_show_today_the_plan_and_the_best_with_their_meaning(env):
     shown = CliRunner().invoke(main, ["plan", "scores", plan_id], env=env)
     assert shown.exit_code == 0, shown.output
     assert "现状、方案与最好可能" in shown.output and "含义" in shown.output
+    head, _, row = shown.output.splitlines()[:3]
+    assert head.split()[7] == "边界比现状增减（米）" and row.split()[7][0] in "+-"  # metres, signed
     line = next(x for x in shown.output.splitlines() if x.startswith("两网融合率（按户）"))
     assert line.split()[1:4] == ["85.7%", "100.0%", "100.0%"]  # 90 of 105 households agree today
     line = next(x for x in shown.output.splitlines() if x.startswith("两项合计"))
