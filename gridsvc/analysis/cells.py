@@ -17,6 +17,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
 from gridsvc.analysis.assignment import assign_to_polygons
+from gridsvc.analysis.plans import polygonal
 
 OUTLINE_STEP_M = 5.0  # spacing of the outline points that seed the Voronoi diagram
 SNAP_M = 0.01  # outline points closer than this are one point (touching buildings share walls)
@@ -109,7 +110,15 @@ def _voronoi_cells(land: shapely.Geometry, footprints: np.ndarray, rep_points: n
     geoms = np.array(
         [shapely.coverage_union_all(pieces[bounds[k] : bounds[k + 1]]) for k in range(len(footprints))], dtype=object
     )
-    return shapely.make_valid(shapely.intersection(geoms, land))
+    return _polygons(shapely.make_valid(shapely.intersection(geoms, land)))
+
+
+def _polygons(geoms: np.ndarray) -> np.ndarray:
+    """Each cell's polygon parts: clipping a region along real roads can leave a stray line beside
+    it (a GeometryCollection), which no coverage union of cells accepts."""
+    odd = ~np.isin(shapely.get_type_id(geoms), (3, 6))
+    geoms[odd] = [polygonal(g) for g in geoms[odd]]
+    return geoms
 
 
 def _along_roads(community, footprints, rep_points, geoms, roads) -> np.ndarray:
@@ -129,11 +138,20 @@ def _along_roads(community, footprints, rep_points, geoms, roads) -> np.ndarray:
         shared = shapely.length(shapely.intersection(shapely.boundary(piece), shapely.boundary(out)))
         best = int(np.argmax(shared))
         if shared[best] > 0.5:
-            out[best] = shapely.coverage_union(out[best], piece)
+            out[best] = _joined(out[best], piece)
         else:  # touching no cell: the land goes with the plain cells it lay in
             for i in np.flatnonzero(shapely.intersects(geoms, piece)):
                 out[i] = shapely.union(out[i], shapely.intersection(geoms[i], piece))
-    return _noded(shapely.make_valid(out))
+    return _noded(_polygons(shapely.make_valid(out)))
+
+
+def _joined(cell: shapely.Geometry, piece: shapely.Geometry) -> shapely.Geometry:
+    """A cell and a piece of land beside it as one; an overlay union where the two do not share their
+    vertices along the border (pieces of real street blocks), which a coverage union refuses."""
+    try:
+        return shapely.coverage_union(cell, piece)
+    except shapely.errors.GEOSException:
+        return polygonal(shapely.union(cell, piece))
 
 
 def _noded(cells: np.ndarray) -> np.ndarray:

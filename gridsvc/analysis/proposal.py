@@ -40,6 +40,7 @@ from gridsvc.analysis.proposal_model import Model
 from gridsvc.analysis.repair import adopt, governance_candidates, repair_band
 
 CAP_SLACK = 1e-3  # the programme's weighted cost may exceed the greedy repair's by at most this
+BAND_UNMET = "没有找到使每个网格户数都在 {lo}–{hi} 户之间的方案，部分网格户数超出范围"
 TIGHTENINGS = 3  # solves with the cap tightened when the drawn boundary costs more than counted
 BASELINE_TAKEN = "规划求解在时限内未找到代价不高于贪心修补（采用综治网格后逐栋调整）的方案，方案采用贪心修补的结果"
 
@@ -123,7 +124,7 @@ def propose_layout(
     households = np.bincount(grid_of_building, h, len(candidates))
     band_met = all(households_min <= households[k] <= households_max for k in geoms)
     if not band_met:
-        notes.append(f"no layout found keeps every grid within {households_min}–{households_max} households")
+        notes.append(BAND_UNMET.format(lo=households_min, hi=households_max))
     layout = Layout(data.community, candidates, grid_of_building, geoms, objective, rounds, 0.0, band_met, notes)
     layout.cost, layout.baseline = cost, baseline[1] if baseline else {}
     layout.seconds = time.perf_counter() - started

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import geopandas as gpd
 import pandas as pd
+import shapely
 from sqlalchemy import Engine
 
 from gridsvc.analysis.assignment import representative_points
@@ -36,12 +39,25 @@ def propose(
     communities, coverage, inputs = community_inputs(engine, communities, limits)
     frames, layouts = [], []
     for data in inputs:
-        layout = propose_layout(data, limits.households_min, limits.households_max, time_limit, weights)
+        with _geometry_of(data.community):
+            layout = propose_layout(data, limits.households_min, limits.households_max, time_limit, weights)
         frames.append(_layout_grids(layout, data, coverage))
         layouts.append(layout)
         if progress:
             progress(data.community, layout)
     return _store(engine, frames, coverage, name or "自动方案", communities, "proposal"), layouts
+
+
+@contextlib.contextmanager
+def _geometry_of(community: str):
+    """A community whose footprints, roads or boundary cannot be cut into building cells is named in
+    a clear error (seen on real OSM data before the cells were made robust), not a GEOS traceback."""
+    try:
+        yield
+    except shapely.errors.GEOSException as exc:
+        raise InvalidInput(
+            f"社区 {community} 的楼栋轮廓、道路或社区边界无法切分成楼栋单元，请检查这些几何（{exc}）"
+        ) from exc
 
 
 def repaired(
@@ -55,10 +71,12 @@ def repaired(
     bare = [data.community for data in inputs if not data.governance_grids]
     if bare:
         raise InvalidInput(f"communities {', '.join(bare)} have no governance grids to adopt and repair")
-    frames = [
-        _layout_grids(repaired_layout(data, limits.households_min, limits.households_max), data, coverage)
-        for data in inputs
-    ]
+    frames = []
+    for data in inputs:
+        with _geometry_of(data.community):
+            frames.append(
+                _layout_grids(repaired_layout(data, limits.households_min, limits.households_max), data, coverage)
+            )
     return _store(engine, frames, coverage, name or "采用综治网格并修补户数", communities, "adopt_governance", layer)
 
 
