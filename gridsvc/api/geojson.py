@@ -8,6 +8,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import shapely
 
@@ -37,16 +38,40 @@ def json_value(value: Any) -> Any:
 
 
 def feature_collection(gdf: gpd.GeoDataFrame, id_column: str, **members: Any) -> dict:
+    """The frame as a FeatureCollection: geometries written by GEOS in one call and read back by
+    orjson (full precision, as ``mapping`` gives them), properties converted a column at a time
+    (:func:`json_value`'s rules); ``members`` added beside ``features``.
+
+    >>> frame = gpd.GeoDataFrame({"id": ["a", "b"], "n": [1.0, None], "d": [dt.date(2024, 5, 1), None]},
+    ...                          geometry=[shapely.Point(118.5, 32.25), None], crs=4490)
+    >>> feature_collection(frame, "id", name="x")["features"][0]
+    {'type': 'Feature', 'id': 'a', 'geometry': {'type': 'Point', 'coordinates': [118.5, 32.25]}, 'properties': {'id': 'a', 'n': 1, 'd': '2024-05-01'}}
+    >>> feature_collection(frame, "id")["features"][1]["properties"], feature_collection(frame, "id")["features"][1]["geometry"]
+    ({'id': 'b', 'n': None, 'd': None}, None)
+    """
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    geometries = [shapely.geometry.mapping(g) if g is not None else None for g in gdf.geometry.values]
-    records = gdf[columns].to_dict("records")
+    written = shapely.to_geojson(np.asarray(gdf.geometry.values, dtype=object)).tolist() if len(gdf) else []
+    geometries = [None if text is None else orjson.loads(text) for text in written]
+    values = [_json_column(gdf[c]) for c in columns]
+    ids = values[columns.index(id_column)]
     features = [
-        {
-            "type": "Feature",
-            "id": json_value(r[id_column]),
-            "geometry": geom,
-            "properties": {k: json_value(v) for k, v in r.items()},
-        }
-        for r, geom in zip(records, geometries, strict=True)
+        {"type": "Feature", "id": i, "geometry": geom, "properties": dict(zip(columns, row, strict=True))}
+        for i, geom, row in zip(ids, geometries, zip(*values, strict=True), strict=True)
     ]
     return {"type": "FeatureCollection", "features": features, **members}
+
+
+def _json_column(column: pd.Series) -> list:
+    """:func:`json_value` of every cell of a column: numbers by dtype at once, anything else cell by cell."""
+    if pd.api.types.is_bool_dtype(column.dtype) and not column.hasnans:
+        return column.to_numpy(dtype=bool).tolist()
+    if pd.api.types.is_integer_dtype(column.dtype) and not column.hasnans:
+        return column.to_numpy(dtype=np.int64).tolist()
+    if pd.api.types.is_float_dtype(column.dtype):
+        x = column.to_numpy(dtype=float)
+        out = np.array(x.tolist(), dtype=object)
+        whole = np.isfinite(x) & (x == np.floor(np.where(np.isfinite(x), x, 0)))
+        out[whole] = x[whole].astype(np.int64).tolist()
+        out[np.isnan(x)] = None
+        return out.tolist()
+    return [json_value(v) for v in column.tolist()]
