@@ -14,6 +14,10 @@ is not a governance grid today, and *closed* when a governance grid takes no bui
 defaults to moving 100 households. A building without households still costs a little to move
 (``NONRESIDENTIAL``), so nothing moves for no reason.
 
+A yardstick: households moved off governance plus off Party can never be below today's mismatch
+between the two layers (the households whose Party grid is not matched to their governance grid,
+domain.md §5): whatever one layout does, each such household leaves one of its two grids.
+
 Compactness as a price: BOUNDARY per metre of boundary drawn between the layout's grids, counted
 from today's governance grids' (so a layout that redraws nothing costs nothing, and one rounder than
 today's saves). At the default 0 compactness only chooses among layouts of equal cost (the proposal

@@ -57,9 +57,9 @@ class Model:
         self.f0 = self.u0 + len(blk_a)
         self.arcs = self._arcs()  # candidate, from cell, to cell
         self.z0 = self.f0 + len(self.arcs)
-        self.borders, self.border_length = self._borders(cells.length)
-        # the metres of boundary the weighted cost counts per border (Cells.cut)
-        self.counted_length = self._borders(cells.counted if cells.counted is not None else cells.length)[1]
+        # per border: its length, and the metres of boundary the weighted cost counts (Cells.cut)
+        counted = cells.counted if cells.counted is not None else cells.length
+        self.borders, self.border_length, self.counted_length = self._borders(cells.length, counted)
         n = self.z0 + len(self.borders)
         self.c = np.concatenate(
             [
@@ -117,8 +117,8 @@ class Model:
         """The weighted cost (objective.weighted_cost) at most ``cap``: the moves part of each x, the
         objective's own terms for grids (y) and households outside the band (slacks), and with a
         boundary weight, the metres of boundary between grids as :meth:`Cells.cut` counts them (z;
-        today's boundary, a constant, left to ``cap``). A kept governance grid's y saves the cost of closing it, so every
-        governance grid's closing is counted on the right-hand side."""
+        today's boundary, a constant, left to ``cap``). A kept governance grid's y saves the cost of
+        closing it, so every governance grid's closing is counted on the right-hand side."""
         y_to_slacks = np.arange(self.y0, self.y0 + 3 * self.n_cand)  # y, band slacks below, above
         z = self.z0 + np.arange(len(self.borders)) if weights.boundary else np.zeros(0, dtype=np.int64)
         cols = np.concatenate([np.arange(len(placed)), y_to_slacks, z])
@@ -184,15 +184,16 @@ class Model:
         ]
         return np.vstack(out).astype(np.int64)
 
-    def _borders(self, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs of touching atoms and the ``length`` (per cell edge) of border between them."""
+    def _borders(self, *lengths: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Pairs of touching atoms, and for each of ``lengths`` (per cell edge) the sum over the
+        edges between them."""
         a, b = self.atom[self.cells.edges[:, 0]], self.atom[self.cells.edges[:, 1]]
         keep = a != b
         pairs = np.column_stack([np.minimum(a, b), np.maximum(a, b)])[keep]
         if not len(pairs):
-            return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
+            return np.zeros((0, 2), dtype=np.int64), *(np.zeros(0) for _ in lengths)
         unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-        return unique, np.bincount(inverse.ravel(), length[keep], len(unique))
+        return unique, *(np.bincount(inverse.ravel(), length[keep], len(unique)) for length in lengths)
 
     def _cut_borders(self) -> None:
         """z[border] = 1 when the two atoms are in different grids: z >= x[a, k] - x[b, k] both ways,
