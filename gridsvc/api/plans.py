@@ -16,6 +16,7 @@ from gridsvc.api import schemas
 from gridsvc.api.auth import Caller, CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.errors import InvalidInput
+from gridsvc.services import plan_scores as scoring
 from gridsvc.services import plans, proposals
 
 router = APIRouter(prefix="/api", tags=["plans"])
@@ -169,8 +170,14 @@ def apply_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None
     responses=schemas.ok(list[dict]),
     summary="Households a plan moves, beside the live layers",
 )
-def plan_scores(who: CallerDep, plan_id: PlanId) -> list[dict]:
-    return plans.scores(who.db, plan_id, who.limits)
+def plan_scores(
+    who: CallerDep,
+    plan_id: PlanId,
+    boundary_weight: float | None = Query(
+        None, ge=0, le=1000, description="price per metre of boundary beyond today's; default: the plan's own"
+    ),
+) -> list[dict]:
+    return scoring.scores(who.db, plan_id, who.limits, boundary_weight)
 
 
 @router.get(

@@ -190,6 +190,9 @@ class Plan(Open):
     layer: Layer
     origin: PlanOrigin
     status: PlanStatus
+    boundary_weight: float = Field(
+        default=0.0, description="price per metre of boundary a proposal was made with; plan scores uses it"
+    )
 
 
 class PlanCreated(Open):

@@ -17,6 +17,7 @@ from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
 from gridsvc.labels import STAFF_ROLE_LABEL, say
 from gridsvc.services import coverage as coverage_service
+from gridsvc.services import plan_scores as scoring
 from gridsvc.services import plans, proposals
 from gridsvc.settings import Settings
 from gridsvc.textual import figure, score, table
@@ -307,11 +308,17 @@ def plan_apply(settings: Settings, plan_id: int, effective: str | None) -> None:
 @plan.command("scores")
 @click.argument("plan_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--boundary-weight",
+    type=click.FloatRange(min=0, max=1000),
+    default=None,
+    help="边界每米的代价（户），不给则用方案生成时的值。Price per metre of boundary; default: the plan's own.",
+)
 @click.pass_obj
 @fail_cleanly
-def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
+def plan_scores(settings: Settings, plan_id: int, fmt: str, boundary_weight: float | None) -> None:
     """方案使多少户离开原治理网格和党建网格，与现状对照。Households the plan moves."""
-    rows = plans.scores(engine(settings), plan_id, coverage_service.thresholds(settings))
+    rows = scoring.scores(engine(settings), plan_id, coverage_service.thresholds(settings), boundary_weight)
     if fmt == "json":
         _dump(rows)
         return
@@ -361,8 +368,9 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str) -> None:
         )
     click.echo(
         "\n下限：离开综治网格户数 + 离开党建网格户数 不可能少于现状两网不一致的户数（任何方案下，这些户至少离开其中一个网格）。"
-        f"加权代价 = {plans.WEIGHTS.governance:g}×离开综治网格户数 + {plans.WEIGHTS.party:g}×离开党建网格户数 + "
-        f"{plans.WEIGHTS.grid:g}×（新设或撤销的网格数）。"
+        f"加权代价 = {scoring.WEIGHTS.governance:g}×离开综治网格户数 + {scoring.WEIGHTS.party:g}×离开党建网格户数 + "
+        f"{scoring.WEIGHTS.grid:g}×（新设或撤销的网格数）"
+        + (f" + {rows[0]['boundary_weight']:g}×边界比现状增减（米）。" if rows and rows[0]["boundary_weight"] else "。")
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -311,6 +312,7 @@ class Plan(Base):
         _one_of("origin", PLAN_ORIGINS, "plans_origin"),
         _one_of("status", PLAN_STATUSES, "plans_status"),
         CheckConstraint("cardinality(communities) > 0", name="plans_communities_check"),
+        CheckConstraint("boundary_weight >= 0", name="plans_boundary_weight_check"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -326,6 +328,8 @@ class Plan(Base):
     outcome = mapped_column(JSONB, nullable=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"), index=True)
     version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # a proposal's price per metre of boundary (objective.Weights.boundary): plan scores uses it
+    boundary_weight: Mapped[float] = mapped_column(Double, server_default="0")
 
 
 class PlanGrid(Base):

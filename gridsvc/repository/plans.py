@@ -15,7 +15,7 @@ from gridsvc.repository.read import frame
 from gridsvc.repository.write import to_multi
 
 PLAN_COLUMNS = """p.id, p.name, p.communities, p.layer, p.origin, p.status, p.created_at, p.applied_at, p.effective,
-                  p.note, p.parent_id, p.version, (SELECT count(*) FROM plan_grids g WHERE g.plan_id = p.id) AS grids"""
+                  p.note, p.parent_id, p.version, p.boundary_weight, (SELECT count(*) FROM plan_grids g WHERE g.plan_id = p.id) AS grids"""
 
 
 def insert_plan(
@@ -28,12 +28,15 @@ def insert_plan(
     note: str | None = None,
     parent: int | None = None,
     version: int = 1,
+    boundary_weight: float = 0.0,
 ) -> int:
     """Store a draft plan and its grids (EPSG:4490: code, community_code, name, urban, geometry);
-    ``parent``: the plan it is a version of (the workbench's edits)."""
+    ``parent``: the plan it is a version of (the workbench's edits); ``boundary_weight``: the price per
+    metre of boundary a proposal was made with, which ``plan scores`` prices the plan at."""
     plan_id = conn.scalar(
-        text("""INSERT INTO plans (name, communities, layer, origin, note, parent_id, version)
-                VALUES (:name, :communities, :layer, :origin, :note, :parent, :version) RETURNING id"""),
+        text("""INSERT INTO plans (name, communities, layer, origin, note, parent_id, version, boundary_weight)
+                VALUES (:name, :communities, :layer, :origin, :note, :parent, :version, :boundary_weight)
+                RETURNING id"""),
         {
             "name": name,
             "communities": communities,
@@ -42,6 +45,7 @@ def insert_plan(
             "note": note,
             "parent": parent,
             "version": version,
+            "boundary_weight": boundary_weight,
         },
     )
     wkb = shapely.to_wkb(to_multi(grids.geometry.values.to_numpy()), hex=True)

@@ -284,6 +284,7 @@ def plan_map_html(
 
     from gridsvc.rendering.plan_map import PlanMapData, plan_map
     from gridsvc.services import plans
+    from gridsvc.services.plan_scores import score_rows
 
     limits = limits or Thresholds()
     checked = plans.validate(engine, _plan_id(plan_id), limits)
@@ -316,7 +317,7 @@ def plan_map_html(
         planned,
         buildings,
         problems,
-        plans.score_rows(checked, limits),
+        score_rows(checked, limits),
         limits,
         scene.generated,
         scene.osm,

@@ -19,9 +19,7 @@ from sqlalchemy import Connection, Engine, text
 from gridsvc.analysis import plans as rules
 from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
-from gridsvc.analysis.objective import Weights
 from gridsvc.analysis.plan_diff import plan_diff
-from gridsvc.analysis.plan_scores import score_figures, staff_boundary
 from gridsvc.analysis.scene import STAFF_SIDE, Thresholds
 from gridsvc.analysis.units import building_units
 from gridsvc.errors import ImportRejected, InvalidInput, NotFound, PlanRejected
@@ -34,7 +32,6 @@ from gridsvc.repository.scene import load_scene
 
 LAYERS = ("party", "governance", "unified")
 TIDY_GRID_DEG = 1e-7  # ~1 cm: the precision adopted grids are snapped to
-WEIGHTS = Weights()  # what planners value: governance moves 2, Party moves 1, a grid opened or closed 100
 
 
 # -- creating ------------------------------------------------------------------------------------
@@ -342,58 +339,3 @@ def grids_of_building(engine: Engine, building_id: str, on: dt.date | None = Non
         if conn.scalar(text("SELECT count(*) FROM buildings WHERE id = :id"), {"id": building_id}) == 0:
             raise NotFound(f"no building with id {building_id!r}")
         return repo.grids_of_building(conn, building_id, on)
-
-
-def scores(engine: Engine, plan_id: int, limits: Thresholds) -> list[dict]:
-    """Per community: the plan beside the live layers, on (a)–(e) of the proposal's aims; households
-    moved against their lower bound (today's mismatch) and the weighted cost of
-    :mod:`gridsvc.analysis.objective` (grids counted by code); ``figures``: each figure today, with the
-    plan and at best, with what it means (:mod:`gridsvc.analysis.plan_scores`)."""
-    with engine.connect() as conn:
-        checked = review(conn, get_plan(conn, plan_id), limits, dt.date.today())
-    return score_rows(checked, limits)
-
-
-def score_rows(checked: Review, limits: Thresholds) -> list[dict]:
-    """:func:`scores` of a plan already reviewed."""
-    plan = checked.plan
-    b0 = checked.before.units.buildings
-    b1 = checked.after.units.buildings
-    out = []
-    for community in plan["communities"]:
-        mine = (b0["community"] == community).to_numpy()
-        live = b0[mine][["households", "party_grid", "governance_grid"]]
-        planned = live.assign(plan=b1["party_grid"][mine].to_numpy())
-        problems = [
-            p for p in checked.problems if p["community"] == community or (p["grid"] or "").startswith(community)
-        ]
-        counts = pd.Series([p["rule"] for p in problems]).value_counts().to_dict()
-        alignment = checked.before.metrics(community).get("alignment_rate", {})
-        bound = int(live["households"].sum()) - rules.kept_households(live, "party_grid", "governance_grid")
-        moved = rules.households_moved(planned, "plan")
-        grids = checked.before.scene.grids
-        live_codes = set(grids.loc[grids["layer"].isin(STAFF_SIDE) & (grids["community_code"] == community), "code"])
-        beyond = staff_boundary(checked.after, community) - staff_boundary(checked.before, community)
-        plan_codes = {c for c in set(b1["party_grid"][mine].dropna()) if c.startswith(community)}
-        changed = len(plan_codes - live_codes) + len(live_codes - plan_codes)
-        out.append(
-            {
-                "community": community,
-                "alignment_before": alignment.get("value"),
-                "households": int(live["households"].sum()),
-                # the lower bound: no layout moves fewer households off governance plus off Party
-                "live_unmatched_households": bound,
-                **moved,
-                "above_lower_bound": moved["moved_from_governance"] + moved["moved_from_party"] - bound,
-                "grids_opened_or_closed": changed,
-                "boundary_beyond_today_m": round(beyond, 1),
-                "weighted_cost": WEIGHTS.total(
-                    moved["moved_from_governance"], moved["moved_from_party"], changed, 0, beyond
-                ),
-                "problems": counts,
-                "figures": score_figures(
-                    checked.before, checked.after, community, int(live["households"].sum()), moved, bound, limits
-                ),
-            }
-        )
-    return out

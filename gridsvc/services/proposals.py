@@ -45,7 +45,8 @@ def propose(
         layouts.append(layout)
         if progress:
             progress(data.community, layout)
-    return _store(engine, frames, coverage, name or "自动方案", communities, "proposal"), layouts
+    plan_id = _store(engine, frames, coverage, name or "自动方案", communities, "proposal", weights=weights)
+    return plan_id, layouts
 
 
 @contextlib.contextmanager
@@ -107,7 +108,14 @@ def community_inputs(engine: Engine, communities: list[str], limits: Thresholds)
 
 
 def _store(
-    engine: Engine, frames, coverage: Coverage, name: str, communities: list[str], origin: str, layer: str = "unified"
+    engine: Engine,
+    frames,
+    coverage: Coverage,
+    name: str,
+    communities: list[str],
+    origin: str,
+    layer: str = "unified",
+    weights: Weights = Weights(),  # noqa: B008 - frozen
 ) -> int:
     grids = pd.concat(frames, ignore_index=True)
     grids = gpd.GeoDataFrame(grids, geometry="geometry", crs=coverage.scene.crs).to_crs(4490)
@@ -116,7 +124,7 @@ def _store(
         order = rows.sort_values("code").index
         grids.loc[order, "geometry"] = tidy_layer(areas[community], list(grids.geometry[order]), TIDY_GRID_DEG)
     with engine.begin() as conn:
-        return repo.insert_plan(conn, name, communities, layer, origin, grids)
+        return repo.insert_plan(conn, name, communities, layer, origin, grids, boundary_weight=weights.boundary)
 
 
 def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame):

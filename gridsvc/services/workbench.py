@@ -244,6 +244,7 @@ def save(engine: Engine, plan_id: int, edits: list[dict], limits: Thresholds, na
             note=f"由方案 {plan_id} 编辑而来（{len(edits)} 步）",
             parent=plan_id,
             version=version,
+            boundary_weight=float(parent.get("boundary_weight") or 0.0),
         )
         audit.record(conn, "plan.edit", "plan", new_id, None, {"parent": plan_id, "edits": edits})
     return {"id": new_id, "version": version, "parent": plan_id}

@@ -78,6 +78,11 @@ def test_cli_plan_commands(client, settings, tmp_path):
     assert copied.exit_code == 0, copied.output  # the exported grids come back as a new draft
     diff = run.invoke(main, ["plan", "diff", plan_id], env=env)
     assert diff.exit_code == 0 and "待人工确定" in diff.output
+    scored = client.get(f"/api/plans/{plan_id}/scores", params={"boundary_weight": 2})
+    assert scored.status_code == 200 and scored.json()[0]["boundary_weight"] == 2
+    assert client.get(f"/api/plans/{plan_id}/scores").json()[0]["boundary_weight"] == 0  # the plan's own
+    bad = client.get(f"/api/plans/{plan_id}/scores", params={"boundary_weight": -1})
+    assert bad.status_code == 422 and "boundary_weight" in bad.text
     applied = run.invoke(main, ["plan", "apply", plan_id], env=env)
     assert applied.exit_code == 0 and "起生效" in applied.output
     history = run.invoke(main, ["history", "b1"], env=env)

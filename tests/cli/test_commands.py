@@ -116,6 +116,13 @@ def test_plan_scores_show_today_the_plan_and_the_best_with_their_meaning(env):
     assert line.split()[1:4] == ["85.7%", "100.0%", "100.0%"]  # 90 of 105 households agree today
     line = next(x for x in shown.output.splitlines() if x.startswith("两项合计"))
     assert line.split()[3] == "15"  # the lower bound: b4 and b5
+    assert "边界比现状增减（米）。" not in shown.output  # an adopted plan: no price on boundary
+    priced = CliRunner().invoke(main, ["plan", "scores", plan_id, "--boundary-weight", "2"], env=env)
+    assert priced.exit_code == 0 and "+ 2×边界比现状增减（米）。" in priced.output
+    cells = [line.split() for line in (row, priced.output.splitlines()[2])]
+    assert float(cells[1][8]) == pytest.approx(float(cells[0][8]) + 2 * float(cells[0][7]), abs=1.5)
+    refused = CliRunner().invoke(main, ["plan", "scores", plan_id, "--boundary-weight", "-1"], env=env)
+    assert refused.exit_code == 2 and "--boundary-weight" in refused.output
 
 
 def test_map_plan_writes_the_plan_map(env, tmp_path):

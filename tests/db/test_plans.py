@@ -14,7 +14,7 @@ from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import PlanRejected
 from gridsvc.repository import plans as plan_repo
 from gridsvc.services import coverage as coverage_service
-from gridsvc.services import imports, plans, proposals
+from gridsvc.services import imports, plan_scores, plans, proposals
 from tests import coverage_scene as s
 from tests import scenes
 from tests.conftest import fingerprint
@@ -110,10 +110,10 @@ def test_demo_proposal_meets_the_rules_on_every_community(demo_db):
     assert [p for p in checked.problems if p["rule"] != "households_out_of_band"] == []  # (a), (c), (d)
     assert [p for p in checked.problems if p["rule"] == "households_out_of_band"] == []  # (b)
     adopt = plans.adopt_governance(demo_db, [DEMO + "001"])
-    proposal = {r["community"]: r for r in plans.scores(demo_db, plan_id, LIMITS)}
+    proposal = {r["community"]: r for r in plan_scores.scores(demo_db, plan_id, LIMITS)}
     b = coverage_service.coverage(demo_db, DEMO).units.buildings
     outside = b[b["governance_grid"].isna()].groupby("community")["households"].sum()  # in the planted gap
-    for row in plans.scores(demo_db, adopt, LIMITS):  # (e) beside adopting governance grids
+    for row in plan_scores.scores(demo_db, adopt, LIMITS):  # (e) beside adopting governance grids
         assert row["moved_from_governance"] == outside.get(row["community"], 0)
         assert row["moved_from_party"] <= row["live_unmatched_households"]  # gap buildings found a grid
         assert proposal[row["community"]]["moved_from_party"] >= 0
@@ -168,7 +168,7 @@ def test_scores_give_each_figure_today_with_the_plan_and_at_best(scene_db):
     """Adopting G1/G2 in C1 (105 households: b1 40 + b2 30 in P1/G1, b3 20 in P2/G2, b4 10 in P2/G1
     cut by the P1|P2 line, b5 5 in P2 and the governance gap): every number checkable by eye."""
     plan_id = plans.adopt_governance(scene_db, [s.C1])
-    (row,) = plans.scores(scene_db, plan_id, LIMITS)
+    (row,) = plan_scores.scores(scene_db, plan_id, LIMITS)
     got = {f["key"]: (f["before"], f["after"], f["best"]) for f in row["figures"]}
     assert got["grids.party"] == (2, 2, None) and got["grids.governance"] == (2, 2, None)
     # 70/35 and 80/20 today, 80/25 with the plan; 105 households cannot fill one grid of 300

@@ -14,7 +14,7 @@ from gridsvc.analysis.comparison import polsby_popper
 from gridsvc.analysis.objective import Weights
 from gridsvc.analysis.proposal import BASELINE_TAKEN, propose_layout
 from gridsvc.analysis.scene import Thresholds
-from gridsvc.services import imports, plans, proposals
+from gridsvc.services import imports, plan_scores, plans, proposals, workbench
 from tests.conftest import TABLES
 
 STREETS = ["320199001", "320199002", "320199003"]  # the whole demo district
@@ -116,10 +116,27 @@ def test_both_plans_validate(demo):
     for plan_id in (proposal, repaired):
         review = plans.validate(demo, plan_id, limits)
         assert review.errors == [], (plan_id, review.errors)
-    scores = {r["community"]: r for r in plans.scores(demo, proposal, limits)}
+    scores = {r["community"]: r for r in plan_scores.scores(demo, proposal, limits)}
     assert scores["320199001003"]["above_lower_bound"] == 0 and scores["320199001003"]["weighted_cost"] == 0
     assert abs(scores["320199001003"]["boundary_beyond_today_m"]) < 1  # the live boundaries kept
     assert scores["320199001001"]["boundary_beyond_today_m"] > 50  # buildings move: boundary redrawn
     assert all(r["above_lower_bound"] >= 0 for r in scores.values())
     governance_only = proposals.repaired(demo, ["320199001003"], limits, layer="governance")
     assert plans.show_plan(demo, governance_only)[0]["layer"] == "governance"  # --layer is not ignored
+
+
+def test_scores_price_a_plan_at_the_boundary_weight_it_was_proposed_with(demo):
+    # plan scores priced every plan at the default weights: a proposal made with --boundary-weight 1
+    # showed a weighted cost without its boundary, not the cost the programme held to the repair's
+    limits, community = Thresholds(), "320199001002"
+    plan_id, (layout,) = proposals.propose(demo, [community], limits, weights=Weights(boundary=1.0))
+    (row,) = plan_scores.scores(demo, plan_id, limits)
+    moves = 2 * row["moved_from_governance"] + row["moved_from_party"] + 100 * row["grids_opened_or_closed"]
+    assert row["boundary_weight"] == 1.0 and row["boundary_beyond_today_m"] < 0  # shorter than today's
+    assert row["weighted_cost"] == pytest.approx(moves + row["boundary_beyond_today_m"], abs=0.1)
+    (at_zero,) = plan_scores.scores(demo, plan_id, limits, boundary_weight=0.0)  # priced as asked
+    assert at_zero["boundary_weight"] == 0.0 and at_zero["weighted_cost"] == moves
+    version = workbench.save(demo, plan_id, [], limits)["id"]  # a version is priced as its parent
+    assert plan_scores.scores(demo, version, limits)[0]["boundary_weight"] == 1.0
+    (repaired,) = plan_scores.scores(demo, proposals.repaired(demo, [community], limits), limits)
+    assert repaired["boundary_weight"] == 0.0  # not a proposal: no price on boundary unless asked
