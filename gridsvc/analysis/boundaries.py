@@ -12,7 +12,7 @@ covers is one more piece, ``rest``). A piece goes
 So a grid whose buildings all stay and that gains none is exactly its live polygon, and the pieces
 tile the community as the cells do: no gaps, no overlaps, no building split. Where the result would
 leave a grid in pieces, the caller falls back to unions of whole cells. The boundaries redrawn
-between grids are then smoothed (:func:`smooth`) as far as every building stays whole in its grid.
+between grids are then pulled taut around the houses (:mod:`gridsvc.analysis.straighten`).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import numpy as np
 import shapely
 
 from gridsvc.analysis.objective import Candidate, inner_boundary
+from gridsvc.analysis.straighten import pulled_taut
 
 SLIVER = 1.0  # m²: a part smaller than this is not a piece of its own
 SPIKE_M = 0.01  # an outline running out and back closer than this is a spike, not land
-SMOOTH_M = (4.0, 2.0, 1.0)  # tolerances tried when smoothing redrawn boundaries (metres)
 
 
 def base_tiles(area: shapely.Geometry, governance: dict[str, shapely.Geometry]) -> dict[str | None, shapely.Geometry]:
@@ -58,9 +58,11 @@ def grid_shapes(
     candidates: list[Candidate],
     governance: dict[str, shapely.Geometry],
     footprints=None,
+    roads=None,
 ) -> dict[int, shapely.Geometry] | None:
     """Candidate index -> polygon for the grids the layout holds, or None when a grid would come in
-    pieces (then the caller unions whole cells)."""
+    pieces (then the caller unions whole cells); with ``footprints``, the boundaries redrawn are
+    pulled taut around them, not crossing ``roads``."""
     tiles = base_tiles(area, governance)
     index = {c.governance: k for k, c in enumerate(candidates) if c.governance}
     held = set(np.unique(grid_of_building).tolist())
@@ -90,32 +92,14 @@ def grid_shapes(
             shapes[k] = clean_parts(shapely.make_valid(shapely.union_all(parts[k])))
             if shapely.get_num_geometries(shapes[k]) != 1:
                 return None
-    redrawn = [k for k in held if not (unchanged[k] and candidates[k].governance in tiles)]
-    return shapes | smooth({k: shapes[k] for k in redrawn}, cells, grid_of_building, footprints)
+    if footprints is None or all(unchanged[k] and candidates[k].governance in tiles for k in held):
+        return shapes  # nothing redrawn: nothing to pull taut
+    return pulled_taut(shapes, live_lines(area, tiles.values()), footprints, roads)
 
 
-def smooth(
-    shapes: dict[int, shapely.Geometry], cells: np.ndarray, grid_of_building: np.ndarray, footprints=None
-) -> dict[int, shapely.Geometry]:
-    """The redrawn grids with the stair steps of their cells smoothed where they meet each other
-    (``shapely.coverage_simplify``, the boundaries they share with the rest kept exactly), at the
-    largest of :data:`SMOOTH_M` that leaves every building whole inside its grid; else as they were."""
-    if len(shapes) < 2:
-        return shapes
-    keys = sorted(shapes)
-    polygons = np.array([shapes[k] for k in keys], dtype=object)
-    mine = np.flatnonzero(np.isin(grid_of_building, keys))
-    place = {k: n for n, k in enumerate(keys)}
-    where = np.array([place[int(g)] for g in grid_of_building[mine]])
-    houses = (footprints if footprints is not None else cells)[mine]
-    for tolerance in SMOOTH_M:
-        smoothed = shapely.make_valid(shapely.coverage_simplify(polygons, tolerance, simplify_boundary=False))
-        smoothed = np.array([clean_parts(g) for g in smoothed], dtype=object)
-        outside = shapely.area(shapely.difference(shapely.buffer(houses, -0.05), smoothed[where]))
-        held = shapely.covers(smoothed[where], shapely.point_on_surface(houses))
-        if (outside < 0.01).all() and held.all() and (shapely.get_num_geometries(smoothed) == 1).all():
-            return dict(zip(keys, smoothed, strict=True))
-    return shapes
+def live_lines(area: shapely.Geometry, tiles) -> shapely.Geometry:
+    """The lines a redrawn layout keeps: the community's outline and today's boundaries in it."""
+    return shapely.union_all([shapely.boundary(area), *(shapely.boundary(t) for t in tiles)])
 
 
 def clean_parts(geom: shapely.Geometry) -> shapely.Geometry:

@@ -33,11 +33,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridsvc.analysis.boundaries import clean_parts, grid_shapes, tiled_boundary
+from gridsvc.analysis.boundaries import base_tiles, clean_parts, grid_shapes, live_lines, tiled_boundary
 from gridsvc.analysis.cells import Cells, atoms, building_cells, street_blocks
 from gridsvc.analysis.objective import Candidate, Weights, inner_boundary, move_cost, weighted_cost
 from gridsvc.analysis.proposal_model import Model
 from gridsvc.analysis.repair import adopt, governance_candidates, repair_band
+from gridsvc.analysis.straighten import pulled_taut
 
 CAP_SLACK = 1e-3  # the programme's weighted cost may exceed the greedy repair's by at most this
 BAND_UNMET = "没有找到使每个网格户数都在 {lo}–{hi} 户之间的方案，部分网格户数超出范围"
@@ -221,11 +222,16 @@ def layout_shapes(data: CommunityInput, cells: Cells, b: pd.DataFrame, grid_of_b
         candidates,
         data.governance_geoms,
         b.geometry.values,
+        data.roads,
     )
-    return geoms or {
+    if geoms:
+        return geoms
+    unions = {
         int(k): clean_parts(shapely.coverage_union_all(cells.geoms[grid_of_building == k]))
         for k in np.unique(grid_of_building)
     }
+    live = live_lines(data.area, base_tiles(data.area, data.governance_geoms).values())
+    return pulled_taut(unions, live, b.geometry.values, data.roads)
 
 
 def today_boundary(data: CommunityInput) -> float:
