@@ -74,3 +74,12 @@ def test_live_lines_are_kept_exactly():
     live = shapely.union(LAND.boundary, west.boundary)  # the stairs are today's line: nothing to redraw
     out = pulled_taut({0: west, 1: east}, live, FAR)
     assert out[0].equals(west) and out[1].equals(east)
+
+
+def test_a_house_over_the_communitys_edge_does_not_stop_the_pulling():
+    # real footprints reach over a community's edge (seen on the OSM demo): such a house is no more
+    # outside its grid than before, and the stairs still come out
+    west, east = _staircase()
+    over = shapely.box(-5, 20, 10, 30)
+    out = pulled_taut({0: west, 1: east}, LAND.boundary, [over, FAR[1]])
+    assert shapely.get_num_coordinates(out[0]) < shapely.get_num_coordinates(west) / 2
