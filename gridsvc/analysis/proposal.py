@@ -195,9 +195,13 @@ def _programme(s: _Setup, weights: Weights, candidates: list[Candidate], seeds: 
     """Solve the programme, adding a new grid where one holds too many households and solving again;
     ``candidates`` grows in place. Returns (candidate per building, objective, rounds)."""
     rounds, (lo, hi) = 0, s.band
+    held = None
+    if s.baseline is not None:  # the repair's candidate per atom (an atom's buildings share one)
+        held = np.zeros(int(s.atom.max()) + 1, dtype=np.int64)
+        held[s.atom] = s.baseline[0]
     while True:
-        roots = s.atom[_roots(s.xy, seeds, s.atom)]
-        model = Model(s.b, s.cells, s.atom, s.blocks, candidates, seeds, roots, lo, hi, weights, cap)
+        roots = s.atom[_roots(s.xy, seeds, s.atom, None if held is None else held[s.atom])]
+        model = Model(s.b, s.cells, s.atom, s.blocks, candidates, seeds, roots, lo, hi, weights, cap, held)
         choice, objective = _solved(model, max(1.0, s.deadline - time.perf_counter()), s.baseline, s.atom, notes)
         rounds += 1
         grid_of_building = choice[s.atom]
@@ -269,12 +273,16 @@ def _solved(model: Model, seconds: float, baseline, atom: np.ndarray, notes: lis
         return choice, float("nan")
 
 
-def _roots(xy: np.ndarray, seeds: np.ndarray, atom: np.ndarray) -> np.ndarray:
-    """Each candidate's root building: the one nearest its seed, no two candidates in one atom."""
+def _roots(xy: np.ndarray, seeds: np.ndarray, atom: np.ndarray, held: np.ndarray | None = None) -> np.ndarray:
+    """Each candidate's root building: the one nearest its seed, no two candidates in one atom; with
+    ``held`` (a candidate per building: the repair's), one the repair keeps in that candidate where
+    it keeps any, so that the repair's layout stays one the programme can hold."""
     taken: set[int] = set()
     roots = []
-    for seed in seeds:
+    for k, seed in enumerate(seeds):
         order = np.argsort(np.hypot(*(xy - seed).T))
+        if held is not None and (held[order] == k).any():
+            order = np.concatenate([order[held[order] == k], order[held[order] != k]])
         root = next(int(i) for i in order if int(atom[i]) not in taken)
         taken.add(int(atom[root]))
         roots.append(root)

@@ -24,7 +24,8 @@ PERIMETER_WEIGHT_HELD = 20.0
 class Model:
     """The programme. Columns: x per (atom, candidate) the atom can reach, y per candidate (opened),
     band slacks below/above per candidate, u per (street block, candidate) (the block has a building
-    in the candidate)."""
+    in the candidate). ``baseline``: a candidate per atom that stays reachable (the greedy repair's,
+    which may move a house into a grid two houses away)."""
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class Model:
         hi: int,
         weights: Weights,
         cost_cap: float | None = None,
+        baseline: np.ndarray | None = None,
     ):
         self.cells, self.atom, self.neighbours = cells, atom, cells.neighbours()
         self.n_atoms, self.n_cand = int(atom.max()) + 1, len(candidates)
@@ -46,6 +48,8 @@ class Model:
         gov, party = b["governance_grid"].to_numpy(object), b["party_grid"].to_numpy(object)
         xy = shapely.get_coordinates(b["rep_point"].to_numpy())
         reach = self._reachable(gov, party, candidates)
+        if baseline is not None:  # the layout the cost is held to stays one the programme can hold
+            reach[np.arange(self.n_atoms), baseline] = True
         self.pair_a, self.pair_k = np.nonzero(reach)
         self.col = {(a, k): i for i, (a, k) in enumerate(zip(self.pair_a, self.pair_k, strict=True))}
         placed, far = self._cost(b, xy, candidates, seeds, weights)
