@@ -56,14 +56,15 @@ def figure(m: dict | None, digits: int = 1, key: str | None = None) -> str:
 
 
 def score(value, kind: str) -> str:
-    """A plan score (analysis.plan_scores) as tables show it: a rate as a percentage, a missing one as —.
+    """A plan score (analysis.plan_scores) as tables show it: a rate as a percentage, an index to two
+    places, a missing one as —.
 
-    >>> score(0.8571, "rate"), score(1234, "households"), score(None, "count")
-    ('85.7%', '1,234', '—')
+    >>> score(0.8571, "rate"), score(1234, "households"), score(None, "count"), score(0.7312, "index")
+    ('85.7%', '1,234', '—', '0.73')
     """
     if value is None:
         return "—"
-    return f"{value:.1%}" if kind == "rate" else f"{value:,}"
+    return f"{value:.1%}" if kind == "rate" else f"{value:.2f}" if kind == "index" else f"{value:,}"
 
 
 def _kind(key: str | None) -> str | None:

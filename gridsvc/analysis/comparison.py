@@ -11,22 +11,10 @@ import shapely
 
 from gridsvc.analysis.boundaries import base_tiles
 from gridsvc.analysis.cells import atoms, building_cells
-from gridsvc.analysis.objective import Weights, weighted_cost
+from gridsvc.analysis.objective import Weights, polsby_popper, weighted_cost
 from gridsvc.analysis.plans import kept_households
 from gridsvc.analysis.proposal import CommunityInput, Layout, greedy, propose_layout
 from gridsvc.analysis.repair import adopt, governance_candidates
-
-
-def polsby_popper(geoms) -> float:
-    """Mean 4πA/P² of the polygons: 1 for a circle, about 0.785 for a square, small for a ragged shape.
-
-    >>> round(polsby_popper([shapely.box(0, 0, 10, 10)]), 3)
-    0.785
-    """
-    geoms = np.asarray(list(geoms), dtype=object)
-    if not len(geoms):
-        return float("nan")
-    return float(np.mean(4 * np.pi * shapely.area(geoms) / shapely.length(geoms) ** 2))
 
 
 def lower_bound(data: CommunityInput) -> int:

@@ -162,3 +162,15 @@ def weighted_cost(
         "boundary": boundary,
         "cost": total,
     }
+
+
+def polsby_popper(geoms) -> float:
+    """Mean 4πA/P² of the polygons: 1 for a circle, about 0.785 for a square, small for a ragged shape.
+
+    >>> round(polsby_popper([shapely.box(0, 0, 10, 10)]), 3)
+    0.785
+    """
+    geoms = np.asarray(list(geoms), dtype=object)
+    if not len(geoms):
+        return float("nan")
+    return float(np.mean(4 * np.pi * shapely.area(geoms) / shapely.length(geoms) ** 2))

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from gridsvc.analysis.boundaries import tiled_boundary
+from gridsvc.analysis.boundaries import base_tiles, tiled_boundary
 from gridsvc.analysis.metrics import LABELS
+from gridsvc.analysis.objective import polsby_popper
 from gridsvc.analysis.scene import LAYER_WORD, SIDES, STAFF_SIDE, Thresholds
 
 
@@ -23,7 +24,7 @@ from gridsvc.analysis.scene import LAYER_WORD, SIDES, STAFF_SIDE, Thresholds
 class Figure:
     key: str
     label: str  # what users read
-    kind: str  # count | rate | households
+    kind: str  # count | rate | households | index
     meaning: str  # one sentence a planner reads beside the numbers
 
 
@@ -82,6 +83,12 @@ FIGURES: tuple[Figure, ...] = (
         "rate",
         "有网格长的治理网格占比；方案后的数字只算随网格保留下来的网格长。",
     ),
+    Figure(
+        "compactness",
+        "治理网格平均紧凑度",
+        "index",
+        "治理一侧各网格4π×面积÷周长²的平均：圆为1，正方形约0.79，边界越曲折越小；不低于现状的0.9倍为好。",
+    ),
 )
 
 
@@ -107,6 +114,7 @@ def score_figures(
     values["moved_total"] = (0, moved["moved_from_governance"] + moved["moved_from_party"], bound)
     for key in ("alignment_rate", "grid_branch_coverage", "grid_leader_coverage"):
         values[key] = _metric(before, after, community, key) + (1.0,)
+    values["compactness"] = (staff_compactness(before, community), staff_compactness(after, community), None)
     facts = {"min": limits.households_min, "max": limits.households_max, "split": f"{limits.split_fraction:.0%}"}
     return [
         {"key": f.key, "label": f.label, "kind": f.kind, "meaning": f.meaning.format(**facts)}
@@ -135,7 +143,19 @@ def _metric(before, after, community: str, key: str) -> tuple:
 
 def staff_boundary(coverage, community: str) -> float:
     """Metres of boundary between the community's grids on the staff side as they tile it."""
+    return tiled_boundary(*_staff_side(coverage, community))
+
+
+def staff_compactness(coverage, community: str) -> float | None:
+    """Mean Polsby-Popper compactness of the community's grids on the staff side as they tile it
+    (clipped to it, overlaps to the first by code, as the plan comparison measures); None without."""
+    tiles = [g for code, g in base_tiles(*_staff_side(coverage, community)).items() if code is not None]
+    return round(polsby_popper(tiles), 4) if tiles else None
+
+
+def _staff_side(coverage, community: str) -> tuple:
+    """The community (metric CRS) and its staff-side grids by code."""
     scene = coverage.scene
     grids = scene.grids[scene.grids["layer"].isin(STAFF_SIDE) & (scene.grids["community_code"] == community)]
     area = scene.communities.loc[scene.communities["code"] == community].to_crs(scene.crs).union_all()
-    return tiled_boundary(area, dict(zip(grids["code"], grids.geometry.to_crs(scene.crs).values, strict=True)))
+    return area, dict(zip(grids["code"], grids.geometry.to_crs(scene.crs).values, strict=True))

@@ -116,6 +116,10 @@ def test_plan_scores_show_today_the_plan_and_the_best_with_their_meaning(env):
     assert line.split()[1:4] == ["85.7%", "100.0%", "100.0%"]  # 90 of 105 households agree today
     line = next(x for x in shown.output.splitlines() if x.startswith("两项合计"))
     assert line.split()[3] == "15"  # the lower bound: b4 and b5
+    line = next(x for x in shown.output.splitlines() if x.startswith("治理网格平均紧凑度"))
+    before, after = float(line.split()[1]), float(line.split()[2])
+    assert 0 < before <= 0.79 and abs(after - before) <= 0.02  # adopted, tidied (a gap filled)
+    assert line.split()[3] == "—"  # no best: compactness is weighed, not bounded
     assert "边界比现状增减（米）。" not in shown.output  # an adopted plan: no price on boundary
     priced = CliRunner().invoke(main, ["plan", "scores", plan_id, "--boundary-weight", "2"], env=env)
     assert priced.exit_code == 0 and "+ 2×边界比现状增减（米）。" in priced.output

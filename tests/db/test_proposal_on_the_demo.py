@@ -140,6 +140,9 @@ def test_both_plans_validate(demo):
     assert abs(scores["320199001003"]["boundary_beyond_today_m"]) < 1  # the live boundaries kept
     assert scores["320199001001"]["boundary_beyond_today_m"] > 50  # buildings move: boundary redrawn
     assert all(r["above_lower_bound"] >= 0 for r in scores.values())
+    compact = {c: next(f for f in r["figures"] if f["key"] == "compactness") for c, r in scores.items()}
+    assert abs(compact["320199001003"]["after"] - compact["320199001003"]["before"]) < 0.005  # kept
+    assert compact["320199001001"]["after"] < compact["320199001001"]["before"]  # redrawn: less compact
     governance_only = proposals.repaired(demo, ["320199001003"], limits, layer="governance")
     assert plans.show_plan(demo, governance_only)[0]["layer"] == "governance"  # --layer is not ignored
 
