@@ -281,8 +281,9 @@ def _roots(xy: np.ndarray, seeds: np.ndarray, atom: np.ndarray, held: np.ndarray
     roots = []
     for k, seed in enumerate(seeds):
         order = np.argsort(np.hypot(*(xy - seed).T))
-        if held is not None and (held[order] == k).any():
-            order = np.concatenate([order[held[order] == k], order[held[order] != k]])
+        kept = held[order] == k if held is not None else np.zeros(0, dtype=bool)
+        if kept.any():  # stable: nearest first among the repair's own, then the rest
+            order = np.concatenate([order[kept], order[~kept]])
         root = next(int(i) for i in order if int(atom[i]) not in taken)
         taken.add(int(atom[root]))
         roots.append(root)

@@ -57,12 +57,12 @@ def pulled_taut(shapes: dict, live: shapely.Geometry, footprints, roads=None) ->
     for n in range(len(chains)):
         lines = np.array(fixed + chains[:n] + chains[n + 1 :], dtype=object)
         chains[n] = _taut(chains[n], _Obstacles(walls, houses, shapely.STRtree(lines), lines))
-    faces = [f for f in shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all([kept, *chains]))))]
+    faces = list(shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all([kept, *chains])))))
     return _matched(keys, shapes, faces, footprints) or shapes
 
 
 def _streets(roads, box) -> shapely.Geometry | None:
-    """The road centre lines within ``box`` (a grid's roads come for a whole district)."""
+    """The road centre lines within ``box`` (the roads are read for a whole district at once)."""
     if roads is None or not len(roads):
         return None
     clipped = shapely.clip_by_rect(np.asarray(roads, dtype=object), *box)

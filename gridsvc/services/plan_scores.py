@@ -32,7 +32,7 @@ def scores(engine: Engine, plan_id: int, limits: Thresholds, boundary_weight: fl
 def plan_weights(plan: dict, boundary_weight: float | None = None) -> Weights:
     """The weights a plan is priced at: :data:`WEIGHTS` with the boundary priced as given, else as
     the plan was proposed (``plan create --propose --boundary-weight``; 0 for other plans)."""
-    chosen = plan.get("boundary_weight") or 0.0 if boundary_weight is None else boundary_weight
+    chosen = (plan.get("boundary_weight") or 0.0) if boundary_weight is None else boundary_weight
     return dataclasses.replace(WEIGHTS, boundary=float(chosen))
 
 
