@@ -43,7 +43,9 @@ from gridsvc.analysis.straighten import pulled_taut
 CAP_SLACK = 1e-3  # the programme's weighted cost may exceed the greedy repair's by at most this
 BAND_UNMET = "没有找到使每个网格户数都在 {lo}–{hi} 户之间的方案，部分网格户数超出范围"
 TIGHTENINGS = 3  # solves with the cap tightened when the drawn boundary costs more than counted
-BASELINE_TAKEN = "规划求解在时限内未找到代价不高于贪心修补（采用综治网格后逐栋调整）的方案，方案采用贪心修补的结果"
+BASELINE_TAKEN = (
+    "规划求解未找到代价不高于贪心修补（采用综治网格后逐栋调整）的方案（时限内未解出或无解），方案采用贪心修补的结果"
+)
 
 
 @dataclass
