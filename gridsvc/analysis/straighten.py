@@ -53,10 +53,11 @@ def pulled_taut(shapes: dict, live: shapely.Geometry, footprints, roads=None) ->
         return shapes
     walls = shapely.STRtree(shapely.buffer(footprints, MARGIN_M))
     houses = shapely.STRtree(footprints)
-    fixed = list(shapely.get_parts(kept)) + (list(shapely.get_parts(streets)) if streets is not None else [])
+    fixed = shapely.get_parts(kept if streets is None else shapely.union(kept, streets))
+    obstacles = _Obstacles(walls, houses, shapely.STRtree(fixed), fixed, np.array(chains, dtype=object))
     for n in range(len(chains)):
-        lines = np.array(fixed + chains[:n] + chains[n + 1 :], dtype=object)
-        chains[n] = _taut(chains[n], _Obstacles(walls, houses, shapely.STRtree(lines), lines))
+        obstacles.chains = np.array(chains[:n] + chains[n + 1 :], dtype=object)
+        chains[n] = _taut(chains[n], obstacles)
     faces = list(shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all([kept, *chains])))))
     return _matched(keys, shapes, faces, footprints) or shapes
 
@@ -90,8 +91,13 @@ def redrawn_chains(polygons: list, live: shapely.Geometry) -> tuple[list, shapel
 class _Obstacles:
     walls: shapely.STRtree  # footprints grown by the margin: no segment may touch them
     houses: shapely.STRtree  # footprints: none may be swept to the other side
-    lines: shapely.STRtree  # kept lines, roads, the other chains: not crossed, not swept over
+    lines: shapely.STRtree  # kept lines and roads: not crossed, not swept over
     line_geoms: np.ndarray
+    chains: np.ndarray  # the other chains (as pulled so far): the same
+
+    def lines_meeting(self, geom: shapely.Geometry) -> np.ndarray:
+        near = self.line_geoms[self.lines.query(geom, predicate="intersects")]
+        return np.concatenate([near, self.chains[shapely.intersects(self.chains, geom)]])
 
 
 def _taut(chain: shapely.LineString, obstacles: _Obstacles) -> shapely.LineString:
@@ -115,18 +121,16 @@ def _straight(points: np.ndarray, i: int, k: int, obstacles: _Obstacles) -> bool
     segment = shapely.LineString(points[[i, k]])
     if len(obstacles.walls.query(segment, predicate="intersects")):
         return False
-    crossed = obstacles.lines.query(segment, predicate="intersects")
+    crossed = obstacles.lines_meeting(segment)
     if len(crossed):
         ends = shapely.buffer(shapely.MultiPoint(points[[i, k]]), TOUCH_M)
-        met = shapely.intersection(segment, obstacles.line_geoms[crossed])
-        if not shapely.is_empty(shapely.difference(met, ends)).all():
+        if not shapely.is_empty(shapely.difference(shapely.intersection(segment, crossed), ends)).all():
             return False
     ring = shapely.LinearRing(points[i : k + 1])
     swept = shapely.Polygon(ring) if ring.is_simple else shapely.polygonize(shapely.get_parts(shapely.node(ring)))
     if swept.is_empty or len(obstacles.houses.query(swept, predicate="intersects")):
         return swept.is_empty
-    near = obstacles.line_geoms[obstacles.lines.query(swept, predicate="intersects")]
-    return not shapely.relate_pattern(swept, near, "T********").any()
+    return not shapely.relate_pattern(swept, obstacles.lines_meeting(swept), "T********").any()
 
 
 def _matched(keys: list, shapes: dict, faces: list, footprints: np.ndarray) -> dict | None:
