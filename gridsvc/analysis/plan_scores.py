@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from gridsvc.analysis.boundaries import base_tiles, tiled_boundary
+from gridsvc.analysis.boundaries import base_tiles
 from gridsvc.analysis.metrics import LABELS
-from gridsvc.analysis.objective import polsby_popper
+from gridsvc.analysis.objective import inner_boundary, polsby_popper
 from gridsvc.analysis.scene import LAYER_WORD, SIDES, STAFF_SIDE, Thresholds
 
 
@@ -93,11 +93,19 @@ FIGURES: tuple[Figure, ...] = (
 
 
 def score_figures(
-    before, after, community: str, households: int, moved: dict[str, int], bound: int, limits: Thresholds
+    before,
+    after,
+    community: str,
+    households: int,
+    moved: dict[str, int],
+    bound: int,
+    limits: Thresholds,
+    compactness: tuple[float | None, float | None] = (None, None),
 ) -> list[dict]:
     """Each figure of :data:`FIGURES` for ``community`` (of ``households``): ``before`` and ``after``
     are the coverage of today and with the plan; ``moved`` the households moved off each layer;
-    ``bound`` the households the two layers disagree on today."""
+    ``bound`` the households the two layers disagree on today; ``compactness`` the staff side's
+    today and with the plan (:func:`staff_side`)."""
     least_outside = 1 if 0 < households < limits.households_min else 0
     values = {}
     for side in SIDES:
@@ -114,7 +122,7 @@ def score_figures(
     values["moved_total"] = (0, moved["moved_from_governance"] + moved["moved_from_party"], bound)
     for key in ("alignment_rate", "grid_branch_coverage", "grid_leader_coverage"):
         values[key] = _metric(before, after, community, key) + (1.0,)
-    values["compactness"] = (staff_compactness(before, community), staff_compactness(after, community), None)
+    values["compactness"] = (*compactness, None)
     facts = {"min": limits.households_min, "max": limits.households_max, "split": f"{limits.split_fraction:.0%}"}
     return [
         {"key": f.key, "label": f.label, "kind": f.kind, "meaning": f.meaning.format(**facts)}
@@ -141,21 +149,26 @@ def _metric(before, after, community: str, key: str) -> tuple:
     return tuple(c.metrics(community).get(key, {}).get("value") for c in (before, after))
 
 
-def staff_boundary(coverage, community: str) -> float:
-    """Metres of boundary between the community's grids on the staff side as they tile it."""
-    return tiled_boundary(*_staff_side(coverage, community))
+@dataclass(frozen=True)
+class StaffSide:
+    """The community's grids on the staff side as they tile it (clipped to it, overlaps to the first
+    by code, as the plan comparison measures): their codes, metres of boundary between them (as
+    :func:`gridsvc.analysis.boundaries.tiled_boundary` measures it, on the same tiles) and mean
+    Polsby-Popper compactness (None without grids)."""
+
+    codes: frozenset[str]
+    boundary: float
+    compactness: float | None
 
 
-def staff_compactness(coverage, community: str) -> float | None:
-    """Mean Polsby-Popper compactness of the community's grids on the staff side as they tile it
-    (clipped to it, overlaps to the first by code, as the plan comparison measures); None without."""
-    tiles = [g for code, g in base_tiles(*_staff_side(coverage, community)).items() if code is not None]
-    return round(polsby_popper(tiles), 4) if tiles else None
-
-
-def _staff_side(coverage, community: str) -> tuple:
-    """The community (metric CRS) and its staff-side grids by code."""
+def staff_side(coverage, community: str) -> StaffSide:
     scene = coverage.scene
     grids = scene.grids[scene.grids["layer"].isin(STAFF_SIDE) & (scene.grids["community_code"] == community)]
     area = scene.communities.loc[scene.communities["code"] == community].to_crs(scene.crs).union_all()
-    return area, dict(zip(grids["code"], grids.geometry.to_crs(scene.crs).values, strict=True))
+    tiles = base_tiles(area, dict(zip(grids["code"], grids.geometry.to_crs(scene.crs).values, strict=True)))
+    grid_tiles = [g for code, g in tiles.items() if code is not None]
+    return StaffSide(
+        frozenset(grids["code"]),
+        inner_boundary(tiles.values(), area) if len(grids) else 0.0,
+        round(polsby_popper(grid_tiles), 4) if grid_tiles else None,
+    )

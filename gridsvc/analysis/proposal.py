@@ -115,7 +115,7 @@ def propose_layout(
     notes: list[str] = []
     today = today_boundary(data)
     cells.count_live_as_drawn(b["governance_grid"].to_numpy(object), today)
-    baseline = greedy(data, b, candidates, cells, atom, xy, households_min, households_max, weights)
+    baseline = greedy(data, b, candidates, cells, atom, xy, households_min, households_max, weights, today)
     band = (households_min, households_max)
     setup = _Setup(data, b, cells, atom, xy, h, blocks, band, weights, deadline, baseline, today)
     found = _best_layout(setup, candidates, seeds)
@@ -245,10 +245,11 @@ def today_boundary(data: CommunityInput) -> float:
     return tiled_boundary(data.area, data.governance_geoms)
 
 
-def greedy(data, b, candidates, cells, atom, xy, lo, hi, weights):
+def greedy(data, b, candidates, cells, atom, xy, lo, hi, weights, today: float | None = None):
     """The greedy repair (:mod:`gridsvc.analysis.repair`) as (candidate per building, weighted cost,
     polygons), on ``candidates`` whose governance-anchored ones come first, in
-    ``data.governance_grids``' order; None without governance grids."""
+    ``data.governance_grids``' order; None without governance grids. ``today``: metres of boundary
+    between today's governance grids, when already measured (:func:`today_boundary`)."""
     governance = governance_candidates(data.governance_grids, data.pairs)
     if not governance:
         return None
@@ -257,7 +258,7 @@ def greedy(data, b, candidates, cells, atom, xy, lo, hi, weights):
     costs = move_cost(b, candidates, weights)
     repaired = repair_band(start, atom, cells.edges, b["households"].to_numpy(float), lo, hi, costs)
     shapes = layout_shapes(data, cells, b, repaired, candidates)
-    beyond = inner_boundary(shapes.values(), data.area) - today_boundary(data)
+    beyond = inner_boundary(shapes.values(), data.area) - (today_boundary(data) if today is None else today)
     return repaired, weighted_cost(b, repaired, candidates, lo, hi, weights, boundary=beyond), shapes
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 
 from gridsvc.analysis import plans as rules
 from gridsvc.analysis.objective import Weights
-from gridsvc.analysis.plan_scores import score_figures, staff_boundary
-from gridsvc.analysis.scene import STAFF_SIDE, Thresholds
+from gridsvc.analysis.plan_scores import score_figures, staff_side
+from gridsvc.analysis.scene import Thresholds
 from gridsvc.services.plans import Review, get_plan, review
 
 WEIGHTS = Weights()  # what planners value: governance moves 2, Party moves 1, a grid opened or closed 100
@@ -54,11 +54,10 @@ def score_rows(checked: Review, limits: Thresholds, boundary_weight: float | Non
         alignment = checked.before.metrics(community).get("alignment_rate", {})
         bound = int(live["households"].sum()) - rules.kept_households(live, "party_grid", "governance_grid")
         moved = rules.households_moved(planned, "plan")
-        grids = checked.before.scene.grids
-        live_codes = set(grids.loc[grids["layer"].isin(STAFF_SIDE) & (grids["community_code"] == community), "code"])
-        beyond = staff_boundary(checked.after, community) - staff_boundary(checked.before, community)
+        today, planned_side = staff_side(checked.before, community), staff_side(checked.after, community)
+        beyond = planned_side.boundary - today.boundary
         plan_codes = {c for c in set(b1["party_grid"][mine].dropna()) if c.startswith(community)}
-        changed = len(plan_codes - live_codes) + len(live_codes - plan_codes)
+        changed = len(plan_codes - today.codes) + len(today.codes - plan_codes)
         out.append(
             {
                 "community": community,
@@ -76,7 +75,14 @@ def score_rows(checked: Review, limits: Thresholds, boundary_weight: float | Non
                 ),
                 "problems": counts,
                 "figures": score_figures(
-                    checked.before, checked.after, community, int(live["households"].sum()), moved, bound, limits
+                    checked.before,
+                    checked.after,
+                    community,
+                    int(live["households"].sum()),
+                    moved,
+                    bound,
+                    limits,
+                    (today.compactness, planned_side.compactness),
                 ),
             }
         )
