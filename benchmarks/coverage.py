@@ -11,7 +11,8 @@ benchmark's PostGIS unless it is there already, then times in one process:
 - the reference, written directly with geopandas: the buildings' points and the grids read from the
   same PostGIS (``read_postgis``), ``sjoin``-ed to each layer's grids, ``groupby`` sums per grid and
   community. It computes far less (no topology, staff, organizations or gaps); the ratio says what
-  the whole engine costs next to it;
+  the whole engine costs next to it: the ratio of the medians, and the median of each round's ratio
+  (the two sides of a round run seconds apart, so a machine's drift between rounds cancels);
 - gridsvc in parts: the same tree and gap list cut by district, on ``--workers`` local Dask workers
   (``gridsvc batch coverage``), each part's gap list brought back to this process, with the peak
   memory of this process and of the largest worker.
@@ -144,7 +145,13 @@ def main() -> None:
         ):
             print(f"{label:<42} median {statistics.median(times):6.2f} s   runs " + " ".join(f"{t:.2f}" for t in times))
         total, ref = statistics.median(ours), statistics.median(refs)
-        print(f"gridsvc total {total:.2f} s (target <= 5 s), ratio to the reference {total / ref:.2f} (target <= 1.5)")
+        # each round's own ratio pairs runs seconds apart: a machine that slows down or speeds up
+        # between rounds moves both sides of it, not only one
+        paired = statistics.median(o / r for o, r in zip(ours, refs, strict=True))
+        print(
+            f"gridsvc total {total:.2f} s (target <= 5 s), ratio to the reference {total / ref:.2f} (target <= 1.5); "
+            f"median of each round's ratio {paired:.2f}"
+        )
         print(f"peak memory of this process so far: {_own_peak_mb():,.0f} MB")
     run = in_parts(settings, args.workers)
     print(
