@@ -20,6 +20,9 @@ __all__ = [
     "GAP_KIND",
     "LAYER_LABEL",
     "LEVEL_LABEL",
+    "no_code",
+    "not_found",
+    "THING_LABEL",
     "METRIC_LABEL",
     "METRIC_SHORT_LABEL",
     "ORG_KIND_LABEL",
@@ -131,3 +134,44 @@ def say(key: str, **values) -> str:
 
 # where a grid's households fall against rule 4's band (analysis.scene.Thresholds.band)
 BAND_LABEL = {"below": "低于下限", "within": "达标", "above": "超出上限"}
+
+
+# what a user asks for by code or id, in the words of a "no such …" answer (NotFound)
+THING_LABEL = LEVEL_LABEL | {
+    "area": "区域",
+    "building": "楼栋",
+    "organization": "组织",
+    "staff": "工作人员",
+    "assignment": "任职记录",
+    "facility": "服务设施",
+    "target": "目标",
+    "plan": "方案",
+    "registration": "报到记录",
+    "agreement": "共驻共建协议",
+    "item": "共建清单条目",
+    "seat": "兼职委员",
+    "collection": "数据集",
+    "feature": "要素",
+}
+
+
+def not_found(thing: str, key, *, scoped: bool = True) -> str:
+    """The answer when ``thing`` ``key`` is not there; ``scoped``: not in the caller's area (the same
+    answer whether or not it exists elsewhere, so it tells nothing of what lies beyond).
+
+    >>> not_found("building", "b7"), not_found("plan", 9, scoped=False)
+    ("你的范围内没有楼栋 'b7'", '没有方案 9')
+    """
+    shown = repr(key) if isinstance(key, str) else str(key)
+    return f"{'你的范围内' if scoped else ''}没有{THING_LABEL.get(thing, thing)} {shown}"
+
+
+def no_code(code: str, *things: str) -> str:
+    """The answer when no area or grid of the kinds ``things`` has ``code``.
+
+    >>> no_code("999999", "district", "street", "community")
+    "没有编码为 '999999' 的区、街道或社区"
+    """
+    words = [THING_LABEL.get(t, t) for t in things]
+    listed = "、".join(words[:-1]) + "或" + words[-1] if len(words) > 1 else words[0]
+    return f"没有编码为 {code!r} 的{listed}"

@@ -17,6 +17,7 @@ from gridsvc.api.geojson import json_value
 from gridsvc.db.models import BUILDING_USES
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.ingest.schema import PHONE_PATTERN, STAFF
+from gridsvc.labels import not_found
 from gridsvc.repository import edits
 
 router = APIRouter(prefix="/api", tags=["edits"])
@@ -188,7 +189,7 @@ def _history(request: Request, who, target_type: str, target_id: str) -> list:
     table, key = edits.TARGETS[target_type]
     with who.db.connect() as conn:
         if conn.scalar(text(f"SELECT 1 FROM {table} WHERE {key} = :id"), {"id": target_id}) is None:
-            raise NotFound(f"no {target_type} {'with id ' if key == 'id' else ''}{target_id!r} in your area")
+            raise NotFound(not_found(target_type, target_id))
     with request.app.state.engine.connect() as conn:  # the audit log is the owner's; sight checked above
         return [_plain(e) for e in edits.history(conn, target_id, target_type=target_type)]
 

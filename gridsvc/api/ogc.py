@@ -23,6 +23,7 @@ from gridsvc.api import ogc_html, openapi30, schemas
 from gridsvc.api.auth import CallerDep
 from gridsvc.api.routes import parse_bbox
 from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.labels import not_found
 from gridsvc.repository import cql2, ogc
 from gridsvc.repository.read import BBox
 from gridsvc.services import coverage as coverage_service
@@ -188,7 +189,7 @@ def collections(request: Request, who: CallerDep) -> dict | HTMLResponse:
 
 def _named(collection_id: str) -> ogc.Collection:
     if collection_id not in ogc.COLLECTIONS:
-        raise NotFound(f"no collection {collection_id!r}; there are {', '.join(ogc.COLLECTIONS)}")
+        raise NotFound(f"{not_found('collection', collection_id, scoped=False)}；可用的有 {'、'.join(ogc.COLLECTIONS)}")
     return ogc.COLLECTIONS[collection_id]
 
 
@@ -348,7 +349,7 @@ def feature(
         output = _output(crs, crs_list(ogc.extent(conn, c)) if crs else [CRS84])
         found = ogc.item(conn, c, fid, output)
     if found is None:
-        raise NotFound(f"no feature {fid!r} in {collection_id!r} in your area")
+        raise NotFound(f"{not_found('feature', fid)}（数据集 {collection_id!r}）")
     links = [
         _link(str(request.url), "self", GEOJSON),
         _link(f"{_base(request)}/collections/{c.id}", "collection"),

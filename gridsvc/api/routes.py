@@ -19,6 +19,7 @@ from gridsvc.api.auth import CallerDep
 from gridsvc.api.geojson import feature_collection, json_value
 from gridsvc.db.engine import current_revision
 from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.labels import no_code
 from gridsvc.repository import read as repo
 from gridsvc.services import coverage as coverage_service
 from gridsvc.services import imports, suggestions
@@ -128,7 +129,7 @@ def grids(
 def grid(who: CallerDep, conn: ConnDep, code: str) -> dict:
     found = repo.grids(conn, code=who.principal.check(code, "grid"))
     if found.empty:
-        raise NotFound(f"no current grid with code {code!r}")
+        raise NotFound(no_code(code, "现行网格"))
     return feature_collection(found, "code")["features"][0]
 
 
@@ -151,9 +152,9 @@ def buildings(
     """Paged by ``limit``/``offset`` (at most GRIDSVC_API_MAX_FEATURES per page); large areas
     belong on vector tiles, not in one GeoJSON."""
     if grid and not repo.grid_exists(conn, who.principal.check(grid, "grid")):
-        raise NotFound(f"no current grid with code {grid!r}")
+        raise NotFound(no_code(grid, "现行网格"))
     if community and not repo.area_exists(conn, who.principal.check(community, "community")):
-        raise NotFound(f"no community with code {community!r}")
+        raise NotFound(no_code(community, "community"))
     cap = who.settings.api_max_features
     limit = min(limit or cap, cap)
     gdf = repo.buildings(conn, grid=grid, community=community, bbox=parse_bbox(bbox), limit=limit + 1, offset=offset)
@@ -308,7 +309,7 @@ def grid_coverage(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern
     """One connection at a time (never a second while holding the first): see api.guard.Admission."""
     with who.db.connect() as conn:
         if not repo.grid_exists(conn, who.principal.check(code, "grid")):
-            raise NotFound(f"no current grid with code {code!r}")
+            raise NotFound(no_code(code, "现行网格"))
     cov = coverage_service.coverage(who.db, code, limits=who.limits)
     node = cov.tree(code)
     buildings = cov.grid_buildings(code)

@@ -10,6 +10,7 @@ import secrets
 from sqlalchemy import Connection, text
 
 from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.labels import THING_LABEL, not_found
 from gridsvc.repository import audit
 from gridsvc.repository.predicates import active_on
 
@@ -56,7 +57,7 @@ def _changed(conn: Connection, table: str, what: str, row_id: str, fields, chang
         text(f"SELECT {', '.join(fields)} FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id}
     ).first()
     if row is None:
-        raise NotFound(f"no {what} with id {row_id!r} in your area")
+        raise NotFound(not_found(what, row_id))
     if changes:
         sets = ", ".join(f"{field} = :{field}" for field in changes)
         conn.execute(text(f"UPDATE {table} SET {sets} WHERE id = :id"), changes | {"id": row_id})
@@ -69,12 +70,12 @@ def add_assignment(
     """Assign a staff member (already working in the caller's area, or ``new``: just added) to a grid,
     building or organization."""
     if not new and conn.scalar(text("SELECT 1 FROM staff WHERE id = :id"), {"id": staff_id}) is None:
-        raise NotFound(f"no staff member {staff_id!r} in your area")
+        raise NotFound(not_found("staff", staff_id))
     table = {"grid": "grids", "building": "buildings", "organization": "organizations"}[target_type]
     key = "code" if target_type == "grid" else "id"
     current = " AND valid_to IS NULL" if target_type == "grid" else ""
     if conn.scalar(text(f"SELECT 1 FROM {table} WHERE {key} = :t{current}"), {"t": target_id}) is None:
-        raise NotFound(f"no {target_type} {target_id!r} in your area")
+        raise NotFound(not_found(target_type, target_id))
     row = conn.execute(
         text(f"""INSERT INTO assignments (staff_id, target_type, target_id, start_date)
                                 VALUES (:s, :type, :t, :start) RETURNING {ASSIGNMENT_COLUMNS}"""),
@@ -91,7 +92,7 @@ def end_assignment(conn: Connection, assignment_id: int, end_date: dt.date) -> d
         text(f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE id = :id FOR UPDATE"), {"id": assignment_id}
     ).first()
     if row is None:
-        raise NotFound(f"no assignment {assignment_id} in your area")
+        raise NotFound(not_found("assignment", assignment_id))
     before = dict(row._mapping)
     if before["start_date"] and end_date < before["start_date"]:
         raise InvalidInput(f"end date {end_date} is before the assignment's start {before['start_date']}")
@@ -126,7 +127,7 @@ def appoint(
     role = role or ROLE_OF[target_type]
     current_only = " AND valid_to IS NULL" if target_type == "grid" else ""
     if conn.scalar(text(f"SELECT 1 FROM {table} WHERE {key} = :id{current_only}"), {"id": target_id}) is None:
-        raise NotFound(f"no {target_type} {target_id!r} in your area")
+        raise NotFound(not_found(target_type, target_id))
     new = staff_id is None
     if new:
         staff_id = "st-" + secrets.token_hex(6)
@@ -138,7 +139,7 @@ def appoint(
         )
         audit.record(conn, "staff.add", "staff", staff_id, None, person)
     elif conn.scalar(text("SELECT 1 FROM staff WHERE id = :id"), {"id": staff_id}) is None:
-        raise NotFound(f"no staff member {staff_id!r} in your area")
+        raise NotFound(not_found("staff", staff_id))
     current = conn.execute(
         text(f"""SELECT a.id FROM assignments a JOIN staff s ON s.id = a.staff_id
                  WHERE a.target_type = :type AND a.target_id = :t AND s.role = :role
@@ -218,7 +219,7 @@ def set_up_party_group(
     visible = set(conn.execute(text("SELECT id FROM buildings WHERE id = ANY(:ids)"), {"ids": buildings}).scalars())
     missing = [b for b in buildings if b not in visible]
     if missing:
-        raise NotFound(f"no building {missing[0]!r} in your area")
+        raise NotFound(not_found("building", missing[0]))
     group = add_party_org(
         conn, name, "group", parent, full_members, founded, [("building", b, None) for b in buildings]
     )
@@ -258,7 +259,9 @@ def leave(conn: Connection, target_type: str, target_id: str, staff_id: str, end
         .all()
     )
     if not rows:
-        raise NotFound(f"{staff_id!r} holds no post on {target_type} {target_id!r} after {end}")
+        raise NotFound(
+            f"工作人员 {staff_id!r} 在{THING_LABEL.get(target_type, target_type)} {target_id!r} {end} 之后没有任职"
+        )
     return [end_assignment(conn, assignment, end) for assignment in rows]
 
 
@@ -273,7 +276,7 @@ def set_up_org_party(
 ) -> dict:
     """An organization's own Party organization (单独组建), under ``parent`` (``committee_of`` it). Audited."""
     if conn.scalar(text("SELECT 1 FROM organizations WHERE id = :id"), {"id": organization_id}) is None:
-        raise NotFound(f"no organization with id {organization_id!r} in your area")
+        raise NotFound(not_found("organization", organization_id))
     made = add_party_org(conn, name, kind, parent, full_members, founded, [("organization", organization_id, True)])
     audit.record(conn, "party_org.add", "party_org", made["id"], None, made | {"organization_id": organization_id})
     audit.record(

@@ -21,7 +21,7 @@ from psycopg import sql
 from sqlalchemy import Connection, Engine, text
 
 from gridsvc.errors import Forbidden, NotFound
-from gridsvc.labels import ACTION_LABEL, ROLE_LABEL
+from gridsvc.labels import ACTION_LABEL, ROLE_LABEL, not_found
 
 ROLES = ("admin", "planner", "leader", "viewer")
 # What each role may do, inside its scope.
@@ -56,7 +56,7 @@ class Principal:
     def check(self, code: str, what: str = "area") -> str:
         """``code`` if it lies inside the scope, else NotFound (whether or not it exists elsewhere)."""
         if not self.covers(code):
-            raise NotFound(f"no {what} {code!r} in your area ({self.scope})")
+            raise NotFound(f"{not_found(what, code)}（你的范围：{self.scope}）")
         return code
 
     def may(self, action: str) -> bool:
@@ -95,7 +95,7 @@ class Principal:
 def area_in_scope(conn: Connection, principal: Principal, area: str) -> None:
     """NotFound unless ``area`` is a stored area inside the principal's scope (where a write names one)."""
     if not principal.covers(area) or conn.scalar(text("SELECT 1 FROM areas WHERE code = :a"), {"a": area}) is None:
-        raise NotFound(f"area {area} not found in your area")
+        raise NotFound(not_found("area", area))
 
 
 def mask_phone(phone: str | None) -> str | None:

@@ -23,6 +23,7 @@ from gridsvc.analysis.coverage import level_of, metric_values
 from gridsvc.analysis.metrics import CODE_LENGTH, LEVELS, as_json, roll_up
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.labels import no_code
 from gridsvc.repository import read as repo
 from gridsvc.services import coverage as coverage_service
 from gridsvc.settings import Settings
@@ -91,7 +92,7 @@ def parts_of(engine, area: str | None, by: str) -> tuple[list[str], dict[str, st
     length = max(CODE_LENGTH[by], len(area or ""))
     with engine.connect() as conn:
         if area is not None and not repo.area_exists(conn, area):
-            raise NotFound(f"no district, street or community with code {area!r}")
+            raise NotFound(no_code(area, "district", "street", "community"))
         return repo.populated_areas(conn, area or "", length), repo.area_names_to(conn, length)
 
 

@@ -16,7 +16,7 @@ from gridsvc.analysis.cobuilding import in_force, unmet_needs
 from gridsvc.analysis.facilities import LEVEL_LABEL as FACILITY_LEVEL_LABEL
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput, NotFound
-from gridsvc.labels import COBUILDING_LIST_LABEL, ITEM_STATUS_LABEL
+from gridsvc.labels import COBUILDING_LIST_LABEL, ITEM_STATUS_LABEL, not_found
 from gridsvc.repository import audit
 from gridsvc.services import coverage as coverage_service
 from gridsvc.services.access import area_in_scope, principal_of
@@ -203,7 +203,7 @@ def put(engine: Engine, kind: str, row: dict) -> dict:
             text(f"SELECT {', '.join((*record.key, *plain))} FROM {record.table} WHERE {where} FOR UPDATE"), key
         ).one_or_none()
         if before is not None and not principal.covers(before._mapping[record.area]):
-            raise NotFound(f"no {kind} {_id(record, key)} in your area")
+            raise NotFound(not_found(kind, _id(record, key)))
         values = {f: row.get(f) for f in record.fields}
         columns = (*record.key, *record.fields)
         placeholders = ", ".join(
@@ -239,13 +239,13 @@ def remove(engine: Engine, kind: str, key: dict) -> None:
             text(f"DELETE FROM {record.table} WHERE {where} RETURNING {', '.join((*record.key, *plain))}"), key
         ).one_or_none()
         if gone is None or not principal.covers(gone._mapping[record.area]):
-            raise NotFound(f"no {kind} {_id(record, key)} in your area")
+            raise NotFound(not_found(kind, _id(record, key)))
         audit.record(conn, f"{record.audit}.delete", record.audit, _id(record, key), _jsonable(gone._mapping), None)
 
 
 def _visible(conn: Connection, table: str, what: str, row_id: str | None) -> None:
     if row_id is not None and conn.scalar(text(f"SELECT 1 FROM {table} WHERE id = :i"), {"i": row_id}) is None:
-        raise InvalidInput(f"no {what} with id {row_id!r} in your area")
+        raise InvalidInput(not_found(what, row_id))
 
 
 def _id(record: Record, key: dict) -> str:
@@ -295,7 +295,7 @@ def put_facility(engine: Engine, row: dict) -> dict:
             point,
         )
         if community is None or not principal.covers(community):
-            raise NotFound(f"no community of your area at {row['lon']}, {row['lat']}")
+            raise NotFound(f"你的范围内没有社区在经纬度 {row['lon']}, {row['lat']} 处")
         _visible(conn, "buildings", "building", row.get("building_id"))
         before = conn.execute(
             text("""SELECT name, level, floor_area, building_id, ST_X(geom) AS lon, ST_Y(geom) AS lat,
@@ -305,7 +305,7 @@ def put_facility(engine: Engine, row: dict) -> dict:
             {"id": row["id"]},
         ).one_or_none()
         if before is not None and not principal.covers(before.community or ""):
-            raise NotFound(f"no facility {row['id']} in your area")
+            raise NotFound(not_found("facility", row["id"]))
         values = {f: row.get(f) for f in FACILITY_FIELDS} | point | {"id": row["id"]}
         conn.execute(
             text("""INSERT INTO facilities (id, name, level, floor_area, building_id, geom)
@@ -333,6 +333,6 @@ def remove_facility(engine: Engine, facility_id: str) -> None:
             {"id": facility_id},
         ).one_or_none()
         if gone is None or not principal.covers(gone.community or ""):
-            raise NotFound(f"no facility {facility_id} in your area")
+            raise NotFound(not_found("facility", facility_id))
         record = {k: v for k, v in gone._mapping.items() if k != "community"}
         audit.record(conn, "facility.delete", "facility", facility_id, record, None)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput
+from gridsvc.labels import no_code
 from gridsvc.repository import read as repo
 from gridsvc.services.access import scope_of
 
@@ -44,7 +45,7 @@ def coverage(engine: Engine, area: str | None = None, as_of=None, limits: Thresh
             raise InvalidInput(str(exc)) from None
     with engine.connect() as conn:
         if area is not None and not (repo.area_exists(conn, area) or repo.grid_exists(conn, area)):
-            raise NotFound(f"no district, street, community or grid with code {area!r}")
+            raise NotFound(no_code(area, "district", "street", "community", "grid"))
         as_of = as_of or dt.date.today()  # "active" depends on the day: part of the key
         version = conn.scalar(text("SELECT version FROM data_version"))
         # what a scoped caller sees differs: the scope is part of the key

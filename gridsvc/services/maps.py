@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from gridsvc.analysis.gaps import object_names
 from gridsvc.analysis.scene import Thresholds
 from gridsvc.errors import InvalidInput, NotFound
-from gridsvc.labels import STAFF_ROLE_LABEL
+from gridsvc.labels import STAFF_ROLE_LABEL, no_code
 from gridsvc.rendering.common import Basemap
 from gridsvc.rendering.grid_map import GridMapData, buildings_frame, grid_map
 from gridsvc.rendering.offline import finalize
@@ -53,7 +53,7 @@ def grid_map_html(
     record fixes (a served page, for a caller who may edit)."""
     with engine.connect() as conn:
         if not repo.grid_exists(conn, code):
-            raise NotFound(f"no current grid with code {code!r}")
+            raise NotFound(no_code(code, "现行网格"))
     cov = coverage_service.coverage(engine, code, limits=limits)
     scene = cov.scene
     grid = scene.grids[scene.grids["code"] == code]

@@ -26,6 +26,7 @@ from gridsvc.errors import ImportRejected, InvalidInput, NotFound, PlanRejected
 from gridsvc.ingest.exchange import typed_layer
 from gridsvc.ingest.geojson import frame_from_geojson
 from gridsvc.ingest.schema import GRIDS
+from gridsvc.labels import no_code, not_found
 from gridsvc.repository import audit, read
 from gridsvc.repository import plans as repo
 from gridsvc.repository.scene import load_scene
@@ -43,11 +44,11 @@ def communities_of(engine: Engine, codes: list[str]) -> list[str]:
             if len(code) == 9 and code.isdigit():
                 found = [a["code"] for a in read.areas(conn, "community", code).to_dict("records")]
                 if not found:
-                    raise NotFound(f"no street with code {code!r} (or it has no communities)")
+                    raise NotFound(no_code(code, "street") + "（或该街道下没有社区）")
                 out += found
             elif len(code) == 12 and code.isdigit():
                 if not read.area_exists(conn, code):
-                    raise NotFound(f"no community with code {code!r}")
+                    raise NotFound(no_code(code, "community"))
                 out.append(code)
             else:
                 raise InvalidInput(f"{code!r} is neither a community (12 digits) nor a street (9 digits) code")
@@ -191,7 +192,7 @@ def list_plans(engine: Engine) -> list[dict]:
 def get_plan(conn: Connection, plan_id: int, lock: bool = False) -> dict:
     found = repo.plan(conn, plan_id, lock)
     if found is None:
-        raise NotFound(f"no plan with id {plan_id}")
+        raise NotFound(not_found("plan", plan_id, scoped=False))
     return found
 
 
@@ -337,5 +338,5 @@ def grids_of_building(engine: Engine, building_id: str, on: dt.date | None = Non
     """Which grid (per layer) building ``building_id`` was in on ``on`` — or its whole history."""
     with engine.connect() as conn:
         if conn.scalar(text("SELECT count(*) FROM buildings WHERE id = :id"), {"id": building_id}) == 0:
-            raise NotFound(f"no building with id {building_id!r}")
+            raise NotFound(not_found("building", building_id, scoped=False))
         return repo.grids_of_building(conn, building_id, on)

@@ -72,7 +72,7 @@ def remove_target(engine: Engine, area: str, metric: str, due: dt.date) -> None:
             {"a": area, "m": metric, "d": due},
         ).one_or_none()
         if gone is None or not principal.covers(area):
-            raise NotFound(f"no target of {area} for {metric} due {due} in your area")
+            raise NotFound(f"你的范围内没有 {area} 的 {metric} 目标（期限 {due}）")
         audit.record(conn, "target.delete", "target", _id(area, metric, due), dict(gone._mapping), None)
 
 

@@ -70,12 +70,18 @@ def test_one_of_the_areas_staff_can_be_appointed(as_user, engine):
 @pytest.mark.parametrize(
     ("who", "url", "body", "status", "says"),
     [
-        ("leader", "/api/buildings/b7/leader", {"name": "外人", "phone": "13900002222"}, 404, "no building"),
+        (
+            "leader",
+            "/api/buildings/b7/leader",
+            {"name": "外人", "phone": "13900002222"},
+            404,
+            "你的范围内没有楼栋 'b7'",
+        ),
         ("viewer", "/api/buildings/b7/leader", {"name": "甲", "phone": "13900002222"}, 403, "may not"),
         ("leader", "/api/buildings/b2/leader", {"name": "乙", "phone": "call me"}, 422, "phone"),
         ("leader", "/api/buildings/b2/leader", {"phone": "13900002222"}, 422, "staff_id"),
         ("leader", "/api/buildings/b2/leader", {"staff_id": "L3", "name": "丙"}, 422, "either"),
-        ("leader", "/api/buildings/b2/leader", {"staff_id": "L3"}, 404, "no staff member"),
+        ("leader", "/api/buildings/b2/leader", {"staff_id": "L3"}, 404, "你的范围内没有工作人员 'L3'"),
         ("leader", "/api/buildings/b2", {"households": -3}, 422, "households"),
     ],
 )
@@ -83,7 +89,7 @@ def test_refused_with_the_field_named_and_nothing_stored(as_user, engine, who, u
     before = {t: v for t, v in fingerprint(engine).items() if t not in ("tokens", "login_failures")}
     method = "PATCH" if url.endswith("/b2") else "POST"
     answer = as_user(who, method, url, json=body)
-    assert answer.status_code == status and says in answer.text, answer.text
+    assert answer.status_code == status and says in str(answer.json()), answer.text
     after = {t: v for t, v in fingerprint(engine).items() if t not in ("tokens", "login_failures")}
     assert after == before
 

@@ -75,7 +75,9 @@ def test_snapshots_are_taken_and_listed(env):
         (["import", "no-such-file.gpkg"], "no such file"),
         (["import", "notes.txt"], "unknown file kind"),
         (["coverage", "--area", "12345"], "12345"),
-        (["map", "grid", "999999999999999"], "999999999999999"),
+        (["map", "grid", "999999999999999"], "没有编码为 '999999999999999' 的现行网格"),
+        (["plan", "scores", "9999"], "没有方案 9999"),
+        (["batch", "coverage", "--area", "999999"], "没有编码为 '999999' 的区、街道或社区"),
         (["report", "--area", s.C1, "-o", "report.doc"], "report.doc"),
     ],
 )
