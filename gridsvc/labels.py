@@ -23,6 +23,7 @@ __all__ = [
     "no_code",
     "not_found",
     "THING_LABEL",
+    "thing_word",
     "METRIC_LABEL",
     "METRIC_SHORT_LABEL",
     "ORG_KIND_LABEL",
@@ -139,6 +140,7 @@ BAND_LABEL = {"below": "低于下限", "within": "达标", "above": "超出上�
 # what a user asks for by code or id, in the words of a "no such …" answer (NotFound)
 THING_LABEL = LEVEL_LABEL | {
     "area": "区域",
+    "current_grid": "现行网格",
     "building": "楼栋",
     "organization": "组织",
     "staff": "工作人员",
@@ -155,6 +157,11 @@ THING_LABEL = LEVEL_LABEL | {
 }
 
 
+def thing_word(thing: str) -> str:
+    """The word for ``thing`` (:data:`THING_LABEL`; a kind without one is shown as it is)."""
+    return THING_LABEL.get(thing, thing)
+
+
 def not_found(thing: str, key, *, scoped: bool = True) -> str:
     """The answer when ``thing`` ``key`` is not there; ``scoped``: not in the caller's area (the same
     answer whether or not it exists elsewhere, so it tells nothing of what lies beyond).
@@ -163,7 +170,7 @@ def not_found(thing: str, key, *, scoped: bool = True) -> str:
     ("你的范围内没有楼栋 'b7'", '没有方案 9')
     """
     shown = repr(key) if isinstance(key, str) else str(key)
-    return f"{'你的范围内' if scoped else ''}没有{THING_LABEL.get(thing, thing)} {shown}"
+    return f"{'你的范围内' if scoped else ''}没有{thing_word(thing)} {shown}"
 
 
 def no_code(code: str, *things: str) -> str:
@@ -172,6 +179,6 @@ def no_code(code: str, *things: str) -> str:
     >>> no_code("999999", "district", "street", "community")
     "没有编码为 '999999' 的区、街道或社区"
     """
-    words = [THING_LABEL.get(t, t) for t in things]
+    words = [thing_word(t) for t in things]
     listed = "、".join(words[:-1]) + "或" + words[-1] if len(words) > 1 else words[0]
     return f"没有编码为 {code!r} 的{listed}"

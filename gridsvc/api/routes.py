@@ -129,7 +129,7 @@ def grids(
 def grid(who: CallerDep, conn: ConnDep, code: str) -> dict:
     found = repo.grids(conn, code=who.principal.check(code, "grid"))
     if found.empty:
-        raise NotFound(no_code(code, "现行网格"))
+        raise NotFound(no_code(code, "current_grid"))
     return feature_collection(found, "code")["features"][0]
 
 
@@ -152,7 +152,7 @@ def buildings(
     """Paged by ``limit``/``offset`` (at most GRIDSVC_API_MAX_FEATURES per page); large areas
     belong on vector tiles, not in one GeoJSON."""
     if grid and not repo.grid_exists(conn, who.principal.check(grid, "grid")):
-        raise NotFound(no_code(grid, "现行网格"))
+        raise NotFound(no_code(grid, "current_grid"))
     if community and not repo.area_exists(conn, who.principal.check(community, "community")):
         raise NotFound(no_code(community, "community"))
     cap = who.settings.api_max_features
@@ -309,7 +309,7 @@ def grid_coverage(who: CallerDep, code: Annotated[str, Path(pattern=code_pattern
     """One connection at a time (never a second while holding the first): see api.guard.Admission."""
     with who.db.connect() as conn:
         if not repo.grid_exists(conn, who.principal.check(code, "grid")):
-            raise NotFound(no_code(code, "现行网格"))
+            raise NotFound(no_code(code, "current_grid"))
     cov = coverage_service.coverage(who.db, code, limits=who.limits)
     node = cov.tree(code)
     buildings = cov.grid_buildings(code)

@@ -10,7 +10,7 @@ import secrets
 from sqlalchemy import Connection, text
 
 from gridsvc.errors import InvalidInput, NotFound
-from gridsvc.labels import THING_LABEL, not_found
+from gridsvc.labels import not_found, thing_word
 from gridsvc.repository import audit
 from gridsvc.repository.predicates import active_on
 
@@ -259,9 +259,7 @@ def leave(conn: Connection, target_type: str, target_id: str, staff_id: str, end
         .all()
     )
     if not rows:
-        raise NotFound(
-            f"工作人员 {staff_id!r} 在{THING_LABEL.get(target_type, target_type)} {target_id!r} {end} 之后没有任职"
-        )
+        raise NotFound(f"工作人员 {staff_id!r} 在{thing_word(target_type)} {target_id!r} {end} 之后没有任职")
     return [end_assignment(conn, assignment, end) for assignment in rows]
 
 

@@ -53,7 +53,7 @@ def grid_map_html(
     record fixes (a served page, for a caller who may edit)."""
     with engine.connect() as conn:
         if not repo.grid_exists(conn, code):
-            raise NotFound(no_code(code, "现行网格"))
+            raise NotFound(no_code(code, "current_grid"))
     cov = coverage_service.coverage(engine, code, limits=limits)
     scene = cov.scene
     grid = scene.grids[scene.grids["code"] == code]
