@@ -54,7 +54,7 @@ def pulled_taut(shapes: dict, live: shapely.Geometry, footprints, roads=None) ->
     walls = shapely.STRtree(shapely.buffer(footprints, MARGIN_M))
     houses = shapely.STRtree(footprints)
     fixed = shapely.get_parts(kept if streets is None else shapely.union(kept, streets))
-    obstacles = _Obstacles(walls, houses, shapely.STRtree(fixed), fixed, np.array(chains, dtype=object))
+    obstacles = _Obstacles(walls, houses, shapely.STRtree(fixed), fixed, np.empty(0, dtype=object))  # chains: below
     for n in range(len(chains)):
         obstacles.chains = np.array(chains[:n] + chains[n + 1 :], dtype=object)
         chains[n] = _taut(chains[n], obstacles)
