@@ -16,11 +16,13 @@ from gridsvc.analysis.scene import AGREEMENT_FIELDS, COBUILDING_ITEM_FIELDS, SEA
 from gridsvc.repository.read import frame
 
 # The area's objects, found once (driven from the communities: one GiST lookup per community)
-# and kept in temporary tables for the queries that follow.
+# and kept in temporary tables for the queries that follow. The buildings' ids are kept in order:
+# each ``= ANY(ARRAY(SELECT id …))`` probe below sorts its array first, and that sort, 0.2–0.3 s
+# on 200,000 ids in scan order, is a quick pass over ids already sorted (a district: 20 ms → 6 ms).
 _AREA_TABLES = {
     "scene_grids": "SELECT code AS id FROM grids WHERE valid_to IS NULL AND community_code LIKE :prefix",
     "scene_buildings": """SELECT DISTINCT x.id FROM areas a JOIN buildings x ON ST_Intersects(a.geom, x.rep_point)
-                          WHERE a.level = 'community' AND a.code LIKE :prefix""",
+                          WHERE a.level = 'community' AND a.code LIKE :prefix ORDER BY x.id""",
     "scene_organizations": """SELECT DISTINCT x.id FROM areas a JOIN organizations x ON ST_Intersects(a.geom, x.geom)
                               WHERE a.level = 'community' AND a.code LIKE :prefix""",
 }
