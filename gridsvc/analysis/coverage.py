@@ -39,7 +39,7 @@ def level_of(code: str) -> str:
     for level, length in CODE_LENGTH.items():
         if len(code) == length:
             return level
-    raise ValueError(f"{code!r} is not an area or grid code (6, 9, 12 or 15 digits)")
+    raise ValueError(f"{code!r} 不是区、街道、社区或网格编码（6、9、12 或 15 位数字）")
 
 
 def building_status(buildings: pd.DataFrame) -> pd.Series:

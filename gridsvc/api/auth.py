@@ -54,8 +54,8 @@ def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials
             principal = users.principal_for_token(conn, token)
     elif settings.auth_required:
         raise Unauthenticated(
-            "this server needs a bearer token: POST /api/auth/token with a user name and "
-            "password (or `gridsvc user token NAME`), then send Authorization: Bearer <token>"
+            "此服务需要登录令牌：用用户名和密码 POST /api/auth/token（或运行 "
+            "`gridsvc user token NAME`），再在请求中带上 Authorization: Bearer <token>"
         )
     else:
         principal = access.ANONYMOUS

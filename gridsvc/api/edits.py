@@ -57,7 +57,7 @@ def update_building(who: CallerDep, building_id: Annotated[str, Path(max_length=
     who.principal.require("edit")
     changes = body.model_dump(exclude_unset=True)
     if "use" in changes and changes["use"] is None:
-        raise InvalidInput(f"use cannot be empty; one of {', '.join(BUILDING_USES)}")
+        raise InvalidInput(f"use 不能为空，应为 {', '.join(BUILDING_USES)} 之一")
     with who.db.begin() as conn:
         return {"id": building_id} | _plain(edits.update_building(conn, building_id, changes))
 

@@ -50,7 +50,7 @@ def _bad_request(status: int, request: Request) -> int:
 def _unstorable(error: Exception) -> JSONResponse:
     """A value the database cannot hold or use (a NUL byte, a number out of range): the request's fault."""
     first = str(error).splitlines()[0]
-    return JSONResponse(status_code=422, content={"detail": f"a value in the request cannot be used: {first}"})
+    return JSONResponse(status_code=422, content={"detail": f"请求中有值无法使用：{first}"})
 
 
 def _unreachable(error: Exception) -> bool:
@@ -58,13 +58,13 @@ def _unreachable(error: Exception) -> bool:
     return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
 
 
-OUTAGE = "the database is not answering (down or restarting); try again shortly"
+OUTAGE = "数据库没有响应（已停止或正在重启），请稍后再试"
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeout)
     async def pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
-        return overloaded("the server is busy (no database connection free); try again shortly")
+        return overloaded("服务繁忙（没有空闲的数据库连接），请稍后再试")
 
     async def driver_outage(request: Request, exc: Exception) -> JSONResponse:
         return overloaded(OUTAGE)
@@ -78,9 +78,7 @@ def install(app: FastAPI) -> None:
             return overloaded(OUTAGE)
         # row-level security refusing a write outside the caller's area
         if getattr(exc.orig, "sqlstate", None) == "42501":
-            return JSONResponse(
-                status_code=403, content={"detail": "outside your area: the database refused the change"}
-            )
+            return JSONResponse(status_code=403, content={"detail": "超出你的范围：数据库拒绝了这项修改"})
         if isinstance(exc, DataError):
             return _unstorable(exc.orig)
         raise exc

@@ -55,7 +55,7 @@ class Admission:
         try:
             await asyncio.wait_for(self._slots.acquire(), self.wait)
         except TimeoutError:
-            await overloaded("the server is busy; try again shortly")(scope, receive, send)
+            await overloaded("服务繁忙，请稍后再试")(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)

@@ -192,7 +192,7 @@ def tile(
     everything. Its ETag is the data's version and the caller's scope: a tile asked again with
     ``If-None-Match`` is answered 304 until the data changes."""
     if x >= 2**z or y >= 2**z:
-        raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be below 2^{z}")
+        raise InvalidInput(f"瓦片 {z}/{x}/{y} 不存在：x 和 y 应小于 2^{z}")
     shared = who.principal.scope is None and not who.settings.auth_required
     headers = {"Cache-Control": f"{'public' if shared else 'private'}, max-age=300"}
 

@@ -40,7 +40,7 @@ def known_parameters(request: Request) -> None:
         todo += dependant.dependencies
     unknown = sorted(set(request.query_params) - known)
     if unknown:
-        raise InvalidInput(f"unknown query parameter {', '.join(unknown)}; this path takes {', '.join(sorted(known))}")
+        raise InvalidInput(f"未知查询参数 {', '.join(unknown)}；此路径接受 {', '.join(sorted(known))}")
 
 
 router = APIRouter(prefix="/ogc", tags=["ogc"], dependencies=[Depends(known_parameters)])
@@ -126,7 +126,7 @@ def _output(uri: str | None, allowed: list[str]) -> ogc.Output:
     if uri is None or uri == CRS84:
         return ogc.Output()
     if uri not in allowed:
-        raise InvalidInput(f"crs {uri!r}: this collection answers in {', '.join(allowed)}")
+        raise InvalidInput(f"crs {uri!r}：此集合只提供 {', '.join(allowed)}")
     code = int(uri.rsplit("/", 1)[1])
     north = CRS.from_epsg(code).axis_info[0].direction in ("north", "south")
     if code in (4490, 4326):
@@ -142,13 +142,13 @@ def _box_in(value: str | None, uri: str | None, allowed: list[str]) -> tuple[BBo
     try:
         numbers = [float(v) for v in value.split(",")]
     except ValueError:
-        raise InvalidInput(f"bbox {value!r}: four numbers") from None
+        raise InvalidInput(f"bbox {value!r}：应是四个数") from None
     if len(numbers) != 4:
-        raise InvalidInput(f"bbox {value!r}: four numbers")
+        raise InvalidInput(f"bbox {value!r}：应是四个数")
     a, b, c, d = numbers
     west, south, east, north = (b, a, d, c) if output.north_first else (a, b, c, d)
     if not (west < east and south < north):
-        raise InvalidInput(f"bbox {value!r}: the minima first, in {uri}'s axis order")
+        raise InvalidInput(f"bbox {value!r}：应先写最小值，按 {uri} 的坐标轴顺序")
     return BBox(west, south, east, north), output.srid or 4490
 
 
@@ -248,11 +248,11 @@ def _day(value: str | None, c: ogc.Collection) -> dt.date | None:
     if value is None:
         return None
     if not c.dated:
-        raise InvalidInput(f"datetime: collection {c.id!r} has no time; grids do (as they stood on a day)")
+        raise InvalidInput(f"datetime：集合 {c.id!r} 没有时间维度；网格有（某一天的网格）")
     try:
         return dt.date.fromisoformat(value[:10])
     except ValueError:
-        raise InvalidInput(f"datetime {value!r}: give one day, e.g. 2025-06-30") from None
+        raise InvalidInput(f"datetime {value!r}：请给出一天，如 2025-06-30") from None
 
 
 def _properties(value: str | None, c: ogc.Collection) -> tuple[str, ...] | None:
@@ -261,7 +261,7 @@ def _properties(value: str | None, c: ogc.Collection) -> tuple[str, ...] | None:
     asked = tuple(p.strip() for p in value.split(",") if p.strip())
     unknown = [p for p in asked if p not in c.properties]
     if unknown:
-        raise InvalidInput(f"properties: {', '.join(unknown)} not in {c.id!r}; it has {', '.join(c.properties)}")
+        raise InvalidInput(f"properties：{c.id!r} 中没有 {', '.join(unknown)}；它有 {', '.join(c.properties)}")
     return asked
 
 
@@ -272,7 +272,7 @@ def _sortby(value: str | None, c: ogc.Collection) -> tuple[tuple[str, bool], ...
     for part in (p.strip() for p in value.split(",") if p.strip()):
         name = part.lstrip("+-")
         if name not in c.properties:
-            raise InvalidInput(f"sortby: {name!r} not in {c.id!r}; it has {', '.join(c.properties)}")
+            raise InvalidInput(f"sortby：{c.id!r} 中没有 {name!r}；它有 {', '.join(c.properties)}")
         order.append((name, part.startswith("-")))
     return tuple(order)
 

@@ -23,7 +23,7 @@ def wanted(request: Request) -> bool:
     f = request.query_params.get("f")
     if f is not None:
         if f not in ("html", "json"):
-            raise InvalidInput(f"f={f!r}: json or html")
+            raise InvalidInput(f"f={f!r}：应为 json 或 html")
         return f == "html"
     accept = request.headers.get("accept", "")
     at = accept.find("text/html")

@@ -82,10 +82,10 @@ def create_plan(who: CallerDep, body: PlanRequest) -> dict:
         plan_id, _ = proposals.propose(engine, body.communities, who.limits, body.name, body.time_limit, None, weights)
     else:
         if not (body.grids or {}).get("features"):
-            raise InvalidInput("an uploaded plan needs grids: a GeoJSON FeatureCollection with polygon features")
-        frame = plans.frame_from_geojson(body.grids, "request body", "grids.")
+            raise InvalidInput("上传的方案需要 grids：含面要素的 GeoJSON FeatureCollection")
+        frame = plans.frame_from_geojson(body.grids, "请求正文", "grids.")
         plan_id = plans.create_from_frame(
-            engine, frame, body.name or "上传方案", body.communities, body.layer, source="request body"
+            engine, frame, body.name or "上传方案", body.communities, body.layer, source="请求正文"
         )
     return {"id": plan_id}
 

@@ -57,7 +57,7 @@ def parse_bbox(value: str | None) -> repo.BBox | None:
     try:
         west, south, east, north = (float(p) for p in parts)
     except ValueError:
-        raise InvalidInput(f"bbox should be four numbers west,south,east,north; got {value!r}") from None
+        raise InvalidInput(f"bbox 应是四个数：西,南,东,北；收到 {value!r}") from None
     if not (
         west < east
         and south < north
@@ -66,7 +66,7 @@ def parse_bbox(value: str | None) -> repo.BBox | None:
         and -180 <= east <= 180
         and -90 <= north <= 90
     ):
-        raise InvalidInput(f"bbox {value!r} is not a lon/lat box with west < east and south < north")
+        raise InvalidInput(f"bbox {value!r} 不是经纬度范围（应西 < 东、南 < 北）")
     return repo.BBox(west, south, east, north)
 
 

@@ -51,7 +51,7 @@ def batch_coverage_(
     from gridsvc.textual import coverage_text
 
     if scheduler and local_workers:
-        raise InvalidInput("--scheduler and --local-workers: give one of them (workers elsewhere, or here)")
+        raise InvalidInput("--scheduler 与 --local-workers 只能给一个（用别处的计算节点，或在本机启动）")
     work = prepare(settings, area, by)
     click.echo(f"共 {len(work.codes)} 块（按{LEVEL_LABEL[by]}），开始计算……", err=True)
     started = time.perf_counter()
@@ -83,7 +83,7 @@ def _client(address: str | None, workers: int | None) -> Iterator:
         try:
             client = Client(address, timeout="10s")
         except OSError as exc:
-            raise InvalidInput(f"--scheduler {address}: cannot reach the Dask scheduler ({exc})") from None
+            raise InvalidInput(f"--scheduler {address}：无法连接 Dask 调度器（{exc}）") from None
         with client:
             yield client
         return

@@ -32,7 +32,7 @@ def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(f"{value!r} 不是日期（YYYY-MM-DD）") from None
 
 
 def _dump(data) -> None:
@@ -114,9 +114,9 @@ def plan_create(  # noqa: PLR0913 - one option each
     """创建方案草稿，最后一行输出方案编号。Create a draft plan; prints its id on the last line."""
     communities = list(communities)
     if repair_band and not adopt_governance:
-        raise InvalidInput("--repair-band repairs the adopted governance layer: give it with --adopt-governance")
+        raise InvalidInput("--repair-band 修补采用的治理网格层，须与 --adopt-governance 一起使用")
     if sum([path is not None, adopt_governance, propose]) != 1:
-        raise InvalidInput("say where the plan comes from: one of --from-file, --adopt-governance, --propose")
+        raise InvalidInput("请说明方案来源：--from-file、--adopt-governance、--propose 三者之一")
     db = engine(settings)
     if repair_band:
         plan_id = proposals.repaired(db, communities, coverage_service.thresholds(settings), name, layer)

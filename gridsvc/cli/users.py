@@ -29,7 +29,7 @@ def _password(from_stdin: bool) -> str:
     if from_stdin or not sys.stdin.isatty():
         line = sys.stdin.readline().rstrip("\r\n")
         if not line:
-            raise InvalidInput("no password on standard input")
+            raise InvalidInput("标准输入中没有密码")
         return line
     return click.prompt("password", hide_input=True, confirmation_prompt=True)
 

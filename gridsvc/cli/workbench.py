@@ -22,10 +22,10 @@ def _edits(path: Path) -> list[dict]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: not a JSON file of edits ({exc})") from None
+        raise InvalidInput(f"{path}：不是修改清单的 JSON 文件（{exc}）") from None
     edits = data.get("edits") if isinstance(data, dict) else data
     if not isinstance(edits, list):
-        raise InvalidInput(f'{path}: a list of edits, or {{"edits": [...]}}, as the plan map sends them')
+        raise InvalidInput(f'{path}：应是一组修改，或 {{"edits": [...]}}，与方案地图发送的相同')
     return edits
 
 

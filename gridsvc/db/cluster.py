@@ -36,8 +36,8 @@ def find_pg_bindir() -> Path:
     if initdb:
         return Path(initdb).resolve().parent
     raise DatabaseUnavailable(
-        "PostgreSQL server binaries (initdb, pg_ctl) not found; install them, e.g. "
-        "`apt-get install -y postgresql-15 postgresql-15-postgis-3`, or set GRIDSVC_DATABASE_URL"
+        "找不到 PostgreSQL 服务程序（initdb、pg_ctl）：请安装，如 "
+        "`apt-get install -y postgresql-15 postgresql-15-postgis-3`，或设置 GRIDSVC_DATABASE_URL"
     )
 
 
@@ -125,7 +125,7 @@ class LocalCluster:
             if (self.socket_dir / ".s.PGSQL.5432").exists():
                 return
             time.sleep(0.1)
-        raise DatabaseUnavailable(f"the private PostGIS did not open its socket; see {self.logfile}")
+        raise DatabaseUnavailable(f"本机私有 PostGIS 没有打开套接字；见 {self.logfile}")
 
     def stop(self) -> bool:
         if not self.running():
@@ -158,8 +158,8 @@ class LocalCluster:
         result = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
         if check and result.returncode != 0:
             raise DatabaseUnavailable(
-                f"{what} failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
-                f"; see {self.logfile}"
+                f"{what} 失败（退出码 {result.returncode}）：{result.stderr.strip() or result.stdout.strip()}"
+                f"；见 {self.logfile}"
             )
         return result
 
@@ -169,8 +169,8 @@ def _lookup_user(name: str) -> pwd.struct_passwd:
         return pwd.getpwnam(name)
     except KeyError:
         raise DatabaseUnavailable(
-            f"gridsvc runs as root and PostgreSQL may not; the user {name!r} to run it as does not "
-            "exist (create it, set GRIDSVC_CLUSTER_USER, or run gridsvc as a normal user)"
+            f"gridsvc 以 root 运行，而 PostgreSQL 不能以 root 运行；用来运行它的用户 {name!r} 不存在"
+            "（请创建该用户、设置 GRIDSVC_CLUSTER_USER，或以普通用户运行 gridsvc）"
         ) from None
 
 

@@ -60,11 +60,11 @@ def make_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
     except OperationalError as exc:
-        raise DatabaseUnavailable(f"cannot reach the database: {exc.orig}") from None
+        raise DatabaseUnavailable(f"无法连接数据库：{exc.orig}") from None
     except Exception as exc:  # PostGIS missing shows up as a feature-not-supported error
         if "postgis" in str(exc).lower():
             raise DatabaseUnavailable(
-                "PostGIS is not installed for this PostgreSQL (Debian: apt-get install -y postgresql-15-postgis-3)"
+                "这个 PostgreSQL 没有安装 PostGIS（Debian：apt-get install -y postgresql-15-postgis-3）"
             ) from None
         raise
     if migrate:

@@ -73,20 +73,18 @@ def check_weights(weights: dict) -> dict:
     >>> check_weights({"households_per_fulltime_worker": 1})
     Traceback (most recent call last):
     ...
-    gridsvc.errors.InvalidInput: GRIDSVC_ASSESSMENT_WEIGHTS: 'households_per_fulltime_worker' is not a rate; weights are for rates: ...
+    gridsvc.errors.InvalidInput: GRIDSVC_ASSESSMENT_WEIGHTS：'households_per_fulltime_worker' 不是比率指标；权重只能给比率：...
     """
     if not weights:
         return dict(WEIGHTS)
     rates = [m.key for m in METRICS if m.kind == "rate"]
     for key, weight in weights.items():
         if key not in rates:
-            raise InvalidInput(
-                f"GRIDSVC_ASSESSMENT_WEIGHTS: {key!r} is not a rate; weights are for rates: {', '.join(rates)}"
-            )
+            raise InvalidInput(f"GRIDSVC_ASSESSMENT_WEIGHTS：{key!r} 不是比率指标；权重只能给比率：{', '.join(rates)}")
         if not 0 <= float(weight) < float("inf"):
-            raise InvalidInput(f"GRIDSVC_ASSESSMENT_WEIGHTS: the weight of {key} must be a number ≥ 0, not {weight!r}")
+            raise InvalidInput(f"GRIDSVC_ASSESSMENT_WEIGHTS：{key} 的权重应是 ≥ 0 的数，而不是 {weight!r}")
     if not sum(float(w) for w in weights.values()) > 0:
-        raise InvalidInput("GRIDSVC_ASSESSMENT_WEIGHTS: at least one weight must be above 0")
+        raise InvalidInput("GRIDSVC_ASSESSMENT_WEIGHTS：至少一项权重要大于 0")
     return {k: float(w) for k, w in weights.items()}
 
 

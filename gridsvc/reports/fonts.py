@@ -19,12 +19,12 @@ def chinese_font(configured: Path | None = None) -> Path:
     """``configured`` (GRIDSVC_REPORT_FONT) if given, else the first installed candidate."""
     if configured is not None:
         if not Path(configured).is_file():
-            raise InvalidInput(f"GRIDSVC_REPORT_FONT={configured}: no such font file")
+            raise InvalidInput(f"GRIDSVC_REPORT_FONT={configured}：字体文件不存在")
         return Path(configured)
     for candidate in CANDIDATES:
         if Path(candidate).is_file():
             return Path(candidate)
     raise InvalidInput(
-        "reports need a TrueType font with Chinese glyphs: install fonts-wqy-zenhei "
-        "(apt-get install fonts-wqy-zenhei) or set GRIDSVC_REPORT_FONT to a .ttf/.ttc file"
+        "报表需要含中文字形的 TrueType 字体：请安装 fonts-wqy-zenhei "
+        "（apt-get install fonts-wqy-zenhei），或把 GRIDSVC_REPORT_FONT 设为一个 .ttf/.ttc 文件"
     )

@@ -12,7 +12,7 @@ A property must be one of the collection's (``queryables``); values never enter 
 >>> compile_filter("floors > 'x' OR", {"floors"})
 Traceback (most recent call last):
 ...
-gridsvc.errors.InvalidInput: filter: a comparison was expected at the end
+gridsvc.errors.InvalidInput: filter：末尾缺少比较
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while at < len(text):
         m = _TOKEN.match(text, at)
         if not m or m.end() == at:
-            raise InvalidInput(f"filter: cannot read {text[at:].strip()[:30]!r}")
+            raise InvalidInput(f"filter：无法解析 {text[at:].strip()[:30]!r}")
         kind = m.lastgroup or ""
         found.append((kind, m.group(kind)))
         at = m.end()
@@ -65,17 +65,17 @@ class _Parser:
 
     def expect(self, value: str) -> None:
         if self.peek()[1] != value:
-            raise InvalidInput(f"filter: {value!r} was expected {self.where()}")
+            raise InvalidInput(f"filter：{self.where()}应为 {value!r}")
         self.at += 1
 
     def where(self) -> str:
         kind, value = self.peek()
-        return "at the end" if kind == "end" else f"before {value!r}"
+        return "在末尾" if kind == "end" else f"在 {value!r} 之前"
 
     def parse(self) -> str:
         sql = self.disjunction()
         if self.peek()[0] != "end":
-            raise InvalidInput(f"filter: AND or OR was expected {self.where()}")
+            raise InvalidInput(f"filter：{self.where()}应为 AND 或 OR")
         return sql
 
     def disjunction(self) -> str:
@@ -109,7 +109,7 @@ class _Parser:
         if self.keyword("IS"):
             negated = self.keyword("NOT")
             if not self.keyword("NULL"):
-                raise InvalidInput(f"filter: NULL was expected {self.where()}")
+                raise InvalidInput(f"filter：{self.where()}应为 NULL")
             return f"{column} IS {'NOT ' if negated else ''}NULL"
         negated = "NOT " if self.keyword("NOT") else ""
         if self.keyword("LIKE"):
@@ -117,7 +117,7 @@ class _Parser:
         if self.keyword("BETWEEN"):
             low = self.value()
             if not self.keyword("AND"):
-                raise InvalidInput(f"filter: AND was expected {self.where()}")
+                raise InvalidInput(f"filter：{self.where()}应为 AND")
             return f"{column} {negated}BETWEEN {low} AND {self.value()}"
         if self.keyword("IN"):
             self.expect("(")
@@ -127,19 +127,15 @@ class _Parser:
                 values.append(self.value())
             self.expect(")")
             return f"{column} {negated}IN ({', '.join(values)})"
-        raise InvalidInput(
-            f"filter: a comparison (=, <>, <, >, LIKE, IN, BETWEEN, IS NULL) was expected {self.where()}"
-        )
+        raise InvalidInput(f"filter：{self.where()}应为比较（=、<>、<、>、LIKE、IN、BETWEEN、IS NULL）")
 
     def property(self) -> str:
         kind, value = self.peek()
         if kind == "end":
-            raise InvalidInput("filter: a comparison was expected at the end")
+            raise InvalidInput("filter：末尾缺少比较")
         name = value.strip('"') if kind in ("word", "quoted") else None
         if name is None or name not in self.properties:
-            raise InvalidInput(
-                f"filter: {value!r} is not a property here; the queryables are {', '.join(sorted(self.properties))}"
-            )
+            raise InvalidInput(f"filter：{value!r} 不是这里的属性；可查询的属性有 {', '.join(sorted(self.properties))}")
         self.at += 1
         return f"t.{name}"
 
@@ -160,9 +156,9 @@ class _Parser:
             try:
                 return self.bind(dt.date.fromisoformat(day[1].strip("'")[:10]))
             except ValueError:
-                raise InvalidInput(f"filter: {day[1]} is not a date (YYYY-MM-DD)") from None
+                raise InvalidInput(f"filter：{day[1]} 不是日期（YYYY-MM-DD）") from None
         self.at -= 1
-        raise InvalidInput(f"filter: a value (a 'string', a number, TRUE/FALSE, DATE('…')) was expected {self.where()}")
+        raise InvalidInput(f"filter：{self.where()}应为一个值（'文本'、数字、TRUE/FALSE、DATE('…')）")
 
     def bind(self, value: object) -> str:
         name = f"q{len(self.params)}"

@@ -34,16 +34,13 @@ def update_building(conn: Connection, building_id: str, changes: dict) -> dict:
     """Change some of a building's recorded figures; returns the building's fields after."""
     unknown = set(changes) - set(BUILDING_FIELDS)
     if unknown:
-        raise InvalidInput(
-            f"cannot change {', '.join(sorted(unknown))}; a building's editable fields are "
-            + ", ".join(BUILDING_FIELDS)
-        )
+        raise InvalidInput(f"不能修改 {', '.join(sorted(unknown))}；楼栋可修改的字段是 " + ", ".join(BUILDING_FIELDS))
     before = _changed(conn, "buildings", "building", building_id, BUILDING_FIELDS, changes)
     after = before | changes
     if (after["in_service_registered"] or 0) > (after["in_service_members"] or 0):
         raise InvalidInput(
-            f"in_service_registered {after['in_service_registered']}: more than the "
-            f"{after['in_service_members'] or 0} in-service members living in building {building_id!r}"
+            f"in_service_registered {after['in_service_registered']}：多于楼栋 {building_id!r} "
+            f"居住的在职党员人数 {after['in_service_members'] or 0}"
         )
     if changes:
         audit.record(conn, "building.update", "building", building_id, {k: before[k] for k in changes}, changes)
@@ -95,7 +92,7 @@ def end_assignment(conn: Connection, assignment_id: int, end_date: dt.date) -> d
         raise NotFound(not_found("assignment", assignment_id))
     before = dict(row._mapping)
     if before["start_date"] and end_date < before["start_date"]:
-        raise InvalidInput(f"end date {end_date} is before the assignment's start {before['start_date']}")
+        raise InvalidInput(f"结束日期 {end_date} 早于这项分工的开始日期 {before['start_date']}")
     conn.execute(text("UPDATE assignments SET end_date = :d WHERE id = :id"), {"d": end_date, "id": assignment_id})
     after = before | {"end_date": end_date}
     audit.record(conn, "assignment.end", "assignment", assignment_id, before, after)

@@ -175,9 +175,7 @@ def items(
         rows = conn.execute(text(sql), params).scalars().all()
     except DBAPIError as error:
         if condition and getattr(error.orig, "sqlstate", "") in _MISFIT:
-            raise InvalidInput(
-                f"filter: a value does not fit its property: {str(error.orig).splitlines()[0]}"
-            ) from None
+            raise InvalidInput(f"filter：有值与其属性的类型不符：{str(error.orig).splitlines()[0]}") from None
         raise
     return rows[:limit], len(rows) > limit
 

@@ -65,7 +65,7 @@ class Principal:
     def require(self, action: str) -> None:
         if not self.may(action):
             raise Forbidden(
-                f"{self.name} ({ROLE_LABEL[self.role]}, {self.role}) may not {ACTION_LABEL[action]} ({action})"
+                f"{self.name}（{ROLE_LABEL[self.role]}，{self.role}）无权{ACTION_LABEL[action]}（{action}）"
             )
 
     def sees_phone(self, targets: Iterable[tuple[str, str]]) -> bool:

@@ -86,9 +86,9 @@ def parts_of(engine, area: str | None, by: str) -> tuple[list[str], dict[str, st
     """The areas (at level ``by``, or ``area`` itself when it is smaller) holding communities under
     ``area``, and the names of them and of every area above them."""
     if by not in PART_LEVELS:
-        raise InvalidInput(f"--by {by!r}: expected one of {', '.join(PART_LEVELS)}")
+        raise InvalidInput(f"--by {by!r}：应为 {', '.join(PART_LEVELS)} 之一")
     if area is not None:
-        coverage_service.check_area(area, "a batch")
+        coverage_service.check_area(area, "批量计算")
     length = max(CODE_LENGTH[by], len(area or ""))
     with engine.connect() as conn:
         if area is not None and not repo.area_exists(conn, area):

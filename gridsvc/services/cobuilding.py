@@ -71,7 +71,7 @@ RECORDS = {
 def overview(engine: Engine, area: str, limits=None) -> dict:
     """The resident units of ``area`` (registration, agreement, seat) and its agreements, list items
     and seats, with the figures of §8.1."""
-    cov = coverage_service.coverage(engine, coverage_service.check_area(area, "co-building"), limits=limits)
+    cov = coverage_service.coverage(engine, coverage_service.check_area(area, "共建"), limits=limits)
     scene, o = cov.scene, cov.units.organizations
     names = dict(zip(scene.organizations["id"], scene.organizations["name"], strict=True))
     community_names = dict(zip(scene.communities["code"], scene.communities["name"], strict=True))
@@ -266,7 +266,7 @@ FACILITY_FIELDS = ("name", "level", "floor_area", "building_id")
 def facilities(engine: Engine, area: str) -> list[dict]:
     """The service facilities (党群服务中心/站, domain.md §8.4) standing in ``area``, each with the
     community it stands in and its place as [lon, lat]."""
-    coverage_service.check_area(area, "facilities")
+    coverage_service.check_area(area, "阵地设施")
     with engine.connect() as conn:
         rows = conn.execute(
             text("""SELECT f.id, f.name, f.level, f.floor_area, f.building_id, a.code AS community,

@@ -81,16 +81,14 @@ def check_area(code: str, what: str) -> str:
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     if level == "grid":
-        raise InvalidInput(
-            f"{code} is a grid: {what} is for a district, street or community (the grid map shows one grid)"
-        )
+        raise InvalidInput(f"{code} 是网格编码：{what}按区、街道或社区查看（单个网格请看网格地图）")
     return code
 
 
 def check_community(code: str) -> str:
     """``code`` if it names a community (12 digits), else a clear InvalidInput."""
     if not (len(code) == 12 and code.isdigit()):
-        raise InvalidInput(f"{code!r} is not a community code (12 digits)")
+        raise InvalidInput(f"{code!r} 不是社区编码（12 位数字）")
     return code
 
 

@@ -53,9 +53,9 @@ def read_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS, stored: Stored
     rows by the ``stored`` ones), or other footprints."""
     path = Path(path)
     if not path.exists():
-        raise InvalidInput(f"{path}: no such file")
+        raise InvalidInput(f"{path}：文件不存在")
     if not path.name.lower().endswith(READABLE_SUFFIXES):
-        raise InvalidInput(f"{path}: unknown file kind; gridsvc reads {', '.join(READABLE_SUFFIXES)}")
+        raise InvalidInput(f"{path}：无法识别的文件类型；gridsvc 可读取 {', '.join(READABLE_SUFFIXES)}")
     if is_ledger(path):
         return read_ledger(path, options, stored or (lambda layer, ids: pd.DataFrame()))
     if is_osm_file(path):

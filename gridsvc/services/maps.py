@@ -23,11 +23,11 @@ CONTEXT_MARGIN_DEG = 0.002  # roads drawn this far around the grid (≈ 200 m)
 def basemap_from(settings: Settings, kind: str | None = None) -> Basemap:
     kind = kind or settings.basemap
     if kind not in ("none", "xyz", "tianditu", "amap"):
-        raise InvalidInput(f"unknown base map {kind!r}; expected none, xyz, tianditu or amap")
+        raise InvalidInput(f"未知底图 {kind!r}；应为 none、xyz、tianditu 或 amap")
     if kind == "xyz" and not settings.basemap_url:
-        raise InvalidInput("the xyz base map needs GRIDSVC_BASEMAP_URL (a {z}/{x}/{y} tile URL template)")
+        raise InvalidInput("xyz 底图需要设置 GRIDSVC_BASEMAP_URL（{z}/{x}/{y} 瓦片地址模板）")
     if kind == "tianditu" and not settings.tianditu_key:
-        raise InvalidInput("the Tianditu base map needs a key: set GRIDSVC_TIANDITU_KEY")
+        raise InvalidInput("天地图底图需要密钥：请设置 GRIDSVC_TIANDITU_KEY")
     return Basemap(kind, settings.basemap_url, settings.tianditu_key)
 
 
@@ -157,8 +157,8 @@ def coverage_map_html(
 
     if metric not in METRIC_BY_KEY or METRIC_BY_KEY[metric].grid is None:
         choices = ", ".join(k for k, m in METRIC_BY_KEY.items() if m.grid is not None)
-        raise InvalidInput(f"metric {metric!r}: grids can be coloured by {choices}")
-    cov = coverage_service.coverage(engine, coverage_service.check_area(area, "the coverage map"), limits=limits)
+        raise InvalidInput(f"指标 {metric!r}：网格只能按 {choices} 着色")
+    cov = coverage_service.coverage(engine, coverage_service.check_area(area, "覆盖地图"), limits=limits)
     scene = cov.scene
     grids = grid_values(scene.grids, cov.figures["grid"], metric)
     data = CoverageMapData(
@@ -330,7 +330,7 @@ def _plan_id(plan_id: str | int) -> int:
     try:
         return int(plan_id)
     except ValueError:
-        raise InvalidInput(f"{plan_id!r} is not a plan id (a whole number)") from None
+        raise InvalidInput(f"{plan_id!r} 不是方案编号（应为整数）") from None
 
 
 def _change(building: dict, names: dict) -> str:

@@ -51,15 +51,15 @@ def communities_of(engine: Engine, codes: list[str]) -> list[str]:
                     raise NotFound(no_code(code, "community"))
                 out.append(code)
             else:
-                raise InvalidInput(f"{code!r} is neither a community (12 digits) nor a street (9 digits) code")
+                raise InvalidInput(f"{code!r} 既不是社区编码（12 位）也不是街道编码（9 位）")
     if not out:
-        raise InvalidInput("a plan needs at least one community")
+        raise InvalidInput("方案至少要包含一个社区")
     return sorted(set(out))
 
 
 def _check_layer(layer: str) -> str:
     if layer not in LAYERS:
-        raise InvalidInput(f"layer should be one of {', '.join(LAYERS)}; got {layer!r}")
+        raise InvalidInput(f"图层应为 {', '.join(LAYERS)} 之一，收到 {layer!r}")
     return layer
 
 
@@ -79,13 +79,13 @@ def create_from_frame(
     """
     _check_layer(layer)
     if frame.empty:
-        raise InvalidInput(f"{source}: no grids: a plan needs at least one polygon feature")
+        raise InvalidInput(f"{source}：没有网格，方案至少要有一个面要素")
     raw = frame.copy()
     if "name" not in raw.columns:
         raw["name"] = None  # a grid without a name is shown by its code
     if "community_code" not in raw.columns or raw["community_code"].isna().all():
         if not communities or len(communities) != 1:
-            raise InvalidInput(f"{source}: no community_code column; name the plan's one community")
+            raise InvalidInput(f"{source}：没有 community_code 字段；请指定方案所属的一个社区")
         raw["community_code"] = communities[0]
     raw["community_code"] = raw["community_code"].astype(str)
     if "code" not in raw.columns:
@@ -99,8 +99,8 @@ def create_from_frame(
         free = rules.free_codes(keep, community, len(rows))
         if len(free) < len(rows):
             raise InvalidInput(
-                f"{source}: {len(rows)} grids of community {community} have no code and only "
-                f"{len(free)} of its 999 grid codes are free; give the grids codes"
+                f"{source}：社区 {community} 有 {len(rows)} 个网格没有编码，而它的 999 个网格编码只剩 "
+                f"{len(free)} 个可用；请为网格填写编码"
             )
         raw.loc[rows.index, "code"] = free
     raw["code"] = raw["code"].astype(str)
@@ -110,7 +110,7 @@ def create_from_frame(
     plan_communities = communities_of(engine, communities or sorted(set(typed["community_code"])))
     outside = sorted(set(typed["community_code"]) - set(plan_communities))
     if outside:
-        raise InvalidInput(f"{source}: grids of communities {', '.join(outside)} are not in the plan")
+        raise InvalidInput(f"{source}：社区 {', '.join(outside)} 的网格不在方案范围内")
     grids = gpd.GeoDataFrame(typed, geometry="geometry", crs=4490)
     grids["urban"] = grids["urban"].fillna(True) if "urban" in grids else True
     with engine.begin() as conn:
@@ -134,19 +134,19 @@ def create_from_file(
     path = Path(path)
     shown = shown_as or str(path)
     if not path.exists():
-        raise InvalidInput(f"{shown}: no such file")
+        raise InvalidInput(f"{shown}：文件不存在")
     if not path.name.lower().endswith((".geojson", ".json", ".gpkg")):
-        raise InvalidInput(f"{shown}: a plan is read from a .geojson or .gpkg file")
+        raise InvalidInput(f"{shown}：方案须为 .geojson 或 .gpkg 文件")
     if path.suffix.lower() == ".gpkg":
         try:
             frame = pyogrio.read_dataframe(path)  # GDAL's network is off (gridsvc.ingest)
         except Exception:  # noqa: BLE001 - any reader failure is the file's problem, said plainly
-            raise InvalidInput(f"{shown}: cannot be read as a GeoPackage of grid polygons") from None
+            raise InvalidInput(f"{shown}：无法作为网格面的 GeoPackage 读取") from None
     else:
         try:
             data = json.loads(path.read_bytes())
         except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"{shown}: not a GeoJSON file (not valid JSON: {exc})") from None
+            raise InvalidInput(f"{shown}：不是 GeoJSON 文件（JSON 无效：{exc}）") from None
         frame = frame_from_geojson(data, shown)
     return create_from_frame(engine, frame, name or path.stem, communities, layer, datum, source=shown)
 
@@ -161,7 +161,7 @@ def adopt_governance(engine: Engine, communities: list[str], name: str | None = 
         live = repo.current_grids(conn, communities)
         grids = live[live["layer"].isin(STAFF_SIDE)].copy()
         if grids.empty:
-            raise InvalidInput(f"communities {', '.join(communities)} have no governance grids to adopt")
+            raise InvalidInput(f"社区 {', '.join(communities)} 没有可采用的治理网格")
         areas = read.areas(conn, "community").set_index("code")
         for community, rows in grids.groupby("community_code"):  # in the stored CRS: no round trip
             grids.loc[rows.index, "geometry"] = rules.tidy_layer(
@@ -271,7 +271,7 @@ def common_area(communities: list[str]) -> str:
         prefixes = {c[:length] for c in communities}
         if len(prefixes) == 1:
             return prefixes.pop()
-    raise InvalidInput("a plan's communities should lie in one district")
+    raise InvalidInput("方案的社区应在同一个区内")
 
 
 def validate(engine: Engine, plan_id: int, limits: Thresholds, effective: dt.date | None = None) -> Review:
@@ -290,7 +290,7 @@ def apply(engine: Engine, plan_id: int, limits: Thresholds, effective: dt.date |
     with engine.begin() as conn:
         plan = get_plan(conn, plan_id, lock=True)
         if plan["status"] != "draft":
-            raise InvalidInput(f"plan {plan_id} was already applied on {plan['effective']}")
+            raise InvalidInput(f"方案 {plan_id} 已于 {plan['effective']} 应用")
         checked = review(conn, plan, limits, effective)
         if checked.errors:
             raise PlanRejected(plan_id, checked.errors)
@@ -330,7 +330,7 @@ def _check_dates(conn: Connection, plan: dict, effective: dt.date) -> None:
     late = live[pd.to_datetime(live["valid_from"]) > pd.Timestamp(effective)]
     if len(late):
         raise InvalidInput(
-            f"effective date {effective} is before grid {late['code'].iloc[0]} started ({late['valid_from'].iloc[0]})"
+            f"生效日期 {effective} 早于网格 {late['code'].iloc[0]} 的启用日期（{late['valid_from'].iloc[0]}）"
         )
 
 

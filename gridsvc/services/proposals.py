@@ -71,7 +71,7 @@ def repaired(
     communities, coverage, inputs = community_inputs(engine, communities, limits)
     bare = [data.community for data in inputs if not data.governance_grids]
     if bare:
-        raise InvalidInput(f"communities {', '.join(bare)} have no governance grids to adopt and repair")
+        raise InvalidInput(f"社区 {', '.join(bare)} 没有可采用和修补的治理网格")
     frames = []
     for data in inputs:
         with _geometry_of(data.community):

@@ -27,16 +27,14 @@ FORMATS = {
 
 def check_area(area: str | None) -> str | None:
     """``area`` if it names a district, street or community (None: everything)."""
-    return None if area is None else coverage_service.check_area(area, "a report")
+    return None if area is None else coverage_service.check_area(area, "报表")
 
 
 def format_of(path: Path) -> str:
     """The report format a file name asks for (.html, .xlsx or .pdf)."""
     fmt = Path(path).suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise InvalidInput(
-            f"{path}: a report is written as .html, .xlsx or .pdf, not {Path(path).suffix or 'no suffix'}"
-        )
+        raise InvalidInput(f"{path}：报表只能写成 .html、.xlsx 或 .pdf，不能是 {Path(path).suffix or '无扩展名'}")
     return fmt
 
 
@@ -77,7 +75,7 @@ def render(made: Report, fmt: str, font: Path | None = None) -> bytes:
         from gridsvc.reports.pdf import pdf_bytes
 
         return pdf_bytes(made, font)
-    raise InvalidInput(f"unknown report format {fmt!r}; expected html, xlsx or pdf")
+    raise InvalidInput(f"未知报表格式 {fmt!r}；应为 html、xlsx 或 pdf")
 
 
 def take_snapshot(
@@ -88,7 +86,7 @@ def take_snapshot(
     and the snapshot is dated that day: a back-dated snapshot."""
     today = dt.date.today()
     if as_of is not None and as_of > today:
-        raise InvalidInput(f"--as-of {as_of}: a snapshot cannot be taken of a day still to come")
+        raise InvalidInput(f"--as-of {as_of}：不能为尚未到来的日期保存快照")
     cov = coverage_service.coverage(engine, check_area(area), as_of, limits)
     tree = (
         [cov.tree(area)]

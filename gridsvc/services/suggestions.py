@@ -30,7 +30,7 @@ METHOD = (
 
 def joint_branches(engine: Engine, area: str, limits: Thresholds | None = None) -> dict:
     """The suggested joint branches of ``area`` (a district, street or community) as JSON-ready data."""
-    coverage_service.check_area(area, "a joint-branch suggestion")
+    coverage_service.check_area(area, "联合党支部建议")
     cov = coverage_service.coverage(engine, area, limits=limits)
     scene = cov.scene
     units = candidate_units(scene.organizations, cov.units.organizations)  # the scene holds just the area

@@ -17,7 +17,7 @@ from gridsvc.services.access import area_in_scope, principal_of
 
 def listed(engine: Engine, area: str, limits=None) -> list[dict]:
     """The targets of ``area`` and the areas inside it, each beside its current figure."""
-    cov = coverage_service.coverage(engine, coverage_service.check_area(area, "targets"), limits=limits)
+    cov = coverage_service.coverage(engine, coverage_service.check_area(area, "目标"), limits=limits)
     table = cov.targets()
     table = table[table["area"].str.startswith(area)]
     return [
@@ -40,9 +40,9 @@ def listed(engine: Engine, area: str, limits=None) -> list[dict]:
 
 def set_target(engine: Engine, area: str, metric: str, value: float, due: dt.date, note: str | None) -> dict:
     """Store (or change) the target of ``area``'s ``metric`` due on ``due``; audited ``target.set``."""
-    coverage_service.check_area(area, "a target")
+    coverage_service.check_area(area, "目标")
     if METRIC_BY_KEY[metric].kind == "rate" and value > 1:
-        raise InvalidInput(f"value {value:g}: the target of a rate ({metric}) lies between 0 and 1")
+        raise InvalidInput(f"目标值 {value:g}：比率（{metric}）的目标应在 0 到 1 之间")
     principal = principal_of(engine)
     principal.require("target")
     with engine.begin() as conn:

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, text
 
 from gridsvc.errors import InvalidInput, TooManyAttempts, Unauthenticated
+from gridsvc.labels import ROLE_LABEL
 from gridsvc.repository import audit
 from gridsvc.repository import read as repo
 from gridsvc.services.access import ROLES, Principal
@@ -35,7 +36,7 @@ def _digest(token: str) -> str:
 def _user(conn: Connection, name: str) -> dict:
     row = conn.execute(text(f"SELECT {_USER_COLUMNS} FROM users WHERE name = :n"), {"n": name}).first()
     if row is None:
-        raise InvalidInput(f"no user named {name!r} (gridsvc user list shows them)")
+        raise InvalidInput(f"没有名为 {name!r} 的用户（gridsvc user list 列出全部用户）")
     return dict(row._mapping)
 
 
@@ -43,17 +44,17 @@ def add_user(conn: Connection, name: str, role: str, scope: str | None, password
     """A new user with ``role`` over ``scope`` (a district, street, community or grid that exists;
     only an admin may have none, meaning everything)."""
     if not USER_NAME.fullmatch(name):
-        raise InvalidInput(f"user name {name!r}: use 1-64 letters, digits and _ . @ -")
+        raise InvalidInput(f"用户名 {name!r}：只能用 1–64 个字母、数字和 _ . @ -")
     if role not in ROLES:
-        raise InvalidInput(f"role {role!r}: choose one of {', '.join(ROLES)}")
+        raise InvalidInput(f"角色 {role!r}：应为 {', '.join(ROLES)} 之一")
     if scope is None and role != "admin":
-        raise InvalidInput(f"a {role} needs --scope: the district, street, community or grid they work in")
+        raise InvalidInput(f"{ROLE_LABEL.get(role, role)}（{role}）需要 --scope：其负责的区、街道、社区或网格编码")
     if scope is not None and not (repo.area_exists(conn, scope) or repo.grid_exists(conn, scope)):
-        raise InvalidInput(f"--scope {scope!r}: no district, street, community or current grid has this code")
+        raise InvalidInput(f"--scope {scope!r}：没有这个编码的区、街道、社区或现行网格")
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise InvalidInput(f"the password is too short: at least {PASSWORD_MIN_LENGTH} characters")
+        raise InvalidInput(f"密码太短：至少 {PASSWORD_MIN_LENGTH} 个字符")
     if conn.scalar(text("SELECT 1 FROM users WHERE name = :n"), {"n": name}):
-        raise InvalidInput(f"a user named {name!r} already exists")
+        raise InvalidInput(f"已有名为 {name!r} 的用户")
     row = conn.execute(
         text(f"""INSERT INTO users (name, role, scope, password_hash)
                                 VALUES (:n, :r, :s, :h) RETURNING {_USER_COLUMNS}"""),
@@ -95,9 +96,9 @@ def issue_token(conn: Connection, name: str, ttl: dt.timedelta) -> tuple[str, dt
     """A new bearer token for ``name``, valid for ``ttl``: (token, expires_at)."""
     user = _user(conn, name)
     if user["disabled"]:
-        raise InvalidInput(f"user {name!r} is disabled")
+        raise InvalidInput(f"用户 {name!r} 已停用")
     if ttl <= dt.timedelta(0):
-        raise InvalidInput("a token must live a positive time")
+        raise InvalidInput("令牌的有效期必须大于零")
     token = secrets.token_urlsafe(32)
     expires = conn.scalar(
         text("""INSERT INTO tokens (digest, user_id, expires_at)
@@ -140,7 +141,7 @@ def login(
     if not ok:
         conn.execute(text("INSERT INTO login_failures (user_name, client) VALUES (:n, :c)"), {"n": name, "c": client})
         conn.commit()  # the failure counts even though the caller's request fails
-        raise Unauthenticated("wrong user name or password, or the user is disabled")
+        raise Unauthenticated("用户名或密码错误，或该用户已停用")
     conn.execute(text("DELETE FROM login_failures WHERE user_name = :n"), {"n": name})
     return issue_token(conn, name, ttl)
 
@@ -156,7 +157,7 @@ def _brake(conn: Connection, name: str, client: str, max_failures: int, window: 
     )
     if wait is not None:
         retry = max(int(wait), 1)
-        raise TooManyAttempts(f"too many failed logins; try again in {retry} seconds", retry)
+        raise TooManyAttempts(f"登录失败次数过多，请 {retry} 秒后再试", retry)
 
 
 def principal_for_token(conn: Connection, token: str) -> Principal:
@@ -168,11 +169,11 @@ def principal_for_token(conn: Connection, token: str) -> Principal:
         {"d": _digest(token)},
     ).first()
     if row is None:
-        raise Unauthenticated("unknown token: log in again (POST /api/auth/token)")
+        raise Unauthenticated("令牌无效：请重新登录（POST /api/auth/token）")
     if row.expired:
-        raise Unauthenticated(f"the token expired at {row.expires_at:%Y-%m-%d %H:%M %Z}: log in again")
+        raise Unauthenticated(f"令牌已于 {row.expires_at:%Y-%m-%d %H:%M %Z} 过期：请重新登录")
     if row.disabled:
-        raise Unauthenticated(f"user {row.name!r} is disabled")
+        raise Unauthenticated(f"用户 {row.name!r} 已停用")
     return Principal(row.name, row.role, row.scope, row.id, identified=True)
 
 

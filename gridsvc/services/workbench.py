@@ -44,9 +44,9 @@ class Opened:
 
     def apply(self, edits: list[dict]) -> bench.State:
         if not isinstance(edits, list):
-            raise InvalidInput("edits should be a list of edits")
+            raise InvalidInput("edits 应是一组修改（列表）")
         if len(edits) > MAX_EDITS:
-            raise InvalidInput(f"at most {MAX_EDITS} edits at once; got {len(edits)}")
+            raise InvalidInput(f"一次最多 {MAX_EDITS} 项修改，收到 {len(edits)} 项")
         try:
             return bench.apply_edits(self.board, self.start, [self._metric(e) for e in edits])
         except bench.EditRefused as exc:
@@ -135,8 +135,8 @@ def _board(plan: dict, stored: gpd.GeoDataFrame, taken: set[str], cov, roads: gp
     if (inside < 0).any():
         missing = buildings["id"][inside < 0].tolist()
         raise InvalidInput(
-            f"plan {plan['id']}: {len(missing)} buildings lie in none of its grids ({', '.join(missing[:5])}); "
-            "only a plan whose grids hold every building can be edited"
+            f"方案 {plan['id']}：{len(missing)} 栋楼不在任何网格内（{', '.join(missing[:5])}）；"
+            "只有网格容纳全部楼栋的方案才能修改"
         )
     position = {i: k for k, i in enumerate(buildings["id"])}
     groups = {g: [position[m] for m in members] for g, members in party_groups(scene, set(buildings["id"])).items()}

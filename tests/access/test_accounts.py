@@ -90,7 +90,7 @@ def test_tokens_expire(setup):
                              WHERE user_id = (SELECT id FROM users WHERE name = 'viewer')""")
         )
     r = client.get("/api/grids", headers=_bearer(tokens["viewer"]))
-    assert r.status_code == 401 and "expired" in r.json()["detail"]
+    assert r.status_code == 401 and "过期" in r.json()["detail"]
     assert client.get("/api/auth/me", headers=_bearer(tokens["leader"])).status_code == 200  # others unaffected
     with engine.begin() as conn:  # a token made to live one minute ends one minute later
         token, expires = users.issue_token(conn, "viewer", dt.timedelta(minutes=1))
@@ -106,7 +106,7 @@ def test_disabled_users_are_shut_out(setup):
     assert client.get("/api/grids", headers=_bearer(tokens["planner"])).status_code == 401
     assert _login(client, "planner", world.password("planner")).status_code == 401
     with engine.begin() as conn:
-        with pytest.raises(Exception, match="disabled"):
+        with pytest.raises(Exception, match="已停用"):
             users.issue_token(conn, "planner", dt.timedelta(hours=1))
     with engine.begin() as conn:
         users.set_disabled(conn, "planner", False)
@@ -119,7 +119,7 @@ def test_failed_logins_are_rate_limited(setup):
         assert _login(client, "viewer", "wrong-password").status_code == 401
     r = _login(client, "viewer", world.password("viewer"))  # the right password, too late
     assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= 600
-    assert "too many failed logins" in r.json()["detail"]
+    assert "登录失败次数过多" in r.json()["detail"]
     assert _login(client, "leader", world.password("leader")).status_code == 429  # the same client
     assert _login(client, "nobody", "whatever-it-is").status_code == 429
     with engine.begin() as conn:  # the window passes
@@ -137,7 +137,7 @@ def test_cli_users_and_audit(db, settings, tmp_path):
     assert r.exit_code == 0, r.output
     assert "leader" in r.output and s.G2 in r.output
     r = runner.invoke(main, ["user", "add", "li", "--role", "viewer"], input="long-password\n", env=env)
-    assert r.exit_code == 2 and "needs --scope" in r.output
+    assert r.exit_code == 2 and "需要 --scope" in r.output
     r = runner.invoke(
         main, ["user", "add", "li", "--role", "viewer", "--scope", "329999"], input="long-password\n", env=env
     )

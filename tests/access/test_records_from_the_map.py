@@ -77,7 +77,7 @@ def test_one_of_the_areas_staff_can_be_appointed(as_user, engine):
             404,
             "你的范围内没有楼栋 'b7'",
         ),
-        ("viewer", "/api/buildings/b7/leader", {"name": "甲", "phone": "13900002222"}, 403, "may not"),
+        ("viewer", "/api/buildings/b7/leader", {"name": "甲", "phone": "13900002222"}, 403, "无权"),
         ("leader", "/api/buildings/b2/leader", {"name": "乙", "phone": "call me"}, 422, "phone"),
         ("leader", "/api/buildings/b2/leader", {"phone": "13900002222"}, 422, "staff_id"),
         ("leader", "/api/buildings/b2/leader", {"staff_id": "L3", "name": "丙"}, 422, "either"),
@@ -100,7 +100,7 @@ def test_an_end_before_its_start_is_refused(as_user, engine):
         start = conn.scalar(text("SELECT start_date FROM assignments WHERE id = :i"), {"i": assignment})
     before = fingerprint(engine)["assignments"]
     answer = as_user("leader", "POST", f"/api/assignments/{assignment}/end", json={"end_date": "1990-01-01"})
-    assert answer.status_code == 422 and "before the assignment's start" in answer.text, (answer.text, start)
+    assert answer.status_code == 422 and "早于这项分工的开始日期" in answer.text, (answer.text, start)
     assert fingerprint(engine)["assignments"] == before
 
 
@@ -175,7 +175,7 @@ def test_grid_staff_come_and_go(as_user, engine):
     staff_id = worker.json()["assignment"]["staff_id"]
     before = fingerprint(engine)["assignments"]
     early = as_user("leader", "POST", f"/api/grids/{s.G1}/staff/{staff_id}/end", json={"end_date": "2026-01-01"})
-    assert early.status_code == 422 and "before the assignment's start" in early.text, early.text
+    assert early.status_code == 422 and "早于这项分工的开始日期" in early.text, early.text
     assert fingerprint(engine)["assignments"] == before
     left = as_user("leader", "POST", f"/api/grids/{s.G1}/staff/{staff_id}/end", json={"end_date": "2026-11-30"})
     assert left.status_code == 200, left.text

@@ -77,7 +77,7 @@ def test_bad_parameters_are_422(client):
     assert client.get("/api/buildings", params={"grid": "329901001001999"}).status_code == 404
     assert client.get("/api/buildings", params={"offset": 2**63}).status_code == 422  # found by schemathesis
     r = client.patch("/api/buildings/b1", json={"name": "a\u0000b"})  # a NUL byte PostgreSQL cannot store
-    assert r.status_code == 422 and "cannot be used" in r.json()["detail"]
+    assert r.status_code == 422 and "无法使用" in r.json()["detail"]
 
 
 def test_party_orgs_with_scope(client):

@@ -103,7 +103,7 @@ def test_uploaded_plans_without_names_empty_or_too_many_grids_are_422(client):
     no_name = upload(_upload_body(_grid_feature(0, 200, code=s.C1 + "001")))
     assert no_name.status_code == 201, no_name.text  # a grid without a name is drawn by its code
     empty = upload(_upload_body())
-    assert empty.status_code == 422 and "no grids" in empty.json()["detail"]
+    assert empty.status_code == 422 and "没有网格" in empty.json()["detail"]
     many = upload(_upload_body(*[_grid_feature(i * 0.1, i * 0.1 + 0.1, name=f"g{i}") for i in range(1000)]))
     assert many.status_code == 422 and "999" in many.json()["detail"]
 

@@ -37,7 +37,7 @@ def test_map_errors(client):
     assert client.get("/maps/grids/329902001001099").status_code == 404
     assert client.get("/maps/grids/12").status_code == 422
     bad_metric = client.get(f"/maps/coverage/{s.DISTRICT}", params={"metric": "nonsense"})
-    assert bad_metric.status_code == 422 and "grids can be coloured by" in bad_metric.json()["detail"]
+    assert bad_metric.status_code == 422 and "网格只能按" in bad_metric.json()["detail"]
     assert client.get(f"/maps/coverage/{s.C1}", params={"basemap": "tianditu"}).status_code == 422
 
 
@@ -66,7 +66,7 @@ def test_cli_writes_standalone_maps(client, settings, tmp_path):
     )
     assert result.exit_code == 0 and (tmp_path / "c.html").exists()
     bad = CliRunner().invoke(main, ["map", "coverage", s.C1, "--metric", "nope"], env=env)
-    assert bad.exit_code == 2 and "grids can be coloured by" in bad.output
+    assert bad.exit_code == 2 and "网格只能按" in bad.output
 
 
 def test_alignment_page(client):

@@ -184,14 +184,14 @@ def test_facilities_are_a_collection_within_the_scope(engine, settings, served, 
 @pytest.mark.parametrize(
     ("params", "reason"),
     [
-        ({"filter": "households > 'x'"}, "does not fit"),
-        ({"filter": "secret = 1"}, "'secret' is not a property"),
-        ({"filter": "households >"}, "a value"),
-        ({"filter": "households = 1 households = 2"}, "AND or OR"),
+        ({"filter": "households > 'x'"}, "类型不符"),
+        ({"filter": "secret = 1"}, "'secret' 不是这里的属性"),
+        ({"filter": "households >"}, "应为一个值"),
+        ({"filter": "households = 1 households = 2"}, "应为 AND 或 OR"),
         ({"filter": "households = 1", "filter-lang": "cql2-json"}, "cql2-text"),
-        ({"bbbox": "1,2,3,4"}, "unknown query parameter bbbox"),
+        ({"bbbox": "1,2,3,4"}, "未知查询参数 bbbox"),
         ({"limit": "unlimited"}, "limit"),
-        ({"f": "xml"}, "json or html"),
+        ({"f": "xml"}, "应为 json 或 html"),
     ],
 )
 def test_ogc_refuses_what_it_cannot_read_with_400(engine, settings, params, reason):

@@ -46,9 +46,9 @@ def test_one_district_by_street_is_that_district(two_districts, env):
 def test_bad_input_is_refused_before_any_worker_starts(two_districts, env):
     for args, said in (
         (["--area", "999999"], "没有编码为 '999999' 的区、街道或社区"),
-        (["--area", "43010"], "not an area or grid code"),
-        (["--area", "430100001001001"], "is a grid"),
-        (["--scheduler", "tcp://127.0.0.1:9", "--local-workers", "2"], "give one of them"),
+        (["--area", "43010"], "不是区、街道、社区或网格编码"),
+        (["--area", "430100001001001"], "是网格编码"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--local-workers", "2"], "只能给一个"),
     ):
         started = time.perf_counter()
         done = CliRunner().invoke(main, ["batch", "coverage", *args], env=env)

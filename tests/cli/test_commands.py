@@ -72,8 +72,8 @@ def test_snapshots_are_taken_and_listed(env):
 @pytest.mark.parametrize(
     "args, says",
     [
-        (["import", "no-such-file.gpkg"], "no such file"),
-        (["import", "notes.txt"], "unknown file kind"),
+        (["import", "no-such-file.gpkg"], "文件不存在"),
+        (["import", "notes.txt"], "无法识别的文件类型"),
         (["coverage", "--area", "12345"], "12345"),
         (["map", "grid", "999999999999999"], "没有编码为 '999999999999999' 的现行网格"),
         (["plan", "scores", "9999"], "没有方案 9999"),
@@ -163,15 +163,15 @@ def test_plan_edit_saves_the_next_version_and_refuses_clearly(env, tmp_path):
     assert refused.exit_code == 2 and "第 1 步编辑（合并至少要选两个不同的网格）" in refused.output
     edits.write_text("not json", encoding="utf-8")
     broken = CliRunner().invoke(main, ["plan", "edit", plan_id, "--edits", str(edits)], env=env)
-    assert broken.exit_code == 2 and "not a JSON file of edits" in broken.output
+    assert broken.exit_code == 2 and "不是修改清单的 JSON 文件" in broken.output
 
 
 @pytest.mark.parametrize(
     ("value", "says"),
     [
         ("grid", "GRIDSVC_ASSESSMENT_WEIGHTS: not valid JSON"),
-        ('{"org_count": 1}', "GRIDSVC_ASSESSMENT_WEIGHTS: 'org_count' is not a rate"),
-        ('{"grid_leader_coverage": -2}', "the weight of grid_leader_coverage must be a number ≥ 0"),
+        ('{"org_count": 1}', "GRIDSVC_ASSESSMENT_WEIGHTS：'org_count' 不是比率指标"),
+        ('{"grid_leader_coverage": -2}', "grid_leader_coverage 的权重应是 ≥ 0 的数"),
     ],
 )
 def test_bad_assessment_weights_are_named_without_a_traceback(db, settings, tmp_path, value, says):
@@ -190,7 +190,7 @@ def test_targets_are_set_listed_beside_the_figure_and_removed(env):
     listed = json.loads(shown.output)
     assert [(t["area"], t["target"], t["current"], t["status"]) for t in listed] == [(s.C1, 0.95, 0.5, "open")]
     refused = run.invoke(main, ["target", "set", s.C1, "grid_leader_coverage", "95", "--due", "2099-06-30"], env=env)
-    assert refused.exit_code != 0 and "lies between 0 and 1" in refused.output
+    assert refused.exit_code != 0 and "应在 0 到 1 之间" in refused.output
     gone = run.invoke(main, ["target", "remove", s.C1, "grid_leader_coverage", "--due", "2099-06-30"], env=env)
     assert gone.exit_code == 0
     assert "没有目标" in run.invoke(main, ["target", "list", "--area", s.C1], env=env).output

@@ -49,7 +49,7 @@ def test_adopting_governance_grids_unifies_the_community(scene_db):
     assert entry.before == {"status": "draft", "live_grids": [s.P1, s.P2, s.G1, s.G2]}  # the four it closed
     assert entry.after["status"] == "applied" and entry.after["grids_closed"] == 4
     assert coverage_service.coverage(scene_db, s.C1).metrics(s.C1)["alignment_rate"]["value"] == 1.0
-    with pytest.raises(Exception, match="already applied"):
+    with pytest.raises(Exception, match="已于"):
         plans.apply(scene_db, plan_id, LIMITS)
 
 

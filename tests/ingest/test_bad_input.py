@@ -333,7 +333,7 @@ def test_cli_reports_bad_input_without_traceback(loaded, settings, tmp_path):
 def test_unknown_file_kind_is_refused(db, tmp_path):
     path = tmp_path / "ledger.txt"
     path.write_text("not a map")
-    with pytest.raises(Exception, match="unknown file kind"):
+    with pytest.raises(Exception, match="无法识别的文件类型"):
         imports.import_file(db, path)
 
 

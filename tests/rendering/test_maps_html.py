@@ -117,9 +117,9 @@ def test_basemap_and_metric_errors(demo_db):
     engine, demo = demo_db
     with pytest.raises(InvalidInput, match="GRIDSVC_TIANDITU_KEY"):
         maps.basemap_from(Settings(), "tianditu")
-    with pytest.raises(InvalidInput, match="grids can be coloured by"):
+    with pytest.raises(InvalidInput, match="网格只能按"):
         maps.coverage_map_html(engine, demo.district_code, Basemap(), "gap_area_m2.party")
-    with pytest.raises(InvalidInput, match="is a grid"):
+    with pytest.raises(InvalidInput, match="是网格编码"):
         maps.coverage_map_html(engine, demo.district_code + "001001001", Basemap())
 
 
@@ -141,7 +141,7 @@ def test_alignment_map(demo_db):
         assert shows(page, text), text
     assert page.count('"gs_kind": "move"') == len(result.moves)
     assert page.count("IoU ") >= len(result.pairs)
-    with pytest.raises(InvalidInput, match="not a community"):
+    with pytest.raises(InvalidInput, match="不是社区编码"):
         maps.alignment_map_html(engine, demo.district_code, Basemap())
 
 

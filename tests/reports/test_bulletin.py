@@ -105,4 +105,4 @@ def test_the_pdf_and_excel_carry_it(with_history, tmp_path):
 def test_a_snapshot_of_a_day_to_come_is_refused(with_history):
     _, district, env = with_history
     result = CliRunner().invoke(main, ["snapshot", "--area", district, "--as-of", "2099-01-01"], env=env)
-    assert result.exit_code == 2 and "a day still to come" in result.output
+    assert result.exit_code == 2 and "尚未到来的日期" in result.output

@@ -295,9 +295,9 @@ def test_reports_over_http(demo_db, settings):
 def test_report_cli_errors_name_the_problem(demo_db, env, tmp_path):
     _, district = demo_db
     bad_suffix = CliRunner().invoke(main, ["report", "--area", district, "-o", str(tmp_path / "r.docx")], env=env)
-    assert bad_suffix.exit_code != 0 and "not .docx" in bad_suffix.output
+    assert bad_suffix.exit_code != 0 and "不能是 .docx" in bad_suffix.output
     grid = CliRunner().invoke(
         main, ["report", "--area", district + "001001001", "-o", str(tmp_path / "r.pdf")], env=env
     )
-    assert grid.exit_code != 0 and "is a grid" in grid.output
+    assert grid.exit_code != 0 and "是网格编码" in grid.output
     assert not (tmp_path / "r.pdf").exists()

@@ -67,9 +67,9 @@ def test_the_excel_has_a_targets_sheet_and_the_weights_under_the_ranking():
 
 def test_default_weights_when_none_are_configured_and_bad_ones_are_named():
     assert report().bulletin.weights == bulletin.WEIGHTS
-    with pytest.raises(InvalidInput, match="'org_count' is not a rate"):
+    with pytest.raises(InvalidInput, match="'org_count' 不是比率指标"):
         bulletin.check_weights({"org_count": 1})
-    with pytest.raises(InvalidInput, match="must be a number ≥ 0"):
+    with pytest.raises(InvalidInput, match="的权重应是 ≥ 0 的数"):
         bulletin.check_weights({"grid_leader_coverage": -1})
-    with pytest.raises(InvalidInput, match="at least one weight"):
+    with pytest.raises(InvalidInput, match="至少一项权重"):
         bulletin.check_weights({"grid_leader_coverage": 0})
