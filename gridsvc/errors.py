@@ -47,12 +47,12 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        where = [f"layer {self.layer!r}"]
+        where = [f"图层 {self.layer!r}"]
         if self.feature is not None:
-            where.append(f"feature {self.feature}")
+            where.append(f"要素 {self.feature}")
         if self.column is not None:
-            where.append(f"column {self.column!r}")
-        return f"{', '.join(where)}: {self.reason}"
+            where.append(f"字段 {self.column!r}")
+        return f"{'，'.join(where)}：{self.reason}"
 
 
 class ImportRejected(GridsvcError):
@@ -69,13 +69,10 @@ class ImportRejected(GridsvcError):
         lines = [str(p) for p in problems[: self.max_listed]]
         more = len(problems) - len(lines)
         if more > 0:
-            lines.append(f"... and {more} more")
+            lines.append(f"……另有 {more} 个问题")
         if hint:
-            lines.append(f"hint: {hint}")
-        super().__init__(
-            f"{source}: import rejected, nothing was changed ({len(problems)} problem"
-            f"{'s' if len(problems) != 1 else ''}):\n  " + "\n  ".join(lines)
-        )
+            lines.append(f"提示：{hint}")
+        super().__init__(f"{source}：导入被拒绝，没有改动任何数据（{len(problems)} 个问题）：\n  " + "\n  ".join(lines))
 
 
 class PlanRejected(GridsvcError):
@@ -90,8 +87,7 @@ class PlanRejected(GridsvcError):
             f"{p['rule']} {p['grid'] or p['community'] or ''}: {p['message']}" for p in problems[: self.max_listed]
         ]
         if len(problems) > len(lines):
-            lines.append(f"... and {len(problems) - len(lines)} more")
+            lines.append(f"……另有 {len(problems) - len(lines)} 个错误")
         super().__init__(
-            f"plan {plan_id} not applied, nothing was changed ({len(problems)} error"
-            f"{'s' if len(problems) != 1 else ''}):\n  " + "\n  ".join(lines)
+            f"方案 {plan_id} 未应用，没有改动任何数据（{len(problems)} 个错误）：\n  " + "\n  ".join(lines)
         )

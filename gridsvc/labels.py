@@ -143,6 +143,8 @@ THING_LABEL = LEVEL_LABEL | {
     "current_grid": "现行网格",
     "building": "楼栋",
     "organization": "组织",
+    "party_org": "党组织",
+    "street or community": "街道或社区",
     "staff": "工作人员",
     "assignment": "任职记录",
     "facility": "服务设施",

@@ -52,7 +52,7 @@ def list_layers(path: Path, source=None) -> list:
             warnings.simplefilter("ignore", RuntimeWarning)
             return list(pyogrio.list_layers(path if source is None else source))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InvalidInput(f"{path}: cannot be read as a GIS file ({gdal_reason(exc, path)})") from None
+        raise InvalidInput(f"{path}：无法作为 GIS 文件读取（{gdal_reason(exc, path)}）") from None
 
 
 def gdal_reason(exc: Exception, path: Path) -> str:

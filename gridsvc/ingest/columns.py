@@ -60,9 +60,9 @@ def parse_mapping(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         field, sep, column = pair.partition("=")
         field, column = field.strip(), column.strip()
         if not sep or not field or not column:
-            raise InvalidInput(f"--column {pair!r}: write FIELD=COLUMN, e.g. floors=Floor")
+            raise InvalidInput(f"--column {pair!r}：写成 字段=列名，如 floors=Floor")
         if field not in ALIASES:
-            raise InvalidInput(f"--column {pair!r}: unknown field {field!r}; fields are {', '.join(ALIASES)}")
+            raise InvalidInput(f"--column {pair!r}：未知字段 {field!r}；可用字段为 {', '.join(ALIASES)}")
         mapping[field] = column
     return mapping
 
@@ -74,7 +74,7 @@ def matched_columns(columns: list[str], mapping: Mapping[str, str], where: str) 
     for field, column in mapping.items():
         actual = column if column in columns else by_lower.get(column.lower())
         if actual is None:
-            raise InvalidInput(f"{where}: --column {field}={column}: no column {column!r}; it has {', '.join(columns)}")
+            raise InvalidInput(f"{where}：--column {field}={column}：没有列 {column!r}；现有列为 {', '.join(columns)}")
         found[field] = actual
     taken = set(found.values())
     for field, names in ALIASES.items():
@@ -97,10 +97,10 @@ def building_fields(
     frame = pd.DataFrame(index=raw.index)
     for field, column in found.items():
         frame[field] = raw[column].to_numpy()
-    notes = [f"{where}: columns read: " + ", ".join(f"{c} → {f}" for f, c in found.items())] if found else []
+    notes = [f"{where}：读取的列：" + ", ".join(f"{c} → {f}" for f, c in found.items())] if found else []
     ignored = [str(c) for c in columns if c not in found.values()]
     if ignored:
-        notes.append(f"{where}: columns ignored: {', '.join(ignored)} (--column FIELD=COLUMN reads one)")
+        notes.append(f"{where}：忽略的列：{', '.join(ignored)}（--column 字段=列名 可读取其中一列）")
     notes += _floors(frame)
     notes += _uses(frame, default_use)
     return frame.drop(columns=["height"], errors="ignore"), notes
@@ -120,8 +120,7 @@ def _floors(frame: pd.DataFrame) -> list[str]:
         floors = floors.where(~estimated, np.maximum(1, np.round(height / STOREY_M)))
         if estimated.any():
             notes.append(
-                f"{int(estimated.sum())} building(s) without a floor count: floors estimated from height "
-                f"at {STOREY_M:g} m a storey, marked floors_estimated"
+                f"{int(estimated.sum())} 栋楼没有层数：按每层 {STOREY_M:g} 米由高度估算层数，标记为 floors_estimated"
             )
     if "floors" in frame or estimated.any():
         whole = floors.where(floors.isna(), np.round(floors)).astype("Int64")
@@ -143,11 +142,11 @@ def _uses(frame: pd.DataFrame, default_use: str | None) -> list[str]:
     notes = []
     if missing:
         how = (
-            f"use {default_use} (--default-use)"
+            f"用途记为 {default_use}（--default-use）"
             if default_use
-            else "use unknown: no households estimated (--default-use residential sets one)"
+            else "用途记为 unknown，不估算户数（--default-use residential 可指定用途）"
         )
-        notes.append(f"{missing} building(s) without a stated use: {how}")
+        notes.append(f"{missing} 栋楼没有注明用途：{how}")
     return notes
 
 

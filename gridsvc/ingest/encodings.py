@@ -21,9 +21,7 @@ def text_source(path: Path, encoding: str | None) -> tuple[object, str | None, l
         try:
             encoding = codecs.lookup(encoding).name.upper()  # a name iconv (GDAL) knows too: GBK, ISO8859-1 …
         except LookupError:
-            raise InvalidInput(
-                f"--encoding {encoding!r}: not a known text encoding (e.g. gbk, gb18030, utf-8)"
-            ) from None
+            raise InvalidInput(f"--encoding {encoding!r}：不是已知的文字编码（如 gbk、gb18030、utf-8）") from None
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
         data = path.read_bytes()
@@ -33,11 +31,11 @@ def text_source(path: Path, encoding: str | None) -> tuple[object, str | None, l
         return (
             data.decode(name).encode("utf-8"),
             None,
-            [f"{path.name}: text read as {name}" + ("" if encoding else " (not valid UTF-8)")],
+            [f"{path.name}：文字按 {name} 读取" + ("" if encoding else "（不是有效的 UTF-8）")],
         )
     if suffix == ".shp":
         if encoding:
-            return path, encoding, [f"{path.name}: text read as {encoding} (--encoding)"]
+            return path, encoding, [f"{path.name}：文字按 {encoding} 读取（--encoding）"]
         if path.with_suffix(".cpg").exists() or path.with_suffix(".CPG").exists():
             return path, None, []
         dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
@@ -46,9 +44,9 @@ def text_source(path: Path, encoding: str | None) -> tuple[object, str | None, l
             path,
             name,
             [
-                f"{path.name}: no .cpg file; text read as {name}"
-                + (" (not valid UTF-8)" if name != "UTF-8" else "")
-                + "; --encoding overrides"
+                f"{path.name}：没有 .cpg 文件；文字按 {name} 读取"
+                + ("（不是有效的 UTF-8）" if name != "UTF-8" else "")
+                + "；--encoding 可另行指定"
             ],
         )
     return path, encoding, []
@@ -61,7 +59,7 @@ def first_decoding(data: bytes, path: Path) -> str:
             return name
         except UnicodeDecodeError:
             continue
-    raise InvalidInput(f"{path}: its text is neither UTF-8 nor GB18030; say which with --encoding")
+    raise InvalidInput(f"{path}：文字既不是 UTF-8 也不是 GB18030；请用 --encoding 指定")
 
 
 def _dbf_records(dbf: Path) -> bytes:

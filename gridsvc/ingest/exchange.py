@@ -17,6 +17,7 @@ from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.geometry import to_storage
 from gridsvc.ingest.schema import LAYER_BY_NAME, LAYERS, Layer
 from gridsvc.ingest.values import convert_column
+from gridsvc.labels import thing_word
 
 _DTYPES = {"int": "Int64", "number": "Float64", "bool": "boolean", "text": object, "date": object}
 
@@ -33,9 +34,7 @@ def read_exchange(path: Path, datum: str | None = None) -> Dataset:
     """All exchange layers of ``path``, checked; raises :class:`ImportRejected` on any problem."""
     present = [str(row[0]) for row in list_layers(path)]
     dataset = Dataset(source="import")
-    dataset.notes += [
-        f"layer {name!r} is not part of the exchange format; ignored" for name in present if name not in LAYER_BY_NAME
-    ]
+    dataset.notes += [f"图层 {name!r} 不属于交换格式，已忽略" for name in present if name not in LAYER_BY_NAME]
     raws = {
         layer.name: pyogrio.read_dataframe(path, layer=layer.name, fid_as_index=True, use_arrow=True)
         for layer in LAYERS
@@ -84,17 +83,17 @@ def typed_layer(
     columns = [c for c in raw.columns if c != "geometry"]
     missing = [c for c in layer.required if c not in columns]
     for column in missing:
-        problems.append(Problem(layer.name, None, column, "required column is missing"))
+        problems.append(Problem(layer.name, None, column, "缺少必填字段"))
     if layer.geometry is not None and layer.optional_geometry and not isinstance(raw, gpd.GeoDataFrame):
         raw = gpd.GeoDataFrame(raw, geometry=gpd.GeoSeries([None] * len(raw), index=raw.index), crs=4490)
     if layer.geometry is not None and not isinstance(raw, gpd.GeoDataFrame):
-        problems.append(Problem(layer.name, None, "geometry", "the layer has no geometry"))
+        problems.append(Problem(layer.name, None, "geometry", "图层没有几何"))
     if problems:
         return None, problems, notes
     known = {c.name for c in (*layer.columns, *layer.extra)}
     ignored = [c for c in columns if c not in known]
     if ignored:
-        notes.append(f"layer {layer.name!r}: columns {', '.join(ignored)} are not used; ignored")
+        notes.append(f"图层 {layer.name!r}：字段 {', '.join(ignored)} 不使用，已忽略")
     data: dict[str, list] = {}
     for column in (*layer.columns, *layer.extra):
         if column.name in raw.columns:
@@ -129,7 +128,7 @@ def duplicates(frame: pd.DataFrame, layer: Layer, names: pd.Series) -> list[Prob
     dup = frame.duplicated(subset=key, keep="first")
     column = key[0] if len(key) == 1 else "+".join(key)
     return [
-        Problem(layer.name, names.loc[i], column, f"duplicate {column} {_key_text(frame, key, i)!r}")
+        Problem(layer.name, names.loc[i], column, f"{column} {_key_text(frame, key, i)!r} 重复")
         for i in frame.index[dup]
     ]
 
@@ -158,7 +157,7 @@ def _community_hierarchy(df: pd.DataFrame) -> list[Problem]:
                     "communities",
                     names.loc[i],
                     "street_code",
-                    f"community code {code} does not start with its street code {street}",
+                    f"社区编码 {code} 不以所属街道编码 {street} 开头",
                 )
             )
         if street and district and not street.startswith(district):
@@ -167,7 +166,7 @@ def _community_hierarchy(df: pd.DataFrame) -> list[Problem]:
                     "communities",
                     names.loc[i],
                     "district_code",
-                    f"street code {street} does not start with its district code {district}",
+                    f"街道编码 {street} 不以所属区编码 {district} 开头",
                 )
             )
     for level in ("street", "district"):
@@ -180,7 +179,7 @@ def _community_hierarchy(df: pd.DataFrame) -> list[Problem]:
                     "communities",
                     None,
                     f"{level}_name",
-                    f"{level} {code} is given different names: {', '.join(listed)}",
+                    f"{thing_word(level)} {code} 有不同的名称：{', '.join(listed)}",
                 )
             )
     return problems

@@ -45,26 +45,23 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
             source, layer=None if isinstance(source, bytes) else layer, fid_as_index=True, encoding=encoding
         )
     except UnicodeDecodeError:
-        raise InvalidInput(
-            f"{path}: layer {layer!r}: its text cannot be read as {encoding}; try another --encoding"
-        ) from None
+        raise InvalidInput(f"{path}：图层 {layer!r}：文字无法按 {encoding} 读取；请换一个 --encoding") from None
     if _implied_crs84(path):
         raw = raw.set_crs("OGC:CRS84", allow_override=True)  # RFC 7946 lon/lat: implied, not declared
     raw, skipped = _buildings_of(raw, path, layer, options.points)
     notes += skipped
-    fields, said = building_fields(raw, options.columns, options.default_use, f"layer {layer!r}")
+    fields, said = building_fields(raw, options.columns, options.default_use, f"图层 {layer!r}")
     notes += said
     frame = gpd.GeoDataFrame(fields, index=raw.index, geometry=raw.geometry.values, crs=raw.crs)
     if "id" not in frame.columns:
         frame["id"] = footprint_keys(raw.geometry.values)
         notes.append(
-            f"layer {layer!r} has no id column: each building's id is made from its footprint (fp-…), so the "
-            "same data under another file name updates instead of duplicating"
+            f"图层 {layer!r} 没有 id 列：每栋楼的 id 由轮廓生成（fp-…），同样的数据换个文件名再导入时是更新，不会重复"
         )
     frame["id"] = frame["id"].astype("string")
     if options.dissolve_duplicates:
         frame, merged = dissolved(frame)
-        notes += [f"layer {layer!r}: {merged}"] if merged else []
+        notes += [f"图层 {layer!r}：{merged}"] if merged else []
     typed, problems, typed_notes = typed_layer(frame, BUILDINGS, options.datum, repair=options.repair)
     if problems:
         raise ImportRejected(str(path), problems, hint=_hint(problems))
@@ -93,9 +90,7 @@ def _layer_to_read(path: Path, source, layer: str | None) -> str:
     layers = {str(name): geom for name, geom in listed}
     if layer is not None:
         if layer not in layers:
-            raise InvalidInput(
-                f"{path}: no layer {layer!r}; the file has {', '.join(map(repr, layers)) or 'no layers'}"
-            )
+            raise InvalidInput(f"{path}：没有图层 {layer!r}；文件中有 {', '.join(map(repr, layers)) or '（没有图层）'}")
         return layer
     usable = [
         name
@@ -103,22 +98,19 @@ def _layer_to_read(path: Path, source, layer: str | None) -> str:
         if geom and (geom in ("Unknown", "Geometry") or "Polygon" in geom or "Point" in geom)
     ]
     if not usable:
-        raise ImportRejected(
-            str(path), [Problem(str(path), None, "geometry", "no polygon or point layer to read buildings from")]
-        )
+        raise ImportRejected(str(path), [Problem(str(path), None, "geometry", "没有可读取楼栋的面或点图层")])
     return usable[0]
 
 
 def _hint(problems: list[Problem]) -> str | None:
     reasons = " ".join(p.reason for p in problems)
     hints = []
-    if "duplicate id" in reasons:
+    if "id" in reasons and "重复" in reasons:
         hints.append(
-            "pieces of one building cut apart (as vector-tile extracts do) share an id: "
-            "--dissolve-duplicates merges them into one"
+            "同一栋楼被切成几块（矢量瓦片提取的数据常这样）时共用一个 id：--dissolve-duplicates 可把它们合并成一栋"
         )
-    if "invalid geometry" in reasons:
-        hints.append("--repair makes invalid footprints valid and lists what changed")
+    if "几何无效" in reasons:
+        hints.append("--repair 可修复无效的轮廓，并列出改动")
     return "; ".join(hints) or None
 
 
@@ -131,7 +123,7 @@ def dissolved(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
     ...     geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(5, 5, 6, 6)])
     >>> out, said = dissolved(f)
     >>> list(out["id"]), list(out["name"]), out.geometry.iloc[0].area, said
-    (['a', 'b'], ['A', 'B'], 2.0, '2 pieces with 1 shared id(s) merged into 1 building(s) (--dissolve-duplicates)')
+    (['a', 'b'], ['A', 'B'], 2.0, '2 块共用 1 个 id，已合并成 1 栋楼（--dissolve-duplicates）')
     """
     repeated = frame["id"].duplicated(keep=False)
     if not repeated.any():
@@ -144,10 +136,7 @@ def dissolved(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
     merged.index = pieces.index[~pieces["id"].duplicated()]  # each named by its first piece's feature number
     merged = merged.rename_geometry(geometry) if geometry != "geometry" else merged
     out = gpd.GeoDataFrame(pd.concat([frame[~repeated], merged]).sort_index(), geometry=geometry, crs=frame.crs)
-    said = (
-        f"{len(pieces)} pieces with {len(merged)} shared id(s) merged into {len(merged)} building(s) "
-        "(--dissolve-duplicates)"
-    )
+    said = f"{len(pieces)} 块共用 {len(merged)} 个 id，已合并成 {len(merged)} 栋楼（--dissolve-duplicates）"
     return out, said
 
 
@@ -170,27 +159,25 @@ def _buildings_of(
     """The features that can be buildings: refused without any, or with a feature lacking geometry;
     points beside polygons skipped (unless ``points_too``), and said so."""
     if raw.empty:
-        raise ImportRejected(str(path), [Problem(layer, None, "geometry", "the layer has no features")])
+        raise ImportRejected(str(path), [Problem(layer, None, "geometry", "图层没有要素")])
     missing = raw.geometry.isna() | raw.geometry.is_empty
     if missing.any():
         raise ImportRejected(
             str(path),
-            [Problem(layer, str(fid), "geometry", "the feature has no geometry") for fid in raw.index[missing]],
+            [Problem(layer, str(fid), "geometry", "要素没有几何") for fid in raw.index[missing]],
         )
     kinds = raw.geometry.geom_type
     polygons = kinds.isin(POLYGONAL)
     points = kinds == "Point"
     other = sorted(set(kinds[~(polygons | points)]))
     if other:
-        raise ImportRejected(
-            str(path), [Problem(layer, None, "geometry", f"{', '.join(other)} features cannot be buildings")]
-        )
+        raise ImportRejected(str(path), [Problem(layer, None, "geometry", f"{', '.join(other)} 要素不能作为楼栋")])
     if polygons.any() and points.any():
         listed = ", ".join(map(str, raw.index[points][:5])) + (" …" if points.sum() > 5 else "")
         if points_too:
-            return raw, [f"layer {layer!r}: {int(points.sum())} point feature(s) read as point buildings (--points)"]
+            return raw, [f"图层 {layer!r}：{int(points.sum())} 个点要素按点状楼栋读取（--points）"]
         return raw[polygons], [
-            f"layer {layer!r}: {int(points.sum())} point feature(s) beside the polygons skipped (features {listed}); "
-            "--points reads them as point buildings"
+            f"图层 {layer!r}：面要素之外的 {int(points.sum())} 个点要素已跳过（要素 {listed}）；"
+            "--points 可按点状楼栋读取"
         ]
     return raw, []

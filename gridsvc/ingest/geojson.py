@@ -32,13 +32,12 @@ def _geojson_crs(crs, source: str, where: str) -> int:
     code = _EPSG.match(named) if isinstance(named, str) else None
     if code is None:
         raise InvalidInput(
-            f"{source}: {where}crs: only a CRS named by EPSG code or CRS84 is accepted "
-            "(links, URLs and other references are never followed)"
+            f"{source}：{where}crs：只接受以 EPSG 编码或 CRS84 命名的坐标系（链接、URL 等引用一律不跟随）"
         )
     try:
         pyproj.CRS.from_epsg(int(code.group(1)))
     except pyproj.exceptions.CRSError:
-        raise InvalidInput(f"{source}: {where}crs: EPSG:{code.group(1)} is not a known CRS") from None
+        raise InvalidInput(f"{source}：{where}crs：EPSG:{code.group(1)} 不是已知坐标系") from None
     return int(code.group(1))
 
 
@@ -46,23 +45,21 @@ def frame_from_geojson(data, source: str, where: str = "") -> gpd.GeoDataFrame:
     """Grid polygons from a GeoJSON FeatureCollection (already parsed), in the CRS it names. Each
     problem is named by its place in the document (``grids.features[3].geometry``)."""
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise InvalidInput(
-            f"{source}: {where or 'the file'} is not a GeoJSON FeatureCollection (an object with a features list)"
-        )
+        raise InvalidInput(f"{source}：{where or '文件'}不是 GeoJSON FeatureCollection（含 features 列表的对象）")
     crs = _geojson_crs(data.get("crs"), source, where)
     geometries, properties = [], []
     for i, feature in enumerate(data["features"]):
         place = f"{where}features[{i}]"
         if not isinstance(feature, dict):
-            raise InvalidInput(f"{source}: {place} is not a GeoJSON Feature object")
+            raise InvalidInput(f"{source}：{place} 不是 GeoJSON Feature 对象")
         props = feature.get("properties")
         if props is not None and not isinstance(props, dict):
-            raise InvalidInput(f"{source}: {place}.properties should be an object or null")
+            raise InvalidInput(f"{source}：{place}.properties 应是对象或 null")
         try:
             geometry = shapely.geometry.shape(feature["geometry"])
         except Exception as exc:  # noqa: BLE001 - shapely says why in its own words
-            reason = "missing" if feature.get("geometry") is None else f"not a GeoJSON geometry ({exc})"
-            raise InvalidInput(f"{source}: {place}.geometry: {reason}") from None
+            reason = "缺失" if feature.get("geometry") is None else f"不是 GeoJSON 几何（{exc}）"
+            raise InvalidInput(f"{source}：{place}.geometry：{reason}") from None
         geometries.append(geometry)
         properties.append(props or {})
     return gpd.GeoDataFrame(properties, geometry=geometries, crs=crs)

@@ -33,7 +33,7 @@ def to_storage(
     notes with what changed. Third coordinates are dropped, said in the notes.
     """
     if datum is not None and datum not in DATUMS:
-        return geoms, [Problem(layer.name, None, "geometry", f"unknown datum {datum!r}")], []
+        return geoms, [Problem(layer.name, None, "geometry", f"未知坐标基准 {datum!r}")], []
     if crs is None and datum is None:
         return (
             geoms,
@@ -42,7 +42,7 @@ def to_storage(
                     layer.name,
                     None,
                     "geometry",
-                    "no CRS declared; declare one in the file or pass --datum wgs84|cgcs2000|gcj02|bd09",
+                    "文件没有声明坐标系：请在文件中声明，或给出 --datum wgs84|cgcs2000|gcj02|bd09",
                 )
             ],
             [],
@@ -50,11 +50,11 @@ def to_storage(
     notes = _datum_doubts(crs, datum, layer)
     geoms, flat = flattened(geoms)
     if flat:
-        notes.append(f"layer {layer.name!r}: {flat} feature(s) had 3D coordinates; stored in 2D (heights dropped)")
+        notes.append(f"图层 {layer.name!r}：{flat} 个要素带三维坐标，已存为二维（去掉高度）")
     problems = _check_shapes(geoms, layer, features, repair)
     if repair:
         geoms, mended = repaired(geoms, features, crs)
-        notes += [f"layer {layer.name!r}, {line}" for line in mended]
+        notes += [f"图层 {layer.name!r}，{line}" for line in mended]
     if problems:
         return geoms, problems, notes
     lonlat = _to_lonlat(geoms, crs)
@@ -75,8 +75,8 @@ def _datum_doubts(crs: CRS | None, datum: str | None, layer: Layer) -> list[str]
     if authority is None or authority[0] != "EPSG" or int(authority[1]) not in (4326, 4490):
         return []
     return [
-        f"layer {layer.name!r}: WARNING: the file declares EPSG:{authority[1]} but --datum {datum} shifts it "
-        "by some 500 m; if the coordinates really are CGCS2000/WGS84, import without --datum"
+        f"图层 {layer.name!r}：警告：文件声明为 EPSG:{authority[1]}，而 --datum {datum} 会把它移动约 500 米；"
+        "如果坐标确实是 CGCS2000/WGS84，请不带 --datum 导入"
     ]
 
 
@@ -100,20 +100,20 @@ def _check_shapes(geoms: np.ndarray, layer: Layer, features: pd.Series, repair: 
     empty = ~missing & shapely.is_empty(geoms)
     if not layer.optional_geometry:  # a layer whose rows may have no place (a need without a location)
         for i in np.flatnonzero(missing | empty):
-            problems.append(Problem(layer.name, features.iloc[i], "geometry", "geometry is empty"))
+            problems.append(Problem(layer.name, features.iloc[i], "geometry", "几何为空"))
     ok = ~(missing | empty)
     for i in np.flatnonzero(ok):
         kind = names[types[i]] if types[i] >= 0 else "unknown"
         if kind not in allowed:
             problems.append(
-                Problem(layer.name, features.iloc[i], "geometry", f"{kind} where {' or '.join(allowed)} is expected")
+                Problem(layer.name, features.iloc[i], "geometry", f"是 {kind}，应为 {' 或 '.join(allowed)}")
             )
             ok[i] = False
     if not repair:
         invalid = ok & ~shapely.is_valid(geoms)
         for i in np.flatnonzero(invalid):
             reason = shapely.is_valid_reason(geoms[i])
-            problems.append(Problem(layer.name, features.iloc[i], "geometry", f"invalid geometry: {reason}"))
+            problems.append(Problem(layer.name, features.iloc[i], "geometry", f"几何无效：{reason}"))
     return problems
 
 
@@ -138,8 +138,8 @@ def repaired(geoms: np.ndarray, names: pd.Series, crs: CRS | None) -> tuple[np.n
         old, new = shapely.area(before[k]), shapely.area(after[k])
         change = f" ({(new - old) / old:+.1%})" if old else ""
         lines.append(
-            f"feature {names.iloc[i]}: {reason}, repaired: {shapely.get_num_geometries(geoms[i])} → "
-            f"{shapely.get_num_geometries(fixed[i])} part(s), area {old:.0f} → {new:.0f} m²{change}"
+            f"要素 {names.iloc[i]}：{reason}，已修复：{shapely.get_num_geometries(geoms[i])} → "
+            f"{shapely.get_num_geometries(fixed[i])} 块，面积 {old:.0f} → {new:.0f} 平方米{change}"
         )
     return fixed, lines
 
@@ -189,8 +189,8 @@ def _check_in_china(geoms: np.ndarray, layer: Layer, features: pd.Series) -> lis
     for i in np.flatnonzero(~inside):
         x, y = (xmin[i] + xmax[i]) / 2, (ymin[i] + ymax[i]) / 2
         if swapped[i]:
-            reason = f"coordinates ({x:.5f}, {y:.5f}) look like lat/lon swapped; lon comes first"
+            reason = f"坐标 ({x:.5f}, {y:.5f}) 像是纬度和经度写反了：经度在前"
         else:
-            reason = f"coordinates ({x:.5f}, {y:.5f}) lie outside China"
+            reason = f"坐标 ({x:.5f}, {y:.5f}) 在中国境外"
         problems.append(Problem(layer.name, features.iloc[i], "geometry", reason))
     return problems

@@ -47,9 +47,7 @@ def place_rows(typed, data, read, options: ReadOptions, dataset: Dataset):
         geoms = _at_buildings(geoms, typed["building_id"], dataset)
     for i in np.flatnonzero(pd.isna(geoms)):
         problems.append(
-            Problem(
-                read.name, read.rows.iloc[i], "经度/纬度", "no location: give 经度 and 纬度, or an id already stored"
-            )
+            Problem(read.name, read.rows.iloc[i], "经度/纬度", "没有位置：请填写经度和纬度，或已入库的编号")
         )
     return gpd.GeoDataFrame(typed, geometry=gpd.GeoSeries(geoms, index=typed.index, crs=4490)), problems
 
@@ -64,9 +62,7 @@ def lonlat_points(data: pd.DataFrame, read, problems: list[Problem]) -> np.ndarr
         try:
             out[k] = shapely.Point(float(lon), float(lat))
         except (TypeError, ValueError):
-            problems.append(
-                Problem(read.name, read.rows.iloc[k], "经度/纬度", f"{lon!r}, {lat!r} is not a lon/lat pair")
-            )
+            problems.append(Problem(read.name, read.rows.iloc[k], "经度/纬度", f"{lon!r}, {lat!r} 不是一对经纬度"))
     return out
 
 
@@ -80,8 +76,7 @@ def _say_far(geoms: np.ndarray, lonlat: np.ndarray, read, notes: list[str]) -> N
     far = np.hypot(east, (given[:, 1] - stored[:, 1]) * 110_540) > FAR_M
     if far.any():
         notes.append(
-            f"sheet {read.name!r}: {int(far.sum())} row(s) give 经度/纬度 over {FAR_M:.0f} m from the stored "
-            "footprint; the stored footprint is kept"
+            f"工作表 {read.name!r}：{int(far.sum())} 行的经度/纬度离已入库轮廓超过 {FAR_M:.0f} 米；保留已入库的轮廓"
         )
 
 

@@ -63,8 +63,8 @@ def read_ledger(path: Path, options: ReadOptions, stored: Stored) -> Dataset:
     _check_mapping(path, options.columns, tables)
     if not reads:
         raise InvalidInput(
-            f"{path}: no sheet is a ledger of 楼栋, 人员, 组织 or 党组织 (by its name or headers), "
-            "or of 报到, 共建协议, 共建清单 or 兼职委员 (by its name)"
+            f"{path}：没有工作表是楼栋、人员、组织或党组织台账（按表名或表头判断），"
+            "也没有报到、共建协议、共建清单或兼职委员台账（按表名判断）"
         )
     dataset, problems = Dataset(source="import", notes=notes), []
     order = ("buildings", "organizations", "party_orgs", "staff", *PLAIN_KINDS)
@@ -85,15 +85,15 @@ def _tables(path: Path, encoding: str | None) -> tuple[list[tuple[str, pd.DataFr
         try:
             text = data.decode(name)
         except (UnicodeDecodeError, LookupError):
-            raise InvalidInput(f"{path}: its text cannot be read as {name}; try another --encoding") from None
+            raise InvalidInput(f"{path}：文字无法按 {name} 读取；请换一个 --encoding") from None
         rows = list(_csv_rows(text))
-        return [(path.stem, _frame(rows))], [f"{path.name}: text read as {name}"]
+        return [(path.stem, _frame(rows))], [f"{path.name}：文字按 {name} 读取"]
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a broken file
-        raise InvalidInput(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from None
+        raise InvalidInput(f"{path}：无法作为 Excel 工作簿读取（{type(exc).__name__}：{exc}）") from None
     try:
         return [(ws.title, _frame(list(ws.iter_rows(values_only=True)))) for ws in book.worksheets], []
     finally:
@@ -123,15 +123,15 @@ def _recognised(name: str, raw: pd.DataFrame, options: ReadOptions, notes: list[
     headers = [str(c) for c in raw.columns]
     sheet = sheet_of(name, headers, options.columns)
     if sheet is None or raw.empty:
-        why = "has no rows" if sheet is not None else f"its headers ({', '.join(headers) or 'none'}) name no ledger"
-        notes.append(f"sheet {name!r} {why}; ignored")
+        why = "没有数据行" if sheet is not None else f"的表头（{', '.join(headers) or '无'}）不是任何台账"
+        notes.append(f"工作表 {name!r} {why}，已忽略")
         return None
     header_of = header_fields(sheet, headers, options.columns)
     ignored = [h for h in headers if h not in header_of.values()]
     notes.append(
-        f"sheet {name!r} ({sheet.word}): "
+        f"工作表 {name!r}（{sheet.word}）："
         + ", ".join(f"{h} → {f}" for f, h in header_of.items())
-        + (f"; ignored: {', '.join(ignored)}" if ignored else "")
+        + (f"；忽略：{', '.join(ignored)}" if ignored else "")
     )
     data = pd.DataFrame({f: raw[h] for f, h in header_of.items()}, index=raw.index, dtype=object)
     data = data.map(lambda v: v.strip() if isinstance(v, str) else v).replace({"": None})
@@ -141,7 +141,7 @@ def _recognised(name: str, raw: pd.DataFrame, options: ReadOptions, notes: list[
     ids = data["id"] if "id" in data else pd.Series(None, index=data.index, dtype=object)
     rows = pd.Series(
         [
-            f"row {i}" + (f" ({sheet.header('id')}={v})" if filled(v) else "")
+            f"第 {i} 行" + (f"（{sheet.header('id')}={v}）" if filled(v) else "")
             for i, v in zip(data.index, ids, strict=True)
         ],
         index=data.index,
@@ -153,7 +153,7 @@ def _check_mapping(path: Path, mapping: dict[str, str], tables) -> None:
     headers = {str(c).strip() for _, raw in tables for c in raw.columns}
     for field, header in mapping.items():
         if header.strip() not in headers:
-            raise InvalidInput(f"{path}: --column {field}={header}: no sheet has the header {header!r}")
+            raise InvalidInput(f"{path}：--column {field}={header}：没有工作表有表头 {header!r}")
 
 
 def _add(dataset: Dataset, read: _Read, options: ReadOptions, stored: Stored) -> list[Problem]:
@@ -189,9 +189,7 @@ def _add_plain(dataset: Dataset, read: _Read, options: ReadOptions) -> list[Prob
     a list item is placed at 经度/纬度 where given."""
     layer = LAYER_BY_NAME[read.sheet.kind]
     problems = [
-        Problem(read.name, None, read.sheet.header(c), "required column is missing")
-        for c in layer.required
-        if c not in read.data
+        Problem(read.name, None, read.sheet.header(c), "缺少必填字段") for c in layer.required if c not in read.data
     ]
     if problems:
         return problems
@@ -225,8 +223,7 @@ def _with_made_ids(read: _Read, notes: list[str]) -> pd.DataFrame:
     made = [f"{prefix}-" + hashlib.sha1(t.encode()).hexdigest()[:12] if t != "|" else None for t in text]
     data["id"] = ids.where(~missing, pd.Series(made, index=data.index))
     notes.append(
-        f"sheet {read.name!r}: {int(missing.sum())} row(s) without {read.sheet.header('id')}: "
-        f"ids made from name and address ({prefix}-…)"
+        f"工作表 {read.name!r}：{int(missing.sum())} 行没有{read.sheet.header('id')}：id 由名称和地址生成（{prefix}-…）"
     )
     return data
 
@@ -288,8 +285,8 @@ def _fill_use(typed: pd.DataFrame, default_use: str | None, notes: list[str], sh
     missing = typed["use"].isna() if "use" in typed else pd.Series(True, index=typed.index)
     if missing.any():
         typed["use"] = (typed["use"] if "use" in typed else None).where(~missing, default_use or "unknown")
-        how = f"use {default_use} (--default-use)" if default_use else "use unknown: no households estimated"
-        notes.append(f"sheet {sheet!r}: {int(missing.sum())} new building(s) without 用途: {how}")
+        how = f"用途记为 {default_use}（--default-use）" if default_use else "用途记为 unknown，不估算户数"
+        notes.append(f"工作表 {sheet!r}：{int(missing.sum())} 栋新楼没有用途：{how}")
 
 
 def _add_staff(dataset: Dataset, read: _Read, stored: Stored) -> list[Problem]:
@@ -300,7 +297,7 @@ def _add_staff(dataset: Dataset, read: _Read, stored: Stored) -> list[Problem]:
         key = data.reindex(columns=["name", "phone"]).astype(object).fillna("").astype(str).agg("|".join, axis=1)
         made = pd.Series(["st-" + hashlib.sha1(k.encode()).hexdigest()[:12] for k in key], index=data.index)
         data["id"] = data["id"].astype(object).where(data["id"].notna(), made) if "id" in data else made
-        dataset.notes.append(f"sheet {read.name!r}: people without 人员编号 get ids from name and phone (st-…)")
+        dataset.notes.append(f"工作表 {read.name!r}：没有人员编号的人员，id 由姓名和电话生成（st-…）")
     staff_layer = LAYER_BY_NAME["staff"]
     typed, problems = _typed(data, staff_layer, read)
     first = typed.drop_duplicates("id")
@@ -342,9 +339,7 @@ def _conflicts(typed: pd.DataFrame, read: _Read) -> list[Problem]:
         differ = typed.groupby("id")[column].nunique() > 1
         for pid in differ[differ].index:
             i = typed.index[typed["id"] == pid][1]
-            problems.append(
-                Problem(read.name, read.rows.loc[i], column, f"person {pid} has another {column} on an earlier row")
-            )
+            problems.append(Problem(read.name, read.rows.loc[i], column, f"人员 {pid} 在前面的行中有不同的 {column}"))
     return problems
 
 

@@ -32,9 +32,9 @@ class Shift:
 
     def __str__(self) -> str:
         return (
-            f"{self.moved} of the {self.matched} stored buildings in the file would move by about "
-            f"{self.distance_m:.0f} m ({self.east_m:+.0f} m east, {self.north_m:+.0f} m north), all alike: "
-            "the signature of GCJ-02 (Gaode/Tencent) coordinates read as CGCS2000/WGS84, or the reverse"
+            f"文件中已入库的 {self.matched} 栋楼有 {self.moved} 栋会整体移动约 {self.distance_m:.0f} 米"
+            f"（向东 {self.east_m:+.0f} 米，向北 {self.north_m:+.0f} 米）：这是把 GCJ-02（高德/腾讯）坐标"
+            "当作 CGCS2000/WGS84 读取（或反过来）的特征"
         )
 
 
@@ -43,8 +43,8 @@ def consistent_shift(old: np.ndarray, new: np.ndarray) -> Shift | None:
     same buildings (n × 2 arrays), or None when the moves look like ordinary edits.
 
     >>> old = np.array([[118.78 + i / 1000, 32.04] for i in range(10)])
-    >>> str(consistent_shift(old, old + [0.0050, 0.0020])).split(" (")[0]
-    '10 of the 10 stored buildings in the file would move by about 521 m'
+    >>> str(consistent_shift(old, old + [0.0050, 0.0020])).split("（")[0]
+    '文件中已入库的 10 栋楼有 10 栋会整体移动约 521 米'
     >>> consistent_shift(old, old + [[0.005 * np.cos(i), 0.005 * np.sin(i)] for i in range(10)]) is None  # not alike
     True
     """

@@ -167,7 +167,7 @@ def read_osm(path: Path) -> Dataset:
     roads = read_osm_roads(path)
     if roads is not None and len(roads):
         dataset.layers["roads"] = _checked(roads, ROADS, path, dataset.notes)
-    dataset.notes.append(f"{len(frame)} buildings from OSM; © OpenStreetMap contributors (ODbL)")
+    dataset.notes.append(f"{len(frame)} 栋楼来自 OSM；© OpenStreetMap contributors（ODbL）")
     return dataset
 
 

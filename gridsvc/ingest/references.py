@@ -7,6 +7,7 @@ import pandas as pd
 from gridsvc.analysis.metrics import METRIC_BY_KEY
 from gridsvc.dataset import Dataset
 from gridsvc.errors import Problem
+from gridsvc.labels import thing_word
 
 # Which layer's key a reference points at, by the name of the key set.
 KEY_SETS = {
@@ -64,7 +65,7 @@ def _agreement_dates(agreements: pd.DataFrame | None) -> list[Problem]:
     start, end = agreements["valid_from"], agreements["valid_to"]
     bad = (pd.to_datetime(end) < pd.to_datetime(start)).to_numpy(dtype=bool)  # a missing date compares False
     return [
-        Problem("cobuilding_agreements", names.loc[i], "valid_to", f"ends {end.loc[i]} before it starts {start.loc[i]}")
+        Problem("cobuilding_agreements", names.loc[i], "valid_to", f"结束于 {end.loc[i]}，早于开始日期 {start.loc[i]}")
         for i in agreements.index[bad]
     ]
 
@@ -81,7 +82,7 @@ def _in_service(buildings: pd.DataFrame | None) -> list[Problem]:
             "buildings",
             names.loc[i],
             "in_service_registered",
-            f"{registered.loc[i]} registered, but only {members.loc[i] if pd.notna(members.loc[i]) else 0} in-service members live here",
+            f"报到 {registered.loc[i]} 人，但这里只住着 {members.loc[i] if pd.notna(members.loc[i]) else 0} 名在职党员",
         )
         for i in buildings.index[bad]
     ]
@@ -99,10 +100,10 @@ def _set_targets(targets: pd.DataFrame | None, keys: dict[str, set[str]]) -> lis
         targets.index, targets["area_code"], targets["metric"], targets["value"], strict=True
     ):
         if isinstance(area, str) and area not in areas:
-            problems.append(Problem("targets", names.loc[i], "area_code", f"unknown area {area}"))
+            problems.append(Problem("targets", names.loc[i], "area_code", f"未知区域 {area}"))
         if metric in METRIC_BY_KEY and METRIC_BY_KEY[metric].kind == "rate" and value is not None and value > 1:
             problems.append(
-                Problem("targets", names.loc[i], "value", f"{value:g} is above 1: a rate's target is 0–1 or 0%–100%")
+                Problem("targets", names.loc[i], "value", f"{value:g} 大于 1：比率的目标应为 0–1 或 0%–100%")
             )
     return problems
 
@@ -120,14 +121,14 @@ def _grids(grids: pd.DataFrame | None, keys: dict[str, set[str]]) -> list[Proble
         if not isinstance(community, str) or not isinstance(code, str):
             continue  # a missing or malformed value, reported by the value checks
         if community not in keys["community"]:
-            problems.append(Problem("grids", names.loc[i], "community_code", f"unknown community {community}"))
+            problems.append(Problem("grids", names.loc[i], "community_code", f"未知社区 {community}"))
         elif not code.startswith(community):
             problems.append(
                 Problem(
                     "grids",
                     names.loc[i],
                     "code",
-                    f"grid code {code} does not start with its community code {community}",
+                    f"网格编码 {code} 不以所属社区编码 {community} 开头",
                 )
             )
     return problems
@@ -139,8 +140,7 @@ def _simple(df: pd.DataFrame | None, layer: str, column: str, kind: str, keys: d
     names = _names(df)
     values = df[column]
     bad = values.notna() & ~values.isin(keys[kind])
-    label = kind.replace("_", " ")
-    return [Problem(layer, names.loc[i], column, f"unknown {label} {values.loc[i]!r}") for i in df.index[bad]]
+    return [Problem(layer, names.loc[i], column, f"未知{thing_word(kind)} {values.loc[i]!r}") for i in df.index[bad]]
 
 
 def _targets(df: pd.DataFrame | None, layer: str, keys: dict[str, set[str]]) -> list[Problem]:
@@ -150,5 +150,5 @@ def _targets(df: pd.DataFrame | None, layer: str, keys: dict[str, set[str]]) -> 
     problems = []
     for i, kind, target in zip(df.index, df["target_type"], df["target_id"], strict=True):
         if kind in keys and isinstance(target, str) and target not in keys[kind]:
-            problems.append(Problem(layer, names.loc[i], "target_id", f"unknown {kind} {target!r}"))
+            problems.append(Problem(layer, names.loc[i], "target_id", f"未知{thing_word(kind)} {target!r}"))
     return problems

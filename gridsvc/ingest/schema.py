@@ -64,11 +64,11 @@ COMMUNITIES = Layer(
     "communities",
     POLYGONAL,
     (
-        Column("code", "text", True, pattern=code_pattern("community", anchored=False), describe="12 digits"),
+        Column("code", "text", True, pattern=code_pattern("community", anchored=False), describe="12 位数字"),
         Column("name", "text", True),
-        Column("street_code", "text", True, pattern=code_pattern("street", anchored=False), describe="9 digits"),
+        Column("street_code", "text", True, pattern=code_pattern("street", anchored=False), describe="9 位数字"),
         Column("street_name", "text", True),
-        Column("district_code", "text", True, pattern=code_pattern("district", anchored=False), describe="6 digits"),
+        Column("district_code", "text", True, pattern=code_pattern("district", anchored=False), describe="6 位数字"),
         Column("district_name", "text", True),
     ),
     key=("code",),
@@ -79,9 +79,9 @@ GRIDS = Layer(
     "grids",
     POLYGONAL,
     (
-        Column("code", "text", True, pattern=code_pattern("grid", anchored=False), describe="15 digits"),
+        Column("code", "text", True, pattern=code_pattern("grid", anchored=False), describe="15 位数字"),
         Column("layer", "text", True, choices=GRID_LAYERS),
-        Column("community_code", "text", True, pattern=code_pattern("community", anchored=False), describe="12 digits"),
+        Column("community_code", "text", True, pattern=code_pattern("community", anchored=False), describe="12 位数字"),
         Column("name", "text"),
         Column("urban", "bool"),
     ),
@@ -173,7 +173,7 @@ STAFF = Layer(
         Column("name", "text", True),
         Column("role", "text", True, choices=STAFF_ROLES),
         Column("fulltime", "bool"),
-        Column("phone", "text", pattern=PHONE_PATTERN, describe="a phone number: digits, e.g. 13800000001"),
+        Column("phone", "text", pattern=PHONE_PATTERN, describe="电话号码：数字，如 13800000001"),
     ),
     key=("id",),
     extra=(SOURCE,),
@@ -219,7 +219,7 @@ UNIT_REGISTRATIONS = Layer(  # domain.md §8.1; optional: files without it impor
     None,
     (
         Column("organization_id", "text", True),
-        Column("community_code", "text", True, pattern=r"\d{12}", describe="a community code"),
+        Column("community_code", "text", True, pattern=r"\d{12}", describe="社区编码"),
         Column("registered_on", "date"),
     ),
     key=("organization_id", "community_code"),
@@ -227,7 +227,7 @@ UNIT_REGISTRATIONS = Layer(  # domain.md §8.1; optional: files without it impor
 )
 
 AREA_CODE = Column(
-    "area_code", "text", True, pattern=r"\d{9}|\d{12}", describe="a community or street code"
+    "area_code", "text", True, pattern=r"\d{9}|\d{12}", describe="社区或街道编码"
 )  # the side of a co-building agreement or list: a community, or the street above communities
 COBUILDING_AGREEMENTS = Layer(  # domain.md §8.1 (共驻共建协议); optional
     "cobuilding_agreements",
@@ -267,7 +267,7 @@ UNIT_SEATS = Layer(  # domain.md §8.1 (大党委兼职委员); optional
     "unit_seats",
     None,
     (
-        Column("community_code", "text", True, pattern=r"\d{12}", describe="a community code"),
+        Column("community_code", "text", True, pattern=r"\d{12}", describe="社区编码"),
         Column("organization_id", "text", True),
         Column("holder", "text"),
         Column("since", "date"),
@@ -280,9 +280,7 @@ TARGETS = Layer(  # domain.md §8.5; optional: files without it import as before
     "targets",
     None,
     (
-        Column(
-            "area_code", "text", True, pattern=r"\d{6}|\d{9}|\d{12}", describe="a district, street or community code"
-        ),
+        Column("area_code", "text", True, pattern=r"\d{6}|\d{9}|\d{12}", describe="区、街道或社区编码"),
         Column("metric", "text", True, choices=TARGET_METRICS),
         Column("value", "number", True),
         Column("due_date", "date", True),

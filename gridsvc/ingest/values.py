@@ -35,37 +35,37 @@ def _to_text(value: Any) -> str:
 
 def _to_int(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError("a yes/no value where a whole number belongs")
+        raise ValueError("这里应是整数，不是是/否")
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
-            raise ValueError(f"{value!r} is not a whole number")
+            raise ValueError(f"{value!r} 不是整数")
         number = int(value)
     else:
         text = str(value).strip()
         if not re.fullmatch(r"[+-]?\d+(\.0+)?", text):
-            raise ValueError(f"{value!r} is not a whole number")
+            raise ValueError(f"{value!r} 不是整数")
         number = int(float(text))
     if number < 0:
-        raise ValueError(f"{number} is negative")
+        raise ValueError(f"{number} 是负数")
     return number
 
 
 def _to_number(value: Any) -> float:
     """A number not below zero; '95%' is 0.95 (a rate as people write it)."""
     if isinstance(value, bool):
-        raise ValueError("a yes/no value where a number belongs")
+        raise ValueError("这里应是数，不是是/否")
     text = str(value).strip()
     percent = text.endswith("%")
     try:
         number = float(text.rstrip("%").strip()) if isinstance(value, str) else float(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a number") from None
+        raise ValueError(f"{value!r} 不是数") from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError(f"{value!r} is not a finite number")
+        raise ValueError(f"{value!r} 不是有限的数")
     if number < 0:
-        raise ValueError(f"{number:g} is negative")
+        raise ValueError(f"{number:g} 是负数")
     return number / 100 if percent else number
 
 
@@ -79,7 +79,7 @@ def _to_bool(value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"{value!r} is not true/false")
+    raise ValueError(f"{value!r} 不是是/否（true/false）")
 
 
 def _to_date(value: Any) -> dt.date:
@@ -94,7 +94,7 @@ def _to_date(value: Any) -> dt.date:
             return dt.date(*(int(g) for g in written.groups()))
         return dt.date.fromisoformat(text[:10])
     except ValueError:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise ValueError(f"{value!r} 不是日期（YYYY-MM-DD）") from None
 
 
 _CHINESE_DATE = re.compile(r"(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?(?:\s+[\d:]+)?")
@@ -126,7 +126,7 @@ def convert_column(
     for value, feature in zip(values.tolist(), feature_names.tolist(), strict=True):
         if _blank(value):
             if column.required:
-                problems.append(Problem(layer.name, feature, column.name, "required value is empty"))
+                problems.append(Problem(layer.name, feature, column.name, "必填值为空"))
             out.append(None)
             continue
         try:
@@ -144,9 +144,9 @@ def convert_column(
 
 def _check_text(value: str, column: Column) -> str | None:
     if column.choices is not None and value not in column.choices:
-        return f"{value!r} is not one of {', '.join(column.choices)}"
+        return f"{value!r} 不是 {', '.join(column.choices)} 之一"
     if column.pattern is not None and not re.fullmatch(column.pattern, value):
-        return f"{value!r} is not a valid code ({column.describe})"
+        return f"{value!r} 不是有效编码（{column.describe}）"
     return None
 
 

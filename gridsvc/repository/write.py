@@ -46,7 +46,7 @@ class Counts:
         return self.inserted + self.updated
 
     def __str__(self) -> str:
-        return f"{self.inserted} new, {self.updated} updated, {self.unchanged} unchanged"
+        return f"新增 {self.inserted}，更新 {self.updated}，未变 {self.unchanged}"
 
 
 Progress = Callable[[str, int], None]

@@ -106,11 +106,11 @@ def import_dataset(
             raise ImportRejected(
                 name,
                 [Problem("buildings", None, "geometry", str(shift))],
-                hint="check the file's datum (--datum gcj02 for Gaode/Tencent coordinates, none for CGCS2000); "
-                "--accept-moves stores the moves anyway",
+                hint="请检查文件的坐标基准（高德/腾讯坐标用 --datum gcj02，CGCS2000 不用）；"
+                "--accept-moves 仍按文件保存这些移动",
             )
         if shift is not None:
-            notes.append(f"{shift}; stored as asked (--accept-moves)")
+            notes.append(f"{shift}；已按要求保存（--accept-moves）")
         counts = write_dataset(conn, dataset, progress)
         result = ImportResult(name, counts, notes)
         if result.changed:

@@ -57,12 +57,12 @@ def _write(tmp_path, name: str) -> str:
 @pytest.mark.parametrize(
     "name, says",
     [
-        ("empty.geojson", "layer 'empty', column 'geometry': the layer has no features"),
-        ("nullgeom.geojson", "layer 'nullgeom', feature 0, column 'geometry': the feature has no geometry"),
-        ("zero-bytes.geojson", "cannot be read as a GIS file (not recognized as being in a supported file format)"),
-        ("not-geojson.json", "cannot be read as a GIS file"),
-        ("sqlite.gpkg", "cannot be read as a GIS file (At least one of the required GeoPackage tables"),
-        ("lines.geojson", "no polygon or point layer"),
+        ("empty.geojson", "图层 'empty'，字段 'geometry'：图层没有要素"),
+        ("nullgeom.geojson", "图层 'nullgeom'，要素 0，字段 'geometry'：要素没有几何"),
+        ("zero-bytes.geojson", "无法作为 GIS 文件读取（not recognized as being in a supported file format）"),
+        ("not-geojson.json", "无法作为 GIS 文件读取"),
+        ("sqlite.gpkg", "无法作为 GIS 文件读取（At least one of the required GeoPackage tables"),
+        ("lines.geojson", "没有可读取楼栋的面或点图层"),
     ],
 )
 def test_a_bad_file_is_one_clear_line_and_changes_nothing(env, db, tmp_path, name, says):
@@ -79,7 +79,7 @@ def test_an_unknown_layer_names_the_layers_there(env, db, tmp_path):
     path = tmp_path / "buildings.geojson"
     path.write_text(_collection(_feature("a", {"type": "Polygon", "coordinates": _square(0)})))
     result = CliRunner().invoke(main, ["import", str(path), "--layer", "nope"], env=env)
-    assert result.exit_code == 2 and "no layer 'nope'; the file has 'buildings'" in result.output
+    assert result.exit_code == 2 and "没有图层 'nope'；文件中有 'buildings'" in result.output
 
 
 def test_polygons_and_multipolygons_are_one_layer_and_points_beside_them_are_said(env, db, tmp_path):
@@ -93,7 +93,7 @@ def test_polygons_and_multipolygons_are_one_layer_and_points_beside_them_are_sai
     )
     result = CliRunner().invoke(main, ["import", str(path)], env=env)
     assert result.exit_code == 0, result.output
-    assert "1 point feature(s) beside the polygons skipped (features 2)" in result.output
+    assert "面要素之外的 1 个点要素已跳过（要素 2）" in result.output
     with db.connect() as conn:
         from sqlalchemy import text
 
@@ -114,7 +114,7 @@ def test_without_an_id_column_the_same_data_under_another_name_updates_instead_o
     first.write_text(_collection(*features))
     second.write_text(_collection(*reversed(features)))  # another name, another order
     one = CliRunner().invoke(main, ["import", str(first)], env=env)
-    assert one.exit_code == 0 and "has no id column" in one.output, one.output
+    assert one.exit_code == 0 and "没有 id 列" in one.output, one.output
     two = CliRunner().invoke(main, ["import", str(second)], env=env)
     assert two.exit_code == 0 and "没有变化" in two.output, two.output
     with db.connect() as conn:

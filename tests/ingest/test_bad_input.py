@@ -200,66 +200,66 @@ def seat_in_an_unknown_community(f):
 
 
 CASES = [
-    (missing_layer, ["layer 'grids'", "329901001009001", "column 'community_code'", "unknown community 329901001009"]),
-    (missing_column, ["layer 'buildings'", "column 'use'", "required column is missing"]),
-    (wrong_type, ["layer 'buildings'", "(id=b2)", "column 'floors'", "'six' is not a whole number"]),
+    (missing_layer, ["图层 'grids'", "329901001009001", "字段 'community_code'", "未知社区 329901001009"]),
+    (missing_column, ["图层 'buildings'", "字段 'use'", "缺少必填字段"]),
+    (wrong_type, ["图层 'buildings'", "(id=b2)", "字段 'floors'", "'six' 不是整数"]),
     (
         invalid_geometry,
-        ["layer 'grids'", f"(code={C1}002)", "column 'geometry'", "invalid geometry", "Self-intersection"],
+        ["图层 'grids'", f"(code={C1}002)", "字段 'geometry'", "几何无效", "Self-intersection"],
     ),
-    (empty_geometry, ["layer 'buildings'", "(id=b2)", "column 'geometry'", "geometry is empty"]),
-    (outside_china, ["layer 'buildings'", "(id=b2)", "lie outside China"]),
-    (swapped, ["layer 'buildings'", "(id=b2)", "lat/lon swapped"]),
-    (no_crs, ["layer 'buildings'", "no CRS declared", "--datum"]),
-    (duplicate_code, ["layer 'grids'", "column 'code'", f"duplicate code '{C1}001'"]),
-    (duplicate_id, ["layer 'buildings'", "column 'id'", "duplicate id 'b1'"]),
+    (empty_geometry, ["图层 'buildings'", "(id=b2)", "字段 'geometry'", "几何为空"]),
+    (outside_china, ["图层 'buildings'", "(id=b2)", "在中国境外"]),
+    (swapped, ["图层 'buildings'", "(id=b2)", "纬度和经度写反了"]),
+    (no_crs, ["图层 'buildings'", "没有声明坐标系", "--datum"]),
+    (duplicate_code, ["图层 'grids'", "字段 'code'", f"code '{C1}001' 重复"]),
+    (duplicate_id, ["图层 'buildings'", "字段 'id'", "id 'b1' 重复"]),
     (
         code_not_prefixed,
-        ["layer 'grids'", "(code=329901001002009)", "column 'code'", f"does not start with its community code {C1}"],
+        ["图层 'grids'", "(code=329901001002009)", "字段 'code'", f"不以所属社区编码 {C1} 开头"],
     ),
-    (code_not_digits, ["layer 'grids'", "column 'code'", "is not a valid code (15 digits)"]),
+    (code_not_digits, ["图层 'grids'", "字段 'code'", "不是有效编码（15 位数字）"]),
     (
         unknown_scope_target,
-        ["layer 'party_org_scope'", "(party_org_id=grp1)", "column 'target_id'", "unknown building 'b99'"],
+        ["图层 'party_org_scope'", "(party_org_id=grp1)", "字段 'target_id'", "未知楼栋 'b99'"],
     ),
-    (unknown_assignment_staff, ["layer 'assignments'", "column 'staff_id'", "unknown staff 's99'"]),
+    (unknown_assignment_staff, ["图层 'assignments'", "字段 'staff_id'", "未知工作人员 's99'"]),
     (
         unknown_assignment_target,
-        ["layer 'assignments'", "(staff_id=s1)", "column 'target_id'", "unknown grid '329901001001099'"],
+        ["图层 'assignments'", "(staff_id=s1)", "字段 'target_id'", "未知网格 '329901001001099'"],
     ),
-    (unknown_building, ["layer 'organizations'", "(id=o1)", "column 'building_id'", "unknown building 'b99'"]),
-    (bad_choice, ["layer 'grids'", "column 'layer'", "'partyy' is not one of party, governance, unified"]),
-    (wrong_geometry_type, ["layer 'grids'", "column 'geometry'", "Point where Polygon or MultiPolygon is expected"]),
-    (unknown_registered_unit, ["layer 'unit_registrations'", "column 'organization_id'", "unknown organization 'o99'"]),
+    (unknown_building, ["图层 'organizations'", "(id=o1)", "字段 'building_id'", "未知楼栋 'b99'"]),
+    (bad_choice, ["图层 'grids'", "字段 'layer'", "'partyy' 不是 party, governance, unified 之一"]),
+    (wrong_geometry_type, ["图层 'grids'", "字段 'geometry'", "是 Point，应为 Polygon 或 MultiPolygon"]),
+    (unknown_registered_unit, ["图层 'unit_registrations'", "字段 'organization_id'", "未知组织 'o99'"]),
     (
         unknown_registration_community,
-        ["layer 'unit_registrations'", "column 'community_code'", "unknown community '329901001099'"],
+        ["图层 'unit_registrations'", "字段 'community_code'", "未知社区 '329901001099'"],
     ),
     (
         more_registered_than_in_service,
-        ["layer 'buildings'", "(id=b1)", "column 'in_service_registered'", "3 registered, but only 2"],
+        ["图层 'buildings'", "(id=b1)", "字段 'in_service_registered'", "报到 3 人，但这里只住着 2 名"],
     ),
     (
         agreement_ends_before_it_starts,
         [
-            "layer 'cobuilding_agreements'",
+            "图层 'cobuilding_agreements'",
             "(id=a1)",
-            "column 'valid_to'",
-            "ends 2025-12-31 before it starts 2026-01-01",
+            "字段 'valid_to'",
+            "结束于 2025-12-31，早于开始日期 2026-01-01",
         ],
     ),
     (
         agreement_with_unknown_unit,
-        ["layer 'cobuilding_agreements'", "column 'organization_id'", "unknown organization 'o99'"],
+        ["图层 'cobuilding_agreements'", "字段 'organization_id'", "未知组织 'o99'"],
     ),
     (
         item_of_an_unknown_list,
-        ["layer 'cobuilding_items'", "(id=n1)", "column 'list'", "'wish' is not one of need, resource, project"],
+        ["图层 'cobuilding_items'", "(id=n1)", "字段 'list'", "'wish' 不是 need, resource, project 之一"],
     ),
-    (item_at_an_unknown_building, ["layer 'cobuilding_items'", "column 'building_id'", "unknown building 'b99'"]),
+    (item_at_an_unknown_building, ["图层 'cobuilding_items'", "字段 'building_id'", "未知楼栋 'b99'"]),
     (
         seat_in_an_unknown_community,
-        ["layer 'unit_seats'", "column 'community_code'", "unknown community '329901001099'"],
+        ["图层 'unit_seats'", "字段 'community_code'", "未知社区 '329901001099'"],
     ),
 ]
 
@@ -276,7 +276,7 @@ def test_bad_input_is_named_and_changes_nothing(loaded, tmp_path, mutate, expect
     message = str(info.value)
     for part in expected:
         assert part in message, f"{part!r} not in:\n{message}"
-    assert "nothing was changed" in message
+    assert "没有改动任何数据" in message
     assert fingerprint(engine) == before
 
 
@@ -311,13 +311,13 @@ def test_problems_csv_lists_every_problem_not_only_the_first_20(db, settings, tm
     ).to_file(path)
     env = {"GRIDSVC_DATABASE_URL": settings.database_url}
     shown = CliRunner().invoke(main, ["import", str(path)], env=env)
-    assert shown.exit_code == 2 and "... and 5 more" in shown.output and "--problems" in shown.output
+    assert shown.exit_code == 2 and "……另有 5 个问题" in shown.output and "--problems" in shown.output
     result = CliRunner().invoke(main, ["import", str(path), "--problems", str(listed)], env=env)
     assert result.exit_code == 2 and "全部 25 个问题已写入" in result.output
     with listed.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["feature"], r["column"]) for r in rows] == [(f"#{i} (id=f{i})", "floors") for i in range(25)]
-    assert "'six' is not a whole number" in rows[0]["reason"]
+    assert "'six' 不是整数" in rows[0]["reason"]
     assert fingerprint(db) == before
 
 
@@ -326,7 +326,7 @@ def test_cli_reports_bad_input_without_traceback(loaded, settings, tmp_path):
     path = scenes.write(tmp_path / "bad.gpkg", wrong_type(scenes.layers()))
     result = CliRunner().invoke(main, ["import", str(path)], env={"GRIDSVC_DATABASE_URL": settings.database_url})
     assert result.exit_code == 2
-    assert "column 'floors'" in result.output and "Traceback" not in result.output
+    assert "字段 'floors'" in result.output and "Traceback" not in result.output
     assert fingerprint(engine) == before
 
 

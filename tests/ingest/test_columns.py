@@ -60,9 +60,9 @@ def test_floor_height_and_kind_are_read_and_what_was_ignored_is_named(gridsvc, d
         "c": ("unknown", None, False, None, "yes"),
     }
     assert "Floor → floors" in result.output and "kind → building_type" in result.output
-    assert "columns ignored: name:en" in result.output
-    assert "1 building(s) without a floor count: floors estimated from height at 3 m a storey" in result.output
-    assert "1 building(s) without a stated use: use unknown: no households estimated" in result.output
+    assert "忽略的列：name:en" in result.output
+    assert "1 栋楼没有层数：按每层 3 米由高度估算层数" in result.output
+    assert "1 栋楼没有注明用途：用途记为 unknown，不估算户数" in result.output
 
 
 def test_a_file_without_use_invents_no_households_unless_a_default_is_given(gridsvc, db, tmp_path):
@@ -75,7 +75,7 @@ def test_a_file_without_use_invents_no_households_unless_a_default_is_given(grid
     }
     result = gridsvc("import", path, "--default-use", "residential")
     assert result.exit_code == 0, result.output
-    assert "use residential (--default-use)" in result.output
+    assert "用途记为 residential（--default-use）" in result.output
     assert {k: (v[0], v[3]) for k, v in _stored(db).items()} == {"p1": ("residential", 24), "p2": ("residential", 12)}
 
 
@@ -86,16 +86,16 @@ def test_column_maps_a_field_to_any_column(gridsvc, db, tmp_path):
     ).to_file(path)
     result = gridsvc("import", path, "--column", "floors=num_storey")
     assert result.exit_code == 0, result.output
-    assert "NUM_STOREY → floors" in result.output and "columns ignored: 备注" in result.output
+    assert "NUM_STOREY → floors" in result.output and "忽略的列：备注" in result.output
     assert _stored(db)["o1"][:2] == ("residential", 9)
 
 
 @pytest.mark.parametrize(
     "option, said",
     [
-        ("floors=Storeys", "no column 'Storeys'; it has id, use, NUM_STOREY"),
-        ("levels=NUM_STOREY", "unknown field 'levels'"),
-        ("floors", "write FIELD=COLUMN"),
+        ("floors=Storeys", "没有列 'Storeys'；现有列为 id, use, NUM_STOREY"),
+        ("levels=NUM_STOREY", "未知字段 'levels'"),
+        ("floors", "写成 字段=列名"),
     ],
 )
 def test_a_wrong_column_option_is_a_clear_error(gridsvc, db, tmp_path, option, said):

@@ -39,12 +39,12 @@ def _names(db) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "encoding, said", [("GBK", "text read as GB18030 (not valid UTF-8)"), ("UTF-8", "text read as UTF-8")]
+    "encoding, said", [("GBK", "文字按 GB18030 读取（不是有效的 UTF-8）"), ("UTF-8", "文字按 UTF-8 读取")]
 )
 def test_a_shapefile_without_cpg_is_read_in_its_encoding_and_says_so(env, db, tmp_path, encoding, said):
     result = CliRunner().invoke(main, ["import", str(_shapefile(tmp_path, encoding))], env=env)
     assert result.exit_code == 0, result.output
-    assert "no .cpg file" in result.output and said in result.output
+    assert "没有 .cpg 文件" in result.output and said in result.output
     assert _names(db) == NAMES
 
 
@@ -53,7 +53,7 @@ def test_a_gbk_geojson_is_read_not_a_traceback(env, db, tmp_path):
     path.write_bytes(json.dumps(json.loads(_buildings().to_json()), ensure_ascii=False).encode("gbk"))
     result = CliRunner().invoke(main, ["import", str(path)], env=env)
     assert result.exit_code == 0, result.output
-    assert "text read as GB18030" in result.output and _names(db) == NAMES
+    assert "文字按 GB18030 读取" in result.output and _names(db) == NAMES
 
 
 def test_encoding_can_be_given_and_a_wrong_name_is_refused(env, db, tmp_path):
@@ -63,4 +63,4 @@ def test_encoding_can_be_given_and_a_wrong_name_is_refused(env, db, tmp_path):
     again = CliRunner().invoke(main, ["import", str(path)], env=env)  # detected the same: nothing changes
     assert again.exit_code == 0 and "没有变化" in again.output and _names(db) == NAMES
     wrong = CliRunner().invoke(main, ["import", str(path), "--encoding", "nonsense"], env=env)
-    assert wrong.exit_code == 2 and "not a known text encoding" in wrong.output
+    assert wrong.exit_code == 2 and "不是已知的文字编码" in wrong.output

@@ -48,15 +48,15 @@ def test_pieces_sharing_an_id_are_refused_with_the_option_that_merges_them(grids
     before = fingerprint(db)
     result = gridsvc("import", tiled)
     assert result.exit_code == 2
-    assert "feature #1 (id=t1), column 'id': duplicate id 't1'" in result.output
-    assert "--dissolve-duplicates merges them" in result.output
+    assert "要素 #1 (id=t1)，字段 'id'：id 't1' 重复" in result.output
+    assert "--dissolve-duplicates 可把它们合并" in result.output
     assert fingerprint(db) == before
 
 
 def test_dissolve_duplicates_unions_the_pieces_and_says_so(gridsvc, db, tiled):
     result = gridsvc("import", tiled, "--dissolve-duplicates")
     assert result.exit_code == 0, result.output
-    assert "2 pieces with 1 shared id(s) merged into 1 building(s)" in result.output
+    assert "2 块共用 1 个 id，已合并成 1 栋楼" in result.output
     assert _stored(db, "name") == {"t1": "一号楼", "t2": "二号楼"}
     areas = _stored(db)
     assert areas["t1"] == pytest.approx(areas["t2"], rel=1e-3)  # both halves: a whole 0.0002° square, like t2
@@ -73,8 +73,8 @@ def test_an_invalid_footprint_is_reported_with_its_id_not_repaired_silently(grid
     before = fingerprint(db)
     result = gridsvc("import", path)
     assert result.exit_code == 2
-    assert "feature #1 (id=bow), column 'geometry': invalid geometry: Self-intersection" in result.output
-    assert "--repair makes invalid footprints valid" in result.output
+    assert "要素 #1 (id=bow)，字段 'geometry'：几何无效：Self-intersection" in result.output
+    assert "--repair 可修复无效的轮廓" in result.output
     assert fingerprint(db) == before
 
 
@@ -83,7 +83,7 @@ def test_repair_mends_and_lists_parts_and_area(gridsvc, db, tmp_path):
     result = gridsvc("import", path, "--repair")
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if "id=bow" in x)
-    assert "Self-intersection, repaired: 1 → 2 part(s)" in line and "m²" in line
+    assert "Self-intersection，已修复：1 → 2 块" in line and "平方米" in line
     assert _stored(db, "ST_IsValid(geom)") == {"bow": True, "ok": True}
     assert _stored(db, "ST_NumGeometries(geom)")["bow"] == 2  # the two triangles of the bow tie
 
@@ -92,7 +92,7 @@ def test_3d_coordinates_are_stored_2d_with_a_note(gridsvc, db, tmp_path):
     cube = shapely.force_3d(_box(4), 30.0)
     result = gridsvc("import", _file(tmp_path, "z.geojson", ["z1"], [cube]))
     assert result.exit_code == 0, result.output
-    assert "1 feature(s) had 3D coordinates; stored in 2D (heights dropped)" in result.output
+    assert "1 个要素带三维坐标，已存为二维（去掉高度）" in result.output
     assert _stored(db, "ST_NDims(geom)") == {"z1": 2}
 
 
@@ -112,11 +112,11 @@ def test_points_beside_polygons_are_skipped_or_read_with_points(gridsvc, db, tmp
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     skipped = gridsvc("import", path)
     assert skipped.exit_code == 0, skipped.output
-    assert "1 point feature(s) beside the polygons skipped (features 2)" in skipped.output
+    assert "面要素之外的 1 个点要素已跳过（要素 2）" in skipped.output
     assert set(_stored(db, "GeometryType(geom)")) == {"poly", "multi"}
     kept = gridsvc("import", path, "--points")
     assert kept.exit_code == 0, kept.output
-    assert "1 point feature(s) read as point buildings (--points)" in kept.output
+    assert "1 个点要素按点状楼栋读取（--points）" in kept.output
     assert _stored(db, "GeometryType(geom)")["pt"] == "POINT"
 
 
@@ -132,7 +132,7 @@ def test_a_gcj02_copy_of_stored_buildings_is_refused_as_a_move(gridsvc, db, tmp_
     amap = _file(tmp_path, "amap.geojson", IDS, list(wgs84_to_datum(TOWN, "gcj02")))
     result = gridsvc("import", amap)
     assert result.exit_code == 2
-    assert "8 of the 8 stored buildings in the file would move by about" in result.output
+    assert "文件中已入库的 8 栋楼有 8 栋会整体移动约" in result.output
     assert "GCJ-02" in result.output and "--accept-moves" in result.output
     assert fingerprint(db) == before
     assert gridsvc("import", amap, "--datum", "gcj02").exit_code == 0  # read right, nothing moves far
@@ -148,7 +148,7 @@ def test_real_edits_that_move_a_few_buildings_are_not_refused(gridsvc, db, tmp_p
     edited[1] = shapely.affinity.translate(TOWN[1], 0.0, -0.004)  # another 440 m south
     result = gridsvc("import", _file(tmp_path, "edit.geojson", IDS, edited))
     assert result.exit_code == 0, result.output
-    assert "2 updated" in result.output
+    assert "更新 2" in result.output
 
 
 def test_datum_contradicting_a_declared_cgcs2000_crs_is_warned(gridsvc, db, tmp_path):
@@ -156,7 +156,7 @@ def test_datum_contradicting_a_declared_cgcs2000_crs_is_warned(gridsvc, db, tmp_
     gpd.GeoDataFrame({"id": ["c1"], "use": ["office"]}, geometry=[_box(5)], crs=4490).to_file(path, layer="楼栋")
     result = gridsvc("import", path, "--datum", "gcj02")
     assert result.exit_code == 0, result.output
-    assert "WARNING: the file declares EPSG:4490 but --datum gcj02 shifts it" in result.output
+    assert "警告：文件声明为 EPSG:4490，而 --datum gcj02 会把它移动约 500 米" in result.output
     plain = tmp_path / "plain.geojson"  # RFC 7946 GeoJSON declares nothing: no warning
     gpd.GeoDataFrame({"id": ["c2"], "use": ["office"]}, geometry=[_box(6)], crs=4326).to_file(plain)
-    assert "WARNING" not in gridsvc("import", plain, "--datum", "gcj02").output
+    assert "警告" not in gridsvc("import", plain, "--datum", "gcj02").output

@@ -76,9 +76,9 @@ def test_a_workbook_with_chinese_headers_updates_and_adds(gridsvc, stored, tmp_p
     )
     result = gridsvc("import", path)
     assert result.exit_code == 0, result.output
-    assert "sheet '楼栋台账' (楼栋): 楼栋编号 → id" in result.output
-    assert "sheet '说明'" in result.output and "ignored" in result.output
-    assert "1 row(s) without 楼栋编号: ids made from name and address (ld-…)" in result.output
+    assert "工作表 '楼栋台账'（楼栋）：楼栋编号 → id" in result.output
+    assert "工作表 '说明'" in result.output and "已忽略" in result.output
+    assert "1 行没有楼栋编号：id 由名称和地址生成（ld-…）" in result.output
     b1 = _one(stored, "SELECT name, households, households_estimated, GeometryType(geom) FROM buildings WHERE id='b1'")
     assert tuple(b1) == ("1号楼", 42, False, "POLYGON")  # the blank cells and the footprint kept
     b7 = _one(
@@ -116,12 +116,11 @@ def test_every_problem_is_named_by_sheet_row_and_header_and_nothing_changes(grid
     result = gridsvc("import", path)
     assert result.exit_code == 2
     for expected in [
-        "layer '楼栋', feature row 3 (楼栋编号=b9), column '层数': '六层' is not a whole number",
-        "layer '楼栋', feature row 4 (楼栋编号=b10), column '经度/纬度': no location",
-        "layer '楼栋', feature row 5 (楼栋编号=b11), column 'geometry': coordinates (32.04000, 118.78000) look like "
-        "lat/lon swapped",
-        "layer '人员', feature row 2, column '角色': '主任' is not one of grid_leader",
-        "layer 'assignments', feature row 3, column 'target_id': unknown grid '329901001001099'",
+        "图层 '楼栋'，要素 第 3 行（楼栋编号=b9），字段 '层数'：'六层' 不是整数",
+        "图层 '楼栋'，要素 第 4 行（楼栋编号=b10），字段 '经度/纬度'：没有位置",
+        "图层 '楼栋'，要素 第 5 行（楼栋编号=b11），字段 'geometry'：坐标 (32.04000, 118.78000) 像是纬度和经度写反了",
+        "图层 '人员'，要素 第 2 行，字段 '角色'：'主任' 不是 grid_leader",
+        "图层 'assignments'，要素 第 3 行，字段 'target_id'：未知网格 '329901001001099'",
     ]:
         assert expected in result.output, result.output
     assert fingerprint(stored) == before
@@ -150,13 +149,11 @@ def test_registration_and_cobuilding_sheets_import_with_their_chinese_words(grid
     before = fingerprint(stored)
     refused = gridsvc("import", _workbook(tmp_path / "错误.xlsx", bad))
     assert refused.exit_code == 2
-    assert (
-        "layer '共建清单', feature row 4 (清单编号=x1), column '清单类别': '愿望' is not one of need" in refused.output
-    )
+    assert "图层 '共建清单'，要素 第 4 行（清单编号=x1），字段 '清单类别'：'愿望' 不是 need" in refused.output
     assert fingerprint(stored) == before
     result = gridsvc("import", _workbook(tmp_path / "共建.xlsx", sheets))
     assert result.exit_code == 0, result.output
-    assert "sheet '共建清单' (共建清单): 清单编号 → id" in result.output
+    assert "工作表 '共建清单'（共建清单）：清单编号 → id" in result.output
     assert tuple(_one(stored, "SELECT in_service_members, in_service_registered FROM buildings WHERE id = 'b1'")) == (
         5,
         4,
@@ -184,7 +181,7 @@ def test_a_gbk_csv_ledger_is_read_and_says_its_encoding(gridsvc, stored, tmp_pat
     path.write_bytes("\r\n".join(rows).encode("gbk"))
     result = gridsvc("import", path, "--default-use", "residential")
     assert result.exit_code == 0, result.output
-    assert "楼栋.csv: text read as GB18030" in result.output
+    assert "楼栋.csv：文字按 GB18030 读取" in result.output
     assert tuple(_one(stored, "SELECT name, households, use FROM buildings WHERE id='b7'")) == (
         "幸福小区7号楼",
         30,
@@ -197,7 +194,7 @@ def test_column_maps_an_unusual_header(gridsvc, stored, tmp_path):
     path = tmp_path / "楼栋台账.csv"
     path.write_text("楼栋编号,总户数（户）\nb2,27\n", encoding="utf-8")
     unmapped = gridsvc("import", path)
-    assert unmapped.exit_code == 0 and "ignored: 总户数（户）" in unmapped.output
+    assert unmapped.exit_code == 0 and "忽略：总户数（户）" in unmapped.output
     result = gridsvc("import", path, "--column", "households=总户数（户）")
     assert result.exit_code == 0, result.output
     assert _one(stored, "SELECT households FROM buildings WHERE id='b2'")[0] == 27
@@ -221,5 +218,5 @@ def test_the_exported_workbook_imports_back_unchanged_and_carries_edits(gridsvc,
     ws.cell(row, households).value = 25
     book.save(path)
     edited = gridsvc("import", path)
-    assert edited.exit_code == 0 and "buildings              0 new, 1 updated" in edited.output, edited.output
+    assert edited.exit_code == 0 and "buildings              新增 0，更新 1" in edited.output, edited.output
     assert _one(stored, "SELECT households FROM buildings WHERE id='b2'")[0] == 25

@@ -21,11 +21,11 @@ def test_whole_numbers_accept_spreadsheet_forms():
 def test_bad_numbers_are_named():
     _, problems = _convert("floors", ["six", 2.5, -1, True])
     assert [p.feature for p in problems] == ["#1", "#2", "#3", "#4"]
-    assert "not a whole number" in problems[0].reason and "negative" in problems[2].reason
+    assert "不是整数" in problems[0].reason and "负数" in problems[2].reason
 
 
 def test_required_and_choices():
     values, problems = _convert("use", ["residential", "", "castle"])
     assert values[0] == "residential"
-    assert problems[0].reason == "required value is empty"
-    assert "'castle' is not one of residential" in problems[1].reason
+    assert problems[0].reason == "必填值为空"
+    assert "'castle' 不是 residential" in problems[1].reason
