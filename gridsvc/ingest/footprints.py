@@ -103,15 +103,15 @@ def _layer_to_read(path: Path, source, layer: str | None) -> str:
 
 
 def _hint(problems: list[Problem]) -> str | None:
-    reasons = " ".join(p.reason for p in problems)
+    """The options that would help: for ids repeated (pieces of one building), for invalid footprints."""
     hints = []
-    if "id" in reasons and "重复" in reasons:
+    if any(p.column == "id" and p.reason.endswith("重复") for p in problems):
         hints.append(
             "同一栋楼被切成几块（矢量瓦片提取的数据常这样）时共用一个 id：--dissolve-duplicates 可把它们合并成一栋"
         )
-    if "几何无效" in reasons:
+    if any(p.column == "geometry" and p.reason.startswith("几何无效") for p in problems):
         hints.append("--repair 可修复无效的轮廓，并列出改动")
-    return "; ".join(hints) or None
+    return "；".join(hints) or None
 
 
 def dissolved(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
