@@ -184,3 +184,56 @@ def no_code(code: str, *things: str) -> str:
     words = [thing_word(t) for t in things]
     listed = "、".join(words[:-1]) + "或" + words[-1] if len(words) > 1 else words[0]
     return f"没有编码为 {code!r} 的{listed}"
+
+
+# FastAPI's checks of a request's fields (pydantic error types), as the rest of the API words them
+VALIDATION_SAYS = {
+    "missing": "必填",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数",
+    "float_type": "应为数",
+    "finite_number": "应为有限的数",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文本",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "literal_error": "应为 {expected}",
+    "enum": "应为 {expected}",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "至多 {max_length} 个字符",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "至多 {max_length} 项",
+    "string_pattern_mismatch": "格式不符（{pattern}）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "json_invalid": "不是有效的 JSON",
+    "extra_forbidden": "不接受这个字段",
+}
+
+
+def validation_message(error: dict) -> str:
+    """One of FastAPI's field errors in Chinese (its ``loc`` names the field; the map's forms put
+    their own label before it); a type without a wording keeps pydantic's own (a model's own check
+    says its reason after 'Value error, ').
+
+    >>> validation_message({"type": "greater_than_equal", "loc": ["query", "limit"], "msg": "…", "ctx": {"ge": 1}})
+    '应不小于 1'
+    >>> validation_message({"type": "literal_error", "loc": ["body", "layer"], "msg": "…", "ctx": {"expected": "'party' or 'unified'"}})
+    "应为 'party' 或 'unified'"
+    >>> validation_message({"type": "value_error", "loc": ["body"], "msg": "Value error, 位置需要同时给出 lon 和 lat"})
+    '位置需要同时给出 lon 和 lat'
+    """
+    ctx = {k: str(v).replace(" or ", " 或 ") for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return VALIDATION_SAYS[error["type"]].format(**ctx)
+    except (KeyError, IndexError):
+        return str(error.get("msg", "")).removeprefix("Value error, ")

@@ -115,7 +115,7 @@ class AgreementSet(Strict):
     @model_validator(mode="after")
     def _ends_after_it_starts(self):
         if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+            raise ValueError(f"valid_to {self.valid_to} 早于 valid_from {self.valid_from}")
         return self
 
 
@@ -135,7 +135,7 @@ class ItemSet(Strict):
     @model_validator(mode="after")
     def _both_or_neither(self):
         if (self.lon is None) != (self.lat is None):
-            raise ValueError("a location needs both lon and lat")
+            raise ValueError("位置需要同时给出 lon 和 lat")
         return self
 
 

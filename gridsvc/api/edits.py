@@ -113,9 +113,7 @@ class Appointment(BaseModel):
     @model_validator(mode="after")
     def _one_person(self):
         if (self.staff_id is None) == (self.name is None):
-            raise ValueError(
-                "give either staff_id (someone already working here) or the name (and phone) of a new person"
-            )
+            raise ValueError("请给出 staff_id（已在此工作的人员）或新人员的 name（及 phone），二者选一")
         return self
 
 

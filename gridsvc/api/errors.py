@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
@@ -22,6 +22,7 @@ from gridsvc.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
+from gridsvc.labels import validation_message
 
 STATUS: dict[type[GridsvcError], int] = {
     NotFound: 404,
@@ -89,9 +90,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        answer = await request_validation_exception_handler(request, exc)
-        answer.status_code = _bad_request(answer.status_code, request)
-        return answer
+        errors = jsonable_encoder(exc.errors())
+        for error in errors:
+            error["msg"] = validation_message(error)
+        return JSONResponse(status_code=_bad_request(422, request), content={"detail": errors})
 
     @app.exception_handler(GridsvcError)
     async def domain_error(request: Request, exc: GridsvcError) -> JSONResponse:

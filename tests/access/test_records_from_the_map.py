@@ -80,7 +80,7 @@ def test_one_of_the_areas_staff_can_be_appointed(as_user, engine):
         ("viewer", "/api/buildings/b7/leader", {"name": "甲", "phone": "13900002222"}, 403, "无权"),
         ("leader", "/api/buildings/b2/leader", {"name": "乙", "phone": "call me"}, 422, "phone"),
         ("leader", "/api/buildings/b2/leader", {"phone": "13900002222"}, 422, "staff_id"),
-        ("leader", "/api/buildings/b2/leader", {"staff_id": "L3", "name": "丙"}, 422, "either"),
+        ("leader", "/api/buildings/b2/leader", {"staff_id": "L3", "name": "丙"}, 422, "二者选一"),
         ("leader", "/api/buildings/b2/leader", {"staff_id": "L3"}, 404, "你的范围内没有工作人员 'L3'"),
         ("leader", "/api/buildings/b2", {"households": -3}, 422, "households"),
     ],

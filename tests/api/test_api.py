@@ -80,6 +80,15 @@ def test_bad_parameters_are_422(client):
     assert r.status_code == 422 and "无法使用" in r.json()["detail"]
 
 
+def test_a_parameter_of_the_wrong_kind_is_answered_in_chinese(client):
+    """FastAPI's own checks read like the rest of the API: the field in ``loc``, the reason in Chinese."""
+    not_a_number = client.get("/api/buildings", params={"limit": "unlimited"})
+    assert not_a_number.status_code == 422
+    assert [(e["loc"], e["msg"]) for e in not_a_number.json()["detail"]] == [(["query", "limit"], "应为整数")]
+    below = client.get("/api/buildings", params={"limit": "0"}).json()["detail"]
+    assert [(e["loc"], e["msg"]) for e in below] == [(["query", "limit"], "应不小于 1")]
+
+
 def test_party_orgs_with_scope(client):
     body = client.get("/api/party-orgs").json()
     by_id = {p["id"]: p for p in body}
