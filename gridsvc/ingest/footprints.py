@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -41,9 +42,11 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
     source, encoding, notes = text_source(path, options.encoding)
     layer = _layer_to_read(path, source, options.layer)
     try:
-        raw = pyogrio.read_dataframe(
-            source, layer=None if isinstance(source, bytes) else layer, fid_as_index=True, encoding=encoding
-        )
+        with warnings.catch_warnings():  # a column of mixed kinds stays text: the value checks below judge it
+            warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+            raw = pyogrio.read_dataframe(
+                source, layer=None if isinstance(source, bytes) else layer, fid_as_index=True, encoding=encoding
+            )
     except UnicodeDecodeError:
         raise InvalidInput(f"{path}：图层 {layer!r}：文字无法按 {encoding} 读取；请换一个 --encoding") from None
     if _implied_crs84(path):

@@ -75,6 +75,24 @@ def test_a_bad_file_is_one_clear_line_and_changes_nothing(env, db, tmp_path, nam
     assert fingerprint(db) == before
 
 
+def test_a_column_of_mixed_kinds_is_checked_without_a_library_warning(env, db, tmp_path, recwarn):
+    """A GeoJSON column holding a number on one feature and text on another made pyogrio print its
+    own English warning, with a source line of gridsvc, before the import's own report."""
+    mixed = [
+        _feature("a", {"type": "Polygon", "coordinates": _square(0)}),
+        _feature("b", {"type": "Polygon", "coordinates": _square(0.001)}),
+    ]
+    mixed[0]["properties"]["floors"], mixed[1]["properties"]["floors"] = "six", 3
+    path = tmp_path / "mixed-floors.geojson"
+    path.write_text(_collection(*mixed))
+    before = fingerprint(db)
+    result = CliRunner().invoke(main, ["import", str(path)], env=env)
+    assert result.exit_code == 2 and "字段 'floors'：'six' 不是整数" in result.output, result.output
+    ours = [str(w.message) for w in recwarn if "/gridsvc/" in w.filename]
+    assert "Warning" not in result.output and not ours, ours
+    assert fingerprint(db) == before
+
+
 def test_an_unknown_layer_names_the_layers_there(env, db, tmp_path):
     path = tmp_path / "buildings.geojson"
     path.write_text(_collection(_feature("a", {"type": "Polygon", "coordinates": _square(0)})))
