@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, text
 
 from gridsvc.errors import InvalidInput, TooManyAttempts, Unauthenticated
-from gridsvc.labels import ROLE_LABEL
+from gridsvc.labels import ROLE_LABEL, no_code
 from gridsvc.repository import audit
 from gridsvc.repository import read as repo
 from gridsvc.services.access import ROLES, Principal
@@ -48,9 +48,9 @@ def add_user(conn: Connection, name: str, role: str, scope: str | None, password
     if role not in ROLES:
         raise InvalidInput(f"角色 {role!r}：应为 {', '.join(ROLES)} 之一")
     if scope is None and role != "admin":
-        raise InvalidInput(f"{ROLE_LABEL.get(role, role)}（{role}）需要 --scope：其负责的区、街道、社区或网格编码")
+        raise InvalidInput(f"{ROLE_LABEL[role]}（{role}）需要 --scope：其负责的区、街道、社区或网格编码")
     if scope is not None and not (repo.area_exists(conn, scope) or repo.grid_exists(conn, scope)):
-        raise InvalidInput(f"--scope {scope!r}：没有这个编码的区、街道、社区或现行网格")
+        raise InvalidInput(f"--scope {scope!r}：{no_code(scope, 'district', 'street', 'community', 'current_grid')}")
     if len(password) < PASSWORD_MIN_LENGTH:
         raise InvalidInput(f"密码太短：至少 {PASSWORD_MIN_LENGTH} 个字符")
     if conn.scalar(text("SELECT 1 FROM users WHERE name = :n"), {"n": name}):
