@@ -37,19 +37,33 @@ class TooManyAttempts(GridsvcError):
         self.retry_after = retry_after
 
 
+DUPLICATE = "duplicate"  # a key (an id, a code) given twice
+INVALID_GEOMETRY = "invalid_geometry"  # a geometry GEOS calls invalid (--repair can mend it)
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input file, named so a person can find and fix it."""
+    """One thing wrong with an input file, named so a person can find and fix it. ``kind`` says what
+    is wrong where a program acts on it (:data:`DUPLICATE`, :data:`INVALID_GEOMETRY`), not by the
+    reason's wording; ``sheet``: ``layer`` is a ledger's sheet and ``feature`` its row.
+
+    >>> str(Problem("楼栋", "第 3 行（楼栋编号=b9）", "层数", "'六层' 不是整数", sheet=True))
+    "工作表 '楼栋'，第 3 行（楼栋编号=b9），字段 '层数'：'六层' 不是整数"
+    >>> str(Problem("buildings", "#0 (id=t1)", "floors", "'six' 不是整数"))
+    "图层 'buildings'，要素 #0 (id=t1)，字段 'floors'：'six' 不是整数"
+    """
 
     layer: str
     feature: str | None
     column: str | None
     reason: str
+    kind: str | None = None
+    sheet: bool = False
 
     def __str__(self) -> str:
-        where = [f"图层 {self.layer!r}"]
+        where = [f"工作表 {self.layer!r}" if self.sheet else f"图层 {self.layer!r}"]
         if self.feature is not None:
-            where.append(f"要素 {self.feature}")
+            where.append(self.feature if self.sheet else f"要素 {self.feature}")
         if self.column is not None:
             where.append(f"字段 {self.column!r}")
         return f"{'，'.join(where)}：{self.reason}"

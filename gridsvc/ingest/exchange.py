@@ -11,7 +11,7 @@ import pyogrio
 from pyproj import CRS
 
 from gridsvc.dataset import Dataset
-from gridsvc.errors import ImportRejected, Problem
+from gridsvc.errors import DUPLICATE, ImportRejected, Problem
 from gridsvc.ingest import list_layers
 from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.geometry import to_storage
@@ -128,7 +128,7 @@ def duplicates(frame: pd.DataFrame, layer: Layer, names: pd.Series) -> list[Prob
     dup = frame.duplicated(subset=key, keep="first")
     column = key[0] if len(key) == 1 else "+".join(key)
     return [
-        Problem(layer.name, names.loc[i], column, f"{column} {_key_text(frame, key, i)!r} 重复")
+        Problem(layer.name, names.loc[i], column, f"{column} {_key_text(frame, key, i)!r} 重复", DUPLICATE)
         for i in frame.index[dup]
     ]
 

@@ -20,7 +20,7 @@ import pyogrio
 import shapely
 
 from gridsvc.dataset import Dataset
-from gridsvc.errors import ImportRejected, InvalidInput, Problem
+from gridsvc.errors import DUPLICATE, INVALID_GEOMETRY, ImportRejected, InvalidInput, Problem
 from gridsvc.ingest import DEFAULT_OPTIONS, ReadOptions, list_layers
 from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.columns import building_fields
@@ -108,11 +108,11 @@ def _layer_to_read(path: Path, source, layer: str | None) -> str:
 def _hint(problems: list[Problem]) -> str | None:
     """The options that would help: for ids repeated (pieces of one building), for invalid footprints."""
     hints = []
-    if any(p.column == "id" and p.reason.endswith("重复") for p in problems):
+    if any(p.kind == DUPLICATE and p.column == "id" for p in problems):
         hints.append(
             "同一栋楼被切成几块（矢量瓦片提取的数据常这样）时共用一个 id：--dissolve-duplicates 可把它们合并成一栋"
         )
-    if any(p.column == "geometry" and p.reason.startswith("几何无效") for p in problems):
+    if any(p.kind == INVALID_GEOMETRY for p in problems):
         hints.append("--repair 可修复无效的轮廓，并列出改动")
     return "；".join(hints) or None
 

@@ -12,7 +12,7 @@ import shapely
 from pyproj import CRS
 
 from gridsvc.analysis.crs import CHINA_LAT, CHINA_LON, DATUMS, datum_to_wgs84, metric_crs_for
-from gridsvc.errors import Problem
+from gridsvc.errors import INVALID_GEOMETRY, Problem
 from gridsvc.ingest.schema import Layer
 
 _GEOGRAPHIC_EQUIVALENTS = {4326, 4490, 4610, 4214}  # WGS84, CGCS2000, Xian80, Beijing54 lon/lat
@@ -113,7 +113,7 @@ def _check_shapes(geoms: np.ndarray, layer: Layer, features: pd.Series, repair: 
         invalid = ok & ~shapely.is_valid(geoms)
         for i in np.flatnonzero(invalid):
             reason = shapely.is_valid_reason(geoms[i])
-            problems.append(Problem(layer.name, features.iloc[i], "geometry", f"几何无效：{reason}"))
+            problems.append(Problem(layer.name, features.iloc[i], "geometry", f"几何无效：{reason}", INVALID_GEOMETRY))
     return problems
 
 

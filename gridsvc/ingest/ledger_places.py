@@ -16,6 +16,7 @@ from gridsvc.dataset import Dataset
 from gridsvc.errors import Problem
 from gridsvc.ingest import ReadOptions
 from gridsvc.ingest.geometry import to_storage
+from gridsvc.ingest.ledger_sheets import LOCATION_HEADER
 from gridsvc.ingest.schema import LAYER_BY_NAME
 
 FAR_M = 100.0  # a ledger location this far from the stored footprint is said
@@ -47,7 +48,7 @@ def place_rows(typed, data, read, options: ReadOptions, dataset: Dataset):
         geoms = _at_buildings(geoms, typed["building_id"], dataset)
     for i in np.flatnonzero(pd.isna(geoms)):
         problems.append(
-            Problem(read.name, read.rows.iloc[i], "经度/纬度", "没有位置：请填写经度和纬度，或已入库的编号")
+            Problem(read.name, read.rows.iloc[i], LOCATION_HEADER, "没有位置：请填写经度和纬度，或已入库的编号")
         )
     return gpd.GeoDataFrame(typed, geometry=gpd.GeoSeries(geoms, index=typed.index, crs=4490)), problems
 
@@ -62,7 +63,7 @@ def lonlat_points(data: pd.DataFrame, read, problems: list[Problem]) -> np.ndarr
         try:
             out[k] = shapely.Point(float(lon), float(lat))
         except (TypeError, ValueError):
-            problems.append(Problem(read.name, read.rows.iloc[k], "经度/纬度", f"{lon!r}, {lat!r} 不是一对经纬度"))
+            problems.append(Problem(read.name, read.rows.iloc[k], LOCATION_HEADER, f"{lon!r}, {lat!r} 不是一对经纬度"))
     return out
 
 

@@ -35,6 +35,7 @@ class Sheet:
 
 
 LOCATION = {"lon": ("经度", "lon", "longitude", "lng", "x"), "lat": ("纬度", "lat", "latitude", "y")}
+LOCATION_HEADER = "经度/纬度"  # how a row's place is named in its problems
 
 BUILDINGS = Sheet(
     "buildings",

@@ -28,7 +28,7 @@ from gridsvc.ingest.encodings import first_decoding
 from gridsvc.ingest.exchange import duplicates
 from gridsvc.ingest.geometry import to_storage
 from gridsvc.ingest.ledger_places import filled, lonlat_points, place_rows
-from gridsvc.ingest.ledger_sheets import PLAIN_KINDS, Sheet, code_of, header_fields, sheet_of
+from gridsvc.ingest.ledger_sheets import LOCATION_HEADER, PLAIN_KINDS, Sheet, code_of, header_fields, sheet_of
 from gridsvc.ingest.osm import use_of_kind
 from gridsvc.ingest.schema import ASSIGNMENTS, LAYER_BY_NAME, Layer
 from gridsvc.ingest.values import convert_column
@@ -179,7 +179,7 @@ def _add(dataset: Dataset, read: _Read, options: ReadOptions, stored: Stored) ->
         typed, located = place_rows(typed, data, read, options, dataset)
         problems += located
     problems += duplicates(typed, dataclasses.replace(layer, name=read.name), read.rows)
-    typed.attrs["feature_names"] = read.rows
+    _as_sheet(typed, read, read.rows)
     dataset.layers[kind] = typed
     return _headed(problems, read)
 
@@ -208,7 +208,7 @@ def _add_plain(dataset: Dataset, read: _Read, options: ReadOptions) -> list[Prob
             dataset.notes.extend(said)
         typed = gpd.GeoDataFrame(typed, geometry=gpd.GeoSeries(geoms, index=typed.index, crs=4490))
     problems += duplicates(typed, dataclasses.replace(layer, name=read.name), read.rows)
-    typed.attrs["feature_names"] = read.rows
+    _as_sheet(typed, read, read.rows)
     dataset.layers[read.sheet.kind] = typed
     return _headed(problems, read)
 
@@ -237,6 +237,9 @@ def _typed(
     out, problems = pd.DataFrame(index=data.index), []
     for column in (*layer.columns, *layer.extra):
         if column.name in data:
+            words = read.sheet.words.get(column.name)
+            if words:  # a wrong role or kind is told the Chinese words the sheet takes
+                column = dataclasses.replace(column, words=tuple(words.values()))
             values, found = convert_column(data[column.name], column, named, names)
             out[column.name] = np.array(values, dtype=object)
             problems += found
@@ -303,7 +306,7 @@ def _add_staff(dataset: Dataset, read: _Read, stored: Stored) -> list[Problem]:
     first = typed.drop_duplicates("id")
     people = _dtyped(_merged(first, stored("staff", first["id"].dropna().tolist()), staff_layer), staff_layer)
     problems += _conflicts(typed, read)
-    people.attrs["feature_names"] = read.rows.loc[people.index]
+    _as_sheet(people, read, read.rows.loc[people.index])
     dataset.layers["staff"] = people
     rows = []
     for target in ("grid", "building", "organization"):
@@ -325,7 +328,7 @@ def _add_staff(dataset: Dataset, read: _Read, stored: Stored) -> list[Problem]:
         names = read.rows.loc[assignments.index]
         typed_a, found = _typed(assignments, ASSIGNMENTS, read, names)
         typed_a = _dtyped(typed_a.reset_index(drop=True), ASSIGNMENTS)
-        typed_a.attrs["feature_names"] = names.reset_index(drop=True)
+        _as_sheet(typed_a, read, names.reset_index(drop=True))
         dataset.layers["assignments"] = typed_a
         problems += found
     return _headed(problems, read)
@@ -344,5 +347,19 @@ def _conflicts(typed: pd.DataFrame, read: _Read) -> list[Problem]:
 
 
 def _headed(problems: list[Problem], read: _Read) -> list[Problem]:
-    """Problems named by the sheet's own headers rather than field names."""
-    return [dataclasses.replace(p, column=read.header_of.get(p.column, p.column)) for p in problems]
+    """Problems named by the sheet and its own headers rather than layer and field names (a row's
+    geometry is its 经度/纬度)."""
+    headers = _headers(read)
+    return [dataclasses.replace(p, column=headers.get(p.column, p.column), sheet=True) for p in problems]
+
+
+def _headers(read: _Read) -> dict[str, str]:
+    """Field -> the sheet's header for it; an assignment's target is the header that named it."""
+    targets = [read.header_of[t] for t in ("grid", "building", "organization") if t in read.header_of]
+    return read.header_of | {"geometry": LOCATION_HEADER, "target_id": "/".join(targets) or "target_id"}
+
+
+def _as_sheet(frame: pd.DataFrame, read: _Read, names: pd.Series) -> None:
+    """Mark a layer read from ``read``: the checks made after reading (references) name its rows
+    by sheet, row and header too (:func:`gridsvc.ingest.references.check_references`)."""
+    frame.attrs.update(feature_names=names, sheet=read.name, headers=_headers(read))

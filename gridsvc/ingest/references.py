@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from gridsvc.analysis.metrics import METRIC_BY_KEY
@@ -54,7 +56,16 @@ def check_references(dataset: Dataset, existing: dict[str, set[str]]) -> list[Pr
     problems += _simple(dataset.get("unit_seats"), "unit_seats", "community_code", "community", keys)
     problems += _simple(dataset.get("unit_seats"), "unit_seats", "organization_id", "organization", keys)
     problems += _agreement_dates(dataset.get("cobuilding_agreements"))
-    return problems
+    return [_in_sheet(p, dataset.get(p.layer)) for p in problems]
+
+
+def _in_sheet(problem: Problem, layer: pd.DataFrame | None) -> Problem:
+    """A problem of a layer read from a ledger's sheet, named by that sheet and its headers (as the
+    ledger names its own problems), not by the exchange layer and field."""
+    if layer is None or "sheet" not in layer.attrs:
+        return problem
+    column = layer.attrs["headers"].get(problem.column, problem.column)
+    return dataclasses.replace(problem, layer=layer.attrs["sheet"], column=column, sheet=True)
 
 
 def _agreement_dates(agreements: pd.DataFrame | None) -> list[Problem]:

@@ -34,6 +34,7 @@ class Column:
     choices: tuple[str, ...] | None = None
     pattern: str | None = None  # regular expression a text value must match in full
     describe: str = ""  # how the pattern reads to a person
+    words: tuple[str, ...] | None = None  # the choices as a ledger's users write them (网格长 …), for errors
 
 
 @dataclass(frozen=True)

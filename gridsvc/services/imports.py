@@ -199,12 +199,12 @@ def build_demo(
 
 
 def write_problems(problems: list[Problem], path: Path) -> None:
-    """Every problem as a CSV row (layer, feature, column, reason), UTF-8 with a BOM so Excel reads
-    the Chinese right."""
+    """Every problem as a CSV row (layer or sheet, feature or row, column, reason) under Chinese
+    headers, UTF-8 with a BOM so Excel reads the Chinese right."""
     import csv
 
     with Path(path).open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["layer", "feature", "column", "reason"])
+        writer.writerow(["图层或工作表", "要素或行", "字段", "原因"])
         for p in problems:
             writer.writerow([p.layer, p.feature or "", p.column or "", p.reason])

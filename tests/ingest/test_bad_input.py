@@ -316,8 +316,9 @@ def test_problems_csv_lists_every_problem_not_only_the_first_20(db, settings, tm
     assert result.exit_code == 2 and "全部 25 个问题已写入" in result.output
     with listed.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert [(r["feature"], r["column"]) for r in rows] == [(f"#{i} (id=f{i})", "floors") for i in range(25)]
-    assert "'six' 不是整数" in rows[0]["reason"]
+    assert list(rows[0]) == ["图层或工作表", "要素或行", "字段", "原因"]  # a planner opens it in Excel
+    assert [(r["要素或行"], r["字段"]) for r in rows] == [(f"#{i} (id=f{i})", "floors") for i in range(25)]
+    assert "'six' 不是整数" in rows[0]["原因"]
     assert fingerprint(db) == before
 
 

@@ -116,11 +116,11 @@ def test_every_problem_is_named_by_sheet_row_and_header_and_nothing_changes(grid
     result = gridsvc("import", path)
     assert result.exit_code == 2
     for expected in [
-        "图层 '楼栋'，要素 第 3 行（楼栋编号=b9），字段 '层数'：'六层' 不是整数",
-        "图层 '楼栋'，要素 第 4 行（楼栋编号=b10），字段 '经度/纬度'：没有位置",
-        "图层 '楼栋'，要素 第 5 行（楼栋编号=b11），字段 'geometry'：坐标 (32.04000, 118.78000) 像是纬度和经度写反了",
-        "图层 '人员'，要素 第 2 行，字段 '角色'：'主任' 不是 grid_leader",
-        "图层 'assignments'，要素 第 3 行，字段 'target_id'：未知网格 '329901001001099'",
+        "工作表 '楼栋'，第 3 行（楼栋编号=b9），字段 '层数'：'六层' 不是整数",
+        "工作表 '楼栋'，第 4 行（楼栋编号=b10），字段 '经度/纬度'：没有位置",
+        "工作表 '楼栋'，第 5 行（楼栋编号=b11），字段 '经度/纬度'：坐标 (32.04000, 118.78000) 像是纬度和经度写反了",
+        "工作表 '人员'，第 2 行，字段 '角色'：'主任' 不是 网格长、网格员、楼栋长、党建指导员 之一",
+        "工作表 '人员'，第 3 行，字段 '网格编码'：未知网格 '329901001001099'",
     ]:
         assert expected in result.output, result.output
     assert fingerprint(stored) == before
@@ -149,7 +149,10 @@ def test_registration_and_cobuilding_sheets_import_with_their_chinese_words(grid
     before = fingerprint(stored)
     refused = gridsvc("import", _workbook(tmp_path / "错误.xlsx", bad))
     assert refused.exit_code == 2
-    assert "图层 '共建清单'，要素 第 4 行（清单编号=x1），字段 '清单类别'：'愿望' 不是 need" in refused.output
+    assert (
+        "工作表 '共建清单'，第 4 行（清单编号=x1），字段 '清单类别'：'愿望' 不是 需求、资源、项目 之一"
+        in refused.output
+    )
     assert fingerprint(stored) == before
     result = gridsvc("import", _workbook(tmp_path / "共建.xlsx", sheets))
     assert result.exit_code == 0, result.output
