@@ -28,6 +28,7 @@ from gridsvc.analysis.alignment import household_table, match_grids
 from gridsvc.analysis.assignment import assign_buildings
 from gridsvc.analysis.scene import Scene, Thresholds
 from gridsvc.analysis.topology import CODE, community_topology
+from gridsvc.analysis.validity import not_a_polygon
 
 # What each problem means, as users read it; errors block applying the plan.
 PLAN_RULES = {
@@ -104,8 +105,7 @@ def _shape_problems(plan_m: gpd.GeoDataFrame, codes_in_use: set[str]) -> list[di
     problems = []
     seen: set[str] = set()
     for code, community, geom in zip(plan_m["code"], plan_m["community_code"], plan_m.geometry, strict=True):
-        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
-            reason = shapely.is_valid_reason(geom) if geom is not None else "no geometry"
+        if (reason := not_a_polygon(geom)) is not None:
             problems.append(_problem("invalid_polygon", community, code, reason, None, geom))
         elif shapely.get_num_geometries(shapely.normalize(shapely.union_all([geom]))) > 1:
             problems.append(_problem("not_contiguous", community, code, None, shapely.get_num_geometries(geom), geom))

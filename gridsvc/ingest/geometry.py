@@ -12,6 +12,7 @@ import shapely
 from pyproj import CRS
 
 from gridsvc.analysis.crs import CHINA_LAT, CHINA_LON, DATUMS, datum_to_wgs84, metric_crs_for
+from gridsvc.analysis.validity import invalid_reason
 from gridsvc.errors import INVALID_GEOMETRY, Problem
 from gridsvc.ingest.schema import Layer
 
@@ -112,7 +113,7 @@ def _check_shapes(geoms: np.ndarray, layer: Layer, features: pd.Series, repair: 
     if not repair:
         invalid = ok & ~shapely.is_valid(geoms)
         for i in np.flatnonzero(invalid):
-            reason = shapely.is_valid_reason(geoms[i])
+            reason = invalid_reason(geoms[i])
             problems.append(Problem(layer.name, features.iloc[i], "geometry", f"几何无效：{reason}", INVALID_GEOMETRY))
     return problems
 
@@ -134,7 +135,7 @@ def repaired(geoms: np.ndarray, names: pd.Series, crs: CRS | None) -> tuple[np.n
         )
     lines = []
     for k, i in enumerate(invalid):
-        reason = shapely.is_valid_reason(geoms[i]).split("[")[0]
+        reason = invalid_reason(geoms[i], where=False)
         old, new = shapely.area(before[k]), shapely.area(after[k])
         change = f" ({(new - old) / old:+.1%})" if old else ""
         lines.append(

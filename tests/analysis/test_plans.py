@@ -70,8 +70,23 @@ def test_every_rule_is_caught():
     assert sum(p["value"] for p in gaps) >= 20 * 100  # 180..200 at least
     assert ("bGap",) == tuple(p["other"] for p in problems if p["rule"] == "buildings_unassigned")
     assert [p["other"] for p in problems if p["rule"] == "building_split"] == ["bSplit"]
+    # why a grid is not a valid polygon, in Chinese (GEOS says "Self-intersection[255 50]")
+    assert [p["other"] for p in problems if p["rule"] == "invalid_polygon"] == ["自相交（255, 50 处）"]
     assert {p["rule"] for p in problems} == set(PLAN_RULES)
     assert {p["rule"] for p in blocking(problems)} == {r for r, (sev, _) in PLAN_RULES.items() if sev == "error"}
+
+
+def test_a_grid_drawn_as_a_line_or_empty_is_told_why_not_as_valid_geometry():
+    grids = plan(
+        [
+            (C + "001", shapely.box(0, 0, 150, 100)),
+            (C + "002", shapely.LineString([(150, 0), (300, 100)])),
+            (C + "003", shapely.Polygon()),
+        ]
+    )
+    problems = validate_plan(COMMUNITY, grids, buildings([]), {}, Thresholds(), set())
+    said = {p["grid"]: p["other"] for p in problems if p["rule"] == "invalid_polygon"}
+    assert said == {C + "002": "是 LineString，应为 Polygon 或 MultiPolygon", C + "003": "几何为空"}
 
 
 def test_a_clean_plan_has_no_problems():

@@ -205,7 +205,7 @@ CASES = [
     (wrong_type, ["图层 'buildings'", "(id=b2)", "字段 'floors'", "'six' 不是整数"]),
     (
         invalid_geometry,
-        ["图层 'grids'", f"(code={C1}002)", "字段 'geometry'", "几何无效", "Self-intersection"],
+        ["图层 'grids'", f"(code={C1}002)", "字段 'geometry'", "几何无效：自相交（"],
     ),
     (empty_geometry, ["图层 'buildings'", "(id=b2)", "字段 'geometry'", "几何为空"]),
     (outside_china, ["图层 'buildings'", "(id=b2)", "在中国境外"]),

@@ -73,7 +73,7 @@ def test_an_invalid_footprint_is_reported_with_its_id_not_repaired_silently(grid
     before = fingerprint(db)
     result = gridsvc("import", path)
     assert result.exit_code == 2
-    assert "要素 #1 (id=bow)，字段 'geometry'：几何无效：Self-intersection" in result.output
+    assert "要素 #1 (id=bow)，字段 'geometry'：几何无效：自相交（" in result.output
     assert "--repair 可修复无效的轮廓" in result.output
     assert fingerprint(db) == before
 
@@ -83,7 +83,7 @@ def test_repair_mends_and_lists_parts_and_area(gridsvc, db, tmp_path):
     result = gridsvc("import", path, "--repair")
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if "id=bow" in x)
-    assert "Self-intersection，已修复：1 → 2 块" in line and "平方米" in line
+    assert "自相交，已修复：1 → 2 块" in line and "平方米" in line
     assert _stored(db, "ST_IsValid(geom)") == {"bow": True, "ok": True}
     assert _stored(db, "ST_NumGeometries(geom)")["bow"] == 2  # the two triangles of the bow tie
 
