@@ -71,7 +71,9 @@ def _json_column(column: pd.Series) -> list:
         x = column.to_numpy(dtype=float)
         out = np.array(x.tolist(), dtype=object)
         whole = np.isfinite(x) & (x == np.floor(np.where(np.isfinite(x), x, 0)))
-        out[whole] = x[whole].astype(np.int64).tolist()
+        small = whole & (np.abs(x) < 2.0**63)
+        out[small] = x[small].astype(np.int64).tolist()
+        out[whole & ~small] = [int(v) for v in x[whole & ~small].tolist()]  # 1e20 is a whole number, no int64
         out[np.isnan(x)] = None
         return out.tolist()
     return [json_value(v) for v in column.tolist()]
