@@ -1,4 +1,5 @@
-"""The code itself: every doctest in the package passes, and ruff finds nothing (CI runs both)."""
+"""The code itself: every doctest in the package passes, and ruff finds nothing in the package, tests,
+benchmarks and notebooks (CI runs both)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ def test_doctests(name):
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
 def test_ruff_finds_nothing(command):
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
-    found = subprocess.run([ruff, *command, "gridsvc", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    found = subprocess.run(
+        [ruff, *command, "gridsvc", "tests", "benchmarks", "notebooks"], cwd=ROOT, capture_output=True, text=True
+    )
     assert found.returncode == 0, found.stdout[-3000:]
 
 
