@@ -7,9 +7,12 @@ import click
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
+from gridsvc.cli.click_words import speak_chinese
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
 from gridsvc.labels import say
 from gridsvc.settings import Settings
+
+speak_chinese()  # click's own refusals and help headings, before the commands below are made
 
 
 @click.group()

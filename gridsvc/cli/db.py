@@ -69,7 +69,7 @@ def db_reset(settings: Settings, yes: bool) -> None:
     from gridsvc.db.engine import downgrade, upgrade
 
     if not yes:
-        click.confirm("Delete all gridsvc data in this database?", abort=True)
+        click.confirm("删除此数据库中 gridsvc 的全部数据？", abort=True)
     engine = _engine(settings)
     downgrade(engine, "base")
     upgrade(engine)

@@ -31,7 +31,7 @@ def _password(from_stdin: bool) -> str:
         if not line:
             raise InvalidInput("标准输入中没有密码")
         return line
-    return click.prompt("password", hide_input=True, confirmation_prompt=True)
+    return click.prompt("密码", hide_input=True, confirmation_prompt=True)
 
 
 @user.command("add")

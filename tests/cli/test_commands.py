@@ -50,6 +50,37 @@ def test_every_topic_is_a_command():
         assert f"  {command} " in shown, command
 
 
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["report", "320199"], "gridsvc 出错：缺少选项 '-o' / '--output'"),
+        (["import", "x.gpkg", "--datum", "xyz"], "'xyz' 不是 'wgs84', 'cgcs2000', 'gcj02', 'bd09' 之一"),
+        (["serve", "--port", "eighty"], "'eighty' 不是有效的数值（integer）"),
+        (["serve", "--workers", "0"], "0 不在范围 1<=x<=64 内"),
+        (["coverag"], "没有命令 'coverag'"),
+        (["coverage", "--formt", "json"], "没有选项 '--formt'"),
+        (["export"], "缺少参数 'FILE'"),
+    ],
+)
+def test_a_mistyped_command_is_told_in_chinese(args, says):
+    """click's own refusals (a missing option, a bad value, an unknown command) read as ours do."""
+    result = CliRunner().invoke(main, args, prog_name="gridsvc")
+    assert result.exit_code == 2 and says in result.output, result.output
+    assert "运行 'gridsvc" in result.output and "查看帮助" in result.output and "Error" not in result.output
+
+
+def test_reset_asks_in_chinese_and_a_no_keeps_the_data(env, db):
+    before = fingerprint(db)
+    result = CliRunner().invoke(main, ["db", "reset"], env=env, input="n\n", prog_name="gridsvc")
+    assert result.exit_code == 1 and "删除此数据库中 gridsvc 的全部数据？ [y/N]" in result.output
+    assert "已中止！" in result.output and fingerprint(db) == before
+
+
+def test_help_is_headed_in_chinese():
+    shown = CliRunner().invoke(main, ["coverage", "--help"], prog_name="gridsvc").output
+    assert shown.startswith("用法: gridsvc coverage") and "\n选项:\n" in shown and "显示此帮助并退出。" in shown
+
+
 def test_export_and_import_again_changes_nothing(env, db, tmp_path):
     before = fingerprint(db)
     out = tmp_path / "all.gpkg"
