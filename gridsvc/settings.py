@@ -74,9 +74,7 @@ class Settings(BaseSettings):
                 try:
                     ipaddress.ip_network(part.strip(), strict=False)
                 except ValueError:
-                    raise ValueError(
-                        f"GRIDSVC_TRUSTED_PROXIES: {part.strip()!r} is not an address or network"
-                    ) from None
+                    raise ValueError(f"{part.strip()!r} 不是 IP 地址或网段") from None
         return value
 
     @property

@@ -9,7 +9,7 @@ from pydantic_settings import SettingsError
 
 from gridsvc.cli.click_words import speak_chinese
 from gridsvc.cli.support import fail_cleanly as _fail_cleanly
-from gridsvc.labels import say
+from gridsvc.labels import say, validation_message
 from gridsvc.settings import Settings
 
 speak_chinese()  # click's own refusals and help headings, before the commands below are made
@@ -33,9 +33,9 @@ def main(ctx: click.Context) -> None:
 
 def _setting_problem(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "；".join(f"GRIDSVC_{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors())
+        return "；".join(f"GRIDSVC_{str(e['loc'][0]).upper()}：{validation_message(e)}" for e in exc.errors())
     field = str(exc).split('"')[1] if '"' in str(exc) else ""
-    return f"GRIDSVC_{field.upper()}: not valid JSON" if field else str(exc)
+    return f"GRIDSVC_{field.upper()}：不是有效的 JSON" if field else str(exc)
 
 
 @main.command()

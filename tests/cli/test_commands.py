@@ -197,15 +197,24 @@ def test_plan_edit_saves_the_next_version_and_refuses_clearly(env, tmp_path):
     assert broken.exit_code == 2 and "不是修改清单的 JSON 文件" in broken.output
 
 
+def test_a_bad_proxy_list_is_named_in_chinese(db, settings):
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url, "GRIDSVC_TRUSTED_PROXIES": "10.0.0.1,gateway"}
+    refused = CliRunner().invoke(main, ["db", "status"], env=env)
+    assert refused.exit_code == 1 and "配置有误" in refused.output, refused.output
+    assert "GRIDSVC_TRUSTED_PROXIES：'gateway' 不是 IP 地址或网段" in refused.output
+
+
 @pytest.mark.parametrize(
     ("value", "says"),
     [
-        ("grid", "GRIDSVC_ASSESSMENT_WEIGHTS: not valid JSON"),
+        ("grid", "GRIDSVC_ASSESSMENT_WEIGHTS：不是有效的 JSON"),
         ('{"org_count": 1}', "GRIDSVC_ASSESSMENT_WEIGHTS：'org_count' 不是比率指标"),
         ('{"grid_leader_coverage": -2}', "grid_leader_coverage 的权重应是 ≥ 0 的数"),
+        ("1", "GRIDSVC_ASSESSMENT_WEIGHTS：应为对象"),
     ],
 )
 def test_bad_assessment_weights_are_named_without_a_traceback(db, settings, tmp_path, value, says):
+    """A bad GRIDSVC_* value is named, in Chinese (配置有误), without a traceback."""
     env = {"GRIDSVC_DATABASE_URL": settings.database_url, "GRIDSVC_ASSESSMENT_WEIGHTS": value}
     made = CliRunner().invoke(main, ["report", "-o", str(tmp_path / "r.html")], env=env)
     assert made.exit_code in (1, 2) and says in made.output, made.output  # click: 1, an InvalidInput: 2
