@@ -45,7 +45,7 @@ def gaps_(settings: Settings, area: str | None, kind: str | None, fmt: str) -> N
     from gridsvc.textual import gaps_text
 
     if kind is not None and kind not in GAP_KIND:
-        raise click.BadParameter(f"{kind!r}; expected one of {', '.join(GAP_KIND)}", param_hint="--kind")
+        raise click.BadParameter(f"{kind!r} 不是 {', '.join(GAP_KIND)} 之一", param_hint="'--kind'")
     cov = coverage_service.coverage(_engine(settings), area, limits=coverage_service.thresholds(settings))
     gaps = cov.gap_list(area, kind)
     if fmt == "geojson":

@@ -120,7 +120,7 @@ def import_(settings: Settings, file: Path, columns: tuple[str, ...], problems_c
 def export(settings: Settings, file: Path) -> None:
     """导出全部数据：交换格式 GeoPackage（.gpkg，EPSG:4490）或台账 Excel（.xlsx）。Export everything stored."""
     if file.suffix.lower() not in (".gpkg", ".xlsx"):
-        raise click.BadParameter(f"the file name should end in .gpkg or .xlsx, got {file.name!r}", param_hint="FILE")
+        raise click.BadParameter(f"文件名应以 .gpkg 或 .xlsx 结尾，而不是 {file.name!r}", param_hint="'FILE'")
     written = imports.export_file(_engine(settings), file)
     for layer, rows in written.items():
         click.echo(f"  {layer:<23}{rows:>9}")

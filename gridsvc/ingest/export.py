@@ -9,6 +9,7 @@ import pandas as pd
 import pyogrio
 
 from gridsvc.dataset import Dataset
+from gridsvc.errors import InvalidInput
 from gridsvc.ingest.schema import LAYERS, Layer
 
 _DTYPES = {"int": "Int64", "number": "Float64", "bool": "boolean", "text": "string", "date": "object"}
@@ -18,7 +19,7 @@ def write_exchange(dataset: Dataset, path: Path) -> dict[str, int]:
     """Write every non-empty layer to ``path`` (replaced if it exists); return rows per layer."""
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
-        raise ValueError(f"export writes a GeoPackage; the file name should end in .gpkg, got {path.name!r}")
+        raise InvalidInput(f"导出为 GeoPackage：文件名应以 .gpkg 结尾，而不是 {path.name!r}")
     if path.exists():
         path.unlink()
     written: dict[str, int] = {}

@@ -60,6 +60,8 @@ def test_every_topic_is_a_command():
         (["coverag"], "没有命令 'coverag'"),
         (["coverage", "--formt", "json"], "没有选项 '--formt'"),
         (["export"], "缺少参数 'FILE'"),
+        (["export", "out.txt"], "'FILE' 的取值无效：文件名应以 .gpkg 或 .xlsx 结尾，而不是 'out.txt'"),
+        (["gaps", "--kind", "no_such_gap"], "'--kind' 的取值无效：'no_such_gap' 不是 "),
     ],
 )
 def test_a_mistyped_command_is_told_in_chinese(args, says):
