@@ -102,7 +102,37 @@ def new_map(
     if panels:
         m.add_child(FitAroundPanels([[south, west], [north, east]], right_panel))
         m.add_child(PhoneLayout())
+    m.add_child(ChineseControls())
     return m
+
+
+# Titles of Leaflet's own controls (shown on hover, read out by screen readers), set where Leaflet
+# made them; the layer list's is set when folium has written it (layer_list)
+_TITLED = """function gsTitle(element, words) {
+    if (element) { element.title = words; element.setAttribute("aria-label", words); }
+}"""
+
+
+class ChineseControls(MacroElement):
+    """Leaflet's zoom buttons and its credit titled in Chinese (放大、缩小)."""
+
+    _template = Template(
+        "{% macro header(this, kwargs) %}<script>"
+        + _TITLED
+        + """</script>{% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            if (map.zoomControl) {
+                gsTitle(map.zoomControl._zoomInButton, "放大");
+                gsTitle(map.zoomControl._zoomOutButton, "缩小");
+            }
+            const credit = map.attributionControl;  // its prefix, kept when credits are added later
+            if (credit && typeof credit.options.prefix === "string") {
+                credit.setPrefix(credit.options.prefix.replace(/title="[^"]*"/, 'title="Leaflet：开源的交互地图 JavaScript 库"'));
+            }
+        })({{ this._parent.get_name() }});
+    {% endmacro %}"""
+    )
 
 
 class FitAroundPanels(MacroElement):
@@ -122,6 +152,7 @@ _CSS = """<style>
 .leaflet-container, .gs-panel { font-family: system-ui, -apple-system, "PingFang SC", "Hiragino Sans GB",
   "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", sans-serif; }
 .leaflet-container { background: {background}; }
+.leaflet-control-scale-line + .leaflet-control-scale-line { display: none; }  /* metres only, no feet */
 .gs-panel { position: absolute; z-index: 1000; background: rgba(255,255,255,.95); border-radius: 6px;
   box-shadow: 0 1px 5px rgba(0,0,0,.35); padding: 8px 10px; font-size: 13px; line-height: 1.45; max-width: 320px; }
 .gs-panel h4 { margin: 0 0 4px; font-size: 14px; }
@@ -255,6 +286,7 @@ class LayersOpenOnWideScreens(MacroElement):
     _template = Template("""{% macro script(this, kwargs) %}
         setTimeout(function () {  // folium writes the layer control after every other element
             const control = {{ this.control.get_name() }}, map = {{ this._parent.get_name() }};
+            gsTitle(control.getContainer().querySelector(".leaflet-control-layers-toggle"), "图层");
             if (window.innerWidth > 600) {
                 control.expand();
                 L.DomEvent.off(control.getContainer(), "mouseleave", control.collapse, control);

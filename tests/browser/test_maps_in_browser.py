@@ -37,6 +37,17 @@ def test_coverage_map_in_browser(server, browser):
         + cov.gap_list(kind="grid_outside_community").shape[0]
     )
     assert page.locator(".leaflet-control-layers-overlays label").count() >= 10  # a switch per gap kind
+    # Leaflet's own controls are titled in Chinese too (shown on hover, read out by screen readers)
+    said = page.evaluate("""() => [".leaflet-control-zoom-in", ".leaflet-control-zoom-out",
+        ".leaflet-control-layers-toggle"].map(s => [document.querySelector(s).title,
+        document.querySelector(s).getAttribute("aria-label")])""")
+    assert said == [["放大", "放大"], ["缩小", "缩小"], ["图层", "图层"]]
+    scale = page.locator(".leaflet-control-scale-line")
+    assert [scale.nth(i).is_visible() for i in range(scale.count())] == [True, False]  # metres, no feet
+    assert scale.first.inner_text().endswith(("m", "km"))
+    assert page.locator(".leaflet-control-attribution a[href='https://leafletjs.com']").get_attribute("title") == (
+        "Leaflet：开源的交互地图 JavaScript 库"
+    )
     page.close()
 
 
