@@ -135,6 +135,7 @@ def say(key: str, **values) -> str:
 
 # where a grid's households fall against rule 4's band (analysis.scene.Thresholds.band)
 BAND_LABEL = {"below": "低于下限", "within": "达标", "above": "超出上限"}
+IOU_LABEL = "重合度"  # of a matched pair: the area both grids cover over the area either covers (IoU)
 
 
 # what a user asks for by code or id, in the words of a "no such …" answer (NotFound)

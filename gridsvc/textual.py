@@ -7,7 +7,7 @@ import unicodedata
 from gridsvc.analysis.alignment import DISTURB_LABEL
 from gridsvc.analysis.gaps import GAP_KIND, SEVERITY_LABEL
 from gridsvc.analysis.metrics import HEADLINE, LABELS, METRIC_BY_KEY, METRICS, SHORT_LABELS
-from gridsvc.labels import FAMILY_LABEL, LAYER_LABEL, LEVEL_LABEL  # noqa: F401 - defined once, there
+from gridsvc.labels import FAMILY_LABEL, IOU_LABEL, LAYER_LABEL, LEVEL_LABEL  # noqa: F401 - defined once, there
 
 # the columns of the children table: metric key -> short header
 CHILD_COLUMNS = {k: SHORT_LABELS[k] for k in HEADLINE}
@@ -138,7 +138,7 @@ def alignment_text(result) -> str:
         ]
         for p in result.pairs
     ]
-    lines = [head, "", "【配对网格】", table(["党建网格", "治理网格", "户数", "IoU"], pairs, right={2, 3})]
+    lines = [head, "", "【配对网格】", table(["党建网格", "治理网格", "户数", IOU_LABEL], pairs, right={2, 3})]
     if result.unmatched:
         lines += [
             "",

@@ -1,5 +1,5 @@
 """The alignment map (两网对照图) of one community: Party and governance grids over each other, matched
-pairs with their IoU, the buildings to move, and a swipe between the two layers."""
+pairs with their overlap (重合度, IoU), the buildings to move, and a swipe between the two layers."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from jinja2 import Template
 
 from gridsvc.analysis.alignment import DISTURB_LABEL
 from gridsvc.analysis.scene import place_names
+from gridsvc.labels import IOU_LABEL
 from gridsvc.rendering.common import (
     Basemap,
     for_display,
@@ -89,7 +90,7 @@ def _pair_text(code: str, pair: dict | None, side: str) -> str:
         return "未配对"
     side_name = "governance" if side == "party" else "party"
     other = pair.get(f"{side_name}_name") or pair[side_name]  # the grid's name (named_alignment), else its code
-    return f"配对{other}，IoU {pair['iou']:.2f}，{pair['households']}户"
+    return f"配对{other}，{IOU_LABEL} {pair['iou']:.2f}，{pair['households']}户"
 
 
 def _buildings(m: folium.Map, buildings: gpd.GeoDataFrame, moves: list[dict]) -> None:
@@ -125,7 +126,7 @@ def _move_text(move: dict) -> str:
 
 def _iou_labels(m: folium.Map, grids: gpd.GeoDataFrame, pairs: list[dict]) -> None:
     geom = dict(zip(grids["code"], grids.geometry, strict=True))
-    group = folium.FeatureGroup(name="配对与IoU")
+    group = folium.FeatureGroup(name=f"配对与{IOU_LABEL}")
     for p in pairs:
         where = shapely.point_on_surface(shapely.intersection(geom[p["party"]], geom[p["governance"]]))
         if where.is_empty:
@@ -133,7 +134,7 @@ def _iou_labels(m: folium.Map, grids: gpd.GeoDataFrame, pairs: list[dict]) -> No
         folium.Marker(
             [where.y, where.x],
             icon=folium.DivIcon(
-                html=f'<div class="gs-label">IoU {p["iou"]:.2f}</div>', icon_size=(70, 14), icon_anchor=(35, 7)
+                html=f'<div class="gs-label">{IOU_LABEL} {p["iou"]:.2f}</div>', icon_size=(70, 14), icon_anchor=(35, 7)
             ),
         ).add_to(group)
     group.add_to(m)

@@ -129,6 +129,7 @@ def test_alignment_and_plan_diff_speak_in_names(env):
     assert aligned.exit_code == 0, aligned.output
     assert "东社区（" in aligned.output and "4号楼  P2" in aligned.output and "楼栋长换网格（马）" in aligned.output
     assert "b4 " not in aligned.output and "BL4" not in aligned.output
+    assert "重合度" in aligned.output and "IoU" not in aligned.output
     made = CliRunner().invoke(main, ["plan", "create", "-c", s.C1, "--adopt-governance"], env=env)
     assert made.exit_code == 0, made.output
     plan_id = made.output.strip().splitlines()[-1]

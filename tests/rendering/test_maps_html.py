@@ -135,12 +135,13 @@ def test_alignment_map(demo_db):
         "治理网格（滑块右侧）",
         "需调整的楼栋",
         "gs-swipe",
-        "IoU",
+        "配对与重合度",
         "本图数据为生成数据，仅供演示",
     ):
         assert shows(page, text), text
     assert page.count('"gs_kind": "move"') == len(result.moves)
-    assert page.count("IoU ") >= len(result.pairs)
+    labels = page.count("重合度 ") + page.count(json.dumps("重合度 ")[1:-1])
+    assert labels >= len(result.pairs) and "IoU" not in page  # planners read 重合度
     with pytest.raises(InvalidInput, match="不是社区编码"):
         maps.alignment_map_html(engine, demo.district_code, Basemap())
 
