@@ -107,14 +107,14 @@ def new_map(
 
 
 # Titles of Leaflet's own controls (shown on hover, read out by screen readers), set where Leaflet
-# made them; the layer list's is set when folium has written it (layer_list)
+# made them
 _TITLED = """function gsTitle(element, words) {
     if (element) { element.title = words; element.setAttribute("aria-label", words); }
 }"""
 
 
 class ChineseControls(MacroElement):
-    """Leaflet's zoom buttons and its credit titled in Chinese (放大、缩小)."""
+    """Leaflet's zoom buttons, layer list and credit titled in Chinese (放大、缩小、图层)."""
 
     _template = Template(
         "{% macro header(this, kwargs) %}<script>"
@@ -126,6 +126,9 @@ class ChineseControls(MacroElement):
                 gsTitle(map.zoomControl._zoomInButton, "放大");
                 gsTitle(map.zoomControl._zoomOutButton, "缩小");
             }
+            setTimeout(function () {  // folium writes a map's layer list after every other element
+                gsTitle(map.getContainer().querySelector(".leaflet-control-layers-toggle"), "图层");
+            }, 0);
             const credit = map.attributionControl;  // its prefix, kept when credits are added later
             if (credit && typeof credit.options.prefix === "string") {
                 credit.setPrefix(credit.options.prefix.replace(/title="[^"]*"/, 'title="Leaflet：开源的交互地图 JavaScript 库"'));
@@ -286,7 +289,6 @@ class LayersOpenOnWideScreens(MacroElement):
     _template = Template("""{% macro script(this, kwargs) %}
         setTimeout(function () {  // folium writes the layer control after every other element
             const control = {{ this.control.get_name() }}, map = {{ this._parent.get_name() }};
-            gsTitle(control.getContainer().querySelector(".leaflet-control-layers-toggle"), "图层");
             if (window.innerWidth > 600) {
                 control.expand();
                 L.DomEvent.off(control.getContainer(), "mouseleave", control.collapse, control);

@@ -20,6 +20,7 @@ def test_grid_map_in_browser(server, browser):
         assert counts["building"] == len(cov.grid_buildings(code))
         assert counts["grid"] == 1
         assert page.locator(".gs-notice").inner_text() == "本图数据为生成数据，仅供演示"
+        assert page.locator(".leaflet-control-layers-toggle").get_attribute("title") == "图层"
         page.close()
 
 
