@@ -62,6 +62,7 @@ CLICK_SAYS = {
     "Commands": "命令",
     "Positional arguments": "参数",
     "default: {default}": "默认：{default}",
+    "required": "必填",
     "env var: {var}": "环境变量：{var}",
     "Show this message and exit.": "显示此帮助并退出。Show this message and exit.",
     "Show the version and exit.": "显示版本并退出。Show the version and exit.",

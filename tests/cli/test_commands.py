@@ -81,6 +81,8 @@ def test_reset_asks_in_chinese_and_a_no_keeps_the_data(env, db):
 def test_help_is_headed_in_chinese():
     shown = CliRunner().invoke(main, ["coverage", "--help"], prog_name="gridsvc").output
     assert shown.startswith("用法: gridsvc coverage") and "\n选项:\n" in shown and "显示此帮助并退出。" in shown
+    create = CliRunner().invoke(main, ["plan", "create", "--help"], prog_name="gridsvc").output
+    assert "[必填]" in create and "required" not in create
 
 
 def test_export_and_import_again_changes_nothing(env, db, tmp_path):
