@@ -136,6 +136,9 @@ def _problem(rule, community, grid, other, value, geometry, grids=None) -> dict:
     return out
 
 
+FINER = 100  # the community's outline is cut on a grid this much finer than the grids are snapped to
+
+
 def tidy_layer(community: shapely.Geometry, geoms: list, grid_size: float | None = None) -> list:
     """Grids (code order) made to tile ``community``: clipped to it, overlaps kept by the first grid
     (as building assignment does), every gap given to the grid sharing its longest border, and
@@ -157,6 +160,23 @@ def tidy_layer(community: shapely.Geometry, geoms: list, grid_size: float | None
         )
         out.append(polygonal(mine))
         taken = shapely.union(taken, out[-1], grid_size=grid_size)
+    out = _holes_given(community, out, grid_size)
+    if grid_size:
+        out = [_without_crumbs(g, grid_size) for g in out]
+        # snapping moves the community's own outline by up to half a step (off-grid vertices, as on
+        # OSM data), so a kilometre of edge stuck out by over 1 m² (grid_outside_community): cut back
+        # to it on a grid a hundred times finer (an exact cut leaves spikes too thin to survive the
+        # change to metres valid), and give the slivers it leaves inside to their grids
+        fine = grid_size / FINER
+        clipped = [polygonal(shapely.intersection(g, community, grid_size=fine)) for g in out]
+        out = _holes_given(community, clipped, fine)
+    return out
+
+
+def _holes_given(community: shapely.Geometry, out: list, grid_size: float | None = None) -> list:
+    """Every part of ``community`` no grid of ``out`` covers, given to the grid sharing its longest
+    border (or, touching none, the nearest)."""
+    taken = shapely.union_all(np.array(out, dtype=object), grid_size=grid_size)
     holes = shapely.get_parts(polygonal(shapely.difference(community, taken, grid_size=grid_size)))
     for hole in holes[shapely.area(holes) > 0]:
         shared = shapely.length(shapely.intersection(shapely.boundary(np.array(out, dtype=object)), hole.boundary))
@@ -166,8 +186,6 @@ def tidy_layer(community: shapely.Geometry, geoms: list, grid_size: float | None
             else int(shapely.distance(np.array(out, dtype=object), hole).argmin())
         )
         out[k] = polygonal(shapely.union(out[k], hole, grid_size=grid_size))
-    if grid_size:
-        out = [_without_crumbs(g, grid_size) for g in out]
     return out
 
 

@@ -7,6 +7,7 @@ A 0..100 | B 95..180 (overlaps A by 5 m) | gap 180..200 | D 200..250 + 260..310 
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -103,3 +104,17 @@ def test_tidy_layer_fills_gaps_clips_and_removes_overlaps():
     assert (b.area, c.area) == (80 * 100, 100 * 100)  # the 190..200 gap borders B and C alike: the first takes it
     assert shapely.union_all([a, b, c]).equals(community)
     assert pd.Series([a.intersection(b).area, b.intersection(c).area, a.intersection(c).area]).max() == 0
+
+
+def test_tidy_layer_keeps_grids_inside_a_community_whose_vertices_are_off_the_snapping_grid():
+    """Seen on the real OSM district: snapping to ~1 cm (1e-7°) moved a community's edge vertices,
+    so adopted grids stuck out of it by 1–2.75 m² along a kilometre of boundary, over the 1 m²
+    allowed (grid_outside_community), and no plan of that community could be applied."""
+    rng = np.random.default_rng(7)
+    ring = [(118.78 + 0.01 * np.cos(t), 32.04 + 0.008 * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 400)[:-1]]
+    community = shapely.Polygon(np.array(ring) + rng.uniform(-3e-8, 3e-8, (399, 2)))  # off a 1e-7° grid
+    west, east = shapely.box(118.76, 32.0, 118.78, 32.1), shapely.box(118.78, 32.0, 118.80, 32.1)
+    grids = tidy_layer(community, [west, east], 1e-7)
+    outside = [shapely.area(shapely.difference(g, community)) for g in grids]
+    assert max(outside) < 1e-11  # about 0.1 m²; snapping alone left 2.7e-10 (~3 m²)
+    assert abs(sum(shapely.area(grids)) - community.area) < 1e-11 and all(shapely.is_valid(grids))

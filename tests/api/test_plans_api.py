@@ -31,7 +31,9 @@ def test_adopt_validate_diff_apply_history(client):
     shown = client.get(f"/api/plans/{plan_id}").json()
     assert shown["status"] == "draft" and {f["id"] for f in shown["grids"]["features"]} == {s.G1, s.G2}
     validation = client.get(f"/api/plans/{plan_id}/validation").json()
-    assert validation["errors"] == 0
+    assert validation["errors"] == 0, [
+        (p["grid"], p["other"]) for p in validation["problems"] if p["severity"] == "error"
+    ]
     diff = client.get(f"/api/plans/{plan_id}/diff").json()
     assert diff["metrics"][s.C1]["alignment_rate"]["after"]["value"] == 1.0
     applied = client.post(f"/api/plans/{plan_id}/apply")
