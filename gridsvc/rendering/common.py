@@ -156,6 +156,7 @@ _CSS = """<style>
   "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", sans-serif; }
 .leaflet-container { background: {background}; }
 .leaflet-control-scale-line + .leaflet-control-scale-line { display: none; }  /* metres only, no feet */
+.leaflet-control-attribution { max-width: calc(100vw - 120px); white-space: normal; }  /* beside the scale */
 .gs-panel { position: absolute; z-index: 1000; background: rgba(255,255,255,.95); border-radius: 6px;
   box-shadow: 0 1px 5px rgba(0,0,0,.35); padding: 8px 10px; font-size: 13px; line-height: 1.45; max-width: 320px; }
 .gs-panel h4 { margin: 0 0 4px; font-size: 14px; }
@@ -177,7 +178,7 @@ _CSS = """<style>
 .gs-todo-list a { display: inline-block; padding: 3px 0; color: #1f618d; }
 @media (max-width: 600px) {
   .gs-panel { font-size: 12px; max-width: 75vw; }
-  .gs-summary { top: auto; bottom: 44px; left: 10px; max-height: 35vh; }
+  .gs-summary { top: auto; bottom: 64px; left: 10px; max-height: 35vh; }  /* above the credit line */
   .gs-legend { bottom: auto; top: 54px; right: 10px; }
   .gs-notice { top: 10px; max-width: 70vw; font-size: 11px; }
 }

@@ -21,6 +21,11 @@ def test_grid_map_in_browser(server, browser):
         assert counts["grid"] == 1
         assert page.locator(".gs-notice").inner_text() == "本图数据为生成数据，仅供演示"
         assert page.locator(".leaflet-control-layers-toggle").get_attribute("title") == "图层"
+        # the credit line stays on the screen and clear of the scale (it wrapped past both on a phone)
+        scale, credit = (
+            page.locator(s).bounding_box() for s in (".leaflet-control-scale", ".leaflet-control-attribution")
+        )
+        assert credit["x"] >= scale["x"] + scale["width"] and credit["x"] + credit["width"] <= viewport[0]
         page.close()
 
 
