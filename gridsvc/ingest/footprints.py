@@ -26,6 +26,7 @@ from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.columns import building_fields
 from gridsvc.ingest.encodings import text_source
 from gridsvc.ingest.exchange import typed_layer
+from gridsvc.ingest.osm import is_gdal_osm, osm_buildings
 from gridsvc.ingest.schema import BUILDINGS
 
 POLYGONAL = {"Polygon", "MultiPolygon"}
@@ -53,9 +54,16 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
         raw = raw.set_crs("OGC:CRS84", allow_override=True)  # RFC 7946 lon/lat: implied, not declared
     raw, skipped = _buildings_of(raw, path, layer, options.points)
     notes += skipped
-    fields, said = building_fields(raw, options.columns, options.default_use, f"图层 {layer!r}")
-    notes += said
-    frame = gpd.GeoDataFrame(fields, index=raw.index, geometry=raw.geometry.values, crs=raw.crs)
+    if is_gdal_osm(raw.columns) and not options.columns:  # as the .osm reader has it: one definition
+        frame = osm_buildings(raw)
+        notes.append(
+            f"图层 {layer!r} 是 GDAL 从 OSM 导出的格式：id 取自 osm_way_id/osm_id（osm-way-…），"
+            "用途、层数和地址取自 building 与 other_tags"
+        )
+    else:
+        fields, said = building_fields(raw, options.columns, options.default_use, f"图层 {layer!r}")
+        notes += said
+        frame = gpd.GeoDataFrame(fields, index=raw.index, geometry=raw.geometry.values, crs=raw.crs)
     if "id" not in frame.columns:
         frame["id"] = footprint_keys(raw.geometry.values)
         notes.append(

@@ -139,29 +139,7 @@ def _levels(value: str | None) -> int | None:
 
 def read_osm(path: Path) -> Dataset:
     raw = pyogrio.read_dataframe(path, layer="multipolygons", fid_as_index=True)
-    raw = raw[raw["building"].notna()]
-    tags = [parse_other_tags(t) for t in raw.get("other_tags", pd.Series(index=raw.index)).tolist()]
-    for i, extra in zip(raw.index, tags, strict=True):
-        for key in ("amenity", "shop", "office"):
-            if key in raw.columns and isinstance(raw.at[i, key], str):
-                extra.setdefault(key, raw.at[i, key])
-    way = raw["osm_way_id"].astype("string")
-    rel = raw["osm_id"].astype("string")
-    osm_id = np.where(way.notna(), "way/" + way.fillna(""), "relation/" + rel.fillna(""))
-    frame = gpd.GeoDataFrame(
-        {
-            "id": ["osm-" + o.replace("/", "-") for o in osm_id],
-            "use": [osm_use(b, t) for b, t in zip(raw["building"], tags, strict=True)],
-            "name": raw["name"],
-            "address": [_address(t) for t in tags],
-            "floors": pd.array([_levels(t.get("building:levels")) for t in tags], dtype="Int64"),
-            "osm_id": osm_id,
-            "building_type": raw["building"],
-        },
-        geometry=raw.geometry,
-        crs=raw.crs,
-        index=raw.index,
-    )
+    frame = osm_buildings(raw[raw["building"].notna()])
     dataset = Dataset(source="osm")
     dataset.layers["buildings"] = _checked(frame, BUILDINGS, path, dataset.notes)
     roads = read_osm_roads(path)
@@ -169,6 +147,42 @@ def read_osm(path: Path) -> Dataset:
         dataset.layers["roads"] = _checked(roads, ROADS, path, dataset.notes)
     dataset.notes.append(f"{len(frame)} 栋楼来自 OSM；© OpenStreetMap contributors（ODbL）")
     return dataset
+
+
+def is_gdal_osm(columns) -> bool:
+    """Whether a layer is GDAL's OSM ``multipolygons`` layout (as ``ogr2ogr`` exports it to GeoJSON,
+    GeoPackage or a shapefile): an ``osm_way_id`` column, or ``osm_id`` beside ``other_tags``."""
+    names = {str(c).lower() for c in columns}
+    return "osm_way_id" in names or {"osm_id", "other_tags"} <= names
+
+
+def osm_buildings(raw: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """GDAL's OSM multipolygons as exchange buildings: id ``osm-way-…``/``osm-relation-…``, use,
+    name, address and levels from the tags, the OSM id and ``building=*`` kept."""
+    blank = pd.Series(None, index=raw.index, dtype=object)
+    tags = [parse_other_tags(t) for t in raw.get("other_tags", blank).tolist()]
+    for i, extra in zip(raw.index, tags, strict=True):
+        for key in ("amenity", "shop", "office"):
+            if key in raw.columns and isinstance(raw.at[i, key], str):
+                extra.setdefault(key, raw.at[i, key])
+    way = raw.get("osm_way_id", blank).astype("string")
+    rel = raw.get("osm_id", blank).astype("string")
+    osm_id = np.where(way.notna(), "way/" + way.fillna(""), "relation/" + rel.fillna(""))
+    building = raw.get("building", blank)
+    return gpd.GeoDataFrame(
+        {
+            "id": ["osm-" + o.replace("/", "-") for o in osm_id],
+            "use": [osm_use(b, t) for b, t in zip(building, tags, strict=True)],
+            "name": raw.get("name", blank),
+            "address": [_address(t) for t in tags],
+            "floors": pd.array([_levels(t.get("building:levels")) for t in tags], dtype="Int64"),
+            "osm_id": osm_id,
+            "building_type": building,
+        },
+        geometry=raw.geometry,
+        crs=raw.crs,
+        index=raw.index,
+    )
 
 
 def _address(tags: dict[str, str]) -> str | None:

@@ -53,3 +53,22 @@ def test_other_tags_and_use():
     assert osm_use("yes", {"amenity": "school"}) == "public"
     assert osm_use("apartments", {}) == "residential"
     assert osm_use("yes", {}) == "other"
+
+
+def test_osm_buildings_exported_to_geojson_by_gdal_import_as_the_osm_file_does(db, osm_file, tmp_path):
+    """The usual way OSM footprints arrive as a file: ``ogr2ogr -f GeoJSON out.geojson x.osm
+    multipolygons``. A way's id is in osm_way_id (osm_id is blank but for relations), its levels
+    and address in other_tags; before, every way of the 1,277 buildings was refused ('id 必填值为空')."""
+    gdal = pyogrio.read_dataframe(osm_file, layer="multipolygons")
+    exported = tmp_path / "buildings.geojson"
+    pyogrio.write_dataframe(gdal[gdal["building"].notna()], exported, driver="GeoJSON")
+    result = imports.import_file(db, exported)
+    assert any("GDAL 从 OSM 导出" in note for note in result.notes), result.notes
+    with db.connect() as conn:
+        from_geojson = conn.execute(text("SELECT id, osm_id, floors, use, name FROM buildings ORDER BY id")).all()
+        conn.execute(text("DELETE FROM buildings"))
+        conn.commit()
+    imports.import_file(db, osm_file)
+    with db.connect() as conn:
+        from_osm = conn.execute(text("SELECT id, osm_id, floors, use, name FROM buildings ORDER BY id")).all()
+    assert from_geojson == from_osm and sum(r.floors is not None for r in from_geojson) > 100
