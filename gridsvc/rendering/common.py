@@ -106,36 +106,28 @@ def new_map(
     return m
 
 
-# Titles of Leaflet's own controls (shown on hover, read out by screen readers), set where Leaflet
-# made them
-_TITLED = """function gsTitle(element, words) {
-    if (element) { element.title = words; element.setAttribute("aria-label", words); }
-}"""
-
-
 class ChineseControls(MacroElement):
-    """Leaflet's zoom buttons, layer list and credit titled in Chinese (放大、缩小、图层)."""
+    """Leaflet's zoom buttons, layer list and credit titled in Chinese (放大、缩小、图层: shown on hover,
+    read out by screen readers), set where Leaflet made them."""
 
-    _template = Template(
-        "{% macro header(this, kwargs) %}<script>"
-        + _TITLED
-        + """</script>{% endmacro %}
-        {% macro script(this, kwargs) %}
+    _template = Template("""{% macro script(this, kwargs) %}
         (function (map) {
+            const title = function (element, words) {
+                if (element) { element.title = words; element.setAttribute("aria-label", words); }
+            };
             if (map.zoomControl) {
-                gsTitle(map.zoomControl._zoomInButton, "放大");
-                gsTitle(map.zoomControl._zoomOutButton, "缩小");
+                title(map.zoomControl._zoomInButton, "放大");
+                title(map.zoomControl._zoomOutButton, "缩小");
             }
             setTimeout(function () {  // folium writes a map's layer list after every other element
-                gsTitle(map.getContainer().querySelector(".leaflet-control-layers-toggle"), "图层");
+                title(map.getContainer().querySelector(".leaflet-control-layers-toggle"), "图层");
             }, 0);
             const credit = map.attributionControl;  // its prefix, kept when credits are added later
             if (credit && typeof credit.options.prefix === "string") {
                 credit.setPrefix(credit.options.prefix.replace(/title="[^"]*"/, 'title="Leaflet：开源的交互地图 JavaScript 库"'));
             }
         })({{ this._parent.get_name() }});
-    {% endmacro %}"""
-    )
+    {% endmacro %}""")
 
 
 class FitAroundPanels(MacroElement):
