@@ -18,7 +18,17 @@ GEOS_SAYS = {  # GEOS's TopologyValidationError messages
     "Duplicate Rings": "环重复",
     "Repeated Point": "点重复",
 }
-POLYGONAL = ("Polygon", "MultiPolygon")
+POLYGONAL = ("Polygon", "MultiPolygon")  # the kinds an area's polygon may be (imports, plans)
+EMPTY = "几何为空"
+
+
+def wrong_kind(kind: str, allowed) -> str:
+    """A geometry of a kind its layer does not take.
+
+    >>> wrong_kind("LineString", POLYGONAL)
+    '是 LineString，应为 Polygon 或 MultiPolygon'
+    """
+    return f"是 {kind}，应为 {' 或 '.join(allowed)}"
 
 
 def invalid_reason(geom: shapely.Geometry, where: bool = True) -> str:
@@ -44,7 +54,7 @@ def not_a_polygon(geom: shapely.Geometry | None) -> str | None:
     if geom is None:
         return "没有几何"
     if geom.is_empty:
-        return "几何为空"
+        return EMPTY
     if geom.geom_type not in POLYGONAL:
-        return f"是 {geom.geom_type}，应为 {' 或 '.join(POLYGONAL)}"
+        return wrong_kind(geom.geom_type, POLYGONAL)
     return None if geom.is_valid else invalid_reason(geom)

@@ -19,6 +19,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from gridsvc.analysis.validity import POLYGONAL
 from gridsvc.dataset import Dataset
 from gridsvc.errors import DUPLICATE, INVALID_GEOMETRY, ImportRejected, InvalidInput, Problem
 from gridsvc.ingest import DEFAULT_OPTIONS, ReadOptions, list_layers
@@ -28,8 +29,6 @@ from gridsvc.ingest.encodings import text_source
 from gridsvc.ingest.exchange import typed_layer
 from gridsvc.ingest.osm import is_gdal_osm, osm_buildings
 from gridsvc.ingest.schema import BUILDINGS
-
-POLYGONAL = {"Polygon", "MultiPolygon"}
 
 
 def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> Dataset:

@@ -12,7 +12,7 @@ import shapely
 from pyproj import CRS
 
 from gridsvc.analysis.crs import CHINA_LAT, CHINA_LON, DATUMS, datum_to_wgs84, metric_crs_for
-from gridsvc.analysis.validity import invalid_reason
+from gridsvc.analysis.validity import EMPTY, invalid_reason, wrong_kind
 from gridsvc.errors import INVALID_GEOMETRY, Problem
 from gridsvc.ingest.schema import Layer
 
@@ -101,14 +101,12 @@ def _check_shapes(geoms: np.ndarray, layer: Layer, features: pd.Series, repair: 
     empty = ~missing & shapely.is_empty(geoms)
     if not layer.optional_geometry:  # a layer whose rows may have no place (a need without a location)
         for i in np.flatnonzero(missing | empty):
-            problems.append(Problem(layer.name, features.iloc[i], "geometry", "几何为空"))
+            problems.append(Problem(layer.name, features.iloc[i], "geometry", EMPTY))
     ok = ~(missing | empty)
     for i in np.flatnonzero(ok):
         kind = names[types[i]] if types[i] >= 0 else "unknown"
         if kind not in allowed:
-            problems.append(
-                Problem(layer.name, features.iloc[i], "geometry", f"是 {kind}，应为 {' 或 '.join(allowed)}")
-            )
+            problems.append(Problem(layer.name, features.iloc[i], "geometry", wrong_kind(kind, allowed)))
             ok[i] = False
     if not repair:
         invalid = ok & ~shapely.is_valid(geoms)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gridsvc.analysis.metrics import METRICS, code_pattern
+from gridsvc.analysis.validity import POLYGONAL
 from gridsvc.db.models import (
     ASSIGNMENT_TARGETS,
     BUILDING_USES,
@@ -57,7 +58,6 @@ class Layer:
         raise KeyError(name)
 
 
-POLYGONAL = ("Polygon", "MultiPolygon")
 PHONE_PATTERN = r"\+?[0-9][0-9*-]{4,19}"  # digits (a masked export keeps its *s), an optional + and dashes
 SOURCE = Column("source", "text", choices=SOURCES)
 
