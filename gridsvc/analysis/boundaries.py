@@ -7,10 +7,13 @@ covers is one more piece, ``rest``). A piece goes
 
 - with its building, when the building lives in that governance grid (its representative point is
   there), or the piece is in ``rest``, or the grid it lies in is closed by the layout;
+- with its building too, when today's line cuts the building (more than
+  :attr:`~gridsvc.analysis.scene.Thresholds.split_fraction` of the footprint outside the grid of its
+  representative point, domain.md rule 5): the line bends around the building's cell;
 - otherwise (a cell reaching over a boundary) it stays with the grid it lies in.
 
-So a grid whose buildings all stay and that gains none is exactly its live polygon, and the pieces
-tile the community as the cells do: no gaps, no overlaps, no building split. Where the result would
+So a grid whose buildings all stay, that gains none and whose line cuts none is exactly its live
+polygon, and the pieces tile the community as the cells do: no gaps, no overlaps, no building split. Where the result would
 leave a grid in pieces, the caller falls back to unions of whole cells. The boundaries redrawn
 between grids are then pulled taut around the houses (:mod:`gridsvc.analysis.straighten`).
 """
@@ -20,7 +23,9 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from gridsvc.analysis.assignment import assign_buildings
 from gridsvc.analysis.objective import Candidate, inner_boundary
+from gridsvc.analysis.scene import Thresholds
 from gridsvc.analysis.straighten import pulled_taut
 
 SLIVER = 1.0  # m²: a part smaller than this is not a piece of its own
@@ -59,11 +64,16 @@ def grid_shapes(
     governance: dict[str, shapely.Geometry],
     footprints=None,
     roads=None,
+    split_fraction: float = Thresholds.split_fraction,
 ) -> dict[int, shapely.Geometry] | None:
     """Candidate index -> polygon for the grids the layout holds, or None when a grid would come in
-    pieces (then the caller unions whole cells); with ``footprints``, the boundaries redrawn are
-    pulled taut around them, not crossing ``roads``."""
+    pieces (then the caller unions whole cells); with ``footprints``, a building today's line cuts
+    takes its cell's land across that line, and the boundaries redrawn are pulled taut around the
+    footprints, not crossing ``roads``."""
     tiles = base_tiles(area, governance)
+    cut = np.zeros(len(rep_points), dtype=bool)
+    if footprints is not None and tiles:
+        _, cut = assign_buildings(rep_points, footprints, np.arange(len(tiles)), list(tiles.values()), split_fraction)
     index = {c.governance: k for k, c in enumerate(candidates) if c.governance}
     held = set(np.unique(grid_of_building).tolist())
     parts: dict[int, list[shapely.Geometry]] = {k: [] for k in held}
@@ -77,7 +87,7 @@ def grid_shapes(
         for i, piece in zip(hits, pieces, strict=True):
             if piece.area <= SLIVER:
                 continue
-            goes = int(grid_of_building[i]) if (home[i] or not open_) else owner
+            goes = int(grid_of_building[i]) if (home[i] or not open_ or cut[i]) else owner
             if goes != owner:
                 unchanged[goes] = False
                 if open_:

@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 
 from gridsvc.analysis.alignment import household_table, match_grids
-from gridsvc.analysis.assignment import assign_buildings
+from gridsvc.analysis.assignment import assign_buildings, outside_fraction
 from gridsvc.analysis.scene import Scene, Thresholds
 from gridsvc.analysis.topology import CODE, community_topology
 from gridsvc.analysis.validity import not_a_polygon
@@ -43,6 +43,8 @@ PLAN_RULES = {
     "buildings_unassigned": ("error", "楼栋不在任何网格内"),
     "households_out_of_band": ("warning", "网格户数不在规定范围内"),
     "building_split": ("warning", "楼栋被网格边界切分"),
+    # the community's own outline cuts it: no grid of the plan can hold it whole (value: % outside)
+    "building_across_community": ("warning", "楼栋跨越社区边界，无法完整归入网格（数值：社区外面积 %）"),
     "party_group_split": ("warning", "党小组的楼栋分属不同网格"),
 }
 
@@ -86,8 +88,13 @@ def validate_plan(
         buildings_m["id"][lost], buildings_m["community"][lost], buildings_m.geometry[lost], strict=True
     ):
         problems.append(_problem("buildings_unassigned", community, None, b, None, geom))
-    for b, g in zip(buildings_m["id"][split], codes[split], strict=True):
-        problems.append(_problem("building_split", g[:12], g, b, None, geom_of[g]))
+    outline = dict(zip(communities_m["code"], communities_m.geometry, strict=True))
+    beyond = outside_fraction(buildings_m.geometry.values, [outline.get(c) for c in buildings_m["community"]])
+    for b, g, out in zip(buildings_m["id"][split], codes[split], beyond[split], strict=True):
+        if out > thresholds.split_fraction:
+            problems.append(_problem("building_across_community", g[:12], g, b, 100 * out, geom_of[g]))
+        else:
+            problems.append(_problem("building_split", g[:12], g, b, None, geom_of[g]))
     households = pd.Series(buildings_m["households"].fillna(0).to_numpy(float)).groupby(codes).sum()
     for code, community, geom in zip(grids["code"], grids["community_code"], grids.geometry, strict=True):
         h = float(households.get(code, 0.0))

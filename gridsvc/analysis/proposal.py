@@ -34,10 +34,11 @@ import pandas as pd
 import shapely
 
 from gridsvc.analysis.boundaries import base_tiles, clean_parts, grid_shapes, live_lines, tiled_boundary
-from gridsvc.analysis.cells import Cells, atoms, building_cells, street_blocks
+from gridsvc.analysis.cells import Cells, atoms, building_cells, overlapping, street_blocks
 from gridsvc.analysis.objective import Candidate, Weights, inner_boundary, move_cost, weighted_cost
 from gridsvc.analysis.proposal_model import Model
 from gridsvc.analysis.repair import adopt, governance_candidates, repair_band
+from gridsvc.analysis.scene import Thresholds
 from gridsvc.analysis.straighten import pulled_taut
 
 CAP_SLACK = 1e-3  # the programme's weighted cost may exceed the greedy repair's by at most this
@@ -83,6 +84,7 @@ class CommunityInput:
     governance_grids: list[str]
     roads: np.ndarray | None = None
     governance_geoms: dict[str, shapely.Geometry] = field(default_factory=dict)  # live polygons, metric
+    split_fraction: float = Thresholds.split_fraction  # rule 5: no layout may split a building so
 
 
 def propose_layout(
@@ -108,7 +110,8 @@ def propose_layout(
     b = data.buildings.reset_index(drop=True)
     cells = building_cells(data.area, b.geometry.values, b["rep_point"].to_numpy(), data.roads)
     xy = shapely.get_coordinates(b["rep_point"].to_numpy())
-    atom = atoms(b["id"].tolist(), data.groups, cells, xy)
+    ids = b["id"].tolist()
+    atom = atoms(ids, data.groups + overlapping(ids, b.geometry.values, data.split_fraction), cells, xy)
     h = b["households"].fillna(0).to_numpy(float)
     candidates, seeds = _anchored(data, b, xy, h)
     blocks = street_blocks(data.area, data.roads, b["rep_point"].to_numpy())
@@ -229,6 +232,7 @@ def layout_shapes(data: CommunityInput, cells: Cells, b: pd.DataFrame, grid_of_b
         data.governance_geoms,
         b.geometry.values,
         data.roads,
+        data.split_fraction,
     )
     if geoms:
         return geoms

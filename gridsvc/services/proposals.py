@@ -104,7 +104,7 @@ def community_inputs(engine: Engine, communities: list[str], limits: Thresholds)
         scene = load_scene(conn, common_area(communities))
         roads = read.roads(conn, read.BBox(*scene.communities.total_bounds))
     coverage = compute_coverage(scene, limits)
-    return communities, coverage, [proposal_input(coverage, c, roads) for c in communities]
+    return communities, coverage, [proposal_input(coverage, c, roads, limits.split_fraction) for c in communities]
 
 
 def _store(
@@ -127,7 +127,7 @@ def _store(
         return repo.insert_plan(conn, name, communities, layer, origin, grids, boundary_weight=weights.boundary)
 
 
-def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame):
+def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame, split_fraction: float):
     """What the proposal needs for one community, from its coverage (metric CRS)."""
     from gridsvc.analysis.proposal import CommunityInput
 
@@ -160,6 +160,7 @@ def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame):
         sorted(grids.loc[grids["layer"].isin(STAFF_SIDE), "code"]),
         road_lines,
         dict(zip(governance["code"], governance.geometry, strict=True)),
+        split_fraction,
     )
 
 

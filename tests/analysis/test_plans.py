@@ -50,6 +50,7 @@ def test_every_rule_is_caught():
         [
             ("bA", shapely.box(10, 10, 30, 30), 400),
             ("bSplit", shapely.box(85, 40, 105, 60), 10),
+            ("bEdge", shapely.box(40, 85, 60, 110), 10),  # 10 of its 25 m beyond the community's edge
             ("bGap", shapely.box(184, 40, 196, 60), 10),
             ("bB", shapely.box(120, 10, 140, 30), 50),
         ]
@@ -71,6 +72,9 @@ def test_every_rule_is_caught():
     assert sum(p["value"] for p in gaps) >= 20 * 100  # 180..200 at least
     assert ("bGap",) == tuple(p["other"] for p in problems if p["rule"] == "buildings_unassigned")
     assert [p["other"] for p in problems if p["rule"] == "building_split"] == ["bSplit"]
+    # a building the community's own outline cuts: no plan can make it whole, and the check says so
+    edge = [(p["other"], p["value"]) for p in problems if p["rule"] == "building_across_community"]
+    assert edge == [("bEdge", 40.0)]
     # why a grid is not a valid polygon, in Chinese (GEOS says "Self-intersection[255 50]")
     assert [p["other"] for p in problems if p["rule"] == "invalid_polygon"] == ["自相交（255, 50 处）"]
     assert {p["rule"] for p in problems} == set(PLAN_RULES)
