@@ -67,7 +67,7 @@ def _print_result(result: imports.ImportResult) -> None:
     "--default-use",
     type=click.Choice([u for u in BUILDING_USES if u != "unknown"]),
     default=None,
-    help="文件未写用途的楼栋用途（默认 unknown，不估算户数）。Use of buildings whose file says none.",
+    help="文件未写用途的楼栋用途（默认 unknown，不估算户数；OSM 的 building=yes 默认 other）。Use of buildings whose file says none.",
 )
 @click.option("--points", is_flag=True, help="点要素也作为楼栋导入。Import points beside polygons as buildings.")
 @click.option("--dissolve-duplicates", is_flag=True, help="合并编号相同的碎片为一栋楼。Union pieces that share an id.")

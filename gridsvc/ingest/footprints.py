@@ -54,7 +54,8 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
     raw, skipped = _buildings_of(raw, path, layer, options.points)
     notes += skipped
     if is_gdal_osm(raw.columns) and not options.columns:  # as the .osm reader has it: one definition
-        frame = osm_buildings(raw)
+        frame, said = osm_buildings(raw, options.default_use)
+        notes += said
         notes.append(
             f"图层 {layer!r} 是 GDAL 从 OSM 导出的格式：id 取自 osm_way_id/osm_id（osm-way-…），"
             "用途、层数和地址取自 building 与 other_tags"

@@ -137,10 +137,11 @@ def _levels(value: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def read_osm(path: Path) -> Dataset:
+def read_osm(path: Path, default_use: str | None = None) -> Dataset:
     raw = pyogrio.read_dataframe(path, layer="multipolygons", fid_as_index=True)
-    frame = osm_buildings(raw[raw["building"].notna()])
+    frame, said = osm_buildings(raw[raw["building"].notna()], default_use)
     dataset = Dataset(source="osm")
+    dataset.notes += said
     dataset.layers["buildings"] = _checked(frame, BUILDINGS, path, dataset.notes)
     roads = read_osm_roads(path)
     if roads is not None and len(roads):
@@ -156,9 +157,11 @@ def is_gdal_osm(columns) -> bool:
     return "osm_way_id" in names or {"osm_id", "other_tags"} <= names
 
 
-def osm_buildings(raw: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def osm_buildings(raw: gpd.GeoDataFrame, default_use: str | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
     """GDAL's OSM multipolygons as exchange buildings: id ``osm-way-…``/``osm-relation-…``, use,
-    name, address and levels from the tags, the OSM id and ``building=*`` kept."""
+    name, address and levels from the tags, the OSM id and ``building=*`` kept; and a note on the
+    buildings whose tags name no kind (``building=yes``): ``default_use`` (``--default-use``), else
+    ``other``."""
     blank = pd.Series(None, index=raw.index, dtype=object)
     tags = [parse_other_tags(t) for t in raw.get("other_tags", blank).tolist()]
     for i, extra in zip(raw.index, tags, strict=True):
@@ -169,10 +172,14 @@ def osm_buildings(raw: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     rel = raw.get("osm_id", blank).astype("string")
     osm_id = np.where(way.notna(), "way/" + way.fillna(""), "relation/" + rel.fillna(""))
     building = raw.get("building", blank)
-    return gpd.GeoDataFrame(
+    use = [osm_use(b, t) for b, t in zip(building, tags, strict=True)]
+    unnamed = [i for i, (b, t) in enumerate(zip(building, tags, strict=True)) if _names_no_kind(b, t)]
+    for i in unnamed if default_use else ():
+        use[i] = default_use
+    frame = gpd.GeoDataFrame(
         {
             "id": ["osm-" + o.replace("/", "-") for o in osm_id],
-            "use": [osm_use(b, t) for b, t in zip(building, tags, strict=True)],
+            "use": use,
             "name": raw.get("name", blank),
             "address": [_address(t) for t in tags],
             "floors": pd.array([_levels(t.get("building:levels")) for t in tags], dtype="Int64"),
@@ -183,6 +190,14 @@ def osm_buildings(raw: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         crs=raw.crs,
         index=raw.index,
     )
+    how = f"用途记为 {default_use}（--default-use）" if default_use else "用途记为 other（--default-use 可指定用途）"
+    return frame, [f"{len(unnamed)} 栋楼的 OSM 标签未写类型（building=yes），{how}"] if unnamed else []
+
+
+def _names_no_kind(building, tags: dict[str, str]) -> bool:
+    """Whether an OSM building's tags say only that it is a building, not what kind."""
+    kind = tags.get("building:use") or (building if isinstance(building, str) else "")
+    return kind.strip().lower() in NO_KIND and not any(tags.get(k) for k in ("office", "shop", "amenity"))
 
 
 def _address(tags: dict[str, str]) -> str | None:

@@ -59,7 +59,7 @@ def read_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS, stored: Stored
     if is_ledger(path):
         return read_ledger(path, options, stored or (lambda layer, ids: pd.DataFrame()))
     if is_osm_file(path):
-        return read_osm(path)
+        return read_osm(path, options.default_use)
     if is_exchange_file(path):
         return read_exchange(path, options.datum)
     return read_footprint_file(path, options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyogrio
 from sqlalchemy import text
 
+from gridsvc.ingest import ReadOptions
 from gridsvc.ingest.osm import osm_use, parse_other_tags
 from gridsvc.services import imports
 
@@ -72,3 +73,30 @@ def test_osm_buildings_exported_to_geojson_by_gdal_import_as_the_osm_file_does(d
     with db.connect() as conn:
         from_osm = conn.execute(text("SELECT id, osm_id, floors, use, name FROM buildings ORDER BY id")).all()
     assert from_geojson == from_osm and sum(r.floors is not None for r in from_geojson) > 100
+
+
+def test_default_use_names_the_osm_buildings_whose_tags_name_no_kind(db, osm_file, tmp_path):
+    """``--default-use`` was ignored for OSM: a building tagged only ``building=yes`` was stored as
+    ``other`` whatever the user said, and nothing said so."""
+    plain = imports.import_file(db, osm_file)
+    with db.connect() as conn:
+        before = dict(conn.execute(text("SELECT id, use FROM buildings")).all())
+        yes = set(
+            conn.execute(text("SELECT id FROM buildings WHERE building_type = 'yes' AND use = 'other'")).scalars()
+        )
+    said = [n for n in plain.notes if "栋楼的 OSM 标签未写类型（building=yes），用途记为 other" in n]
+    unnamed = int(said[0].split(" ")[0]) if said else 0
+    assert 100 < unnamed <= len(yes), plain.notes  # the rest of the 'yes' name a kind elsewhere (amenity=…)
+    told = imports.import_file(db, osm_file, ReadOptions(default_use="residential"))
+    assert any(f"{unnamed} 栋楼" in n and "用途记为 residential（--default-use）" in n for n in told.notes), told.notes
+    with db.connect() as conn:
+        after = dict(conn.execute(text("SELECT id, use FROM buildings")).all())
+    changed = {i for i in after if after[i] != before[i]}
+    assert len(changed) == unnamed and changed <= yes and {after[i] for i in changed} == {"residential"}
+    # the same file exported by ogr2ogr reads the same
+    gdal = pyogrio.read_dataframe(osm_file, layer="multipolygons")
+    exported = tmp_path / "buildings.geojson"
+    pyogrio.write_dataframe(gdal[gdal["building"].notna()], exported, driver="GeoJSON")
+    imports.import_file(db, exported, ReadOptions(default_use="residential"))
+    with db.connect() as conn:
+        assert dict(conn.execute(text("SELECT id, use FROM buildings")).all()) == after
