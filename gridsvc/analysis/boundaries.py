@@ -7,10 +7,10 @@ covers is one more piece, ``rest``). A piece goes
 
 - with its building, when the building lives in that governance grid (its representative point is
   there), or the piece is in ``rest``, or the grid it lies in is closed by the layout;
-- with its building too, when today's line cuts the building (more than
+- otherwise (a cell reaching over a boundary) it stays with the grid it lies in, but for the land
+  within :data:`BEND_M` of its building when today's line cuts the building (more than
   :attr:`~gridsvc.analysis.scene.Thresholds.split_fraction` of the footprint outside the grid of its
-  representative point, domain.md rule 5): the line bends around the building's cell;
-- otherwise (a cell reaching over a boundary) it stays with the grid it lies in.
+  representative point, domain.md rule 5): that goes with the building, so the line bends around it.
 
 So a grid whose buildings all stay, that gains none and whose line cuts none is exactly its live
 polygon, and the pieces tile the community as the cells do: no gaps, no overlaps, no building split. Where the result would
@@ -29,6 +29,11 @@ from gridsvc.analysis.scene import Thresholds
 from gridsvc.analysis.straighten import pulled_taut
 
 SLIVER = 1.0  # m²: a part smaller than this is not a piece of its own
+# the pieces of grids a line bends between are unioned on a micrometre grid: a notch cut around a house
+# meets the house's land across the line 1e-11 m apart (new vertices on the line, computed twice),
+# which a plain union leaves as two parts
+UNION_GRID_M = 1e-6
+BEND_M = 1.0  # a line bent around a house it cut passes this far from the wall
 SPIKE_M = 0.01  # an outline running out and back closer than this is a spike, not land
 
 
@@ -67,17 +72,38 @@ def grid_shapes(
     split_fraction: float = Thresholds.split_fraction,
 ) -> dict[int, shapely.Geometry] | None:
     """Candidate index -> polygon for the grids the layout holds, or None when a grid would come in
-    pieces (then the caller unions whole cells); with ``footprints``, a building today's line cuts
-    takes its cell's land across that line, and the boundaries redrawn are pulled taut around the
-    footprints, not crossing ``roads``."""
+    pieces (then the caller unions whole cells); with ``footprints``, a line of today's that cuts a
+    building bends around it, and the boundaries redrawn are pulled taut around the footprints, not
+    crossing ``roads``."""
     tiles = base_tiles(area, governance)
     cut = np.zeros(len(rep_points), dtype=bool)
     if footprints is not None and tiles:
+        footprints = np.asarray(footprints, dtype=object)
         _, cut = assign_buildings(rep_points, footprints, np.arange(len(tiles)), list(tiles.values()), split_fraction)
-    index = {c.governance: k for k, c in enumerate(candidates) if c.governance}
     held = set(np.unique(grid_of_building).tolist())
+    parts, unchanged, bent = _shared_out(tiles, cells, rep_points, grid_of_building, candidates, held, footprints, cut)
+    shapes = {}
+    for k in held:
+        c = candidates[k]
+        if unchanged[k] and c.governance in tiles:
+            shapes[k] = tiles[c.governance]
+        else:
+            union = shapely.union_all(parts[k], grid_size=UNION_GRID_M if k in bent else None)
+            shapes[k] = clean_parts(shapely.make_valid(union))
+            if shapely.get_num_geometries(shapes[k]) != 1:
+                return None
+    if footprints is None or all(unchanged[k] and candidates[k].governance in tiles for k in held):
+        return shapes  # nothing redrawn: nothing to pull taut
+    return pulled_taut(shapes, live_lines(area, tiles.values()), footprints, roads)
+
+
+def _shared_out(tiles, cells, rep_points, grid_of_building, candidates, held, footprints, cut):
+    """Each grid's pieces (see the module docstring), whether it is its live tile unchanged, and the
+    grids a line bends between."""
+    index = {c.governance: k for k, c in enumerate(candidates) if c.governance}
     parts: dict[int, list[shapely.Geometry]] = {k: [] for k in held}
     unchanged = {k: True for k in held}
+    bent: set[int] = set()
     for code, tile in tiles.items():
         owner = index.get(code) if code is not None else None
         open_ = owner is not None and owner in held
@@ -87,24 +113,26 @@ def grid_shapes(
         for i, piece in zip(hits, pieces, strict=True):
             if piece.area <= SLIVER:
                 continue
-            goes = int(grid_of_building[i]) if (home[i] or not open_ or cut[i]) else owner
+            mine = int(grid_of_building[i])
+            goes = mine if (home[i] or not open_) else owner
+            if goes == owner and cut[i] and mine != owner:  # today's line cuts the house: bend around it
+                bite = _around(piece, footprints[i])
+                parts[mine].append(bite)
+                unchanged[mine] = unchanged[owner] = False
+                bent |= {mine, owner}
+                piece = shapely.difference(piece, bite)
             if goes != owner:
                 unchanged[goes] = False
                 if open_:
                     unchanged[owner] = False
             parts[goes].append(piece)
-    shapes = {}
-    for k in held:
-        c = candidates[k]
-        if unchanged[k] and c.governance in tiles:
-            shapes[k] = tiles[c.governance]
-        else:
-            shapes[k] = clean_parts(shapely.make_valid(shapely.union_all(parts[k])))
-            if shapely.get_num_geometries(shapes[k]) != 1:
-                return None
-    if footprints is None or all(unchanged[k] and candidates[k].governance in tiles for k in held):
-        return shapes  # nothing redrawn: nothing to pull taut
-    return pulled_taut(shapes, live_lines(area, tiles.values()), footprints, roads)
+    return parts, unchanged, bent
+
+
+def _around(piece: shapely.Geometry, footprint: shapely.Geometry) -> shapely.Geometry:
+    """The land of ``piece`` within :data:`BEND_M` of a house that today's line cuts: the notch the line
+    bends around it by (not the house's whole cell across the line, which along roads is a block)."""
+    return shapely.intersection(piece, shapely.buffer(footprint, BEND_M, join_style="mitre"))
 
 
 def live_lines(area: shapely.Geometry, tiles) -> shapely.Geometry:
