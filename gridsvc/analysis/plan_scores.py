@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from gridsvc.analysis.assignment import outside_fraction
 from gridsvc.analysis.boundaries import base_tiles
 from gridsvc.analysis.metrics import LABELS
 from gridsvc.analysis.objective import inner_boundary, polsby_popper
@@ -68,7 +69,10 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure("alignment_rate", LABELS["alignment_rate"], "rate", "党建网格与治理网格按户对应的比例；合一后为100%。"),
     *_sided(
-        "buildings_split", "被{side}边界切开的楼栋", "count", "边界穿过楼栋、超过{split}面积在网格外的楼栋数；应为0。"
+        "buildings_split",
+        "被{side}边界切开的楼栋",
+        "count",
+        "边界穿过楼栋、超过{split}面积在网格外的楼栋数；最好可能是社区边界本身切开的楼栋数（通常为0）。",
     ),
     *_sided("buildings_unassigned", "不在{side}内的楼栋", "count", "没有划入任何{side}网格的楼栋数；应为0。"),
     Figure(
@@ -107,6 +111,7 @@ def score_figures(
     ``bound`` the households the two layers disagree on today; ``compactness`` the staff side's
     today and with the plan (:func:`staff_side`)."""
     least_outside = 1 if 0 < households < limits.households_min else 0
+    cut_by_outline = _cut_by_outline(before, community, limits.split_fraction)
     values = {}
     for side in SIDES:
         values[f"grids.{side}"] = (_grids(before, community, side), _grids(after, community, side), None)
@@ -115,8 +120,11 @@ def score_figures(
             _outside_band(after, community, side, limits),
             least_outside,
         )
-        for key in ("buildings_split", "buildings_unassigned"):
-            values[f"{key}.{side}"] = _metric(before, after, community, f"{key}.{side}") + (0,)
+        values[f"buildings_split.{side}"] = _metric(before, after, community, f"buildings_split.{side}") + (
+            cut_by_outline,
+        )
+        key = f"buildings_unassigned.{side}"
+        values[key] = _metric(before, after, community, key) + (0,)
     values["moved_from_governance"] = (0, moved["moved_from_governance"], 0)
     values["moved_from_party"] = (0, moved["moved_from_party"], 0)
     values["moved_total"] = (0, moved["moved_from_governance"] + moved["moved_from_party"], bound)
@@ -129,6 +137,17 @@ def score_figures(
         | dict(zip(("before", "after", "best"), values[f.key], strict=True))
         for f in FIGURES
     ]
+
+
+def _cut_by_outline(coverage, community: str, split_fraction: float) -> int:
+    """The community's buildings that its own outline cuts (rule 5): no grid of any plan holds them whole."""
+    scene = coverage.scene
+    mine = (coverage.units.buildings["community"] == community).to_numpy()
+    outline = scene.communities.loc[scene.communities["code"] == community].geometry
+    if not mine.any() or outline.empty:
+        return 0
+    footprints = scene.buildings.geometry.values[mine]
+    return int((outside_fraction(footprints, [outline.iloc[0]] * len(footprints)) > split_fraction).sum())
 
 
 def _units(coverage, side: str) -> pd.DataFrame:

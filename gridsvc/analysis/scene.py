@@ -174,6 +174,14 @@ class Scene:
         """Whether any building footprint comes from OpenStreetMap (maps and reports then credit it)."""
         return "osm_id" in self.buildings.columns and bool(self.buildings["osm_id"].notna().any())
 
+    def metric_rep_points(self, mask: np.ndarray) -> np.ndarray:
+        """The representative points of the buildings ``mask`` selects, as stored (the one point that
+        decides a building's community and grid), in the metric CRS. Not worked out again there: GEOS
+        picks a footprint's point by its vertices, so in metres it can land elsewhere, even across a
+        community's edge (a house 8 m over it: 2 m inside in lon/lat, 3 m outside in metres)."""
+        points = gpd.GeoSeries(self.buildings["rep_point"].to_numpy()[mask], crs=self.buildings.crs)
+        return points.to_crs(self.crs).values.to_numpy()
+
     def group_buildings(self) -> dict[str, list[str]]:
         """Party group (楼栋党小组) id → the buildings its scope names."""
         groups = set(self.party_orgs.loc[self.party_orgs["kind"] == "group", "id"])

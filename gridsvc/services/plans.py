@@ -17,7 +17,6 @@ import pyogrio
 from sqlalchemy import Connection, Engine, text
 
 from gridsvc.analysis import plans as rules
-from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
 from gridsvc.analysis.plan_diff import plan_diff
 from gridsvc.analysis.scene import STAFF_SIDE, Thresholds
@@ -243,7 +242,7 @@ def review(conn: Connection, plan: dict, limits: Thresholds, effective: dt.date)
         geometry=scene.buildings.geometry[mine].to_crs(crs).values,
         crs=crs,
     )
-    buildings_m["rep_point"] = representative_points(buildings_m.geometry.values.to_numpy())
+    buildings_m["rep_point"] = scene.metric_rep_points(mine)
     grids_m = grids.to_crs(crs)
     problems = rules.validate_plan(
         scene.communities[scene.communities["code"].isin(communities)].to_crs(crs),

@@ -10,7 +10,6 @@ import pandas as pd
 import shapely
 from sqlalchemy import Engine
 
-from gridsvc.analysis.assignment import representative_points
 from gridsvc.analysis.coverage import Coverage, compute_coverage
 from gridsvc.analysis.objective import Weights
 from gridsvc.analysis.plans import free_codes, tidy_layer
@@ -144,7 +143,7 @@ def proposal_input(coverage: Coverage, community: str, roads: gpd.GeoDataFrame, 
         geometry=scene.buildings.geometry[mine].to_crs(crs).values,
         crs=crs,
     )
-    buildings["rep_point"] = representative_points(buildings.geometry.values.to_numpy())
+    buildings["rep_point"] = scene.metric_rep_points(mine)
     area = scene.communities[scene.communities["code"] == community].to_crs(crs).geometry.iloc[0]
     grids = scene.grids[scene.grids["community_code"] == community]
     alignment = coverage.alignment(community)

@@ -20,7 +20,7 @@ import shapely
 from sqlalchemy import Engine
 
 from gridsvc.analysis import workbench as bench
-from gridsvc.analysis.assignment import assign_to_polygons, representative_points
+from gridsvc.analysis.assignment import assign_to_polygons
 from gridsvc.analysis.cells import Cells, building_cells, street_blocks
 from gridsvc.analysis.plans import tidy_layer
 from gridsvc.analysis.scene import Thresholds
@@ -122,8 +122,9 @@ def _board(plan: dict, stored: gpd.GeoDataFrame, taken: set[str], cov, roads: gp
         },
         geometry=scene.buildings.geometry[mine].to_crs(crs).values,
         crs=crs,
-    ).sort_values(["community", "id"], kind="stable", ignore_index=True)
-    buildings["rep_point"] = representative_points(buildings.geometry.values.to_numpy())
+    )
+    buildings["rep_point"] = scene.metric_rep_points(mine)
+    buildings = buildings.sort_values(["community", "id"], kind="stable", ignore_index=True)
     areas = scene.communities[scene.communities["code"].isin(communities)].to_crs(crs)
     areas = dict(zip(areas["code"], areas.geometry, strict=True))
     lines = roads.to_crs(crs).geometry.values.to_numpy() if len(roads) else None

@@ -181,3 +181,20 @@ def test_scores_give_each_figure_today_with_the_plan_and_at_best(scene_db):
     meanings = {f["key"]: f["meaning"] for f in row["figures"]}
     assert "300–500户" in meanings["grids_outside_band.party"] and "5%" in meanings["buildings_split.party"]
     assert all(f["label"] and f["meaning"] for f in row["figures"])
+
+
+def test_at_best_a_building_the_community_outline_cuts_stays_split(scene_db, tmp_path):
+    """A house across C1's south edge (8 of its 20 m outside) is split whatever grids the plan draws:
+    the best any plan reaches is 1 split building, not 0, and the check names it apart."""
+    edge = gpd.GeoDataFrame({"id": ["bEdge"], "use": ["office"]}, geometry=s.lonlat([s.box(30, -8, 50, 12)]))
+    edge.to_file(tmp_path / "edge.geojson", driver="GeoJSON")
+    imports.import_file(scene_db, tmp_path / "edge.geojson")
+    plan_id = plans.adopt_governance(scene_db, [s.C1])
+    (row,) = plan_scores.scores(scene_db, plan_id, LIMITS)
+    got = {f["key"]: (f["before"], f["after"], f["best"]) for f in row["figures"]}
+    assert got["buildings_split.governance"] == (1, 1, 1) and got["buildings_split.party"] == (2, 1, 1)  # and b4
+    # validation once worked the house's point out again in metres, where GEOS put it 3 m outside C1
+    # (in lon/lat, as stored, it is 2 m inside), and called the house outside every grid
+    checked = plans.validate(scene_db, plan_id, LIMITS)
+    edge_problems = [p for p in checked.problems if p["other"] == "bEdge"]
+    assert [(p["rule"], p["value"]) for p in edge_problems] == [("building_across_community", 40.0)]
