@@ -101,3 +101,17 @@ def test_imports_flow_one_way(layer, forbidden):
         if line.strip().startswith(("from gridsvc", "import gridsvc")) and line.split()[1].startswith(forbidden)
     ]
     assert found == []
+
+
+def test_the_governance_layer_has_one_name_users_read():
+    """The layer is 治理网格 (labels.LAYER_LABEL) on every page, table and message: the plan scores
+    once headed a column 离开综治网格户数 above rows saying 离开原治理网格的户数."""
+    other = "综治"  # domain.md's other name for the layer
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "gridsvc").rglob("*"))
+        if path.suffix in (".py", ".json", ".js", ".css", ".html")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if other in line
+    ]
+    assert found == []

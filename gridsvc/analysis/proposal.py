@@ -45,7 +45,7 @@ CAP_SLACK = 1e-3  # the programme's weighted cost may exceed the greedy repair's
 BAND_UNMET = "没有找到使每个网格户数都在 {lo}–{hi} 户之间的方案，部分网格户数超出范围"
 TIGHTENINGS = 3  # solves with the cap tightened when the drawn boundary costs more than counted
 BASELINE_TAKEN = (
-    "规划求解未找到代价不高于贪心修补（采用综治网格后逐栋调整）的方案（时限内未解出或无解），方案采用贪心修补的结果"
+    "规划求解未找到代价不高于贪心修补（采用治理网格后逐栋调整）的方案（时限内未解出或无解），方案采用贪心修补的结果"
 )
 
 

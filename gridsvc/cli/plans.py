@@ -59,7 +59,7 @@ def plan() -> None:
     type=click.Path(path_type=Path),
     help="网格多边形的 GeoJSON 或 GeoPackage 文件。Grid polygons file.",
 )
-@click.option("--adopt-governance", is_flag=True, help="采用综治网格。Copy the governance grids.")
+@click.option("--adopt-governance", is_flag=True, help="采用治理网格。Copy the governance grids.")
 @click.option(
     "--repair-band",
     is_flag=True,
@@ -327,7 +327,7 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str, boundary_weight: flo
             [
                 "社区",
                 "户数",
-                "离开综治网格户数",
+                "离开治理网格户数",
                 "离开党建网格户数",
                 "合计",
                 "下限",
@@ -367,8 +367,8 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str, boundary_weight: flo
             )
         )
     click.echo(
-        "\n下限：离开综治网格户数 + 离开党建网格户数 不可能少于现状两网不一致的户数（任何方案下，这些户至少离开其中一个网格）。"
-        f"加权代价 = {scoring.WEIGHTS.governance:g}×离开综治网格户数 + {scoring.WEIGHTS.party:g}×离开党建网格户数 + "
+        "\n下限：离开治理网格户数 + 离开党建网格户数 不可能少于现状两网不一致的户数（任何方案下，这些户至少离开其中一个网格）。"
+        f"加权代价 = {scoring.WEIGHTS.governance:g}×离开治理网格户数 + {scoring.WEIGHTS.party:g}×离开党建网格户数 + "
         f"{scoring.WEIGHTS.grid:g}×（新设或撤销的网格数）"
         + (f" + {rows[0]['boundary_weight']:g}×边界比现状增减（米）。" if rows and rows[0]["boundary_weight"] else "。")
     )

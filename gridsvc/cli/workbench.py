@@ -56,7 +56,7 @@ def plan_edit(settings: Settings, plan_id: int, edits_file: Path, name: str | No
     rate = panel["alignment_rate"]
     click.echo(
         f"改动 {len(panel['buildings_changed'])} 栋 {panel['households_changed']} 户；户数不在范围的网格 "
-        f"{panel['outside_band']} 个；被拆开的党小组 {len(panel['split_groups'])} 个；与综治网格一致率 "
+        f"{panel['outside_band']} 个；被拆开的党小组 {len(panel['split_groups'])} 个；与治理网格一致率 "
         f"{'—' if rate is None else f'{rate:.1%}'}"
     )
     if dry_run:

@@ -125,8 +125,8 @@ class Workbench(MacroElement):
                 ["不连片的网格", p.in_pieces.length ? p.in_pieces.join("、") : "无"],
                 ["被拆开的党小组", p.split_groups.length ? p.split_groups.length + " 个：" +
                     p.split_groups.slice(0, 3).map(g => g.name).join("、") + (p.split_groups.length > 3 ? " 等" : "") : "无"],
-                ["与综治网格一致率", rate],
-                ["离开综治网格的户数", p.moved_from_governance], ["离开党建网格的户数", p.moved_from_party],
+                ["与治理网格一致率", rate],
+                ["离开治理网格的户数", p.moved_from_governance], ["离开党建网格的户数", p.moved_from_party],
                 ["本次改动", p.buildings_changed.length + " 栋 " + p.households_changed + " 户"]];
             const dl = el("table", {className: "gs-bench-facts"}, figures);
             for (const [k, v] of facts) { const tr = el("tr", {}, dl); el("th", {textContent: k}, tr);

@@ -168,7 +168,7 @@ def adopt_governance(engine: Engine, communities: list[str], name: str | None = 
             )
         return repo.insert_plan(
             conn,
-            name or "采用综治网格",
+            name or "采用治理网格",
             communities,
             layer,
             "adopt_governance",

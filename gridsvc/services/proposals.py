@@ -77,7 +77,7 @@ def repaired(
             frames.append(
                 _layout_grids(repaired_layout(data, limits.households_min, limits.households_max), data, coverage)
             )
-    return _store(engine, frames, coverage, name or "采用综治网格并修补户数", communities, "adopt_governance", layer)
+    return _store(engine, frames, coverage, name or "采用治理网格并修补户数", communities, "adopt_governance", layer)
 
 
 def compare(

@@ -110,7 +110,7 @@ def test_a_planner_edits_a_plan_on_the_map_and_saves_a_version(server, browser):
     )
     assert shown.startswith(XSS) and page.evaluate("() => document.getElementById('xss') === null")
     before = _households(page)
-    alignment_before = _fact(page, "与综治网格一致率")
+    alignment_before = _fact(page, "与治理网格一致率")
 
     # lasso: press, trace the hull, release
     page.locator('#gs-bench button[data-mode="lasso"]').click()
@@ -142,7 +142,7 @@ def test_a_planner_edits_a_plan_on_the_map_and_saves_a_version(server, browser):
     _after_edit(page, 1)
     moved = _households(page)
     assert moved[a] == before[a] - expected_moved and moved[bb] == before[bb] + expected_moved
-    assert _fact(page, "与综治网格一致率") != alignment_before  # they left their governance grid
+    assert _fact(page, "与治理网格一致率") != alignment_before  # they left their governance grid
     page.screenshot(path=str(SHOTS / "workbench-moved.png"))
 
     page.locator("#gs-bench-undo").click()
@@ -151,7 +151,7 @@ def test_a_planner_edits_a_plan_on_the_map_and_saves_a_version(server, browser):
         page,
         f"() => document.querySelector('#gs-bench-panel tr[data-grid=\"{a}\"] .gs-households').textContent == '{before[a]}'",
     )
-    assert _households(page) == before and _fact(page, "与综治网格一致率") == alignment_before
+    assert _households(page) == before and _fact(page, "与治理网格一致率") == alignment_before
     page.locator("#gs-bench-redo").click()
     _after_edit(page, 1)
     assert _households(page) == moved
