@@ -170,7 +170,7 @@ _CSS = """<style>
 .gs-todo-list a { display: inline-block; padding: 3px 0; color: #1f618d; }
 @media (max-width: 600px) {
   .gs-panel { font-size: 12px; max-width: 75vw; }
-  .gs-summary { top: auto; bottom: 64px; left: 10px; max-height: 35vh; }  /* above the credit line */
+  .gs-summary { top: auto; bottom: var(--gs-above-credit, 64px); left: 10px; max-height: 35vh; }  /* above the credit */
   .gs-legend { bottom: auto; top: 54px; right: 10px; }
   .gs-notice { top: 10px; max-width: 70vw; font-size: 11px; }
 }
@@ -262,11 +262,20 @@ class FeaturePopups(MacroElement):
 
 class PhoneLayout(MacroElement):
     """On a phone the legend (and a plan's scores) start folded, and when a popup opens the panels fold (the legend and the
-    summary's sections), so that neither covers it; a tap on a heading unfolds them again."""
+    summary's sections), so that neither covers it; a tap on a heading unfolds them again. The panels at the
+    bottom stand above the credit and the scale however many lines the credit wraps to (``--gs-above-credit``:
+    an OpenStreetMap credit takes three on a phone)."""
 
     _template = Template("""{% macro script(this, kwargs) %}
         (function () {
             const fold = (which) => document.querySelectorAll(which).forEach(d => { d.open = false; });
+            const map = {{ this._parent.get_name() }}, corner = map.getContainer().querySelector(".leaflet-bottom.leaflet-right");
+            const rise = () => { const bottom = map.getContainer().getBoundingClientRect().bottom;
+                const tops = [...map.getContainer().querySelectorAll(".leaflet-bottom .leaflet-control")]
+                    .map(c => c.getBoundingClientRect().top);
+                document.documentElement.style.setProperty("--gs-above-credit", Math.ceil(bottom - Math.min(bottom, ...tops) + 6) + "px"); };
+            rise();
+            if (window.ResizeObserver && corner) new ResizeObserver(rise).observe(corner);
             if (window.innerWidth <= 600) {
                 fold(".gs-legend details, .gs-summary details.gs-scores");  // a plan's scores too
                 {{ this._parent.get_name() }}.on("popupopen", () => fold(".gs-legend details, .gs-summary details"));

@@ -28,7 +28,13 @@ CSS = """<style>
 .gs-bench .gs-error { color: #b03a2e; margin: 4px 0; white-space: pre-line; }
 .gs-bench table { margin-top: 4px; } .gs-bench th { text-align: left; font-weight: normal; color: #566573;
   padding-right: 8px; } .gs-bench-grids td, .gs-bench-grids th { padding: 1px 6px 1px 0; }
-@media (max-width: 600px) { .gs-bench { top: auto; bottom: 44px; right: 10px; max-height: 50vh; max-width: 90vw; } }
+@media (max-width: 600px) {
+  .gs-bench { top: 84px; left: 10px; right: auto; }  /* closed: a button below the zoom buttons */
+  /* open: in the summary's place above the credit, the summary set aside (the panel carries the figures) */
+  body.gs-bench-open .gs-bench { top: auto; bottom: var(--gs-above-credit, 64px); right: 10px; max-width: none;
+    max-height: 50vh; }
+  body.gs-bench-open .gs-summary { display: none; }
+}
 </style>"""
 
 
@@ -287,18 +293,24 @@ class Workbench(MacroElement):
                             L.DomEvent.stop(ev); paintBuildings(); });
                     }}).addTo(map);
                 modeButtons.block.hidden = !Object.values(block).some(v => v != null);  // roads loaded?
-                renderPanel(panelData); paintBuildings(); setMode("click");
+                renderPanel(panelData); paintBuildings(); setMode("click"); frame();
                 status.textContent = "点选、框选或套索选中楼栋，再移到网格或新建网格";
                 undoBtn.disabled = true; redoBtn.disabled = true;
                 window.gsBench = {edits: () => edits.slice(), selected: () => [...selected],
                     sketch: () => sketch.map(p => [p.lng, p.lat]), merging: () => mergeList.slice(), ready: true};
             } catch (err) { status.textContent = err.message; }
         }
+        function frame() {  // on a phone, the plan's grids in the part of the screen above the open panel
+            if (window.innerWidth > 600 || tools.hidden || !gridLayer) return;
+            const below = window.innerHeight - box.getBoundingClientRect().top;
+            map.fitBounds(gridLayer.getBounds(), {paddingTopLeft: [10, 60], paddingBottomRight: [10, below + 10], animate: false});
+        }
         head.addEventListener("click", () => {
             tools.hidden = !tools.hidden; head.textContent = tools.hidden ? "编辑方案" : "收起编辑";
+            document.body.classList.toggle("gs-bench-open", !tools.hidden);
             // the stored plan's scores make room: the panel here follows the edits
             document.querySelectorAll(".gs-summary details, .gs-legend details").forEach(d => { d.open = false; });
-            if (!tools.hidden && !buildingLayer) begin();
+            if (!tools.hidden && !buildingLayer) begin(); else frame();
         });
         L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
     })();

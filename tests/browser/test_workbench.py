@@ -225,7 +225,71 @@ def _tap_building(page, map_name: str, feature) -> None:
     page.mouse.click(*_point(page, map_name, spot.x, spot.y))
 
 
-def _planner_page(browser, engine, base: str, scope: str):
+PANELS = {
+    "the workbench": "#gs-bench",
+    "the plan's summary": ".gs-summary",
+    "the legend": ".gs-legend",
+    "the credit": ".leaflet-control-attribution",
+    "the scale": ".leaflet-control-scale",
+}
+SHOWN = """(selector) => [...document.querySelectorAll(selector)].filter(e => e.offsetParent !== null)
+    .map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+
+
+def _covering(page) -> list[str]:
+    """Pairs of the map's panels that cover each other, and panels running off the screen."""
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    boxes = {name: page.evaluate(SHOWN, selector) for name, selector in PANELS.items()}
+    shown = [(name, b) for name, found in boxes.items() for b in found]
+    found = [
+        f"{a} covers {b}"
+        for i, (a, box_a) in enumerate(shown)
+        for b, box_b in shown[i + 1 :]
+        if box_a[0] < box_b[2] and box_b[0] < box_a[2] and box_a[1] < box_b[3] and box_b[1] < box_a[3]
+    ]
+    return found + [
+        f"{n} runs off the screen" for n, b in shown if b[0] < 0 or b[1] < 0 or b[2] > width or b[3] > height
+    ]
+
+
+def test_on_a_phone_the_workbench_covers_no_other_panel(server, browser):
+    """A planner on a phone: the 编辑方案 button, and the workbench once open, leave the plan's summary,
+    the legend, the credit and the scale readable (the open workbench carries the plan's figures, so the
+    summary steps aside for it); closed again, the summary is back."""
+    base, demo, engine = server
+    plan_id = plans.adopt_governance(engine, [demo.district_code + "001003"], name="手机上的方案")
+    page, outside, errors, _ = _planner_page(browser, engine, base, demo.district_code, viewport=(390, 844))
+    page.goto(f"{base}/maps/plans/{plan_id}")
+    wait_for_map(page)
+    assert page.locator(".gs-summary").is_visible() and page.locator("#gs-bench-open").is_visible()
+    assert _covering(page) == []
+    page.locator("#gs-bench-open").click()
+    _wait(page, "() => window.gsBench && window.gsBench.ready")
+    page.screenshot(path=str(SHOTS / "workbench-phone.png"))
+    assert page.locator("#gs-bench-panel").is_visible() and _covering(page) == []
+    # the plan's grids moved into the screen above the panel, where the planner taps them
+    grids = page.evaluate(
+        f"""() => {{ const m = window[{page.evaluate(MAP)!r}]; let b = null;
+            m.eachLayer(l => {{ if (l.options.pane === "gs_bench" && l.getBounds && !l.feature) b = l.getBounds(); }});
+            const nw = m.latLngToContainerPoint(b.getNorthWest()), se = m.latLngToContainerPoint(b.getSouthEast());
+            return [nw.x, nw.y, se.x, se.y]; }}"""
+    )
+    top = page.locator("#gs-bench").bounding_box()["y"]
+    assert 0 <= grids[0] < grids[2] <= 390 and 0 <= grids[1] < grids[3] <= top
+    # a credit of three lines (an OpenStreetMap one): the panels rise above it
+    page.evaluate(
+        f"""() => {{ window[{page.evaluate(MAP)!r}].attributionControl.addAttribution(
+            "楼栋轮廓 © OpenStreetMap contributors，以及其他来源的说明文字，足够长，在手机上折成三行"); }}"""
+    )
+    time.sleep(0.3)
+    assert page.locator(".leaflet-control-attribution").bounding_box()["height"] > 50 and _covering(page) == []
+    page.locator("#gs-bench-open").click()
+    assert page.locator(".gs-summary").is_visible() and _covering(page) == []
+    assert outside == [] and errors == []
+    page.close()
+
+
+def _planner_page(browser, engine, base: str, scope: str, viewport=(1280, 800)):
     """A page logged in (by cookie) as a planner of the district ``scope``, and the token."""
     import datetime as dt
 
@@ -233,7 +297,7 @@ def _planner_page(browser, engine, base: str, scope: str):
         if not any(u["name"] == "bench-planner" for u in users.list_users(conn)):
             users.add_user(conn, "bench-planner", "planner", scope, "planner-password-1")
         token, _ = users.issue_token(conn, "bench-planner", dt.timedelta(hours=1))
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
     context.add_cookies([{"name": COOKIE, "value": token, "url": base}])
     page = context.new_page()
     errors: list[str] = []
