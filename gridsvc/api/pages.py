@@ -8,7 +8,7 @@ import html
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from gridsvc.api.auth import caller
@@ -26,6 +26,12 @@ def _with_policy(page: str) -> HTMLResponse:
     # Swagger UI and ReDoc style themselves inline and ReDoc runs a worker from a blob
     policy = policy.replace("connect-src 'self'", "connect-src 'self'; worker-src 'self' blob:")
     return HTMLResponse(tagged, headers={"Content-Security-Policy": policy})
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """No icon, said without an error: browsers ask each server for one at every page."""
+    return Response(status_code=204)
 
 
 @router.get("/docs")

@@ -31,6 +31,9 @@ def test_map_pages_and_their_assets(client):
     coverage = client.get(f"/maps/coverage/{s.DISTRICT}", params={"metric": "grid_leader_coverage"})
     assert coverage.status_code == 200 and "L.vectorGrid.protobuf" in coverage.text
     assert client.get("/static/vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js").status_code == 200
+    # a browser asks every page's server for an icon: no 404 in the log and the console at each map opened
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 204 and icon.content == b""
 
 
 def test_map_errors(client):
