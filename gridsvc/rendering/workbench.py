@@ -88,6 +88,7 @@ class Workbench(MacroElement):
             for (const [k, b] of Object.entries(modeButtons)) b.classList.toggle("gs-on", k === m);
             const drawing = m === "box" || m === "lasso";
             drawing ? map.dragging.disable() : map.dragging.enable();
+            map.getContainer().style.touchAction = drawing ? "none" : "";  // the finger draws; the page stays put
             m === "split" ? map.doubleClickZoom.disable() : map.doubleClickZoom.enable();
             doneBtn.hidden = m !== "split"; mergeBtn.hidden = m !== "merge";
             sketch = []; if (sketchLine) { sketchLine.remove(); sketchLine = null; }
@@ -221,21 +222,27 @@ class Workbench(MacroElement):
             for (const [id, c] of Object.entries(centre)) if (inside(c, ring)) selected.add(id);
             paintBuildings();
         }
+        // pointer events, not the map's mouse events: a finger dragged on a phone sends no mouse moves
         let dragging = null;
-        map.on("mousedown", ev => {
-            if (mode !== "box" && mode !== "lasso") return;
-            dragging = [ev.latlng];
-            sketchLine = (mode === "box" ? L.rectangle(L.latLngBounds(ev.latlng, ev.latlng)) : L.polyline([ev.latlng]))
+        const pane = map.getContainer();
+        pane.addEventListener("pointerdown", ev => {
+            if ((mode !== "box" && mode !== "lasso") || !ev.isPrimary || ev.target.closest(".leaflet-control")) return;
+            const at = map.mouseEventToLatLng(ev);
+            dragging = [at]; pane.setPointerCapture(ev.pointerId);
+            sketchLine = (mode === "box" ? L.rectangle(L.latLngBounds(at, at)) : L.polyline([at]))
                 .setStyle({color: "#1f4e9c", weight: 2, dashArray: "4 3", fill: false, interactive: false}).addTo(map);
         });
-        map.on("mousemove", ev => {
-            if (!dragging) return;
-            if (mode === "box") sketchLine.setBounds(L.latLngBounds(dragging[0], ev.latlng));
-            else { dragging.push(ev.latlng); sketchLine.addLatLng(ev.latlng); }
-            if (mode === "box") dragging[1] = ev.latlng;
+        pane.addEventListener("pointermove", ev => {
+            if (!dragging || !ev.isPrimary) return;
+            const at = map.mouseEventToLatLng(ev);
+            if (mode === "box") { sketchLine.setBounds(L.latLngBounds(dragging[0], at)); dragging[1] = at; }
+            else { dragging.push(at); sketchLine.addLatLng(at); }
         });
-        map.on("mouseup", () => {
-            if (!dragging) return;
+        pane.addEventListener("pointercancel", () => {
+            if (dragging) { dragging = null; sketchLine.remove(); sketchLine = null; }
+        });
+        pane.addEventListener("pointerup", ev => {
+            if (!dragging || !ev.isPrimary) return;
             const pts = dragging; dragging = null; sketchLine.remove(); sketchLine = null;
             if (pts.length < 2) return;
             let ring;

@@ -276,6 +276,11 @@ def test_on_a_phone_the_workbench_covers_no_other_panel(server, browser):
     )
     top = page.locator("#gs-bench").bounding_box()["y"]
     assert 0 <= grids[0] < grids[2] <= 390 and 0 <= grids[1] < grids[3] <= top
+    # 框选 with a finger: a box dragged over the whole plan takes every building (a touch sends no mouse moves)
+    page.locator('#gs-bench button[data-mode="box"]').click()
+    _touch_drag(page, [(grids[0] - 3, grids[1] - 3), (grids[2] + 3, grids[3] + 3)])
+    everyone = set(workbench.start(engine, plan_id, Thresholds())["buildings"]["id"])
+    assert set(page.evaluate("() => window.gsBench.selected()")) == everyone
     # a credit of three lines (an OpenStreetMap one): the panels rise above it
     page.evaluate(
         f"""() => {{ window[{page.evaluate(MAP)!r}].attributionControl.addAttribution(
@@ -289,6 +294,21 @@ def test_on_a_phone_the_workbench_covers_no_other_panel(server, browser):
     page.close()
 
 
+def _touch_drag(page, points: list[tuple[float, float]], steps: int = 8) -> None:
+    """One finger pressed at the first point, moved through the others and lifted, as a phone's
+    screen reports it (Chromium's touch input: pointer and touch events, no mouse moves)."""
+    cdp = page.context.new_cdp_session(page)
+    touch = lambda kind, x, y: cdp.send(  # noqa: E731
+        "Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}] if kind != "touchEnd" else []}
+    )
+    touch("touchStart", *points[0])
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        for k in range(1, steps + 1):
+            touch("touchMove", x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps)
+    touch("touchEnd", 0, 0)
+    time.sleep(0.2)
+
+
 def _planner_page(browser, engine, base: str, scope: str, viewport=(1280, 800)):
     """A page logged in (by cookie) as a planner of the district ``scope``, and the token."""
     import datetime as dt
@@ -297,7 +317,10 @@ def _planner_page(browser, engine, base: str, scope: str, viewport=(1280, 800)):
         if not any(u["name"] == "bench-planner" for u in users.list_users(conn)):
             users.add_user(conn, "bench-planner", "planner", scope, "planner-password-1")
         token, _ = users.issue_token(conn, "bench-planner", dt.timedelta(hours=1))
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    phone = viewport[0] <= 600
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, has_touch=phone, is_mobile=phone
+    )
     context.add_cookies([{"name": COOKIE, "value": token, "url": base}])
     page = context.new_page()
     errors: list[str] = []
