@@ -27,6 +27,8 @@ __all__ = [
     "METRIC_LABEL",
     "METRIC_SHORT_LABEL",
     "ORG_KIND_LABEL",
+    "PLAN_ORIGIN_LABEL",
+    "PLAN_STATUS_LABEL",
     "place_names",
     "PARTY_ORG_KIND_LABEL",
     "ROLE_LABEL",
@@ -70,6 +72,14 @@ PARTY_ORG_KIND_LABEL = {
     "group": "党小组",
 }
 LAYER_LABEL = LAYER_WORD  # 党建, 治理, 合一 (+ "网格" where a grid is meant)
+# where a plan came from (db.models.PLAN_ORIGINS) and whether it is in force (PLAN_STATUSES)
+PLAN_ORIGIN_LABEL = {
+    "upload": "上传文件",
+    "adopt_governance": "采用治理网格",
+    "proposal": "自动方案",
+    "workbench": "工作台编辑",
+}
+PLAN_STATUS_LABEL = {"draft": "草稿", "applied": "已生效"}
 FAMILY_LABEL = {"organization": "组织覆盖", "work": "工作覆盖", "spatial": "网格空间"}
 ROLE_LABEL = {"admin": "管理员", "planner": "规划员", "leader": "网格长", "viewer": "查看者"}
 ACTION_LABEL = {
@@ -108,6 +118,7 @@ SAYS = {
     "db_reset": "数据库已重置：已清空并重新迁移",
     "phones_in_file": "此文件含完整手机号：只可交给本网格的工作人员",
     "proposed": "{community}：{grids} 个网格，用时 {seconds:.1f} 秒（{note}）",
+    "proposed_cleanly": "无提示",
     "plan_created": "已创建方案：{id}",
     "plan_header": "方案 {id} {name}（来源 {origin}，状态 {status}，图层 {layer}）",
     "plan_checked": "错误 {errors} 个，提示 {warnings} 个",
@@ -120,6 +131,9 @@ SAYS = {
     "compared_with": "与快照 #{id} 比较",
     "no_snapshot": "没有可比较的快照",
     "no_snapshots": "还没有快照",
+    "no_users": "还没有用户（gridsvc user add 添加）",
+    "never_in_a_grid": "楼栋 {id} 在 {on} 不在任何网格",
+    "no_grid_history": "楼栋 {id} 没有网格记录",
     "snapshot_taken": "已保存快照 #{id}：{area}，时间 {at:%Y-%m-%d %H:%M:%S}",
     "user_added": "已添加用户 {name}：{role}（{role_label}），范围 {scope}",
     "user_disabled": "已停用用户 {name}：其令牌不再有效",

@@ -15,7 +15,7 @@ from gridsvc.analysis.metrics import HEADLINE, LABELS
 from gridsvc.analysis.objective import Weights
 from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
-from gridsvc.labels import STAFF_ROLE_LABEL, say
+from gridsvc.labels import LAYER_LABEL, PLAN_ORIGIN_LABEL, PLAN_STATUS_LABEL, STAFF_ROLE_LABEL, say
 from gridsvc.services import coverage as coverage_service
 from gridsvc.services import plan_scores as scoring
 from gridsvc.services import plans, proposals
@@ -127,7 +127,7 @@ def plan_create(  # noqa: PLR0913 - one option each
     else:
 
         def report(community, layout):
-            note = "; ".join(layout.notes) or "ok"
+            note = "; ".join(layout.notes) or say("proposed_cleanly")
             click.echo(
                 say("proposed", community=community, grids=len(layout.geoms), seconds=layout.seconds, note=note),
                 err=True,
@@ -154,9 +154,9 @@ def plan_list(settings: Settings) -> None:
                     str(p["id"]),
                     p["name"],
                     ",".join(p["communities"]),
-                    p["layer"],
-                    p["origin"],
-                    p["status"],
+                    LAYER_LABEL[p["layer"]],
+                    PLAN_ORIGIN_LABEL[p["origin"]],
+                    PLAN_STATUS_LABEL[p["status"]],
                     str(p["grids"]),
                     str(p["effective"] or ""),
                 ]
@@ -185,9 +185,9 @@ def plan_show(settings: Settings, plan_id: int, fmt: str) -> None:
                 "plan_header",
                 id=info["id"],
                 name=info["name"],
-                origin=info["origin"],
-                status=info["status"],
-                layer=info["layer"],
+                origin=PLAN_ORIGIN_LABEL[info["origin"]],
+                status=PLAN_STATUS_LABEL[info["status"]],
+                layer=LAYER_LABEL[info["layer"]],
             )
         )
         click.echo(
@@ -383,10 +383,17 @@ def plan_scores(settings: Settings, plan_id: int, fmt: str, boundary_weight: flo
 @fail_cleanly
 def history(settings: Settings, building_id: str, on: str | None) -> None:
     """某一日期楼栋所在的网格（各层）。Which grid a building was in on a date."""
-    rows = plans.grids_of_building(engine(settings), building_id, _date(on))
+    day = _date(on)
+    rows = plans.grids_of_building(engine(settings), building_id, day)
+    if not rows:
+        click.echo(say("never_in_a_grid", id=building_id, on=day) if day else say("no_grid_history", id=building_id))
+        return
     click.echo(
         table(
             ["图层", "网格编码", "名称", "起", "止"],
-            [[r["layer"], r["code"], r["name"] or "", str(r["valid_from"]), str(r["valid_to"] or "")] for r in rows],
+            [
+                [LAYER_LABEL[r["layer"]], r["code"], r["name"] or "", str(r["valid_from"]), str(r["valid_to"] or "")]
+                for r in rows
+            ],
         )
     )

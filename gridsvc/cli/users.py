@@ -88,7 +88,7 @@ def user_list(settings: Settings) -> None:
             ]
             for u in users.list_users(conn)
         ]
-    click.echo(table(["用户", "角色", "范围", "状态", "有效令牌", "创建"], rows) if rows else "no users yet")
+    click.echo(table(["用户", "角色", "范围", "状态", "有效令牌", "创建"], rows) if rows else say("no_users"))
 
 
 def _set_disabled(settings: Settings, name: str, disabled: bool) -> None:

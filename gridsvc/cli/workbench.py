@@ -11,7 +11,7 @@ import click
 from gridsvc.cli.plans import plan
 from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.errors import InvalidInput
-from gridsvc.labels import BAND_LABEL
+from gridsvc.labels import BAND_LABEL, PLAN_ORIGIN_LABEL, PLAN_STATUS_LABEL
 from gridsvc.services import coverage as coverage_service
 from gridsvc.services import workbench
 from gridsvc.settings import Settings
@@ -81,9 +81,9 @@ def plan_versions(settings: Settings, plan_id: int) -> None:
                     str(r["id"]),
                     str(r["version"]),
                     r["name"],
-                    r["origin"],
+                    PLAN_ORIGIN_LABEL[r["origin"]],
                     str(r["parent_id"] or ""),
-                    r["status"],
+                    PLAN_STATUS_LABEL[r["status"]],
                     str(r["grids"]),
                 ]
                 for r in rows

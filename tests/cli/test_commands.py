@@ -193,7 +193,7 @@ def test_plan_edit_saves_the_next_version_and_refuses_clearly(env, tmp_path):
     assert saved.exit_code == 0, saved.output
     new_id = saved.output.strip().splitlines()[-1]
     listed = CliRunner().invoke(main, ["plan", "versions", new_id], env=env).output
-    assert "（第2版）" in listed and "workbench" in listed
+    assert "（第2版）" in listed and "工作台编辑" in listed and "workbench" not in listed
     edits.write_text(json.dumps([{"op": "merge", "grids": [s.G1]}]), encoding="utf-8")
     refused = CliRunner().invoke(main, ["plan", "edit", plan_id, "--edits", str(edits)], env=env)
     assert refused.exit_code == 2 and "第 1 步编辑（合并至少要选两个不同的网格）" in refused.output
@@ -239,3 +239,26 @@ def test_targets_are_set_listed_beside_the_figure_and_removed(env):
     gone = run.invoke(main, ["target", "remove", s.C1, "grid_leader_coverage", "--due", "2099-06-30"], env=env)
     assert gone.exit_code == 0
     assert "没有目标" in run.invoke(main, ["target", "list", "--area", s.C1], env=env).output
+
+
+def test_plans_users_and_history_read_in_chinese(env):
+    """``plan list``, ``plan show``, ``plan versions``, ``history`` and ``user list`` once printed the
+    stored codes (unified, adopt_governance, draft, governance) and "no users yet"."""
+    from gridsvc.db.models import PLAN_ORIGINS, PLAN_STATUSES
+    from gridsvc.labels import PLAN_ORIGIN_LABEL, PLAN_STATUS_LABEL
+
+    assert set(PLAN_ORIGIN_LABEL) == set(PLAN_ORIGINS) and set(PLAN_STATUS_LABEL) == set(PLAN_STATUSES)
+    run = CliRunner()
+    assert run.invoke(main, ["user", "list"], env=env).output.strip() == "还没有用户（gridsvc user add 添加）"
+    plan_id = run.invoke(main, ["plan", "create", "-c", s.C1, "--adopt-governance"], env=env).output.split()[-1]
+    listed = run.invoke(main, ["plan", "list"], env=env).output
+    row = next(line for line in listed.splitlines() if line.split()[0] == plan_id)
+    assert row.split()[3:6] == ["合一", "采用治理网格", "草稿"], row
+    shown = run.invoke(main, ["plan", "show", plan_id], env=env).output
+    assert "（来源 采用治理网格，状态 草稿，图层 合一）" in shown.splitlines()[0]
+    history = run.invoke(main, ["history", "b1"], env=env).output
+    assert {line.split()[0] for line in history.splitlines()[2:]} == {"党建", "治理"}, history
+    never = run.invoke(main, ["history", "b1", "--on", "1900-01-01"], env=env)
+    assert never.exit_code == 0 and never.output.strip() == "楼栋 b1 在 1900-01-01 不在任何网格"
+    for output in (listed, shown, history):
+        assert not {"unified", "adopt_governance", "draft", "governance", "party"} & set(output.split())
