@@ -6,7 +6,8 @@ Never guesses silently: mojibake such as ``ÐÒ¸£Ð¡Çø`` is what reading GB
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
 
 from gridsvc.errors import InvalidInput
 
@@ -39,17 +40,36 @@ def text_source(path: Path, encoding: str | None) -> tuple[object, str | None, l
         if path.with_suffix(".cpg").exists() or path.with_suffix(".CPG").exists():
             return path, None, []
         dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
-        name = first_decoding(_dbf_records(dbf), path) if dbf else "UTF-8"
-        return (
-            path,
-            name,
-            [
-                f"{path.name}：没有 .cpg 文件；文字按 {name} 读取"
-                + ("（不是有效的 UTF-8）" if name != "UTF-8" else "")
-                + "；--encoding 可另行指定"
-            ],
-        )
+        name, said = _without_cpg(path, path.name, _dbf_records(dbf.read_bytes()) if dbf else b"")
+        return path, name, said
     return path, encoding, []
+
+
+def zipped_shapefile(path: Path, layer: str, encoding: str | None) -> tuple[str | None, list[str]]:
+    """The encoding to read layer ``layer`` of a zip file with, and what was decided: for a shapefile
+    in it without a ``.cpg``, as :func:`text_source` decides for one on disk (GDAL would read its
+    text as Latin-1: 名称 became Ãû³Æ)."""
+    if encoding is not None or path.suffix.lower() != ".zip":
+        return encoding, []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {name.lower(): name for name in archive.namelist()}
+            shp = next((m for m in members if m.endswith(".shp") and PurePosixPath(m).stem == layer.lower()), None)
+            if shp is None or shp[:-4] + ".cpg" in members or shp[:-4] + ".dbf" not in members:
+                return None, []
+            records = _dbf_records(archive.read(members[shp[:-4] + ".dbf"]))
+    except (zipfile.BadZipFile, OSError):
+        return None, []  # GDAL has read it: what it says stands
+    return _without_cpg(path, f"{path.name}：{members[shp]}", records)
+
+
+def _without_cpg(path: Path, label: str, records: bytes) -> tuple[str, list[str]]:
+    name = first_decoding(records, path)
+    return name, [
+        f"{label}：没有 .cpg 文件；文字按 {name} 读取"
+        + ("（不是有效的 UTF-8）" if name != "UTF-8" else "")
+        + "；--encoding 可另行指定"
+    ]
 
 
 def first_decoding(data: bytes, path: Path) -> str:
@@ -62,8 +82,7 @@ def first_decoding(data: bytes, path: Path) -> str:
     raise InvalidInput(f"{path}：文字既不是 UTF-8 也不是 GB18030；请用 --encoding 指定")
 
 
-def _dbf_records(dbf: Path) -> bytes:
+def _dbf_records(data: bytes) -> bytes:
     """The record bytes of a dBASE file (its attribute text), without the header."""
-    data = dbf.read_bytes()
     header = int.from_bytes(data[8:10], "little") if len(data) >= 10 else len(data)
     return data[header:].rstrip(b"\x1a")

@@ -25,7 +25,7 @@ from gridsvc.errors import DUPLICATE, INVALID_GEOMETRY, ImportRejected, InvalidI
 from gridsvc.ingest import DEFAULT_OPTIONS, ReadOptions, list_layers
 from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.columns import building_fields
-from gridsvc.ingest.encodings import text_source
+from gridsvc.ingest.encodings import text_source, zipped_shapefile
 from gridsvc.ingest.exchange import typed_layer
 from gridsvc.ingest.osm import is_gdal_osm, osm_buildings
 from gridsvc.ingest.schema import BUILDINGS
@@ -41,6 +41,8 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
     the encoding ``ingest.encodings.text_source`` decides, said in the notes."""
     source, encoding, notes = text_source(path, options.encoding)
     layer = _layer_to_read(path, source, options.layer)
+    encoding, zipped = zipped_shapefile(path, layer, encoding)
+    notes += zipped
     try:
         with warnings.catch_warnings():  # a column of mixed kinds stays text: the value checks below judge it
             warnings.filterwarnings("ignore", "Could not parse column", UserWarning)

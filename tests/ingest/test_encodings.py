@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 
 import geopandas as gpd
 import pytest
@@ -64,3 +65,23 @@ def test_encoding_can_be_given_and_a_wrong_name_is_refused(env, db, tmp_path):
     assert again.exit_code == 0 and "没有变化" in again.output and _names(db) == NAMES
     wrong = CliRunner().invoke(main, ["import", str(path), "--encoding", "nonsense"], env=env)
     assert wrong.exit_code == 2 and "不是已知的文字编码" in wrong.output
+
+
+def test_a_zipped_gbk_shapefile_without_cpg_keeps_its_chinese_columns(env, db, tmp_path):
+    """As survey offices send them: a shapefile zipped, column names and values in GBK, no ``.cpg``.
+    GDAL reads text in a zip as Latin-1 (名称 became Ãû³Æ and the column was ignored)."""
+    frame = _buildings().rename(columns={"name": "名称", "use": "用途", "households": "户数"})
+    frame["层数"] = [6, 11]
+    path = _shapefile(tmp_path, "GBK")
+    frame.to_file(path, encoding="GBK")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    archive = tmp_path / "楼栋.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for part in path.parent.glob("GBK.*"):
+            zipped.write(part, part.name)
+    result = CliRunner().invoke(main, ["import", str(archive)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "楼栋.zip：GBK.shp：没有 .cpg 文件；文字按 GB18030 读取" in result.output
+    assert _names(db) == NAMES
+    with db.connect() as conn:
+        assert list(conn.execute(text("SELECT floors FROM buildings ORDER BY id")).scalars()) == [6, 11]
