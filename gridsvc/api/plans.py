@@ -113,8 +113,10 @@ def upload_plan(
         path = FilePath(tmp) / f"plan{FilePath(shown).suffix.lower()}"
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out)
-        plan_id = plans.create_from_file(who.db, path, name or FilePath(shown).stem, community, layer, shown_as=shown)
-    return {"id": plan_id}
+        plan_id, notes = plans.create_from_file(
+            who.db, path, name or FilePath(shown).stem, community, layer, shown_as=shown
+        )
+    return {"id": plan_id, "notes": notes}
 
 
 @router.get(

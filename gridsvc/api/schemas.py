@@ -197,6 +197,7 @@ class Plan(Open):
 
 class PlanCreated(Open):
     id: int
+    notes: list[str] = Field(default=[], description="what reading an uploaded file decided (its text encoding)")
 
 
 class PlanVersion(Open):

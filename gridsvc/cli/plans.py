@@ -121,7 +121,8 @@ def plan_create(  # noqa: PLR0913 - one option each
     if repair_band:
         plan_id = proposals.repaired(db, communities, coverage_service.thresholds(settings), name, layer)
     elif path is not None:
-        plan_id = plans.create_from_file(db, path, name, communities, layer, datum)
+        plan_id, notes = plans.create_from_file(db, path, name, communities, layer, datum)
+        click.echo("".join(say("note", note=note) + "\n" for note in notes), err=True, nl=False)
     elif adopt_governance:
         plan_id = plans.adopt_governance(db, communities, name, layer)
     else:

@@ -72,7 +72,7 @@ def _without_cpg(path: Path, label: str, records: bytes) -> tuple[str, list[str]
     ]
 
 
-def first_decoding(data: bytes, path: Path) -> str:
+def first_decoding(data: bytes, path: Path | str) -> str:
     for name in TEXT_ENCODINGS:
         try:
             data.decode(name)

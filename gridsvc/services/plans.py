@@ -22,6 +22,7 @@ from gridsvc.analysis.plan_diff import plan_diff
 from gridsvc.analysis.scene import STAFF_SIDE, Thresholds
 from gridsvc.analysis.units import building_units
 from gridsvc.errors import ImportRejected, InvalidInput, NotFound, PlanRejected
+from gridsvc.ingest.encodings import first_decoding
 from gridsvc.ingest.exchange import typed_layer
 from gridsvc.ingest.geojson import frame_from_geojson
 from gridsvc.ingest.schema import GRIDS
@@ -124,8 +125,9 @@ def create_from_file(
     layer: str = "unified",
     datum: str | None = None,
     shown_as: str | None = None,
-) -> int:
-    """A plan from a GeoJSON or GeoPackage of grid polygons (the first polygon layer).
+) -> tuple[int, list[str]]:
+    """A plan from a GeoJSON or GeoPackage of grid polygons (the first polygon layer), and notes on
+    what was decided in reading it (a GeoJSON's text encoding, as imports decide it).
 
     ``shown_as`` is the file's name in messages (an upload's own name, never the server's temporary
     path). GeoJSON is read by Python, not GDAL, so a file's references (a ``crs`` URL) are refused
@@ -136,18 +138,23 @@ def create_from_file(
         raise InvalidInput(f"{shown}：文件不存在")
     if not path.name.lower().endswith((".geojson", ".json", ".gpkg")):
         raise InvalidInput(f"{shown}：方案须为 .geojson 或 .gpkg 文件")
+    notes: list[str] = []
     if path.suffix.lower() == ".gpkg":
         try:
             frame = pyogrio.read_dataframe(path)  # GDAL's network is off (gridsvc.ingest)
         except Exception:  # noqa: BLE001 - any reader failure is the file's problem, said plainly
             raise InvalidInput(f"{shown}：无法作为网格面的 GeoPackage 读取") from None
     else:
+        raw = path.read_bytes()
+        encoding = first_decoding(raw, shown)
+        if encoding != "UTF-8":
+            notes.append(f"{shown}：文字按 {encoding} 读取（不是有效的 UTF-8）")
         try:
-            data = json.loads(path.read_bytes())
-        except (ValueError, UnicodeDecodeError) as exc:
+            data = json.loads(raw.decode("UTF-8-SIG" if encoding == "UTF-8" else encoding))
+        except ValueError as exc:
             raise InvalidInput(f"{shown}：不是 GeoJSON 文件（JSON 无效：{exc}）") from None
         frame = frame_from_geojson(data, shown)
-    return create_from_frame(engine, frame, name or path.stem, communities, layer, datum, source=shown)
+    return create_from_frame(engine, frame, name or path.stem, communities, layer, datum, source=shown), notes
 
 
 def adopt_governance(engine: Engine, communities: list[str], name: str | None = None, layer: str = "unified") -> int:

@@ -92,3 +92,36 @@ def test_cli_plan_commands(client, settings, tmp_path):
     assert run.invoke(main, ["plan", "create", "-c", s.C1], env=env).exit_code == 2
     negative = run.invoke(main, ["plan", "create", "-c", s.C1, "--propose", "--boundary-weight", "-1"], env=env)
     assert negative.exit_code == 2 and "--boundary-weight" in negative.output
+
+
+def test_a_gbk_geojson_plan_is_read_as_imports_read_it_and_says_so(client, settings, tmp_path):
+    """A plan drawn in a Chinese desktop GIS comes in GBK: the grids keep their names, and the
+    encoding used is said (before: refused with Python's 'utf-8' codec error)."""
+    half = gpd.GeoSeries([s.box(0, 0, 150, 100)], crs=s.METRIC).to_crs(4490).iloc[0]
+    body = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"name": "西半网格"}, "geometry": shapely.geometry.mapping(half)}
+        ],
+    }
+    data = json.dumps(body, ensure_ascii=False).encode("gbk")
+    path = tmp_path / "规划.geojson"
+    path.write_bytes(data)
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url}
+    created = CliRunner().invoke(main, ["plan", "create", "-c", s.C1, "--from-file", str(path)], env=env)
+    assert created.exit_code == 0, created.output
+    assert "说明：" + str(path) + "：文字按 GB18030 读取（不是有效的 UTF-8）" in created.output
+    plan_id = created.output.strip().splitlines()[-1]
+    assert [g["properties"]["name"] for g in client.get(f"/api/plans/{plan_id}").json()["grids"]["features"]] == [
+        "西半网格"
+    ]
+    uploaded = client.post(
+        "/api/plans/upload",
+        params={"community": s.C1},
+        files={"file": ("规划.geojson", data, "application/geo+json")},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["notes"] == ["规划.geojson：文字按 GB18030 读取（不是有效的 UTF-8）"]
+    assert client.get(f"/api/plans/{uploaded.json()['id']}").json()["grids"]["features"][0]["properties"]["name"] == (
+        "西半网格"
+    )
