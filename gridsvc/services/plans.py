@@ -146,7 +146,10 @@ def create_from_file(
             raise InvalidInput(f"{shown}：无法作为网格面的 GeoPackage 读取") from None
     else:
         raw = path.read_bytes()
-        encoding = first_decoding(raw, shown)
+        try:
+            encoding = first_decoding(raw, shown)
+        except InvalidInput:
+            raise InvalidInput(f"{shown}：不是 GeoJSON 文件（文字既不是 UTF-8 也不是 GB18030）") from None
         if encoding != "UTF-8":
             notes.append(f"{shown}：文字按 {encoding} 读取（不是有效的 UTF-8）")
         try:

@@ -125,3 +125,8 @@ def test_a_gbk_geojson_plan_is_read_as_imports_read_it_and_says_so(client, setti
     assert client.get(f"/api/plans/{uploaded.json()['id']}").json()["grids"]["features"][0]["properties"]["name"] == (
         "西半网格"
     )
+    binary = client.post("/api/plans/upload", files={"file": ("图.geojson", b"\x89PNG\xff\xfe\x00", "image/png")})
+    assert (
+        binary.status_code == 422
+        and binary.json()["detail"] == "图.geojson：不是 GeoJSON 文件（文字既不是 UTF-8 也不是 GB18030）"
+    )
