@@ -89,9 +89,10 @@ def matched_columns(columns: list[str], mapping: Mapping[str, str], where: str) 
 
 def building_fields(
     raw: pd.DataFrame, mapping: Mapping[str, str], default_use: str | None, where: str
-) -> tuple[pd.DataFrame, list[str]]:
-    """The building fields of ``raw``'s rows (without id or geometry) and notes saying how each
-    column was used, what was estimated and what was ignored."""
+) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
+    """The building fields of ``raw``'s rows (without id or geometry), notes saying how each column
+    was used, what was estimated and what was ignored, and the file's column each field was read
+    from (for problems to name the column the user sees)."""
     columns = [c for c in raw.columns if c != getattr(raw, "geometry", pd.Series(name=None)).name]
     found = matched_columns(columns, mapping, where)
     frame = pd.DataFrame(index=raw.index)
@@ -103,7 +104,7 @@ def building_fields(
         notes.append(f"{where}：忽略的列：{', '.join(ignored)}（--column 字段=列名 可读取其中一列）")
     notes += _floors(frame)
     notes += _uses(frame, default_use)
-    return frame.drop(columns=["height"], errors="ignore"), notes
+    return frame.drop(columns=["height"], errors="ignore"), notes, dict(found)
 
 
 def _floors(frame: pd.DataFrame) -> list[str]:

@@ -8,6 +8,7 @@ geometry) refuses the file, with the option that would let it through.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import warnings
@@ -55,6 +56,7 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
         raw = raw.set_crs("OGC:CRS84", allow_override=True)  # RFC 7946 lon/lat: implied, not declared
     raw, skipped = _buildings_of(raw, path, layer, options.points)
     notes += skipped
+    read_from: dict[str, str] = {}  # field → the file's column, for problems to name what the user sees
     if is_gdal_osm(raw.columns) and not options.columns:  # as the .osm reader has it: one definition
         frame, said = osm_buildings(raw, options.default_use)
         notes += said
@@ -63,7 +65,7 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
             "用途、层数和地址取自 building 与 other_tags"
         )
     else:
-        fields, said = building_fields(raw, options.columns, options.default_use, f"图层 {layer!r}")
+        fields, said, read_from = building_fields(raw, options.columns, options.default_use, f"图层 {layer!r}")
         notes += said
         frame = gpd.GeoDataFrame(fields, index=raw.index, geometry=raw.geometry.values, crs=raw.crs)
     if "id" not in frame.columns:
@@ -77,7 +79,8 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
         notes += [f"图层 {layer!r}：{merged}"] if merged else []
     typed, problems, typed_notes = typed_layer(frame, BUILDINGS, options.datum, repair=options.repair)
     if problems:
-        raise ImportRejected(str(path), problems, hint=_hint(problems))
+        named = [dataclasses.replace(p, layer=layer, column=read_from.get(p.column, p.column)) for p in problems]
+        raise ImportRejected(str(path), named, hint=_hint(problems))
     dataset = Dataset(source="import")
     dataset.notes += notes + typed_notes
     dataset.layers["buildings"] = complete_buildings(typed)

@@ -141,3 +141,22 @@ def test_without_an_id_column_the_same_data_under_another_name_updates_instead_o
         rows = conn.execute(text("SELECT id, use, households FROM buildings ORDER BY id")).all()
     assert len(rows) == 2 and all(r.id.startswith("fp-") for r in rows)
     assert {(r.use, r.households) for r in rows} == {("residential", 10)}  # USE, Households: any case
+
+
+def test_a_problem_names_the_layer_and_column_as_the_file_has_them(env, db, tmp_path):
+    """A survey file's 层数 column in its layer 楼栋测绘: the refusal named layer 'buildings' and
+    column 'floors', which the user's file does not have."""
+    features = [
+        _feature("a", {"type": "Polygon", "coordinates": _square(0)}),
+        _feature("b", {"type": "Polygon", "coordinates": _square(0.001)}),
+    ]
+    for feature, floors in zip(features, ["六层", 7], strict=True):
+        feature["properties"]["层数"] = floors
+    path = tmp_path / "楼栋测绘.geojson"
+    path.write_text(_collection(*features), encoding="utf-8")
+    before = fingerprint(db)
+    result = CliRunner().invoke(main, ["import", str(path)], env=env)
+    assert result.exit_code == 2, result.output
+    assert "图层 '楼栋测绘'，要素 #0 (id=a)，字段 '层数'：'六层' 不是整数" in result.output, result.output
+    assert "'buildings'" not in result.output and "'floors'" not in result.output
+    assert fingerprint(db) == before
