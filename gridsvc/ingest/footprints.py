@@ -41,7 +41,8 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
     empty layer or an unknown layer name is refused, naming file, layer and feature. Text is read in
     the encoding ``ingest.encodings.text_source`` decides, said in the notes."""
     source, encoding, notes = text_source(path, options.encoding)
-    layer = _layer_to_read(path, source, options.layer)
+    layer, notes_on_layers = _layer_to_read(path, source, options.layer)
+    notes += notes_on_layers
     encoding, zipped = zipped_shapefile(path, layer, encoding)
     notes += zipped
     try:
@@ -99,7 +100,8 @@ def _implied_crs84(path: Path) -> bool:
         return not _EPSG_CRS_MEMBER.search(fh.read(1 << 16))
 
 
-def _layer_to_read(path: Path, source, layer: str | None) -> str:
+def _layer_to_read(path: Path, source, layer: str | None) -> tuple[str, list[str]]:
+    """The layer named, else the first of polygons or points, and a note naming the layers not read."""
     listed = list_layers(path, source)
     if isinstance(source, bytes):  # re-encoded GeoJSON: one layer, named after the file as GDAL names it
         listed = [(path.stem, geom) for _, geom in listed[:1]]
@@ -107,7 +109,7 @@ def _layer_to_read(path: Path, source, layer: str | None) -> str:
     if layer is not None:
         if layer not in layers:
             raise InvalidInput(f"{path}：没有图层 {layer!r}；文件中有 {', '.join(map(repr, layers)) or '（没有图层）'}")
-        return layer
+        return layer, []
     usable = [
         name
         for name, geom in layers.items()
@@ -115,7 +117,9 @@ def _layer_to_read(path: Path, source, layer: str | None) -> str:
     ]
     if not usable:
         raise ImportRejected(str(path), [Problem(str(path), None, "geometry", "没有可读取楼栋的面或点图层")])
-    return usable[0]
+    others = [name for name in layers if name != usable[0]]
+    said = f"读取图层 {usable[0]!r}，未读取 {', '.join(map(repr, others))}（--layer 可指定图层）"
+    return usable[0], [said] if others else []
 
 
 def _hint(problems: list[Problem]) -> str | None:

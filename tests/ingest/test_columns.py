@@ -107,3 +107,19 @@ def test_a_wrong_column_option_is_a_clear_error(gridsvc, db, tmp_path, option, s
     result = gridsvc("import", path, "--column", option)
     assert result.exit_code == 2 and said in result.output and "Traceback" not in result.output
     assert fingerprint(db) == before
+
+
+def test_a_file_of_several_layers_says_which_was_read_and_which_were_not(gridsvc, db, tmp_path):
+    """A survey GeoPackage holds more than buildings: the first polygon layer is read, and the
+    others are named (before: left out without a word), with --layer to choose."""
+    path = tmp_path / "测绘.gpkg"
+    frame = gpd.GeoDataFrame({"id": ["w1"], "use": ["residential"]}, geometry=[_box(0)], crs=4326)
+    frame.to_file(path, layer="建筑物")
+    frame.assign(id=["r1"]).to_file(path, layer="围墙")
+    first = gridsvc("import", path)
+    assert first.exit_code == 0, first.output
+    assert "读取图层 '建筑物'，未读取 '围墙'（--layer 可指定图层）" in first.output
+    assert set(_stored(db)) == {"w1"}
+    chosen = gridsvc("import", path, "--layer", "围墙")
+    assert chosen.exit_code == 0 and "未读取" not in chosen.output, chosen.output
+    assert set(_stored(db)) == {"w1", "r1"}
