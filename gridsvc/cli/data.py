@@ -121,10 +121,14 @@ def export(settings: Settings, file: Path) -> None:
     """导出全部数据：交换格式 GeoPackage（.gpkg，EPSG:4490）或台账 Excel（.xlsx）。Export everything stored."""
     if file.suffix.lower() not in (".gpkg", ".xlsx"):
         raise click.BadParameter(f"文件名应以 .gpkg 或 .xlsx 结尾，而不是 {file.name!r}", param_hint="'FILE'")
-    written = imports.export_file(_engine(settings), file)
+    written, outside = imports.export_file(_engine(settings), file)
     for layer, rows in written.items():
         click.echo(f"  {layer:<23}{rows:>9}")
     click.echo(say("wrote", path=file))
+    if outside:  # the file is written: what a new database would refuse in it is said, not hidden
+        shown = outside[: ImportRejected.max_listed]
+        click.echo(say("export_outside", count=len(outside), file=file.name, more=len(outside) - len(shown)), err=True)
+        click.echo("".join(f"  {problem}\n" for problem in shown), err=True, nl=False)
 
 
 @click.command()

@@ -9,6 +9,7 @@ import pandas as pd
 from gridsvc.analysis.metrics import METRIC_BY_KEY
 from gridsvc.dataset import Dataset
 from gridsvc.errors import Problem
+from gridsvc.ingest.schema import LAYER_BY_NAME
 from gridsvc.labels import thing_word
 
 # Which layer's key a reference points at, by the name of the key set.
@@ -29,6 +30,7 @@ def known_keys(dataset: Dataset, existing: dict[str, set[str]]) -> dict[str, set
         in_file = dataset.get(layer)
         file_keys = set(in_file[column].dropna()) if in_file is not None else set()
         keys[kind] = file_keys | existing.get(kind, set())
+    keys["closed grid"] = existing.get("closed grid", set()) - keys["grid"]
     return keys
 
 
@@ -161,5 +163,21 @@ def _targets(df: pd.DataFrame | None, layer: str, keys: dict[str, set[str]]) -> 
     problems = []
     for i, kind, target in zip(df.index, df["target_type"], df["target_id"], strict=True):
         if kind in keys and isinstance(target, str) and target not in keys[kind]:
-            problems.append(Problem(layer, names.loc[i], "target_id", f"未知{thing_word(kind)} {target!r}"))
+            reason = f"未知{thing_word(kind)} {target!r}"
+            if kind == "grid" and target in keys["closed grid"]:  # a plan closed it; its successor is undecided
+                reason = f"网格 {target!r} 已撤销（方案应用后待人工确定）：请改为现有网格"
+            problems.append(Problem(layer, names.loc[i], "target_id", reason))
     return problems
+
+
+def outside_references(dataset: Dataset, closed_grids: set[str]) -> list[Problem]:
+    """What ``dataset`` names that it does not hold (checked as an import into an empty database
+    would check it): an exported file that a new database would refuse, said at export. Rows are
+    named by their key (``party_org_id=po-1``): the file's feature numbers are the writer's."""
+    named = {}
+    for name, frame in dataset.layers.items():
+        key = LAYER_BY_NAME[name].key[0] if name in LAYER_BY_NAME else None
+        named[name] = frame.copy(deep=False)
+        if key in frame.columns:
+            named[name].attrs["feature_names"] = key + "=" + frame[key].astype("string").fillna("")
+    return check_references(Dataset(named, dataset.source), {"closed grid": closed_grids})

@@ -21,6 +21,7 @@ from gridsvc.repository import predicates
 _KEY_QUERIES = {
     "community": "SELECT code FROM areas WHERE level = 'community'",
     "grid": "SELECT code FROM grids WHERE valid_to IS NULL",
+    "closed grid": "SELECT DISTINCT code FROM grids WHERE valid_to IS NOT NULL",
     "building": "SELECT id FROM buildings",
     "organization": "SELECT id FROM organizations",
     "party_org": "SELECT id FROM party_orgs",
@@ -45,6 +46,11 @@ def existing_keys(conn: Connection) -> dict[str, set[str]]:
     """The stored keys per kind, for reference checks; read as :func:`frame` reads (SQLAlchemy's
     rows cost 1.9 s on a city's 300,000 keys)."""
     return {kind: {row[0] for row in _rows(conn, sql)[1]} for kind, sql in _KEY_QUERIES.items()}
+
+
+def closed_grids(conn: Connection) -> set[str]:
+    """Codes of grids that were closed (a plan replaced them), live or not today."""
+    return {row[0] for row in _rows(conn, _KEY_QUERIES["closed grid"])[1]}
 
 
 def _column(values: list | np.ndarray):

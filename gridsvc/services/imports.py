@@ -25,7 +25,7 @@ from gridsvc.ingest.ledger_export import write_ledger
 from gridsvc.ingest.ledgers import LEDGER_SUFFIXES, Stored, is_ledger, read_ledger
 from gridsvc.ingest.moves import Shift, consistent_shift
 from gridsvc.ingest.osm import is_osm_file, read_osm
-from gridsvc.ingest.references import check_references
+from gridsvc.ingest.references import check_references, outside_references
 from gridsvc.repository import audit
 from gridsvc.repository import read as repo
 from gridsvc.repository.write import Counts, Progress, write_dataset
@@ -162,11 +162,14 @@ def _record(conn: Connection, name: str, sha256: str | None, kind: str, counts: 
     )
 
 
-def export_file(engine: Engine, path: Path) -> dict[str, int]:
+def export_file(engine: Engine, path: Path) -> tuple[dict[str, int], list[Problem]]:
     """Everything ``engine`` may see, as an exchange GeoPackage (``.gpkg``) or the ledger workbook
-    (``.xlsx``); phone numbers as its principal may see them."""
+    (``.xlsx``), with rows per layer and the references the file does not hold (a Party branch
+    scoped to a grid a plan closed), which a new database would refuse; phone numbers as its
+    principal may see them."""
     with engine.connect() as conn:
         dataset = repo.read_dataset(conn)
+        closed = repo.closed_grids(conn)
     staff, assignments = dataset.layers.get("staff"), dataset.layers.get("assignments")
     if staff is not None:
         rows = (
@@ -175,9 +178,10 @@ def export_file(engine: Engine, path: Path) -> dict[str, int]:
             else zip(assignments["staff_id"], assignments["target_type"], assignments["target_id"], strict=True)
         )
         staff["phone"] = principal_of(engine).phones(staff["id"], staff["phone"], rows)
+    outside = outside_references(dataset, closed)
     if Path(path).suffix.lower() == ".xlsx":
-        return write_ledger(dataset, Path(path))
-    return write_exchange(dataset, Path(path))
+        return write_ledger(dataset, Path(path)), outside
+    return write_exchange(dataset, Path(path)), outside
 
 
 def inventory(engine: Engine) -> dict[str, int]:

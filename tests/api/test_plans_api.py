@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import pandas as pd
+import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
@@ -130,3 +132,34 @@ def test_a_gbk_geojson_plan_is_read_as_imports_read_it_and_says_so(client, setti
         binary.status_code == 422
         and binary.json()["detail"] == "图.geojson：不是 GeoJSON 文件（文字既不是 UTF-8 也不是 GB18030）"
     )
+
+
+def test_an_export_says_which_scopes_point_at_grids_a_plan_closed(db, tmp_path, settings):
+    """Adopting the governance grids closes P2, which lies across G1 and G2: its branch's scope is
+    left for a person to decide. Exported as it stands, the file could not be imported into a new
+    database (nor back: '未知网格'), and nothing said so. The export now names the row, the import
+    says the grid was closed, and the row pointed at a live grid imports."""
+    frames = s.frames()
+    frames["party_orgs"] = pd.concat(
+        [frames["party_orgs"], pd.DataFrame([("brP2", "P2党支部", "branch")], columns=["id", "name", "kind"])]
+    )
+    extra = pd.DataFrame([("brP2", "grid", s.P2, None)], columns=["party_org_id", "target_type", "target_id", "own"])
+    frames["party_org_scope"] = pd.concat([frames["party_org_scope"], extra.astype({"own": "boolean"})])
+    imports.import_file(db, scenes.write(tmp_path / "coverage.gpkg", frames))
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url}
+    run = CliRunner()
+    plan_id = run.invoke(main, ["plan", "create", "-c", s.C1, "--adopt-governance"], env=env).output.split()[-1]
+    assert run.invoke(main, ["plan", "apply", plan_id], env=env).exit_code == 0
+    out = tmp_path / "导出.gpkg"
+    exported = run.invoke(main, ["export", str(out)], env=env)
+    assert exported.exit_code == 0, exported.output
+    closed = f"网格 '{s.P2}' 已撤销（方案应用后待人工确定）：请改为现有网格"
+    assert "导出.gpkg 中有 1 处引用了文件以外的数据" in exported.output
+    assert f"图层 'party_org_scope'，要素 party_org_id=brP2，字段 'target_id'：{closed}" in exported.output
+    back = run.invoke(main, ["import", str(out)], env=env)
+    assert back.exit_code == 2 and closed in back.output, back.output
+    scope = gpd.read_file(out, layer="party_org_scope")
+    scope.loc[scope["party_org_id"] == "brP2", "target_id"] = s.G2  # as the message asks
+    pyogrio.write_dataframe(scope, out, layer="party_org_scope", driver="GPKG")
+    fixed = run.invoke(main, ["import", str(out)], env=env)
+    assert fixed.exit_code == 0, fixed.output
