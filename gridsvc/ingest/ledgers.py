@@ -57,6 +57,10 @@ def read_ledger(path: Path, options: ReadOptions, stored: Stored) -> Dataset:
     tables, notes = _tables(path, options.encoding)
     reads = []
     for name, raw in tables:
+        notes += [
+            f"工作表 {name!r}：第 {row} 行（{title}）当作标题，未读取；表头在第 {raw.attrs['header_row']} 行"
+            for row, title in raw.attrs.get("titles", [])
+        ]
         read = _recognised(name, raw, options, notes)
         if read is not None:
             reads.append(read)
@@ -107,16 +111,22 @@ def _csv_rows(text: str):
 
 
 def _frame(rows: list) -> pd.DataFrame:
-    """Cells under the first non-empty row's headers, indexed by Excel row number (header = its row)."""
-    first = next((i for i, r in enumerate(rows) if any(filled(v) for v in r)), None)
-    if first is None:
+    """Cells under the sheet's headers, indexed by Excel row number (header = its row). The headers
+    are the first row of two cells or more; rows of one cell above them (a title such as
+    ``春晖社区楼栋台账``, often merged across the table) are not read: ``attrs["titles"]``, for the notes."""
+    used = [i for i, r in enumerate(rows) if any(filled(v) for v in r)]
+    if not used:
         return pd.DataFrame()
+    first = next((i for i in used if sum(map(filled, rows[i])) > 1), used[0])
+    titles = [(i + 1, next(str(v).strip() for v in rows[i] if filled(v))) for i in used if i < first]
     headers = [str(h).strip() if filled(h) else f"列{k + 1}" for k, h in enumerate(rows[first])]
     body = [list(r) + [None] * (len(headers) - len(r)) for r in rows[first + 1 :]]
     index = [first + 2 + k for k in range(len(body))]
     frame = pd.DataFrame([r[: len(headers)] for r in body], columns=headers, index=index, dtype=object)
     nonempty = frame.map(filled).any(axis=1) if len(frame) else pd.Series(dtype=bool)
-    return frame[nonempty]
+    frame = frame[nonempty]
+    frame.attrs.update(titles=titles, header_row=first + 1)
+    return frame
 
 
 def _recognised(name: str, raw: pd.DataFrame, options: ReadOptions, notes: list[str]) -> _Read | None:
