@@ -174,7 +174,7 @@ STAFF = Layer(
         Column("name", "text", True),
         Column("role", "text", True, choices=STAFF_ROLES),
         Column("fulltime", "bool"),
-        Column("phone", "text", pattern=PHONE_PATTERN, describe="电话号码：数字，如 13800000001"),
+        Column("phone", "text", pattern=PHONE_PATTERN, describe="电话号码：数字，可带 + 和 -，如 13800000001"),
     ),
     key=("id",),
     extra=(SOURCE,),

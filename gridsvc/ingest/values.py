@@ -146,7 +146,7 @@ def _check_text(value: str, column: Column) -> str | None:
     if column.choices is not None and value not in column.choices:
         return f"{value!r} 不是 {'、'.join(column.words) if column.words else ', '.join(column.choices)} 之一"
     if column.pattern is not None and not re.fullmatch(column.pattern, value):
-        return f"{value!r} 不是有效编码（{column.describe}）"
+        return f"{value!r} 不符合格式（{column.describe}）"
     return None
 
 

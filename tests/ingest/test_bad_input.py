@@ -217,7 +217,7 @@ CASES = [
         code_not_prefixed,
         ["图层 'grids'", "(code=329901001002009)", "字段 'code'", f"不以所属社区编码 {C1} 开头"],
     ),
-    (code_not_digits, ["图层 'grids'", "字段 'code'", "不是有效编码（15 位数字）"]),
+    (code_not_digits, ["图层 'grids'", "字段 'code'", "不符合格式（15 位数字）"]),
     (
         unknown_scope_target,
         ["图层 'party_org_scope'", "(party_org_id=grp1)", "字段 'target_id'", "未知楼栋 'b99'"],

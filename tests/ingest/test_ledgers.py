@@ -109,7 +109,11 @@ def test_every_problem_is_named_by_sheet_row_and_header_and_nothing_changes(grid
                 ["b10", "10号楼", 6, None, None],
                 ["b11", "11号楼", 6, 32.04, 118.78],
             ],
-            "人员": [["姓名", "角色", "网格编码"], ["周杰", "主任", C1 + "001"], ["吴刚", "网格员", C1 + "099"]],
+            "人员": [
+                ["姓名", "角色", "网格编码", "手机"],
+                ["周杰", "主任", C1 + "001", "139 1234 5679"],
+                ["吴刚", "网格员", C1 + "099", "139-1234-5679"],
+            ],
         },
     )
     before = fingerprint(stored)
@@ -121,6 +125,7 @@ def test_every_problem_is_named_by_sheet_row_and_header_and_nothing_changes(grid
         "工作表 '楼栋'，第 5 行（楼栋编号=b11），字段 '经度/纬度'：坐标 (32.04000, 118.78000) 像是纬度和经度写反了",
         "工作表 '人员'，第 2 行，字段 '角色'：'主任' 不是 网格长、网格员、楼栋长、党建指导员 之一",
         "工作表 '人员'，第 3 行，字段 '网格编码'：未知网格 '329901001001099'",
+        "工作表 '人员'，第 2 行，字段 '手机'：'139 1234 5679' 不符合格式（电话号码：数字，可带 + 和 -，如 13800000001）",
     ]:
         assert expected in result.output, result.output
     assert fingerprint(stored) == before
