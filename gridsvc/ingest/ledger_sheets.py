@@ -164,6 +164,17 @@ SEATS = Sheet(
 # 党组织 before 组织, the §8.1 sheets first: a sheet name holds one of them
 SHEETS = (REGISTRATIONS, AGREEMENTS, ITEMS, SEATS, PARTY_ORGS, BUILDINGS, STAFF, ORGANIZATIONS)
 PLAIN_KINDS = tuple(s.kind for s in (REGISTRATIONS, AGREEMENTS, ITEMS, SEATS))  # rows stored as given
+HEADERS = frozenset(a.lower() for sheet in SHEETS for aliases in sheet.fields.values() for a in aliases)
+
+
+def names_a_header(row: list) -> bool:
+    """Whether a row holds any ledger's header (a table's header row, not a title or a group
+    heading above it such as 基本信息 | 党员情况).
+
+    >>> names_a_header(["基本信息", None, "党员情况"]), names_a_header(["序号", "楼栋编号"])
+    (False, True)
+    """
+    return any(isinstance(v, str) and v.strip().lower() in HEADERS for v in row)
 
 
 def sheet_of(name: str, headers: list[str], mapping: dict[str, str] | None = None) -> Sheet | None:

@@ -28,12 +28,21 @@ from gridsvc.ingest.encodings import first_decoding
 from gridsvc.ingest.exchange import duplicates
 from gridsvc.ingest.geometry import to_storage
 from gridsvc.ingest.ledger_places import filled, lonlat_points, place_rows
-from gridsvc.ingest.ledger_sheets import LOCATION_HEADER, PLAIN_KINDS, Sheet, code_of, header_fields, sheet_of
+from gridsvc.ingest.ledger_sheets import (
+    LOCATION_HEADER,
+    PLAIN_KINDS,
+    Sheet,
+    code_of,
+    header_fields,
+    names_a_header,
+    sheet_of,
+)
 from gridsvc.ingest.osm import use_of_kind
 from gridsvc.ingest.schema import ASSIGNMENTS, LAYER_BY_NAME, Layer
 from gridsvc.ingest.values import convert_column
 
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+HEADER_ROWS = 10  # how far down a sheet its header row is looked for (below a title and group headings)
 Stored = Callable[[str, list[str]], pd.DataFrame]  # (layer, ids) -> the stored rows, as exported
 
 
@@ -112,13 +121,15 @@ def _csv_rows(text: str):
 
 def _frame(rows: list) -> pd.DataFrame:
     """Cells under the sheet's headers, indexed by Excel row number (header = its row). The headers
-    are the first row of two cells or more; rows of one cell above them (a title such as
-    ``春晖社区楼栋台账``, often merged across the table) are not read: ``attrs["titles"]``, for the notes."""
+    are the first of the top rows to name a ledger's header, else the first row of two cells or
+    more; rows above them (a title such as ``春晖社区楼栋台账``, often merged across the table, or
+    group headings) are not read: ``attrs["titles"]``, for the notes."""
     used = [i for i, r in enumerate(rows) if any(filled(v) for v in r)]
     if not used:
         return pd.DataFrame()
-    first = next((i for i in used if sum(map(filled, rows[i])) > 1), used[0])
-    titles = [(i + 1, next(str(v).strip() for v in rows[i] if filled(v))) for i in used if i < first]
+    wide = [i for i in used if sum(map(filled, rows[i])) > 1] or used[:1]
+    first = next((i for i in wide[:HEADER_ROWS] if names_a_header(rows[i])), wide[0])
+    titles = [(i + 1, " | ".join(str(v).strip() for v in rows[i] if filled(v))) for i in used if i < first]
     headers = [str(h).strip() if filled(h) else f"列{k + 1}" for k, h in enumerate(rows[first])]
     body = [list(r) + [None] * (len(headers) - len(r)) for r in rows[first + 1 :]]
     index = [first + 2 + k for k in range(len(body))]

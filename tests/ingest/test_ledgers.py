@@ -231,13 +231,17 @@ def test_the_exported_workbook_imports_back_unchanged_and_carries_edits(gridsvc,
 
 
 def test_a_title_row_above_the_headers_is_said_and_rows_keep_their_excel_numbers(gridsvc, stored, tmp_path):
-    """Ledgers as offices keep them: a title merged across the table above the headers. It was read
-    as the header: every row was refused as having no id (5,582 problems on the demo's ledger)."""
+    """Ledgers as offices keep them: a title merged across the table, then group headings, above the
+    headers. The title was read as the header: every row was refused as having no id (5,582
+    problems on the demo's ledger)."""
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = "楼栋"
     ws.append(["幸福社区楼栋台账（2026年11月）"])
     ws.merge_cells("A1:E1")
+    ws.append(["基本信息", None, None, "位置"])
+    ws.merge_cells("A2:C2")
+    ws.merge_cells("D2:E2")
     for row in (
         ["楼栋编号", "楼栋名称", "户数", "经度", "纬度"],
         ["b7", "7号楼", 30, *B7],
@@ -248,10 +252,11 @@ def test_a_title_row_above_the_headers_is_said_and_rows_keep_their_excel_numbers
     book.save(path)
     refused = gridsvc("import", path, "--default-use", "residential")
     assert refused.exit_code == 2
-    assert "工作表 '楼栋'，第 4 行（楼栋编号=b8），字段 '户数'：'三十' 不是整数" in refused.output, refused.output
-    ws["C4"] = 31
+    assert "工作表 '楼栋'，第 5 行（楼栋编号=b8），字段 '户数'：'三十' 不是整数" in refused.output, refused.output
+    ws["C5"] = 31
     book.save(path)
     result = gridsvc("import", path, "--default-use", "residential")
     assert result.exit_code == 0, result.output
-    assert "工作表 '楼栋'：第 1 行（幸福社区楼栋台账（2026年11月））当作标题，未读取；表头在第 2 行" in result.output
+    assert "工作表 '楼栋'：第 1 行（幸福社区楼栋台账（2026年11月））当作标题，未读取；表头在第 3 行" in result.output
+    assert "工作表 '楼栋'：第 2 行（基本信息 | 位置）当作标题，未读取；表头在第 3 行" in result.output
     assert tuple(_one(stored, "SELECT name, households FROM buildings WHERE id='b8'")) == ("8号楼", 31)
