@@ -104,7 +104,7 @@ SAYS = {
     "problems_more": "只列出前 20 个问题；--problems 问题.csv 可写出全部",
     "wrote": "已写入 {path}",
     "export_outside": "注意：{file} 中有 {count} 处引用了文件以外的数据，新数据库导入它时会拒绝，请先改正"
-    "（已撤销的网格：改为现有网格；以下列出 {count} 处中的前 20 处，未列出 {more} 处）：",
+    "（已撤销的网格：改为现有网格；以下列出 {count} 处中的前 {shown} 处，未列出 {more} 处）：",
     "wrote_size": "已写入 {path}（{kb:.0f} KB）",
     "demo_start": "正在生成演示区（全部为生成数据）…",
     "demo_done": "演示区 {code}；埋设的问题：",

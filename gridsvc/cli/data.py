@@ -127,7 +127,16 @@ def export(settings: Settings, file: Path) -> None:
     click.echo(say("wrote", path=file))
     if outside:  # the file is written: what a new database would refuse in it is said, not hidden
         shown = outside[: ImportRejected.max_listed]
-        click.echo(say("export_outside", count=len(outside), file=file.name, more=len(outside) - len(shown)), err=True)
+        click.echo(
+            say(
+                "export_outside",
+                count=len(outside),
+                file=file.name,
+                shown=ImportRejected.max_listed,
+                more=len(outside) - len(shown),
+            ),
+            err=True,
+        )
         click.echo("".join(f"  {problem}\n" for problem in shown), err=True, nl=False)
 
 

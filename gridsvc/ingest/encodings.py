@@ -26,14 +26,8 @@ def text_source(path: Path, encoding: str | None) -> tuple[object, str | None, l
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
         data = path.read_bytes()
-        name = encoding or first_decoding(data, path)
-        if name.replace("-", "").lower() == "utf8":
-            return path, None, []
-        return (
-            data.decode(name).encode("utf-8"),
-            None,
-            [f"{path.name}：文字按 {name} 读取" + ("" if encoding else "（不是有效的 UTF-8）")],
-        )
+        name, said = text_decoding(data, path.name, encoding, where=path)
+        return (data.decode(name).encode("utf-8") if said else path), None, said
     if suffix == ".shp":
         if encoding:
             return path, encoding, [f"{path.name}：文字按 {encoding} 读取（--encoding）"]
@@ -43,6 +37,24 @@ def text_source(path: Path, encoding: str | None) -> tuple[object, str | None, l
         name, said = _without_cpg(path, path.name, _dbf_records(dbf.read_bytes()) if dbf else b"")
         return path, name, said
     return path, encoding, []
+
+
+def text_decoding(
+    data: bytes, label: str, encoding: str | None = None, where: Path | str | None = None
+) -> tuple[str, list[str]]:
+    """The codec to decode a text file's ``data`` with (``encoding`` when given, else the first of
+    :data:`TEXT_ENCODINGS` that reads it; UTF-8 drops a byte-order mark) and the note saying so,
+    none for UTF-8. ``where`` names the file in an error (default ``label``).
+
+    >>> text_decoding("春晖".encode("gbk"), "a.geojson")
+    ('GB18030', ['a.geojson：文字按 GB18030 读取（不是有效的 UTF-8）'])
+    >>> text_decoding(b"{}", "a.geojson")
+    ('UTF-8-SIG', [])
+    """
+    name = encoding or first_decoding(data, where or label)
+    if name.replace("-", "").lower() == "utf8":
+        return "UTF-8-SIG", []
+    return name, [f"{label}：文字按 {name} 读取" + ("" if encoding else "（不是有效的 UTF-8）")]
 
 
 def zipped_shapefile(path: Path, layer: str, encoding: str | None) -> tuple[str | None, list[str]]:

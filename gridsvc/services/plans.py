@@ -22,7 +22,7 @@ from gridsvc.analysis.plan_diff import plan_diff
 from gridsvc.analysis.scene import STAFF_SIDE, Thresholds
 from gridsvc.analysis.units import building_units
 from gridsvc.errors import ImportRejected, InvalidInput, NotFound, PlanRejected
-from gridsvc.ingest.encodings import first_decoding
+from gridsvc.ingest.encodings import text_decoding
 from gridsvc.ingest.exchange import typed_layer
 from gridsvc.ingest.geojson import frame_from_geojson
 from gridsvc.ingest.schema import GRIDS
@@ -147,13 +147,11 @@ def create_from_file(
     else:
         raw = path.read_bytes()
         try:
-            encoding = first_decoding(raw, shown)
+            encoding, notes = text_decoding(raw, shown)
         except InvalidInput:
             raise InvalidInput(f"{shown}：不是 GeoJSON 文件（文字既不是 UTF-8 也不是 GB18030）") from None
-        if encoding != "UTF-8":
-            notes.append(f"{shown}：文字按 {encoding} 读取（不是有效的 UTF-8）")
         try:
-            data = json.loads(raw.decode("UTF-8-SIG" if encoding == "UTF-8" else encoding))
+            data = json.loads(raw.decode(encoding))
         except ValueError as exc:
             raise InvalidInput(f"{shown}：不是 GeoJSON 文件（JSON 无效：{exc}）") from None
         frame = frame_from_geojson(data, shown)
