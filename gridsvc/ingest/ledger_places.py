@@ -16,16 +16,10 @@ from gridsvc.dataset import Dataset
 from gridsvc.errors import Problem
 from gridsvc.ingest import ReadOptions
 from gridsvc.ingest.geometry import to_storage
-from gridsvc.ingest.ledger_sheets import LOCATION_HEADER
+from gridsvc.ingest.ledger_sheets import LOCATION_HEADER, filled
 from gridsvc.ingest.schema import LAYER_BY_NAME
 
 FAR_M = 100.0  # a ledger location this far from the stored footprint is said
-
-
-def filled(value) -> bool:
-    if isinstance(value, str):
-        return bool(value.strip())
-    return value is not None and not pd.isna(value)
 
 
 def place_rows(typed, data, read, options: ReadOptions, dataset: Dataset):

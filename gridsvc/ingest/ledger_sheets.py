@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from gridsvc.labels import (
     COBUILDING_LIST_LABEL,
     ITEM_STATUS_LABEL,
@@ -175,6 +177,41 @@ def names_a_header(row: list) -> bool:
     (False, True)
     """
     return any(isinstance(v, str) and v.strip().lower() in HEADERS for v in row)
+
+
+# what a row's first cell begins with when it sums the rows above or signs the sheet off
+FOOTER_WORDS = (
+    "合计",
+    "总计",
+    "小计",
+    "共计",
+    "填表人",
+    "填报人",
+    "制表人",
+    "审核人",
+    "负责人",
+    "填表日期",
+    "填报日期",
+    "制表日期",
+)
+
+
+def filled(value) -> bool:
+    """Whether a cell holds anything (text not only blanks, a number not NaN)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and not pd.isna(value)
+
+
+def is_footer(row: list) -> bool:
+    """Whether a row sums the rows above it or signs the sheet off (合计, 小计, 填表人：…): its first
+    filled cell begins with one of FOOTER_WORDS. A building named 合计楼 further along is a building.
+
+    >>> is_footer(["合计", None, 70]), is_footer(["填表人：张三"]), is_footer([3, "b9", "合计楼"])
+    (True, True, False)
+    """
+    first = next((v for v in row if filled(v)), None)
+    return isinstance(first, str) and first.strip().startswith(FOOTER_WORDS)
 
 
 def sheet_of(name: str, headers: list[str], mapping: dict[str, str] | None = None) -> Sheet | None:

@@ -27,13 +27,15 @@ from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.encodings import first_decoding
 from gridsvc.ingest.exchange import duplicates
 from gridsvc.ingest.geometry import to_storage
-from gridsvc.ingest.ledger_places import filled, lonlat_points, place_rows
+from gridsvc.ingest.ledger_places import lonlat_points, place_rows
 from gridsvc.ingest.ledger_sheets import (
     LOCATION_HEADER,
     PLAIN_KINDS,
     Sheet,
     code_of,
+    filled,
     header_fields,
+    is_footer,
     names_a_header,
     sheet_of,
 )
@@ -69,6 +71,9 @@ def read_ledger(path: Path, options: ReadOptions, stored: Stored) -> Dataset:
         notes += [
             f"工作表 {name!r}：第 {row} 行（{title}）当作标题，未读取；表头在第 {raw.attrs['header_row']} 行"
             for row, title in raw.attrs.get("titles", [])
+        ] + [
+            f"工作表 {name!r}：第 {row} 行（{cells}）是合计或签名行，未读取"
+            for row, cells in raw.attrs.get("footers", [])
         ]
         read = _recognised(name, raw, options, notes)
         if read is not None:
@@ -123,21 +128,30 @@ def _frame(rows: list) -> pd.DataFrame:
     """Cells under the sheet's headers, indexed by Excel row number (header = its row). The headers
     are the first of the top rows to name a ledger's header, else the first row of two cells or
     more; rows above them (a title such as ``春晖社区楼栋台账``, often merged across the table, or
-    group headings) are not read: ``attrs["titles"]``, for the notes."""
+    group headings) are not read: ``attrs["titles"]``, for the notes; nor are the rows below that
+    sum the rows above or sign the sheet off (合计, 小计, 填表人：…): ``attrs["footers"]``."""
     used = [i for i, r in enumerate(rows) if any(filled(v) for v in r)]
     if not used:
         return pd.DataFrame()
     wide = [i for i in used if sum(map(filled, rows[i])) > 1] or used[:1]
     first = next((i for i in wide[:HEADER_ROWS] if names_a_header(rows[i])), wide[0])
-    titles = [(i + 1, " | ".join(str(v).strip() for v in rows[i] if filled(v))) for i in used if i < first]
+    titles = [(i + 1, _cells(rows[i])) for i in used if i < first]
     headers = [str(h).strip() if filled(h) else f"列{k + 1}" for k, h in enumerate(rows[first])]
-    body = [list(r) + [None] * (len(headers) - len(r)) for r in rows[first + 1 :]]
-    index = [first + 2 + k for k in range(len(body))]
+    footers = [i for i in used if i > first and is_footer(rows[i])]
+    skipped = set(footers)
+    kept = [i for i in range(first + 1, len(rows)) if i not in skipped]
+    body = [list(rows[i]) + [None] * (len(headers) - len(rows[i])) for i in kept]
+    index = [i + 1 for i in kept]
     frame = pd.DataFrame([r[: len(headers)] for r in body], columns=headers, index=index, dtype=object)
     nonempty = frame.map(filled).any(axis=1) if len(frame) else pd.Series(dtype=bool)
     frame = frame[nonempty]
-    frame.attrs.update(titles=titles, header_row=first + 1)
+    frame.attrs.update(titles=titles, header_row=first + 1, footers=[(i + 1, _cells(rows[i])) for i in footers])
     return frame
+
+
+def _cells(row: list) -> str:
+    """A row's filled cells as the notes quote it: ``合计 | 70``."""
+    return " | ".join(str(v).strip() for v in row if filled(v))
 
 
 def _recognised(name: str, raw: pd.DataFrame, options: ReadOptions, notes: list[str]) -> _Read | None:

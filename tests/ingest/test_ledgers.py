@@ -260,3 +260,58 @@ def test_a_title_row_above_the_headers_is_said_and_rows_keep_their_excel_numbers
     assert "工作表 '楼栋'：第 1 行（幸福社区楼栋台账（2026年11月））当作标题，未读取；表头在第 3 行" in result.output
     assert "工作表 '楼栋'：第 2 行（基本信息 | 位置）当作标题，未读取；表头在第 3 行" in result.output
     assert tuple(_one(stored, "SELECT name, households FROM buildings WHERE id='b8'")) == ("8号楼", 31)
+
+
+def test_total_and_signature_rows_are_said_and_not_read(gridsvc, stored, tmp_path):
+    """Ledgers end with a 合计 row and the signatures under it, and a long one carries 小计 rows per
+    street: they were refused as buildings without a place, and the office had to delete them by hand."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "楼栋"
+    for row in (
+        ["序号", "楼栋编号", "楼栋名称", "户数", "经度", "纬度"],
+        [1, "b7", "7号楼", 30, *B7],
+        ["小计", None, None, 30],
+        [2, "b8", "8号楼", 40, *B8],
+        ["合计", None, None, 70],
+        [None],
+        ["填表人：张三", None, "审核人：李四", None, "填表日期：2026年11月30日"],
+    ):
+        ws.append(row)
+    path = tmp_path / "台账.xlsx"
+    book.save(path)
+    result = gridsvc("import", path, "--default-use", "residential")
+    assert result.exit_code == 0, result.output
+    assert "工作表 '楼栋'：第 3 行（小计 | 30）是合计或签名行，未读取" in result.output
+    assert "工作表 '楼栋'：第 5 行（合计 | 70）是合计或签名行，未读取" in result.output
+    assert "第 7 行（填表人：张三 | 审核人：李四 | 填表日期：2026年11月30日）是合计或签名行，未读取" in result.output
+    assert tuple(_one(stored, "SELECT name, households FROM buildings WHERE id='b8'")) == ("8号楼", 40)
+    assert _one(stored, "SELECT count(*) FROM buildings WHERE id IN ('b7', 'b8')")[0] == 2
+    # a building whose own name begins like a total is a building: only the row's first cell counts
+    ws.append([3, "b9", "合计楼", 10, B8[0] + 0.0001, B8[1]])
+    book.save(path)
+    result = gridsvc("import", path, "--default-use", "residential")
+    assert result.exit_code == 0, result.output
+    assert _one(stored, "SELECT name FROM buildings WHERE id='b9'")[0] == "合计楼"
+
+
+def test_rows_without_an_id_are_named_once_not_also_as_duplicates(gridsvc, stored, tmp_path):
+    """Two rows with neither 楼栋编号 nor a name or address to make one from were refused as empty,
+    and the second again as "id 'None' 重复"."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "楼栋"
+    for row in (
+        ["楼栋编号", "楼栋名称", "户数", "经度", "纬度"],
+        ["b6", "6号楼", 20, B7[0] - 0.0002, B7[1]],
+        [None, None, 30, *B7],
+        [None, None, 40, *B8],
+    ):
+        ws.append(row)
+    path = tmp_path / "台账.xlsx"
+    book.save(path)
+    refused = gridsvc("import", path, "--default-use", "residential")
+    assert refused.exit_code == 2
+    assert "第 3 行，字段 '楼栋编号'：必填值为空" in refused.output, refused.output
+    assert "第 4 行，字段 '楼栋编号'：必填值为空" in refused.output
+    assert "重复" not in refused.output
