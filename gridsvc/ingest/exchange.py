@@ -125,7 +125,8 @@ def duplicates(frame: pd.DataFrame, layer: Layer, names: pd.Series) -> list[Prob
     key = [k for k in layer.key if k in frame.columns]
     if not key:
         return []
-    dup = frame.duplicated(subset=key, keep="first")
+    # a row without its key is refused as such (必填值为空), not again as a duplicate of another
+    dup = frame.duplicated(subset=key, keep="first") & frame[key].notna().all(axis=1)
     column = key[0] if len(key) == 1 else "+".join(key)
     return [
         Problem(layer.name, names.loc[i], column, f"{column} {_key_text(frame, key, i)!r} 重复", DUPLICATE)
