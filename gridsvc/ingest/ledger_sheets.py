@@ -179,7 +179,7 @@ def names_a_header(row: list) -> bool:
     return any(isinstance(v, str) and v.strip().lower() in HEADERS for v in row)
 
 
-# what a row's first cell begins with when it sums the rows above or signs the sheet off
+# a row's first cell when it sums the rows above or signs the sheet off (负责人 is not one: it is a role)
 FOOTER_WORDS = (
     "合计",
     "总计",
@@ -189,7 +189,6 @@ FOOTER_WORDS = (
     "填报人",
     "制表人",
     "审核人",
-    "负责人",
     "填表日期",
     "填报日期",
     "制表日期",
@@ -204,14 +203,20 @@ def filled(value) -> bool:
 
 
 def is_footer(row: list) -> bool:
-    """Whether a row sums the rows above it or signs the sheet off (合计, 小计, 填表人：…): its first
-    filled cell begins with one of FOOTER_WORDS. A building named 合计楼 further along is a building.
+    """Whether a row sums the rows above it or signs the sheet off: its first filled cell, blanks
+    taken out, is one of FOOTER_WORDS or begins with one and a colon (填表人：张三). A building named
+    合计楼, or a role such as 负责人, is a row of the table.
 
-    >>> is_footer(["合计", None, 70]), is_footer(["填表人：张三"]), is_footer([3, "b9", "合计楼"])
-    (True, True, False)
+    >>> is_footer(["合  计", None, 70]), is_footer(["填表人：张三"]), is_footer(["审核人", "李四"])
+    (True, True, True)
+    >>> is_footer([3, "b9", "合计楼"]), is_footer(["合计楼", 3]), is_footer(["负责人", "王五"])
+    (False, False, False)
     """
     first = next((v for v in row if filled(v)), None)
-    return isinstance(first, str) and first.strip().startswith(FOOTER_WORDS)
+    if not isinstance(first, str):
+        return False
+    text = "".join(first.split())
+    return any(text == word or text.startswith((word + "：", word + ":")) for word in FOOTER_WORDS)
 
 
 def sheet_of(name: str, headers: list[str], mapping: dict[str, str] | None = None) -> Sheet | None:
