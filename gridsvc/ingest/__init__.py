@@ -8,7 +8,9 @@ file: what GDAL cannot open is one line naming the file and GDAL's reason, never
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ import pyogrio
 import pyogrio.errors
 
 from gridsvc.errors import InvalidInput
+from gridsvc.ingest.encodings import zip_name_encoding
 
 NO_NETWORK = {
     "GDAL_HTTP_PROXY": "127.0.0.1:9",  # nothing listens on the discard port: every HTTP(S) fetch fails at once
@@ -48,11 +51,30 @@ def list_layers(path: Path, source=None) -> list:
     """The layers of a GIS file (read from ``source`` when given: its bytes), or a one-line error
     saying why GDAL cannot open it."""
     try:
-        with warnings.catch_warnings():  # GDAL's own complaints, said once below in one line
+        with warnings.catch_warnings(), zip_names_as_written(path):  # GDAL's complaints: said below in one line
             warnings.simplefilter("ignore", RuntimeWarning)
             return list(pyogrio.list_layers(path if source is None else source))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InvalidInput(f"{path}：无法作为 GIS 文件读取（{gdal_reason(exc, path)}）") from None
+
+
+_ZIPS = threading.Lock()
+
+
+@contextlib.contextmanager
+def zip_names_as_written(path: Path):
+    """GDAL, inside the block, reads the names in zip ``path`` in the encoding they are written in
+    (``encodings.zip_name_encoding``). GDAL keeps an archive's names once read, so every reader opens
+    a zip inside this block (``list_layers`` does); one zip at a time, as the setting is the process's."""
+    if Path(path).suffix.lower() != ".zip":
+        yield
+        return
+    with _ZIPS:
+        pyogrio.set_gdal_config_options({"CPL_ZIP_ENCODING": zip_name_encoding(Path(path)) or "CP437"})
+        try:
+            yield
+        finally:
+            pyogrio.set_gdal_config_options({"CPL_ZIP_ENCODING": None})
 
 
 def gdal_reason(exc: Exception, path: Path) -> str:

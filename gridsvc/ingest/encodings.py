@@ -57,6 +57,35 @@ def text_decoding(
     return name, [f"{label}：文字按 {name} 读取" + ("" if encoding else "（不是有效的 UTF-8）")]
 
 
+ZIP_UTF8_FLAG = 0x800  # an entry's flag bit saying its name is UTF-8; without it, the standard says CP437
+
+
+def zip_name_encoding(path: Path) -> str | None:
+    """The encoding the names inside zip ``path`` are written in where its entries do not say: the
+    first of :data:`TEXT_ENCODINGS` that reads them (Chinese Windows zip tools write GBK without a
+    word, and GDAL and Python read it as CP437: 楼栋.shp became ┬Ñ╢░.shp). None when every such name
+    is ASCII, none reads, or ``path`` is no zip."""
+    if path.suffix.lower() != ".zip":
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unsaid = [i.filename for i in archive.infolist() if not i.flag_bits & ZIP_UTF8_FLAG]
+    except (zipfile.BadZipFile, OSError):
+        return None
+    raw = "/".join(unsaid).encode("cp437")  # the bytes as written: CP437 maps every byte
+    if raw.isascii():
+        return None
+    return next((name for name in TEXT_ENCODINGS if _decodes(raw, name)), None)
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def zipped_shapefile(path: Path, layer: str, encoding: str | None) -> tuple[str | None, list[str]]:
     """The encoding to read layer ``layer`` of a zip file with, and what was decided: for a shapefile
     in it without a ``.cpg``, as :func:`text_source` decides for one on disk (GDAL would read its
@@ -64,7 +93,7 @@ def zipped_shapefile(path: Path, layer: str, encoding: str | None) -> tuple[str 
     if encoding is not None or path.suffix.lower() != ".zip":
         return encoding, []
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(path, metadata_encoding=zip_name_encoding(path)) as archive:
             members = {name.lower(): name for name in archive.namelist()}
             shp = next((m for m in members if m.endswith(".shp") and PurePosixPath(m).stem == layer.lower()), None)
             if shp is None or shp[:-4] + ".cpg" in members or shp[:-4] + ".dbf" not in members:

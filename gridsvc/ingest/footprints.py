@@ -23,10 +23,10 @@ import shapely
 from gridsvc.analysis.validity import POLYGONAL
 from gridsvc.dataset import Dataset
 from gridsvc.errors import DUPLICATE, INVALID_GEOMETRY, ImportRejected, InvalidInput, Problem
-from gridsvc.ingest import DEFAULT_OPTIONS, ReadOptions, list_layers
+from gridsvc.ingest import DEFAULT_OPTIONS, ReadOptions, list_layers, zip_names_as_written
 from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.columns import building_fields
-from gridsvc.ingest.encodings import text_source, zipped_shapefile
+from gridsvc.ingest.encodings import text_source, zip_name_encoding, zipped_shapefile
 from gridsvc.ingest.exchange import typed_layer
 from gridsvc.ingest.osm import is_gdal_osm, osm_buildings
 from gridsvc.ingest.schema import BUILDINGS
@@ -41,12 +41,14 @@ def read_footprint_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> D
     empty layer or an unknown layer name is refused, naming file, layer and feature. Text is read in
     the encoding ``ingest.encodings.text_source`` decides, said in the notes."""
     source, encoding, notes = text_source(path, options.encoding)
+    names = zip_name_encoding(path)
+    notes += [f"{path.name}：压缩包里的文件名按 {names} 读取（未注明编码）"] if names else []
     layer, notes_on_layers = _layer_to_read(path, source, options.layer)
     notes += notes_on_layers
     encoding, zipped = zipped_shapefile(path, layer, encoding)
     notes += zipped
     try:
-        with warnings.catch_warnings():  # a column of mixed kinds stays text: the value checks below judge it
+        with warnings.catch_warnings(), zip_names_as_written(path):  # mixed kinds stay text: checked below
             warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
             raw = pyogrio.read_dataframe(
                 source, layer=None if isinstance(source, bytes) else layer, fid_as_index=True, encoding=encoding

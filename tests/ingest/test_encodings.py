@@ -85,3 +85,35 @@ def test_a_zipped_gbk_shapefile_without_cpg_keeps_its_chinese_columns(env, db, t
     assert _names(db) == NAMES
     with db.connect() as conn:
         assert list(conn.execute(text("SELECT floors FROM buildings ORDER BY id")).scalars()) == [6, 11]
+
+
+def _zip_with_gbk_names(tmp_path, stem: str):
+    """A zip as Chinese Windows zip tools write one: member names in GBK bytes, without the flag
+    that says UTF-8 (Python's zipfile always sets it, so the names are written ASCII and patched)."""
+    path = _shapefile(tmp_path, "GBK")
+    frame = _buildings().rename(columns={"name": "名称"})
+    frame.to_file(path, encoding="GBK")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    placeholder = "x" * len(stem.encode("gbk"))
+    plain = tmp_path / "plain.zip"
+    with zipfile.ZipFile(plain, "w") as zipped:
+        for part in path.parent.glob("GBK.*"):
+            zipped.write(part, placeholder + part.suffix)
+    archive = tmp_path / "测绘成果.zip"
+    archive.write_bytes(plain.read_bytes().replace(placeholder.encode() + b".", stem.encode("gbk") + b"."))
+    return archive
+
+
+def test_a_zip_whose_member_names_are_gbk_shows_them_in_chinese(env, db, tmp_path):
+    """The layer of 楼栋.shp zipped on a Chinese Windows machine was named '┬Ñ╢░' in every note,
+    problem and in what --layer takes: the zip's names were read as the zip standard's default, CP437."""
+    archive = _zip_with_gbk_names(tmp_path, "楼栋")
+    result = CliRunner().invoke(main, ["import", str(archive)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "测绘成果.zip：压缩包里的文件名按 GB18030 读取（未注明编码）" in result.output
+    assert "测绘成果.zip：楼栋.shp：没有 .cpg 文件；文字按 GB18030 读取" in result.output
+    assert "图层 '楼栋'：读取的列：" in result.output
+    assert "┬" not in result.output
+    assert _names(db) == NAMES
+    named = CliRunner().invoke(main, ["import", str(archive), "--layer", "楼栋"], env=env)
+    assert named.exit_code == 0 and "没有变化" in named.output, named.output
