@@ -91,6 +91,38 @@ ACTION_LABEL = {
     "target": "设定考核目标",
     "admin": "管理用户和审计日志",
 }
+# what an audit entry's action did (``gridsvc audit``; the code stays beside it for --action)
+AUDIT_ACTION_LABEL = {
+    "import": "导入数据",
+    "building.update": "修改楼栋",
+    "building.party_group": "楼栋建党小组",
+    "organization.update": "修改组织",
+    "organization.party_org": "组织建党组织",
+    "party_org.add": "新增党组织",
+    "staff.add": "新增人员",
+    "assignment.add": "新增人员分配",
+    "assignment.end": "结束人员分配",
+    "facility.set": "设置服务设施",
+    "facility.delete": "删除服务设施",
+    "registration.set": "登记报到",
+    "registration.delete": "删除报到",
+    "agreement.set": "设置共建协议",
+    "agreement.delete": "删除共建协议",
+    "cobuilding_item.set": "设置共建清单事项",
+    "cobuilding_item.delete": "删除共建清单事项",
+    "seat.set": "设置兼职委员",
+    "seat.delete": "删除兼职委员",
+    "target.set": "设定考核目标",
+    "target.delete": "删除考核目标",
+    "plan.create": "新建调整方案",
+    "plan.edit": "编辑调整方案",
+    "plan.apply": "应用调整方案",
+    "snapshot.take": "保存快照",
+    "user.add": "新增用户",
+    "user.disable": "停用用户",
+    "user.enable": "启用用户",
+    "token.issue": "签发令牌",
+}
 
 # What the command line says, Chinese first (codes, paths and settings stay as they are).
 SAYS = {

@@ -148,6 +148,7 @@ def audit_(
     settings: Settings, actor: str | None, action: str | None, since: dt.datetime | None, limit: int, fmt: str
 ) -> None:
     """审计日志，最新的在前：谁在何时改了什么，改前改后。The audit log, newest first."""
+    from gridsvc.labels import AUDIT_ACTION_LABEL
     from gridsvc.textual import table
 
     with _engine(settings).connect() as conn:
@@ -160,14 +161,14 @@ def audit_(
             str(r["id"]),
             f"{r['at']:%Y-%m-%d %H:%M:%S}",
             r["actor"],
-            r["action"],
-            f"{r['target_type']} {r['target_id'] or ''}".strip(),
+            f"{AUDIT_ACTION_LABEL.get(r['action'], r['action'])}（{r['action']}）",
+            r["target_id"] or r["target_type"],  # the action's label names the kind (修改楼栋 → b1)
             _brief(r["before"]),
             _brief(r["after"]),
         ]
         for r in rows
     ]
-    click.echo(table(["编号", "时间", "操作人", "操作", "对象", "之前", "之后"], cells) if cells else "no entries")
+    click.echo(table(["编号", "时间", "操作人", "操作", "对象", "之前", "之后"], cells) if cells else "没有审计记录")
 
 
 def _brief(value, width: int = 60) -> str:

@@ -162,6 +162,13 @@ def test_cli_users_and_audit(db, settings, tmp_path):
         ("user.disable", "wang") in actions and ("token.issue", "wang") in actions and ("user.add", "wang") in actions
     )
     assert all(e["actor"].startswith("local:") for e in entries if e["target_id"] == "wang")
+    shown = runner.invoke(main, ["audit"], env=env).output  # an admin reads what was done, not codes
+    assert (
+        "停用用户（user.disable）" in shown and "签发令牌（token.issue）" in shown and "新增用户（user.add）" in shown
+    )
+    assert "user wang" not in shown and " wang " in shown
+    none = runner.invoke(main, ["audit", "--action", "plan.apply"], env=env).output
+    assert none.strip() == "没有审计记录"
     with db.connect() as conn:
         stored = conn.scalar(text("SELECT password_hash FROM users WHERE name = 'wang'"))
     assert stored.startswith("$argon2id$") and "long-password" not in stored
@@ -185,3 +192,20 @@ def test_no_personal_data_in_logs(setup, caplog):
         *s.frames()["staff"]["name"],
     ]
     assert not [x for x in secrets if x in logged]
+
+
+def test_every_audited_action_has_a_chinese_label():
+    """Each action the code records (``audit.record(conn, "plan.apply", …)``, and the §8.1 records'
+    ``<audit>.set``/``.delete``) reads in Chinese in ``gridsvc audit``."""
+    import re
+    from pathlib import Path
+
+    import gridsvc
+    from gridsvc.labels import AUDIT_ACTION_LABEL
+    from gridsvc.services.cobuilding import RECORDS
+
+    source = "\n".join(p.read_text() for p in Path(gridsvc.__file__).parent.rglob("*.py"))
+    recorded = set(re.findall(r'audit\.record\(\s*conn,\s*"([a-z_.]+)"', source))
+    recorded |= set(re.findall(r'"(user\.(?:disable|enable))"', source))
+    recorded |= {f"{r.audit}.{verb}" for r in RECORDS.values() for verb in ("set", "delete")}
+    assert len(recorded) > 20 and recorded <= set(AUDIT_ACTION_LABEL), recorded - set(AUDIT_ACTION_LABEL)
