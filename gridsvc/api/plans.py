@@ -166,6 +166,27 @@ def apply_plan(who: CallerDep, plan_id: PlanId, effective: dt.date | None = None
     return {k: v for k, v in outcome.items() if k != "diff"}
 
 
+GridCode = Field(pattern=r"^[0-9]{15}$", examples=["320199001002008"])
+
+
+class SettleRequest(BaseModel):
+    """Where a grid that the applied plan closed without a clear successor (待人工确定) went."""
+
+    grid: str = GridCode
+    to: str = GridCode
+
+
+@router.post(
+    "/plans/{plan_id}/settle",
+    response_model=None,
+    responses=schemas.ok(schemas.PlanSettled),
+    summary="Say where a grid an applied plan left undecided went; its branch and staff follow",
+)
+def settle_plan(who: CallerDep, plan_id: PlanId, body: SettleRequest) -> dict:
+    _may_plan(who, None)
+    return plans.settle(who.db, plan_id, body.grid, body.to)
+
+
 @router.get(
     "/plans/{plan_id}/scores",
     response_model=None,

@@ -249,6 +249,14 @@ class PlanApplied(Open):
     grids_opened: int
 
 
+class PlanSettled(Open):
+    grid: str
+    to: str
+    scopes_moved: int
+    assignments_moved: int
+    undecided: list[dict]
+
+
 class BuildingGrid(Open):
     layer: Layer
     code: str

@@ -80,7 +80,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     )
 
 
-from gridsvc.cli import batch, coverage, data, db, maps, plans, reports, suggest, targets, users, workbench  # noqa: E402, F401 - the commands, by topic (workbench adds to plan)
+from gridsvc.cli import batch, coverage, data, db, maps, plan_apply, plans, reports, suggest, targets, users, workbench  # noqa: E402, F401 - the commands, by topic (plan_apply and workbench add to plan)
 
 main.add_command(db.db)
 main.add_command(batch.batch)

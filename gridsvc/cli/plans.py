@@ -1,5 +1,5 @@
 """``gridsvc plan …`` and ``gridsvc history``: redraw plans from the command line (thin over
-:mod:`gridsvc.services.plans`)."""
+:mod:`gridsvc.services.plans`; applying and settling in ``cli.plan_apply``)."""
 
 from __future__ import annotations
 
@@ -280,30 +280,6 @@ def plan_diff(settings: Settings, plan_id: int, effective: str | None, fmt: str)
         ]
         title = f"{names.get(community, '')}（{community}）" if names.get(community) else community
         click.echo(f"{title}\n" + table(["指标", "调整前", "调整后"], rows, right={1, 2}))
-
-
-@plan.command("apply")
-@click.argument("plan_id", type=int)
-@click.option("--effective", default=None, help="新网格启用日期（默认今天）。Date the new grids start.")
-@click.pass_obj
-@fail_cleanly
-def plan_apply(settings: Settings, plan_id: int, effective: str | None) -> None:
-    """应用方案（全部成功或全部不变），原网格留作历史。Make the plan live, all or nothing."""
-    outcome = plans.apply(engine(settings), plan_id, coverage_service.thresholds(settings), _date(effective))
-    click.echo(
-        say(
-            "plan_applied",
-            id=plan_id,
-            effective=outcome["effective"],
-            closed=outcome["grids_closed"],
-            opened=outcome["grids_opened"],
-            scopes=outcome["scopes_moved"],
-            assignments=outcome["assignments_moved"],
-        )
-    )
-    for item in outcome["undecided"]:
-        landing = ", ".join(f"{g} ({h} 户)" for g, h in item["landing"].items())
-        click.echo(f"  待人工确定: {item['grid']} → {landing or '无楼栋'}")
 
 
 @plan.command("scores")

@@ -165,7 +165,7 @@ def _targets(df: pd.DataFrame | None, layer: str, keys: dict[str, set[str]]) -> 
         if kind in keys and isinstance(target, str) and target not in keys[kind]:
             reason = f"未知{thing_word(kind)} {target!r}"
             if kind == "grid" and target in keys["closed grid"]:  # a plan closed it; its successor is undecided
-                reason = f"网格 {target!r} 已撤销（方案应用后待人工确定）：请改为现有网格"
+                reason = f"网格 {target!r} 已撤销（方案应用后待人工确定）：请改为现有网格，或用 gridsvc plan settle 定下它的去向"
             problems.append(Problem(layer, names.loc[i], "target_id", reason))
     return problems
 

@@ -195,6 +195,14 @@ def mark_applied(conn: Connection, plan_id: int, effective: dt.date, outcome: di
     )
 
 
+def set_outcome(conn: Connection, plan_id: int, outcome: dict) -> None:
+    """An applied plan's outcome, after a person decided where a grid it closed went (``settle``)."""
+    conn.execute(
+        text("UPDATE plans SET outcome = CAST(:o AS jsonb) WHERE id = :id"),
+        {"o": json.dumps(outcome, ensure_ascii=False, default=str), "id": plan_id},
+    )
+
+
 def grids_of_building(conn: Connection, building_id: str, on: dt.date | None) -> list[dict]:
     """The grids (each layer) holding the building's representative point on date ``on``; without a
     date, every grid it was ever in, oldest first."""

@@ -331,6 +331,39 @@ def apply(engine: Engine, plan_id: int, limits: Thresholds, effective: dt.date |
     return outcome
 
 
+def settle(engine: Engine, plan_id: int, grid: str, to: str) -> dict:
+    """Where grid ``grid``, closed by applied plan ``plan_id`` without a clear successor (待人工确定),
+    went: live grid ``to`` of the plan's layer in its communities. Its Party scopes and running staff
+    assignments move there from the plan's effective date, as applying moves a clear successor's
+    (the assignments until then stay as history); audited ``plan.settle``. What moved, and the
+    grids still undecided."""
+    with engine.begin() as conn:
+        plan = get_plan(conn, plan_id, lock=True)
+        if plan["status"] != "applied":
+            raise InvalidInput(f"方案 {plan_id} 尚未应用：应用后才有待人工确定的原网格")
+        outcome = plan["outcome"]
+        waiting = [item["grid"] for item in outcome["undecided"]]
+        if grid not in waiting:
+            raise InvalidInput(f"{grid!r} 不是方案 {plan_id} 待人工确定的原网格（待定：{'、'.join(waiting) or '无'}）")
+        live = repo.current_grids(conn, list(plan["communities"]))
+        choices = sorted(live.loc[live["layer"] == plan["layer"], "code"])
+        if to not in choices:
+            raise InvalidInput(f"{to!r} 不是方案所涉社区的现有网格（可选：{'、'.join(choices)}）")
+        effective = dt.date.fromisoformat(outcome["effective"])
+        settled = {
+            "grid": grid,
+            "to": to,
+            "scopes_moved": repo.move_grid_scopes(conn, {grid: to}),
+            "assignments_moved": repo.move_grid_assignments(conn, {grid: to}, effective),
+        }
+        outcome["undecided"] = [item for item in outcome["undecided"] if item["grid"] != grid]
+        outcome["moved"][grid] = to
+        outcome["settled"] = [*outcome.get("settled", []), settled]
+        repo.set_outcome(conn, plan_id, outcome)
+        audit.record(conn, "plan.settle", "plan", plan_id, {"undecided": grid}, settled)
+    return settled | {"undecided": outcome["undecided"]}
+
+
 def _check_dates(conn: Connection, plan: dict, effective: dt.date) -> None:
     live = repo.current_grids(conn, list(plan["communities"]))
     live = live[live["layer"].isin(rules.replaced_layers(plan["layer"]))]

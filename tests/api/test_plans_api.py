@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import geopandas as gpd
@@ -163,3 +164,71 @@ def test_an_export_says_which_scopes_point_at_grids_a_plan_closed(db, tmp_path, 
     pyogrio.write_dataframe(scope, out, layer="party_org_scope", driver="GPKG")
     fixed = run.invoke(main, ["import", str(out)], env=env)
     assert fixed.exit_code == 0, fixed.output
+
+
+def test_a_grid_left_undecided_is_settled_by_a_person_and_its_branch_and_staff_follow(client, db, settings):
+    """Adopting the governance grids closes P2 (across G1 and G2) with no clear successor: its
+    branch's scope and its worker stayed on the closed grid, and only editing an export and importing
+    it again could move them. ``plan settle`` (and POST /api/plans/{id}/settle) says where it went."""
+    from sqlalchemy import text
+
+    with db.begin() as conn:
+        conn.execute(text("INSERT INTO party_orgs (id, name, kind) VALUES ('brP2', 'P2党支部', 'branch')"))
+        conn.execute(
+            text(
+                f"INSERT INTO party_org_scopes (party_org_id, target_type, target_id) VALUES ('brP2', 'grid', '{s.P2}')"
+            )
+        )
+        conn.execute(text("INSERT INTO staff (id, name, role, fulltime) VALUES ('wP2', '赵六', 'grid_worker', true)"))
+        conn.execute(
+            text(
+                f"INSERT INTO assignments (staff_id, target_type, target_id, start_date) VALUES ('wP2', 'grid', '{s.P2}', '2024-01-01')"
+            )
+        )
+    env = {"GRIDSVC_DATABASE_URL": settings.database_url}
+    run = CliRunner()
+    plan_id = run.invoke(main, ["plan", "create", "-c", s.C1, "--adopt-governance"], env=env).output.split()[-1]
+    applied = run.invoke(main, ["plan", "apply", plan_id], env=env)
+    today = str(dt.date.today())
+    assert f"  待人工确定: {s.P2} → " in applied.output
+    assert f"gridsvc plan settle {plan_id} 原网格 新网格" in applied.output
+
+    wrong = run.invoke(main, ["plan", "settle", plan_id, s.P1, s.G2], env=env)
+    assert wrong.exit_code == 2 and f"不是方案 {plan_id} 待人工确定的原网格（待定：{s.P2}）" in wrong.output
+    nowhere = run.invoke(main, ["plan", "settle", plan_id, s.P2, "320199001001099"], env=env)
+    assert nowhere.exit_code == 2 and "不是方案所涉社区的现有网格" in nowhere.output, nowhere.output
+    settled = run.invoke(main, ["plan", "settle", plan_id, s.P2, s.G2], env=env)
+    assert settled.exit_code == 0, settled.output
+    assert (
+        f"原网格 {s.P2} 已定为 {s.G2}：党组织范围 1 项、人员分配 1 项随之迁移；方案 {plan_id} 已无待人工确定的原网格"
+        in settled.output
+    )
+    with db.connect() as conn:
+        assert conn.scalar(text("SELECT target_id FROM party_org_scopes WHERE party_org_id = 'brP2'")) == s.G2
+        rows = conn.execute(
+            text("SELECT target_id, start_date, end_date FROM assignments WHERE staff_id = 'wP2' ORDER BY start_date")
+        ).all()
+        assert [(r[0], str(r[1]), str(r[2])) for r in rows] == [
+            (s.P2, "2024-01-01", today),  # the history stays
+            (s.G2, today, "None"),
+        ]
+        assert conn.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'plan.settle'")) == 1
+    again = run.invoke(main, ["plan", "settle", plan_id, s.P2, s.G1], env=env)
+    assert again.exit_code == 2 and "（待定：无）" in again.output
+    shown = client.get(f"/api/plans/{plan_id}").json()
+    assert shown["outcome"]["undecided"] == [] and shown["outcome"]["settled"][0]["to"] == s.G2
+
+
+def test_settling_over_http_takes_a_planner(client, db):
+    created = client.post("/api/plans", json={"communities": [s.C1], "origin": "adopt_governance"}).json()
+    assert client.post(f"/api/plans/{created['id']}/apply", json={}).status_code == 200
+    undecided = client.get(f"/api/plans/{created['id']}").json()["outcome"]["undecided"]
+    assert [u["grid"] for u in undecided] == [s.P2]
+    bad = client.post(f"/api/plans/{created['id']}/settle", json={"grid": s.P2, "to": "<b>x</b>"})
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/json"
+    assert bad.json()["detail"][0]["loc"] == ["body", "to"]
+    stranger = client.post(f"/api/plans/{created['id']}/settle", json={"grid": s.P1, "to": s.G1})
+    assert stranger.status_code == 422 and "不是方案" in stranger.json()["detail"], stranger.text
+    done = client.post(f"/api/plans/{created['id']}/settle", json={"grid": s.P2, "to": s.G1})
+    assert done.status_code == 200, done.text
+    assert done.json()["to"] == s.G1 and done.json()["undecided"] == []
