@@ -19,7 +19,7 @@ from gridsvc.analysis import gaps as gap_rules
 from gridsvc.analysis import structure
 from gridsvc.analysis.alignment import Alignment, align_community, matched_households, named_alignment
 from gridsvc.analysis.bulk import paused
-from gridsvc.analysis.grid_gaps import grid_gaps
+from gridsvc.analysis.grid_gaps import grid_gaps, stranded_gaps
 from gridsvc.analysis.metrics import ALL, CODE_LENGTH, LEVELS, METRICS, as_json, level_figures, roll_up
 from gridsvc.analysis.scene import PARTY_SIDE, STAFF_SIDE, Scene, Thresholds
 from gridsvc.analysis.targets import assess, missed_rows
@@ -234,6 +234,7 @@ def compute_coverage(scene: Scene, thresholds: Thresholds | None = None) -> Cove
     namer = gap_rules.Namer(scene)
     to_lonlat = _to_lonlat(scene)
     rows = gap_rules.topology_gaps(problems, to_lonlat, namer) + grid_gaps(units, scene, namer, t)
+    rows += stranded_gaps(scene)
     rows += structure.joint_branch_gaps(units, scene)
     rows += structure.branch_gaps(scene, units)
     rows += structure.parent_gaps(scene, units)

@@ -41,6 +41,9 @@ GAP_KINDS: tuple[GapKind, ...] = (
     GapKind("household_band", "low", "网格户数超出标准", "grid", "调整网格规模（300–500户）"),
     GapKind("no_grid_branch", "high", "网格未建党支部", "grid", "在网格建立党支部"),
     GapKind("multiple_grid_branches", "medium", "网格有多个党支部", "grid", "明确一个网格党支部"),
+    GapKind(
+        "left_on_closed_grid", "high", "党组织或人员仍在已撤销网格", "grid", "确定原网格的去向，党组织和人员随之迁移"
+    ),
     GapKind("building_group_missing", "medium", "楼栋党小组应建未建", "building", "组建楼栋党小组"),
     GapKind("org_should_build", "high", "组织应建未建党组织", "organization", "指导组织建立党组织"),
     GapKind("org_no_work_coverage", "high", "组织工作未覆盖", "organization", "选派党建指导员"),

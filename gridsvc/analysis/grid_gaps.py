@@ -1,6 +1,7 @@
 """Gaps of the grids themselves (domain.md §4–5): no grid Party branch or more than one, households
 outside the band, no grid leader or more than one, no grid worker, no full-time worker in a city
-grid, a full-time worker serving more households than the threshold."""
+grid, a full-time worker serving more households than the threshold; and a closed grid that Party
+organizations or staff still name (a plan left it 待人工确定)."""
 
 from __future__ import annotations
 
@@ -106,4 +107,26 @@ def _staff_rows(r, n: Namer, t: Thresholds, geometry) -> list[dict]:
                 geometry,
             )
         )
+    return rows
+
+
+def stranded_gaps(scene: Scene) -> list[dict]:
+    """``left_on_closed_grid``: a closed grid that no live grid succeeds still scopes a Party
+    organization or holds a running assignment (``Scene.stranded``): who waits, and how to settle it
+    (``gridsvc plan settle`` with the plan that left it, else by a file pointing them at a live grid)."""
+    rows = []
+    for code, held in scene.stranded.groupby("grid", sort=True):
+        first = held.iloc[0]
+        orgs, staff = (list(held.loc[held["kind"] == kind, "name"]) for kind in ("party_org", "staff"))
+        who = [f"党组织 {'、'.join(orgs)} 的范围"] * bool(orgs) + [f"人员 {'、'.join(staff)} 的分配"] * bool(staff)
+        how = (
+            f"gridsvc plan settle {int(first['plan_id'])} {code} 新网格"
+            if pd.notna(first["plan_id"])
+            else "导入时改为现有网格"
+        )
+        text = (
+            f"已撤销的网格 {first['grid_name'] or code}（{code}，{first['closed_on']} 撤销）仍是{'、'.join(who)}，"
+            f"待人工确定新网格：{how}。"
+        )
+        rows.append(gap_row("left_on_closed_grid", first["community_code"], None, code, text, first["geometry"]))
     return rows

@@ -106,6 +106,9 @@ class Scene:
     facility_data: bool | None = None
     roads: gpd.GeoDataFrame | None = None
     targets: pd.DataFrame | None = None  # area_code, metric, value, due_date, note (domain.md §8.5)
+    # what still names a closed grid that no live grid succeeds (a plan left it 待人工确定): grid,
+    # community_code, grid_name, closed_on, kind (party_org, staff), id, name, plan_id, geometry
+    stranded: pd.DataFrame | None = None
     # the grid and community scopes of the parents of ``party_orgs`` with their names (party_org_id,
     # target_type, target_id, name), wherever they are (rule 13); None: ``scopes`` holds every parent
     parent_scopes: pd.DataFrame | None = None
@@ -134,6 +137,8 @@ class Scene:
             )
         if self.targets is None:
             self.targets = empty_frame(TARGET_FIELDS)
+        if self.stranded is None:
+            self.stranded = empty_frame(STRANDED_FIELDS)
         if self.registrations is None:
             self.registrations = empty_frame(REGISTRATION_FIELDS)
         if self.registration_data is None:
@@ -222,6 +227,9 @@ class Scene:
         started = start.isna() | (start <= today)
         running = end.isna() | (end > today)
         return a[started.to_numpy() & running.to_numpy()]
+
+
+STRANDED_FIELDS = ("grid", "community_code", "grid_name", "closed_on", "kind", "id", "name", "plan_id", "geometry")
 
 
 def empty_frame(fields: tuple[str, ...]) -> pd.DataFrame:

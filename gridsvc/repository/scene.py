@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 from gridsvc.analysis.bulk import paused
 from gridsvc.analysis.crs import metric_crs_for
 from gridsvc.analysis.scene import AGREEMENT_FIELDS, COBUILDING_ITEM_FIELDS, SEAT_FIELDS, Scene
+from gridsvc.repository import predicates
 from gridsvc.repository.read import frame
 
 # The area's objects, found once (driven from the communities: one GiST lookup per community)
@@ -111,7 +112,30 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
             p,
             geometry=None,
         ),
+        stranded=frame(conn, _STRANDED, p | {"day": as_of or dt.date.today()}),
     )
+
+
+# What still names a grid that was closed with no live grid of its code (a plan left it undecided,
+# 待人工确定): its grid-level Party scopes and the staff assignments running on the day, with the plan
+# that left it (to settle it with), the grid's last name and a point inside it.
+_STRANDED = f"""
+    WITH closed AS (
+        SELECT DISTINCT ON (g.code) g.code, g.community_code, g.name, g.valid_to, g.geom FROM grids g
+        WHERE g.valid_to IS NOT NULL AND g.community_code LIKE :prefix
+          AND NOT EXISTS (SELECT 1 FROM grids l WHERE l.code = g.code AND l.valid_to IS NULL)
+        ORDER BY g.code, g.valid_to DESC),
+    held AS (
+        SELECT s.target_id AS grid, 'party_org' AS kind, o.id, o.name FROM party_org_scopes s
+        JOIN party_orgs o ON o.id = s.party_org_id WHERE s.target_type = 'grid' AND s.target_id IN (SELECT code FROM closed)
+        UNION ALL
+        SELECT a.target_id, 'staff', st.id, st.name FROM assignments a JOIN staff st ON st.id = a.staff_id
+        WHERE a.target_type = 'grid' AND a.target_id IN (SELECT code FROM closed) AND {predicates.active_on("a", ":day")})
+    SELECT c.code AS grid, c.community_code, c.name AS grid_name, c.valid_to AS closed_on, h.kind, h.id, h.name,
+           (SELECT max(p.id) FROM plans p, jsonb_array_elements(p.outcome -> 'undecided') u
+            WHERE p.status = 'applied' AND u ->> 'grid' = c.code) AS plan_id,
+           ST_AsBinary(ST_PointOnSurface(c.geom)) AS geom
+    FROM held h JOIN closed c ON c.code = h.grid ORDER BY c.code, h.kind, h.id"""
 
 
 def _beyond(conn: Connection, organizations: pd.DataFrame, communities: gpd.GeoDataFrame) -> dict:

@@ -193,6 +193,14 @@ def test_a_grid_left_undecided_is_settled_by_a_person_and_its_branch_and_staff_f
     assert f"  待人工确定: {s.P2} → " in applied.output
     assert f"gridsvc plan settle {plan_id} 原网格 新网格" in applied.output
 
+    gaps = json.loads(run.invoke(main, ["gaps", "--area", s.C1, "--format", "json"], env=env).output)
+    waiting = [g for g in gaps if g["kind"] == "left_on_closed_grid"]  # not only 网格未建党支部 for G2
+    assert [(g["object_id"], g["grid"], g["community"]) for g in waiting] == [(s.P2, None, s.C1)]
+    assert (
+        f"已撤销的网格 P2（{s.P2}，{today} 撤销）仍是党组织 P2党支部 的范围、人员 赵六 的分配" in waiting[0]["message"]
+    )
+    assert f"gridsvc plan settle {plan_id} {s.P2} 新网格" in waiting[0]["message"]
+
     wrong = run.invoke(main, ["plan", "settle", plan_id, s.P1, s.G2], env=env)
     assert wrong.exit_code == 2 and f"不是方案 {plan_id} 待人工确定的原网格（待定：{s.P2}）" in wrong.output
     nowhere = run.invoke(main, ["plan", "settle", plan_id, s.P2, "320199001001099"], env=env)
@@ -213,6 +221,8 @@ def test_a_grid_left_undecided_is_settled_by_a_person_and_its_branch_and_staff_f
             (s.G2, today, "None"),
         ]
         assert conn.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'plan.settle'")) == 1
+    gaps = json.loads(run.invoke(main, ["gaps", "--area", s.C1, "--format", "json"], env=env).output)
+    assert not [g for g in gaps if g["kind"] == "left_on_closed_grid"]
     again = run.invoke(main, ["plan", "settle", plan_id, s.P2, s.G1], env=env)
     assert again.exit_code == 2 and "（待定：无）" in again.output
     shown = client.get(f"/api/plans/{plan_id}").json()
