@@ -16,7 +16,7 @@ from gridsvc.ingest import list_layers
 from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.geometry import to_storage
 from gridsvc.ingest.schema import LAYER_BY_NAME, LAYERS, Layer
-from gridsvc.ingest.values import convert_column
+from gridsvc.ingest.values import convert_column, ungroup
 from gridsvc.labels import thing_word
 
 _DTYPES = {"int": "Int64", "number": "Float64", "bool": "boolean", "text": object, "date": object}
@@ -94,6 +94,8 @@ def typed_layer(
     ignored = [c for c in columns if c not in known]
     if ignored:
         notes.append(f"图层 {layer.name!r}：字段 {', '.join(ignored)} 不使用，已忽略")
+    raw = raw.copy() if any(c.grouped and c.name in raw.columns for c in layer.columns) else raw
+    notes += ungroup(raw, layer, lambda column: f"图层 {layer.name!r}，字段 {column!r}")
     data: dict[str, list] = {}
     for column in (*layer.columns, *layer.extra):
         if column.name in raw.columns:

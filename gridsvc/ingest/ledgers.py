@@ -9,6 +9,7 @@ footprint, which a ledger never replaces. A blank cell or a missing column keeps
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
 import io
@@ -41,7 +42,7 @@ from gridsvc.ingest.ledger_sheets import (
 )
 from gridsvc.ingest.osm import use_of_kind
 from gridsvc.ingest.schema import ASSIGNMENTS, LAYER_BY_NAME, Layer
-from gridsvc.ingest.values import convert_column
+from gridsvc.ingest.values import convert_column, ungroup
 
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 HEADER_ROWS = 10  # how far down a sheet its header row is looked for (below a title and group headings)
@@ -104,7 +105,7 @@ def _tables(path: Path, encoding: str | None) -> tuple[list[tuple[str, pd.DataFr
             text = data.decode(name)
         except (UnicodeDecodeError, LookupError):
             raise InvalidInput(f"{path}：文字无法按 {name} 读取；请换一个 --encoding") from None
-        rows = list(_csv_rows(text))
+        rows = list(csv.reader(io.StringIO(text)))
         return [(path.stem, _frame(rows))], [f"{path.name}：文字按 {name} 读取"]
     import openpyxl
 
@@ -116,12 +117,6 @@ def _tables(path: Path, encoding: str | None) -> tuple[list[tuple[str, pd.DataFr
         return [(ws.title, _frame(list(ws.iter_rows(values_only=True)))) for ws in book.worksheets], []
     finally:
         book.close()
-
-
-def _csv_rows(text: str):
-    import csv
-
-    yield from csv.reader(io.StringIO(text))
 
 
 def _frame(rows: list) -> pd.DataFrame:
@@ -331,12 +326,13 @@ def _add_staff(dataset: Dataset, read: _Read, stored: Stored) -> list[Problem]:
     """Staff (one per person, by 人员编号 or name and phone) and their assignments (one per row and
     target named in 网格编码, 楼栋编号 or 组织编号)."""
     data = read.data.copy()
-    if "id" not in data or data["id"].isna().any():
+    staff_layer = LAYER_BY_NAME["staff"]
+    dataset.notes += ungroup(data, staff_layer, lambda field: f"工作表 {read.name!r}，列 {read.header_of[field]!r}")
+    if "id" not in data or data["id"].isna().any():  # after the blanks are out: 139 1234 5679 is 13912345679
         key = data.reindex(columns=["name", "phone"]).astype(object).fillna("").astype(str).agg("|".join, axis=1)
         made = pd.Series(["st-" + hashlib.sha1(k.encode()).hexdigest()[:12] for k in key], index=data.index)
         data["id"] = data["id"].astype(object).where(data["id"].notna(), made) if "id" in data else made
         dataset.notes.append(f"工作表 {read.name!r}：没有人员编号的人员，id 由姓名和电话生成（st-…）")
-    staff_layer = LAYER_BY_NAME["staff"]
     typed, problems = _typed(data, staff_layer, read)
     first = typed.drop_duplicates("id")
     people = _dtyped(_merged(first, stored("staff", first["id"].dropna().tolist()), staff_layer), staff_layer)

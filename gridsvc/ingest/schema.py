@@ -36,6 +36,7 @@ class Column:
     pattern: str | None = None  # regular expression a text value must match in full
     describe: str = ""  # how the pattern reads to a person
     words: tuple[str, ...] | None = None  # the choices as a ledger's users write them (网格长 …), for errors
+    grouped: bool = False  # may be written in groups (139 1234 5679): the blanks are taken out, and said
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,9 @@ STAFF = Layer(
         Column("name", "text", True),
         Column("role", "text", True, choices=STAFF_ROLES),
         Column("fulltime", "bool"),
-        Column("phone", "text", pattern=PHONE_PATTERN, describe="电话号码：数字，可带 + 和 -，如 13800000001"),
+        Column(
+            "phone", "text", pattern=PHONE_PATTERN, describe="电话号码：数字，可带 + 和 -，如 13800000001", grouped=True
+        ),
     ),
     key=("id",),
     extra=(SOURCE,),

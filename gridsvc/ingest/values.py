@@ -109,6 +109,36 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def without_blanks(value):
+    """A value written in groups without its blanks; anything else as it is.
+
+    >>> without_blanks(" 139 1234 5679 "), without_blanks(13900000009)
+    ('13912345679', 13900000009)
+    """
+    return "".join(value.split()) if isinstance(value, str) else value
+
+
+def ungroup(frame: pd.DataFrame, layer: Layer, label: Callable[[str], str]) -> list[str]:
+    """Take the blanks out of the values of ``layer``'s grouped columns in ``frame`` (in place) where
+    that makes them valid (139 1234 5679 → 13912345679); a note per column saying so, ``label(column)``
+    naming it. A value still invalid without them is left as written, for its problem to quote."""
+    notes = []
+    for column in (c for c in layer.columns if c.grouped and c.name in frame):
+        written = frame[column.name].astype(object)
+        plain = written.map(without_blanks)
+        fixed = [
+            isinstance(w, str) and w.strip() != p and re.fullmatch(column.pattern or ".*", p) is not None
+            for w, p in zip(written, plain, strict=True)
+        ]
+        if any(fixed):
+            example = written[fixed].iloc[0].strip()
+            frame[column.name] = written.where(~pd.Series(fixed, index=frame.index), plain)
+            notes.append(
+                f"{label(column.name)}：{sum(fixed)} 个值去掉了空格（如 {example!r} → {without_blanks(example)!r}）"
+            )
+    return notes
+
+
 def convert_column(
     values: pd.Series, column: Column, layer: Layer, feature_names: pd.Series
 ) -> tuple[list[Any], list[Problem]]:

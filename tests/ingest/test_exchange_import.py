@@ -10,6 +10,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
+from gridsvc.errors import ImportRejected
 from gridsvc.ingest import ReadOptions
 from gridsvc.ingest.schema import LAYER_BY_NAME
 from gridsvc.services import imports
@@ -329,3 +330,18 @@ def test_cobuilding_layers_import_count_and_round_trip(db, tmp_path):
     before = fingerprint(db)
     assert imports.import_file(db, out).changed == 0
     assert fingerprint(db) == before
+
+
+def test_a_phone_in_groups_is_stored_without_blanks_and_said(db, tmp_path):
+    """The exchange file takes 138 0000 0001 as a ledger does: blanks out, said; one still wrong
+    without them is refused as written."""
+    frames = scenes.layers()
+    frames["staff"].loc[0, "phone"] = "138 0000 0001"
+    result = imports.import_file(db, scenes.write(tmp_path / "grouped.gpkg", frames))
+    assert "图层 'staff'，字段 'phone'：1 个值去掉了空格（如 '138 0000 0001' → '13800000001'）" in result.notes
+    with db.connect() as conn:
+        assert conn.scalar(text("SELECT phone FROM staff WHERE id = 's1'")) == "13800000001"
+    frames["staff"].loc[1, "phone"] = "138 0000 000x"
+    with pytest.raises(ImportRejected) as refused:
+        imports.import_file(db, scenes.write(tmp_path / "wrong.gpkg", frames))
+    assert "'138 0000 000x' 不符合格式" in str(refused.value)
