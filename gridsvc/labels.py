@@ -53,6 +53,17 @@ USE_LABEL = {
     "other": "其他",
     "unknown": "用途未知",
 }
+
+
+def use_set_to(use: str, by_option: bool = False) -> str:
+    """How a note says which use buildings were given: its label, and the code (--default-use takes).
+
+    >>> use_set_to("residential", by_option=True), use_set_to("unknown")
+    ('用途记为 住宅（residential，--default-use）', '用途记为 用途未知（unknown）')
+    """
+    return f"用途记为 {USE_LABEL[use]}（{use}{'，--default-use' if by_option else ''}）"
+
+
 ORG_KIND_LABEL = {
     "enterprise": "非公企业",
     "social_org": "社会组织",

@@ -17,6 +17,7 @@ import pandas as pd
 from gridsvc.errors import InvalidInput
 from gridsvc.ingest.osm import use_of_kind
 from gridsvc.ingest.schema import BUILDINGS
+from gridsvc.labels import use_set_to
 
 # Field -> the column names that mean it, compared in lower case; the first present wins.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -143,9 +144,9 @@ def _uses(frame: pd.DataFrame, default_use: str | None) -> list[str]:
     notes = []
     if missing:
         how = (
-            f"用途记为 {default_use}（--default-use）"
+            use_set_to(default_use, by_option=True)
             if default_use
-            else "用途记为 unknown，不估算户数（--default-use residential 可指定用途）"
+            else use_set_to("unknown") + "，不估算户数（--default-use residential 可指定用途）"
         )
         notes.append(f"{missing} 栋楼没有注明用途：{how}")
     return notes

@@ -43,6 +43,7 @@ from gridsvc.ingest.ledger_sheets import (
 from gridsvc.ingest.osm import use_of_kind
 from gridsvc.ingest.schema import ASSIGNMENTS, LAYER_BY_NAME, Layer
 from gridsvc.ingest.values import convert_column, ungroup
+from gridsvc.labels import use_set_to
 
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 HEADER_ROWS = 10  # how far down a sheet its header row is looked for (below a title and group headings)
@@ -318,7 +319,7 @@ def _fill_use(typed: pd.DataFrame, default_use: str | None, notes: list[str], sh
     missing = typed["use"].isna() if "use" in typed else pd.Series(True, index=typed.index)
     if missing.any():
         typed["use"] = (typed["use"] if "use" in typed else None).where(~missing, default_use or "unknown")
-        how = f"用途记为 {default_use}（--default-use）" if default_use else "用途记为 unknown，不估算户数"
+        how = use_set_to(default_use, by_option=True) if default_use else use_set_to("unknown") + "，不估算户数"
         notes.append(f"工作表 {sheet!r}：{int(missing.sum())} 栋新楼没有用途：{how}")
 
 

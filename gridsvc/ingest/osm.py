@@ -20,6 +20,7 @@ from gridsvc.errors import ImportRejected
 from gridsvc.ingest.buildings import complete_buildings
 from gridsvc.ingest.exchange import typed_layer
 from gridsvc.ingest.schema import BUILDINGS, ROADS
+from gridsvc.labels import use_set_to
 
 OSM_SUFFIXES = (".osm", ".pbf", ".osm.pbf", ".osm.xml")
 
@@ -190,7 +191,7 @@ def osm_buildings(raw: gpd.GeoDataFrame, default_use: str | None = None) -> tupl
         crs=raw.crs,
         index=raw.index,
     )
-    how = f"用途记为 {default_use}（--default-use）" if default_use else "用途记为 other（--default-use 可指定用途）"
+    how = use_set_to(default_use, by_option=True) if default_use else use_set_to("other") + "；--default-use 可指定用途"
     return frame, [f"{len(unnamed)} 栋楼的 OSM 标签未写类型（building=yes），{how}"] if unnamed else []
 
 

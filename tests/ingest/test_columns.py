@@ -62,7 +62,7 @@ def test_floor_height_and_kind_are_read_and_what_was_ignored_is_named(gridsvc, d
     assert "Floor → floors" in result.output and "kind → building_type" in result.output
     assert "忽略的列：name:en" in result.output
     assert "1 栋楼没有层数：按每层 3 米由高度估算层数" in result.output
-    assert "1 栋楼没有注明用途：用途记为 unknown，不估算户数" in result.output
+    assert "1 栋楼没有注明用途：用途记为 用途未知（unknown），不估算户数" in result.output
 
 
 def test_a_file_without_use_invents_no_households_unless_a_default_is_given(gridsvc, db, tmp_path):
@@ -75,7 +75,7 @@ def test_a_file_without_use_invents_no_households_unless_a_default_is_given(grid
     }
     result = gridsvc("import", path, "--default-use", "residential")
     assert result.exit_code == 0, result.output
-    assert "用途记为 residential（--default-use）" in result.output
+    assert "用途记为 住宅（residential，--default-use）" in result.output
     assert {k: (v[0], v[3]) for k, v in _stored(db).items()} == {"p1": ("residential", 24), "p2": ("residential", 12)}
 
 

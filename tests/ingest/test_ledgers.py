@@ -259,6 +259,7 @@ def test_a_title_row_above_the_headers_is_said_and_rows_keep_their_excel_numbers
     assert result.exit_code == 0, result.output
     assert "工作表 '楼栋'：第 1 行（幸福社区楼栋台账（2026年11月））当作标题，未读取；表头在第 3 行" in result.output
     assert "工作表 '楼栋'：第 2 行（基本信息 | 位置）当作标题，未读取；表头在第 3 行" in result.output
+    assert "工作表 '楼栋'：2 栋新楼没有用途：用途记为 住宅（residential，--default-use）" in result.output
     assert tuple(_one(stored, "SELECT name, households FROM buildings WHERE id='b8'")) == ("8号楼", 31)
 
 

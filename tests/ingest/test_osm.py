@@ -84,11 +84,13 @@ def test_default_use_names_the_osm_buildings_whose_tags_name_no_kind(db, osm_fil
         yes = set(
             conn.execute(text("SELECT id FROM buildings WHERE building_type = 'yes' AND use = 'other'")).scalars()
         )
-    said = [n for n in plain.notes if "栋楼的 OSM 标签未写类型（building=yes），用途记为 other" in n]
+    said = [n for n in plain.notes if "栋楼的 OSM 标签未写类型（building=yes），用途记为 其他（other）" in n]
     unnamed = int(said[0].split(" ")[0]) if said else 0
     assert 100 < unnamed <= len(yes), plain.notes  # the rest of the 'yes' name a kind elsewhere (amenity=…)
     told = imports.import_file(db, osm_file, ReadOptions(default_use="residential"))
-    assert any(f"{unnamed} 栋楼" in n and "用途记为 residential（--default-use）" in n for n in told.notes), told.notes
+    assert any(f"{unnamed} 栋楼" in n and "用途记为 住宅（residential，--default-use）" in n for n in told.notes), (
+        told.notes
+    )
     with db.connect() as conn:
         after = dict(conn.execute(text("SELECT id, use FROM buildings")).all())
     changed = {i for i in after if after[i] != before[i]}
