@@ -19,6 +19,8 @@ from tests.conftest import TABLES
 BUILDING_PAYLOAD = '"><img src=x onerror="window.__xss=(window.__xss||0)+1">'
 GRID_PAYLOAD = "</script><script>window.__xss=(window.__xss||0)+10</script><b onmouseover=alert(1)>"
 FACILITY_PAYLOAD = '<img src=x onerror="window.__xss=(window.__xss||0)+100">中心'
+# a branch still scoped to a grid that was closed (a plan left it undecided): its gap names both
+BRANCH_PAYLOAD = '<img src=x onerror="window.__xss=(window.__xss||0)+1000">支部'
 OPEN_EVERYTHING = """() => {
     let map = null;
     for (const key of Object.keys(window)) { if (key.startsWith("map_") && window[key] instanceof L.Map) map = window[key]; }
@@ -57,6 +59,19 @@ def server(engine, settings, tmp_path_factory):
     with engine.begin() as conn:
         conn.execute(text("UPDATE buildings SET name = :n WHERE id IN ('b1', 'b2')"), {"n": BUILDING_PAYLOAD})
         conn.execute(text("UPDATE grids SET name = :n WHERE code = :c"), {"n": GRID_PAYLOAD, "c": s.G1})
+        conn.execute(
+            text("""INSERT INTO grids (code, layer, community_code, name, urban, source, valid_from, valid_to, geom)
+                    SELECT :c, layer, community_code, :n, urban, source, '2020-01-01', '2024-01-01', geom
+                    FROM grids WHERE code = :p"""),
+            {"c": s.C1 + "099", "n": GRID_PAYLOAD, "p": s.P2},
+        )
+        conn.execute(
+            text("INSERT INTO party_orgs (id, name, kind) VALUES ('brX', :n, 'branch')"), {"n": BRANCH_PAYLOAD}
+        )
+        conn.execute(
+            text("INSERT INTO party_org_scopes (party_org_id, target_type, target_id) VALUES ('brX', 'grid', :c)"),
+            {"c": s.C1 + "099"},
+        )
     with serve(create_app(settings)) as base:
         yield base
 
@@ -84,10 +99,10 @@ def test_stored_payloads_do_not_run_on_any_map(server, browser, path):
     shown = " ".join(result["shown"]) + page.evaluate("document.body.innerText")
     expected = {BUILDING_PAYLOAD, GRID_PAYLOAD} if path.startswith("/maps/grids") else {BUILDING_PAYLOAD}
     if path.startswith("/maps/coverage"):
-        expected |= {FACILITY_PAYLOAD}
+        expected |= {FACILITY_PAYLOAD, BRANCH_PAYLOAD}
     if "alignment" in path:
         expected = {GRID_PAYLOAD}
-    payloads = (BUILDING_PAYLOAD, GRID_PAYLOAD, FACILITY_PAYLOAD)
+    payloads = (BUILDING_PAYLOAD, GRID_PAYLOAD, FACILITY_PAYLOAD, BRANCH_PAYLOAD)
     assert {p for p in payloads if p in shown} >= expected  # shown as the text it is
     assert page.evaluate("window.__violations || []") == []
     page.close()
@@ -99,7 +114,7 @@ def test_stored_payloads_do_not_run_on_any_map(server, browser, path):
         ("/ogc/collections/buildings/items?limit=20", {BUILDING_PAYLOAD}),
         ("/ogc/collections/buildings/items/b1", {BUILDING_PAYLOAD}),
         ("/ogc/collections/grids/items?limit=20", {GRID_PAYLOAD}),
-        ("/ogc/collections/gaps/items?limit=200", set()),
+        ("/ogc/collections/gaps/items?limit=200", {BRANCH_PAYLOAD}),
         ("/ogc/collections", set()),
     ],
 )
