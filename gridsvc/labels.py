@@ -171,6 +171,8 @@ SAYS = {
     "plan_applied": "方案 {id} 自 {effective} 起生效：关闭网格 {closed} 个，新开 {opened} 个，"
     "党组织范围 {scopes} 项、人员分配 {assignments} 项随之迁到新网格",
     "plan_undecided": "  待人工确定: {grid} → {landing}",
+    "plan_settled_line": "  已定去向: {grid} → {to}",
+    "plan_outcome": "自 {effective} 起生效；待人工确定的原网格 {n} 个",
     "plan_settle_hint": "用 gridsvc plan settle {id} 原网格 新网格 指定每个待定原网格的去向（其党组织范围和人员分配随之迁移）",
     "plan_settled": "原网格 {grid} 已定为 {to}：党组织范围 {scopes} 项、人员分配 {assignments} 项随之迁移；",
     "plan_all_settled": "方案 {id} 已无待人工确定的原网格",

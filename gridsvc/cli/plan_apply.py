@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from gridsvc.cli.plans import _date, plan
+from gridsvc.cli.plans import _date, plan, undecided
 from gridsvc.cli.support import engine, fail_cleanly
 from gridsvc.labels import say
 from gridsvc.services import coverage as coverage_service
@@ -32,7 +32,7 @@ def plan_apply(settings: Settings, plan_id: int, effective: str | None) -> None:
             assignments=outcome["assignments_moved"],
         )
     )
-    _undecided(outcome["undecided"])
+    undecided(outcome["undecided"])
     if outcome["undecided"]:
         click.echo(say("plan_settle_hint", id=plan_id))
 
@@ -52,10 +52,4 @@ def plan_settle(settings: Settings, plan_id: int, grid: str, to: str) -> None:
         say("plan_settled", grid=grid, to=to, scopes=settled["scopes_moved"], assignments=settled["assignments_moved"])
         + (say("plan_still_undecided", id=plan_id, n=len(left)) if left else say("plan_all_settled", id=plan_id))
     )
-    _undecided(left)
-
-
-def _undecided(items: list[dict]) -> None:
-    for item in items:
-        landing = ", ".join(f"{g} ({h} 户)" for g, h in item["landing"].items())
-        click.echo(say("plan_undecided", grid=item["grid"], landing=landing or "无楼栋"))
+    undecided(left)

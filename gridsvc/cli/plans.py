@@ -194,6 +194,19 @@ def plan_show(settings: Settings, plan_id: int, fmt: str) -> None:
         click.echo(
             table(["网格编码", "名称", "社区"], [[g.code, g.name or "", g.community_code] for g in grids.itertuples()])
         )
+        if info["outcome"]:  # applied: what is still for a person to decide, and what was decided
+            outcome = info["outcome"]
+            click.echo(say("plan_outcome", effective=outcome["effective"], n=len(outcome["undecided"])))
+            undecided(outcome["undecided"])
+            for item in outcome.get("settled", []):
+                click.echo(say("plan_settled_line", grid=item["grid"], to=item["to"]))
+
+
+def undecided(items: list[dict]) -> None:
+    """The grids a plan closed without a clear successor, with where their households went."""
+    for item in items:
+        landing = ", ".join(f"{g} ({h} 户)" for g, h in item["landing"].items())
+        click.echo(say("plan_undecided", grid=item["grid"], landing=landing or "无楼栋"))
 
 
 @plan.command("validate")

@@ -201,6 +201,9 @@ def test_a_grid_left_undecided_is_settled_by_a_person_and_its_branch_and_staff_f
     )
     assert f"gridsvc plan settle {plan_id} {s.P2} 新网格" in waiting[0]["message"]
 
+    shown = run.invoke(main, ["plan", "show", plan_id], env=env).output
+    assert f"自 {today} 起生效；待人工确定的原网格 1 个" in shown and f"  待人工确定: {s.P2} → " in shown
+
     wrong = run.invoke(main, ["plan", "settle", plan_id, s.P1, s.G2], env=env)
     assert wrong.exit_code == 2 and f"不是方案 {plan_id} 待人工确定的原网格（待定：{s.P2}）" in wrong.output
     nowhere = run.invoke(main, ["plan", "settle", plan_id, s.P2, "320199001001099"], env=env)
@@ -223,6 +226,8 @@ def test_a_grid_left_undecided_is_settled_by_a_person_and_its_branch_and_staff_f
         assert conn.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'plan.settle'")) == 1
     gaps = json.loads(run.invoke(main, ["gaps", "--area", s.C1, "--format", "json"], env=env).output)
     assert not [g for g in gaps if g["kind"] == "left_on_closed_grid"]
+    shown = run.invoke(main, ["plan", "show", plan_id], env=env).output  # a planner coming back to it
+    assert f"自 {today} 起生效；待人工确定的原网格 0 个" in shown and f"  已定去向: {s.P2} → {s.G2}" in shown
     again = run.invoke(main, ["plan", "settle", plan_id, s.P2, s.G1], env=env)
     assert again.exit_code == 2 and "（待定：无）" in again.output
     shown = client.get(f"/api/plans/{plan_id}").json()
