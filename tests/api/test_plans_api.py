@@ -200,6 +200,8 @@ def test_a_grid_left_undecided_is_settled_by_a_person_and_its_branch_and_staff_f
         f"已撤销的网格 P2（{s.P2}，{today} 撤销）仍是党组织 P2党支部 的范围、人员 赵六 的分配" in waiting[0]["message"]
     )
     assert f"gridsvc plan settle {plan_id} {s.P2} 新网格" in waiting[0]["message"]
+    no_branch = {g["grid"]: g["message"] for g in gaps if g["kind"] == "no_grid_branch"}
+    assert no_branch[s.G2].endswith("（本社区有原网格的党组织待定去向，见“党组织或人员仍在已撤销网格”）"), no_branch
 
     shown = run.invoke(main, ["plan", "show", plan_id], env=env).output
     assert f"自 {today} 起生效；待人工确定的原网格 1 个" in shown and f"  待人工确定: {s.P2} → " in shown
@@ -226,6 +228,7 @@ def test_a_grid_left_undecided_is_settled_by_a_person_and_its_branch_and_staff_f
         assert conn.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'plan.settle'")) == 1
     gaps = json.loads(run.invoke(main, ["gaps", "--area", s.C1, "--format", "json"], env=env).output)
     assert not [g for g in gaps if g["kind"] == "left_on_closed_grid"]
+    assert s.G2 not in {g["grid"] for g in gaps if g["kind"] == "no_grid_branch"}  # the branch arrived
     shown = run.invoke(main, ["plan", "show", plan_id], env=env).output  # a planner coming back to it
     assert f"自 {today} 起生效；待人工确定的原网格 0 个" in shown and f"  已定去向: {s.P2} → {s.G2}" in shown
     again = run.invoke(main, ["plan", "settle", plan_id, s.P2, s.G1], env=env)
