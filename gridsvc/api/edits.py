@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from sqlalchemy import text
 
 from gridsvc.analysis.metrics import code_pattern
@@ -17,6 +17,7 @@ from gridsvc.api.geojson import json_value
 from gridsvc.db.models import BUILDING_USES
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.ingest.schema import PHONE_PATTERN, STAFF
+from gridsvc.ingest.values import without_blanks
 from gridsvc.labels import not_found
 from gridsvc.repository import edits
 
@@ -107,7 +108,10 @@ class Appointment(BaseModel):
     model_config = ConfigDict(extra="forbid")
     staff_id: str | None = Field(default=None, min_length=1, max_length=200)
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    phone: str | None = Field(default=None, pattern=f"^{PHONE_PATTERN}$", description=STAFF.column("phone").describe)
+    # typed in groups on a phone (139 1234 5679): stored without the blanks, as imports store it
+    phone: Annotated[str | None, BeforeValidator(without_blanks)] = Field(
+        default=None, pattern=f"^{PHONE_PATTERN}$", description=STAFF.column("phone").describe
+    )
     start_date: dt.date = Field(default_factory=dt.date.today)
 
     @model_validator(mode="after")
