@@ -149,7 +149,7 @@ def plan_list(settings: Settings) -> None:
     rows = plans.list_plans(engine(settings))
     click.echo(
         table(
-            ["id", "名称", "社区", "图层", "来源", "状态", "网格数", "生效日期"],
+            ["id", "名称", "社区", "图层", "来源", "状态", "网格数", "生效日期", "待定原网格"],
             [
                 [
                     str(p["id"]),
@@ -160,10 +160,11 @@ def plan_list(settings: Settings) -> None:
                     PLAN_STATUS_LABEL[p["status"]],
                     str(p["grids"]),
                     str(p["effective"] or ""),
+                    str(p["undecided"]) if p["status"] == "applied" else "",  # left for plan settle
                 ]
                 for p in rows
             ],
-            right={0, 6},
+            right={0, 6, 8},
         )
     )
 

@@ -15,7 +15,8 @@ from gridsvc.repository.read import frame
 from gridsvc.repository.write import to_multi
 
 PLAN_COLUMNS = """p.id, p.name, p.communities, p.layer, p.origin, p.status, p.created_at, p.applied_at, p.effective,
-                  p.note, p.parent_id, p.version, p.boundary_weight, (SELECT count(*) FROM plan_grids g WHERE g.plan_id = p.id) AS grids"""
+                  p.note, p.parent_id, p.version, p.boundary_weight, (SELECT count(*) FROM plan_grids g WHERE g.plan_id = p.id) AS grids,
+                  jsonb_array_length(coalesce(p.outcome -> 'undecided', '[]')) AS undecided"""
 
 
 def insert_plan(

@@ -205,6 +205,8 @@ def test_a_grid_left_undecided_is_settled_by_a_person_and_its_branch_and_staff_f
 
     shown = run.invoke(main, ["plan", "show", plan_id], env=env).output
     assert f"自 {today} 起生效；待人工确定的原网格 1 个" in shown and f"  待人工确定: {s.P2} → " in shown
+    listed = run.invoke(main, ["plan", "list"], env=env).output  # which plans still wait for a person
+    assert next(line for line in listed.splitlines() if line.split()[0] == plan_id).split()[-1] == "1", listed
 
     wrong = run.invoke(main, ["plan", "settle", plan_id, s.P1, s.G2], env=env)
     assert wrong.exit_code == 2 and f"不是方案 {plan_id} 待人工确定的原网格（待定：{s.P2}）" in wrong.output
@@ -231,6 +233,8 @@ def test_a_grid_left_undecided_is_settled_by_a_person_and_its_branch_and_staff_f
     assert s.G2 not in {g["grid"] for g in gaps if g["kind"] == "no_grid_branch"}  # the branch arrived
     shown = run.invoke(main, ["plan", "show", plan_id], env=env).output  # a planner coming back to it
     assert f"自 {today} 起生效；待人工确定的原网格 0 个" in shown and f"  已定去向: {s.P2} → {s.G2}" in shown
+    listed = run.invoke(main, ["plan", "list"], env=env).output
+    assert next(line for line in listed.splitlines() if line.split()[0] == plan_id).split()[-1] == "0", listed
     again = run.invoke(main, ["plan", "settle", plan_id, s.P2, s.G1], env=env)
     assert again.exit_code == 2 and "（待定：无）" in again.output
     shown = client.get(f"/api/plans/{plan_id}").json()
