@@ -16,10 +16,10 @@ def grid_gaps(units: Units, scene: Scene, n: Namer, t: Thresholds) -> list[dict]
     geom = dict(zip(scene.grids["code"], scene.grids.geometry.values.to_numpy(), strict=True))
     stranded = scene.stranded
     waiting = set(stranded.loc[stranded["kind"] == "party_org", "community_code"])  # a branch may be coming
+    hint = f"（本社区有原网格的党组织待定去向，见“{GAP_KIND['left_on_closed_grid'].label}”）"
     rows = []
     for r in units.party_grids.itertuples():
         if r.branches == 0:
-            hint = f"（本社区有原网格的党组织待定去向，见“{GAP_KIND['left_on_closed_grid'].label}”）"
             text = f"{n.grid(r.grid)}尚未建立网格党支部。" + (hint if r.community in waiting else "")
             rows.append(gap_row("no_grid_branch", r.community, r.grid, r.grid, text, geom[r.grid], "party"))
         elif r.branches > 1:

@@ -94,8 +94,8 @@ def typed_layer(
     ignored = [c for c in columns if c not in known]
     if ignored:
         notes.append(f"图层 {layer.name!r}：字段 {', '.join(ignored)} 不使用，已忽略")
-    raw = raw.copy() if any(c.grouped and c.name in raw.columns for c in layer.columns) else raw
-    notes += ungroup(raw, layer, lambda column: f"图层 {layer.name!r}，字段 {column!r}")
+    raw, said = ungroup(raw, layer, lambda column: f"图层 {layer.name!r}，字段 {column!r}")
+    notes += said
     data: dict[str, list] = {}
     for column in (*layer.columns, *layer.extra):
         if column.name in raw.columns:

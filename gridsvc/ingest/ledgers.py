@@ -326,9 +326,10 @@ def _fill_use(typed: pd.DataFrame, default_use: str | None, notes: list[str], sh
 def _add_staff(dataset: Dataset, read: _Read, stored: Stored) -> list[Problem]:
     """Staff (one per person, by 人员编号 or name and phone) and their assignments (one per row and
     target named in 网格编码, 楼栋编号 or 组织编号)."""
-    data = read.data.copy()
     staff_layer = LAYER_BY_NAME["staff"]
-    dataset.notes += ungroup(data, staff_layer, lambda field: f"工作表 {read.name!r}，列 {read.header_of[field]!r}")
+    data, said = ungroup(read.data, staff_layer, lambda field: f"工作表 {read.name!r}，列 {read.header_of[field]!r}")
+    data = data.copy()  # ids are made in it below
+    dataset.notes += said
     if "id" not in data or data["id"].isna().any():  # after the blanks are out: 139 1234 5679 is 13912345679
         key = data.reindex(columns=["name", "phone"]).astype(object).fillna("").astype(str).agg("|".join, axis=1)
         made = pd.Series(["st-" + hashlib.sha1(k.encode()).hexdigest()[:12] for k in key], index=data.index)

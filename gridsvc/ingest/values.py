@@ -118,10 +118,11 @@ def without_blanks(value):
     return "".join(value.split()) if isinstance(value, str) else value
 
 
-def ungroup(frame: pd.DataFrame, layer: Layer, label: Callable[[str], str]) -> list[str]:
-    """Take the blanks out of the values of ``layer``'s grouped columns in ``frame`` (in place) where
-    that makes them valid (139 1234 5679 → 13912345679); a note per column saying so, ``label(column)``
-    naming it. A value still invalid without them is left as written, for its problem to quote."""
+def ungroup(frame: pd.DataFrame, layer: Layer, label: Callable[[str], str]) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with the blanks taken out of the values of ``layer``'s grouped columns where that
+    makes them valid (139 1234 5679 → 13912345679; a copy when any is), and a note per column saying
+    so, ``label(column)`` naming it. A value still invalid without them is left as written, for its
+    problem to quote."""
     notes = []
     for column in (c for c in layer.columns if c.grouped and c.name in frame):
         written = frame[column.name].astype(object)
@@ -132,11 +133,11 @@ def ungroup(frame: pd.DataFrame, layer: Layer, label: Callable[[str], str]) -> l
         ]
         if any(fixed):
             example = written[fixed].iloc[0].strip()
-            frame[column.name] = written.where(~pd.Series(fixed, index=frame.index), plain)
+            frame = frame.assign(**{column.name: written.where(~pd.Series(fixed, index=frame.index), plain)})
             notes.append(
                 f"{label(column.name)}：{sum(fixed)} 个值去掉了空格（如 {example!r} → {without_blanks(example)!r}）"
             )
-    return notes
+    return frame, notes
 
 
 def convert_column(

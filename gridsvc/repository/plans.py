@@ -190,14 +190,15 @@ def move_grid_assignments(conn: Connection, moved: dict[str, str], effective: dt
 
 def mark_applied(conn: Connection, plan_id: int, effective: dt.date, outcome: dict) -> None:
     conn.execute(
-        text("""UPDATE plans SET status = 'applied', applied_at = now(), effective = :d,
-                         outcome = CAST(:o AS jsonb) WHERE id = :id"""),
-        {"d": effective, "o": json.dumps(outcome, ensure_ascii=False, default=str), "id": plan_id},
+        text("UPDATE plans SET status = 'applied', applied_at = now(), effective = :d WHERE id = :id"),
+        {"d": effective, "id": plan_id},
     )
+    set_outcome(conn, plan_id, outcome)
 
 
 def set_outcome(conn: Connection, plan_id: int, outcome: dict) -> None:
-    """An applied plan's outcome, after a person decided where a grid it closed went (``settle``)."""
+    """An applied plan's outcome: what applying it did, and since, where a person said a grid it
+    left undecided went (``settle``)."""
     conn.execute(
         text("UPDATE plans SET outcome = CAST(:o AS jsonb) WHERE id = :id"),
         {"o": json.dumps(outcome, ensure_ascii=False, default=str), "id": plan_id},

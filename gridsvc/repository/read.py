@@ -21,7 +21,7 @@ from gridsvc.repository import predicates
 _KEY_QUERIES = {
     "community": "SELECT code FROM areas WHERE level = 'community'",
     "grid": "SELECT code FROM grids WHERE valid_to IS NULL",
-    "closed grid": "SELECT DISTINCT code FROM grids WHERE valid_to IS NOT NULL",
+    "closed grid": f"SELECT DISTINCT code FROM grids g WHERE {predicates.closed_for_good('g')}",
     "building": "SELECT id FROM buildings",
     "organization": "SELECT id FROM organizations",
     "party_org": "SELECT id FROM party_orgs",
@@ -49,7 +49,7 @@ def existing_keys(conn: Connection) -> dict[str, set[str]]:
 
 
 def closed_grids(conn: Connection) -> set[str]:
-    """Codes of grids that were closed (a plan replaced them), live or not today."""
+    """Codes of grids that were closed and that no live grid has (``predicates.closed_for_good``)."""
     return {row[0] for row in _rows(conn, _KEY_QUERIES["closed grid"])[1]}
 
 

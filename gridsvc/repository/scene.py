@@ -122,8 +122,7 @@ def load_scene(conn: Connection, area: str | None = None, as_of: dt.date | None 
 _STRANDED = f"""
     WITH closed AS (
         SELECT DISTINCT ON (g.code) g.code, g.community_code, g.name, g.valid_to, g.geom FROM grids g
-        WHERE g.valid_to IS NOT NULL AND g.community_code LIKE :prefix
-          AND NOT EXISTS (SELECT 1 FROM grids l WHERE l.code = g.code AND l.valid_to IS NULL)
+        WHERE g.community_code LIKE :prefix AND {predicates.closed_for_good("g")}
         ORDER BY g.code, g.valid_to DESC),
     held AS (
         SELECT s.target_id AS grid, 'party_org' AS kind, o.id, o.name FROM party_org_scopes s
